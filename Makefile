@@ -1,0 +1,42 @@
+# `make run` and `make test` install whatever is missing, then run. Nothing is expected by hand.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# CJK fonts and fast font subsetting for PDFs, poppler for checking them, LibreOffice as the second
+# office suite the tests re-save forms with.
+APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libreoffice-calc-nogui libreoffice-writer-nogui
+PYTEST_ARGS ?=
+
+.PHONY: run test setup system-packages forms bench clean
+
+run: setup
+	$(VENV)/bin/docgen forms
+	$(VENV)/bin/docgen watch
+
+test: setup
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+setup: system-packages $(VENV)/.installed
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+forms: setup
+	$(VENV)/bin/docgen forms
+
+bench: setup
+	$(PY) bench/bench_pipeline.py
+
+clean:
+	rm -rf $(VENV) var intake outbox archive rejected

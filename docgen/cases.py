@@ -1,0 +1,100 @@
+"""Case state, derived from the ledger's events every time it is asked for (never stored twice)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from docgen.ledger import Event, Ledger
+
+# Which event meets which deadline.
+MET_BY = {"feedback": ("case.progress",), "survey": ("case.surveyed",), "settle": ("case.closed",)}
+STAGES = (("case.closed", "已办结"), ("case.surveyed", "已勘察"), ("case.progress", "处理中"),
+          ("case.registered", "已登记"))
+
+
+@dataclass
+class DeadlineState:
+    key: str
+    label: str
+    due: date
+    clause: str
+    provisional: bool
+    met_on: date | None = None
+
+    def overdue(self, today: date) -> bool:
+        return self.met_on is None and today > self.due
+
+    def late(self) -> bool:
+        return self.met_on is not None and self.met_on > self.due
+
+
+@dataclass
+class Case:
+    number: str
+    registered: dict
+    events: list[Event] = field(default_factory=list)
+    deadlines: list[DeadlineState] = field(default_factory=list)
+
+    @property
+    def stage(self) -> str:
+        kinds = {event.kind for event in self.events}
+        return next(name for kind, name in STAGES if kind in kinds)
+
+    @property
+    def open(self) -> bool:
+        return not any(event.kind == "case.closed" for event in self.events)
+
+    @property
+    def major(self) -> bool:
+        return bool(self.registered.get("major"))
+
+    def pending(self) -> list[DeadlineState]:
+        return [d for d in self.deadlines if d.met_on is None]
+
+    def next_deadline(self) -> DeadlineState | None:
+        waiting = self.pending()
+        return min(waiting, key=lambda d: d.due) if waiting else None
+
+
+def build(number: str, events: list[Event]) -> Case | None:
+    registration = next((e for e in events if e.kind == "case.registered"), None)
+    if registration is None:
+        return None
+    case = Case(number, registration.payload, events)
+    for record in registration.payload.get("deadlines", []):
+        state = DeadlineState(record["key"], record["label"], date.fromisoformat(record["due"]), record["clause"],
+                              record["provisional"])
+        meeting = next((e for e in events if e.kind in MET_BY.get(state.key, ())), None)
+        if meeting is not None:
+            # The day it happened where the form says so (a survey's 勘察日期), else the day it was recorded.
+            state.met_on = date.fromisoformat(meeting.payload.get("survey_date") or meeting.recorded_at[:10])
+        case.deadlines.append(state)
+    return case
+
+
+def all_cases(ledger: Ledger) -> list[Case]:
+    grouped: dict[str, list[Event]] = {}
+    for event in ledger.events():
+        if event.case_id:
+            grouped.setdefault(event.case_id, []).append(event)
+    cases = [build(number, events) for number, events in grouped.items()]
+    return sorted((c for c in cases if c is not None), key=lambda c: c.number)
+
+
+def case_json(case: Case, today: date) -> dict:
+    nxt = case.next_deadline()
+    return {
+        "case_id": case.number, "stage": case.stage, "open": case.open, "major": case.major,
+        "category": case.registered.get("category"), "department": case.registered.get("department"),
+        "customer": case.registered.get("customer"), "project": case.registered.get("project"),
+        "received_at": case.registered.get("received_at"),
+        "next_deadline": None if nxt is None else {"key": nxt.key, "label": nxt.label, "due": nxt.due.isoformat(),
+                                                   "clause": nxt.clause, "provisional": nxt.provisional},
+        "overdue": [{"key": d.key, "label": d.label, "due": d.due.isoformat(), "clause": d.clause}
+                    for d in case.deadlines if d.overdue(today)],
+        "deadlines": [{"key": d.key, "label": d.label, "due": d.due.isoformat(), "clause": d.clause,
+                       "provisional": d.provisional, "met_on": d.met_on.isoformat() if d.met_on else None}
+                      for d in case.deadlines],
+        "events": [{"seq": e.seq, "kind": e.kind, "recorded_at": e.recorded_at} for e in case.events],
+    }

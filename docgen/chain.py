@@ -1,0 +1,245 @@
+"""Given a validated form and the ledger, what is recorded and which documents come next.
+
+A handler appends its events inside the caller's transaction and returns the documents to write.
+Documents are described as data (``Document``) and stored with the submission, so a crash after the
+commit is mended by rendering the same descriptions again: the ledger says exactly what was written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Callable
+
+from docgen.findings import Finding, error, has_errors
+from docgen.forms.base import ParsedForm
+from docgen.forms.register import REGISTER, RegisterLine
+from docgen.forms.site_survey import SITE_SURVEY, SiteSurvey
+from docgen.forms.values import chinese_date
+from docgen.ledger import NumberFormat, Transaction
+from docgen.procedures import rules
+from docgen.workspace import Workspace
+
+PROVISIONAL_MARK = "（暂定）"
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str  # relative to the workspace root
+    kind: str  # form | docx | annotated | copy | text
+    spec: dict  # everything the renderer needs, JSON-able
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Decision:
+    findings: list[Finding] = field(default_factory=list)
+    case_ids: list[str] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the handlers know of the file being processed."""
+
+    claim: str
+    sha256: str
+    name: str
+    today: date
+
+    @property
+    def stem(self) -> str:
+        return self.name.rsplit(".", 1)[0]
+
+    @property
+    def short(self) -> str:
+        return self.sha256[:8]
+
+
+def due_text(deadline: dict) -> str:
+    text = chinese_date(date.fromisoformat(deadline["due"]))
+    return text + PROVISIONAL_MARK if deadline["provisional"] else text
+
+
+def provisional_note(deadlines: list[dict]) -> str:
+    if not any(d["provisional"] for d in deadlines):
+        return ""
+    return "注：标有“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按周末推算，待官方安排公布后核定。"
+
+
+# ============================================================ the register (CS-3.4.3)
+
+def _case_payload(line: RegisterLine, number: str, ws: Workspace, submission: Submission, row: int,
+                  deadlines: list[rules.DeadlineRecord], header: dict) -> dict:
+    settings = ws.settings
+    return {
+        "number": number,
+        **line.model_dump(mode="json", exclude={"number", "department", "feedback_due"}),
+        "received_at": rules.received_at(line).isoformat(),
+        "time_known": line.received_time is not None,
+        "department": rules.responsible_department(line, settings),
+        "office": settings.routing.office_for(line.project),
+        "repair": rules.is_repair(line, settings),
+        "repair_team": settings.routing.repair_team if rules.is_repair(line, settings) else None,
+        "deadlines": [d.as_dict() for d in deadlines],
+        "provisional": any(d.provisional for d in deadlines),
+        "source": {"file": submission.name, "claim": submission.claim, "row": row,
+                   "office": header.get("office"), "clerk": header.get("clerk")},
+    }
+
+
+def _location(case: dict) -> str:
+    return "".join(part for part in (case["project"], case.get("building") and f"{case['building']}栋",
+                                     case.get("room") and f"{case['room']}室") if part)
+
+
+def _received_text(case: dict) -> str:
+    received = case["received_at"]
+    day = chinese_date(date.fromisoformat(received[:10]))
+    return f"{day} {received[11:16]}" if case.get("time_known") else day
+
+
+def survey_document(case: dict) -> Document:
+    survey = next(d for d in case["deadlines"] if d["key"] == "survey")
+    header = {
+        "case_number": case["number"], "customer": case["customer"], "phone": case["phone"],
+        "address": _location(case), "complaint": case["content"], "registered": _received_text(case),
+        "survey_due": f"{due_text(survey)}前（{survey['clause']}）",
+    }
+    return Document(f"outbox/{case['number']}/01-{SITE_SURVEY.title}.xlsx", "form",
+                    {"form_id": SITE_SURVEY.form_id, "header": header, "lines": []})
+
+
+def escalation_document(case: dict, ws: Workspace, today: date) -> Document:
+    context = {
+        "case": {"number": case["number"], "received_at": _received_text(case), "channel": case["channel"],
+                 "customer": case["customer"], "phone": case["phone"], "project": case["project"],
+                 "building": case.get("building") or "", "room": case.get("room") or "",
+                 "content": case["content"], "category": case["category"], "department": case["department"],
+                 "receiver": case["receiver"]},
+        "recipients": list(ws.settings.escalation.recipients),
+        "issued_on": chinese_date(today),
+        "deadlines": [{"label": d["label"], "due": due_text(d), "clause": d["clause"],
+                       "provisional": d["provisional"]} for d in case["deadlines"]],
+        "provisional_note": provisional_note(case["deadlines"]),
+        "clause": "CS-3.4.7",
+    }
+    return Document(f"outbox/{case['number']}/02-重大投诉上报单.docx", "docx",
+                    {"template": "escalation_notice.docx", "context": context})
+
+
+def dispatch_documents(cases: list[dict], submission: Submission) -> list[Document]:
+    """CS-3.4.3: the register goes to each service office and responsible department; one list each."""
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for case in cases:
+        groups[(case["department"], case["office"])].append(case)
+    documents = []
+    for (department, office), members in sorted(groups.items()):
+        rows = [{"number": c["number"], "received_at": _received_text(c), "customer": c["customer"],
+                 "location": _location(c), "category": c["category"], "content": c["content"],
+                 "feedback_due": due_text(next(d for d in c["deadlines"] if d["key"] == "feedback")),
+                 "provisional": c["provisional"], "major": c["major"]} for c in members]
+        context = {"department": department, "office": office, "issued_on": chinese_date(submission.today),
+                   "register_file": submission.name, "rows": rows,
+                   "provisional_note": provisional_note([d for c in members for d in c["deadlines"]])}
+        name = f"{department}-{office}-转办单-{submission.short}.docx"
+        documents.append(Document(f"outbox/dispatch/{submission.today.isoformat()}/{name}", "docx",
+                                  {"template": "dispatch_list.docx", "context": context}))
+    return documents
+
+
+def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
+    settings = ws.settings
+    numbering = NumberFormat(settings.numbering.complaint)
+    lines: list[RegisterLine] = parsed.lines  # type: ignore[assignment]
+    decision = Decision()
+    header = parsed.header.model_dump(mode="json") if parsed.header else {}
+
+    for line, row, source in zip(lines, parsed.line_rows, parsed.line_sources):
+        decision.findings += rules.check_received_date(line, submission.today, source.get("received_date"), row)
+        decision.findings += rules.routing_findings(line, settings, source.get("department"), row)
+
+    def registered(number: str) -> dict | None:
+        event = tx.registration(number)
+        return event.payload if event else None
+
+    decision.findings += rules.check_numbers(lines, parsed.line_rows, parsed.line_sources, numbering, registered)
+    if has_errors(decision.findings):
+        return decision
+
+    taken = {line.number for line in lines if line.number}
+    returned_lines, new_cases = [], []
+    for line, row in zip(lines, parsed.line_rows):
+        earlier = registered(line.number) if line.number else None
+        if earlier is not None:
+            # The same complaint sent again (typically the returned register with progress noted).
+            number = line.number
+            if line.progress and line.progress != _latest_progress(tx, number):
+                tx.append("case.progress", {"progress": line.progress, "row": row, "file": submission.name},
+                          case_id=number, claim=submission.claim, sha256=submission.sha256)
+            decision.case_ids.append(number)
+            returned_lines.append({**line.model_dump(), "department": earlier["department"],
+                                   "feedback_due": due_text(earlier["deadlines"][0])})
+            continue
+        number = line.number or tx.next_number(numbering, line.received_date.year, taken)
+        taken.add(number)
+        deadlines = rules.deadlines(line, settings, ws.calendar)
+        case = _case_payload(line, number, ws, submission, row, deadlines, header)
+        tx.append("case.registered", case, case_id=number, claim=submission.claim, sha256=submission.sha256)
+        if line.progress:
+            tx.append("case.progress", {"progress": line.progress, "row": row, "file": submission.name},
+                      case_id=number, claim=submission.claim, sha256=submission.sha256)
+        new_cases.append(case)
+        decision.case_ids.append(number)
+        returned_lines.append({**line.model_dump(), "number": number, "department": case["department"],
+                               "feedback_due": due_text(case["deadlines"][0])})
+
+    for case in new_cases:
+        if case["repair"]:
+            decision.documents.append(survey_document(case))
+        if case["major"]:
+            # CS-3.4.7: a major complaint is reported at once to the general manager and deputy GM.
+            tx.append("case.escalated", {"recipients": list(settings.escalation.recipients), "clause": "CS-3.4.7"},
+                      case_id=case["number"], claim=submission.claim, sha256=submission.sha256)
+            decision.documents.append(escalation_document(case, ws, submission.today))
+    decision.documents += dispatch_documents(new_cases, submission)
+    decision.documents.append(Document(
+        f"outbox/registers/{submission.today.isoformat()}/{submission.stem}-已编号-{submission.short}.xlsx",
+        "form", {"form_id": REGISTER.form_id, "header": header, "lines": returned_lines}))
+    return decision
+
+
+def _latest_progress(tx: Transaction, number: str) -> str | None:
+    row = tx.connection.execute(
+        "SELECT payload FROM events WHERE case_id = ? AND kind = 'case.progress' ORDER BY seq DESC LIMIT 1",
+        (number,)).fetchone()
+    return None if row is None else json.loads(row["payload"]).get("progress")
+
+
+# ============================================================ the site survey (CS-3.4.5)
+
+def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
+    """Recorded against its case; the sign-off and deadline rules of CS-3.4.5 build on this."""
+    survey: SiteSurvey = parsed.header  # type: ignore[assignment]
+    decision = Decision()
+    if not tx.case_exists(survey.case_number):
+        source = parsed.header_sources.get("case_number")
+        decision.findings.append(error(
+            f"登记编号“{survey.case_number}”不存在；请核对编号（应与《来电、来访登记表》的统一编号一致）",
+            clause="CS-3.4.3", field="case_number",
+            **({"location": source.location, "sheet": source.sheet, "cell": source.cell} if source else {})))
+        return decision
+    tx.append("case.surveyed", survey.model_dump(mode="json"), case_id=survey.case_number,
+              claim=submission.claim, sha256=submission.sha256)
+    decision.case_ids.append(survey.case_number)
+    return decision
+
+
+HANDLERS: dict[str, Callable[[Transaction, Workspace, ParsedForm, Submission], Decision]] = {
+    REGISTER.form_id: handle_register,
+    SITE_SURVEY.form_id: handle_site_survey,
+}

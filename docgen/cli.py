@@ -1,0 +1,260 @@
+"""The ``docgen`` command: parse arguments, call the library, print. Messages for staff are Chinese."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+
+from docgen import __version__
+from docgen.workspace import Workspace, WorkspaceError, init_workspace
+
+
+def _emit(data, as_json: bool, text: str) -> None:
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=None))
+    else:
+        print(text)
+
+
+def _outcome_line(outcome) -> str:
+    from docgen.pipeline import STATUS_ZH
+
+    parts = [f"{STATUS_ZH[outcome.status]}：{outcome.file}"]
+    if outcome.case_ids:
+        parts.append(f"  登记编号：{'、'.join(outcome.case_ids)}")
+    for finding in outcome.findings:
+        clause = f"（{finding.clause}）" if finding.clause else ""
+        where = f"【{finding.location}】" if finding.location else ""
+        parts.append(f"  - {where}{finding.message}{clause}")
+    for output in outcome.outputs:
+        parts.append(f"  → {output}")
+    return "\n".join(parts)
+
+
+def _printer(as_json: bool):
+    def show(outcome) -> None:
+        print(json.dumps(outcome.as_json(), ensure_ascii=False) if as_json else _outcome_line(outcome), flush=True)
+    return show
+
+
+def _today(args) -> date | None:
+    return date.fromisoformat(args.today) if getattr(args, "today", None) else None
+
+
+# ------------------------------------------------------------ commands
+
+def cmd_init(args) -> int:
+    ws = init_workspace(Path(args.dir))
+    from docgen.forms_io import write_blank_forms
+
+    write_blank_forms(ws)
+    print(f"已创建工作区：{ws.root}")
+    return 0
+
+
+def cmd_forms(args) -> int:
+    from docgen.forms_io import write_blank_forms
+
+    ws = _open(args)
+    written = write_blank_forms(ws)
+    _emit({"forms": [str(p.relative_to(ws.root)) for p in written]}, args.json,
+          "\n".join(f"已生成空白表单：{p.relative_to(ws.root)}" for p in written))
+    return 0
+
+
+def cmd_process(args) -> int:
+    from docgen.service import exclusive, pending, process_paths
+
+    ws = _open(args)
+    ws.ensure_folders()
+    ws.check_local_var()
+    with exclusive(ws):
+        paths = [Path(p).resolve() for p in args.paths] if args.paths else pending(ws)
+        missing = [p for p in paths if not p.is_file()]
+        if missing:
+            print("找不到文件：" + "、".join(str(p) for p in missing), file=sys.stderr)
+            return 2
+        jobs = args.jobs if args.jobs else (min(2, os.cpu_count() or 1) if len(paths) > 8 else 1)
+        outcomes = process_paths(ws, paths, jobs=jobs, today=_today(args), on_outcome=_printer(args.json))
+    if not args.json and not outcomes:
+        print("intake 文件夹中没有待处理的文件")
+    return 1 if any(o.status == "rejected" for o in outcomes) else 0
+
+
+def cmd_watch(args) -> int:
+    from docgen.service import exclusive
+    from docgen.watch import watch
+
+    ws = _open(args)
+    ws.ensure_folders()
+    ws.check_local_var()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    mode = f"每 {args.poll} 秒轮询" if args.poll else "inotify"
+    if not args.json:
+        print(f"docgen {__version__} 正在监视 {ws.intake}（{mode}）；把填好的表单放入该文件夹即可。按 Ctrl+C 停止。",
+              flush=True)
+    with exclusive(ws):
+        watch(ws, poll=args.poll, jobs=args.jobs or min(2, os.cpu_count() or 1), on_outcome=_printer(args.json),
+              stop=stop)
+    return 0
+
+
+def cmd_status(args) -> int:
+    from docgen.cases import all_cases, case_json
+    from docgen.ledger import Ledger
+
+    ws = _open(args)
+    today = _today(args) or date.today()
+    ledger = Ledger(ws.ledger_path)
+    try:
+        cases = all_cases(ledger)
+    finally:
+        ledger.close()
+    if args.case:
+        cases = [c for c in cases if c.number == args.case]
+        if not cases:
+            print(f"没有登记编号为 {args.case} 的案件", file=sys.stderr)
+            return 2
+    elif not args.all:
+        cases = [c for c in cases if c.open]
+    if args.overdue:
+        cases = [c for c in cases if any(d.overdue(today) for d in c.deadlines)]
+    data = [case_json(c, today) for c in cases]
+    if args.json:
+        print(json.dumps({"today": today.isoformat(), "cases": data}, ensure_ascii=False))
+        return 0
+    if not cases:
+        print("没有未办结的案件" if not args.overdue else "没有逾期的案件")
+        return 0
+    print(f"{'登记编号':<14}{'阶段':<6}{'类别':<6}{'责任部门':<8}{'下一期限':<14}{'事项'}")
+    for case in cases:
+        nxt = case.next_deadline()
+        due = "" if nxt is None else nxt.due.isoformat() + ("（暂定）" if nxt.provisional else "")
+        label = "" if nxt is None else f"{nxt.label}（{nxt.clause}）"
+        flag = "【逾期】" if any(d.overdue(today) for d in case.deadlines) else ""
+        major = "【重大】" if case.major else ""
+        print(f"{case.number:<16}{case.stage:<6}{case.registered.get('category', ''):<6}"
+              f"{case.registered.get('department', ''):<8}{due:<16}{flag}{major}{label}")
+        if args.case:
+            for event in case.events:
+                print(f"    {event.recorded_at[:19]}  {event.kind}")
+    overdue = sum(1 for c in cases if any(d.overdue(today) for d in c.deadlines))
+    print(f"\n共 {len(cases)} 件，其中逾期 {overdue} 件（截至 {today.isoformat()}）")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from docgen.ledger import Ledger
+
+    ws = _open(args)
+    if not ws.ledger_path.exists():
+        _emit({"ok": True, "events": 0, "problems": []}, args.json, "台账尚未建立（还没有处理过文件）")
+        return 0
+    ledger = Ledger(ws.ledger_path)
+    try:
+        problems, count = ledger.verify(), ledger.count()
+    finally:
+        ledger.close()
+    _emit({"ok": not problems, "events": count, "problems": problems}, args.json,
+          f"台账校验通过：{count} 条事件，哈希链完整" if not problems else "台账校验失败：\n" + "\n".join(problems))
+    return 0 if not problems else 1
+
+
+def cmd_calendar(args) -> int:
+    from docgen.procedures.workdays import calendar_report
+
+    ws = _open(args)
+    report = calendar_report(ws.calendar, today=_today(args))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, default=str))
+    else:
+        years = report["years"]
+        print(f"工作日历覆盖年份：{min(years)}–{max(years)}" if years else "工作日历没有任何年份")
+        for year, source in report["coverage"][-3:]:
+            print(f"  {year} 年：{'chinesecalendar 软件包' if source == 'chinese_calendar' else source}")
+        print(f"截止时间：{report['cutoff']}（此时刻及之后收到的，按下一个工作日起算）")
+        print(f"补充日历文件：{report['extra_file'] or '（无）'}")
+        for message in report["load_errors"] + report["warnings"]:
+            print(f"  ! {message}")
+    return 1 if report["load_errors"] else 0
+
+
+def cmd_demo(args) -> int:
+    from docgen.demo import make_demo
+
+    ws = _open(args)
+    written = make_demo(ws)
+    for path in written:
+        print(f"已放入示例表单：{path.relative_to(ws.root)}")
+    print("正在运行的 docgen watch 会在约一秒内处理它们；也可运行 docgen process。结果见 outbox/ 与 rejected/。")
+    return 0
+
+
+# ------------------------------------------------------------ wiring
+
+def _open(args) -> Workspace:
+    return Workspace.open(Path(args.workspace) if args.workspace else None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="docgen", description="表单受理：读取填好的表单，登记入账，生成下一步表单与通知。")
+    parser.add_argument("--version", action="version", version=f"docgen {__version__}")
+    parser.add_argument("--workspace", metavar="DIR", help="工作区目录（默认：环境变量 DOCGEN_WORKSPACE 或仓库根目录）")
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, func, help_text):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("init", cmd_init, "创建一个新的工作区（含各文件夹与空白表单）")
+    p.add_argument("dir")
+    p = command("forms", cmd_forms, "按表单定义生成 forms/ 中的空白表单")
+    p.add_argument("--json", action="store_true")
+    p = command("process", cmd_process, "处理 intake/ 中（或指定的）文件一次后退出；有退回的文件时退出码为 1")
+    p.add_argument("paths", nargs="*")
+    p.add_argument("--json", action="store_true", help="每个文件输出一行 JSON")
+    p.add_argument("--jobs", type=int, default=0, help="并行进程数（默认：文件多时用两个）")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+    p = command("watch", cmd_watch, "持续监视 intake/，文件放入后自动处理（主任务）")
+    p.add_argument("--poll", type=float, metavar="SECONDS", help="轮询间隔秒数（网络共享文件夹用）")
+    p.add_argument("--jobs", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    p = command("status", cmd_status, "列出未办结的案件、期限与逾期情况")
+    p.add_argument("--case", metavar="NUMBER", help="只看一个案件及其全部事件")
+    p.add_argument("--overdue", action="store_true", help="只列逾期的案件")
+    p.add_argument("--all", action="store_true", help="包括已办结的案件")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+    p = command("verify", cmd_verify, "校验台账的哈希链与数据库完整性")
+    p.add_argument("--json", action="store_true")
+    p = command("calendar", cmd_calendar, "显示工作日历覆盖的年份，并检查 calendar.toml")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+    command("demo", cmd_demo, "生成示例表单放入 intake/，演示整个流程")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except WorkspaceError as problem:
+        print(str(problem), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

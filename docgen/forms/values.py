@@ -1,0 +1,228 @@
+"""Turning what a clerk typed into a value, or into a reason it cannot be read.
+
+Each parser takes the raw cell value (whatever openpyxl or python-docx gave: str, int, float,
+datetime, None) and returns the parsed value, or raises ``Unparsable`` with a Chinese message that
+says what was found and what is expected. Nothing here guesses: ``11/3`` could be 3 November or
+11 March, so it is refused with the formats that are accepted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+# Excel's day zero for the 1900 date system (serial 60 is the phantom 1900-02-29; we never see it
+# because serials below the plausible range are refused anyway).
+EXCEL_EPOCH = datetime(1899, 12, 30)
+PLAUSIBLE_SERIALS = range(36526, 73051)  # 2000-01-01 .. 2099-12-31
+
+BLANKS = {"", "-", "—", "/", "无", "空"}
+
+
+class Unparsable(ValueError):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def normalize_text(raw) -> str:
+    """Full-width digits and letters to half-width, ideographic spaces to spaces, trimmed."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = unicodedata.normalize("NFKC", str(raw))
+    return text.replace("\u3000", " ").strip()
+
+
+def is_blank(raw) -> bool:
+    return normalize_text(raw) in ("",)
+
+
+def shown(raw) -> str:
+    """How a raw value is quoted back to the clerk."""
+    if isinstance(raw, datetime):
+        return raw.strftime("%Y-%m-%d %H:%M")
+    text = str(raw).strip()
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+# ---------------------------------------------------------------- text
+
+def parse_text(raw, *, max_length: int = 2000) -> str:
+    if isinstance(raw, datetime):
+        raise Unparsable(f"“{shown(raw)}”是日期，这里应填写文字")
+    text = "" if raw is None else str(int(raw) if isinstance(raw, float) and raw.is_integer() else raw)
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > max_length:
+        raise Unparsable(f"内容过长（{len(text)}字），最多{max_length}字")
+    return text
+
+
+# ---------------------------------------------------------------- dates and times
+
+_DATE_FORMATS = "2026-11-03、2026/11/3、2026.11.3、2026年11月3日、11月3日"
+_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+_MD = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_TIME = re.compile(
+    r"^(?P<ampm>上午|下午|晚上|早上|中午)?\s*(?P<h>\d{1,2})\s*(?::|：|时|点)\s*(?P<m>\d{1,2})?\s*(?:分)?"
+    r"(?:\s*[:：]\s*(?P<s>\d{1,2})\s*秒?)?$"
+)
+
+
+def _make_date(y: int, m: int, d: int, raw) -> date:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        raise Unparsable(f"“{shown(raw)}”不是有效日期") from None
+
+
+def _from_serial(number: float, raw) -> datetime:
+    if int(number) not in PLAUSIBLE_SERIALS:
+        raise Unparsable(f"“{shown(raw)}”不是日期；请填写日期，如 {_DATE_FORMATS}")
+    return EXCEL_EPOCH + timedelta(days=float(number))
+
+
+def parse_datetime_parts(raw, *, today: date) -> tuple[date, time | None]:
+    """A date, and the time of day when the cell carried one."""
+    if isinstance(raw, datetime):
+        return raw.date(), (raw.time() if raw.time() != time(0, 0) else None)
+    if isinstance(raw, date):
+        return raw, None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        moment = _from_serial(raw, raw)
+        return moment.date(), (moment.time().replace(microsecond=0) if moment.time() != time(0) else None)
+    text = normalize_text(raw)
+    if not text:
+        raise Unparsable("未填写日期")
+    date_text, _, time_text = text.partition(" ")
+    clock = parse_time(time_text) if time_text.strip() else None
+    if m := _YMD.match(date_text):
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), raw), clock
+    if m := _MD.match(date_text):
+        # "11月3日" is written for the current year (the year the form is processed in).
+        return _make_date(today.year, int(m[1]), int(m[2]), raw), clock
+    if m := _COMPACT.match(date_text):
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), raw), clock
+    if re.fullmatch(r"\d+(\.\d+)?", date_text):
+        moment = _from_serial(float(date_text), raw)
+        return moment.date(), None
+    raise Unparsable(f"“{shown(raw)}”无法确定是哪一天；请按以下格式之一填写：{_DATE_FORMATS}")
+
+
+def parse_date(raw, *, today: date) -> date:
+    return parse_datetime_parts(raw, today=today)[0]
+
+
+def parse_time(raw) -> time:
+    if isinstance(raw, datetime):
+        return raw.time().replace(microsecond=0)
+    if isinstance(raw, time):
+        return raw.replace(microsecond=0)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw < 1:
+        seconds = round(raw * 86400)
+        return time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+    text = normalize_text(raw)
+    m = _TIME.match(text)
+    if not m:
+        raise Unparsable(f"“{shown(raw)}”不是时间；请填写如 9:30、14:05 或 下午2点")
+    hour, minute, second = int(m["h"]), int(m["m"] or 0), int(m["s"] or 0)
+    if m["ampm"] in ("下午", "晚上") and hour < 12:
+        hour += 12
+    if m["ampm"] == "中午" and hour < 11:
+        hour += 12
+    if hour > 23 or minute > 59 or second > 59:
+        raise Unparsable(f"“{shown(raw)}”不是有效时间")
+    return time(hour, minute, second)
+
+
+# ---------------------------------------------------------------- phone numbers
+
+_PHONE_EXPECTED = "11位手机号（如 138 0013 8000）或带区号的固定电话（如 0591-87654321）"
+
+
+def parse_phone(raw) -> str:
+    """Normalised to digits: mobile ``13800138000``, landline ``0591-87654321``, extension ``…转123``."""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    text = normalize_text(raw)
+    parts = re.split(r"(?:转|分机|ext\.?|x)", text, maxsplit=1, flags=re.I)
+    main = parts[0]
+    extension = re.sub(r"\D", "", parts[1]) if len(parts) > 1 else ""
+    if re.search(r"[^\d\s\-()（）+]", main):
+        raise Unparsable(f"“{shown(raw)}”不是电话号码；应为{_PHONE_EXPECTED}")
+    digits = re.sub(r"\D", "", main)
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif main.strip().startswith("+86") or (digits.startswith("86") and len(digits) == 13):
+        digits = digits[2:]
+    suffix = f"转{extension}" if extension else ""
+    if re.fullmatch(r"1[3-9]\d{9}", digits):
+        return digits + suffix
+    if re.fullmatch(r"(400|800)\d{7}", digits):
+        return digits + suffix
+    if re.fullmatch(r"0\d{9,11}", digits):
+        area_len = _area_code_length(digits)
+        return f"{digits[:area_len]}-{digits[area_len:]}{suffix}"
+    raise Unparsable(f"“{shown(raw)}”不是有效的电话号码；应为{_PHONE_EXPECTED}")
+
+
+def _area_code_length(digits: str) -> int:
+    # 010 and 02X are three-digit area codes (Beijing, Shanghai, Tianjin, Chongqing, large cities);
+    # every other area code has four digits. Local numbers have 7 or 8 digits.
+    return 3 if digits[1] in "12" else 4
+
+
+# ---------------------------------------------------------------- choices
+
+YES = {"是", "Y", "YES", "TRUE", "√", "✓", "✔", "1", "重大", "是的"}
+NO = {"否", "N", "NO", "FALSE", "×", "✗", "0", "不是", "非重大", "一般"}
+
+
+def parse_choice(raw, choices: tuple[str, ...], synonyms: dict[str, str] | None = None) -> str:
+    text = normalize_text(raw)
+    if text in choices:
+        return text
+    squeezed = re.sub(r"\s+", "", text)
+    if squeezed in choices:
+        return squeezed
+    if synonyms and squeezed in synonyms:
+        return synonyms[squeezed]
+    raise Unparsable(f"“{shown(raw)}”不是可选项；应为以下之一：{'、'.join(choices)}")
+
+
+def parse_yes_no(raw) -> bool:
+    text = re.sub(r"\s+", "", normalize_text(raw)).upper()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise Unparsable(f"“{shown(raw)}”无法判断；应填写“是”或“否”")
+
+
+# ---------------------------------------------------------------- amounts
+
+def parse_amount(raw) -> Decimal:
+    if isinstance(raw, bool):
+        raise Unparsable(f"“{shown(raw)}”不是金额")
+    if isinstance(raw, (int, float)):
+        return Decimal(str(raw)).quantize(Decimal("0.01"))
+    text = normalize_text(raw).replace(",", "").replace("，", "")
+    text = re.sub(r"^[¥￥]|元整?$|元$", "", text).strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise Unparsable(f"“{shown(raw)}”不是金额；请填写如 1200.50") from None
+    if value < 0:
+        raise Unparsable(f"“{shown(raw)}”为负数；金额不能为负")
+    return value.quantize(Decimal("0.01"))
+
+
+# ---------------------------------------------------------------- rendering back
+
+def chinese_date(d: date) -> str:
+    """Dates written in full, as official documents write them: 2026年11月26日."""
+    return f"{d.year}年{d.month}月{d.day}日"

@@ -1,0 +1,81 @@
+"""A docgen form written in Word: the same definition read by label instead of by defined name.
+
+Single-value fields are label → value cells (or "标签：值" lines); repeating lines are the table
+whose header row carries the most column titles. The form is recognised by a 表单编号 label or by its
+title, so a register an office typed in Word is read like the generated workbook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docgen.forms import FORMS, by_title
+from docgen.forms.base import FormDef, Raw, RawForm
+from docgen.findings import error
+from docgen.office.docx import find_fields, normalize_label, read_label_values, read_paragraph_values, read_tables
+
+MIN_HEADER_MATCHES = 3
+
+
+def _identify(pairs, tables) -> tuple[FormDef | None, int | None]:
+    by_label = find_fields(pairs, {"form_id": ["表单编号"], "version": ["版本"]})
+    version = None
+    if "version" in by_label:
+        digits = "".join(ch for ch in by_label["version"].value if ch.isdigit())
+        version = int(digits) if digits else None
+    if "form_id" in by_label and by_label["form_id"].value.strip() in FORMS:
+        return FORMS[by_label["form_id"].value.strip()], version
+    texts = [p.label + p.value for p in pairs[:5]] + [cell for table in tables[:2] for row in table[:3] for cell in row]
+    for text in texts:
+        if form := by_title(text):
+            return form, version
+    return None, None
+
+
+def _title_from_paragraphs(path: Path) -> FormDef | None:
+    from docx import Document
+
+    for paragraph in Document(str(path)).paragraphs[:8]:
+        if form := by_title(paragraph.text):
+            return form
+    return None
+
+
+def read_form(path: Path) -> RawForm | None:
+    tables = read_tables(path)
+    pairs = read_label_values(path) + read_paragraph_values(path)
+    form, version = _identify(pairs, tables)
+    if form is None:
+        form = _title_from_paragraphs(path)
+    if form is None:
+        return None
+    notes = []
+    found = find_fields(pairs, {spec.key: list(spec.labels) for spec in form.header_fields})
+    header = {key: Raw(value.value, value.location) for key, value in found.items()}
+    for spec in form.header_fields:
+        if spec.required and spec.key not in header:
+            notes.append(error(f"找不到“{spec.title}”一栏", field=spec.key, location="Word 表格"))
+
+    lines, line_rows = [], []
+    if form.line_model is not None:
+        titles = {normalize_label(label, drop_brackets=True): spec
+                  for spec in form.line_fields for label in spec.labels}
+        best = None
+        for number, table in enumerate(tables, start=1):
+            for index, row in enumerate(table):
+                columns = {c: titles[normalize_label(text, drop_brackets=True)] for c, text in enumerate(row)
+                           if normalize_label(text, drop_brackets=True) in titles}
+                if len(columns) >= MIN_HEADER_MATCHES and (best is None or len(columns) > len(best[2])):
+                    best = (number, index, columns)
+        if best is None:
+            notes.append(error(f"找不到“{form.lines_title}”表格的表头", field=form.lines_key, location="Word 表格"))
+        else:
+            number, header_index, columns = best
+            for index, row in enumerate(tables[number - 1][header_index + 1:], start=header_index + 2):
+                line = {spec.key: Raw(row[c] if c < len(row) else None, f"表格{number} 第{index}行 第{c + 1}列")
+                        for c, spec in columns.items()}
+                if all(not (raw.value or "").strip() for raw in line.values()):
+                    continue
+                lines.append(line)
+                line_rows.append(index)
+    return RawForm(form.form_id, version, header, lines, line_rows, "docx", notes)

@@ -1,0 +1,472 @@
+"""Workbooks: write a blank or pre-filled form from its definition, read a filled one back, and mark
+up a rejected one for its sender.
+
+Contract (DESIGN §3): every single-value input cell carries a workbook-scoped defined name equal to
+the field key; repeating lines are an Excel table named after the collection key whose header cells
+are the field titles; the form id and version live in the hidden sheet ``_meta`` and in the custom
+document properties. The reader prefers those names and falls back to the printed labels, because a
+workbook re-saved by other software may have lost them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from docgen.findings import Finding, error, warning
+from docgen.forms import FORMS, by_title
+from docgen.forms.base import FieldSpec, FormDef, Raw, RawForm
+
+META_SHEET = "_meta"
+MAX_LINES = 5000  # a register longer than this is not a register; refuse rather than grind
+BODY_FONT = Font(name="宋体", size=11)
+TITLE_FONT = Font(name="黑体", size=18, bold=True)
+LABEL_FONT = Font(name="宋体", size=11, bold=True)
+SMALL_FONT = Font(name="宋体", size=9, color="555555")
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+TOOL_FILL = PatternFill("solid", fgColor="F2F2F2")
+ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
+WRAP = Alignment(wrap_text=True, vertical="center")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+FORMULA_LEADS = ("=", "+", "-", "@")
+NUMBER_FORMATS = {"date": "yyyy-mm-dd", "time": "hh:mm", "phone": "@", "number": "@", "text": "@",
+                  "amount": "#,##0.00"}
+
+
+# ============================================================ writing
+
+def _put(cell, value: Any) -> None:
+    """Write a value so that it stays what it is: text never turns into a formula."""
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, bool):
+        value = "是" if value else "否"
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        cell.data_type = "s"
+
+
+def _shown(spec: FieldSpec, value: Any) -> Any:
+    if value is None:
+        return None
+    if spec.meta.kind == "choice" or spec.meta.kind == "yesno":
+        return ("是" if value else "否") if isinstance(value, bool) else value
+    return value
+
+
+def _list_validation(spec: FieldSpec) -> DataValidation:
+    choices = spec.meta.choices or ("是", "否")
+    validation = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
+    validation.error = f"请从下拉列表中选择：{'、'.join(choices)}"
+    validation.errorTitle = spec.title
+    validation.showErrorMessage = True
+    if spec.meta.hint:
+        validation.prompt = spec.meta.hint
+        validation.promptTitle = spec.title[:32]
+        validation.showInputMessage = True
+    return validation
+
+
+def _hint_validation(spec: FieldSpec) -> DataValidation | None:
+    if not spec.meta.hint:
+        return None
+    validation = DataValidation(type=None, allow_blank=True)
+    validation.prompt = spec.meta.hint
+    validation.promptTitle = spec.title[:32]
+    validation.showInputMessage = True
+    return validation
+
+
+def _style_input(cell, spec: FieldSpec) -> None:
+    cell.font = BODY_FONT
+    cell.border = BOX
+    cell.alignment = WRAP
+    cell.protection = Protection(locked=False)
+    cell.number_format = NUMBER_FORMATS.get(spec.meta.kind, "General")
+    if spec.meta.filled_by_tool:
+        cell.fill = TOOL_FILL
+
+
+def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
+                   lines: Iterable[dict[str, Any]] = ()) -> openpyxl.Workbook:
+    """The form as a workbook, blank or pre-filled with known values."""
+    header = header or {}
+    lines = list(lines)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = form.sheet_title
+    ws.sheet_view.showGridLines = False
+    line_fields = form.line_fields
+    header_fields = form.header_fields
+    width = max(len(line_fields), 4)
+
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    ws.cell(1, 1, form.title).font = TITLE_FONT
+    ws.cell(1, 1).alignment = CENTER
+    ws.row_dimensions[1].height = 32
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
+    ws.cell(2, 1, f"表单编号：{form.form_id}　版本：{form.version}　依据：《客户服务管理程序》{form.clause}"
+                  + (f"　{form.footer_note}" if form.footer_note else ""))
+    ws.cell(2, 1).font = SMALL_FONT
+    ws.cell(2, 1).alignment = WRAP
+    ws.row_dimensions[2].height = 30 if form.footer_note else 16
+    row = 3
+
+    validations: list[DataValidation] = []
+    if line_fields:
+        # Header fields sit above the table as label/value pairs, two pairs a row.
+        for index, spec in enumerate(header_fields):
+            r, c = row + index // 2, 1 + (index % 2) * 4
+            label = ws.cell(r, c, spec.title)
+            label.font, label.border, label.alignment = LABEL_FONT, BOX, CENTER
+            ws.merge_cells(start_row=r, start_column=c + 1, end_row=r, end_column=c + 2)
+            value = ws.cell(r, c + 1)
+            _style_input(value, spec)
+            _put(value, _shown(spec, header.get(spec.key)))
+            _name(wb, spec.key, ws.title, value.coordinate)
+        row += (len(header_fields) + 1) // 2 + 1
+        header_row = row
+        for column, spec in enumerate(line_fields, start=1):
+            cell = ws.cell(header_row, column, spec.title)
+            cell.font, cell.border, cell.alignment, cell.fill = LABEL_FONT, BOX, CENTER, HEADER_FILL
+            ws.column_dimensions[get_column_letter(column)].width = spec.meta.width
+        ws.row_dimensions[header_row].height = 30
+        count = max(form.blank_lines, len(lines) + 10)
+        first, last = header_row + 1, header_row + count
+        for offset in range(count):
+            values = lines[offset] if offset < len(lines) else {}
+            for column, spec in enumerate(line_fields, start=1):
+                cell = ws.cell(first + offset, column)
+                _style_input(cell, spec)
+                _put(cell, _shown(spec, values.get(spec.key)))
+        for column, spec in enumerate(line_fields, start=1):
+            letter = get_column_letter(column)
+            validation = (_list_validation(spec) if spec.meta.kind in ("choice", "yesno")
+                          else _hint_validation(spec))
+            if validation is not None:
+                validation.add(f"{letter}{first}:{letter}{last}")
+                validations.append(validation)
+        table = Table(displayName=form.lines_key,
+                      ref=f"A{header_row}:{get_column_letter(len(line_fields))}{last}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+        ws.add_table(table)
+        ws.freeze_panes = ws.cell(first, 1)
+        ws.print_title_rows = f"{header_row}:{header_row}"
+        ws.print_area = f"A1:{get_column_letter(len(line_fields))}{last}"
+    else:
+        # A single-record form: one label/value row per field, like a paper sign-off sheet.
+        ws.column_dimensions["A"].width = 26
+        ws.column_dimensions["B"].width = 22
+        ws.column_dimensions["C"].width = 22
+        ws.column_dimensions["D"].width = 22
+        for spec in header_fields:
+            label = ws.cell(row, 1, spec.title)
+            label.font, label.border, label.alignment = LABEL_FONT, BOX, CENTER
+            ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=width)
+            value = ws.cell(row, 2)
+            _style_input(value, spec)
+            for column in range(3, width + 1):
+                ws.cell(row, column).border = BOX
+            _put(value, _shown(spec, header.get(spec.key)))
+            _name(wb, spec.key, ws.title, value.coordinate)
+            validation = (_list_validation(spec) if spec.meta.kind in ("choice", "yesno")
+                          else _hint_validation(spec))
+            if validation is not None:
+                validation.add(value.coordinate)
+                validations.append(validation)
+            ws.row_dimensions[row].height = 48 if spec.meta.max_length > 200 and spec.meta.kind == "text" else 22
+            row += 1
+        ws.print_area = f"A1:{get_column_letter(width)}{row - 1}"
+
+    for validation in validations:
+        ws.add_data_validation(validation)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if form.landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    # Protected without a password: layout cells cannot be overwritten by accident, and anyone who
+    # must change the layout can lift the protection from the menu.
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.insertRows = False
+    ws.protection.deleteRows = False
+    ws.protection.sort = False
+    ws.protection.autoFilter = False
+
+    meta = wb.create_sheet(META_SHEET)
+    meta.append(["form_id", form.form_id])
+    meta.append(["form_version", form.version])
+    meta.append(["title", form.title])
+    meta.sheet_state = "hidden"
+    meta.protection.sheet = True
+    wb.custom_doc_props.append(StringProperty(name="docgen.form_id", value=form.form_id))
+    wb.custom_doc_props.append(StringProperty(name="docgen.form_version", value=str(form.version)))
+    wb.properties.title = form.title
+    wb.properties.creator = "docgen"
+    return wb
+
+
+def _name(wb: openpyxl.Workbook, key: str, sheet: str, coordinate: str) -> None:
+    column, row = re.match(r"([A-Z]+)(\d+)", coordinate).groups()
+    wb.defined_names[key] = DefinedName(key, attr_text=f"'{sheet}'!${column}${row}")
+
+
+def save_atomic(wb: openpyxl.Workbook, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        wb.save(temp)
+        with open(temp, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+    return path
+
+
+def write_form(form: FormDef, path: Path, header: dict[str, Any] | None = None,
+               lines: Iterable[dict[str, Any]] = ()) -> Path:
+    return save_atomic(build_workbook(form, header, lines), path)
+
+
+# ============================================================ reading
+
+def _norm_label(text: Any) -> str:
+    if text is None:
+        return ""
+    text = str(text)
+    text = re.sub(r"[\s\u3000*＊:：]|（[^）]*必填[^）]*）|\([^)]*必填[^)]*\)", "", text)
+    return text.replace("（", "(").replace("）", ")")
+
+
+def _label_index(specs: list[FieldSpec]) -> dict[str, FieldSpec]:
+    index = {}
+    for spec in specs:
+        for label in spec.labels:
+            index.setdefault(_norm_label(label), spec)
+    return index
+
+
+def _form_of(wb: openpyxl.Workbook) -> tuple[FormDef | None, int | None, list[Finding]]:
+    found_id, found_version = None, None
+    if META_SHEET in wb.sheetnames:
+        meta = {str(r[0]): r[1] for r in wb[META_SHEET].iter_rows(max_row=10, max_col=2, values_only=True) if r[0]}
+        found_id, found_version = meta.get("form_id"), meta.get("form_version")
+    if found_id is None:
+        props = {p.name: p.value for p in wb.custom_doc_props.props}
+        found_id, found_version = props.get("docgen.form_id"), props.get("docgen.form_version")
+    if found_id is not None:
+        form = FORMS.get(str(found_id))
+        try:
+            version = int(found_version) if found_version is not None else None
+        except (TypeError, ValueError):
+            version = None
+        return form, version, []
+    # No metadata: a form typed up by hand or copied into a fresh workbook; recognise the title.
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(max_row=4, max_col=12, values_only=True):
+            for value in row:
+                if isinstance(value, str) and (form := by_title(value)):
+                    note = warning(f"文件中没有表单编号，按标题“{value.strip()}”识别为《{form.title}》",
+                                   location=ws.title)
+                    return form, None, [note]
+    return None, None, []
+
+
+def _sheet_for(wb: openpyxl.Workbook, form: FormDef):
+    if form.sheet_title in wb.sheetnames:
+        return wb[form.sheet_title]
+    for ws in wb.worksheets:
+        if form.lines_key in ws.tables:
+            return ws
+    visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible" and ws.title != META_SHEET]
+    return visible[0] if visible else wb.worksheets[0]
+
+
+def _merged_anchor(ws, row: int, column: int) -> tuple[int, int, int]:
+    """(row, first column, last column) of the merged range holding a cell, or the cell itself."""
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row <= row <= merged.max_row and merged.min_col <= column <= merged.max_col:
+            return merged.min_row, merged.min_col, merged.max_col
+    return row, column, column
+
+
+def _raw(ws, row: int, column: int) -> Raw:
+    cell = ws.cell(row, column)
+    return Raw(cell.value, f"{ws.title}!{cell.coordinate}", ws.title, cell.coordinate)
+
+
+def _by_defined_name(wb, key: str) -> Raw | None:
+    name = wb.defined_names.get(key)
+    if name is None:
+        return None
+    try:
+        destinations = list(name.destinations)
+    except Exception:  # a name pointing at #REF! or a formula: treat as lost
+        return None
+    for sheet, reference in destinations:
+        if sheet not in wb.sheetnames:
+            continue
+        ws = wb[sheet]
+        min_col, min_row, _, _ = range_boundaries(reference.replace("$", ""))
+        return _raw(ws, min_row, min_col)
+    return None
+
+
+def _scan_labels(ws, max_row: int = 80, max_col: int = 30) -> dict[str, tuple[int, int]]:
+    found: dict[str, tuple[int, int]] = {}
+    for row in ws.iter_rows(min_row=1, max_row=min(max_row, ws.max_row), max_col=min(max_col, ws.max_column)):
+        for cell in row:
+            if isinstance(cell.value, str):
+                found.setdefault(_norm_label(cell.value), (cell.row, cell.column))
+    return found
+
+
+def _header_by_label(ws, spec: FieldSpec, labels: dict[str, tuple[int, int]]) -> Raw | None:
+    for label in spec.labels:
+        if (position := labels.get(_norm_label(label))) is not None:
+            row, _, last = _merged_anchor(ws, *position)
+            return _raw(ws, row, last + 1)
+    return None
+
+
+def _find_header_row(ws, form: FormDef) -> tuple[int, dict[int, FieldSpec]] | None:
+    index = _label_index(form.line_fields)
+    if form.lines_key in ws.tables:
+        min_col, min_row, max_col, _ = range_boundaries(ws.tables[form.lines_key].ref)
+        columns = {c: index[_norm_label(ws.cell(min_row, c).value)] for c in range(min_col, max_col + 1)
+                   if _norm_label(ws.cell(min_row, c).value) in index}
+        if columns:
+            return min_row, columns
+    best: tuple[int, dict[int, FieldSpec]] | None = None
+    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 60), max_col=min(ws.max_column, 60)):
+        columns = {cell.column: index[_norm_label(cell.value)] for cell in row
+                   if _norm_label(cell.value) in index}
+        if len(columns) >= 3 and (best is None or len(columns) > len(best[1])):
+            best = (row[0].row, columns)
+    return best
+
+
+def read_form(path: Path) -> RawForm | None:
+    """The raw values of a docgen form workbook, or None if the workbook is no form we know."""
+    wb = openpyxl.load_workbook(path, data_only=True, keep_links=False)
+    try:
+        return _read_workbook(wb)
+    finally:
+        wb.close()
+
+
+def _read_workbook(wb: openpyxl.Workbook) -> RawForm | None:
+    form, version, notes = _form_of(wb)
+    if form is None:
+        return None
+    ws = _sheet_for(wb, form)
+    labels: dict[str, tuple[int, int]] | None = None
+    header: dict[str, Raw] = {}
+    for spec in form.header_fields:
+        raw = _by_defined_name(wb, spec.key)
+        if raw is None:
+            labels = labels if labels is not None else _scan_labels(ws)
+            raw = _header_by_label(ws, spec, labels)
+        if raw is not None:
+            header[spec.key] = raw
+        elif spec.required:
+            notes.append(error(f"找不到“{spec.title}”一栏；请使用系统生成的空白表单填写", field=spec.key,
+                               location=ws.title))
+
+    lines: list[dict[str, Raw]] = []
+    line_rows: list[int] = []
+    if form.line_model is not None:
+        found = _find_header_row(ws, form)
+        if found is None:
+            notes.append(error(f"找不到“{form.lines_title}”表头（{'、'.join(s.title for s in form.line_fields[:4])}…）；"
+                               "请使用系统生成的空白表单填写", field=form.lines_key, location=ws.title))
+        else:
+            header_row, columns = found
+            present = {spec.key for spec in columns.values()}
+            for spec in form.line_fields:
+                if spec.required and spec.key not in present:
+                    notes.append(error(f"表头中缺少“{spec.title}”列", field=f"{form.lines_key}.{spec.key}",
+                                       location=f"{ws.title}!{header_row}行"))
+            last_row = ws.max_row
+            if last_row - header_row > MAX_LINES:
+                notes.append(error(f"登记行数超过{MAX_LINES}行；请分成多个文件提交", field=form.lines_key,
+                                   location=ws.title))
+                last_row = header_row + MAX_LINES
+            for row in range(header_row + 1, last_row + 1):
+                line = {spec.key: _raw(ws, row, column) for column, spec in columns.items()}
+                if all(raw.value is None or str(raw.value).strip() == "" for raw in line.values()):
+                    continue
+                lines.append(line)
+                line_rows.append(row)
+    return RawForm(form.form_id, version, header, lines, line_rows, "xlsx", notes)
+
+
+# ============================================================ marking up a rejected copy
+
+def annotate(source: Path, findings: list[Finding], out_path: Path) -> Path | None:
+    """A copy of the sender's workbook with every wrong cell highlighted and commented in Chinese."""
+    wb = openpyxl.load_workbook(source, keep_links=False)
+    try:
+        for finding in findings:
+            if finding.severity != "error" or not finding.sheet or not finding.cell:
+                continue
+            if finding.sheet not in wb.sheetnames:
+                continue
+            cell = wb[finding.sheet][finding.cell]
+            if type(cell).__name__ == "MergedCell":
+                continue
+            cell.fill = ERROR_FILL
+            previous = cell.comment.text + "\n" if cell.comment else ""
+            comment = Comment(previous + finding.message, "docgen")
+            comment.width, comment.height = 320, 120
+            cell.comment = comment
+        listing = wb.create_sheet("修改说明", 0)
+        listing.append(["序号", "位置", "问题及应填写的内容"])
+        for cell in listing[1]:
+            cell.font, cell.fill, cell.border = LABEL_FONT, HEADER_FILL, BOX
+        for number, finding in enumerate((f for f in findings if f.severity == "error"), start=1):
+            listing.append([number, finding.location or "", finding.message])
+            for cell in listing[listing.max_row]:
+                cell.font, cell.border, cell.alignment = BODY_FONT, BOX, WRAP
+        listing.column_dimensions["A"].width = 6
+        listing.column_dimensions["B"].width = 18
+        listing.column_dimensions["C"].width = 90
+        wb.active = 0
+        return save_atomic(wb, out_path)
+    finally:
+        wb.close()
+
+
+def cell_text(value: Any) -> str:
+    """How a parsed value is written back into a form cell."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return "" if value is None else str(value)

@@ -1,0 +1,135 @@
+"""Procedure rules for the register. Plain functions: facts in, findings (or derived facts) out.
+
+Each cites the clause it enforces. None of them raises for something a clerk can fix: a wrong value
+is an ``error`` finding on its cell; a breach of the procedure by true facts is a ``violation``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time
+from typing import Callable
+
+from docgen.findings import Finding, error, warning
+from docgen.forms.base import Raw
+from docgen.forms.register import RegisterLine
+from docgen.ledger import NumberFormat
+from docgen.procedures.workdays import WorkCalendar
+from docgen.workspace import Settings
+
+# When a register gives the day but not the hour, the complaint is taken as received within office
+# hours: the earlier, stricter reading of every deadline, never a later one.
+UNKNOWN_TIME = time(9, 0)
+
+
+@dataclass(frozen=True)
+class DeadlineRecord:
+    key: str  # feedback | survey | settle
+    label: str  # what must happen, in Chinese
+    due: str  # ISO date, inclusive
+    clause: str
+    provisional: bool
+    basis: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def received_at(line: RegisterLine) -> datetime:
+    return datetime.combine(line.received_date, line.received_time or UNKNOWN_TIME)
+
+
+def is_repair(line: RegisterLine, settings: Settings) -> bool:
+    return line.category in settings.routing.repair_categories
+
+
+def responsible_department(line: RegisterLine, settings: Settings) -> str:
+    """CS-3.4.2: every complaint gets a responsible department (责任部门).
+
+    Defaults follow NC-3.2.4 (sales service → 经营销售部) and NC-3.2.5 (after handover, repairs by
+    客户服务部 with its repair team); the routing table in ``docgen.toml`` overrides them, and a
+    department the clerk wrote on the line overrides both.
+    """
+    return line.department or settings.routing.departments[line.category]
+
+
+def routing_findings(line: RegisterLine, settings: Settings, where: Raw | None, row: int) -> list[Finding]:
+    """CS-3.4.2: a department written by hand that differs from the routing table is noted."""
+    routed = settings.routing.departments[line.category]
+    if line.department and line.department != routed:
+        return [warning(f"第{row}行：“{line.category}”类投诉按规定由{routed}负责，登记表指定为{line.department}，"
+                        f"已按登记表执行", clause="CS-3.4.2", field="lines.department",
+                        **_at(where))]
+    return []
+
+
+def deadlines(line: RegisterLine, settings: Settings, calendar: WorkCalendar) -> list[DeadlineRecord]:
+    """The time limits that start when a complaint is registered."""
+    moment = received_at(line)
+    limits = settings.deadlines
+    records = []
+    feedback = calendar.due_within_workdays(moment, limits.feedback_workdays)
+    records.append(DeadlineRecord("feedback", "责任部门向客户服务部反馈处理信息", feedback.due.isoformat(),
+                                  "CS-3.4.2.2", feedback.provisional, feedback.basis))
+    if is_repair(line, settings):
+        survey = calendar.due_within_workdays(moment, limits.survey_workdays)
+        records.append(DeadlineRecord("survey", "现场勘察并填写《现场勘察会签表》", survey.due.isoformat(),
+                                      "CS-3.4.5", survey.provisional, survey.basis))
+    else:
+        settle = calendar.due_within_days(moment, limits.other_complaint_days)
+        records.append(DeadlineRecord("settle", "投诉事件处理解决", settle.due.isoformat(), "CS-3.4.5",
+                                      settle.provisional, settle.basis))
+    return records
+
+
+def _at(raw: Raw | None) -> dict:
+    return {"location": raw.location, "sheet": raw.sheet, "cell": raw.cell} if raw else {}
+
+
+def check_received_date(line: RegisterLine, today: date, where: Raw | None, row: int) -> list[Finding]:
+    """A complaint cannot be received after the day the register is processed (CS-3.4.3)."""
+    if line.received_date > today:
+        return [error(f"第{row}行“受理日期”{line.received_date.isoformat()}晚于今天（{today.isoformat()}）；"
+                      "请填写实际受理的日期", clause="CS-3.4.3", field="lines.received_date", **_at(where))]
+    return []
+
+
+def same_complaint(line: RegisterLine, registered: dict) -> bool:
+    """Whether a line re-submitted with a number is the complaint that number was given to."""
+    return (registered.get("received_date") == line.received_date.isoformat()
+            and registered.get("customer") == line.customer
+            and registered.get("phone") == line.phone)
+
+
+def check_numbers(
+    lines: list[RegisterLine],
+    rows: list[int],
+    sources: list[dict[str, Raw]],
+    numbering: NumberFormat,
+    registered: Callable[[str], dict | None],
+) -> list[Finding]:
+    """CS-3.4.3: one unified number per complaint. A number already present is kept; a number that
+    belongs to another complaint, or appears twice, is an error on its cell."""
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
+    for line, row, source in zip(lines, rows, sources):
+        if not line.number:
+            continue
+        where = _at(source.get("number"))
+        if numbering.parse(line.number) is None:
+            example = numbering.format(line.received_date.year, 1)
+            findings.append(error(f"第{row}行“登记编号”“{line.number}”格式不对；应为 {example} 这样的统一编号，"
+                                  "或留空由系统编号", clause="CS-3.4.3", field="lines.number", **where))
+            continue
+        if line.number in seen:
+            findings.append(error(f"第{row}行“登记编号”{line.number}与第{seen[line.number]}行重复；"
+                                  "一个编号只能对应一件投诉", clause="CS-3.4.3", field="lines.number", **where))
+            continue
+        seen[line.number] = row
+        earlier = registered(line.number)
+        if earlier is not None and not same_complaint(line, earlier):
+            findings.append(error(
+                f"第{row}行“登记编号”{line.number}已登记给另一件投诉（客户{earlier.get('customer')}，"
+                f"{earlier.get('received_date')}受理）；请改正编号，或留空由系统重新编号",
+                clause="CS-3.4.3", field="lines.number", **where))
+    return findings

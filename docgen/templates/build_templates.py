@@ -1,0 +1,462 @@
+"""Build the packaged Word templates (docxtpl) reproducibly with python-docx.
+
+Run ``python -m docgen.templates.build_templates [OUT_DIR]``; without OUT_DIR the .docx files are
+written next to this script, which is where the package looks for them (docgen/templates/). The output
+is byte-for-byte reproducible (fixed document properties and zip timestamps), and a test checks that the
+committed files equal what this script produces: change the script, run it, commit both.
+
+Every Jinja tag is written as one text run so Word never splits it. Fonts are named by their Chinese
+names in ``w:rFonts/@w:eastAsia`` (宋体 for the body, 黑体 for titles and labels); the PDF side maps these
+names to installed CJK faces.
+
+Templates and their context (all text values are plain ``str``; newlines become line breaks):
+
+``escalation_notice.docx`` 《重大投诉上报单》 (CS-3.4.7)
+    case: {number, received_at, channel, customer, phone, project, building, room, content, category,
+    department, receiver}; recipients: [str] (e.g. ["总经理", "副总经理"]); issued_on: str
+    ("2026年11月26日"); deadlines: [{label, due, clause, provisional: bool}]; provisional_note: str
+    (may be ""); clause: "CS-3.4.7".
+
+``dispatch_list.docx`` 《投诉转办单》 (CS-3.4.3, CS-3.4.2.2)
+    department: str; office: str (may be ""); issued_on: str; register_file: str; rows: [{number,
+    received_at, customer, location, category, content, feedback_due, provisional: bool, major: bool}];
+    provisional_note: str (may be "").
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import sys
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+HERE = Path(__file__).resolve().parent
+
+SONG = "宋体"
+HEI = "黑体"
+LATIN = "Times New Roman"
+BODY_PT = 12  # 小四
+SMALL_PT = 10.5  # 五号
+TITLE_PT = 22  # 二号
+LABEL_FILL = "F2F2F2"
+FIXED_TIME = _dt.datetime(2026, 1, 1, tzinfo=_dt.timezone.utc)
+ZIP_TIME = (2026, 1, 1, 0, 0, 0)
+
+
+# ------------------------------------------------------------------------------------ primitives
+
+
+def _set_fonts(rpr, east_asia: str) -> None:
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]  # drop theme fonts, which would win over the named ones
+    fonts.set(qn("w:ascii"), LATIN)
+    fonts.set(qn("w:hAnsi"), LATIN)
+    fonts.set(qn("w:cs"), LATIN)
+    fonts.set(qn("w:eastAsia"), east_asia)
+    fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _run(paragraph, text: str, *, font: str = SONG, size: float = BODY_PT, bold: bool = False):
+    """Append one run (a Jinja tag stays in a single run)."""
+    run = paragraph.add_run(text)
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    _set_fonts(run._r.get_or_add_rPr(), font)
+    return run
+
+
+def _para(container, text: str = "", *, align=None, font: str = SONG, size: float = BODY_PT, bold: bool = False,
+          before: float = 0, after: float = 0, indent_chars: int = 0):
+    paragraph = container.add_paragraph()
+    if text:
+        _run(paragraph, text, font=font, size=size, bold=bold)
+    fmt = paragraph.paragraph_format
+    if align is not None:
+        paragraph.alignment = align
+    fmt.space_before = Pt(before)
+    fmt.space_after = Pt(after)
+    if indent_chars:
+        fmt.first_line_indent = Pt(size * indent_chars)
+    return paragraph
+
+
+def _cell(cell, text: str = "", *, font: str = SONG, size: float = BODY_PT, bold: bool = False,
+          align=WD_ALIGN_PARAGRAPH.LEFT, fill: str | None = None,
+          valign=WD_CELL_VERTICAL_ALIGNMENT.CENTER):
+    """Make ``cell`` hold exactly one paragraph with one run of ``text``."""
+    paragraphs = cell.paragraphs
+    for extra in paragraphs[1:]:
+        extra._p.getparent().remove(extra._p)
+    paragraph = paragraphs[0]
+    for r in list(paragraph.runs):
+        r._r.getparent().remove(r._r)
+    paragraph.alignment = align
+    paragraph.paragraph_format.space_before = Pt(0)
+    paragraph.paragraph_format.space_after = Pt(0)
+    if text:
+        _run(paragraph, text, font=font, size=size, bold=bold)
+    else:  # an empty cell still carries the font, so what staff type in it is 宋体 too
+        _set_fonts(_ppr_rpr(paragraph), font)
+    cell.vertical_alignment = valign
+    if fill:
+        tcpr = cell._tc.get_or_add_tcPr()
+        shd = OxmlElement("w:shd")
+        shd.set(qn("w:val"), "clear")
+        shd.set(qn("w:color"), "auto")
+        shd.set(qn("w:fill"), fill)
+        tcpr.append(shd)
+    return cell
+
+
+def _ppr_rpr(paragraph):
+    ppr = paragraph._p.get_or_add_pPr()
+    rpr = ppr.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        ppr.append(rpr)
+    return rpr
+
+
+def _borders(table, size_eighths: int = 6) -> None:
+    """Single black borders all round and inside (does not depend on a table style)."""
+    tblpr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), "single")
+        el.set(qn("w:sz"), str(size_eighths))
+        el.set(qn("w:space"), "0")
+        el.set(qn("w:color"), "000000")
+        borders.append(el)
+    tblpr.append(borders)
+    margins = OxmlElement("w:tblCellMar")
+    for edge, width in (("left", 85), ("right", 85)):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:w"), str(width))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tblpr.append(margins)
+
+
+def _widths(table, widths_mm: Sequence[float]) -> None:
+    """Fixed layout with the given column widths (grid and every cell)."""
+    table.autofit = False
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    tblpr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblpr.append(layout)
+    tblw = tblpr.find(qn("w:tblW"))
+    if tblw is None:
+        tblw = OxmlElement("w:tblW")
+        tblpr.append(tblw)
+    tblw.set(qn("w:type"), "dxa")
+    tblw.set(qn("w:w"), str(sum(int(Mm(w).twips) for w in widths_mm)))
+    for gridcol, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm):
+        gridcol.set(qn("w:w"), str(int(Mm(width).twips)))
+    for row in table.rows:
+        for idx, width in enumerate(widths_mm):
+            if idx < len(row.cells):
+                row.cells[idx].width = Mm(width)
+
+
+def _row_height(row, mm: float, rule=WD_ROW_HEIGHT_RULE.AT_LEAST) -> None:
+    row.height = Mm(mm)
+    row.height_rule = rule
+
+
+def _row_flag(row, tag: str) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    el = OxmlElement(tag)
+    trpr.append(el)
+
+
+def _page(document, *, landscape: bool, top: float, bottom: float, left: float, right: float) -> None:
+    section = document.sections[0]
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Mm(297), Mm(210)
+    else:
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(top), Mm(bottom)
+    section.left_margin, section.right_margin = Mm(left), Mm(right)
+    section.header_distance, section.footer_distance = Mm(12), Mm(10)
+
+
+def _field(paragraph, instruction: str, placeholder: str, *, size: float) -> None:
+    def run_with(child):
+        run = _run(paragraph, "", size=size)
+        run._r.append(child)
+
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    run_with(begin)
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    run_with(instr)
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    run_with(separate)
+    _run(paragraph, placeholder, size=size)
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    run_with(end)
+
+
+def _page_footer(document, *, size: float = SMALL_PT) -> None:
+    footer = document.sections[0].footer
+    paragraph = footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(paragraph, "第 ", size=size)
+    _field(paragraph, "PAGE", "1", size=size)
+    _run(paragraph, " 页  共 ", size=size)
+    _field(paragraph, "NUMPAGES", "1", size=size)
+    _run(paragraph, " 页", size=size)
+
+
+def _new_document(title: str, subject: str):
+    document = docx.Document()
+    styles = document.styles.element
+    # Document defaults: 宋体 12 pt, Chinese language, single spacing, no space after paragraphs.
+    rpr_default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _set_fonts(rpr_default, SONG)
+    for tag, val in (("w:sz", str(BODY_PT * 2)), ("w:szCs", str(BODY_PT * 2))):
+        rpr_default.find(qn(tag)).set(qn("w:val"), val)
+    lang = rpr_default.find(qn("w:lang"))
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    spacing = styles.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr")).find(qn("w:spacing"))
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "240")
+    normal = document.styles["Normal"]
+    normal.font.size = Pt(BODY_PT)
+    _set_fonts(normal.element.get_or_add_rPr(), SONG)
+
+    props = document.core_properties
+    props.title = title
+    props.subject = subject
+    props.author = "docgen"
+    props.last_modified_by = "docgen"
+    props.comments = "由 docgen 生成的模板（python -m docgen.templates.build_templates），请勿手工修改。"
+    props.keywords = ""
+    props.category = ""
+    props.created = FIXED_TIME
+    props.modified = FIXED_TIME
+    props.last_printed = FIXED_TIME
+    props.revision = 1
+    # the default template's document body starts empty except for a section; nothing to remove
+    return document
+
+
+def _save_reproducibly(document, path: Path) -> Path:
+    """Save with fixed zip timestamps and member order so the bytes depend only on the content."""
+    buffer = io.BytesIO()
+    document.save(buffer)
+    buffer.seek(0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            fixed.create_system = 0
+            dst.writestr(fixed, src.read(info.filename))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(out.getvalue())
+    tmp.replace(path)
+    return path
+
+
+# ------------------------------------------------------------------------------- the templates
+
+
+def build_escalation_notice(path: Path) -> Path:
+    """《重大投诉上报单》, A4 portrait, one page for a normal complaint."""
+    document = _new_document("重大投诉上报单", "CS-3.4.7 重大投诉上报")
+    _page(document, landscape=False, top=25, bottom=22, left=28, right=26)
+    width = 156  # type area, mm
+
+    _para(document, "重大投诉上报单", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True, after=6)
+    sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
+    _run(sub, "登记编号：")
+    _run(sub, "{{ case.number }}")
+    _run(sub, "　　　　上报日期：")
+    _run(sub, "{{ issued_on }}")
+
+    rows = [
+        ("登记编号", "{{ case.number }}", "受理时间", "{{ case.received_at }}"),
+        ("来源渠道", "{{ case.channel }}", "接待人", "{{ case.receiver }}"),
+        ("客户姓名", "{{ case.customer }}", "联系电话", "{{ case.phone }}"),
+        ("项目/小区", "{{ case.project }}", "楼栋", "{{ case.building }}"),
+        ("房号", "{{ case.room }}", "投诉类别", "{{ case.category }}"),
+    ]
+    spanning = [("责任部门", "{{ case.department }}", 9), ("投诉内容", "{{ case.content }}", 40)]
+    table = document.add_table(rows=len(rows) + len(spanning), cols=4)
+    _borders(table)
+    _widths(table, (24, 54, 24, 54))
+    for tr, (l1, v1, l2, v2) in zip(table.rows, rows):
+        _row_height(tr, 9)
+        _row_flag(tr, "w:cantSplit")
+        cells = tr.cells
+        _cell(cells[0], l1, font=HEI, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
+        _cell(cells[1], v1)
+        _cell(cells[2], l2, font=HEI, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
+        _cell(cells[3], v2)
+    for tr, (label, value, height) in zip(table.rows[len(rows):], spanning):
+        _row_height(tr, height)
+        cells = tr.cells
+        merged = cells[1].merge(cells[3])
+        _cell(cells[0], label, font=HEI, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
+        _cell(merged, value, valign=WD_CELL_VERTICAL_ALIGNMENT.CENTER if height < 20 else WD_CELL_VERTICAL_ALIGNMENT.TOP)
+
+    _para(document, "处理期限", font=HEI, size=BODY_PT, bold=True, before=10, after=4)
+    deadlines = document.add_table(rows=4, cols=3)
+    _borders(deadlines)
+    _widths(deadlines, (66, 52, width - 118))
+    head, loop_open, body, loop_close = deadlines.rows
+    _row_flag(head, "w:tblHeader")
+    for c, text in zip(head.cells, ("事项", "期限", "依据条款")):
+        _cell(c, text, font=HEI, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
+    _cell(loop_open.cells[0], "{%tr for d in deadlines %}")
+    _row_height(body, 8)
+    _row_flag(body, "w:cantSplit")
+    _cell(body.cells[0], "{{ d.label }}")
+    due = _cell(body.cells[1], "{{ d.due }}", align=WD_ALIGN_PARAGRAPH.CENTER).paragraphs[0]
+    _run(due, "{% if d.provisional %}（暂定）{% endif %}")
+    _cell(body.cells[2], "{{ d.clause }}", align=WD_ALIGN_PARAGRAPH.CENTER)
+    _cell(loop_close.cells[0], "{%tr endfor %}")
+
+    _para(document, "{%p if provisional_note %}")
+    note = _para(document, before=3, size=SMALL_PT)
+    _run(note, "注：", size=SMALL_PT)
+    _run(note, "{{ provisional_note }}", size=SMALL_PT)
+    _para(document, "{%p endif %}")
+
+    to = _para(document, before=10, after=4)
+    _run(to, "报：", font=HEI)
+    _run(to, '{{ recipients|join("、") }}')
+
+    cite = _para(document, indent_chars=2, after=4)
+    _run(cite, "根据《客户服务管理程序》第3.4.7条（")
+    _run(cite, "{{ clause }}")
+    _run(
+        cite,
+        "）“对于重大的客户投诉必须及时上报总经理、副总经理，由总经理、副总经理拟订处理措施，"
+        "指导公司相关部门立刻处理”的规定，现将上述投诉上报，请",
+    )
+    _run(cite, '{{ recipients|join("、") }}')
+    _run(cite, "审阅并拟订处理措施，指导相关部门立即处理。")
+
+    _para(document, "客户服务部（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT, before=18, after=4)
+    date = _para(document, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _run(date, "日期：")
+    _run(date, "{{ issued_on }}")
+    return _save_reproducibly(document, path)
+
+
+def build_dispatch_list(path: Path) -> Path:
+    """《投诉转办单》 for one responsible department or service office, A4 landscape, many rows."""
+    document = _new_document("投诉转办单", "CS-3.4.3 投诉转办；CS-3.4.2.2 三个工作日内反馈")
+    _page(document, landscape=True, top=20, bottom=18, left=20, right=20)
+    _page_footer(document)
+
+    _para(document, "投诉转办单", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True, after=6)
+    who = _para(document, after=2)
+    _run(who, "责任部门：", font=HEI)
+    _run(who, "{{ department }}")
+    _run(who, "　　　　服务处：", font=HEI)
+    _run(who, '{{ office if office else "—" }}')
+    _run(who, "　　　　转办日期：", font=HEI)
+    _run(who, "{{ issued_on }}")
+    src = _para(document, after=6, size=SMALL_PT)
+    _run(src, "依据《来电、来访登记表》（", size=SMALL_PT)
+    _run(src, "{{ register_file }}", size=SMALL_PT)
+    _run(src, "）转办，共 ", size=SMALL_PT)
+    _run(src, "{{ rows|length }}", size=SMALL_PT)
+    _run(src, " 件。", size=SMALL_PT)
+
+    headers = ("登记编号", "受理时间", "客户", "房号", "类别", "投诉内容", "反馈期限", "处理情况/反馈")
+    widths = (28, 34, 18, 30, 18, 54, 34, 41)  # 257 mm = A4 landscape minus 2 × 20 mm
+    cells = (
+        ("{{ r.number }}",),
+        ("{{ r.received_at }}",),
+        ("{{ r.customer }}",),
+        ("{{ r.location }}",),
+        ("{{ r.category }}", "{% if r.major %}（重大）{% endif %}"),
+        ("{{ r.content }}",),
+        ("{{ r.feedback_due }}", "{% if r.provisional %}（暂定）{% endif %}"),
+        ("",),
+    )
+    table = document.add_table(rows=4, cols=len(headers))
+    _borders(table)
+    _widths(table, widths)
+    head, loop_open, body, loop_close = table.rows
+    _row_flag(head, "w:tblHeader")
+    _row_flag(head, "w:cantSplit")
+    _row_height(head, 9)
+    for c, text in zip(head.cells, headers):
+        _cell(c, text, font=HEI, size=SMALL_PT, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
+    _cell(loop_open.cells[0], "{%tr for r in rows %}", size=SMALL_PT)
+    _row_height(body, 12)
+    _row_flag(body, "w:cantSplit")
+    for idx, (c, runs) in enumerate(zip(body.cells, cells)):
+        centred = idx in (0, 1, 4, 6)
+        paragraph = _cell(c, runs[0], size=SMALL_PT,
+                          align=WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT).paragraphs[0]
+        for extra in runs[1:]:
+            _run(paragraph, extra, size=SMALL_PT)
+    _cell(loop_close.cells[0], "{%tr endfor %}", size=SMALL_PT)
+
+    note = _para(document, before=6, size=SMALL_PT)
+    _run(note, "注：1. 依据《客户服务管理程序》第3.4.2.2条（CS-3.4.2.2），各相关责任部门应在接受投诉信息后的"
+         "3个工作日内反馈，请于反馈期限前向客户服务部反馈处理信息；", size=SMALL_PT)
+    _run(note, "2. 依据第3.4.3条（CS-3.4.3），本单随《来电、来访登记表》转至服务处及责任部门；"
+         "标注“（重大）”的为重大投诉，已按第3.4.7条上报总经理、副总经理。", size=SMALL_PT)
+    _para(document, "{%p if provisional_note %}")
+    prov = _para(document, size=SMALL_PT)
+    _run(prov, "3. ", size=SMALL_PT)
+    _run(prov, "{{ provisional_note }}", size=SMALL_PT)
+    _para(document, "{%p endif %}")
+
+    sign = _para(document, align=WD_ALIGN_PARAGRAPH.RIGHT, before=14)
+    _run(sign, "接收人：____________　　　　接收日期：______年____月____日")
+    return _save_reproducibly(document, path)
+
+
+TEMPLATES = {
+    "escalation_notice.docx": build_escalation_notice,
+    "dispatch_list.docx": build_dispatch_list,
+}
+
+
+def build_all(out_dir: Path = HERE) -> list[Path]:
+    return [build(Path(out_dir) / name) for name, build in TEMPLATES.items()]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    out_dir = Path(args[0]) if args else HERE
+    for path in build_all(out_dir):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,241 @@
+"""The workspace: one folder per office holding every other folder, and its optional ``docgen.toml``.
+
+The repository root is the default workspace, so a fresh checkout runs as it is. ``--workspace DIR``
+or ``DOCGEN_WORKSPACE`` selects another. Settings are validated; an unknown key is an error naming
+the key, because a misspelt key silently ignored is a setting nobody has.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from datetime import time
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from docgen.forms.register import CATEGORIES, DEPARTMENTS
+
+CONFIG_NAME = "docgen.toml"
+FOLDERS = ("forms", "templates", "intake", "outbox", "archive", "rejected", "var")
+
+
+class WorkspaceError(Exception):
+    """A set-up problem the user must fix; the message is for people."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Paths(Strict):
+    forms: str = "forms"
+    templates: str = "templates"
+    intake: str = "intake"
+    outbox: str = "outbox"
+    archive: str = "archive"
+    rejected: str = "rejected"
+    var: str = "var"
+
+
+class Numbering(Strict):
+    # CS-3.4.3: every complaint gets the unified number (统一编号).
+    complaint: str = "KF-{year}-{seq:05d}"
+
+
+class Workdays(Strict):
+    cutoff: time = time(17, 30)  # received at or after this time counts from the next working day
+    calendar_file: str = "calendar.toml"
+
+
+class Deadlines(Strict):
+    feedback_workdays: int = Field(3, ge=0)  # CS-3.4.2.2
+    survey_workdays: int = Field(1, ge=0)  # CS-3.4.5
+    other_complaint_days: int = Field(7, ge=1)  # CS-3.4.5 其他投诉事件宜在一周内解决 (calendar days)
+
+
+def _default_routing() -> dict[str, str]:
+    # CS-3.4.2 names a responsible department per complaint; defaults from CS-2.3–2.5,
+    # NC-3.2.4 (sales service → 经营销售部) and NC-3.2.5 (after handover: repairs by 客户服务部 and
+    # its repair team, construction quality through 工程材料部).
+    return {"维修": "客户服务部", "设计": "设计研发部", "施工质量": "工程材料部", "销售服务": "经营销售部",
+            "物业服务": "物业公司", "其他": "客户服务部"}
+
+
+class Routing(Strict):
+    departments: dict[str, str] = Field(default_factory=_default_routing)  # 投诉类别 → 责任部门
+    repair_categories: tuple[str, ...] = ("维修",)  # categories that need a site survey (CS-3.4.5)
+    repair_team: str = "客户服务维修队"
+    offices: dict[str, str] = Field(default_factory=dict)  # 项目/小区 → 客户服务处 (default: 项目+客户服务处)
+
+    @field_validator("departments")
+    @classmethod
+    def _known(cls, value: dict[str, str]) -> dict[str, str]:
+        for category, department in value.items():
+            if category not in CATEGORIES:
+                raise ValueError(f"未知的投诉类别“{category}”；应为：{'、'.join(CATEGORIES)}")
+            if department not in DEPARTMENTS:
+                raise ValueError(f"未知的责任部门“{department}”；应为：{'、'.join(DEPARTMENTS)}")
+        missing = set(CATEGORIES) - set(value)
+        if missing:
+            raise ValueError(f"缺少以下投诉类别的责任部门：{'、'.join(sorted(missing))}")
+        return value
+
+    def office_for(self, project: str) -> str:
+        return self.offices.get(project) or f"{project}客户服务处"
+
+
+class Escalation(Strict):
+    recipients: tuple[str, ...] = ("总经理", "副总经理")  # CS-3.4.7
+
+
+class Watch(Strict):
+    poll_seconds: float | None = None  # None: inotify; a number: poll (network shares)
+    settle_seconds: float = Field(0.3, ge=0)  # unchanged this long after the last write → complete
+    rescan_seconds: float = Field(60, gt=0)
+
+
+class Limits(Strict):
+    max_file_mb: float = Field(20, gt=0)
+    max_seconds: float = Field(20, gt=0)
+
+
+class Settings(Strict):
+    paths: Paths = Paths()
+    numbering: Numbering = Numbering()
+    workdays: Workdays = Workdays()
+    deadlines: Deadlines = Deadlines()
+    routing: Routing = Routing()
+    escalation: Escalation = Escalation()
+    watch: Watch = Watch()
+    limits: Limits = Limits()
+
+
+def _explain(invalid: ValidationError, source: Path) -> str:
+    lines = [f"配置文件 {source} 有误："]
+    for item in invalid.errors():
+        key = ".".join(str(part) for part in item["loc"])
+        if item["type"] == "extra_forbidden":
+            lines.append(f"  未知的设置项 “{key}”（unknown key）")
+        else:
+            lines.append(f"  “{key}”：{item['msg']}")
+    return "\n".join(lines)
+
+
+def load_settings(root: Path) -> Settings:
+    source = root / CONFIG_NAME
+    if not source.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as broken:
+        raise WorkspaceError(f"配置文件 {source} 无法解析：{broken}") from None
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as invalid:
+        raise WorkspaceError(_explain(invalid, source)) from None
+
+
+def _network_filesystem(path: Path) -> str | None:
+    """The filesystem type when ``path`` lies on a network share (SQLite locking is unsafe there)."""
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    target = path.resolve()
+    best, kind = "", ""
+    for line in mounts:
+        parts = line.split()
+        if len(parts) >= 3 and (str(target) + "/").startswith(parts[1].rstrip("/") + "/") and len(parts[1]) > len(best):
+            best, kind = parts[1], parts[2]
+    network = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "sshfs", "fuse.sshfs", "9p", "afs", "davfs", "fuse.davfs2"}
+    return kind if kind in network else None
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    settings: Settings
+
+    @classmethod
+    def open(cls, root: Path | None = None) -> "Workspace":
+        chosen = root or (Path(os.environ["DOCGEN_WORKSPACE"]) if os.environ.get("DOCGEN_WORKSPACE") else None)
+        chosen = (chosen or default_root()).resolve()
+        if not chosen.is_dir():
+            raise WorkspaceError(f"工作区 {chosen} 不存在；可用 docgen init {chosen} 创建")
+        return cls(chosen, load_settings(chosen))
+
+    def folder(self, name: str) -> Path:
+        return self.root / getattr(self.settings.paths, name)
+
+    @property
+    def intake(self) -> Path:
+        return self.folder("intake")
+
+    @property
+    def outbox(self) -> Path:
+        return self.folder("outbox")
+
+    @property
+    def archive(self) -> Path:
+        return self.folder("archive")
+
+    @property
+    def rejected(self) -> Path:
+        return self.folder("rejected")
+
+    @property
+    def var(self) -> Path:
+        return self.folder("var")
+
+    @property
+    def forms(self) -> Path:
+        return self.folder("forms")
+
+    @property
+    def templates(self) -> Path:
+        return self.folder("templates")
+
+    @property
+    def spool(self) -> Path:
+        return self.var / "spool"
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.var / "ledger.sqlite3"
+
+    def ensure_folders(self) -> None:
+        for name in FOLDERS:
+            self.folder(name).mkdir(parents=True, exist_ok=True)
+        self.spool.mkdir(parents=True, exist_ok=True)
+
+    def check_local_var(self) -> None:
+        kind = _network_filesystem(self.var if self.var.exists() else self.root)
+        if kind:
+            raise WorkspaceError(
+                f"{self.var} 位于网络文件系统（{kind}）上；台账数据库必须放在本机磁盘。"
+                f"请在 {CONFIG_NAME} 的 [paths] var 中指定本地目录")
+
+    @cached_property
+    def calendar(self):
+        from docgen.procedures.workdays import WorkCalendar
+
+        extra = self.root / self.settings.workdays.calendar_file
+        return WorkCalendar(extra if extra.exists() else None, cutoff=self.settings.workdays.cutoff)
+
+
+def default_root() -> Path:
+    """The repository root when running from a checkout, else the current directory."""
+    here = Path(__file__).resolve().parent.parent
+    if (here / "pyproject.toml").exists() and (here / "docgen").is_dir():
+        return here
+    return Path.cwd()
+
+
+def init_workspace(root: Path) -> Workspace:
+    root.mkdir(parents=True, exist_ok=True)
+    workspace = Workspace(root.resolve(), load_settings(root))
+    workspace.ensure_folders()
+    return workspace
