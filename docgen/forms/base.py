@@ -31,6 +31,7 @@ class Meta:
     hint: str = ""  # shown as the cell's input message in Excel
     filled_by_tool: bool = False  # docgen writes it (e.g. 登记编号); a clerk may leave it blank
     max_length: int = 2000
+    lines: int = 1  # text lines the value usually takes on paper (row height on a sign-off sheet)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ class SiteSurvey(BaseModel):
     customer: Annotated[str | None, Meta(width=20)] = Field(None, title="客户姓名")
     phone: Annotated[str | None, Meta(kind="phone", width=20)] = Field(None, title="联系电话")
     address: Annotated[str | None, Meta(width=20)] = Field(None, title="项目及房号")
-    complaint: Annotated[str | None, Meta(width=20)] = Field(None, title="投诉内容")
+    complaint: Annotated[str | None, Meta(width=20, lines=2)] = Field(None, title="投诉内容")
     registered: Annotated[str | None, Meta(width=20)] = Field(None, title="登记时间")
     survey_due: Annotated[str | None, Meta(width=20)] = Field(None, title="勘察期限")
     survey_date: Annotated[date, Meta(kind="date", width=20)] = Field(title="勘察日期")
@@ -36,7 +36,7 @@ class SiteSurvey(BaseModel):
                                                   hint="特别复杂的维修须事先取得客户认可")] = Field(
         None, title="客户是否认可延长工期")
     agreed_completion: Annotated[date | None, Meta(kind="date", width=20)] = Field(None, title="约定完成日期")
-    findings: Annotated[str | None, Meta(width=20)] = Field(None, title="勘察意见")
+    findings: Annotated[str | None, Meta(width=20, lines=3)] = Field(None, title="勘察意见")
     sign_service: Annotated[str | None, Meta(width=20)] = Field(None, title="客户服务部签字")
     sign_engineering: Annotated[str | None, Meta(width=20)] = Field(None, title="工程材料部或物业公司签字")
     sign_team_leader: Annotated[str | None, Meta(width=20)] = Field(None, title="维修队长签字")

@@ -98,7 +98,10 @@ def parse_datetime_parts(raw, *, today: date) -> tuple[date, time | None]:
     text = normalize_text(raw)
     if not text:
         raise Unparsable("未填写日期")
-    date_text, _, time_text = text.partition(" ")
+    if _YMD.match(text) or _MD.match(text):  # "2026 年 11 月 3 日": the spaces are not a date/time break
+        date_text, time_text = text, ""
+    else:
+        date_text, _, time_text = text.partition(" ")
     clock = parse_time(time_text) if time_text.strip() else None
     if m := _YMD.match(date_text):
         return _make_date(int(m[1]), int(m[2]), int(m[3]), raw), clock

@@ -45,15 +45,23 @@ Decisions worth knowing:
 - **Declared sizes are enough** for the bomb checks: :mod:`zipfile` never returns more bytes for a
   member than its central-directory ``file_size`` (and reports a CRC error instead), and both
   openpyxl and python-docx read through :mod:`zipfile`.
-- Every member is decompressed once (streamed, bounded by the checks above) to verify its CRC and to
-  look for ``<!DOCTYPE``/``<!ENTITY`` in XML parts. That costs well under a second at the limits and
-  turns truncated and fuzzed packages into a clear "文件已损坏" instead of a parser traceback.
+- Every member is decompressed once (streamed, bounded by the checks above) to verify its CRC, to
+  look for ``<!DOCTYPE``/``<!ENTITY`` in every part whose content is XML, and to count what the
+  parsers would build (XML elements, cells, shared strings, merged ranges and the cells they cover;
+  see the ``Limits`` fields). This costs ~0.3 s for 30 MiB of XML and turns truncated and fuzzed
+  packages into a clear "文件已损坏" instead of a parser traceback. The counts are byte counts of
+  tag openings (``<c ``, ``<si>``...), not a parse: they can over-count (a ``<c `` inside a CDATA
+  section), never under-count what Office, WPS or LibreOffice write. The limits are there because
+  the size limits alone let through files that parse for minutes or take gigabytes:
+  ``<mergeCell ref="A1:XFD1048576"/>`` in a 2 KB file makes openpyxl create cells until it runs out
+  of memory, and a 10 MB .docx with 66 MiB of paragraphs took python-docx 1 GB.
 - I/O errors on the file itself (``FileNotFoundError``, permissions) are *not* converted: they are
   problems of the system, not of the sender's file, and must not reject the submission.
 """
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 import posixpath
@@ -98,6 +106,14 @@ class Limits:
     max_ratio: float = 100.0  # per member, uncompressed/compressed, only checked for members above 1 MiB uncompressed
     max_members: int = 2000
     max_seconds: float = 10.0
+    # What the parsers would build (DESIGN §6 "rows, shared strings"), counted in the raw XML. Measured on
+    # this kind of machine: openpyxl loads ~60k cells/s at ~0.4 kB each; each merged range costs up to
+    # ~1.4 ms plus ~15 µs per merged cell; python-docx/lxml holds ~170 bytes per XML element (a 66 MiB
+    # document.xml took 1 GB). These defaults keep an accepted file under ~5 s and ~300 MB.
+    max_cells: int = 250_000  # worksheet cells, and separately shared strings (xlsx)
+    max_merge_ranges: int = 3_000  # merged ranges (xlsx)
+    max_merged_cells: int = 100_000  # cells covered by merged ranges (xlsx): "A1:XFD1048576" is 17 G cells
+    max_xml_elements: int = 1_500_000  # XML elements over all parts (xlsx and docx)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -337,17 +353,17 @@ def _sniff_other(head: bytes) -> Unreadable:
 
 
 def _as_text(head: bytes) -> str | None:
+    """The head as text if it plausibly is text (UTF-8, UTF-16 with BOM, or GB18030), else None."""
     if b"\x00" in head[:1024] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
     for encoding in ("utf-8", "utf-16", "gb18030"):
-        try:
-            return head.decode(encoding)
-        except UnicodeDecodeError:
-            # the 4 KiB head may end inside a multi-byte character
+        for cut in (len(head), len(head) - 4):  # the head may end inside a multi-byte character
             try:
-                return head[:-4].decode(encoding)
+                text = head[:cut].decode(encoding)
             except UnicodeDecodeError:
                 continue
+            controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f")
+            return text if controls <= len(text) // 100 else None
     return None
 
 
@@ -379,10 +395,6 @@ _MACRO_PART_TYPES = {
     "application/vnd.ms-excel.intlmacrosheet+xml",
     "application/vnd.ms-word.vbadata+xml",
 }
-_XML_SUFFIXES = (".xml", ".rels", ".vml")
-_DTD_MARKERS = tuple(
-    marker.encode(enc) for marker in ("<!DOCTYPE", "<!ENTITY") for enc in ("ascii", "utf-16-le", "utf-16-be")
-)
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _FORM_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".docx", ".docm", ".dotx", ".dotm"}
 
@@ -398,7 +410,7 @@ def _inspect_zip(path: Path, limits: Limits) -> str:
         names = {info.filename for info in infos}
         if "[Content_Types].xml" not in names:
             raise _no_content_types(zf, names, path)
-        _verify_members(zf, infos)
+        census = _scan_members(zf, infos)
         defaults, overrides = _content_types(zf)
         main_part, strict = _main_part(zf, names, overrides)
         if main_part is None:
@@ -411,8 +423,8 @@ def _inspect_zip(path: Path, limits: Limits) -> str:
         kind, verdict = _classify(main_type, path)
         if strict:
             raise Unreadable(
-                f"这是“Strict Open XML”格式的{_KIND_NAME[kind]}文件，系统无法读取。{_SAVE_AS[kind]}"
-                "（保存类型不要选 Strict Open XML。）",
+                f"这是“Strict Open XML”格式的{_KIND_NAME[kind]}文件，系统无法读取"
+                f"（另存时请不要选 Strict Open XML）。{_SAVE_AS[kind]}",
                 "strict-ooxml",
             )
         has_macro = verdict == "macro" or any(
@@ -422,13 +434,14 @@ def _inspect_zip(path: Path, limits: Limits) -> str:
             ext = "xlsm" if kind == "xlsx" else "docm"
             raise Unreadable(
                 f"文件包含宏（VBA 代码，如 .{ext} 文件），出于安全考虑系统不接受带宏的文件。"
-                f"{_SAVE_AS[kind]}另存为 .{kind} 会去掉宏，表单内容不受影响。",
+                f"另存为 .{kind} 会去掉宏，表单内容不受影响：{_SAVE_AS[kind]}",
                 "macro",
             )
         if verdict == "xlsb":
             raise Unreadable(f"这是 Excel 二进制工作簿（.xlsb），系统无法读取。{_SAVE_AS['xlsx']}", "unsupported")
         if verdict == "dotx":
             raise Unreadable(f"这是 Word 模板文件（.dotx），不是填好的表单。{_SAVE_AS['docx']}", "unsupported")
+        _check_census(census, kind, limits)
         external = [n for n in names if n.lower().startswith("xl/externallinks/")]
         if external:
             log.info("%s: %d external link part(s), accepted and never followed", path.name, len(external))
@@ -475,41 +488,135 @@ def _check_container(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
             raise bomb
 
 
-def _verify_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """Decompress every member once: CRC check, and no DTD/entity declaration in XML parts."""
-    overlap = max(len(m) for m in _DTD_MARKERS)
+@dataclass
+class _Census:
+    """What the parsers would have to build, counted from the raw XML before any parser runs."""
+
+    elements: int = 0
+    cells: int = 0
+    shared_strings: int = 0
+    merge_ranges: int = 0
+    merged_cells: int = 0
+
+
+_WHITESPACE = bytes.maketrans(b"\t\r\n", b"   ")
+_SML_PREFIX = re.compile(
+    rb"xmlns:([A-Za-z_][\w.-]*)\s*=\s*[\"']http://schemas\.openxmlformats\.org/spreadsheetml/2006/main[\"']"
+)
+_MERGE_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell [^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_CELL_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+_HOSTILE = (
+    "文件内部含有不允许的 XML 声明（DTD/实体），可能被篡改，系统拒绝处理。"
+    "请在 Excel、WPS 或 Word 中打开原文件，另存为新文件后重新提交。"
+)
+
+
+def _scan_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> _Census:
+    """Decompress every member once (streamed; the container checks bound the total).
+
+    Verifies each CRC, rejects any DTD/entity declaration, and counts in every part whose *content*
+    is XML (whatever its name: a worksheet can live at any path its relationship names) the XML
+    elements, cells, shared strings and merged ranges.
+    """
+    census = _Census()
     for info in infos:
         if info.is_dir():
             continue
-        xml = info.filename.lower().endswith(_XML_SUFFIXES)
-        tail = b""
         try:
             with zf.open(info) as member:
-                while chunk := member.read(MiB):
-                    if xml:
-                        window = tail + chunk
-                        if any(m in window for m in _DTD_MARKERS):
-                            raise Unreadable(
-                                "文件内部含有不允许的 XML 声明（DTD/实体），可能被篡改，系统拒绝处理。"
-                                "请在 Excel、WPS 或 Word 中打开原文件，另存为新文件后重新提交。",
-                                "hostile-xml",
-                            )
-                        tail = window[-overlap:]
+                _scan_member(member, census)
         except Unreadable:
             raise
         except Exception:  # BadZipFile (CRC, header mismatch), zlib.error, EOFError, OSError...
             raise _corrupt() from None
+    return census
+
+
+def _scan_member(member, census: _Census) -> None:
+    chunk = member.read(MiB)
+    start = chunk.lstrip(b"\xef\xbb\xbf \t\r\n")
+    decoder = None
+    if chunk.startswith((b"\xff\xfe", b"\xfe\xff")):
+        decoder = codecs.getincrementaldecoder("utf-16")("replace")
+    elif chunk.startswith(b"<\x00"):
+        decoder = codecs.getincrementaldecoder("utf-16-le")("replace")
+    elif chunk.startswith(b"\x00<"):
+        decoder = codecs.getincrementaldecoder("utf-16-be")("replace")
+    elif not start.startswith(b"<"):
+        while member.read(MiB):  # not XML: read through for the CRC check only
+            pass
+        return
+    prefixes: list[bytes] | None = None
+    carry = b""
+    while chunk:
+        data = decoder.decode(chunk).encode("utf-8", "replace") if decoder else chunk
+        if prefixes is None:
+            prefixes = [b""] + [p + b":" for p in _SML_PREFIX.findall(data)]
+        buf = carry + data
+        cut = buf.rfind(b">") + 1  # count whole tags only; the rest waits for the next chunk
+        _count_tags(buf[:cut], prefixes, census)
+        carry = buf[cut:]
+        chunk = member.read(MiB)
+    _count_tags(carry, prefixes or [b""], census)
+
+
+def _count_tags(body: bytes, prefixes: list[bytes], census: _Census) -> None:
+    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
+        raise Unreadable(_HOSTILE, "hostile-xml")
+    census.elements += body.count(b"<") - body.count(b"</") - body.count(b"<?") - body.count(b"<!")
+    body = body.translate(_WHITESPACE)
+    for p in prefixes:
+        census.cells += body.count(b"<" + p + b"c ") + body.count(b"<" + p + b"c>") + body.count(b"<" + p + b"c/>")
+        census.shared_strings += body.count(b"<" + p + b"si ") + body.count(b"<" + p + b"si>")
+    if b"mergeCell " in body:
+        for match in _MERGE_REF.finditer(body):
+            census.merge_ranges += 1
+            census.merged_cells += _area(match.group(1))
+
+
+def _area(ref: bytes) -> int:
+    corners = [_CELL_REF.fullmatch(part) for part in ref.split(b":")]
+    if not corners or len(corners) > 2 or not all(corners):
+        return 0  # openpyxl will complain; the pipeline turns that into "damaged"
+    cols = [_column(m.group(1)) for m in corners]
+    rows = [int(m.group(2)) for m in corners]
+    return (max(cols) - min(cols) + 1) * (max(rows) - min(rows) + 1)
+
+
+def _column(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _check_census(census: _Census, kind: str, limits: Limits) -> None:
+    advice = "请只保留表单需要的内容（删除多余的行、列、工作表或段落），重新保存后再提交。"
+    if census.elements > limits.max_xml_elements:
+        raise Unreadable(f"文件内容过多（约 {census.elements} 个内部元素，上限 {limits.max_xml_elements} 个），"
+                         f"系统无法处理。{advice}", "too-large")
+    if kind != "xlsx":
+        return
+    if census.cells > limits.max_cells:
+        raise Unreadable(f"表格太大：共有约 {census.cells} 个单元格（上限 {limits.max_cells} 个），系统无法处理。{advice}",
+                         "too-large")
+    if census.shared_strings > limits.max_cells:
+        raise Unreadable(f"表格太大：共有约 {census.shared_strings} 段文字（上限 {limits.max_cells} 段），"
+                         f"系统无法处理。{advice}", "too-large")
+    if census.merge_ranges > limits.max_merge_ranges or census.merged_cells > limits.max_merged_cells:
+        raise Unreadable(
+            f"表格中的合并单元格过多（{census.merge_ranges} 处，共 {census.merged_cells} 个单元格；"
+            f"上限 {limits.max_merge_ranges} 处、{limits.max_merged_cells} 个单元格），系统无法处理。"
+            f"请取消不必要的合并单元格（尤其是整行、整列的合并），重新保存后再提交。",
+            "too-large",
+        )
 
 
 def _parse_xml(data: bytes):
     try:
         return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except defusedxml.DefusedXmlException:
-        raise Unreadable(
-            "文件内部含有不允许的 XML 声明（DTD/实体），可能被篡改，系统拒绝处理。"
-            "请在 Excel、WPS 或 Word 中打开原文件，另存为新文件后重新提交。",
-            "hostile-xml",
-        ) from None
+        raise Unreadable(_HOSTILE, "hostile-xml") from None
     except Exception:  # ParseError, ValueError (bad encoding declaration)...
         raise _corrupt() from None
 

@@ -190,7 +190,7 @@ def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
             if validation is not None:
                 validation.add(value.coordinate)
                 validations.append(validation)
-            ws.row_dimensions[row].height = 48 if spec.meta.max_length > 200 and spec.meta.kind == "text" else 22
+            ws.row_dimensions[row].height = 26 * spec.meta.lines
             row += 1
         ws.print_area = f"A1:{get_column_letter(width)}{row - 1}"
 

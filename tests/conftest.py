@@ -1,0 +1,46 @@
+"""Shared fixtures: a fresh workspace, and registers written the way a clerk's Excel would hold them."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+
+from docgen.forms import FORMS
+from docgen.ledger import Ledger
+from docgen.office.xlsx import build_workbook, save_atomic
+from docgen.workspace import Workspace, init_workspace
+
+TODAY = date(2026, 11, 26)  # a Thursday
+_names = itertools.count(1)
+
+
+@pytest.fixture
+def ws(tmp_path) -> Workspace:
+    return init_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def ledger(ws):
+    opened = Ledger(ws.ledger_path)
+    yield opened
+    opened.close()
+
+
+def register_line(**overrides) -> dict:
+    line = {
+        "received_date": date(2026, 11, 23), "received_time": time(10, 0), "channel": "来电",
+        "customer": "王建国", "phone": "13800138000", "project": "融侨锦江", "building": "3", "room": "1502",
+        "content": "卫生间地漏返水", "category": "维修", "major": False, "receiver": "林晓",
+    }
+    line.update(overrides)
+    return line
+
+
+def write_register(folder: Path, lines: list[dict], name: str | None = None, header: dict | None = None) -> Path:
+    """A filled register as written through the form's defined names and table."""
+    path = folder / (name or f"登记表-{next(_names)}.xlsx")
+    workbook = build_workbook(FORMS["CS-REG"], header or {"office": "客户服务部", "clerk": "林晓"}, lines)
+    return save_atomic(workbook, path)

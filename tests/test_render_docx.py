@@ -1,0 +1,361 @@
+"""docgen.render.docx and the packaged Word templates (DESIGN §5 Hostile values, §6 Durability)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from docgen.office.docx import find_fields, read_label_values
+from docgen.render.docx import PACKAGED_TEMPLATES, RenderError, TemplateNotFound, find_template, render_docx
+from docgen.templates import build_templates
+
+AMP = "Smith & Sons <Ltd>"
+CDATA = '"]]></w:t>'
+BRACES = "{{ 7*7 }} {% if x %} {_{ y }_} {#"
+HOSTILE = [AMP, CDATA, "'&amp;' &lt;b&gt;", "=cmd|' /C calc'!A0", "</w:t></w:r></w:p><w:p><w:r><w:t>注入"]
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+
+def all_text(path: Path) -> str:
+    """Every paragraph of the body, tables included (cells once each), in order, one per line."""
+    document = docx.Document(str(path))
+    lines: list[str] = []
+
+    def paragraph_text(p) -> str:
+        parts = []
+        for el in p.iter(qn("w:t"), qn("w:br"), qn("w:tab")):
+            parts.append(el.text or "" if el.tag == qn("w:t") else "\n" if el.tag == qn("w:br") else "\t")
+        return "".join(parts)
+
+    def walk(element):
+        for child in element.iterchildren():
+            if child.tag == qn("w:p"):
+                lines.append(paragraph_text(child))
+            elif child.tag in (qn("w:tbl"), qn("w:tr"), qn("w:tc")):
+                walk(child)
+
+    walk(document.element.body)
+    return "\n".join(lines)
+
+
+def document_xml(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return z.read("word/document.xml").decode("utf-8")
+
+
+def zip_parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def simple_template(tmp_path: Path, *paragraphs: str) -> Path:
+    d = docx.Document()
+    for text in paragraphs:
+        d.add_paragraph().add_run(text)
+    path = tmp_path / "simple.docx"
+    d.save(str(path))
+    return path
+
+
+def assert_no_jinja_left(xml: str, *allowed: str) -> None:
+    for value in allowed:  # hostile values may legitimately contain braces; they are text
+        xml = xml.replace(value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"), "")
+    for tag in ("{{", "}}", "{%", "%}", "{#", "#}"):
+        assert tag not in xml, f"unrendered {tag} in output"
+
+
+def escalation_context(**overrides) -> dict:
+    context = {
+        "case": {
+            "number": "KF-2026-00042",
+            "received_at": "2026年11月25日 14:30",
+            "channel": "来电",
+            "customer": f"张三（{AMP}）",
+            "phone": "13800138000",
+            "project": "锦绣花园",
+            "building": "3栋",
+            "room": "1502",
+            "content": f"客厅天花板渗水，已持续一周。\n业主要求立即维修并赔偿损失。{CDATA}",
+            "category": "维修",
+            "department": "工程材料部",
+            "receiver": "李四",
+        },
+        "recipients": ["总经理", "副总经理"],
+        "issued_on": "2026年11月26日",
+        "deadlines": [
+            {"label": "上报总经理、副总经理", "due": "2026年11月26日", "clause": "CS-3.4.7", "provisional": False},
+            {"label": "责任部门反馈处理信息", "due": "2026年12月1日", "clause": "CS-3.4.2.2", "provisional": False},
+            {"label": "多工种维修完成", "due": "2027年1月4日", "clause": "CS-3.4.5", "provisional": True},
+        ],
+        "provisional_note": "2027年工作日历尚未发布，标注“（暂定）”的期限按周末推算。",
+        "clause": "CS-3.4.7",
+    }
+    context.update(overrides)
+    return context
+
+
+def dispatch_context(n: int = 20, **overrides) -> dict:
+    rows = []
+    for i in range(1, n + 1):
+        rows.append({
+            "number": f"KF-2026-{i:05d}",
+            "received_at": f"2026年11月{i}日",
+            "customer": f"客户{i}" if i != 7 else AMP,
+            "location": f"锦绣花园 {i % 5 + 1}栋 {i:02d}03",
+            "category": ["维修", "物业", "销售"][i % 3],
+            "content": f"第{i}件：卫生间漏水。" + ("\n" + HOSTILE[i % len(HOSTILE)] if i % 4 == 0 else ""),
+            "feedback_due": f"2026年12月{i}日",
+            "provisional": i in (19, 20),
+            "major": i == 5,
+        })
+    context = {
+        "department": "工程材料部",
+        "office": "锦绣花园客户服务处",
+        "issued_on": "2026年11月26日",
+        "register_file": "来电来访登记表 & 汇总<11月>.xlsx",
+        "rows": rows,
+        "provisional_note": "标注“（暂定）”的期限跨入2027年，按周末推算。",
+    }
+    context.update(overrides)
+    return context
+
+
+# ---------------------------------------------------------------------------------- render_docx
+
+
+@pytest.mark.parametrize("value", HOSTILE + [BRACES, "A\u0001B\u000bC\u0000D\ufffeE", "x\r\ny\rz"])
+def test_hostile_values_verbatim_and_nothing_dropped(tmp_path, value):
+    template = simple_template(tmp_path, "开始", "值：{{ v }}", "后续段落一", "后续段落二：{{ w }}", "结束")
+    out = render_docx(template, {"v": value, "w": "尾"}, tmp_path / "out" / "r.docx")
+    expected_value = (value.replace("\r\n", "\n").replace("\r", "\n")
+                      .replace("\u0001", "").replace("\u000b", "").replace("\u0000", "").replace("\ufffe", ""))
+    assert all_text(out) == f"开始\n值：{expected_value}\n后续段落一\n后续段落二：尾\n结束"
+
+
+def test_braces_in_values_are_text_not_template(tmp_path):
+    template = simple_template(tmp_path, "{{ v }}", "{{ v }}")
+    out = render_docx(template, {"v": BRACES}, tmp_path / "r.docx")
+    assert all_text(out) == f"{BRACES}\n{BRACES}"  # not "49", not "{{ y }}"
+
+
+def test_newlines_become_line_breaks(tmp_path):
+    template = simple_template(tmp_path, "内容：{{ v }}", "下一段")
+    out = render_docx(template, {"v": "第一行\n第二行\n\n第四行"}, tmp_path / "r.docx")
+    document = docx.Document(str(out))
+    assert [p.text for p in document.paragraphs] == ["内容：第一行\n第二行\n\n第四行", "下一段"]
+    assert document_xml(out).count("<w:br/>") == 3
+
+
+def test_none_prints_empty_and_numbers_print(tmp_path):
+    template = simple_template(tmp_path, "[{{ a }}][{{ b }}][{{ c|join('、') }}]")
+    out = render_docx(template, {"a": None, "b": 12.5, "c": ["总经理", AMP]}, tmp_path / "r.docx")
+    assert all_text(out) == f"[][12.5][总经理、{AMP}]"
+
+
+def test_sandbox_refuses_attribute_escapes(tmp_path):
+    template = simple_template(tmp_path, "{{ v.__class__.__mro__[1].__subclasses__() }}")
+    with pytest.raises(RenderError):
+        render_docx(template, {"v": "x"}, tmp_path / "r.docx")
+    assert not (tmp_path / "r.docx").exists()
+
+
+def test_missing_context_key_is_an_error_not_a_blank(tmp_path):
+    template = simple_template(tmp_path, "{{ case.phone }}")
+    with pytest.raises(RenderError, match="phone"):
+        render_docx(template, {"case": {"number": "KF-2026-00001"}}, tmp_path / "r.docx")
+
+
+def test_atomic_write_creates_parents_and_leaves_no_temp_files(tmp_path):
+    template = simple_template(tmp_path, "{{ v }}")
+    out = tmp_path / "outbox" / "KF-2026-00001" / "01-重大投诉上报单.docx"
+    assert render_docx(template, {"v": "一"}, out) == out
+    assert all_text(out) == "一"
+    render_docx(template, {"v": "二"}, out)  # replaces
+    assert all_text(out) == "二"
+    assert sorted(p.name for p in out.parent.iterdir()) == [out.name]
+
+
+def test_failed_render_keeps_previous_output(tmp_path):
+    template = simple_template(tmp_path, "{{ v }}")
+    out = render_docx(template, {"v": "旧"}, tmp_path / "r.docx")
+    before = out.read_bytes()
+    with pytest.raises(RenderError):
+        render_docx(template, {}, out)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.docx", "simple.docx"]
+
+
+# -------------------------------------------------------------------------------- find_template
+
+
+def test_find_template_prefers_workspace(tmp_path):
+    assert find_template("escalation_notice.docx", None) == PACKAGED_TEMPLATES / "escalation_notice.docx"
+    assert find_template("dispatch_list.docx", tmp_path) == PACKAGED_TEMPLATES / "dispatch_list.docx"
+    own = tmp_path / "escalation_notice.docx"
+    own.write_bytes((PACKAGED_TEMPLATES / "escalation_notice.docx").read_bytes())
+    assert find_template("escalation_notice.docx", tmp_path) == own
+
+
+def test_find_template_missing(tmp_path):
+    with pytest.raises(TemplateNotFound, match="找不到模板"):
+        find_template("nope.docx", tmp_path)
+
+
+@pytest.mark.parametrize("name", ["../escalation_notice.docx", "a/b.docx", "a\\b.docx", "..", ".", "",
+                                  "/etc/passwd", "C:evil.docx", "x\0.docx", "..docx"])
+def test_find_template_refuses_paths(tmp_path, name):
+    with pytest.raises(ValueError, match="模板名称无效"):
+        find_template(name, tmp_path)
+
+
+# ----------------------------------------------------------------------------- the templates
+
+
+def test_templates_are_reproducible_and_committed_as_built(tmp_path):
+    built = build_templates.build_all(tmp_path)
+    assert sorted(p.name for p in built) == ["dispatch_list.docx", "escalation_notice.docx"]
+    for path in built:
+        again = build_templates.TEMPLATES[path.name](tmp_path / "again" / path.name)
+        assert again.read_bytes() == path.read_bytes()  # byte-for-byte reproducible
+        # committed == built, compared part by part (a different zlib may compress differently)
+        packaged = PACKAGED_TEMPLATES / path.name
+        assert zip_parts(packaged) == zip_parts(path), (
+            f"{path.name} differs from what build_templates.py makes: run "
+            "`python -m docgen.templates.build_templates` and commit the result")
+
+
+@pytest.mark.parametrize("name", ["escalation_notice.docx", "dispatch_list.docx"])
+def test_template_tags_are_whole_runs(name):
+    document = docx.Document(str(PACKAGED_TEMPLATES / name))
+    runs = ["".join(t.text or "" for t in r.iter(qn("w:t"))) for r in document.element.body.iter(qn("w:r"))]
+    assert any("{{" in text for text in runs)
+    for text in runs:
+        opened = len(re.findall(r"\{\{|\{%", text))
+        closed = len(re.findall(r"\}\}|%\}", text))
+        assert opened == closed, f"tag split across runs: {text!r}"
+    fonts = document_xml(PACKAGED_TEMPLATES / name)
+    assert 'w:eastAsia="宋体"' in fonts and 'w:eastAsia="黑体"' in fonts
+
+
+def test_escalation_notice(tmp_path):
+    context = escalation_context()
+    out = render_docx(find_template("escalation_notice.docx", None), context, tmp_path / "notice.docx")
+    text = all_text(out)
+    document = docx.Document(str(out))
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+
+    assert text.startswith("重大投诉上报单\n登记编号：KF-2026-00042")
+    for label in ("登记编号", "受理时间", "来源渠道", "客户姓名", "联系电话", "项目/小区", "楼栋", "房号",
+                  "投诉类别", "责任部门", "接待人", "投诉内容", "事项", "期限", "依据条款"):
+        assert f"\n{label}\n" in text, label
+    for value in ("2026年11月25日 14:30", "来电", "13800138000", "锦绣花园", "3栋", "1502", "维修",
+                  "工程材料部", "李四"):
+        assert f"\n{value}\n" in text, value
+    assert f"张三（{AMP}）" in text
+    assert f"客厅天花板渗水，已持续一周。\n业主要求立即维修并赔偿损失。{CDATA}" in text
+    assert "报：总经理、副总经理" in text
+    assert "《客户服务管理程序》第3.4.7条（CS-3.4.7）" in text and "拟订处理措施" in text
+    assert "请总经理、副总经理审阅并拟订处理措施" in text
+    assert text.endswith("客户服务部（盖章）\n日期：2026年11月26日")
+
+    deadlines = [[c.text for c in row.cells] for row in document.tables[1].rows]
+    assert deadlines == [
+        ["事项", "期限", "依据条款"],
+        ["上报总经理、副总经理", "2026年11月26日", "CS-3.4.7"],
+        ["责任部门反馈处理信息", "2026年12月1日", "CS-3.4.2.2"],
+        ["多工种维修完成", "2027年1月4日（暂定）", "CS-3.4.5"],
+    ]
+    assert text.count("（暂定）") == 2  # the provisional row and the note that explains it
+    assert "注：2027年工作日历尚未发布" in text
+    assert_no_jinja_left(document_xml(out))
+
+    # the notice is itself a label → value form the reader understands
+    found = find_fields(read_label_values(out), {"customer": ["客户姓名"], "content": ["投诉内容"],
+                                                 "department": ["责任部门"]})
+    assert found["customer"].value == f"张三（{AMP}）"
+    assert found["content"].value.endswith(CDATA)
+    assert found["department"].value == "工程材料部"
+
+
+def test_escalation_notice_without_provisional_deadlines(tmp_path):
+    context = escalation_context(provisional_note="", recipients=["总经理"])
+    for d in context["deadlines"]:
+        d["provisional"] = False
+    out = render_docx(find_template("escalation_notice.docx", None), context, tmp_path / "notice.docx")
+    text = all_text(out)
+    assert "（暂定）" not in text
+    assert "注：" not in text
+    assert "报：总经理\n" in text
+    assert "\n\n\n" not in text  # the conditional paragraph left no blank lines behind
+    assert_no_jinja_left(document_xml(out))
+
+
+def test_dispatch_list_twenty_rows(tmp_path):
+    context = dispatch_context(20)
+    out = render_docx(find_template("dispatch_list.docx", None), context, tmp_path / "dispatch.docx")
+    document = docx.Document(str(out))
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (297, 210)
+    text = all_text(out)
+    assert text.startswith("投诉转办单\n责任部门：工程材料部　　　　服务处：锦绣花园客户服务处　　　　转办日期：2026年11月26日")
+    assert "依据《来电、来访登记表》（来电来访登记表 & 汇总<11月>.xlsx）转办，共 20 件。" in text
+    assert "请于反馈期限前向客户服务部反馈处理信息" in text and "CS-3.4.2.2" in text
+    assert "3. 标注“（暂定）”的期限跨入2027年" in text
+    assert "接收人：" in text and "接收日期：" in text
+
+    table = document.tables[0]
+    header = [c.text for c in table.rows[0].cells]
+    assert header == ["登记编号", "受理时间", "客户", "房号", "类别", "投诉内容", "反馈期限", "处理情况/反馈"]
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # repeats on every page
+    body = [[c.text for c in row.cells] for row in table.rows[1:]]
+    assert len(body) == 20
+    for i, (row, expected) in enumerate(zip(body, context["rows"]), start=1):
+        provisional = "（暂定）" if expected["provisional"] else ""
+        major = "（重大）" if expected["major"] else ""
+        assert row == [
+            expected["number"], expected["received_at"], expected["customer"], expected["location"],
+            expected["category"] + major, expected["content"], expected["feedback_due"] + provisional, "",
+        ], i
+    assert sum("（暂定）" in r[6] for r in body) == 2
+    assert sum("（重大）" in r[4] for r in body) == 1
+    assert body[6][2] == AMP
+    for value in HOSTILE:
+        assert any(value in r[5] for r in body), value
+    assert_no_jinja_left(document_xml(out))
+
+
+def test_dispatch_list_empty_office_and_hostile_braces(tmp_path):
+    rows = dispatch_context(1)["rows"]
+    rows[0]["content"] = BRACES
+    context = dispatch_context(office="", provisional_note="", rows=rows)
+    out = render_docx(find_template("dispatch_list.docx", None), context, tmp_path / "dispatch.docx")
+    text = all_text(out)
+    assert "服务处：—" in text
+    assert "（暂定）" not in text.split("注：")[0]
+    assert "3. " not in text
+    assert docx.Document(str(out)).tables[0].rows[1].cells[5].text == BRACES
+    assert_no_jinja_left(document_xml(out), BRACES)
+
+
+def test_escalation_notice_prints_on_one_page(tmp_path):
+    soffice, pdfinfo = shutil.which("soffice"), shutil.which("pdfinfo")
+    if soffice is None or pdfinfo is None:
+        pytest.skip("LibreOffice (soffice) and poppler-utils (pdfinfo) are needed for the print check")
+    out = render_docx(find_template("escalation_notice.docx", None), escalation_context(), tmp_path / "notice.docx")
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
+        check=True, capture_output=True, timeout=180,
+    )
+    info = subprocess.run([pdfinfo, str(tmp_path / "notice.pdf")], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.M), info
