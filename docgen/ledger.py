@@ -97,7 +97,9 @@ class NumberFormat:
                 regex += r"(?P<year>\d{4})"
                 like += "{year}"
             elif name == "seq":
-                regex += r"(?P<seq>\d+)"
+                # A zero-padded width is part of the format: "KF-2026-1" is not "KF-2026-00001".
+                width = re.fullmatch(r"0?(\d+)d", spec or "")
+                regex += rf"(?P<seq>\d{{{width[1] if width else 1},}})"
                 like += "%"
             elif name is not None:
                 raise ValueError(f"编号格式 {pattern!r} 中只能使用 {{year}} 和 {{seq}}")

@@ -1,0 +1,78 @@
+"""The command line, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from docgen.cli import build_parser, main
+from tests.conftest import register_line, write_register
+
+
+def run(capsys, *argv) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def test_every_command_has_help(capsys):
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    assert set(commands) >= {"init", "forms", "process", "watch", "status", "verify", "calendar", "demo"}
+    for name, sub in commands.items():
+        assert sub.description, name
+        with pytest.raises(SystemExit) as done:
+            main([name, "--help"])
+        assert done.value.code == 0
+        assert "usage" in capsys.readouterr().out
+
+
+def test_init_then_demo_then_process_shows_cases_and_a_rejection(tmp_path, capsys):
+    root = tmp_path / "office"
+    assert run(capsys, "init", str(root))[0] == 0
+    assert (root / "forms" / "来电、来访登记表-v1.xlsx").exists()
+    assert run(capsys, "--workspace", str(root), "demo")[0] == 0
+    code, out = run(capsys, "--workspace", str(root), "process", "--json")
+    outcomes = [json.loads(line) for line in out.splitlines()]
+    assert code == 1  # the demo includes one register with mistakes
+    assert sorted(o["status"] for o in outcomes) == ["accepted", "accepted", "rejected"]
+    assert sum(len(o["case_ids"]) for o in outcomes) == 8
+    code, out = run(capsys, "--workspace", str(root), "status", "--json")
+    status = json.loads(out)
+    assert code == 0 and len(status["cases"]) == 8
+    assert all(case["next_deadline"]["clause"] for case in status["cases"])
+    code, out = run(capsys, "--workspace", str(root), "verify")
+    assert code == 0 and "哈希链完整" in out
+
+
+def test_process_exit_status_is_0_when_everything_is_accepted(ws, capsys):
+    write_register(ws.intake, [register_line()])
+    code, out = run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    assert code == 0 and "已受理" in out and "KF-2026-00001" in out
+
+
+def test_status_lists_overdue_cases_with_the_clause_missed(ws, capsys):
+    write_register(ws.intake, [register_line()])
+    run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    code, out = run(capsys, "--workspace", str(ws.root), "status", "--overdue", "--today", "2026-11-27")
+    assert code == 0 and "KF-2026-00001" in out and "【逾期】" in out
+    code, out = run(capsys, "--workspace", str(ws.root), "status", "--overdue", "--json", "--today", "2026-11-27")
+    [case] = json.loads(out)["cases"]
+    assert {o["clause"] for o in case["overdue"]} == {"CS-3.4.2.2", "CS-3.4.5"}
+    code, out = run(capsys, "--workspace", str(ws.root), "status", "--case", "KF-2026-00001")
+    assert "case.registered" in out
+
+
+def test_calendar_shows_coverage_and_checks_the_workspace_file(ws, capsys):
+    code, out = run(capsys, "--workspace", str(ws.root), "calendar", "--today", "2026-11-26")
+    assert code == 0 and "2026" in out
+    (ws.root / "calendar.toml").write_text('[years.2027]\nholidays = ["2027-02-30"]\n', encoding="utf-8")
+    code, out = run(capsys, "--workspace", str(ws.root), "calendar", "--json", "--today", "2026-11-26")
+    report = json.loads(out)
+    assert code == 1 and any("2027-02-30" in message for message in report["load_errors"])
+
+
+def test_bad_configuration_is_a_message_not_a_traceback(ws, capsys):
+    (ws.root / "docgen.toml").write_text("[watch]\npoll = 3\n", encoding="utf-8")
+    assert main(["--workspace", str(ws.root), "status"]) == 2
+    assert "watch.poll" in capsys.readouterr().err

@@ -1,0 +1,496 @@
+"""docgen.office.xlsx: blank forms that keep the DESIGN §3 contract, reading filled ones back (also after
+another office suite re-saved them or lost the names), and marking up a rejected copy."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+import zipfile
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
+
+from docgen.forms import FORMS
+from docgen.forms.base import validate
+from docgen.office.xlsx import META_SHEET, annotate, read_form, write_form
+
+REGISTER = FORMS["CS-REG"]
+SURVEY = FORMS["CS-SURVEY"]
+TODAY = date(2026, 11, 26)
+CHOICE_KINDS = ("choice", "yesno")
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture
+def blank_register(tmp_path) -> Path:
+    return write_form(REGISTER, tmp_path / "blank" / REGISTER.file_name)
+
+
+@pytest.fixture
+def blank_survey(tmp_path) -> Path:
+    return write_form(SURVEY, tmp_path / "blank" / SURVEY.file_name)
+
+
+def name_target(wb, key: str) -> tuple[str, str]:
+    """(sheet, "B3") of a workbook-scoped defined name."""
+    (sheet, reference), = list(wb.defined_names[key].destinations)
+    return sheet, reference.replace("$", "")
+
+
+def table_layout(ws, name: str = "lines") -> tuple[int, dict[str, int], int]:
+    """(header row, {column title: column index}, last row) of an Excel table."""
+    min_col, min_row, max_col, max_row = range_boundaries(ws.tables[name].ref)
+    return min_row, {ws.cell(min_row, c).value: c for c in range(min_col, max_col + 1)}, max_row
+
+
+def validation_for(ws, coordinate: str):
+    found = [dv for dv in ws.data_validations.dataValidation if coordinate in dv.sqref]
+    assert len(found) <= 1, f"{coordinate} has {len(found)} data validations"
+    return found[0] if found else None
+
+
+def list_options(validation) -> tuple[str, ...]:
+    formula = validation.formula1
+    assert formula.startswith('"') and formula.endswith('"'), formula
+    return tuple(formula[1:-1].split(","))
+
+
+# What "another program" writes into the register: by defined name and by table column title, with
+# the mess clerks make. Keys are the column titles printed on the form.
+MESSY_HEADER = {"office": "融侨客户服务处", "clerk": "林晓"}
+MESSY_LINES = [
+    {"受理日期": "2026/11/3", "受理时间": "9:30", "来源渠道": "电话", "客户姓名": "王建国",
+     "联系电话": "１３８ ００１３ ８０００", "项目/小区": "融侨锦江", "楼栋": "3", "房号": "1502",
+     "投诉/来访内容": "卫生间地漏返水", "投诉类别": "报修", "是否重大投诉": "否", "接待人": "林晓"},
+    {"受理日期": "11月3日", "受理时间": 14 / 24, "来源渠道": "来访", "客户姓名": "李梅",
+     "联系电话": "(0591)87654321", "项目/小区": "融侨锦江", "楼栋": 5, "房号": 201,
+     "投诉/来访内容": "外墙渗水，已两次报修未处理", "投诉类别": "施工质量", "是否重大投诉": "是", "接待人": "陈思"},
+    {"受理日期": datetime(2026, 11, 4), "受理时间": "下午2点", "来源渠道": "物业公司", "客户姓名": "张伟",
+     "联系电话": 13800138001.0, "项目/小区": "江滨花园", "投诉/来访内容": "电梯异响",
+     "投诉类别": "物业", "接待人": "林晓"},
+]
+# What the register must read as, whichever office suite saved it last.
+EXPECTED_LINES = [
+    {"received_date": date(2026, 11, 3), "received_time": time(9, 30), "channel": "来电", "customer": "王建国",
+     "phone": "13800138000", "project": "融侨锦江", "building": "3", "room": "1502", "content": "卫生间地漏返水",
+     "category": "维修", "major": False, "receiver": "林晓", "number": None, "department": None},
+    {"received_date": date(2026, 11, 3), "received_time": time(14, 0), "channel": "来访", "customer": "李梅",
+     "phone": "0591-87654321", "project": "融侨锦江", "building": "5", "room": "201",
+     "content": "外墙渗水，已两次报修未处理", "category": "施工质量", "major": True, "receiver": "陈思",
+     "number": None, "department": None},
+    {"received_date": date(2026, 11, 4), "received_time": time(14, 0), "channel": "物业公司转交", "customer": "张伟",
+     "phone": "13800138001", "project": "江滨花园", "building": None, "room": None, "content": "电梯异响",
+     "category": "物业服务", "major": False, "receiver": "林晓", "number": None, "department": None},
+]
+
+
+def fill_register(blank: Path, out: Path, header: dict, lines: list[dict], *, trailing_blanks: bool = True) -> Path:
+    """Fill a blank register the way another program would: header cells found through their defined
+    names, lines written into the rows of the `lines` table under the column with that title."""
+    wb = openpyxl.load_workbook(blank)
+    for key, value in header.items():
+        sheet, cell = name_target(wb, key)
+        wb[sheet][cell] = value
+    ws = wb[REGISTER.sheet_title]
+    header_row, columns, _ = table_layout(ws)
+    for offset, line in enumerate(lines, start=1):
+        for title, value in line.items():
+            ws.cell(header_row + offset, columns[title]).value = value
+    if trailing_blanks:
+        # rows someone typed into and cleared: blanks and spaces only, they are no lines
+        ws.cell(header_row + len(lines) + 1, columns["客户姓名"]).value = ""
+        ws.cell(header_row + len(lines) + 3, columns["投诉/来访内容"]).value = "   "
+        ws.cell(header_row + len(lines) + 4, columns["联系电话"]).value = "\u3000"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+def parsed_lines(path: Path) -> tuple[list[dict], object]:
+    raw = read_form(path)
+    assert raw is not None, f"{path.name} not recognised as a form"
+    parsed, findings = validate(REGISTER, raw, today=TODAY)
+    assert parsed is not None, [f.message for f in findings]
+    assert not [f for f in findings if f.severity == "error"]
+    keys = EXPECTED_LINES[0].keys()
+    return [{k: line.model_dump()[k] for k in keys} for line in parsed.lines], parsed
+
+
+def resave_with_libreoffice(source: Path, outdir: Path) -> Path:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed; `make test` installs libreoffice-calc-nogui")
+    profile = Path(f"/tmp/lo-profile-{uuid.uuid4().hex}")  # private: parallel tests must not share one
+    try:
+        done = subprocess.run(
+            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+             "--convert-to", "xlsx", "--outdir", str(outdir), str(source)],
+            capture_output=True, text=True, timeout=180,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    result = outdir / source.name
+    assert done.returncode == 0 and result.exists(), f"soffice failed: {done.stdout}\n{done.stderr}"
+    return result
+
+
+# ------------------------------------------------------------------------------ the blank register
+
+
+def test_every_header_field_has_a_workbook_scoped_name_equal_to_its_key(blank_register):
+    wb = openpyxl.load_workbook(blank_register)
+    ws = wb[REGISTER.sheet_title]
+    keys = [spec.key for spec in REGISTER.header_fields]
+    assert sorted(wb.defined_names.keys()) == sorted(keys)
+    assert not ws.defined_names, "names must be workbook-scoped, not sheet-scoped"
+    for spec in REGISTER.header_fields:
+        assert wb.defined_names[spec.key].localSheetId is None
+        sheet, cell = name_target(wb, spec.key)
+        assert sheet == REGISTER.sheet_title
+        target = ws[cell]
+        # the named cell is the input cell right of its printed label
+        assert ws.cell(target.row, target.column - 1).value == spec.title
+        assert target.protection.locked is False
+
+
+def test_lines_are_an_excel_table_named_after_the_collection_with_the_titles_as_header(blank_register):
+    ws = openpyxl.load_workbook(blank_register)[REGISTER.sheet_title]
+    assert list(ws.tables.keys()) == [REGISTER.lines_key] == ["lines"]
+    header_row, columns, last_row = table_layout(ws)
+    assert list(columns) == [spec.title for spec in REGISTER.line_fields]
+    assert last_row - header_row == REGISTER.blank_lines
+
+
+def test_every_choice_column_has_a_dropdown_with_the_definition_choices(blank_register):
+    ws = openpyxl.load_workbook(blank_register)[REGISTER.sheet_title]
+    header_row, columns, last_row = table_layout(ws)
+    with_lists = set()
+    for spec in REGISTER.line_fields:
+        letter = get_column_letter(columns[spec.title])
+        first = validation_for(ws, f"{letter}{header_row + 1}")
+        if first is None or first.type != "list":
+            continue
+        with_lists.add(spec.key)
+        assert validation_for(ws, f"{letter}{last_row}") is first, f"{spec.title}: dropdown must cover every row"
+        assert list_options(first) == spec.meta.choices
+        assert first.allow_blank and first.showErrorMessage
+    assert with_lists == {s.key for s in REGISTER.line_fields if s.meta.kind in CHOICE_KINDS}
+    assert with_lists == {"channel", "category", "major", "department"}
+
+
+def test_form_id_and_version_are_stored_in_a_hidden_meta_sheet_and_properties(blank_register):
+    wb = openpyxl.load_workbook(blank_register)
+    meta = wb[META_SHEET]
+    assert meta.sheet_state == "hidden"
+    stored = {row[0]: row[1] for row in meta.iter_rows(values_only=True)}
+    assert stored["form_id"] == REGISTER.form_id == "CS-REG"
+    assert stored["form_version"] == REGISTER.version == 1
+    props = {p.name: p.value for p in wb.custom_doc_props.props}
+    assert props == {"docgen.form_id": "CS-REG", "docgen.form_version": "1"}
+    assert wb.sheetnames[0] == REGISTER.sheet_title  # what opens is the form, not the metadata
+
+
+def test_sheet_is_protected_without_password_and_only_input_cells_are_unlocked(blank_register):
+    wb = openpyxl.load_workbook(blank_register)
+    ws = wb[REGISTER.sheet_title]
+    assert ws.protection.sheet is True
+    assert not ws.protection.password
+    header_row, columns, last_row = table_layout(ws)
+    # layout: title, form-number line, header labels and table header are locked
+    assert ws["A1"].value == REGISTER.title and ws["A1"].protection.locked
+    assert "CS-REG" in ws["A2"].value and ws["A2"].protection.locked
+    for spec in REGISTER.header_fields:
+        sheet, cell = name_target(wb, spec.key)
+        label = ws.cell(ws[cell].row, ws[cell].column - 1)
+        assert label.value == spec.title and label.protection.locked
+    for column in columns.values():
+        assert ws.cell(header_row, column).protection.locked
+        for row in range(header_row + 1, last_row + 1):
+            assert ws.cell(row, column).protection.locked is False, ws.cell(row, column).coordinate
+
+
+def test_page_setup_is_a4_landscape_fit_to_width_with_print_area_and_titles(blank_register):
+    ws = openpyxl.load_workbook(blank_register)[REGISTER.sheet_title]
+    header_row, columns, last_row = table_layout(ws)
+    assert int(ws.page_setup.paperSize) == 9  # A4 in the OOXML paper size table
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert int(ws.page_setup.fitToWidth) == 1
+    assert int(ws.page_setup.fitToHeight) == 0  # as many pages tall as needed
+    last_letter = get_column_letter(len(columns))
+    assert ws.print_area == f"'{REGISTER.sheet_title}'!$A$1:${last_letter}${last_row}"
+    assert ws.print_title_rows == f"${header_row}:${header_row}"
+
+
+def test_column_widths_come_from_the_definitions(blank_register):
+    ws = openpyxl.load_workbook(blank_register)[REGISTER.sheet_title]
+    _, columns, _ = table_layout(ws)
+    for spec in REGISTER.line_fields:
+        assert ws.column_dimensions[get_column_letter(columns[spec.title])].width == spec.meta.width, spec.title
+
+
+def test_blank_survey_names_every_field_and_has_dropdowns(blank_survey):
+    wb = openpyxl.load_workbook(blank_survey)
+    ws = wb[SURVEY.sheet_title]
+    assert sorted(wb.defined_names.keys()) == sorted(spec.key for spec in SURVEY.header_fields)
+    assert ws.protection.sheet is True and ws.page_setup.orientation == "portrait"
+    for spec in SURVEY.header_fields:
+        sheet, cell = name_target(wb, spec.key)
+        assert ws.cell(ws[cell].row, 1).value == spec.title
+        assert ws[cell].protection.locked is False
+        validation = validation_for(ws, cell)
+        if spec.meta.kind in CHOICE_KINDS:
+            assert validation is not None and validation.type == "list", spec.title
+            assert list_options(validation) == spec.meta.choices
+        else:
+            assert validation is None or validation.type is None, spec.title
+
+
+def test_a_blank_form_reads_as_no_lines_and_is_refused(blank_register):
+    raw = read_form(blank_register)
+    assert raw.form_id == "CS-REG" and raw.version == 1 and raw.source_kind == "xlsx"
+    assert raw.lines == [] and raw.notes == []
+    parsed, findings = validate(REGISTER, raw, today=TODAY)
+    assert parsed is None
+    assert [f.field for f in findings] == ["lines"]
+    assert "没有填写任何一行" in findings[0].message
+
+
+# ----------------------------------------------------------------------------- writing values
+
+
+@pytest.mark.parametrize("hostile", ['=HYPERLINK("http://example.com","点击")', "+86 138 0013 8000", "-1+1",
+                                     "@SUM(A1:A9)", "=1+1"])
+def test_values_that_look_like_formulas_stay_text(tmp_path, hostile):
+    # GIVEN a value starting with = + - @ WHEN written into a form THEN it is stored as text, no formula
+    path = write_form(REGISTER, tmp_path / "out.xlsx", {"office": hostile},
+                      [{"customer": hostile, "content": hostile, "received_date": date(2026, 11, 3)}])
+    wb = openpyxl.load_workbook(path)  # formulas would come back as data_type "f"
+    ws = wb[REGISTER.sheet_title]
+    header_row, columns, _ = table_layout(ws)
+    sheet, office = name_target(wb, "office")
+    cells = [ws[office], ws.cell(header_row + 1, columns["客户姓名"]), ws.cell(header_row + 1, columns["投诉/来访内容"])]
+    for cell in cells:
+        assert (cell.value, cell.data_type) == (hostile, "s"), cell.coordinate
+    with zipfile.ZipFile(path) as package:
+        assert b"<f>" not in package.read("xl/worksheets/sheet1.xml")
+    # and it reads back as the same text
+    raw = read_form(path)
+    assert raw.header["office"].value == hostile
+    assert raw.lines[0]["customer"].value == hostile
+
+
+def test_prefilled_form_reads_back_as_written(tmp_path):
+    line = {"received_date": date(2026, 11, 23), "received_time": time(10, 0), "channel": "来电",
+            "customer": "王建国", "phone": "13800138000", "project": "融侨锦江", "content": "地漏返水",
+            "category": "维修", "major": True, "receiver": "林晓", "number": "KF-2026-00001"}
+    path = write_form(REGISTER, tmp_path / "prefilled.xlsx", {"office": "客户服务部"}, [line])
+    raw = read_form(path)
+    parsed, findings = validate(REGISTER, raw, today=TODAY)
+    assert findings == []
+    assert parsed.header.office == "客户服务部"
+    got = parsed.lines[0].model_dump()
+    assert {k: got[k] for k in line} == line
+
+
+def test_prefilled_survey_amount_and_choices_round_trip(tmp_path):
+    values = {"case_number": "KF-2026-00001", "survey_date": date(2026, 11, 24), "estimate": Decimal("1200.50"),
+              "responsible_party": "施工单位", "work_kind": "单工种", "in_warranty": True, "repairer": "客户服务维修队"}
+    path = write_form(SURVEY, tmp_path / "survey.xlsx", values)
+    parsed, findings = validate(SURVEY, read_form(path), today=TODAY)
+    assert findings == []
+    got = parsed.header.model_dump()
+    assert {k: got[k] for k in values} == values
+
+
+# ------------------------------------------------------------------------------------- reading
+
+
+def test_register_filled_by_another_program_through_names_and_table(tmp_path, blank_register):
+    # GIVEN a blank register filled through its defined names and table, with messy values and
+    #       trailing rows holding only blanks
+    filled = fill_register(blank_register, tmp_path / "filled.xlsx", MESSY_HEADER, MESSY_LINES)
+    # WHEN it is read and validated
+    lines, parsed = parsed_lines(filled)
+    # THEN every line has its parsed values, the blank rows are no lines, and rows are sheet rows
+    assert lines == EXPECTED_LINES
+    header_row, _, _ = table_layout(openpyxl.load_workbook(filled)[REGISTER.sheet_title])
+    assert parsed.line_rows == [header_row + 1, header_row + 2, header_row + 3]
+    assert parsed.header.model_dump() == MESSY_HEADER
+    assert parsed.header_sources["office"].location == f"{REGISTER.sheet_title}!B3"
+
+
+def test_register_resaved_by_libreoffice_reads_the_same(tmp_path, blank_register):
+    # GIVEN the messy register re-saved by LibreOffice (a second office suite)
+    filled = fill_register(blank_register, tmp_path / "filled.xlsx", MESSY_HEADER, MESSY_LINES)
+    resaved = resave_with_libreoffice(filled, tmp_path / "lo")
+    with zipfile.ZipFile(resaved) as package:
+        assert "xl/workbook.xml" in package.namelist()
+    # WHEN it is read THEN the same values come out
+    lines, parsed = parsed_lines(resaved)
+    assert lines == EXPECTED_LINES
+    assert parsed.header.model_dump() == MESSY_HEADER
+
+
+def test_register_without_names_or_table_is_read_by_labels(tmp_path, blank_register):
+    # GIVEN a filled register whose defined names and table were lost (software that drops them)
+    filled = fill_register(blank_register, tmp_path / "filled.xlsx", MESSY_HEADER, MESSY_LINES)
+    wb = openpyxl.load_workbook(filled)
+    named = {key: name_target(wb, key)[1] for key in MESSY_HEADER}
+    for key in list(wb.defined_names.keys()):
+        del wb.defined_names[key]
+    ws = wb[REGISTER.sheet_title]
+    for name in list(ws.tables.keys()):
+        del ws.tables[name]
+    bare = tmp_path / "bare.xlsx"
+    wb.save(bare)
+    reopened = openpyxl.load_workbook(bare)
+    assert not list(reopened.defined_names.keys()) and not reopened[REGISTER.sheet_title].tables
+    # WHEN it is read THEN header values are found right of their labels and lines under their titles
+    raw = read_form(bare)
+    assert {key: raw.header[key].cell for key in MESSY_HEADER} == named
+    lines, parsed = parsed_lines(bare)
+    assert lines == EXPECTED_LINES
+    assert parsed.header.model_dump() == MESSY_HEADER
+
+
+def test_survey_without_names_is_read_by_labels(tmp_path):
+    values = {"case_number": "KF-2026-00007", "survey_date": "2026年11月24日", "estimate": "￥1,200.50",
+              "responsible_party": "施工单位", "work_kind": "单工种", "in_warranty": "是", "repairer": "客户服务维修队",
+              "phone": "0591 87654321"}
+    path = write_form(SURVEY, tmp_path / "survey.xlsx", values)
+    wb = openpyxl.load_workbook(path)
+    for key in list(wb.defined_names.keys()):
+        del wb.defined_names[key]
+    wb.save(path)
+    parsed, findings = validate(SURVEY, read_form(path), today=TODAY)
+    assert findings == []
+    assert parsed.header.survey_date == date(2026, 11, 24)
+    assert parsed.header.estimate == Decimal("1200.50")
+    assert parsed.header.in_warranty is True
+    assert parsed.header.phone == "0591-87654321"
+
+
+def test_register_without_metadata_is_recognised_by_its_title_with_a_warning(tmp_path, blank_register):
+    # GIVEN a filled register copied into a fresh workbook: no _meta sheet, no custom properties
+    filled = fill_register(blank_register, tmp_path / "filled.xlsx", MESSY_HEADER, MESSY_LINES)
+    wb = openpyxl.load_workbook(filled)
+    del wb[META_SHEET]
+    wb.custom_doc_props.props.clear()
+    stripped = tmp_path / "stripped.xlsx"
+    wb.save(stripped)
+    reopened = openpyxl.load_workbook(stripped)
+    assert META_SHEET not in reopened.sheetnames and not list(reopened.custom_doc_props.props)
+    # WHEN it is read
+    raw = read_form(stripped)
+    # THEN it is the register (version unknown), with a warning finding, and its values are read
+    assert raw.form_id == "CS-REG" and raw.version is None
+    assert [f.severity for f in raw.notes] == ["warning"]
+    assert "来电、来访登记表" in raw.notes[0].message and "没有表单编号" in raw.notes[0].message
+    lines, parsed = parsed_lines(stripped)
+    assert lines == EXPECTED_LINES
+
+
+def test_a_workbook_that_is_no_form_is_not_recognised(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "月度销售汇总"
+    wb.save(tmp_path / "other.xlsx")
+    assert read_form(tmp_path / "other.xlsx") is None
+
+
+def _wrong_register(tmp_path, blank_register) -> tuple[Path, dict[str, str]]:
+    """A register with four wrong cells; returns the path and {field: the exact cell}."""
+    lines = [dict(line) for line in MESSY_LINES]
+    lines[0]["联系电话"] = "1380013800"  # ten digits
+    lines[1]["受理日期"] = "11/3"  # ambiguous
+    lines[2]["客户姓名"] = None  # required, missing
+    lines[2]["投诉类别"] = "投诉"  # no such category
+    path = fill_register(blank_register, tmp_path / "wrong.xlsx", MESSY_HEADER, lines)
+    header_row, columns, _ = table_layout(openpyxl.load_workbook(path)[REGISTER.sheet_title])
+
+    def at(title, line):
+        return f"{get_column_letter(columns[title])}{header_row + line}"
+
+    return path, {"lines.phone": at("联系电话", 1), "lines.received_date": at("受理日期", 2),
+                  "lines.customer": at("客户姓名", 3), "lines.category": at("投诉类别", 3)}
+
+
+def test_wrong_cells_give_error_findings_at_the_exact_cell(tmp_path, blank_register):
+    # GIVEN a register with a wrong phone, an ambiguous date, a missing name and an unknown category
+    path, cells = _wrong_register(tmp_path, blank_register)
+    # WHEN it is validated
+    parsed, findings = validate(REGISTER, read_form(path), today=TODAY)
+    # THEN it is refused with one error per wrong cell, each naming its sheet and cell
+    assert parsed is None
+    errors = {f.field: f for f in findings if f.severity == "error"}
+    assert len(errors) == len(findings) == 4
+    assert {field: f.cell for field, f in errors.items()} == cells
+    for field, finding in errors.items():
+        assert finding.sheet == REGISTER.sheet_title
+        assert finding.location == f"{REGISTER.sheet_title}!{cells[field]}"
+        row = int("".join(ch for ch in cells[field] if ch.isdigit()))
+        assert finding.message.startswith(f"第{row}行“")
+    assert "“1380013800”不是有效的电话号码" in errors["lines.phone"].message
+    assert "无法确定是哪一天" in errors["lines.received_date"].message
+    assert "“客户姓名”未填写" in errors["lines.customer"].message
+    assert "维修、设计、施工质量" in errors["lines.category"].message
+
+
+def test_wrong_survey_cell_is_located_through_its_defined_name(tmp_path):
+    path = write_form(SURVEY, tmp_path / "survey.xlsx",
+                      {"case_number": "KF-2026-00001", "survey_date": "2026-02-30", "estimate": "1200元",
+                       "responsible_party": "施工单位", "work_kind": "单工种", "in_warranty": "否",
+                       "repairer": "客户服务维修队"})
+    parsed, findings = validate(SURVEY, read_form(path), today=TODAY)
+    assert parsed is None
+    sheet, cell = name_target(openpyxl.load_workbook(path), "survey_date")
+    assert [(f.severity, f.field, f.sheet, f.cell) for f in findings] == [("error", "survey_date", sheet, cell)]
+    assert findings[0].message == "“勘察日期”：“2026-02-30”不是有效日期"
+
+
+def test_annotate_marks_the_wrong_cells_in_a_copy(tmp_path, blank_register):
+    # GIVEN the findings of a wrong register
+    path, cells = _wrong_register(tmp_path, blank_register)
+    _, findings = validate(REGISTER, read_form(path), today=TODAY)
+    original = path.read_bytes()
+    # WHEN a copy is annotated for the sender
+    out = annotate(path, findings, tmp_path / "rejected" / "wrong-批注.xlsx")
+    # THEN the original is untouched and the copy has a comment and red fill on each wrong cell
+    assert path.read_bytes() == original
+    wb = openpyxl.load_workbook(out)
+    ws = wb[REGISTER.sheet_title]
+    for finding in findings:
+        cell = ws[finding.cell]
+        assert cell.comment is not None and finding.message in cell.comment.text, finding.cell
+        assert cell.fill.fill_type == "solid"
+        assert cell.fill.fgColor.rgb.upper().endswith("FFC7CE")
+    untouched = ws["A1"]
+    assert untouched.comment is None and untouched.fill.fill_type is None
+    header_row, columns, _ = table_layout(ws)
+    fine = ws.cell(header_row + 1, columns["客户姓名"])
+    assert fine.comment is None and not (fine.fill.fgColor.rgb or "").upper().endswith("FFC7CE")
+    # and a 修改说明 sheet, shown first, lists every error with where it is
+    assert wb.sheetnames[0] == "修改说明"
+    listing = list(wb["修改说明"].iter_rows(values_only=True))
+    assert listing[0] == ("序号", "位置", "问题及应填写的内容")
+    assert listing[1:] == [(n, f.location, f.message) for n, f in enumerate(findings, start=1)]
+    # and the copy is still the same form for the reader
+    assert read_form(out).form_id == "CS-REG"
+
+
+def test_annotate_skips_findings_without_a_cell(tmp_path, blank_register):
+    from docgen.findings import error, warning
+
+    findings = [error("“受理单位”未填写", field="office", location="登记表"),
+                warning("迟了", location="登记表!B6", sheet="登记表", cell="B6")]
+    out = annotate(blank_register, findings, tmp_path / "annotated.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert wb["登记表"]["B6"].comment is None  # warnings are not marked on the sender's copy
+    assert list(wb["修改说明"].iter_rows(min_row=2, values_only=True)) == [(1, "登记表", "“受理单位”未填写")]

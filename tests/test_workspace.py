@@ -1,0 +1,44 @@
+"""Workspace selection and docgen.toml validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from docgen.workspace import FOLDERS, Workspace, WorkspaceError, init_workspace
+
+
+def test_init_creates_every_folder(tmp_path):
+    ws = init_workspace(tmp_path / "office")
+    assert all((ws.root / name).is_dir() for name in FOLDERS)
+
+
+def test_unknown_key_is_an_error_that_names_the_key(tmp_path):
+    (tmp_path / "docgen.toml").write_text('[deadlines]\nfeedbak_workdays = 3\n', encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="deadlines.feedbak_workdays"):
+        Workspace.open(tmp_path)
+
+
+def test_routing_table_overrides_defaults_and_rejects_unknown_departments(tmp_path):
+    (tmp_path / "docgen.toml").write_text(
+        '[routing.departments]\n"维修" = "工程材料部"\n"设计" = "设计研发部"\n"施工质量" = "工程材料部"\n'
+        '"销售服务" = "经营销售部"\n"物业服务" = "物业公司"\n"其他" = "客户服务部"\n', encoding="utf-8")
+    assert Workspace.open(tmp_path).settings.routing.departments["维修"] == "工程材料部"
+    (tmp_path / "docgen.toml").write_text('[routing.departments]\n"维修" = "维修部"\n', encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="维修部"):
+        Workspace.open(tmp_path)
+
+
+def test_workspace_from_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOCGEN_WORKSPACE", str(tmp_path))
+    assert Workspace.open().root == tmp_path.resolve()
+
+
+def test_missing_workspace_says_how_to_create_it(tmp_path):
+    with pytest.raises(WorkspaceError, match="docgen init"):
+        Workspace.open(tmp_path / "nowhere")
+
+
+def test_broken_toml_is_a_clear_error(tmp_path):
+    (tmp_path / "docgen.toml").write_text("[paths\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="无法解析"):
+        Workspace.open(tmp_path)
