@@ -320,8 +320,11 @@ def recover(ws: Workspace, ledger: Ledger) -> list[Outcome]:
     outcomes = []
     if not ws.spool.exists():
         return outcomes
-    for partial in ws.spool.glob("*.part"):
-        partial.unlink(missing_ok=True)  # the original is still in intake/: it will be claimed again
+    for leftover in ws.spool.iterdir():
+        # A partial copy, or a copy whose sidecar was never written: the original is still in
+        # intake/ (it moves only after the sidecar exists) and will be claimed again.
+        if leftover.suffix == ".part" or (leftover.suffix != ".json" and not leftover.with_suffix(".json").exists()):
+            leftover.unlink(missing_ok=True)
     for sidecar in sorted(ws.spool.glob("*.json")):
         try:
             record = load_claim(sidecar)

@@ -224,3 +224,12 @@ def test_crash_between_spool_copy_and_archive_move_leaves_the_original_to_be_cla
     assert list(ws.spool.iterdir()) == [] and path.exists()
     assert process(ws, ledger, path).status == "accepted"
     assert len(ledger.submissions()) == 1
+
+
+def test_crash_before_the_sidecar_is_written_leaves_no_orphan_in_the_spool(ws, ledger):
+    # GIVEN a spool copy without its sidecar (killed between the two writes); the original stays put
+    path = write_register(ws.intake, [register_line()])
+    orphan = ws.spool / "123-abc.xlsx"
+    orphan.write_bytes(path.read_bytes())
+    assert pipeline.recover(ws, ledger) == []
+    assert list(ws.spool.iterdir()) == [] and path.exists()

@@ -117,7 +117,7 @@ def test_sigkill_in_the_middle_of_200_files_loses_and_duplicates_nothing(ws, tmp
         def settled():
             return (not list(ws.intake.iterdir()) and not list(ws.spool.iterdir())
                     and _count(ws, "submission.accepted") >= 200)
-        assert wait_for(settled, 180), watcher.stderr.read1() if watcher.poll() is not None else "timed out"
+        assert wait_for(settled, 400), watcher.stderr.read1() if watcher.poll() is not None else "timed out"
     finally:
         watcher.send_signal(signal.SIGTERM)
         watcher.wait(30)
