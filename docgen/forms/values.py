@@ -38,7 +38,8 @@ def normalize_text(raw) -> str:
 
 
 def is_blank(raw) -> bool:
-    return normalize_text(raw) in ("",)
+    """Empty, or one of the marks clerks put in a cell to say "nothing here" (—, /, 无)."""
+    return normalize_text(raw) in BLANKS
 
 
 def shown(raw) -> str:
