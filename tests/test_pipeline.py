@@ -233,3 +233,9 @@ def test_crash_before_the_sidecar_is_written_leaves_no_orphan_in_the_spool(ws, l
     orphan.write_bytes(path.read_bytes())
     assert pipeline.recover(ws, ledger) == []
     assert list(ws.spool.iterdir()) == [] and path.exists()
+
+
+def test_a_register_saved_under_another_extension_is_read_by_its_bytes(ws, ledger):
+    path = write_register(ws.intake, [register_line()], name="登记表.xlsx")
+    renamed = path.rename(path.with_name("登记表.xls"))
+    assert process(ws, ledger, renamed).status == "accepted"

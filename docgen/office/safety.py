@@ -133,10 +133,8 @@ def _mb(n: float) -> str:
 
 
 def _corrupt(detail: str = "") -> Unreadable:
-    return Unreadable(
-        f"文件已损坏，无法打开{detail}（可能没有保存完整，或在复制、传输中断了）。{_RESAVE}",
-        "corrupt",
-    )
+    detail = f"（{detail}）" if detail else ""
+    return Unreadable(f"文件已损坏，无法打开{detail}。可能是保存不完整，或在复制、传输时中断。{_RESAVE}", "corrupt")
 
 
 def _not_office(what: str = "", advice: str = "请使用下发的表单模板填写后重新提交。") -> Unreadable:
@@ -295,8 +293,8 @@ def _inspect_ole(path: Path) -> str:
     top = {e[0].lower() for e in entries if e}
     if {"encryptioninfo", "encryptedpackage"} & top:
         raise Unreadable(
-            "文件设置了打开密码，系统无法读取。请去掉密码后重新提交"
-            "（在 Excel、WPS 或 Word 中打开文件，选择“文件 → 信息 → 保护 → 用密码进行加密”，清空密码后保存）。",
+            "文件设置了打开密码，系统无法读取。请去掉密码后重新提交：在 Excel、WPS 或 Word 中输入密码打开文件，"
+            "选择“文件 → 信息 → 保护工作簿/保护文档 → 用密码进行加密”，清空密码并保存。",
             "encrypted",
         )
     if {"workbook", "book"} & top:
@@ -416,14 +414,14 @@ def _inspect_zip(path: Path, limits: Limits) -> str:
         if main_part is None:
             raise _unknown_package(path)
         if main_part.lstrip("/") not in names:
-            raise _corrupt("（找不到文件的主体部分）")
+            raise _corrupt("找不到文件的主体部分")
         main_type = overrides.get(main_part.lower()) or defaults.get(
             posixpath.splitext(main_part)[1].lstrip(".").lower(), ""
         )
         kind, verdict = _classify(main_type, path)
         if strict:
             raise Unreadable(
-                f"这是“Strict Open XML”格式的{_KIND_NAME[kind]}文件，系统无法读取"
+                f"这是“Strict Open XML”格式的 {_KIND_NAME[kind]} 文件，系统无法读取"
                 f"（另存时请不要选 Strict Open XML）。{_SAVE_AS[kind]}",
                 "strict-ooxml",
             )
@@ -474,7 +472,7 @@ def _check_container(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
         if info.flag_bits & 0x1:
             raise Unreadable("文件被加密，系统无法读取。请去掉密码后重新提交。", "encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _corrupt("（使用了不支持的压缩方式）")
+            raise _corrupt("使用了不支持的压缩方式")
     total = sum(info.file_size for info in infos)
     bomb = Unreadable(
         f"文件内容异常：解压后的数据量过大（上限 {_mb(limits.max_uncompressed_bytes)} MB）或压缩比不合理，"
@@ -666,7 +664,7 @@ def _classify(main_type: str, path: Path) -> tuple[str, str | None]:
 def _unknown_package(path: Path) -> Unreadable:
     # The extension only chooses the wording: a broken .xlsx is "damaged", a random package "not a form".
     if path.suffix.lower() in _FORM_SUFFIXES:
-        return _corrupt("（找不到文件的主体部分）")
+        return _corrupt("找不到文件的主体部分")
     return _not_office()
 
 
@@ -680,7 +678,7 @@ def _no_content_types(zf: zipfile.ZipFile, names: set[str], path: Path) -> Unrea
             kind = "docx" if "text" in mimetype else "xlsx"
             return _not_office("文件内容是 OpenDocument 格式（.ods/.odt，常见于 WPS、LibreOffice）", _SAVE_AS[kind])
     if any(n.lower().replace("\\", "/") == "[content_types].xml" for n in names):
-        return _corrupt("（内部结构不规范）")
+        return _corrupt("内部结构不规范")
     if path.suffix.lower() in _FORM_SUFFIXES:
         return _corrupt()
     return _not_office("文件内容是普通 ZIP 压缩包")

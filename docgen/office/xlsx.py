@@ -372,11 +372,14 @@ def _find_header_row(ws, form: FormDef) -> tuple[int, dict[int, FieldSpec]] | No
 
 def read_form(path: Path) -> RawForm | None:
     """The raw values of a docgen form workbook, or None if the workbook is no form we know."""
-    wb = openpyxl.load_workbook(path, data_only=True, keep_links=False)
-    try:
-        return _read_workbook(wb)
-    finally:
-        wb.close()
+    # A file object, not the path: openpyxl refuses a path whose extension is not .xlsx/.xlsm/.xltx,
+    # and the bytes (already checked by the safety gate) decide what a file is, not its name.
+    with open(path, "rb") as handle:
+        wb = openpyxl.load_workbook(handle, data_only=True, keep_links=False)
+        try:
+            return _read_workbook(wb)
+        finally:
+            wb.close()
 
 
 def _read_workbook(wb: openpyxl.Workbook) -> RawForm | None:
@@ -429,7 +432,8 @@ def _read_workbook(wb: openpyxl.Workbook) -> RawForm | None:
 
 def annotate(source: Path, findings: list[Finding], out_path: Path) -> Path | None:
     """A copy of the sender's workbook with every wrong cell highlighted and commented in Chinese."""
-    wb = openpyxl.load_workbook(source, keep_links=False)
+    with open(source, "rb") as handle:
+        wb = openpyxl.load_workbook(handle, keep_links=False)
     try:
         for finding in findings:
             if finding.severity != "error" or not finding.sheet or not finding.cell:
