@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -135,21 +136,59 @@ def cmd_status(args) -> int:
     if not cases:
         print("没有未办结的案件" if not args.overdue else "没有逾期的案件")
         return 0
-    print(f"{'登记编号':<14}{'阶段':<6}{'类别':<6}{'责任部门':<8}{'下一期限':<14}{'事项'}")
+    if args.case:
+        print(_case_detail(cases[0], today))
+        return 0
+    widths = (16, 8, 10, 12, 18)
+    print(_row(("登记编号", "阶段", "类别", "责任部门", "下一期限", "事项"), widths))
     for case in cases:
         nxt = case.next_deadline()
         due = "" if nxt is None else nxt.due.isoformat() + ("（暂定）" if nxt.provisional else "")
+        flags = ("【逾期】" if any(d.overdue(today) for d in case.deadlines) else "") + ("【重大】" if case.major else "")
         label = "" if nxt is None else f"{nxt.label}（{nxt.clause}）"
-        flag = "【逾期】" if any(d.overdue(today) for d in case.deadlines) else ""
-        major = "【重大】" if case.major else ""
-        print(f"{case.number:<16}{case.stage:<6}{case.registered.get('category', ''):<6}"
-              f"{case.registered.get('department', ''):<8}{due:<16}{flag}{major}{label}")
-        if args.case:
-            for event in case.events:
-                print(f"    {event.recorded_at[:19]}  {event.kind}")
+        print(_row((case.number, case.stage, case.registered.get("category", ""),
+                    case.registered.get("department", ""), due, flags + label), widths))
     overdue = sum(1 for c in cases if any(d.overdue(today) for d in c.deadlines))
     print(f"\n共 {len(cases)} 件，其中逾期 {overdue} 件（截至 {today.isoformat()}）")
     return 0
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _row(cells, widths) -> str:
+    """Columns aligned as a terminal shows them: a Chinese character takes two columns."""
+    padded = [cell + " " * max(1, width - _width(cell)) for cell, width in zip(cells, widths)]
+    return "".join(padded) + "".join(cells[len(widths):])
+
+
+def _case_detail(case, today: date) -> str:
+    registered = case.registered
+    lines = [f"登记编号：{case.number}　阶段：{case.stage}{'　【重大投诉】' if case.major else ''}",
+             f"客户：{registered.get('customer')}　电话：{registered.get('phone')}　"
+             f"项目：{registered.get('project')} {registered.get('building') or ''}栋{registered.get('room') or ''}",
+             f"类别：{registered.get('category')}　责任部门：{registered.get('department')}　"
+             f"服务处：{registered.get('office')}　受理：{registered.get('received_at', '')[:16].replace('T', ' ')}",
+             f"内容：{registered.get('content')}", "", "期限："]
+    for deadline in case.deadlines:
+        if deadline.met_on:
+            state = f"已于 {deadline.met_on.isoformat()} 完成" + ("（逾期完成）" if deadline.late() else "")
+        else:
+            state = "【逾期】" if deadline.overdue(today) else "待办"
+        mark = "（暂定）" if deadline.provisional else ""
+        lines.append(f"  {deadline.due.isoformat()}{mark}  {deadline.label}（{deadline.clause}）  {state}")
+    lines += ["", "事件："]
+    for event in case.events:
+        detail = event.payload.get("progress") or event.payload.get("file") or ""
+        lines.append(f"  {event.seq:>6}  {event.recorded_at[:19].replace('T', ' ')}  {EVENT_NAMES.get(event.kind, event.kind)}"
+                     f"{'  ' + detail if detail else ''}")
+    return "\n".join(lines)
+
+
+EVENT_NAMES = {"case.registered": "登记（case.registered）", "case.progress": "处理进展（case.progress）",
+               "case.escalated": "上报总经理、副总经理（case.escalated）", "case.surveyed": "现场勘察（case.surveyed）",
+               "case.closed": "办结（case.closed）"}
 
 
 def cmd_verify(args) -> int:
@@ -179,8 +218,9 @@ def cmd_calendar(args) -> int:
     else:
         years = report["years"]
         print(f"工作日历覆盖年份：{min(years)}–{max(years)}" if years else "工作日历没有任何年份")
-        for year, source in report["coverage"][-3:]:
-            print(f"  {year} 年：{'chinesecalendar 软件包' if source == 'chinese_calendar' else source}")
+        for entry in report["coverage"][-3:]:
+            source = "chinesecalendar 软件包" if entry["source"] == "chinese_calendar" else entry["source"]
+            print(f"  {entry['year']} 年：{source}")
         print(f"截止时间：{report['cutoff']}（此时刻及之后收到的，按下一个工作日起算）")
         print(f"补充日历文件：{report['extra_file'] or '（无）'}")
         for message in report["load_errors"] + report["warnings"]:

@@ -184,7 +184,7 @@ def examine(ws: Workspace, record: Claim, today: date):
 # ============================================================ decide and record
 
 def _explanation(record: Claim, findings: list[Finding], form_title: str | None) -> str:
-    lines = [f"文件：{record.name}", f"收到时间：{record.claimed_at}",
+    lines = [f"文件：{record.name}", f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
              f"表单：{'《' + form_title + '》' if form_title else '无法识别'}", "",
              "处理结果：退回修改。本文件中的内容均未登记，请按以下说明修改后，将整个文件重新放入 intake 文件夹。", ""]
     for number, finding in enumerate((f for f in findings if f.severity == "error"), start=1):

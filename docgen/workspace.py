@@ -170,33 +170,13 @@ class Workspace:
     def folder(self, name: str) -> Path:
         return self.root / getattr(self.settings.paths, name)
 
-    @property
-    def intake(self) -> Path:
-        return self.folder("intake")
-
-    @property
-    def outbox(self) -> Path:
-        return self.folder("outbox")
-
-    @property
-    def archive(self) -> Path:
-        return self.folder("archive")
-
-    @property
-    def rejected(self) -> Path:
-        return self.folder("rejected")
-
-    @property
-    def var(self) -> Path:
-        return self.folder("var")
-
-    @property
-    def forms(self) -> Path:
-        return self.folder("forms")
-
-    @property
-    def templates(self) -> Path:
-        return self.folder("templates")
+    intake = property(lambda self: self.folder("intake"))
+    outbox = property(lambda self: self.folder("outbox"))
+    archive = property(lambda self: self.folder("archive"))
+    rejected = property(lambda self: self.folder("rejected"))
+    var = property(lambda self: self.folder("var"))
+    forms = property(lambda self: self.folder("forms"))
+    templates = property(lambda self: self.folder("templates"))
 
     @property
     def spool(self) -> Path:
