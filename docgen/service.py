@@ -13,6 +13,7 @@ import fnmatch
 import logging
 import os
 import signal
+import sys
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import date
@@ -129,6 +130,21 @@ class Runner:
         return future
 
 
+def collect(path: Path, future: Future) -> Outcome | None:
+    """The outcome of one file, or None after telling the operator why there is none yet.
+
+    A failure here is the system's (a full disk, a broken template), not the sender's: the claim
+    stays in the spool, so the next start finishes it; nothing is lost and the run goes on.
+    """
+    try:
+        return future.result()
+    except Exception as failure:
+        log.exception("processing %s failed", path.name)
+        print(f"处理 {path.name} 时出现系统错误（{type(failure).__name__}: {failure}）；"
+              f"文件已保留在 var/spool，下次启动 docgen 时会重新处理", file=sys.stderr, flush=True)
+        return None
+
+
 def process_paths(ws: Workspace, paths: Iterable[Path], *, jobs: int = 1, today: date | None = None,
                   on_outcome: Callable[[Outcome], None] = lambda outcome: None) -> list[Outcome]:
     outcomes: list[Outcome] = []
@@ -137,11 +153,12 @@ def process_paths(ws: Workspace, paths: Iterable[Path], *, jobs: int = 1, today:
         for outcome in runner.recover():
             outcomes.append(outcome)
             on_outcome(outcome)
-        futures = [runner.submit(path, today) for path in paths]
-        for future in futures:
-            outcome = future.result()
-            outcomes.append(outcome)
-            on_outcome(outcome)
+        futures = [(path, runner.submit(path, today)) for path in paths]
+        for path, future in futures:
+            outcome = collect(path, future)
+            if outcome is not None:
+                outcomes.append(outcome)
+                on_outcome(outcome)
     finally:
         runner.close()
     return outcomes

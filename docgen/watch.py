@@ -19,7 +19,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from docgen.pipeline import Outcome
-from docgen.service import Runner, ignored, open_in_office, pending
+from docgen.service import Runner, collect, ignored, open_in_office, pending
 from docgen.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -93,19 +93,21 @@ def watch(ws: Workspace, *, poll: float | None = None, jobs: int = 2,
         while not stop.is_set():
             for path in tracker.ready():
                 if path.exists() and not open_in_office(path):
-                    in_flight.append(runner.submit(path))
+                    in_flight.append((path, runner.submit(path)))
                 elif path.exists():
                     tracker.saw(path)  # still open in Excel/WPS/LibreOffice: look again later
-            for future in [f for f in in_flight if f.done()]:
-                in_flight.remove(future)
-                on_outcome(future.result())
+            for path, future in [item for item in in_flight if item[1].done()]:
+                in_flight.remove((path, future))
+                if (outcome := collect(path, future)) is not None:
+                    on_outcome(outcome)
             if time.monotonic() >= next_rescan:
                 for path in pending(ws):
                     tracker.saw(path)
                 next_rescan = time.monotonic() + settings.rescan_seconds
             stop.wait(min(0.05, poll or 0.05))
-        for future in in_flight:
-            on_outcome(future.result())
+        for path, future in in_flight:
+            if (outcome := collect(path, future)) is not None:
+                on_outcome(outcome)
     finally:
         observer.stop()
         observer.join(timeout=5)

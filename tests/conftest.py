@@ -44,3 +44,19 @@ def write_register(folder: Path, lines: list[dict], name: str | None = None, hea
     path = folder / (name or f"登记表-{next(_names)}.xlsx")
     workbook = build_workbook(FORMS["CS-REG"], header or {"office": "客户服务部", "clerk": "林晓"}, lines)
     return save_atomic(workbook, path)
+
+
+def find_poi_corpus() -> Path:
+    """Apache POI's test files: beside the repository (as CI lays out shared/), or where the session
+    keeps shared/ when the checkout sits elsewhere (a fresh clone in /tmp); DOCGEN_POI_CORPUS wins."""
+    import os
+
+    candidates = [os.environ.get("DOCGEN_POI_CORPUS"), Path(__file__).resolve().parents[1].parent / "shared/corpus/poi",
+                  "/work/shared/corpus/poi"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return Path(__file__).resolve().parents[1].parent / "shared/corpus/poi"
+
+
+POI_CORPUS = find_poi_corpus()

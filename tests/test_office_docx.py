@@ -23,7 +23,7 @@ from docgen.office.docx import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-POI_CORPUS = ROOT.parent / "shared" / "corpus" / "poi"
+from tests.conftest import POI_CORPUS
 
 
 # ------------------------------------------------------------------------------------- helpers

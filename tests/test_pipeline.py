@@ -239,3 +239,19 @@ def test_a_register_saved_under_another_extension_is_read_by_its_bytes(ws, ledge
     path = write_register(ws.intake, [register_line()], name="登记表.xlsx")
     renamed = path.rename(path.with_name("登记表.xls"))
     assert process(ws, ledger, renamed).status == "accepted"
+
+
+def test_a_system_failure_while_writing_documents_keeps_the_claim_for_the_next_start(ws, monkeypatch, capsys):
+    from docgen.service import process_paths
+
+    # GIVEN rendering fails (a broken template, a full disk) after the submission was committed
+    path = write_register(ws.intake, [register_line()])
+    monkeypatch.setattr(pipeline, "render", lambda ws, document: (_ for _ in ()).throw(OSError("磁盘已满")))
+    assert process_paths(ws, [path], today=TODAY) == []
+    assert "下次启动 docgen 时会重新处理" in capsys.readouterr().err
+    assert len(list(ws.spool.glob("*.json"))) == 1
+    # WHEN docgen starts again with the fault gone, THEN the documents are written, once
+    monkeypatch.undo()
+    [outcome] = process_paths(ws, [], today=TODAY)
+    assert outcome.case_ids == ["KF-2026-00001"] and (ws.outbox / "KF-2026-00001").is_dir()
+    assert list(ws.spool.iterdir()) == []

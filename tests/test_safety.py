@@ -20,7 +20,7 @@ import pytest
 
 from docgen.office.safety import Limits, Unreadable, inspect, read_limited, time_limit
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared/corpus/poi"
+from tests.conftest import POI_CORPUS as CORPUS
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
