@@ -66,7 +66,7 @@ def cmd_forms(args) -> int:
     ws = _open(args)
     written = write_blank_forms(ws)
     _emit({"forms": [str(p.relative_to(ws.root)) for p in written]}, args.json,
-          "\n".join(f"已生成空白表单：{p.relative_to(ws.root)}" for p in written))
+          "\n".join(f"已生成空白表单：{p.relative_to(ws.root)}" for p in written) or f"{ws.forms} 中的空白表单已是最新")
     return 0
 
 

@@ -2,13 +2,52 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+import zipfile
 from pathlib import Path
+
+from lxml import etree
 
 from docgen.forms import FORMS
 from docgen.office.xlsx import write_form
 from docgen.workspace import Workspace
 
+VOLATILE_MEMBERS = {"docProps/core.xml"}  # creation and modification timestamps
+
+
+def canonical_xml(data: bytes) -> bytes:
+    return etree.tostring(etree.fromstring(data), method="c14n")
+
+
+def differing_members(old: Path, new: Path) -> dict[str, tuple[bytes, bytes]]:
+    """Package members whose canonical XML differs (a missing member compares as empty)."""
+    with zipfile.ZipFile(old) as before, zipfile.ZipFile(new) as after:
+        names = (set(before.namelist()) | set(after.namelist())) - VOLATILE_MEMBERS
+        differing = {}
+        for name in sorted(names):
+            a = canonical_xml(before.read(name)) if name in before.namelist() else b""
+            b = canonical_xml(after.read(name)) if name in after.namelist() else b""
+            if a != b:
+                differing[name] = (a, b)
+        return differing
+
 
 def write_blank_forms(ws: Workspace) -> list[Path]:
+    """Write each blank form, leaving a file untouched when only its timestamps would change (so a
+    checkout's committed forms/ stays clean after ``make run``)."""
     ws.forms.mkdir(parents=True, exist_ok=True)
-    return [write_form(form, ws.forms / form.file_name) for form in FORMS.values()]
+    written = []
+    for form in FORMS.values():
+        target = ws.forms / form.file_name
+        handle, temp = tempfile.mkstemp(dir=ws.forms, prefix=".tmp-", suffix=".xlsx")
+        os.close(handle)
+        try:
+            write_form(form, Path(temp))
+            if target.exists() and not differing_members(target, Path(temp)):
+                continue
+            os.replace(temp, target)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+        written.append(target)
+    return written
