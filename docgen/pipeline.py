@@ -148,7 +148,7 @@ def _unreadable(message: str) -> list[Finding]:
 
 
 def examine(ws: Workspace, record: Claim, today: date):
-    """Safety, reading and validation: no ledger, no side effects. Returns (form, parsed, findings)."""
+    """Safety, reading and validation: no ledger, no side effects. Returns (form, raw, parsed, findings)."""
     limits = safety.Limits(max_file_bytes=int(ws.settings.limits.max_file_mb * 2**20),
                            max_seconds=ws.settings.limits.max_seconds)
     path = Path(record.spool)

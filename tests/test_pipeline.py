@@ -255,3 +255,22 @@ def test_a_system_failure_while_writing_documents_keeps_the_claim_for_the_next_s
     [outcome] = process_paths(ws, [], today=TODAY)
     assert outcome.case_ids == ["KF-2026-00001"] and (ws.outbox / "KF-2026-00001").is_dir()
     assert list(ws.spool.iterdir()) == []
+
+
+def test_a_register_typed_in_word_is_read_by_its_labels(ws, ledger):
+    # GIVEN the office's own Word register: a title and a table whose header carries the column titles
+    document = Document()
+    document.add_paragraph("来电、来访登记表")
+    titles = ["受理日期", "受理时间", "来源渠道", "客户姓名", "联系电话", "项目/小区", "楼栋", "房号",
+              "投诉/来访内容", "投诉类别", "是否重大投诉", "接待人"]
+    table = document.add_table(rows=2, cols=len(titles))
+    values = ["2026年11月23日", "10:00", "来电", "王建国", "138 0013 8000", "融侨锦江", "3", "1502",
+              "卫生间地漏返水", "维修", "否", "林晓"]
+    for column, (title, value) in enumerate(zip(titles, values)):
+        table.cell(0, column).text, table.cell(1, column).text = title, value
+    path = ws.intake / "登记表.docx"
+    document.save(path)
+    outcome = process(ws, ledger, path)
+    assert outcome.status == "accepted", outcome.findings
+    [case] = all_cases(ledger)
+    assert case.registered["phone"] == "13800138000" and case.registered["received_date"] == "2026-11-23"
