@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from copy import copy
 import tempfile
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -93,14 +94,27 @@ def _hint_validation(spec: FieldSpec) -> DataValidation | None:
     return validation
 
 
-def _style_input(cell, spec: FieldSpec) -> None:
-    cell.font = BODY_FONT
-    cell.border = BOX
-    cell.alignment = WRAP
-    cell.protection = Protection(locked=False)
-    cell.number_format = NUMBER_FORMATS.get(spec.meta.kind, "General")
-    if spec.meta.filled_by_tool:
-        cell.fill = TOOL_FILL
+def _styled(cell, key, styled: dict, **properties) -> None:
+    """Style a cell; the first cell of each look is styled property by property and the others copy
+    its style array (setting styles one by one dominated the cost of writing a form)."""
+    if key in styled:
+        cell._style = copy(styled[key])
+        return
+    for name, value in properties.items():
+        setattr(cell, name, value)
+    styled[key] = copy(cell._style)
+
+
+def _style_input(cell, spec: FieldSpec, styled: dict) -> None:
+    _styled(cell, ("input", spec.meta.kind, spec.meta.filled_by_tool), styled, font=BODY_FONT, border=BOX,
+            alignment=WRAP, protection=Protection(locked=False),
+            number_format=NUMBER_FORMATS.get(spec.meta.kind, "General"),
+            **({"fill": TOOL_FILL} if spec.meta.filled_by_tool else {}))
+
+
+def _style_label(cell, styled: dict, header: bool = False) -> None:
+    _styled(cell, ("label", header), styled, font=LABEL_FONT, border=BOX, alignment=CENTER,
+            **({"fill": HEADER_FILL} if header else {}))
 
 
 def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
@@ -114,7 +128,7 @@ def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
     ws.sheet_view.showGridLines = False
     line_fields = form.line_fields
     header_fields = form.header_fields
-    width = max(len(line_fields), 4)
+    width = len(line_fields) if line_fields else 2
 
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(1, 1, form.title).font = TITLE_FONT
@@ -129,31 +143,31 @@ def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
     row = 3
 
     validations: list[DataValidation] = []
+    styled: dict = {}
     if line_fields:
         # Header fields sit above the table as label/value pairs, two pairs a row.
         for index, spec in enumerate(header_fields):
             r, c = row + index // 2, 1 + (index % 2) * 4
-            label = ws.cell(r, c, spec.title)
-            label.font, label.border, label.alignment = LABEL_FONT, BOX, CENTER
+            _style_label(ws.cell(r, c, spec.title), styled)
             ws.merge_cells(start_row=r, start_column=c + 1, end_row=r, end_column=c + 2)
             value = ws.cell(r, c + 1)
-            _style_input(value, spec)
+            _style_input(value, spec, styled)
             _put(value, _shown(spec, header.get(spec.key)))
             _name(wb, spec.key, ws.title, value.coordinate)
         row += (len(header_fields) + 1) // 2 + 1
         header_row = row
         for column, spec in enumerate(line_fields, start=1):
-            cell = ws.cell(header_row, column, spec.title)
-            cell.font, cell.border, cell.alignment, cell.fill = LABEL_FONT, BOX, CENTER, HEADER_FILL
+            _style_label(ws.cell(header_row, column, spec.title), styled, header=True)
             ws.column_dimensions[get_column_letter(column)].width = spec.meta.width
         ws.row_dimensions[header_row].height = 30
-        count = max(form.blank_lines, len(lines) + 10)
+        # A blank form gets room for a day's calls; a pre-filled one its lines and a few spare rows.
+        count = len(lines) + 10 if lines else form.blank_lines
         first, last = header_row + 1, header_row + count
         for offset in range(count):
             values = lines[offset] if offset < len(lines) else {}
             for column, spec in enumerate(line_fields, start=1):
                 cell = ws.cell(first + offset, column)
-                _style_input(cell, spec)
+                _style_input(cell, spec, styled)
                 _put(cell, _shown(spec, values.get(spec.key)))
         for column, spec in enumerate(line_fields, start=1):
             letter = get_column_letter(column)
@@ -171,18 +185,12 @@ def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
         ws.print_area = f"A1:{get_column_letter(len(line_fields))}{last}"
     else:
         # A single-record form: one label/value row per field, like a paper sign-off sheet.
-        ws.column_dimensions["A"].width = 26
-        ws.column_dimensions["B"].width = 22
-        ws.column_dimensions["C"].width = 22
-        ws.column_dimensions["D"].width = 22
+        ws.column_dimensions["A"].width = 28
+        ws.column_dimensions["B"].width = 64
         for spec in header_fields:
-            label = ws.cell(row, 1, spec.title)
-            label.font, label.border, label.alignment = LABEL_FONT, BOX, CENTER
-            ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=width)
+            _style_label(ws.cell(row, 1, spec.title), styled)
             value = ws.cell(row, 2)
-            _style_input(value, spec)
-            for column in range(3, width + 1):
-                ws.cell(row, column).border = BOX
+            _style_input(value, spec, styled)
             _put(value, _shown(spec, header.get(spec.key)))
             _name(wb, spec.key, ws.title, value.coordinate)
             validation = (_list_validation(spec) if spec.meta.kind in ("choice", "yesno")
@@ -192,7 +200,7 @@ def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
                 validations.append(validation)
             ws.row_dimensions[row].height = 26 * spec.meta.lines
             row += 1
-        ws.print_area = f"A1:{get_column_letter(width)}{row - 1}"
+        ws.print_area = f"A1:B{row - 1}"
 
     for validation in validations:
         ws.add_data_validation(validation)
