@@ -117,9 +117,22 @@ def claim(ws: Workspace, path: Path) -> Claim:
     _fsync_dir(ws.spool)
     target = ws.root / archived
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(path), str(target))  # identical bytes under the same name may share one archive file
+    _move_to_archive(path, target)
     _fsync_dir(target.parent)
     return record
+
+
+def _move_to_archive(path: Path, target: Path) -> None:
+    """Link then unlink rather than rename: a rename out of the watched folder is an event the
+    inotify observer holds back for half a second, delaying the files dropped after this one."""
+    try:
+        os.link(path, target)
+    except FileExistsError:
+        pass  # the name carries the hash: identical bytes under the same name share one archive file
+    except OSError:  # another filesystem, or one without hard links
+        shutil.move(str(path), str(target))
+        return
+    os.unlink(path)
 
 
 def load_claim(sidecar: Path) -> Claim:
@@ -334,10 +347,12 @@ def recover(ws: Workspace, ledger: Ledger) -> list[Outcome]:
         if not Path(record.spool).exists():
             sidecar.unlink(missing_ok=True)
             continue
-        source = Path(record.source)
-        if source.exists() and not (ws.root / record.archived).exists():
+        source, archived = Path(record.source), ws.root / record.archived
+        if source.exists() and not archived.exists():
             # Crashed between the spool copy and the move: the original is still in intake/.
             release(record)
             continue
+        if source.exists() and os.path.samefile(source, archived):
+            source.unlink()  # crashed between linking into archive/ and unlinking from intake/
         outcomes.append(process_claim(ws, ledger, record))
     return outcomes

@@ -63,12 +63,14 @@ class _Events(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.is_directory:
             return
-        for raw in (event.src_path, getattr(event, "dest_path", "")):
+        # A file renamed into the folder is complete (a rename is atomic), like one whose writer closed it.
+        for raw, complete in ((event.src_path, isinstance(event, FileClosedEvent)),
+                              (getattr(event, "dest_path", ""), True)):
             if not raw:
                 continue
             path = Path(raw if isinstance(raw, str) else raw.decode())
             if path.parent.resolve() == self.folder and not ignored(path.name):
-                self.tracker.saw(path, closed=isinstance(event, FileClosedEvent))
+                self.tracker.saw(path, closed=complete)
 
 
 def watch(ws: Workspace, *, poll: float | None = None, jobs: int = 2,
@@ -109,6 +111,8 @@ def watch(ws: Workspace, *, poll: float | None = None, jobs: int = 2,
             if (outcome := collect(path, future)) is not None:
                 on_outcome(outcome)
     finally:
+        # watchdog logs an ERROR when its emitter thread is stopped mid-read; nothing is wrong then.
+        logging.getLogger("watchdog").setLevel(logging.CRITICAL)
         observer.stop()
         observer.join(timeout=5)
         runner.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, time
 from pathlib import Path
 
@@ -274,3 +275,12 @@ def test_a_register_typed_in_word_is_read_by_its_labels(ws, ledger):
     assert outcome.status == "accepted", outcome.findings
     [case] = all_cases(ledger)
     assert case.registered["phone"] == "13800138000" and case.registered["received_date"] == "2026-11-23"
+
+
+def test_crash_between_linking_into_archive_and_unlinking_from_intake_records_the_drop_once(ws, ledger):
+    path = write_register(ws.intake, [register_line()])
+    record = pipeline.claim(ws, path)
+    os.link(ws.root / record.archived, path)  # as if the unlink from intake/ never happened
+    [outcome] = pipeline.recover(ws, ledger)
+    assert outcome.status == "accepted" and not path.exists()
+    assert len(ledger.submissions()) == 1

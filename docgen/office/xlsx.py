@@ -14,6 +14,7 @@ import os
 import re
 from copy import copy
 import tempfile
+import warnings
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -382,7 +383,9 @@ def read_form(path: Path) -> RawForm | None:
     """The raw values of a docgen form workbook, or None if the workbook is no form we know."""
     # A file object, not the path: openpyxl refuses a path whose extension is not .xlsx/.xlsm/.xltx,
     # and the bytes (already checked by the safety gate) decide what a file is, not its name.
-    with open(path, "rb") as handle:
+    with open(path, "rb") as handle, warnings.catch_warnings():
+        # openpyxl warns about every extension and style it skips; the clerk cannot act on those.
+        warnings.simplefilter("ignore")
         wb = openpyxl.load_workbook(handle, data_only=True, keep_links=False)
         try:
             return _read_workbook(wb)
