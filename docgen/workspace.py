@@ -57,7 +57,7 @@ class Deadlines(Strict):
 
 
 def _default_routing() -> dict[str, str]:
-    # CS-3.4.2 names a responsible department per complaint; defaults from CS-2.3–2.5,
+    # CS-3.4.2 names a responsible department per complaint; defaults from the duties in section 2,
     # NC-3.2.4 (sales service → 经营销售部) and NC-3.2.5 (after handover: repairs by 客户服务部 and
     # its repair team, construction quality through 工程材料部).
     return {"维修": "客户服务部", "设计": "设计研发部", "施工质量": "工程材料部", "销售服务": "经营销售部",

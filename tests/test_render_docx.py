@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import struct
 import subprocess
 import zipfile
+import zlib
 from pathlib import Path
 
 import docx
 import pytest
 from docx.oxml.ns import qn
+from docx.shared import Mm
+from docxtpl import DocxTemplate, Listing, RichText
+from lxml import etree
 
 from docgen.office.docx import find_fields, read_label_values
-from docgen.render.docx import PACKAGED_TEMPLATES, RenderError, TemplateNotFound, find_template, render_docx
+from docgen.render import docx as render_module
+from docgen.render.docx import (PACKAGED_TEMPLATES, RenderError, TemplateNotFound, find_template, make_environment,
+                                render_docx)
 from docgen.templates import build_templates
 
 AMP = "Smith & Sons <Ltd>"
@@ -129,6 +137,84 @@ def dispatch_context(n: int = 20, **overrides) -> dict:
     return context
 
 
+def c14n(data: bytes) -> bytes:
+    return etree.tostring(etree.fromstring(data), method="c14n")
+
+
+PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+
+
+def assert_same_as_docxtpl(template: Path, context: dict, tmp_path: Path) -> Path:
+    """render_docx's output equals plain docxtpl's (same locked-down environment): the same members;
+    each XML member equal after canonicalisation, every other member byte for byte; the same document
+    properties (docxtpl also writes empty elements for the empty ones)."""
+    ours = render_docx(template, context, tmp_path / "ours.docx")
+    reference = DocxTemplate(str(template))
+    reference.render(context, make_environment(), autoescape=True)
+    reference.save(str(tmp_path / "docxtpl.docx"))
+    a, b = zip_parts(ours), zip_parts(tmp_path / "docxtpl.docx")
+    assert sorted(a) == sorted(b)
+    for name in a:
+        if name == "docProps/core.xml":
+            continue
+        if name.endswith((".xml", ".rels")):
+            assert c14n(a[name]) == c14n(b[name]), name
+        else:
+            assert a[name] == b[name], name
+    ours_props = docx.Document(str(ours)).core_properties
+    their_props = docx.Document(str(tmp_path / "docxtpl.docx")).core_properties
+    for prop in PROPERTIES:
+        assert getattr(ours_props, prop) == getattr(their_props, prop), prop
+    return ours
+
+
+def png(width: int = 4, height: int = 3) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\x80\x20\x20" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def feature_template(tmp_path: Path) -> Path:
+    """Everything docxtpl renders besides a body of plain runs: a templated header and document title,
+    a static footer, RichText/Listing/tabs, ``{%tc %}`` loops that make fix_tables add and drop grid
+    columns, and pictures whose ids fix_docpr_ids renumbers."""
+    d = docx.Document()
+    d.core_properties.title = "{{ title }}"
+    d.core_properties.subject = "固定主题"
+    section = d.sections[0]
+    section.header.paragraphs[0].add_run("页眉：{{ v }}")
+    section.footer.paragraphs[0].add_run("页脚（固定）")
+    d.add_paragraph().add_run("正文：{{ v }}")
+    d.add_paragraph().add_run("{{r rich }}")
+    d.add_paragraph().add_run("{{ listing }}")
+    d.add_paragraph().add_run("制表：{{ tabbed }}")
+    for loop in ("wide", "narrow"):
+        cells = d.add_table(rows=1, cols=3).rows[0].cells
+        cells[0].paragraphs[0].add_run(f"{{%tc for x in {loop} %}}")
+        cells[1].paragraphs[0].add_run("{{ x }}")
+        cells[2].paragraphs[0].add_run("{%tc endfor %}")
+    (tmp_path / "p.png").write_bytes(png())
+    d.add_picture(str(tmp_path / "p.png"), width=Mm(10))
+    d.add_paragraph().add_run("{% for i in pictures %}")
+    d.add_picture(str(tmp_path / "p.png"), width=Mm(5))
+    d.add_paragraph().add_run("{% endfor %}")
+    path = tmp_path / "features.docx"
+    d.save(str(path))
+    return path
+
+
+def feature_context(value: str) -> dict:
+    rich = RichText()  # RichText and Listing escape their text themselves (braces and \\r are theirs to handle)
+    rich.add(f"粗体{AMP}", bold=True)
+    rich.add("\n第二行\t制表", italic=True)
+    return {"title": f"标题 {value}", "v": value, "rich": rich, "listing": Listing(f"甲\n乙\t丙 {AMP}"),
+            "tabbed": f"一\t二\n三 {value}", "wide": ["a", AMP, "c", "d"], "narrow": ["仅一格"],
+            "pictures": [1, 2]}
+
+
 # ---------------------------------------------------------------------------------- render_docx
 
 
@@ -192,6 +278,114 @@ def test_failed_render_keeps_previous_output(tmp_path):
         render_docx(template, {}, out)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.docx", "simple.docx"]
+
+
+def test_broken_markup_is_refused_in_every_part(tmp_path):
+    """``|safe`` lets markup through unescaped; the strict check refuses what is not XML."""
+    body = simple_template(tmp_path, "{{ v|safe }}")
+    with pytest.raises(RenderError, match="not well-formed"):
+        render_docx(body, {"v": "<oops"}, tmp_path / "r.docx")
+    d = docx.Document()
+    d.sections[0].header.paragraphs[0].add_run("{{ v|safe }}")
+    d.add_paragraph().add_run("正文")
+    d.save(str(tmp_path / "header.docx"))
+    with pytest.raises(RenderError, match="header1.xml"):
+        render_docx(tmp_path / "header.docx", {"v": "</w:t>"}, tmp_path / "r.docx")
+    assert not (tmp_path / "r.docx").exists()
+
+
+def test_missing_key_in_header_is_an_error(tmp_path):
+    d = docx.Document()
+    d.sections[0].header.paragraphs[0].add_run("{{ office }}")
+    d.save(str(tmp_path / "header.docx"))
+    with pytest.raises(RenderError, match="office"):
+        render_docx(tmp_path / "header.docx", {}, tmp_path / "r.docx")
+
+
+def test_template_syntax_error_names_the_template(tmp_path):
+    template = simple_template(tmp_path, "{% if v %}没有结束")
+    with pytest.raises(RenderError, match="simple.docx.*TemplateSyntaxError"):
+        render_docx(template, {"v": 1}, tmp_path / "r.docx")
+
+
+def test_not_a_word_document(tmp_path):
+    (tmp_path / "bad.docx").write_bytes(b"not a zip")
+    with pytest.raises(RenderError, match="bad.docx"):
+        render_docx(tmp_path / "bad.docx", {}, tmp_path / "r.docx")
+
+
+def test_template_is_prepared_once_and_again_when_the_file_changes(tmp_path, monkeypatch):
+    prepared = []
+    real = render_module._prepare
+    monkeypatch.setattr(render_module, "_prepare", lambda *a: prepared.append(1) or real(*a))
+    template = simple_template(tmp_path, "一：{{ v }}")
+    for value in ("甲", "乙", "丙"):
+        assert all_text(render_docx(template, {"v": value}, tmp_path / "r.docx")) == f"一：{value}"
+    assert len(prepared) == 1
+    simple_template(tmp_path, "第二版：{{ v }}")  # rewritten in place
+    os.utime(template, ns=(template.stat().st_atime_ns, template.stat().st_mtime_ns + 1_000_000_000))
+    assert all_text(render_docx(template, {"v": "丁"}, tmp_path / "r.docx")) == "第二版：丁"
+    assert len(prepared) == 2
+
+
+def test_unchanged_members_are_copied_verbatim(tmp_path):
+    template = find_template("dispatch_list.docx", None)
+    out = render_docx(template, dispatch_context(3), tmp_path / "r.docx")
+    before, after = zip_parts(template), zip_parts(out)
+    assert sorted(before) == sorted(after)
+    assert [name for name in before if before[name] != after[name]] == ["word/document.xml"]
+    with zipfile.ZipFile(out) as z:
+        assert z.testzip() is None
+        assert z.namelist()[0] == "[Content_Types].xml"
+
+
+# ------------------------------------------------------------------ the same result as docxtpl
+
+
+MULTILINE = "第一行\n第二行\t制表\r\n第三行"
+
+
+@pytest.mark.parametrize("rows", [1, 5, 20])
+def test_dispatch_list_same_as_docxtpl(tmp_path, rows):
+    context = dispatch_context(rows, office=f"服务处{MULTILINE}", register_file=f"{BRACES}.xlsx")
+    for i, row in enumerate(context["rows"]):
+        row["location"] = HOSTILE[i % len(HOSTILE)] + "\n" + row["location"]
+        row["content"] += "\n" + MULTILINE + BRACES
+    assert_same_as_docxtpl(find_template("dispatch_list.docx", None), context, tmp_path)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE + [BRACES, MULTILINE])
+def test_escalation_notice_same_as_docxtpl(tmp_path, hostile):
+    context = escalation_context(recipients=["总经理", hostile], provisional_note=hostile)
+    context["case"] = {key: f"{value}{hostile}" for key, value in context["case"].items()}
+    for d in context["deadlines"]:
+        d["label"] += hostile
+    assert_same_as_docxtpl(find_template("escalation_notice.docx", None), context, tmp_path)
+
+
+def test_escalation_notice_without_provisional_same_as_docxtpl(tmp_path):
+    context = escalation_context(provisional_note="", recipients=[])
+    for d in context["deadlines"]:
+        d["provisional"] = False
+    assert_same_as_docxtpl(find_template("escalation_notice.docx", None), context, tmp_path)
+
+
+@pytest.mark.parametrize("value", [AMP, BRACES, MULTILINE])
+def test_headers_properties_tables_pictures_same_as_docxtpl(tmp_path, value):
+    template = feature_template(tmp_path)
+    out = assert_same_as_docxtpl(template, feature_context(value), tmp_path)
+    document = docx.Document(str(out))
+    expected = value.replace("\r\n", "\n")
+    assert document.core_properties.title == f"标题 {value}".replace("&", "&amp;").replace("<", "&lt;").replace(
+        ">", "&gt;").replace("{", "&#123;").replace("}", "&#125;").replace("\r\n", "\n")  # docxtpl's double escape
+    assert document.sections[0].header.paragraphs[0].text == f"页眉：{expected}"
+    assert [len(t.columns) for t in document.tables] == [4, 1]  # fix_tables added and dropped grid columns
+    ids = [e.get("id") for e in document.element.body.iter("{http://schemas.openxmlformats.org/drawingml/2006/"
+                                                          "wordprocessingDrawing}docPr")]
+    assert ids == ["1001", "1002", "1003"]
+    text = all_text(out)
+    assert f"粗体{AMP}\n第二行\t制表" in text and f"甲\n乙\t丙 {AMP}" in text
+    assert f"制表：一\t二\n三 {expected}" in text
 
 
 # -------------------------------------------------------------------------------- find_template
