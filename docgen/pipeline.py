@@ -264,9 +264,9 @@ def render(ws: Workspace, document: Document) -> None:
     target = ws.root / document.path
     spec = document.spec
     if document.kind == "form":
-        from docgen.office.xlsx import write_form
+        from docgen.office.xlsx_fill import fill_form
 
-        write_form(FORMS[spec["form_id"]], target, spec["header"], spec["lines"])
+        fill_form(FORMS[spec["form_id"]], target, spec["header"], spec["lines"])
     elif document.kind == "docx":
         from docgen.render.docx import find_template, render_docx
 

@@ -65,10 +65,23 @@ def _put(cell, value: Any) -> None:
 
 
 def _shown(spec: FieldSpec, value: Any) -> Any:
+    """The cell value for a field: dates stay dates even when they come back from the ledger as
+    ISO text, so a pre-filled form is what a clerk would have typed."""
     if value is None:
         return None
-    if spec.meta.kind == "choice" or spec.meta.kind == "yesno":
+    kind = spec.meta.kind
+    if kind in ("choice", "yesno"):
         return ("是" if value else "否") if isinstance(value, bool) else value
+    if isinstance(value, str):
+        try:
+            if kind == "date":
+                return date.fromisoformat(value)
+            if kind == "time":
+                return time.fromisoformat(value)
+            if kind == "amount":
+                return Decimal(value)
+        except (ValueError, ArithmeticError):
+            return value  # free text in a date field is shown as written
     return value
 
 
