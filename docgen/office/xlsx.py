@@ -32,6 +32,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from docgen.findings import Finding, error, warning
 from docgen.forms import FORMS, by_title
 from docgen.forms.base import FieldSpec, FormDef, Raw, RawForm
+from docgen.office import xlsx_package as package
 
 META_SHEET = "_meta"
 MAX_LINES = 5000  # a register longer than this is not a register; refuse rather than grind
@@ -292,14 +293,15 @@ def _label_index(specs: list[FieldSpec]) -> dict[str, FieldSpec]:
     return index
 
 
-def _form_of(wb: openpyxl.Workbook) -> tuple[FormDef | None, int | None, list[Finding]]:
+def _form_of(wb: package.Workbook) -> tuple[FormDef | None, int | None, list[Finding]]:
     found_id, found_version = None, None
     if META_SHEET in wb.sheetnames:
-        meta = {str(r[0]): r[1] for r in wb[META_SHEET].iter_rows(max_row=10, max_col=2, values_only=True) if r[0]}
+        rows = [dict(values) for _, values in wb[META_SHEET].rows(10, 2)]  # {column: value}
+        meta = {str(row[1]): row.get(2) for row in rows if 1 in row}
         found_id, found_version = meta.get("form_id"), meta.get("form_version")
     if found_id is None:
-        props = {p.name: p.value for p in wb.custom_doc_props.props}
-        found_id, found_version = props.get("docgen.form_id"), props.get("docgen.form_version")
+        found_id = wb.custom_properties.get("docgen.form_id")
+        found_version = wb.custom_properties.get("docgen.form_version")
     if found_id is not None:
         form = FORMS.get(str(found_id))
         try:
@@ -309,8 +311,8 @@ def _form_of(wb: openpyxl.Workbook) -> tuple[FormDef | None, int | None, list[Fi
         return form, version, []
     # No metadata: a form typed up by hand or copied into a fresh workbook; recognise the title.
     for ws in wb.worksheets:
-        for row in ws.iter_rows(max_row=4, max_col=12, values_only=True):
-            for value in row:
+        for _, values in ws.rows(4, 12):
+            for _, value in values:
                 if isinstance(value, str) and (form := by_title(value)):
                     note = warning(f"文件中没有表单编号，按标题“{value.strip()}”识别为《{form.title}》",
                                    location=ws.title)
@@ -318,7 +320,7 @@ def _form_of(wb: openpyxl.Workbook) -> tuple[FormDef | None, int | None, list[Fi
     return None, None, []
 
 
-def _sheet_for(wb: openpyxl.Workbook, form: FormDef):
+def _sheet_for(wb: package.Workbook, form: FormDef) -> package.Sheet:
     if form.sheet_title in wb.sheetnames:
         return wb[form.sheet_title]
     for ws in wb.worksheets:
@@ -328,46 +330,41 @@ def _sheet_for(wb: openpyxl.Workbook, form: FormDef):
     return visible[0] if visible else wb.worksheets[0]
 
 
-def _merged_anchor(ws, row: int, column: int) -> tuple[int, int, int]:
+def _merged_anchor(ws: package.Sheet, row: int, column: int) -> tuple[int, int, int]:
     """(row, first column, last column) of the merged range holding a cell, or the cell itself."""
-    for merged in ws.merged_cells.ranges:
-        if merged.min_row <= row <= merged.max_row and merged.min_col <= column <= merged.max_col:
-            return merged.min_row, merged.min_col, merged.max_col
+    for min_row, min_col, max_row, max_col in ws.merged:
+        if min_row <= row <= max_row and min_col <= column <= max_col:
+            return min_row, min_col, max_col
     return row, column, column
 
 
-def _raw(ws, row: int, column: int) -> Raw:
-    cell = ws.cell(row, column)
-    return Raw(cell.value, f"{ws.title}!{cell.coordinate}", ws.title, cell.coordinate)
+def _raw(ws: package.Sheet, row: int, column: int) -> Raw:
+    coordinate = f"{get_column_letter(column)}{row}"
+    return Raw(ws.value(row, column), f"{ws.title}!{coordinate}", ws.title, coordinate)
 
 
-def _by_defined_name(wb, key: str) -> Raw | None:
-    name = wb.defined_names.get(key)
-    if name is None:
-        return None
-    try:
-        destinations = list(name.destinations)
-    except Exception:  # a name pointing at #REF! or a formula: treat as lost
-        return None
-    for sheet, reference in destinations:
+def _by_defined_name(wb: package.Workbook, key: str) -> Raw | None:
+    for sheet, reference in wb.names.get(key, ()):
         if sheet not in wb.sheetnames:
             continue
-        ws = wb[sheet]
-        min_col, min_row, _, _ = range_boundaries(reference.replace("$", ""))
-        return _raw(ws, min_row, min_col)
+        try:
+            min_col, min_row, _, _ = range_boundaries(reference)
+        except (ValueError, TypeError):  # a name pointing at a formula: treat as lost
+            continue
+        return _raw(wb[sheet], min_row, min_col)
     return None
 
 
-def _scan_labels(ws, max_row: int = 80, max_col: int = 30) -> dict[str, tuple[int, int]]:
+def _scan_labels(ws: package.Sheet, max_row: int = 80, max_col: int = 30) -> dict[str, tuple[int, int]]:
     found: dict[str, tuple[int, int]] = {}
-    for row in ws.iter_rows(min_row=1, max_row=min(max_row, ws.max_row), max_col=min(max_col, ws.max_column)):
-        for cell in row:
-            if isinstance(cell.value, str):
-                found.setdefault(_norm_label(cell.value), (cell.row, cell.column))
+    for row, values in ws.rows(max_row, max_col):
+        for column, value in values:
+            if isinstance(value, str):
+                found.setdefault(_norm_label(value), (row, column))
     return found
 
 
-def _header_by_label(ws, spec: FieldSpec, labels: dict[str, tuple[int, int]]) -> Raw | None:
+def _header_by_label(ws: package.Sheet, spec: FieldSpec, labels: dict[str, tuple[int, int]]) -> Raw | None:
     for label in spec.labels:
         if (position := labels.get(_norm_label(label))) is not None:
             row, _, last = _merged_anchor(ws, *position)
@@ -375,38 +372,32 @@ def _header_by_label(ws, spec: FieldSpec, labels: dict[str, tuple[int, int]]) ->
     return None
 
 
-def _find_header_row(ws, form: FormDef) -> tuple[int, dict[int, FieldSpec]] | None:
+def _find_header_row(ws: package.Sheet, form: FormDef) -> tuple[int, dict[int, FieldSpec]] | None:
     index = _label_index(form.line_fields)
     if form.lines_key in ws.tables:
-        min_col, min_row, max_col, _ = range_boundaries(ws.tables[form.lines_key].ref)
-        columns = {c: index[_norm_label(ws.cell(min_row, c).value)] for c in range(min_col, max_col + 1)
-                   if _norm_label(ws.cell(min_row, c).value) in index}
-        if columns:
-            return min_row, columns
+        try:
+            min_col, min_row, max_col, _ = range_boundaries(ws.tables[form.lines_key])
+        except (ValueError, TypeError):
+            min_col = None
+        if min_col is not None:
+            columns = {c: index[_norm_label(ws.value(min_row, c))] for c in range(min_col, max_col + 1)
+                       if _norm_label(ws.value(min_row, c)) in index}
+            if columns:
+                return min_row, columns
     best: tuple[int, dict[int, FieldSpec]] | None = None
-    for row in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 60), max_col=min(ws.max_column, 60)):
-        columns = {cell.column: index[_norm_label(cell.value)] for cell in row
-                   if _norm_label(cell.value) in index}
+    for row, values in ws.rows(60, 60):
+        columns = {column: index[_norm_label(value)] for column, value in values if _norm_label(value) in index}
         if len(columns) >= 3 and (best is None or len(columns) > len(best[1])):
-            best = (row[0].row, columns)
+            best = (row, columns)
     return best
 
 
 def read_form(path: Path) -> RawForm | None:
     """The raw values of a docgen form workbook, or None if the workbook is no form we know."""
-    # A file object, not the path: openpyxl refuses a path whose extension is not .xlsx/.xlsm/.xltx,
-    # and the bytes (already checked by the safety gate) decide what a file is, not its name.
-    with open(path, "rb") as handle, warnings.catch_warnings():
-        # openpyxl warns about every extension and style it skips; the clerk cannot act on those.
-        warnings.simplefilter("ignore")
-        wb = openpyxl.load_workbook(handle, data_only=True, keep_links=False)
-        try:
-            return _read_workbook(wb)
-        finally:
-            wb.close()
+    return _read_workbook(package.load(path))
 
 
-def _read_workbook(wb: openpyxl.Workbook) -> RawForm | None:
+def _read_workbook(wb: package.Workbook) -> RawForm | None:
     form, version, notes = _form_of(wb)
     if form is None:
         return None
@@ -443,7 +434,8 @@ def _read_workbook(wb: openpyxl.Workbook) -> RawForm | None:
                 notes.append(error(f"登记行数超过{MAX_LINES}行；请分成多个文件提交", field=form.lines_key,
                                    location=ws.title))
                 last_row = header_row + MAX_LINES
-            for row in range(header_row + 1, last_row + 1):
+            filled_rows = {row for row, _ in ws.rows(last_row, max(columns), min_row=header_row + 1)}
+            for row in sorted(filled_rows):
                 line = {spec.key: _raw(ws, row, column) for column, spec in columns.items()}
                 if all(raw.value is None or str(raw.value).strip() == "" for raw in line.values()):
                     continue
@@ -456,7 +448,8 @@ def _read_workbook(wb: openpyxl.Workbook) -> RawForm | None:
 
 def annotate(source: Path, findings: list[Finding], out_path: Path) -> Path | None:
     """A copy of the sender's workbook with every wrong cell highlighted and commented in Chinese."""
-    with open(source, "rb") as handle:
+    with open(source, "rb") as handle, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl's notes on extensions it drops; nothing to act on
         wb = openpyxl.load_workbook(handle, keep_links=False)
     try:
         for finding in findings:
