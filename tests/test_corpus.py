@@ -25,8 +25,10 @@ from pathlib import Path
 import olefile
 import pytest
 
+from tests.conftest import POI_CORPUS
+
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "poi"
+CORPUS = POI_CORPUS
 FOLDERS = ("document", "spreadsheet", "openxml4j", "poifs")
 TIMEOUT = 600  # seconds for the whole run
 MEMORY = 4 * 2**30  # RLIMIT_AS of the docgen process (and its workers, which inherit it)
