@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from docgen import chain
+from docgen.atomic import fsync_dir, write_bytes, write_text
 from docgen.chain import Decision, Document, Submission
 from docgen.findings import Finding, error, has_errors
 from docgen.forms import FORMS
@@ -74,23 +74,6 @@ class Claim:
         return Path(self.spool).with_suffix(".json")
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(data, out, ensure_ascii=False)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, path)
-
-
 # ============================================================ claim
 
 def claim(ws: Workspace, path: Path) -> Claim:
@@ -113,12 +96,12 @@ def claim(ws: Workspace, path: Path) -> Claim:
     archived = Path(ws.settings.paths.archive) / today[:7] / f"{today}-{sha[:12]}-{path.name}"
     record = Claim(claim_id, sha, path.name, str(path.resolve()), str(spool), str(archived),
                    datetime.now().astimezone().isoformat(timespec="seconds"))
-    _write_json_atomic(record.sidecar, record.__dict__)
-    _fsync_dir(ws.spool)
+    write_text(record.sidecar, json.dumps(record.__dict__, ensure_ascii=False))
+    fsync_dir(ws.spool)
     target = ws.root / archived
     target.parent.mkdir(parents=True, exist_ok=True)
     _move_to_archive(path, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return record
 
 
@@ -280,19 +263,9 @@ def render(ws: Workspace, document: Document) -> None:
         except Exception as failure:  # a workbook openpyxl reads but cannot write back: 说明 still explains
             log.warning("could not annotate %s: %r", spec["source"], failure)
     elif document.kind == "copy":
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        os.close(handle)
-        shutil.copyfile(ws.root / spec["source"], temp)
-        os.replace(temp, target)
+        write_bytes(target, (ws.root / spec["source"]).read_bytes())
     elif document.kind == "text":
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(spec["content"])
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
+        write_text(target, spec["content"])
     else:
         raise AssertionError(f"unknown document kind {document.kind!r}")
 

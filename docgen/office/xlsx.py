@@ -10,10 +10,8 @@ workbook re-saved by other software may have lost them.
 
 from __future__ import annotations
 
-import os
 import re
 from copy import copy
-import tempfile
 import warnings
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -29,6 +27,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
+from docgen.atomic import write_with
 from docgen.findings import Finding, error, warning
 from docgen.forms import FORMS, by_title
 from docgen.forms.base import FieldSpec, FormDef, Raw, RawForm
@@ -256,18 +255,7 @@ def _name(wb: openpyxl.Workbook, key: str, sheet: str, coordinate: str) -> None:
 
 
 def save_atomic(wb: openpyxl.Workbook, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".xlsx")
-    os.close(handle)
-    try:
-        wb.save(temp)
-        with open(temp, "rb") as written:
-            os.fsync(written.fileno())
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-    return path
+    return write_with(path, wb.save)
 
 
 def write_form(form: FormDef, path: Path, header: dict[str, Any] | None = None,

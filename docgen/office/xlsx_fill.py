@@ -11,9 +11,7 @@ untouched. A form with more lines than the blank has rows falls back to ``write_
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -24,6 +22,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from docgen.atomic import write_with
 from docgen.forms.base import FieldSpec, FormDef
 from docgen.office.xlsx import _shown, build_workbook, write_form
 
@@ -117,21 +116,14 @@ def fill_form(form: FormDef, path: Path, header: dict[str, Any] | None = None, l
         coordinate = match[1]
         return _cell_xml(coordinate, match[2] or "", values.pop(coordinate)) if coordinate in values else match[0]
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".xlsx")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
-                for info, data in blank.members:
-                    if info.filename == SHEET_PART:
-                        data = _EMPTY_CELL.sub(fill, data.decode("utf-8")).encode("utf-8")
-                    package.writestr(info, data)
-            if values:  # a cell the layout promised was not in the sheet: never lose a value silently
-                raise AssertionError(f"cells not found in the blank {form.title}: {sorted(values)}")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    def write(out) -> None:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+            for info, data in blank.members:
+                if info.filename == SHEET_PART:
+                    data = _EMPTY_CELL.sub(fill, data.decode("utf-8")).encode("utf-8")
+                package.writestr(info, data)
+        if values:  # a cell the layout promised was not in the sheet: never lose a value silently
+            raise AssertionError(f"cells not found in the blank {form.title}: {sorted(values)}")
+
+    write_with(path, write)
     return path

@@ -17,7 +17,7 @@ following paragraphs. Here:
 - Every rendered part is parsed strictly before it is written: broken XML raises :class:`RenderError`
   instead of losing text.
 - The output is written to a temporary file in the target folder, fsynced and renamed over the target
-  (``os.replace``), so a reader of the outbox never sees half a document.
+  (``docgen.atomic``), so a reader of the outbox never sees half a document.
 
 Speed (a render must cost a few ms, not docxtpl's ~50 ms): docxtpl is used once per template file and
 process to do its template preprocessing (``patch_xml``: tags merged into single runs, ``{%tr %}`` etc.);
@@ -39,7 +39,6 @@ import copy
 import io
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +48,8 @@ from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 from markupsafe import Markup, escape
+
+from docgen.atomic import write_bytes
 
 __all__ = ["PACKAGED_TEMPLATES", "RenderError", "TemplateNotFound", "find_template", "make_environment", "render_docx", "xml_text"]
 
@@ -362,36 +363,7 @@ def render_docx(template: Path, context: dict, out_path: Path) -> Path:
     except TemplateError as exc:
         raise RenderError(f"{template.name}: {type(exc).__name__}: {exc}") from exc
 
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.stem}.", suffix=".tmp", dir=out_path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp_name, out_path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(out_path.parent)
-    return out_path
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (POSIX); directories cannot be opened this way on Windows."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    return write_bytes(out_path, data)
 
 
 def find_template(name: str, workspace_templates: Path | None) -> Path:
