@@ -141,7 +141,7 @@ def dispatch_documents(cases: list[dict], submission: Submission) -> list[Docume
     for (department, office), members in sorted(groups.items()):
         rows = [{"number": c["number"], "received_at": _received_text(c), "customer": c["customer"],
                  "location": _location(c), "category": c["category"], "content": c["content"],
-                 "feedback_due": due_text(next(d for d in c["deadlines"] if d["key"] == "feedback")),
+                 "feedback_due": due_text(_feedback(c)),
                  "provisional": c["provisional"], "major": c["major"]} for c in members]
         context = {"department": department, "office": office, "issued_on": chinese_date(submission.today),
                    "register_file": submission.name, "rows": rows,
@@ -179,11 +179,10 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
             # The same complaint sent again (typically the returned register with progress noted).
             number = line.number
             if line.progress and line.progress != _latest_progress(tx, number):
-                tx.append("case.progress", {"progress": line.progress, "row": row, "file": submission.name},
-                          case_id=number, claim=submission.claim, sha256=submission.sha256)
+                _record_progress(tx, number, line, row, submission)
             decision.case_ids.append(number)
             returned_lines.append({**line.model_dump(), "department": earlier["department"],
-                                   "feedback_due": due_text(earlier["deadlines"][0])})
+                                   "feedback_due": due_text(_feedback(earlier))})
             continue
         number = line.number or tx.next_number(numbering, line.received_date.year, taken)
         taken.add(number)
@@ -191,12 +190,11 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
         case = _case_payload(line, number, ws, submission, row, deadlines, header)
         tx.append("case.registered", case, case_id=number, claim=submission.claim, sha256=submission.sha256)
         if line.progress:
-            tx.append("case.progress", {"progress": line.progress, "row": row, "file": submission.name},
-                      case_id=number, claim=submission.claim, sha256=submission.sha256)
+            _record_progress(tx, number, line, row, submission)
         new_cases.append(case)
         decision.case_ids.append(number)
         returned_lines.append({**line.model_dump(), "number": number, "department": case["department"],
-                               "feedback_due": due_text(case["deadlines"][0])})
+                               "feedback_due": due_text(_feedback(case))})
 
     for case in new_cases:
         if case["repair"]:
@@ -211,6 +209,16 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
         f"outbox/registers/{submission.today.isoformat()}/{submission.stem}-已编号-{submission.short}.xlsx",
         "form", {"form_id": REGISTER.form_id, "header": header, "lines": returned_lines}))
     return decision
+
+
+def _feedback(case: dict) -> dict:
+    return next(d for d in case["deadlines"] if d["key"] == "feedback")
+
+
+def _record_progress(tx: Transaction, number: str, line: RegisterLine, row: int, submission: Submission) -> None:
+    """CS-3.4.4: what is not yet settled stays on the register with its progress noted."""
+    tx.append("case.progress", {"progress": line.progress, "row": row, "file": submission.name},
+              case_id=number, claim=submission.claim, sha256=submission.sha256)
 
 
 def _latest_progress(tx: Transaction, number: str) -> str | None:
