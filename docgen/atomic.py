@@ -8,6 +8,7 @@ so the rename itself survives a power cut.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
@@ -50,3 +51,23 @@ def write_bytes(path: Path, data: bytes) -> Path:
 
 def write_text(path: Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def safe_part(text: str, limit: int = 80) -> str:
+    """Text a clerk typed (a project, a file name), made safe as one path component: no separators
+    or characters Windows shares refuse, no leading dots, at most ``limit`` bytes of UTF-8."""
+    cleaned = _UNSAFE.sub("_", str(text)).strip().lstrip(".").strip() or "_"
+    encoded = cleaned.encode("utf-8")[:limit]
+    return encoded.decode("utf-8", errors="ignore") or "_"
+
+
+def safe_file_name(name: str, limit: int = 120) -> str:
+    """A file name shortened on its stem, keeping its extension."""
+    stem, dot, suffix = str(name).rpartition(".")
+    if not dot or len(suffix) > 10:
+        return safe_part(name, limit)
+    suffix = safe_part(suffix, 10)
+    return f"{safe_part(stem, limit - len(suffix) - 1)}.{suffix}"

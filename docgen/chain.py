@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Callable
 
+from docgen.atomic import safe_part
 from docgen.findings import Finding, error, has_errors
 from docgen.forms.base import ParsedForm
 from docgen.forms.register import REGISTER, RegisterLine
@@ -53,7 +54,7 @@ class Submission:
 
     @property
     def stem(self) -> str:
-        return self.name.rsplit(".", 1)[0]
+        return safe_part(self.name.rsplit(".", 1)[0], 100)
 
     @property
     def short(self) -> str:
@@ -146,7 +147,7 @@ def dispatch_documents(cases: list[dict], submission: Submission) -> list[Docume
         context = {"department": department, "office": office, "issued_on": chinese_date(submission.today),
                    "register_file": submission.name, "rows": rows,
                    "provisional_note": provisional_note([d for c in members for d in c["deadlines"]])}
-        name = f"{department}-{office}-转办单-{submission.short}.docx"
+        name = f"{safe_part(department, 40)}-{safe_part(office, 80)}-转办单-{submission.short}.docx"
         documents.append(Document(f"outbox/dispatch/{submission.today.isoformat()}/{name}", "docx",
                                   {"template": "dispatch_list.docx", "context": context}))
     return documents

@@ -83,7 +83,11 @@ def cmd_process(args) -> int:
             print("找不到文件：" + "、".join(str(p) for p in missing), file=sys.stderr)
             return 2
         jobs = args.jobs if args.jobs else (min(2, os.cpu_count() or 1) if len(paths) > 8 else 1)
-        outcomes = process_paths(ws, paths, jobs=jobs, today=_today(args), on_outcome=_printer(args.json))
+        failures: list[Path] = []
+        outcomes = process_paths(ws, paths, jobs=jobs, today=_today(args), on_outcome=_printer(args.json),
+                                 failures=failures)
+    if failures:
+        return 2  # a system fault, already explained on stderr; the files are kept for the next run
     if not args.json and not outcomes:
         print("intake 文件夹中没有待处理的文件")
     return 1 if any(o.status == "rejected" for o in outcomes) else 0
@@ -114,7 +118,7 @@ def cmd_status(args) -> int:
     from docgen.ledger import Ledger
 
     ws = _open(args)
-    today = _today(args) or date.today()
+    today = _today(args) or ws.today()
     ledger = Ledger(ws.ledger_path)
     try:
         cases = all_cases(ledger)
@@ -212,7 +216,7 @@ def cmd_calendar(args) -> int:
     from docgen.procedures.workdays import calendar_report
 
     ws = _open(args)
-    report = calendar_report(ws.calendar, today=_today(args))
+    report = calendar_report(ws.calendar, today=_today(args) or ws.today())
     if args.json:
         print(json.dumps(report, ensure_ascii=False, default=str))
     else:

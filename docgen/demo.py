@@ -41,7 +41,7 @@ def _line(rng: random.Random, when: datetime, category: str, content: str, major
 def make_demo(ws: Workspace, today: date | None = None, seed: int | None = None) -> list[Path]:
     """Three registers: two correct ones and one with mistakes to show what a rejection looks like."""
     rng = random.Random(seed if seed is not None else datetime.now().timestamp())  # new content each run
-    today = today or date.today()
+    today = today or ws.today()
     start = datetime.combine(today - timedelta(days=1), time(9, 10))
     lines = [_line(rng, start + timedelta(minutes=47 * i), *complaint) for i, complaint in enumerate(COMPLAINTS)]
     ws.intake.mkdir(parents=True, exist_ok=True)

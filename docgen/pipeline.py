@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import shutil
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from docgen import chain
-from docgen.atomic import fsync_dir, write_bytes, write_text
+from docgen.atomic import fsync_dir, safe_file_name, write_bytes, write_text
 from docgen.chain import Decision, Document, Submission
 from docgen.findings import Finding, error, has_errors
 from docgen.forms import FORMS
@@ -92,8 +93,8 @@ def claim(ws: Workspace, path: Path) -> Claim:
         os.fsync(copy.fileno())
     os.replace(partial, spool)
     sha = digest.hexdigest()
-    today = date.today().isoformat()
-    archived = Path(ws.settings.paths.archive) / today[:7] / f"{today}-{sha[:12]}-{path.name}"
+    today = ws.today().isoformat()
+    archived = Path(ws.settings.paths.archive) / today[:7] / f"{today}-{sha[:12]}-{safe_file_name(path.name)}"
     record = Claim(claim_id, sha, path.name, str(path.resolve()), str(spool), str(archived),
                    datetime.now().astimezone().isoformat(timespec="seconds"))
     write_text(record.sidecar, json.dumps(record.__dict__, ensure_ascii=False))
@@ -192,10 +193,12 @@ def _explanation(record: Claim, findings: list[Finding], form_title: str | None)
 
 def rejection_documents(ws: Workspace, record: Claim, kind: str | None, findings: list[Finding],
                         form_title: str | None) -> list[Document]:
-    folder = Path(ws.settings.paths.rejected) / f"{Path(record.name).stem}-{record.sha256[:8]}"
-    documents = [Document(str(folder / f"原件-{record.name}"), "copy", {"source": record.archived})]
+    name = safe_file_name(record.name)
+    stem = Path(name).stem
+    folder = Path(ws.settings.paths.rejected) / f"{stem}-{record.sha256[:8]}"
+    documents = [Document(str(folder / f"原件-{name}"), "copy", {"source": record.archived})]
     if kind == "xlsx" and any(f.cell for f in findings):
-        documents.append(Document(str(folder / f"标注-{Path(record.name).stem}.xlsx"), "annotated",
+        documents.append(Document(str(folder / f"标注-{stem}.xlsx"), "annotated",
                                   {"source": record.archived,
                                    "findings": [{**f.__dict__} for f in findings]}))
     documents.append(Document(str(folder / "说明.txt"), "text",
@@ -244,7 +247,9 @@ def decide(ws: Workspace, ledger: Ledger, record: Claim, today: date) -> Event:
 # ============================================================ render
 
 def render(ws: Workspace, document: Document) -> None:
-    target = ws.root / document.path
+    target = (ws.root / document.path).resolve()
+    if not any(target.is_relative_to(folder.resolve()) for folder in (ws.outbox, ws.rejected)):
+        raise ValueError(f"refusing to write outside outbox/ and rejected/: {document.path}")
     spec = document.spec
     if document.kind == "form":
         from docgen.office.xlsx_fill import fill_form
@@ -291,7 +296,7 @@ def finish(ws: Workspace, record: Claim, event: Event) -> Outcome:
 def process_claim(ws: Workspace, ledger: Ledger, record: Claim, today: date | None = None) -> Outcome:
     committed = ledger.submission_by_claim(record.id)
     if committed is None:
-        committed = decide(ws, ledger, record, today or date.today())
+        committed = decide(ws, ledger, record, today or ws.today())
     return finish(ws, record, committed)
 
 
@@ -325,7 +330,12 @@ def recover(ws: Workspace, ledger: Ledger) -> list[Outcome]:
             # Crashed between the spool copy and the move: the original is still in intake/.
             release(record)
             continue
-        if source.exists() and os.path.samefile(source, archived):
-            source.unlink()  # crashed between linking into archive/ and unlinking from intake/
-        outcomes.append(process_claim(ws, ledger, record))
+        try:
+            if source.exists() and os.path.samefile(source, archived):
+                source.unlink()  # crashed between linking into archive/ and unlinking from intake/
+            outcomes.append(process_claim(ws, ledger, record))
+        except Exception as failure:  # one entry that cannot be finished must not block all others
+            log.exception("recovering %s failed", sidecar.name)
+            print(f"未能完成上次中断的 {record.name}（{type(failure).__name__}: {failure}）；"
+                  f"它仍保留在 {ws.spool}，下次启动时会再试", file=sys.stderr, flush=True)
     return outcomes

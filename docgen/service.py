@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import date
@@ -43,11 +44,24 @@ def open_in_office(path: Path) -> bool:
             or (folder / f".~lock.{path.name}#").exists())
 
 
+# Excel saves to a temporary name without an extension and then renames it; such a file is taken
+# only once it has stayed unchanged this long (so a stray file still ends in a clean rejection).
+NO_EXTENSION_GRACE_SECONDS = 60
+
+
+def waiting_for_rename(path: Path) -> bool:
+    try:
+        return not path.suffix and time.time() - path.stat().st_mtime < NO_EXTENSION_GRACE_SECONDS
+    except FileNotFoundError:
+        return True
+
+
 def pending(ws: Workspace) -> list[Path]:
     """Files waiting in intake/ (top level), oldest first."""
     if not ws.intake.exists():
         return []
-    files = [p for p in ws.intake.iterdir() if p.is_file() and not ignored(p.name) and not open_in_office(p)]
+    files = [p for p in ws.intake.iterdir()
+             if p.is_file() and not ignored(p.name) and not open_in_office(p) and not waiting_for_rename(p)]
     return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
 
@@ -119,7 +133,12 @@ class Runner:
         return recover(self.ws, self.ledger)
 
     def submit(self, path: Path, today: date | None = None) -> Future:
-        record = claim(self.ws, path)
+        try:
+            record = claim(self.ws, path)
+        except FileNotFoundError as gone:  # taken back by its sender before we got to it
+            return _failed(gone)
+        except OSError as failure:  # the original stays in intake/ and is tried again later
+            return _failed(failure)
         if self.pool is not None:
             return self.pool.submit(_work, record, today)
         future: Future = Future()
@@ -130,7 +149,13 @@ class Runner:
         return future
 
 
-def collect(path: Path, future: Future) -> Outcome | None:
+def _failed(failure: BaseException) -> Future:
+    future: Future = Future()
+    future.set_exception(failure)
+    return future
+
+
+def collect(path: Path, future: Future, failures: list[Path] | None = None) -> Outcome | None:
     """The outcome of one file, or None after telling the operator why there is none yet.
 
     A failure here is the system's (a full disk, a broken template), not the sender's: the claim
@@ -138,15 +163,21 @@ def collect(path: Path, future: Future) -> Outcome | None:
     """
     try:
         return future.result()
+    except FileNotFoundError:
+        return None  # the sender took the file back before it was claimed: nothing to do
     except Exception as failure:
         log.exception("processing %s failed", path.name)
+        where = "仍在 intake 文件夹中" if path.exists() else "已保留在 var/spool"
         print(f"处理 {path.name} 时出现系统错误（{type(failure).__name__}: {failure}）；"
-              f"文件已保留在 var/spool，下次启动 docgen 时会重新处理", file=sys.stderr, flush=True)
+              f"文件{where}，下次运行 docgen 时会重新处理", file=sys.stderr, flush=True)
+        if failures is not None:
+            failures.append(path)
         return None
 
 
 def process_paths(ws: Workspace, paths: Iterable[Path], *, jobs: int = 1, today: date | None = None,
-                  on_outcome: Callable[[Outcome], None] = lambda outcome: None) -> list[Outcome]:
+                  on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+                  failures: list[Path] | None = None) -> list[Outcome]:
     outcomes: list[Outcome] = []
     runner = Runner(ws, jobs)
     try:
@@ -155,7 +186,7 @@ def process_paths(ws: Workspace, paths: Iterable[Path], *, jobs: int = 1, today:
             on_outcome(outcome)
         futures = [(path, runner.submit(path, today)) for path in paths]
         for path, future in futures:
-            outcome = collect(path, future)
+            outcome = collect(path, future, failures)
             if outcome is not None:
                 outcomes.append(outcome)
                 on_outcome(outcome)

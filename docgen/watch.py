@@ -19,7 +19,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from docgen.pipeline import Outcome
-from docgen.service import Runner, collect, ignored, open_in_office, pending
+from docgen.service import Runner, collect, ignored, open_in_office, pending, waiting_for_rename
 from docgen.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -94,10 +94,10 @@ def watch(ws: Workspace, *, poll: float | None = None, jobs: int = 2,
         next_rescan = time.monotonic() + settings.rescan_seconds
         while not stop.is_set():
             for path in tracker.ready():
-                if path.exists() and not open_in_office(path):
+                if path.exists() and not open_in_office(path) and not waiting_for_rename(path):
                     in_flight.append((path, runner.submit(path)))
                 elif path.exists():
-                    tracker.saw(path)  # still open in Excel/WPS/LibreOffice: look again later
+                    tracker.saw(path)  # still open in Excel/WPS/LibreOffice, or about to be renamed
             for path, future in [item for item in in_flight if item[1].done()]:
                 in_flight.remove((path, future))
                 if (outcome := collect(path, future)) is not None:
@@ -113,6 +113,7 @@ def watch(ws: Workspace, *, poll: float | None = None, jobs: int = 2,
     finally:
         # watchdog logs an ERROR when its emitter thread is stopped mid-read; nothing is wrong then.
         logging.getLogger("watchdog").setLevel(logging.CRITICAL)
-        observer.stop()
-        observer.join(timeout=5)
+        if observer.is_alive():
+            observer.stop()
+            observer.join(timeout=5)
         runner.close()

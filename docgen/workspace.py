@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from functools import cached_property
 from pathlib import Path
 
@@ -48,6 +49,16 @@ class Numbering(Strict):
 class Workdays(Strict):
     cutoff: time = time(17, 30)  # received at or after this time counts from the next working day
     calendar_file: str = "calendar.toml"
+    timezone: str = "Asia/Shanghai"  # "today" is the office's day, whatever the server's clock says
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知的时区“{value}”，例如 Asia/Shanghai") from None
+        return value
 
 
 class Deadlines(Strict):
@@ -166,6 +177,9 @@ class Workspace:
         if not chosen.is_dir():
             raise WorkspaceError(f"工作区 {chosen} 不存在；可用 docgen init {chosen} 创建")
         return cls(chosen, load_settings(chosen))
+
+    def today(self) -> date:
+        return datetime.now(ZoneInfo(self.settings.workdays.timezone)).date()
 
     def folder(self, name: str) -> Path:
         return self.root / getattr(self.settings.paths, name)

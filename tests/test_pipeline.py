@@ -249,7 +249,7 @@ def test_a_system_failure_while_writing_documents_keeps_the_claim_for_the_next_s
     path = write_register(ws.intake, [register_line()])
     monkeypatch.setattr(pipeline, "render", lambda ws, document: (_ for _ in ()).throw(OSError("磁盘已满")))
     assert process_paths(ws, [path], today=TODAY) == []
-    assert "下次启动 docgen 时会重新处理" in capsys.readouterr().err
+    assert "下次运行 docgen 时会重新处理" in capsys.readouterr().err
     assert len(list(ws.spool.glob("*.json"))) == 1
     # WHEN docgen starts again with the fault gone, THEN the documents are written, once
     monkeypatch.undo()
@@ -284,3 +284,37 @@ def test_crash_between_linking_into_archive_and_unlinking_from_intake_records_th
     [outcome] = pipeline.recover(ws, ledger)
     assert outcome.status == "accepted" and not path.exists()
     assert len(ledger.submissions()) == 1
+
+
+def test_text_typed_by_a_clerk_never_becomes_a_path_outside_the_outbox(ws, ledger):
+    # GIVEN a project name that reads like a path, and one far too long for a file name
+    path = write_register(ws.intake, [register_line(project="../../../../etc/融侨/二期", category="施工质量"),
+                                      register_line(project="融侨" * 60, customer="李四")],
+                          name="很长的文件名" * 13 + ".xlsx")  # 239 bytes: fits, until docgen adds to it
+    outcome = process(ws, ledger, path)
+    assert outcome.status == "accepted"
+    for output in outcome.outputs:
+        assert (ws.root / output).resolve().is_relative_to(ws.outbox.resolve()), output
+        assert all(len(part.encode()) <= 255 for part in Path(output).parts)
+    assert len(list(ws.archive.rglob("*.xlsx"))) == 1
+
+
+def test_an_entry_that_cannot_be_recovered_does_not_block_the_others(ws, ledger, capsys):
+    # GIVEN two interrupted claims, one of which fails every time it is finished
+    good = pipeline.claim(ws, write_register(ws.intake, [register_line()]))
+    bad = pipeline.claim(ws, write_register(ws.intake, [register_line(customer="李四")]))
+    original = pipeline.process_claim
+
+    def flaky(ws_, ledger_, record, today=None):
+        if record.id == bad.id:
+            raise OSError("设备错误")
+        return original(ws_, ledger_, record, today)
+
+    pipeline.process_claim = flaky
+    try:
+        outcomes = pipeline.recover(ws, ledger)
+    finally:
+        pipeline.process_claim = original
+    assert [o.sha256 for o in outcomes] == [good.sha256]
+    assert "下次启动时会再试" in capsys.readouterr().err
+    assert Path(bad.spool).exists()

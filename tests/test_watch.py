@@ -143,3 +143,16 @@ def _count(ws, kind: str) -> int:
             return connection.execute("SELECT count(*) FROM events WHERE kind = ?", (kind,)).fetchone()[0]
     except sqlite3.OperationalError:
         return 0
+
+
+def test_a_file_without_extension_waits_for_excels_rename(ws):
+    from docgen.service import pending
+
+    # GIVEN Excel's temporary save file (no extension) next to a finished form
+    (ws.intake / "D7E6F500").write_bytes(b"PK partial")
+    write_register(ws.intake, [register_line()], name="done.xlsx")
+    assert [p.name for p in pending(ws)] == ["done.xlsx"]
+    # WHEN nobody renames it for a minute, THEN it is taken (and will be rejected cleanly)
+    old = time.time() - 120
+    os.utime(ws.intake / "D7E6F500", (old, old))
+    assert sorted(p.name for p in pending(ws)) == ["D7E6F500", "done.xlsx"]

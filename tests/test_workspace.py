@@ -42,3 +42,14 @@ def test_broken_toml_is_a_clear_error(tmp_path):
     (tmp_path / "docgen.toml").write_text("[paths\n", encoding="utf-8")
     with pytest.raises(WorkspaceError, match="无法解析"):
         Workspace.open(tmp_path)
+
+
+def test_today_is_the_office_day_in_its_time_zone(tmp_path):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    (tmp_path / "docgen.toml").write_text('[workdays]\ntimezone = "Asia/Shanghai"\n', encoding="utf-8")
+    assert Workspace.open(tmp_path).today() == datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    (tmp_path / "docgen.toml").write_text('[workdays]\ntimezone = "Mars/Olympus"\n', encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="未知的时区"):
+        Workspace.open(tmp_path)
