@@ -65,7 +65,10 @@ def build(number: str, events: list[Event]) -> Case | None:
     for record in registration.payload.get("deadlines", []):
         state = DeadlineState(record["key"], record["label"], date.fromisoformat(record["due"]), record["clause"],
                               record["provisional"])
-        meeting = next((e for e in events if e.kind in MET_BY.get(state.key, ())), None)
+        # Only what happens after registration meets a deadline: a note typed on the register
+        # itself is not the responsible department's feedback.
+        meeting = next((e for e in events if e.kind in MET_BY.get(state.key, ())
+                        and e.claim != registration.claim), None)
         if meeting is not None:
             # The day it happened where the form says so (a survey's 勘察日期), else the day it was recorded.
             state.met_on = date.fromisoformat(meeting.payload.get("survey_date") or meeting.recorded_at[:10])

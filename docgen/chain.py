@@ -174,13 +174,21 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
 
     taken = {line.number for line in lines if line.number}
     returned_lines, new_cases = [], []
-    for line, row in zip(lines, parsed.line_rows):
+    for line, row, source in zip(lines, parsed.line_rows, parsed.line_sources):
         earlier = registered(line.number) if line.number else None
         if earlier is not None:
             # The same complaint sent again (typically the returned register with progress noted).
             number = line.number
             if line.progress and line.progress != _latest_progress(tx, number):
                 _record_progress(tx, number, line, row, submission)
+            if line.major and not _escalated(tx, number):
+                # Found to be major after registration: reported at once all the same (CS-3.4.7).
+                case = {**earlier, "major": True}
+                tx.append("case.escalated", {"recipients": list(settings.escalation.recipients),
+                                             "clause": "CS-3.4.7", "file": submission.name},
+                          case_id=number, claim=submission.claim, sha256=submission.sha256)
+                decision.documents.append(escalation_document(case, ws, submission.today))
+            decision.findings += rules.unchanged_facts(line, earlier, source, row)
             decision.case_ids.append(number)
             returned_lines.append({**line.model_dump(), "department": earlier["department"],
                                    "feedback_due": due_text(_feedback(earlier))})
@@ -210,6 +218,11 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
         f"outbox/registers/{submission.today.isoformat()}/{submission.stem}-已编号-{submission.short}.xlsx",
         "form", {"form_id": REGISTER.form_id, "header": header, "lines": returned_lines}))
     return decision
+
+
+def _escalated(tx: Transaction, number: str) -> bool:
+    return tx.connection.execute("SELECT 1 FROM events WHERE case_id = ? AND kind = 'case.escalated' LIMIT 1",
+                                 (number,)).fetchone() is not None
 
 
 def _feedback(case: dict) -> dict:

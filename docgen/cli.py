@@ -171,7 +171,8 @@ def _case_detail(case, today: date) -> str:
     registered = case.registered
     lines = [f"登记编号：{case.number}　阶段：{case.stage}{'　【重大投诉】' if case.major else ''}",
              f"客户：{registered.get('customer')}　电话：{registered.get('phone')}　"
-             f"项目：{registered.get('project')} {registered.get('building') or ''}栋{registered.get('room') or ''}",
+             f"项目：{registered.get('project')}"
+             f"{' ' + registered['building'] + '栋' if registered.get('building') else ''}{registered.get('room') or ''}",
              f"类别：{registered.get('category')}　责任部门：{registered.get('department')}　"
              f"服务处：{registered.get('office')}　受理：{registered.get('received_at', '')[:16].replace('T', ' ')}",
              f"内容：{registered.get('content')}", "", "期限："]

@@ -29,7 +29,7 @@ from pathlib import Path
 from docgen import chain
 from docgen.atomic import fsync_dir, safe_file_name, write_bytes, write_text
 from docgen.chain import Decision, Document, Submission
-from docgen.findings import Finding, error, has_errors
+from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms import FORMS
 from docgen.forms.base import RawForm, validate
 from docgen.ledger import Event, Ledger
@@ -206,6 +206,18 @@ def rejection_documents(ws: Workspace, record: Claim, kind: str | None, findings
     return documents
 
 
+def _duplicate_findings(first: Event) -> list[Finding]:
+    """What the sender of the same bytes again needs to hear: which file it repeats, and if that one
+    was sent back, what still has to be fixed."""
+    received = first.payload.get("claimed_at", "")[:16].replace("T", " ")
+    if first.kind == "submission.rejected":
+        note = warning(f"与 {received} 提交的 {first.payload.get('file')} 内容完全相同；该文件已被退回，"
+                       "请按下列说明修改后再提交（未作任何修改的文件不会再次处理）", location="整个文件")
+        return [note] + [Finding(**f) for f in first.payload.get("findings", [])]
+    return [warning(f"与 {received} 提交的 {first.payload.get('file')} 内容完全相同，已按重复提交处理，未再次登记",
+                    location="整个文件")]
+
+
 def decide(ws: Workspace, ledger: Ledger, record: Claim, today: date) -> Event:
     """Examine the file and commit its outcome: one transaction for submission, events and outputs."""
     form, raw, parsed, findings = examine(ws, record, today)
@@ -219,11 +231,11 @@ def decide(ws: Workspace, ledger: Ledger, record: Claim, today: date) -> Event:
                 "form": form.form_id if form else None, "form_version": form.version if form else None}
         first = ledger.submission_by_sha(record.sha256)
         if first is not None:
-            return tx.append("submission.duplicate", {**base, "status": "duplicate", "of_seq": first.seq,
-                                                      "of_file": first.payload.get("file"),
-                                                      "case_ids": first.payload.get("case_ids", []),
-                                                      "findings": [], "documents": []},
-                             claim=record.id, sha256=record.sha256)
+            return tx.append("submission.duplicate", {
+                **base, "status": "duplicate", "of_seq": first.seq, "of_file": first.payload.get("file"),
+                "case_ids": first.payload.get("case_ids", []),
+                "findings": [f.__dict__ for f in _duplicate_findings(first)], "documents": []},
+                claim=record.id, sha256=record.sha256)
         decision = Decision(findings=list(findings))
         if parsed is not None and not has_errors(findings):
             handled = chain.HANDLERS[form.form_id](tx, ws, parsed, submission)

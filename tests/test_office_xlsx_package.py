@@ -74,3 +74,20 @@ def test_same_values_as_openpyxl_on_a_generated_form(tmp_path):
         for cell in row:
             if cell.value not in (None, ""):
                 assert ours.value(cell.row, cell.column) == cell.value, cell.coordinate
+
+
+def test_chinese_builtin_date_formats_error_cells_and_iso_date_cells(tmp_path):
+    # GIVEN a Chinese Excel's built-in 年月日 format (id 31), an #N/A cell and an ISO date cell
+    path = build(tmp_path)
+    sheet = SHEET.replace('<c s="1"><v>46349.5</v></c>', '<c s="3"><v>46349</v></c>').replace(
+        '<c t="b"><v>1</v></c>', '<c t="e"><v>#N/A</v></c><c t="d"><v>2026-11-23T10:00:00</v></c>')
+    styles = STYLES.replace('<xf numFmtId="20"/></cellXfs>', '<xf numFmtId="20"/><xf numFmtId="31"/></cellXfs>')
+    rebuilt = tmp_path / "cjk.xlsx"
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(rebuilt, "w") as new:
+        for name in old.namelist():
+            data = old.read(name)
+            new.writestr(name, sheet if name.endswith("sheet1.xml") else styles if name.endswith("styles.xml") else data)
+    values = xlsx_package.load(rebuilt)["登记表"]
+    assert values.value(4, 2) == datetime(2026, 11, 23)
+    assert isinstance(values.value(4, 6), xlsx_package.CellError) and values.value(4, 6) == "#N/A"
+    assert values.value(4, 7) == datetime(2026, 11, 23, 10, 0)

@@ -318,3 +318,58 @@ def test_an_entry_that_cannot_be_recovered_does_not_block_the_others(ws, ledger,
     assert [o.sha256 for o in outcomes] == [good.sha256]
     assert "下次启动时会再试" in capsys.readouterr().err
     assert Path(bad.spool).exists()
+
+
+def test_a_complaint_marked_major_on_the_returned_register_is_escalated_then(ws, ledger):
+    # GIVEN a registered complaint, not major at first
+    first = process(ws, ledger, write_register(ws.intake, [register_line()]))
+    number = first.case_ids[0]
+    # WHEN the returned register comes back with 是否重大投诉 = 是 and a changed 类别
+    again = process(ws, ledger, write_register(ws.intake, [register_line(number=number, major=True,
+                                                                         category="施工质量")]))
+    # THEN it is reported at once (CS-3.4.7), and the changed fact is pointed out, not applied
+    assert f"outbox/{number}/02-重大投诉上报单.docx" in again.outputs
+    assert [e.kind for e in ledger.events(case_id=number)].count("case.escalated") == 1
+    [changed] = [f for f in again.findings if f.field == "lines.category"]
+    assert changed.severity == "warning" and "维修" in changed.message and changed.location == "登记表!K6"
+    [case] = all_cases(ledger)
+    assert case.registered["category"] == "维修"
+
+
+def test_feedback_is_met_by_a_later_progress_note_not_by_one_typed_at_registration(ws, ledger):
+    first = process(ws, ledger, write_register(ws.intake, [register_line(progress="已记录")]))
+    [case] = all_cases(ledger)
+    assert next(d for d in case.deadlines if d.key == "feedback").met_on is None
+    process(ws, ledger, write_register(ws.intake, [register_line(number=first.case_ids[0],
+                                                                 progress="工程材料部已回复，周五维修")]))
+    [case] = all_cases(ledger)
+    assert next(d for d in case.deadlines if d.key == "feedback").met_on is not None
+
+
+def test_the_same_rejected_bytes_again_repeat_what_to_fix(ws, ledger):
+    path = write_register(ws.intake, [register_line(phone="123")], name="a.xlsx")
+    copy = ws.intake / "a-again.xlsx"
+    copy.write_bytes(path.read_bytes())
+    process(ws, ledger, path)
+    again = process(ws, ledger, copy)
+    assert again.status == "duplicate"
+    assert "已被退回" in again.findings[0].message
+    assert any(f.location == "登记表!F6" and f.severity == "error" for f in again.findings)
+
+
+def test_an_error_value_in_a_cell_is_named_not_registered(ws, ledger):
+    from docgen.office import xlsx_package
+
+    path = write_register(ws.intake, [register_line()])
+    original = xlsx_package.Sheet.value
+
+    def with_error(sheet, row, column):  # the customer cell shows #N/A, as a broken lookup formula would
+        return xlsx_package.CellError("#N/A") if (row, column) == (6, 5) else original(sheet, row, column)
+
+    xlsx_package.Sheet.value = with_error
+    try:
+        outcome = process(ws, ledger, path)
+    finally:
+        xlsx_package.Sheet.value = original
+    assert outcome.status == "rejected"
+    assert any("#N/A" in f.message and f.location == "登记表!E6" for f in outcome.findings)

@@ -302,3 +302,8 @@ def test_blank_and_normalisation():
     assert not v.is_blank("0") and not v.is_blank(0)
     assert v.normalize_text("ＡＢＣ１２３") == "ABC123"
     assert v.shown("x" * 50) == "x" * 40 + "…"
+
+
+def test_half_hours_and_midnight_in_words():
+    assert v.parse_time("下午3点半") == time(15, 30)
+    assert v.parse_time("晚上12点") == time(0, 0)

@@ -165,6 +165,10 @@ def parse_record(
             if spec.required and not spec.meta.filled_by_tool:
                 findings.append(error(f"{context}“{spec.title}”未填写；此项必填", field=field_prefix + spec.key, **where))
             continue
+        if type(raw.value).__name__ == "CellError":  # a formula that failed, not what the clerk meant
+            findings.append(error(f"{context}“{spec.title}”显示错误值 {raw.value}（公式出错）；请填写实际内容",
+                                  field=field_prefix + spec.key, **where))
+            continue
         try:
             data[spec.key] = _parse_value(spec, raw.value, today)
         except v.Unparsable as problem:

@@ -69,7 +69,7 @@ _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[�
 _MD = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _TIME = re.compile(
-    r"^(?P<ampm>上午|下午|晚上|早上|中午)?\s*(?P<h>\d{1,2})\s*(?::|：|时|点)\s*(?P<m>\d{1,2})?\s*(?:分)?"
+    r"^(?P<ampm>上午|下午|晚上|早上|中午)?\s*(?P<h>\d{1,2})\s*(?::|：|时|点)\s*(?:(?P<m>\d{1,2})|(?P<half>半))?\s*(?:分)?"
     r"(?:\s*[:：]\s*(?P<s>\d{1,2})\s*秒?)?$"
 )
 
@@ -133,8 +133,10 @@ def parse_time(raw) -> time:
     m = _TIME.match(text)
     if not m:
         raise Unparsable(f"“{shown(raw)}”不是时间；请填写如 9:30、14:05 或 下午2点")
-    hour, minute, second = int(m["h"]), int(m["m"] or 0), int(m["s"] or 0)
-    if m["ampm"] in ("下午", "晚上") and hour < 12:
+    hour, minute, second = int(m["h"]), 30 if m["half"] else int(m["m"] or 0), int(m["s"] or 0)
+    if m["ampm"] == "晚上" and hour == 12:
+        hour = 0  # 晚上12点 is midnight
+    elif m["ampm"] in ("下午", "晚上") and hour < 12:
         hour += 12
     if m["ampm"] == "中午" and hour < 11:
         hour += 12

@@ -59,6 +59,15 @@ def _relationships(package: zipfile.ZipFile, part: str) -> dict[str, tuple[str, 
     return found
 
 
+# Date and time formats Excel builds in for Chinese locales (yyyy"年"m"月"d"日", h"时"mm"分", …); they are
+# not in openpyxl's table, and without them a date typed in a Chinese Excel would read as a number.
+CJK_DATE_FORMAT_IDS = frozenset(range(27, 37)) | frozenset(range(50, 59))
+
+
+class CellError(str):
+    """A cell showing an error value (#N/A, #REF!, …) instead of content."""
+
+
 def _text(element) -> str:
     """A string item: every run's text, without phonetic guides (rPh)."""
     return "".join(t.text or "" for t in element.iter(_m("t")) if t.getparent().tag != _m("rPh"))
@@ -119,7 +128,7 @@ def _date_styles(package: zipfile.ZipFile, part: str | None) -> tuple[set[int], 
         code = custom.get(number) or BUILTIN_FORMATS.get(number) or ""
         if is_timedelta_format(code):
             durations.add(index)
-        elif is_date_format(code):
+        elif is_date_format(code) or (number in CJK_DATE_FORMAT_IDS and number not in custom):
             dates.add(index)
     return dates, durations
 
@@ -156,8 +165,15 @@ def _read_sheet(package, part: str, title: str, state: str, strings: list[str], 
                 value = strings[int(v.text)]
             elif kind == "b":
                 value = v.text.strip() in ("1", "true")
-            elif kind in ("str", "e"):
+            elif kind == "str":
                 value = v.text
+            elif kind == "e":
+                value = CellError(v.text)
+            elif kind == "d":  # an ISO 8601 date cell (rare, but valid OOXML)
+                try:
+                    value = datetime.fromisoformat(v.text.strip().rstrip("Z"))
+                except ValueError:
+                    value = v.text
             else:
                 value = _number(v.text)
                 style = int(cell.get("s", "0") or 0)

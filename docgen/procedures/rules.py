@@ -130,6 +130,28 @@ def check_numbers(
         if earlier is not None and not same_complaint(line, earlier):
             findings.append(error(
                 f"第{row}行“登记编号”{line.number}已登记给另一件投诉（客户{earlier.get('customer')}，"
-                f"{earlier.get('received_date')}受理）；请改正编号，或留空由系统重新编号",
-                clause="CS-3.4.3", field="lines.number", **where))
+                f"电话{earlier.get('phone')}，{earlier.get('received_date')}受理），与本行的客户姓名、联系电话或"
+                "受理日期不一致；请核对编号，新的投诉请将编号留空由系统编号", clause="CS-3.4.3",
+                field="lines.number", **where))
     return findings
+
+
+# Facts fixed at registration; a returned register that shows them changed does not change the case.
+REGISTERED_FACTS = ("channel", "project", "building", "room", "content", "category", "receiver")
+
+
+def unchanged_facts(line: RegisterLine, registered: dict, sources: dict[str, Raw], row: int) -> list[Finding]:
+    """CS-3.4.3: a registered complaint keeps what was registered; a changed cell is pointed out."""
+    findings = []
+    for key in REGISTERED_FACTS:
+        now, then = getattr(line, key), registered.get(key)
+        if (now or None) != (then or None):
+            findings.append(warning(
+                f"第{row}行：{registered['number']} 登记时“{key_title(key)}”为“{then or ''}”，本次为“{now or ''}”；"
+                "已登记的内容不因重新提交而改变，如需更正请联系客户服务部", clause="CS-3.4.3",
+                field=f"lines.{key}", **_at(sources.get(key))))
+    return findings
+
+
+def key_title(key: str) -> str:
+    return RegisterLine.model_fields[key].title or key
