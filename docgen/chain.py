@@ -104,14 +104,14 @@ def _received_text(case: dict) -> str:
     return f"{day} {received[11:16]}" if case.get("time_known") else day
 
 
-def survey_document(case: dict) -> Document:
+def survey_document(case: dict, ws: Workspace) -> Document:
     survey = next(d for d in case["deadlines"] if d["key"] == "survey")
     header = {
         "case_number": case["number"], "customer": case["customer"], "phone": case["phone"],
         "address": _location(case), "complaint": case["content"], "registered": _received_text(case),
         "survey_due": f"{due_text(survey)}前（{survey['clause']}）",
     }
-    return Document(f"outbox/{case['number']}/01-{SITE_SURVEY.title}.xlsx", "form",
+    return Document(f"{ws.settings.paths.outbox}/{case['number']}/01-{SITE_SURVEY.title}.xlsx", "form",
                     {"form_id": SITE_SURVEY.form_id, "header": header, "lines": []})
 
 
@@ -129,11 +129,11 @@ def escalation_document(case: dict, ws: Workspace, today: date) -> Document:
         "provisional_note": provisional_note(case["deadlines"]),
         "clause": "CS-3.4.7",
     }
-    return Document(f"outbox/{case['number']}/02-重大投诉上报单.docx", "docx",
+    return Document(f"{ws.settings.paths.outbox}/{case['number']}/02-重大投诉上报单.docx", "docx",
                     {"template": "escalation_notice.docx", "context": context})
 
 
-def dispatch_documents(cases: list[dict], submission: Submission) -> list[Document]:
+def dispatch_documents(cases: list[dict], submission: Submission, ws: Workspace) -> list[Document]:
     """CS-3.4.3: the register goes to each service office and responsible department; one list each."""
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for case in cases:
@@ -148,7 +148,7 @@ def dispatch_documents(cases: list[dict], submission: Submission) -> list[Docume
                    "register_file": submission.name, "rows": rows,
                    "provisional_note": provisional_note([d for c in members for d in c["deadlines"]])}
         name = f"{safe_part(department, 40)}-{safe_part(office, 80)}-转办单-{submission.short}.docx"
-        documents.append(Document(f"outbox/dispatch/{submission.today.isoformat()}/{name}", "docx",
+        documents.append(Document(f"{ws.settings.paths.outbox}/dispatch/{submission.today.isoformat()}/{name}", "docx",
                                   {"template": "dispatch_list.docx", "context": context}))
     return documents
 
@@ -207,15 +207,15 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
 
     for case in new_cases:
         if case["repair"]:
-            decision.documents.append(survey_document(case))
+            decision.documents.append(survey_document(case, ws))
         if case["major"]:
             # CS-3.4.7: a major complaint is reported at once to the general manager and deputy GM.
             tx.append("case.escalated", {"recipients": list(settings.escalation.recipients), "clause": "CS-3.4.7"},
                       case_id=case["number"], claim=submission.claim, sha256=submission.sha256)
             decision.documents.append(escalation_document(case, ws, submission.today))
-    decision.documents += dispatch_documents(new_cases, submission)
+    decision.documents += dispatch_documents(new_cases, submission, ws)
     decision.documents.append(Document(
-        f"outbox/registers/{submission.today.isoformat()}/{submission.stem}-已编号-{submission.short}.xlsx",
+        f"{ws.settings.paths.outbox}/registers/{submission.today.isoformat()}/{submission.stem}-已编号-{submission.short}.xlsx",
         "form", {"form_id": REGISTER.form_id, "header": header, "lines": returned_lines}))
     return decision
 

@@ -206,6 +206,35 @@ def rejection_documents(ws: Workspace, record: Claim, kind: str | None, findings
     return documents
 
 
+def receipt_document(ws: Workspace, record: Claim, today: date, status: str, case_ids: list[str],
+                     findings: list[Finding], documents: list[Document], registered: list[dict]) -> Document:
+    """回执: what became of the file, for the clerk who dropped it and never sees a terminal."""
+    lines = [f"文件：{record.name}", f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
+             f"处理结果：{STATUS_ZH[status]}"]
+    if case_ids:
+        lines.append(f"登记编号：{'、'.join(case_ids)}")
+    if registered:
+        lines += ["", "新登记的投诉及期限："]
+        for case in registered:
+            lines.append(f"  {case['number']}  {case['customer']}  {case['category']}  责任部门：{case['department']}")
+            for deadline in case["deadlines"]:
+                mark = "（暂定）" if deadline["provisional"] else ""
+                lines.append(f"      {deadline['due']}{mark} 前：{deadline['label']}（{deadline['clause']}）")
+    if documents:
+        lines += ["", "已生成的文件："] + [f"  {document.path}" for document in documents]
+    if findings:
+        lines += ["", "记录与提示："]
+        for number, finding in enumerate(findings, start=1):
+            where = f"【{finding.location}】" if finding.location else ""
+            clause = f"（{finding.clause}）" if finding.clause else ""
+            lines.append(f"  {number}. {where}{finding.message}{clause}")
+    lines += ["", f"文件指纹（SHA-256）：{record.sha256}"]
+    stem = Path(safe_file_name(record.name)).stem
+    suffix = "-重复" if status == "duplicate" else ""
+    return Document(f"{ws.settings.paths.outbox}/receipts/{today.isoformat()}/{stem}-{record.sha256[:8]}{suffix}-回执.txt",
+                    "text", {"content": "\n".join(lines) + "\n"})
+
+
 def _duplicate_findings(first: Event) -> list[Finding]:
     """What the sender of the same bytes again needs to hear: which file it repeats, and if that one
     was sent back, what still has to be fixed."""
@@ -231,11 +260,12 @@ def decide(ws: Workspace, ledger: Ledger, record: Claim, today: date) -> Event:
                 "form": form.form_id if form else None, "form_version": form.version if form else None}
         first = ledger.submission_by_sha(record.sha256)
         if first is not None:
+            case_ids, repeated = first.payload.get("case_ids", []), _duplicate_findings(first)
+            receipt = receipt_document(ws, record, today, "duplicate", case_ids, repeated, [], [])
             return tx.append("submission.duplicate", {
                 **base, "status": "duplicate", "of_seq": first.seq, "of_file": first.payload.get("file"),
-                "case_ids": first.payload.get("case_ids", []),
-                "findings": [f.__dict__ for f in _duplicate_findings(first)], "documents": []},
-                claim=record.id, sha256=record.sha256)
+                "case_ids": case_ids, "findings": [f.__dict__ for f in repeated],
+                "documents": [receipt.as_dict()]}, claim=record.id, sha256=record.sha256)
         decision = Decision(findings=list(findings))
         if parsed is not None and not has_errors(findings):
             handled = chain.HANDLERS[form.form_id](tx, ws, parsed, submission)
@@ -250,10 +280,13 @@ def decide(ws: Workspace, ledger: Ledger, record: Claim, today: date) -> Event:
                 "findings": [f.__dict__ for f in decision.findings],
                 "documents": [d.as_dict() for d in documents]}, claim=record.id, sha256=record.sha256)
         status = "accepted_with_findings" if decision.findings else "accepted"
+        registered = [e.payload for e in tx.appended if e.kind == "case.registered"]
+        documents = decision.documents + [receipt_document(ws, record, today, status, decision.case_ids,
+                                                           decision.findings, decision.documents, registered)]
         return tx.append("submission.accepted", {
             **base, "status": status, "case_ids": decision.case_ids,
             "findings": [f.__dict__ for f in decision.findings],
-            "documents": [d.as_dict() for d in decision.documents]}, claim=record.id, sha256=record.sha256)
+            "documents": [d.as_dict() for d in documents]}, claim=record.id, sha256=record.sha256)
 
 
 # ============================================================ render

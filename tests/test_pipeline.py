@@ -127,7 +127,7 @@ def test_same_bytes_twice_is_a_duplicate_kept_aside(ws, ledger):
     copy.write_bytes(path.read_bytes())
     first, second = process(ws, ledger, path), process(ws, ledger, copy)
     assert first.status == "accepted" and second.status == "duplicate"
-    assert second.case_ids == first.case_ids and second.outputs == []
+    assert second.case_ids == first.case_ids and [Path(o).parent.parent.name for o in second.outputs] == ["receipts"]
     assert len(all_cases(ledger)) == 1
     assert sorted(p.name.split("-", 4)[-1] for p in ws.archive.rglob("*.xlsx")) == ["a.xlsx", "b.xlsx"]
 
@@ -373,3 +373,30 @@ def test_an_error_value_in_a_cell_is_named_not_registered(ws, ledger):
         xlsx_package.Sheet.value = original
     assert outcome.status == "rejected"
     assert any("#N/A" in f.message and f.location == "登记表!E6" for f in outcome.findings)
+
+
+def test_every_accepted_file_gets_a_receipt_the_clerk_can_read(ws, ledger):
+    outcome = process(ws, ledger, write_register(ws.intake, [register_line()], name="今天的登记表.xlsx"))
+    receipt = next(o for o in outcome.outputs if o.startswith("outbox/receipts/"))
+    text = (ws.root / receipt).read_text(encoding="utf-8")
+    assert "处理结果：已受理" in text and "KF-2026-00001" in text
+    assert "2026-11-24 前：现场勘察并填写《现场勘察会签表》（CS-3.4.5）" in text
+    assert "outbox/KF-2026-00001/01-现场勘察会签表.xlsx" in text
+
+
+def test_configured_folders_are_where_documents_go(tmp_path):
+    from docgen.ledger import Ledger
+    from docgen.workspace import Workspace, init_workspace
+
+    (tmp_path / "office").mkdir()
+    (tmp_path / "office" / "docgen.toml").write_text('[paths]\noutbox = "发出"\nrejected = "退回"\n', encoding="utf-8")
+    ws = init_workspace(tmp_path / "office")
+    ws = Workspace.open(ws.root)
+    ledger = Ledger(ws.ledger_path)
+    try:
+        outcome = process(ws, ledger, write_register(ws.intake, [register_line()]))
+        assert outcome.outputs and all(o.startswith("发出/") for o in outcome.outputs)
+        rejected = process(ws, ledger, write_register(ws.intake, [register_line(phone="1")]))
+        assert rejected.outputs and all(o.startswith("退回/") for o in rejected.outputs)
+    finally:
+        ledger.close()
