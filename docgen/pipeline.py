@@ -27,7 +27,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from docgen import chain
-from docgen.atomic import fsync_dir, safe_file_name, write_bytes, write_text
+from docgen.atomic import fsync_dir, safe_file_name, write_bytes, write_text, write_with
 from docgen.chain import Decision, Document, Submission
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms import FORMS
@@ -101,21 +101,21 @@ def claim(ws: Workspace, path: Path) -> Claim:
     fsync_dir(ws.spool)
     target = ws.root / archived
     target.parent.mkdir(parents=True, exist_ok=True)
-    _move_to_archive(path, target)
+    _move_to_archive(path, target, spool)
     fsync_dir(target.parent)
     return record
 
 
-def _move_to_archive(path: Path, target: Path) -> None:
+def _move_to_archive(path: Path, target: Path, spool: Path) -> None:
     """Link then unlink rather than rename: a rename out of the watched folder is an event the
     inotify observer holds back for half a second, delaying the files dropped after this one."""
     try:
         os.link(path, target)
     except FileExistsError:
         pass  # the name carries the hash: identical bytes under the same name share one archive file
-    except OSError:  # another filesystem, or one without hard links
-        shutil.move(str(path), str(target))
-        return
+    except OSError:  # another filesystem, or one without hard links: copy the verified spool copy whole
+        with open(spool, "rb") as verified:
+            write_with(target, lambda out: shutil.copyfileobj(verified, out))
     os.unlink(path)
 
 

@@ -400,3 +400,17 @@ def test_configured_folders_are_where_documents_go(tmp_path):
         assert rejected.outputs and all(o.startswith("退回/") for o in rejected.outputs)
     finally:
         ledger.close()
+
+
+def test_archive_on_another_filesystem_is_a_whole_copy(ws, ledger, monkeypatch):
+    import errno
+
+    def cross_device(source, target):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(pipeline.os, "link", cross_device)
+    path = write_register(ws.intake, [register_line()])
+    content = path.read_bytes()
+    outcome = process(ws, ledger, path)
+    assert outcome.status == "accepted" and not path.exists()
+    assert next(ws.archive.rglob("*.xlsx")).read_bytes() == content
