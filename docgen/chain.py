@@ -14,13 +14,13 @@ from datetime import date
 from typing import Callable
 
 from docgen.atomic import safe_part
-from docgen.findings import Finding, error, has_errors
+from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms.base import ParsedForm
 from docgen.forms.register import REGISTER, RegisterLine
 from docgen.forms.site_survey import SITE_SURVEY, SiteSurvey
 from docgen.forms.values import chinese_date
 from docgen.ledger import NumberFormat, Transaction
-from docgen.procedures import rules
+from docgen.procedures import rules, survey_rules
 from docgen.workspace import Workspace
 
 PROVISIONAL_MARK = "（暂定）"
@@ -181,7 +181,7 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
             number = line.number
             if line.progress and line.progress != _latest_progress(tx, number):
                 _record_progress(tx, number, line, row, submission)
-            if line.major and not _escalated(tx, number):
+            if line.major and not _has_event(tx, number, "case.escalated"):
                 # Found to be major after registration: reported at once all the same (CS-3.4.7).
                 case = {**earlier, "major": True}
                 tx.append("case.escalated", {"recipients": list(settings.escalation.recipients),
@@ -220,9 +220,9 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
     return decision
 
 
-def _escalated(tx: Transaction, number: str) -> bool:
-    return tx.connection.execute("SELECT 1 FROM events WHERE case_id = ? AND kind = 'case.escalated' LIMIT 1",
-                                 (number,)).fetchone() is not None
+def _has_event(tx: Transaction, number: str, kind: str) -> bool:
+    return tx.connection.execute("SELECT 1 FROM events WHERE case_id = ? AND kind = ? LIMIT 1",
+                                 (number, kind)).fetchone() is not None
 
 
 def _feedback(case: dict) -> dict:
@@ -255,8 +255,26 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
             clause="CS-3.4.3", field="case_number",
             **({"location": source.location, "sheet": source.sheet, "cell": source.cell} if source else {})))
         return decision
+    sources = parsed.header_sources
+    decision.findings += survey_rules.check_signatures(survey, sources)
+    decision.findings += survey_rules.check_complex_work(survey, sources)
+    if has_errors(decision.findings):
+        return decision
+    registered = tx.registration(survey.case_number).payload
+    due = next((d for d in registered.get("deadlines", []) if d["key"] == "survey"), None)
+    if due is not None:
+        decision.findings += survey_rules.check_survey_on_time(survey, date.fromisoformat(due["due"]),
+                                                               ws.calendar, sources)
+    if _has_event(tx, survey.case_number, "case.surveyed"):
+        decision.findings.append(warning("该案件已提交过《现场勘察会签表》；本次作为更正记录，原记录保留在历史中",
+                                         clause="CS-3.4.5", field="case_number"))
     tx.append("case.surveyed", survey.model_dump(mode="json"), case_id=survey.case_number,
               claim=submission.claim, sha256=submission.sha256)
+    for finding in decision.findings:
+        if finding.severity == "violation":
+            tx.append("case.violation", {"clause": finding.clause, "message": finding.message,
+                                         "field": finding.field}, case_id=survey.case_number,
+                      claim=submission.claim, sha256=submission.sha256)
     decision.case_ids.append(survey.case_number)
     return decision
 

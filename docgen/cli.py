@@ -185,7 +185,7 @@ def _case_detail(case, today: date) -> str:
         lines.append(f"  {deadline.due.isoformat()}{mark}  {deadline.label}（{deadline.clause}）  {state}")
     lines += ["", "事件："]
     for event in case.events:
-        detail = event.payload.get("progress") or event.payload.get("file") or ""
+        detail = event.payload.get("progress") or event.payload.get("message") or event.payload.get("file") or ""
         lines.append(f"  {event.seq:>6}  {event.recorded_at[:19].replace('T', ' ')}  {EVENT_NAMES.get(event.kind, event.kind)}"
                      f"{'  ' + detail if detail else ''}")
     return "\n".join(lines)
@@ -193,7 +193,7 @@ def _case_detail(case, today: date) -> str:
 
 EVENT_NAMES = {"case.registered": "登记（case.registered）", "case.progress": "处理进展（case.progress）",
                "case.escalated": "上报总经理、副总经理（case.escalated）", "case.surveyed": "现场勘察（case.surveyed）",
-               "case.closed": "办结（case.closed）"}
+               "case.violation": "违反程序（case.violation）", "case.closed": "办结（case.closed）"}
 
 
 def cmd_verify(args) -> int:

@@ -160,7 +160,9 @@ def test_emitted_site_survey_is_a_valid_intake_form(ws, ledger):
     emitted = ws.root / f"outbox/{outcome.case_ids[0]}/01-现场勘察会签表.xlsx"
     workbook = openpyxl.load_workbook(emitted)
     for key, value in {"survey_date": date(2026, 11, 24), "estimate": "1,200.50", "responsible_party": "施工单位",
-                       "work_kind": "单工种", "in_warranty": "是", "repairer": "客户服务维修队"}.items():
+                       "work_kind": "单工种", "in_warranty": "是", "repairer": "客户服务维修队",
+                       "sign_service": "林晓", "sign_engineering": "陈工", "sign_team_leader": "郑队长",
+                       "sign_contractor": "某建设公司 王工"}.items():
         sheet, cell = next(iter(workbook.defined_names[key].destinations))
         workbook[sheet][cell.replace("$", "")] = value
     filled = ws.intake / "勘察表-已填.xlsx"
