@@ -7,10 +7,14 @@ from datetime import date
 
 from docgen.ledger import Event, Ledger
 
-# Which event meets which deadline.
-MET_BY = {"feedback": ("case.progress",), "survey": ("case.surveyed",), "settle": ("case.closed",)}
-STAGES = (("case.closed", "已办结"), ("case.surveyed", "已勘察"), ("case.progress", "处理中"),
-          ("case.registered", "已登记"))
+# Which event meets which deadline, and the payload field holding the day it happened (else the day
+# it was recorded).
+MET_BY = {"feedback": ("case.progress", None), "survey": ("case.surveyed", "survey_date"),
+          "repair": ("case.completed", "completed_date"), "callback": ("case.called_back", "callback_date"),
+          "settle": ("case.closed", None)}
+STAGES = (("case.closed", "已办结"), ("case.settled", "已结算"), ("case.final_account", "待结算"),
+          ("case.called_back", "已回访"), ("case.completed", "已完工"), ("case.work_ordered", "维修中"),
+          ("case.surveyed", "已勘察"), ("case.progress", "处理中"), ("case.registered", "已登记"))
 
 
 @dataclass
@@ -21,6 +25,7 @@ class DeadlineState:
     clause: str
     provisional: bool
     met_on: date | None = None
+    actor: str | None = None  # who must act
 
     def overdue(self, today: date) -> bool:
         return self.met_on is None and today > self.due
@@ -62,16 +67,21 @@ def build(number: str, events: list[Event]) -> Case | None:
     if registration is None:
         return None
     case = Case(number, registration.payload, events)
-    for record in registration.payload.get("deadlines", []):
+    # Deadlines start with the registration and with later steps (a work order's repair time, a
+    # completion's callback); a step sent again as a correction replaces its own deadlines.
+    records: dict[str, dict] = {}
+    for event in events:
+        for record in event.payload.get("deadlines", []):
+            records[record["key"]] = record
+    for record in records.values():
         state = DeadlineState(record["key"], record["label"], date.fromisoformat(record["due"]), record["clause"],
-                              record["provisional"])
+                              record["provisional"], actor=record.get("actor") or registration.payload.get("department"))
+        kind, day_field = MET_BY.get(state.key, (None, None))
         # Only what happens after registration meets a deadline: a note typed on the register
         # itself is not the responsible department's feedback.
-        meeting = next((e for e in events if e.kind in MET_BY.get(state.key, ())
-                        and e.claim != registration.claim), None)
+        meeting = next((e for e in events if e.kind == kind and e.claim != registration.claim), None)
         if meeting is not None:
-            # The day it happened where the form says so (a survey's 勘察日期), else the day it was recorded.
-            state.met_on = date.fromisoformat(meeting.payload.get("survey_date") or meeting.recorded_at[:10])
+            state.met_on = date.fromisoformat((day_field and meeting.payload.get(day_field)) or meeting.recorded_at[:10])
         case.deadlines.append(state)
     return case
 
@@ -93,7 +103,8 @@ def case_json(case: Case, today: date) -> dict:
         "customer": case.registered.get("customer"), "project": case.registered.get("project"),
         "received_at": case.registered.get("received_at"),
         "next_deadline": None if nxt is None else {"key": nxt.key, "label": nxt.label, "due": nxt.due.isoformat(),
-                                                   "clause": nxt.clause, "provisional": nxt.provisional},
+                                                   "clause": nxt.clause, "provisional": nxt.provisional,
+                                                   "actor": nxt.actor},
         "overdue": [{"key": d.key, "label": d.label, "due": d.due.isoformat(), "clause": d.clause}
                     for d in case.deadlines if d.overdue(today)],
         "deadlines": [{"key": d.key, "label": d.label, "due": d.due.isoformat(), "clause": d.clause,

@@ -270,6 +270,7 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
                                          clause="CS-3.4.5", field="case_number"))
     tx.append("case.surveyed", survey.model_dump(mode="json"), case_id=survey.case_number,
               claim=submission.claim, sha256=submission.sha256)
+    decision.documents += after_survey(tx, ws, survey, registered, submission)
     for finding in decision.findings:
         if finding.severity == "violation":
             tx.append("case.violation", {"clause": finding.clause, "message": finding.message,
@@ -279,7 +280,11 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
     return decision
 
 
+# The repair chain builds on the types above, so it is imported after them.
+from docgen.repair_chain import REPAIR_HANDLERS, after_survey  # noqa: E402
+
 HANDLERS: dict[str, Callable[[Transaction, Workspace, ParsedForm, Submission], Decision]] = {
     REGISTER.form_id: handle_register,
     SITE_SURVEY.form_id: handle_site_survey,
+    **REPAIR_HANDLERS,
 }

@@ -11,6 +11,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from functools import cached_property
 from pathlib import Path
@@ -44,6 +45,17 @@ class Paths(Strict):
 class Numbering(Strict):
     # CS-3.4.3: every complaint gets the unified number (统一编号).
     complaint: str = "KF-{year}-{seq:05d}"
+    work_order_a: str = "PG-A-{year}-{seq:05d}"  # CS-3.5.1 class A: warranty
+    work_order_b: str = "PG-B-{year}-{seq:05d}"  # CS-3.5.1 class B: outside warranty, borne by the company
+
+
+class Repair(Strict):
+    # CS-3.5.6 says both "2万元以下" (客户服务部) and "2万元以上" (审计核算部) about exactly 20,000.
+    exactly_20000_audited_by: str = "审计核算部"
+    # CS-3.6: revolving funds; CS-3.5.9: quality deposits (工程质量保证金) per contractor, in yuan.
+    funds: dict[str, Decimal] = Field(default_factory=lambda: {"客户服务部": Decimal("100000"),
+                                                               "客户服务维修队": Decimal("100000")})
+    deposits: dict[str, Decimal] = Field(default_factory=dict)
 
 
 class Workdays(Strict):
@@ -120,6 +132,7 @@ class Settings(Strict):
     deadlines: Deadlines = Deadlines()
     routing: Routing = Routing()
     escalation: Escalation = Escalation()
+    repair: Repair = Repair()
     watch: Watch = Watch()
     limits: Limits = Limits()
 

@@ -2,9 +2,11 @@
 
 from docgen.forms.base import FormDef
 from docgen.forms.register import REGISTER
+from docgen.forms.repair import CALLBACK, FINAL_ACCOUNT, SETTLEMENT, WORK_ORDER
 from docgen.forms.site_survey import SITE_SURVEY
 
-FORMS: dict[str, FormDef] = {form.form_id: form for form in (REGISTER, SITE_SURVEY)}
+FORMS: dict[str, FormDef] = {form.form_id: form for form in (REGISTER, SITE_SURVEY, WORK_ORDER, CALLBACK,
+                                                              FINAL_ACCOUNT, SETTLEMENT)}
 
 
 def by_title(title: str) -> FormDef | None:

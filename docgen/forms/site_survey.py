@@ -29,6 +29,8 @@ class SiteSurvey(BaseModel):
     estimate: Annotated[Decimal, Meta(kind="amount", width=20, hint="元，如 1200.50")] = Field(title="预估金额（元）")
     responsible_party: Annotated[str, Meta(kind="choice", choices=RESPONSIBLE_PARTIES, width=20)] = Field(
         title="责任方")
+    contractor: Annotated[str | None, Meta(width=20, hint="施工单位的名称，用于保修扣款（CS-3.5.9）")] = Field(
+        None, title="施工单位名称")
     work_kind: Annotated[str, Meta(kind="choice", choices=WORK_KINDS, width=20)] = Field(title="维修类型")
     in_warranty: Annotated[bool, Meta(kind="yesno", choices=("是", "否"), width=20)] = Field(title="是否在保修期内")
     repairer: Annotated[str, Meta(kind="choice", choices=REPAIRERS, width=20)] = Field(title="维修单位")

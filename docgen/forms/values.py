@@ -217,6 +217,16 @@ def parse_amount(raw) -> Decimal:
     if isinstance(raw, (int, float)):
         return Decimal(str(raw)).quantize(Decimal("0.01"))
     text = normalize_text(raw).replace(",", "").replace("，", "")
+    if re.search(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整一二三四五六七八九十百千两]", text) and not re.fullmatch(
+        r"[¥￥]?\s*[\d.\s]+\s*元?整?", text
+    ):
+        # 人民币大写 (壹仟贰佰元整), as on 决算书/结算书; lowercase 一二三 is refused there with a reason.
+        from docgen.forms.amounts import from_uppercase
+
+        try:
+            return from_uppercase(text)
+        except ValueError as problem:
+            raise Unparsable(str(problem)) from None
     text = re.sub(r"^[¥￥]|元整?$|元$", "", text).strip()
     try:
         value = Decimal(text)

@@ -142,7 +142,8 @@ def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
     ws.sheet_view.showGridLines = False
     line_fields = form.line_fields
     header_fields = form.header_fields
-    width = len(line_fields) if line_fields else 2
+    # Header pairs above a table take seven columns (label, value over two, gap, label, value over two).
+    width = max(len(line_fields), 7 if header_fields else 0) if line_fields else 2
 
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(1, 1, form.title).font = TITLE_FONT
@@ -196,7 +197,7 @@ def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
         ws.add_table(table)
         ws.freeze_panes = ws.cell(first, 1)
         ws.print_title_rows = f"{header_row}:{header_row}"
-        ws.print_area = f"A1:{get_column_letter(len(line_fields))}{last}"
+        ws.print_area = f"A1:{get_column_letter(width)}{last}"
     else:
         # A single-record form: one label/value row per field, like a paper sign-off sheet.
         ws.column_dimensions["A"].width = 28

@@ -1,0 +1,146 @@
+"""The repair chain end to end: only the forms docgen emitted, filled through their defined names."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+from docx import Document
+
+from docgen import pipeline
+from docgen.cases import all_cases
+from tests.conftest import TODAY, register_line, write_register
+
+SIGNED_SURVEY = {"sign_service": "林晓", "sign_engineering": "陈工", "sign_team_leader": "郑队长",
+                 "sign_contractor": "王工"}
+
+
+def fill(ws, emitted: str, values: dict, lines: list[dict] | None = None, name: str | None = None) -> Path:
+    """Fill an emitted form the way a clerk's Excel would: into its named cells and table rows."""
+    workbook = openpyxl.load_workbook(ws.root / emitted)
+    for key, value in values.items():
+        sheet, cell = next(iter(workbook.defined_names[key].destinations))
+        workbook[sheet][cell.replace("$", "")] = value
+    if lines:
+        sheet = workbook.worksheets[0]
+        table = next(iter(sheet.tables.values()))
+        first_row = openpyxl.utils.range_boundaries(table.ref)[1] + 1
+        titles = [cell.value for cell in sheet[first_row - 1]]
+        for offset, line in enumerate(lines):
+            for title, value in line.items():
+                sheet.cell(first_row + offset, titles.index(title) + 1, value)
+    path = ws.intake / (name or Path(emitted).name)
+    workbook.save(path)
+    return path
+
+
+def step(ws, ledger, path, today=TODAY):
+    outcome = pipeline.process_file(ws, ledger, path, today)
+    assert outcome.status in ("accepted", "accepted_with_findings"), [f.message for f in outcome.findings]
+    return outcome
+
+
+def emitted(outcome, fragment: str) -> str:
+    return next(o for o in outcome.outputs if fragment in o)
+
+
+def docx_text(path: Path) -> str:
+    document = Document(str(path))
+    return "\n".join([p.text for p in document.paragraphs] +
+                     [cell.text for table in document.tables for row in table.rows for cell in row.cells])
+
+
+def run_chain(ws, ledger, *, in_warranty: bool, cost_lines: list[dict], total: str, uppercase: str,
+              approvals: dict) -> tuple[str, list]:
+    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
+    number = registered.case_ids[0]
+    surveyed = step(ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), {
+        "survey_date": date(2026, 11, 24), "estimate": "1200", "responsible_party": "施工单位",
+        "contractor": "闽建一公司", "work_kind": "单工种", "in_warranty": "是" if in_warranty else "否",
+        "repairer": "客户服务维修队", **SIGNED_SURVEY}))
+    completed = step(ws, ledger, fill(ws, emitted(surveyed, "工程派工单"), {
+        "workers": "张师傅、李师傅", "completed_date": date(2026, 11, 26), "check_service": "林晓",
+        "check_team_leader": "郑队长", "customer_signature": "王建国", "customer_opinion": "满意"}))
+    step(ws, ledger, fill(ws, emitted(completed, "回访记录"), {
+        "callback_date": date(2026, 11, 27), "satisfaction": "满意", "caller": "陈静"}), today=date(2026, 11, 27))
+    accounted = step(ws, ledger, fill(ws, emitted(completed, "维修工程决算书"), {
+        "team_leader": "郑队长", "prepared_date": date(2026, 11, 27), "total": total, "total_uppercase": uppercase},
+        cost_lines), today=date(2026, 11, 27))
+    settled = step(ws, ledger, fill(ws, emitted(accounted, "维修工程结算书"), {
+        "audited_amount": total, "auditor": "客服审核员", "deputy_chief_engineer_confirm": "副总工", **approvals}),
+        today=date(2026, 11, 30))
+    return number, [registered, surveyed, completed, accounted, settled]
+
+
+def test_class_a_warranty_repair_from_register_to_payment_and_deposit_deduction(ws, ledger):
+    number, outcomes = run_chain(
+        ws, ledger, in_warranty=True, total="1200.50", uppercase="壹仟贰佰元伍角",
+        cost_lines=[{"项目": "地漏更换", "工种": "水电", "单位": "个", "数量": 1, "单价（元）": 200.5, "金额（元）": 200.5},
+                    {"项目": "防水修补", "工种": "泥工", "单位": "平方米", "数量": 4, "单价（元）": 250, "金额（元）": 1000}],
+        approvals={"contractor_confirm": "闽建一公司 王工", "review_deputy_chief_engineer": "副总工",
+                   "approve_deputy_gm": "副总经理"})
+    surveyed, settled = outcomes[1], outcomes[-1]
+    assert any("PG-A-2026-00001" in o for o in surveyed.outputs)
+    payment = docx_text(ws.root / emitted(settled, "付款通知"))
+    assert "1,200.50" in payment and "壹仟贰佰元伍角" in payment and "物业公司" in payment
+    deduction = docx_text(ws.root / emitted(settled, "保证金扣款通知"))
+    assert "闽建一公司" in deduction and "1,200.50" in deduction
+    [case] = all_cases(ledger)
+    assert case.stage == "已办结" and not case.open
+    assert all(d.met_on is not None for d in case.deadlines if d.key in ("survey", "repair", "callback"))
+
+
+def test_class_b_repair_needs_no_contractor_and_gets_no_deposit_deduction(ws, ledger):
+    number, outcomes = run_chain(
+        ws, ledger, in_warranty=False, total="800", uppercase="捌佰元整",
+        cost_lines=[{"项目": "门锁更换", "工种": "木工", "单位": "把", "数量": 2, "单价（元）": 400, "金额（元）": 800}],
+        approvals={"approve_manager": "客服部经理"})
+    surveyed, settled = outcomes[1], outcomes[-1]
+    assert any("PG-B-2026-00001" in o for o in surveyed.outputs)
+    assert any("付款通知" in o for o in settled.outputs)
+    assert not any("保证金" in o for o in settled.outputs)
+
+
+def test_a_missing_approval_is_rejected_and_the_copy_points_at_the_cell(ws, ledger):
+    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
+    surveyed = step(ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), {
+        "survey_date": date(2026, 11, 24), "estimate": "300", "responsible_party": "公司", "work_kind": "单工种",
+        "in_warranty": "否", "repairer": "客户服务维修队", **SIGNED_SURVEY}))
+    completed = step(ws, ledger, fill(ws, emitted(surveyed, "工程派工单"), {
+        "workers": "张师傅", "completed_date": date(2026, 11, 25), "check_service": "林晓",
+        "check_team_leader": "郑队长", "customer_signature": "王建国", "customer_opinion": "基本满意"}))
+    accounted = step(ws, ledger, fill(ws, emitted(completed, "维修工程决算书"), {
+        "team_leader": "郑队长", "prepared_date": date(2026, 11, 26), "total": "5000", "total_uppercase": "伍仟元整"},
+        [{"项目": "墙面修补", "单位": "项", "数量": 1, "单价（元）": 5000, "金额（元）": 5000}]))
+    # WHEN the settlement of 5,000 yuan comes back without the deputy GM's approval (CS-3.6.1)
+    path = fill(ws, emitted(accounted, "维修工程结算书"), {
+        "audited_amount": "5000", "auditor": "审核员", "deputy_chief_engineer_confirm": "副总工",
+        "review_deputy_chief_engineer": "副总工"})
+    outcome = pipeline.process_file(ws, ledger, path, TODAY)
+    assert outcome.status == "rejected"
+    [missing] = [f for f in outcome.findings if f.field == "approve_deputy_gm"]
+    assert "副总经理" in missing.message and missing.clause == "CS-3.6.1" and missing.location
+    marked = next(ws.rejected.rglob("标注-*.xlsx"))
+    sheet, cell = missing.location.split("!")
+    assert "副总经理" in openpyxl.load_workbook(marked)[sheet][cell].comment.text
+
+
+def test_a_step_out_of_order_is_a_clear_finding(ws, ledger):
+    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
+    surveyed = step(ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), {
+        "survey_date": date(2026, 11, 24), "estimate": "300", "responsible_party": "公司", "work_kind": "单工种",
+        "in_warranty": "否", "repairer": "客户服务维修队", **SIGNED_SURVEY}))
+    order = openpyxl.load_workbook(ws.root / emitted(surveyed, "工程派工单"))
+    assert order is not None
+    # A final account for a repair whose work order never came back
+    from docgen.forms import FORMS
+    from docgen.office.xlsx_fill import fill_form
+
+    early = fill_form(FORMS["CS-FINAL"], ws.intake / "决算书.xlsx",
+                      {"case_number": registered.case_ids[0], "order_number": "PG-B-2026-00001", "order_class": "B",
+                       "team_leader": "郑队长", "prepared_date": date(2026, 11, 25), "total": "100",
+                       "total_uppercase": "壹佰元整"},
+                      [{"item": "修补", "unit": "项", "quantity": 1, "unit_price": 100, "amount": 100}])
+    outcome = pipeline.process_file(ws, ledger, early, TODAY)
+    assert outcome.status == "rejected" and "尚未完工" in outcome.findings[0].message
