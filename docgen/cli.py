@@ -149,7 +149,7 @@ def cmd_status(args) -> int:
         nxt = case.next_deadline()
         due = "" if nxt is None else nxt.due.isoformat() + ("（暂定）" if nxt.provisional else "")
         flags = ("【逾期】" if any(d.overdue(today) for d in case.deadlines) else "") + ("【重大】" if case.major else "")
-        label = "" if nxt is None else f"{nxt.label}（{nxt.clause}）"
+        label = "" if nxt is None else f"{nxt.label}（{nxt.clause}）— {nxt.actor or ''}"
         print(_row((case.number, case.stage, case.registered.get("category", ""),
                     case.registered.get("department", ""), due, flags + label), widths))
     overdue = sum(1 for c in cases if any(d.overdue(today) for d in c.deadlines))
@@ -182,7 +182,8 @@ def _case_detail(case, today: date) -> str:
         else:
             state = "【逾期】" if deadline.overdue(today) else "待办"
         mark = "（暂定）" if deadline.provisional else ""
-        lines.append(f"  {deadline.due.isoformat()}{mark}  {deadline.label}（{deadline.clause}）  {state}")
+        lines.append(f"  {deadline.due.isoformat()}{mark}  {deadline.label}（{deadline.clause}）  "
+                     f"{deadline.actor or ''}  {state}")
     lines += ["", "事件："]
     for event in case.events:
         detail = event.payload.get("progress") or event.payload.get("message") or event.payload.get("file") or ""
@@ -192,6 +193,9 @@ def _case_detail(case, today: date) -> str:
 
 
 EVENT_NAMES = {"case.registered": "登记（case.registered）", "case.progress": "处理进展（case.progress）",
+               "case.work_ordered": "派工（case.work_ordered）", "case.completed": "完工（case.completed）",
+               "case.called_back": "回访（case.called_back）", "case.final_account": "决算（case.final_account）",
+               "case.settled": "结算（case.settled）",
                "case.escalated": "上报总经理、副总经理（case.escalated）", "case.surveyed": "现场勘察（case.surveyed）",
                "case.violation": "违反程序（case.violation）", "case.closed": "办结（case.closed）"}
 
@@ -231,6 +235,48 @@ def cmd_calendar(args) -> int:
         for message in report["load_errors"] + report["warnings"]:
             print(f"  ! {message}")
     return 1 if report["load_errors"] else 0
+
+
+def cmd_report_ratings(args) -> int:
+    from docgen.ledger import Ledger
+    from docgen.reports.ratings import PeriodError, write_ratings
+
+    ws = _open(args)
+    ledger = Ledger(ws.ledger_path)
+    try:
+        path = ws.outbox / "reports" / args.quarter / f"维修人员评价-{args.quarter}.xlsx"
+        path, summary = write_ratings(ledger, args.quarter, path)
+    except PeriodError as problem:
+        print(str(problem), file=sys.stderr)
+        return 2
+    finally:
+        ledger.close()
+    summary["output"] = str(path.relative_to(ws.root))
+    _emit(summary, args.json, f"已生成：{summary['output']}（维修人员 {len(summary['workers'])} 人，"
+                              f"维修队 {len(summary['teams'])} 个）")
+    return 0
+
+
+def cmd_funds(args) -> int:
+    from docgen.funds import balances
+
+    ws = _open(args)
+    report = balances(ws)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, default=str))
+        return 0
+    print("周转金（CS-3.6）：")
+    for fund in report["funds"]:
+        print(f"  {fund['name']}：额度 {fund['fund']}，已结算 {fund['settled']}，待结算 {fund['pending']}，"
+              f"余额 {fund['balance']}{'  ! ' + fund['warning'] if fund['warning'] else ''}")
+    print("工程质量保证金（CS-3.5.9）：")
+    for deposit in report["deposits"] or [{"contractor": "（docgen.toml 的 [repair.deposits] 中尚未登记）"}]:
+        if "deducted" not in deposit:
+            print(f"  {deposit['contractor']}")
+            continue
+        print(f"  {deposit['contractor']}：保证金 {deposit['deposit']}，已扣 {deposit['deducted']}，"
+              f"剩余 {deposit['remaining']}{'  ! ' + deposit['warning'] if deposit['warning'] else ''}")
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -287,6 +333,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--today", help=argparse.SUPPRESS)
     command("demo", cmd_demo, "生成示例表单放入 intake/，演示整个流程")
+    p = command("funds", cmd_funds, "周转金与施工单位工程质量保证金的余额（CS-3.6、CS-3.5.9）")
+    p.add_argument("--json", action="store_true")
+    report = sub.add_parser("report", help="生成报表", description="生成报表")
+    kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
+    p = kinds.add_parser("ratings", help="维修人员季度评价（CS-3.5.10）", description="维修人员季度评价（CS-3.5.10）")
+    p.set_defaults(func=cmd_report_ratings)
+    p.add_argument("--quarter", required=True, help="如 2026Q4")
+    p.add_argument("--json", action="store_true")
     return parser
 
 

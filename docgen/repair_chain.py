@@ -172,10 +172,8 @@ def handle_callback(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
     if completed is None:
         return _out_of_order(parsed, f"{call.case_number} 尚未完工（《工程派工单》未交回），不能先交回访记录")
     due = date.fromisoformat(completed.payload["deadlines"][0]["due"])
-    findings = repair_rules.check_callback(call.callback_date, due, ws.calendar, parsed.header_sources)
-    if not has_errors(findings) and date.fromisoformat(completed.payload["completed_date"]) > call.callback_date:
-        findings.append(error("回访日期早于完工日期", clause="CS-3.5.4", field="callback_date",
-                              **_at(parsed, "callback_date")))
+    findings = repair_rules.check_callback(call.callback_date, due, ws.calendar, parsed.header_sources,
+                                           completed=date.fromisoformat(completed.payload["completed_date"]))
     if has_errors(findings):
         return Decision(findings=findings)
     findings += _correction_note(tx, call.case_number, "case.called_back", CALLBACK.title)
@@ -227,7 +225,8 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
     order_class = order.payload["order_class"]
     values = {key: getattr(settled, key) for key in SETTLEMENT_SIGNATURES}
     findings = repair_rules.check_settlement(order_class, settled.audited_amount, Decimal(account.payload["total"]),
-                                             settled.over_reason, values, parsed.header_sources)
+                                             settled.over_reason, values, parsed.header_sources,
+                                             exactly_20000_to=ws.settings.repair.exactly_20000_audited_by)
     if has_errors(findings):
         return Decision(findings=findings)
     findings += _correction_note(tx, settled.case_number, "case.settled", SETTLEMENT.title)

@@ -144,3 +144,44 @@ def test_a_step_out_of_order_is_a_clear_finding(ws, ledger):
                       [{"item": "修补", "unit": "项", "quantity": 1, "unit_price": 100, "amount": 100}])
     outcome = pipeline.process_file(ws, ledger, early, TODAY)
     assert outcome.status == "rejected" and "尚未完工" in outcome.findings[0].message
+
+
+def test_quarterly_rating_per_worker_and_team_cs_3_5_10(ws, ledger, capsys):
+    from docgen.cli import main
+
+    run_chain(ws, ledger, in_warranty=False, total="800", uppercase="捌佰元整",
+              cost_lines=[{"项目": "门锁更换", "单位": "把", "数量": 2, "单价（元）": 400, "金额（元）": 800}],
+              approvals={"approve_manager": "客服部经理"})
+    assert main(["--workspace", str(ws.root), "report", "ratings", "--quarter", "2026Q4", "--json"]) == 0
+    import json
+
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["workers"] == {"张师傅": {"repairs": 1, "score": 100.0}, "李师傅": {"repairs": 1, "score": 100.0}}
+    assert summary["teams"]["客户服务维修队"]["repairs"] == 1
+    workbook = openpyxl.load_workbook(ws.root / summary["output"])
+    assert [row[0] for row in workbook["按维修人员"].iter_rows(min_row=3, values_only=True)] == ["张师傅", "李师傅"]
+    assert main(["--workspace", str(ws.root), "report", "ratings", "--quarter", "2026Q5"]) == 2
+
+
+def test_funds_and_deposits_are_derived_from_settlements_cs_3_6(ws, ledger, capsys):
+    from docgen.cli import main
+
+    (ws.root / "docgen.toml").write_text('[repair.deposits]\n"闽建一公司" = 1400\n', encoding="utf-8")
+    from docgen.workspace import Workspace
+
+    ws = Workspace.open(ws.root)
+    _, outcomes = run_chain(
+        ws, ledger, in_warranty=True, total="1200.50", uppercase="壹仟贰佰元伍角",
+        cost_lines=[{"项目": "防水修补", "单位": "项", "数量": 1, "单价（元）": 1200.5, "金额（元）": 1200.5}],
+        approvals={"contractor_confirm": "王工", "review_deputy_chief_engineer": "副总工",
+                   "approve_deputy_gm": "副总经理"})
+    # THEN the deduction brings the contractor past 80 % of its deposit: a warning on the settlement
+    assert any(f.severity == "warning" and "闽建一公司" in f.message for f in outcomes[-1].findings)
+    assert main(["--workspace", str(ws.root), "funds", "--json"]) == 0
+    import json
+
+    report = json.loads(capsys.readouterr().out)
+    team = next(f for f in report["funds"] if f["name"] == "客户服务维修队")
+    assert team["settled"] == "1,200.50" and team["balance"] == "98,799.50"
+    [deposit] = report["deposits"]
+    assert deposit["deducted"] == "1,200.50" and deposit["remaining"] == "199.50" and deposit["warning"]

@@ -30,6 +30,7 @@ class DeadlineRecord:
     clause: str
     provisional: bool
     basis: str
+    actor: str = ""  # who must act
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -69,16 +70,18 @@ def deadlines(line: RegisterLine, settings: Settings, calendar: WorkCalendar) ->
     limits = settings.deadlines
     records = []
     feedback = calendar.due_within_workdays(moment, limits.feedback_workdays)
+    department = responsible_department(line, settings)
     records.append(DeadlineRecord("feedback", "责任部门向客户服务部反馈处理信息", feedback.due.isoformat(),
-                                  "CS-3.4.2.2", feedback.provisional, feedback.basis))
+                                  "CS-3.4.2.2", feedback.provisional, feedback.basis, department))
     if is_repair(line, settings):
         survey = calendar.due_within_workdays(moment, limits.survey_workdays)
         records.append(DeadlineRecord("survey", "现场勘察并填写《现场勘察会签表》", survey.due.isoformat(),
-                                      "CS-3.4.5", survey.provisional, survey.basis))
+                                      "CS-3.4.5", survey.provisional, survey.basis,
+                                      "客户服务部、工程材料部（或物业公司）、维修队长"))
     else:
         settle = calendar.due_within_days(moment, limits.other_complaint_days)
         records.append(DeadlineRecord("settle", "投诉事件处理解决", settle.due.isoformat(), "CS-3.4.5",
-                                      settle.provisional, settle.basis))
+                                      settle.provisional, settle.basis, department))
     return records
 
 
