@@ -185,3 +185,45 @@ def test_funds_and_deposits_are_derived_from_settlements_cs_3_6(ws, ledger, caps
     assert team["settled"] == "1,200.50" and team["balance"] == "98,799.50"
     [deposit] = report["deposits"]
     assert deposit["deducted"] == "1,200.50" and deposit["remaining"] == "199.50" and deposit["warning"]
+
+
+def _resave_with_libreoffice(path: Path, tmp_path: Path) -> Path:
+    import shutil
+    import subprocess
+
+    out = tmp_path / "resaved"
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(path)], check=True, capture_output=True,
+                   timeout=180)
+    path.unlink()
+    return Path(shutil.move(str(out / path.name), str(path)))
+
+
+def test_every_emitted_form_survives_a_libreoffice_resave_and_is_accepted(ws, ledger, tmp_path):
+    import shutil
+
+    import pytest
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    # GIVEN a clerk whose office suite is LibreOffice: every form is filled, saved by LibreOffice, dropped
+    resave = lambda path: _resave_with_libreoffice(path, tmp_path)  # noqa: E731
+    registered = step(ws, ledger, resave(write_register(ws.intake, [register_line()])))
+    surveyed = step(ws, ledger, resave(fill(ws, emitted(registered, "现场勘察会签表"), {
+        "survey_date": date(2026, 11, 24), "estimate": "600", "responsible_party": "公司", "work_kind": "多工种",
+        "in_warranty": "否", "repairer": "客户服务维修队", **SIGNED_SURVEY})))
+    completed = step(ws, ledger, resave(fill(ws, emitted(surveyed, "工程派工单"), {
+        "workers": "张师傅", "completed_date": date(2026, 11, 27), "check_service": "林晓",
+        "check_team_leader": "郑队长", "customer_signature": "王建国", "customer_opinion": "满意"})))
+    step(ws, ledger, resave(fill(ws, emitted(completed, "回访记录"), {
+        "callback_date": date(2026, 11, 30), "satisfaction": "满意", "caller": "陈静"})), today=date(2026, 11, 30))
+    accounted = step(ws, ledger, resave(fill(ws, emitted(completed, "维修工程决算书"), {
+        "team_leader": "郑队长", "prepared_date": date(2026, 11, 30), "total": "1,500.00", "total_uppercase": "壹仟伍佰元整"},
+        [{"项目": "吊顶修复", "单位": "平方米", "数量": 6, "单价（元）": 250, "金额（元）": 1500}])), today=date(2026, 11, 30))
+    settled = step(ws, ledger, resave(fill(ws, emitted(accounted, "维修工程结算书"), {
+        "audited_amount": "1500", "auditor": "审核员", "deputy_chief_engineer_confirm": "副总工",
+        "review_deputy_chief_engineer": "副总工", "approve_deputy_gm": "副总经理"})), today=date(2026, 12, 1))
+    # THEN the chain reaches the payment notice
+    assert any("付款通知" in o for o in settled.outputs)
+    [case] = all_cases(ledger)
+    assert case.stage == "已办结"
