@@ -113,24 +113,33 @@ def _next_order(tx: Transaction, numbering: NumberFormat, year: int) -> str:
     return numbering.format(year, highest + 1)
 
 
-def _order_of(tx: Transaction, parsed: ParsedForm, number: str, order_number: str) -> tuple[Event | None, Decision | None]:
+def _steps_before(tx: Transaction, parsed: ParsedForm, number: str, order_number: str,
+                  needs: tuple[str, str] | None = None) -> tuple[Event | None, Event | None, Decision | None]:
+    """The case's work order and, where the step needs one, the event it follows; or the refusal
+    (unknown case, no work order yet, wrong 派工单编号, a step out of order)."""
     if not tx.case_exists(number):
-        return None, _out_of_order(parsed, f"登记编号“{number}”不存在；请核对编号")
+        return None, None, _out_of_order(parsed, f"登记编号“{number}”不存在；请核对编号")
     order = _latest(tx, number, "case.work_ordered")
     if order is None:
-        return None, _out_of_order(parsed, f"{number} 尚未提交《现场勘察会签表》，没有派工单；请先完成现场勘察")
+        return None, None, _out_of_order(parsed, f"{number} 尚未提交《现场勘察会签表》，没有派工单；请先完成现场勘察")
     if order.payload["order_number"] != order_number:
-        return None, Decision(findings=[error(
+        return None, None, Decision(findings=[error(
             f"派工单编号“{order_number}”与案件 {number} 的派工单 {order.payload['order_number']} 不符",
             clause="CS-3.5.1", field="order_number", **_at(parsed, "order_number"))])
-    return order, None
+    if needs is None:
+        return order, None, None
+    kind, missing = needs
+    before = _latest(tx, number, kind)
+    if before is None:
+        return None, None, _out_of_order(parsed, f"{number} {missing}")
+    return order, before, None
 
 
 # ============================================================ work order completed (CS-3.5.2, 3.5.3)
 
 def handle_work_order(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     done = parsed.header
-    order, refused = _order_of(tx, parsed, done.case_number, done.order_number)
+    order, _, refused = _steps_before(tx, parsed, done.case_number, done.order_number)
     if refused:
         return refused
     sources = parsed.header_sources
@@ -165,12 +174,10 @@ def handle_work_order(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
 
 def handle_callback(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     call = parsed.header
-    order, refused = _order_of(tx, parsed, call.case_number, call.order_number)
+    _, completed, refused = _steps_before(tx, parsed, call.case_number, call.order_number,
+                                          ("case.completed", "尚未完工（《工程派工单》未交回），不能先交回访记录"))
     if refused:
         return refused
-    completed = _latest(tx, call.case_number, "case.completed")
-    if completed is None:
-        return _out_of_order(parsed, f"{call.case_number} 尚未完工（《工程派工单》未交回），不能先交回访记录")
     due = date.fromisoformat(completed.payload["deadlines"][0]["due"])
     findings = repair_rules.check_callback(call.callback_date, due, ws.calendar, parsed.header_sources,
                                            completed=date.fromisoformat(completed.payload["completed_date"]))
@@ -186,11 +193,10 @@ def handle_callback(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
 
 def handle_final_account(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     account = parsed.header
-    order, refused = _order_of(tx, parsed, account.case_number, account.order_number)
+    order, _, refused = _steps_before(tx, parsed, account.case_number, account.order_number,
+                                      ("case.completed", "尚未完工（《工程派工单》未交回），不能先交决算书"))
     if refused:
         return refused
-    if not _has_event(tx, account.case_number, "case.completed"):
-        return _out_of_order(parsed, f"{account.case_number} 尚未完工（《工程派工单》未交回），不能先交决算书")
     lines = [line.model_dump() for line in parsed.lines]
     findings = repair_rules.check_final_account(lines, account.total, account.total_uppercase,
                                                 parsed.line_sources, parsed.header_sources)
@@ -216,12 +222,10 @@ def handle_final_account(tx: Transaction, ws: Workspace, parsed: ParsedForm, sub
 
 def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     settled = parsed.header
-    order, refused = _order_of(tx, parsed, settled.case_number, settled.order_number)
+    order, account, refused = _steps_before(tx, parsed, settled.case_number, settled.order_number,
+                                            ("case.final_account", "尚未交回《维修工程决算书》，不能先交结算书"))
     if refused:
         return refused
-    account = _latest(tx, settled.case_number, "case.final_account")
-    if account is None:
-        return _out_of_order(parsed, f"{settled.case_number} 尚未交回《维修工程决算书》，不能先交结算书")
     order_class = order.payload["order_class"]
     values = {key: getattr(settled, key) for key in SETTLEMENT_SIGNATURES}
     findings = repair_rules.check_settlement(order_class, settled.audited_amount, Decimal(account.payload["total"]),

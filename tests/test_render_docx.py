@@ -23,6 +23,7 @@ from docgen.render import docx as render_module
 from docgen.render.docx import (PACKAGED_TEMPLATES, RenderError, TemplateNotFound, find_template, make_environment,
                                 render_docx)
 from docgen.templates import build_templates
+from tests.docx_helpers import all_text, document_xml, zip_parts  # noqa: F401
 
 AMP = "Smith & Sons <Ltd>"
 CDATA = '"]]></w:t>'
@@ -31,38 +32,6 @@ HOSTILE = [AMP, CDATA, "'&amp;' &lt;b&gt;", "=cmd|' /C calc'!A0", "</w:t></w:r><
 
 
 # ------------------------------------------------------------------------------------- helpers
-
-
-def all_text(path: Path) -> str:
-    """Every paragraph of the body, tables included (cells once each), in order, one per line."""
-    document = docx.Document(str(path))
-    lines: list[str] = []
-
-    def paragraph_text(p) -> str:
-        parts = []
-        for el in p.iter(qn("w:t"), qn("w:br"), qn("w:tab")):
-            parts.append(el.text or "" if el.tag == qn("w:t") else "\n" if el.tag == qn("w:br") else "\t")
-        return "".join(parts)
-
-    def walk(element):
-        for child in element.iterchildren():
-            if child.tag == qn("w:p"):
-                lines.append(paragraph_text(child))
-            elif child.tag in (qn("w:tbl"), qn("w:tr"), qn("w:tc")):
-                walk(child)
-
-    walk(document.element.body)
-    return "\n".join(lines)
-
-
-def document_xml(path: Path) -> str:
-    with zipfile.ZipFile(path) as z:
-        return z.read("word/document.xml").decode("utf-8")
-
-
-def zip_parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {name: z.read(name) for name in z.namelist()}
 
 
 def simple_template(tmp_path: Path, *paragraphs: str) -> Path:

@@ -1,4 +1,5 @@
-"""The repair chain end to end: only the forms docgen emitted, filled through their defined names."""
+"""The repair chain end to end (CS-3.5: CS-3.5.2 work order completed, CS-3.5.10 ratings): only the forms
+docgen emitted, filled through their defined names."""
 
 from __future__ import annotations
 
