@@ -279,6 +279,19 @@ def cmd_funds(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from docgen.doctor import diagnose
+
+    checks = diagnose(_open(args))
+    if args.json:
+        print(json.dumps([check.__dict__ for check in checks], ensure_ascii=False))
+    else:
+        marks = {"ok": "✓", "warn": "!", "fail": "✗"}
+        for check in checks:
+            print(f"{marks[check.status]} {check.topic}：{check.message}")
+    return 1 if any(check.status == "fail" for check in checks) else 0
+
+
 def cmd_demo(args) -> int:
     from docgen.demo import make_demo
 
@@ -333,6 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--today", help=argparse.SUPPRESS)
     command("demo", cmd_demo, "生成示例表单放入 intake/，演示整个流程")
+    p = command("doctor", cmd_doctor, "检查运行环境：中文字体、工作日历年份、本地磁盘、版本")
+    p.add_argument("--json", action="store_true")
     p = command("funds", cmd_funds, "周转金与施工单位工程质量保证金的余额（CS-3.6、CS-3.5.9）")
     p.add_argument("--json", action="store_true")
     report = sub.add_parser("report", help="生成报表", description="生成报表")

@@ -1,0 +1,123 @@
+"""What the weekly report and the overdue warning say, drawn from the ledger (CS-3.10.3, CS-3.4.4).
+
+The same ledger gives the same figures for a past period: everything here is a function of the
+events and the period, never of the clock (``as_of`` is the period's end).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from docgen.cases import Case, DeadlineState, all_cases
+from docgen.ledger import Ledger
+from docgen.procedures.workdays import WorkCalendar
+
+
+class PeriodError(ValueError):
+    """A period that is not written like 2026-W48 or 2026-11-23."""
+
+
+def week_bounds(text: str) -> tuple[date, date]:
+    """Monday and the following Monday (exclusive) of an ISO week: "2026-W48", or any day in it."""
+    text = text.strip().upper()
+    if match := re.fullmatch(r"(\d{4})-?W(\d{1,2})", text):
+        try:
+            monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        except ValueError:
+            raise PeriodError(f"周次“{text}”不存在") from None
+    else:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise PeriodError(f"周次“{text}”格式不对；应为 2026-W48 或该周内的某一天，如 2026-11-23") from None
+        monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=7)
+
+
+def _received(case: Case) -> date:
+    return date.fromisoformat(case.registered["received_at"][:10])
+
+
+def _closed_on(case: Case) -> date | None:
+    closing = next((e for e in case.events if e.kind == "case.closed"), None)
+    return date.fromisoformat(closing.recorded_at[:10]) if closing else None
+
+
+@dataclass
+class Overdue:
+    case: Case
+    deadline: DeadlineState
+    workdays_late: int
+
+
+@dataclass
+class Weekly:
+    office: str
+    first: date
+    last: date  # inclusive
+    new: list[Case] = field(default_factory=list)
+    closed: list[Case] = field(default_factory=list)
+    still_open: list[Case] = field(default_factory=list)
+    overdue: list[Overdue] = field(default_factory=list)
+    by_category: Counter = field(default_factory=Counter)
+    by_department: Counter = field(default_factory=Counter)
+
+
+def latest_progress(case: Case, until: date) -> str:
+    notes = [e.payload.get("progress") for e in case.events
+             if e.kind == "case.progress" and date.fromisoformat(e.recorded_at[:10]) <= until]
+    return notes[-1] if notes else ""
+
+
+def weekly(ledger: Ledger, calendar: WorkCalendar, week: str) -> list[Weekly]:
+    """One weekly report per service office (客户服务处), in office order."""
+    first, end = week_bounds(week)
+    last = end - timedelta(days=1)
+    reports: dict[str, Weekly] = {}
+    for case in all_cases(ledger):
+        received = _received(case)
+        if received > last:
+            continue
+        office = case.registered.get("office") or "客户服务部"
+        closed_on = _closed_on(case)
+        report = reports.setdefault(office, Weekly(office, first, last))
+        if first <= received <= last:
+            report.new.append(case)
+            report.by_category[case.registered.get("category", "其他")] += 1
+            report.by_department[case.registered.get("department", "")] += 1
+        if closed_on and first <= closed_on <= last:
+            report.closed.append(case)
+        if closed_on is None or closed_on > last:
+            report.still_open.append(case)
+            for deadline in case.deadlines:
+                met = deadline.met_on if deadline.met_on and deadline.met_on <= last else None
+                if met is None and deadline.due < last:
+                    report.overdue.append(Overdue(case, deadline, calendar.workdays_late(deadline.due, last)))
+    return [reports[name] for name in sorted(reports)]
+
+
+@dataclass
+class Warning:
+    department: str
+    due_tomorrow: list[tuple[Case, DeadlineState]] = field(default_factory=list)
+    late: list[Overdue] = field(default_factory=list)
+
+
+def overdue_warning(ledger: Ledger, calendar: WorkCalendar, today: date) -> list[Warning]:
+    """逾期预警: what falls due on the next working day and what is already late, by responsible party."""
+    tomorrow = calendar.next_workday(today)
+    warnings: dict[str, Warning] = {}
+    for case in all_cases(ledger):
+        if not case.open:
+            continue
+        for deadline in case.pending():
+            who = deadline.actor or case.registered.get("department") or "客户服务部"
+            if deadline.due < today:
+                warnings.setdefault(who, Warning(who)).late.append(
+                    Overdue(case, deadline, calendar.workdays_late(deadline.due, today)))
+            elif today <= deadline.due <= tomorrow:
+                warnings.setdefault(who, Warning(who)).due_tomorrow.append((case, deadline))
+    return [warnings[name] for name in sorted(warnings)]
