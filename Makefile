@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # CJK fonts and fast font subsetting for PDFs, poppler for checking them, LibreOffice as the second
 # office suite the tests re-save forms with.
-APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils libreoffice-calc-nogui libreoffice-writer-nogui
+APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils libreoffice-calc-nogui libreoffice-writer-nogui
 PYTEST_ARGS ?=
 
 .PHONY: run test setup system-packages forms bench clean

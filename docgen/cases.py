@@ -9,7 +9,8 @@ from docgen.ledger import Event, Ledger
 
 # Which event meets which deadline, and the payload field holding the day it happened (else the day
 # it was recorded).
-MET_BY = {"feedback": ("case.progress", None), "survey": ("case.surveyed", "survey_date"),
+MET_BY = {"feedback": (("case.progress", "case.surveyed", "case.work_ordered"), None),
+          "survey": ("case.surveyed", "survey_date"),
           "repair": ("case.completed", "completed_date"), "callback": ("case.called_back", "callback_date"),
           "settle": ("case.closed", None)}
 STAGES = (("case.closed", "已办结"), ("case.settled", "已结算"), ("case.final_account", "待结算"),
@@ -54,8 +55,12 @@ class Case:
     def major(self) -> bool:
         return bool(self.registered.get("major"))
 
+    def overdue(self, today: date) -> list[DeadlineState]:
+        """Deadlines missed and still waiting; a closed case has nothing left to chase."""
+        return [d for d in self.deadlines if self.open and d.overdue(today)]
+
     def pending(self) -> list[DeadlineState]:
-        return [d for d in self.deadlines if d.met_on is None]
+        return [d for d in self.deadlines if d.met_on is None] if self.open else []
 
     def next_deadline(self) -> DeadlineState | None:
         waiting = self.pending()
@@ -76,10 +81,12 @@ def build(number: str, events: list[Event]) -> Case | None:
     for record in records.values():
         state = DeadlineState(record["key"], record["label"], date.fromisoformat(record["due"]), record["clause"],
                               record["provisional"], actor=record.get("actor") or registration.payload.get("department"))
-        kind, day_field = MET_BY.get(state.key, (None, None))
-        # Only what happens after registration meets a deadline: a note typed on the register
-        # itself is not the responsible department's feedback.
-        meeting = next((e for e in events if e.kind == kind and e.claim != registration.claim), None)
+        kinds, day_field = MET_BY.get(state.key, ((), None))
+        kinds = (kinds,) if isinstance(kinds, str) else kinds
+        # Only what happens after registration meets a deadline (a note typed on the register itself
+        # is not the responsible department's feedback); a corrected step counts with its own date.
+        meetings = [e for e in events if e.kind in kinds and e.claim != registration.claim]
+        meeting = (meetings[-1] if day_field else meetings[0]) if meetings else None
         if meeting is not None:
             state.met_on = date.fromisoformat((day_field and meeting.payload.get(day_field)) or meeting.recorded_at[:10])
         case.deadlines.append(state)
@@ -106,7 +113,7 @@ def case_json(case: Case, today: date) -> dict:
                                                    "clause": nxt.clause, "provisional": nxt.provisional,
                                                    "actor": nxt.actor},
         "overdue": [{"key": d.key, "label": d.label, "due": d.due.isoformat(), "clause": d.clause}
-                    for d in case.deadlines if d.overdue(today)],
+                    for d in case.overdue(today)],
         "deadlines": [{"key": d.key, "label": d.label, "due": d.due.isoformat(), "clause": d.clause,
                        "provisional": d.provisional, "met_on": d.met_on.isoformat() if d.met_on else None}
                       for d in case.deadlines],

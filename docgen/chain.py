@@ -256,11 +256,31 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
             **({"location": source.location, "sheet": source.sheet, "cell": source.cell} if source else {})))
         return decision
     sources = parsed.header_sources
+    registered = tx.registration(survey.case_number).payload
+    where = {"location": sources["case_number"].location, "sheet": sources["case_number"].sheet,
+             "cell": sources["case_number"].cell} if "case_number" in sources else {}
+    if not registered.get("repair"):
+        decision.findings.append(error(f"{survey.case_number} 是“{registered.get('category')}”类投诉，不是维修工程，"
+                                       "不需要《现场勘察会签表》；请核对登记编号", clause="CS-3.4.5",
+                                       field="case_number", **where))
+        return decision
+    if _has_event(tx, survey.case_number, "case.closed"):
+        decision.findings.append(error(f"{survey.case_number} 已结算办结；如需更正，请联系客户服务部",
+                                       clause="CS-3.4.5", field="case_number", **where))
+        return decision
+    received = date.fromisoformat(registered["received_at"][:10])
+    if not received <= survey.survey_date <= submission.today:
+        survey_at = sources.get("survey_date")
+        decision.findings.append(error(
+            f"勘察日期{survey.survey_date.isoformat()}应在受理日期{received.isoformat()}与今天"
+            f"（{submission.today.isoformat()}）之间", clause="CS-3.4.5", field="survey_date",
+            **({"location": survey_at.location, "sheet": survey_at.sheet, "cell": survey_at.cell} if survey_at else {})))
+        return decision
     decision.findings += survey_rules.check_signatures(survey, sources)
+    decision.findings += survey_rules.check_contractor_named(survey, sources)
     decision.findings += survey_rules.check_complex_work(survey, sources)
     if has_errors(decision.findings):
         return decision
-    registered = tx.registration(survey.case_number).payload
     due = next((d for d in registered.get("deadlines", []) if d["key"] == "survey"), None)
     if due is not None:
         decision.findings += survey_rules.check_survey_on_time(survey, date.fromisoformat(due["due"]),
@@ -271,17 +291,13 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
     tx.append("case.surveyed", survey.model_dump(mode="json"), case_id=survey.case_number,
               claim=submission.claim, sha256=submission.sha256)
     decision.documents += after_survey(tx, ws, survey, registered, submission)
-    for finding in decision.findings:
-        if finding.severity == "violation":
-            tx.append("case.violation", {"clause": finding.clause, "message": finding.message,
-                                         "field": finding.field}, case_id=survey.case_number,
-                      claim=submission.claim, sha256=submission.sha256)
+    record_violations(tx, decision.findings, survey.case_number, submission)
     decision.case_ids.append(survey.case_number)
     return decision
 
 
 # The repair chain builds on the types above, so it is imported after them.
-from docgen.repair_chain import REPAIR_HANDLERS, after_survey  # noqa: E402
+from docgen.repair_chain import REPAIR_HANDLERS, after_survey, record_violations  # noqa: E402
 
 HANDLERS: dict[str, Callable[[Transaction, Workspace, ParsedForm, Submission], Decision]] = {
     REGISTER.form_id: handle_register,

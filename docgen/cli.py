@@ -132,7 +132,7 @@ def cmd_status(args) -> int:
     elif not args.all:
         cases = [c for c in cases if c.open]
     if args.overdue:
-        cases = [c for c in cases if any(d.overdue(today) for d in c.deadlines)]
+        cases = [c for c in cases if c.overdue(today)]
     data = [case_json(c, today) for c in cases]
     if args.json:
         print(json.dumps({"today": today.isoformat(), "cases": data}, ensure_ascii=False))
@@ -148,11 +148,11 @@ def cmd_status(args) -> int:
     for case in cases:
         nxt = case.next_deadline()
         due = "" if nxt is None else nxt.due.isoformat() + ("（暂定）" if nxt.provisional else "")
-        flags = ("【逾期】" if any(d.overdue(today) for d in case.deadlines) else "") + ("【重大】" if case.major else "")
+        flags = ("【逾期】" if case.overdue(today) else "") + ("【重大】" if case.major else "")
         label = "" if nxt is None else f"{nxt.label}（{nxt.clause}）— {nxt.actor or ''}"
         print(_row((case.number, case.stage, case.registered.get("category", ""),
                     case.registered.get("department", ""), due, flags + label), widths))
-    overdue = sum(1 for c in cases if any(d.overdue(today) for d in c.deadlines))
+    overdue = sum(1 for c in cases if c.overdue(today))
     print(f"\n共 {len(cases)} 件，其中逾期 {overdue} 件（截至 {today.isoformat()}）")
     return 0
 
@@ -180,7 +180,7 @@ def _case_detail(case, today: date) -> str:
         if deadline.met_on:
             state = f"已于 {deadline.met_on.isoformat()} 完成" + ("（逾期完成）" if deadline.late() else "")
         else:
-            state = "【逾期】" if deadline.overdue(today) else "待办"
+            state = "【逾期】" if deadline in case.overdue(today) else ("待办" if case.open else "—")
         mark = "（暂定）" if deadline.provisional else ""
         lines.append(f"  {deadline.due.isoformat()}{mark}  {deadline.label}（{deadline.clause}）  "
                      f"{deadline.actor or ''}  {state}")

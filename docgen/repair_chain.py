@@ -32,11 +32,19 @@ def _latest(tx: Transaction, number: str, kind: str) -> Event | None:
     return Event.from_row(row) if row else None
 
 
-def _sum(tx: Transaction, kind: str, field: str, where: str = "", args: tuple = ()) -> Decimal:
-    total = Decimal("0")
-    for row in tx.connection.execute(f"SELECT payload FROM events WHERE kind = ? {where}", (kind, *args)):
-        total += Decimal(str(json.loads(row["payload"]).get(field) or "0"))
-    return total
+def latest_per_case(events) -> dict[str, dict]:
+    """The payload of each case's latest event: a corrected step replaces, it never adds up twice."""
+    latest: dict[str, dict] = {}
+    for case_id, payload in events:
+        latest[case_id] = payload
+    return latest
+
+
+def _settled(tx: Transaction, excluding: str) -> dict[str, dict]:
+    rows = tx.connection.execute("SELECT case_id, payload FROM events WHERE kind = 'case.settled' ORDER BY seq")
+    settled = latest_per_case((row["case_id"], json.loads(row["payload"])) for row in rows)
+    settled.pop(excluding, None)
+    return settled
 
 
 def _at(parsed: ParsedForm, key: str) -> dict:
@@ -52,9 +60,12 @@ def _record(tx: Transaction, kind: str, payload: dict, number: str, submission: 
     return tx.append(kind, payload, case_id=number, claim=submission.claim, sha256=submission.sha256)
 
 
-def _record_violations(tx: Transaction, findings: list[Finding], number: str, submission: Submission) -> None:
+def record_violations(tx: Transaction, findings: list[Finding], number: str, submission: Submission) -> None:
+    """Each breach once on the case, however often the form that shows it is sent again."""
+    known = {(json.loads(row["payload"])["clause"], json.loads(row["payload"])["message"]) for row in tx.connection.execute(
+        "SELECT payload FROM events WHERE case_id = ? AND kind = 'case.violation'", (number,))}
     for finding in findings:
-        if finding.severity == "violation":
+        if finding.severity == "violation" and (finding.clause, finding.message) not in known:
             _record(tx, "case.violation", {"clause": finding.clause, "message": finding.message,
                                            "field": finding.field}, number, submission)
 
@@ -73,7 +84,9 @@ def after_survey(tx: Transaction, ws: Workspace, survey, registered: dict, submi
     order_class = repair_rules.work_order_class(survey.in_warranty)
     numbering = NumberFormat(getattr(ws.settings.numbering, f"work_order_{order_class.lower()}"))
     existing = _latest(tx, registered["number"], "case.work_ordered")
-    order_number = existing.payload["order_number"] if existing else _next_order(tx, numbering, survey.survey_date.year)
+    # A corrected survey keeps its work order number unless the class (保修 or not) changed with it.
+    same_class = existing is not None and existing.payload["order_class"] == order_class
+    order_number = existing.payload["order_number"] if same_class else _next_order(tx, numbering, survey.survey_date.year)
     deadline = repair_rules.repair_deadline(ws.calendar, survey.survey_date, survey.work_kind, survey.agreed_completion)
     repair = {"key": "repair", "label": "完成维修（竣工检查、客户签认）", "due": deadline.due.isoformat(),
               "clause": "CS-3.4.5", "provisional": deadline.provisional, "basis": deadline.basis,
@@ -119,6 +132,8 @@ def _steps_before(tx: Transaction, parsed: ParsedForm, number: str, order_number
     (unknown case, no work order yet, wrong 派工单编号, a step out of order)."""
     if not tx.case_exists(number):
         return None, None, _out_of_order(parsed, f"登记编号“{number}”不存在；请核对编号")
+    if _has_event(tx, number, "case.closed"):
+        return None, None, _out_of_order(parsed, f"{number} 已结算办结；如需更正，请联系客户服务部")
     order = _latest(tx, number, "case.work_ordered")
     if order is None:
         return None, None, _out_of_order(parsed, f"{number} 尚未提交《现场勘察会签表》，没有派工单；请先完成现场勘察")
@@ -147,6 +162,12 @@ def handle_work_order(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
                                                       done.customer_signature, sources)
     if has_errors(findings):
         return Decision(findings=findings)
+    surveyed_on = date.fromisoformat(_latest(tx, done.case_number, "case.surveyed").payload["survey_date"])
+    if not surveyed_on <= done.completed_date <= submission.today:
+        return Decision(findings=[error(
+            f"完工日期{done.completed_date.isoformat()}应在勘察日期{surveyed_on.isoformat()}与今天"
+            f"（{submission.today.isoformat()}）之间", clause="CS-3.5.2", field="completed_date",
+            **_at(parsed, "completed_date"))])
     due = date.fromisoformat(order.payload["deadlines"][0]["due"])
     findings += repair_rules.check_completion(done.completed_date, due, done.extension_consent, ws.calendar, sources)
     findings += _correction_note(tx, done.case_number, "case.completed", WORK_ORDER.title)
@@ -154,7 +175,7 @@ def handle_work_order(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
     deadline = {"key": "callback", "label": "电话回访客户", "due": callback.due.isoformat(), "clause": "CS-3.5.4",
                 "provisional": callback.provisional, "basis": callback.basis, "actor": "客户服务部（处）资料员"}
     _record(tx, "case.completed", {**done.model_dump(mode="json"), "deadlines": [deadline]}, done.case_number, submission)
-    _record_violations(tx, findings, done.case_number, submission)
+    record_violations(tx, findings, done.case_number, submission)
     registered = tx.registration(done.case_number).payload
     folder = f"{ws.settings.paths.outbox}/{done.case_number}"
     callback_form = {"case_number": done.case_number, "order_number": done.order_number,
@@ -181,11 +202,14 @@ def handle_callback(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
     due = date.fromisoformat(completed.payload["deadlines"][0]["due"])
     findings = repair_rules.check_callback(call.callback_date, due, ws.calendar, parsed.header_sources,
                                            completed=date.fromisoformat(completed.payload["completed_date"]))
+    if call.callback_date > submission.today:
+        findings.append(error(f"回访日期{call.callback_date.isoformat()}晚于今天", clause="CS-3.5.4",
+                              field="callback_date", **_at(parsed, "callback_date")))
     if has_errors(findings):
         return Decision(findings=findings)
     findings += _correction_note(tx, call.case_number, "case.called_back", CALLBACK.title)
     _record(tx, "case.called_back", call.model_dump(mode="json"), call.case_number, submission)
-    _record_violations(tx, findings, call.case_number, submission)
+    record_violations(tx, findings, call.case_number, submission)
     return Decision(findings, [call.case_number], [])
 
 
@@ -235,27 +259,32 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
         return Decision(findings=findings)
     findings += _correction_note(tx, settled.case_number, "case.settled", SETTLEMENT.title)
     amount = settled.audited_amount
-    route = repair_rules.audit_route(amount, ws.settings.repair.exactly_20000_audited_by)
+    # CS-3.5.6 routes the audit by the amount submitted for audit: the final account's total.
+    route = repair_rules.audit_route(Decimal(account.payload["total"]), ws.settings.repair.exactly_20000_audited_by)
     contractor = order.payload.get("contractor") or "（勘察表未填写施工单位名称）"
-    # CS-3.6: the repair team's revolving fund pays the work before 财务计统部 reimburses it.
-    fund_name = "客户服务维修队"
-    fund = ws.settings.repair.funds.get(fund_name)
-    if fund is not None:
-        used = _sum(tx, "case.settled", "audited_amount")
-        findings += repair_rules.fund_warning(fund_name, fund, used, amount)
+    by_contractor = order.payload.get("repairer") == CONTRACTOR
+    others = _settled(tx, excluding=settled.case_number)
+    # CS-3.6: the repair team's revolving fund carries its own repairs until 财务计统部 pays them back.
+    team = ws.settings.routing.repair_team
+    fund = ws.settings.repair.funds.get(team)
+    if fund is not None and not by_contractor:
+        used = sum((Decimal(p["audited_amount"]) for p in others.values() if not p.get("by_contractor")), Decimal("0"))
+        findings += repair_rules.fund_warning(team, fund, used, amount)
     deducted_before, deposit_findings = Decimal("0"), []
-    if order_class == "A":
-        deducted_before = _sum(tx, "case.settled", "audited_amount",
-                               "AND json_extract(payload, '$.order_class') = 'A' "
-                               "AND json_extract(payload, '$.contractor') = ?", (contractor,))
+    if order_class == "A" and not by_contractor:
+        deducted_before = sum((Decimal(p["audited_amount"]) for p in others.values()
+                               if p.get("order_class") == "A" and p.get("contractor") == contractor
+                               and not p.get("by_contractor")), Decimal("0"))
         deposit = ws.settings.repair.deposits.get(contractor)
         deposit_findings = ([] if deposit is None else
                             repair_rules.deposit_warning(contractor, deposit, deducted_before, amount))
         findings += deposit_findings
     _record(tx, "case.settled", {**settled.model_dump(mode="json"), "order_class": order_class,
-                                 "contractor": contractor, "audit_route": route}, settled.case_number, submission)
-    _record(tx, "case.closed", {"reason": "结算完成，已通知财务计统部付款（CS-3.5.9）"}, settled.case_number, submission)
-    _record_violations(tx, findings, settled.case_number, submission)
+                                 "contractor": contractor, "audit_route": route, "by_contractor": by_contractor},
+            settled.case_number, submission)
+    if not _has_event(tx, settled.case_number, "case.closed"):
+        _record(tx, "case.closed", {"reason": "结算完成（CS-3.5.9）"}, settled.case_number, submission)
+    record_violations(tx, findings, settled.case_number, submission)
     registered = tx.registration(settled.case_number).payload
     folder = f"{ws.settings.paths.outbox}/{settled.case_number}"
     approvals = [{"role": who, "name": values[key] or ""} for key, who, _ in
@@ -265,6 +294,12 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
                "settlement": {"audited_amount": money(amount), "audited_uppercase": to_uppercase(amount),
                               "audit_route": route, "auditor": settled.auditor or "", "approvals": approvals},
                "payee": "物业公司（客户服务维修队）", "issued_on": chinese_date(submission.today)}
+    if by_contractor:
+        # The contractor repaired under its own warranty: nothing to pay the repair team, nothing to
+        # deduct from the contractor's deposit (CS-3.4.6, CS-3.5.9).
+        findings.append(warning("本案由施工单位自行维修，不向物业公司拨付维修队工程款，也不从其工程质量保证金中扣款",
+                                clause="CS-3.5.9"))
+        return Decision(findings, [settled.case_number], [])
     documents = [Document(f"{folder}/08-维修工程款付款通知.docx", "docx",
                           {"template": "payment_notice.docx", "context": payment})]
     if order_class == "A":

@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from functools import cached_property
+from typing import Literal
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -51,7 +52,7 @@ class Numbering(Strict):
 
 class Repair(Strict):
     # CS-3.5.6 says both "2万元以下" (客户服务部) and "2万元以上" (审计核算部) about exactly 20,000.
-    exactly_20000_audited_by: str = "审计核算部"
+    exactly_20000_audited_by: Literal["审计核算部", "客户服务部"] = "审计核算部"
     # CS-3.6: revolving funds; CS-3.5.9: quality deposits (工程质量保证金) per contractor, in yuan.
     funds: dict[str, Decimal] = Field(default_factory=lambda: {"客户服务部": Decimal("100000"),
                                                                "客户服务维修队": Decimal("100000")})

@@ -108,7 +108,7 @@ def test_every_field_has_a_chinese_title_and_labels_do_not_collide(form: FormDef
 
 @pytest.mark.parametrize("form", FORMS.values(), ids=lambda form: form.form_id)
 def test_every_choice_field_has_choices_and_synonyms_lead_to_them(form: FormDef):
-    kinds = {"text", "date", "datetime", "time", "phone", "choice", "yesno", "amount", "number"}
+    kinds = {"text", "date", "datetime", "time", "phone", "choice", "yesno", "amount", "decimal", "number"}
     for spec in form.header_fields + form.line_fields:
         assert spec.meta.kind in kinds, f"{spec.key}: unknown kind {spec.meta.kind!r}"
         if spec.meta.kind == "choice":

@@ -161,7 +161,7 @@ def test_emitted_site_survey_is_a_valid_intake_form(ws, ledger):
     workbook = openpyxl.load_workbook(emitted)
     for key, value in {"survey_date": date(2026, 11, 24), "estimate": "1,200.50", "responsible_party": "施工单位",
                        "work_kind": "单工种", "in_warranty": "是", "repairer": "客户服务维修队",
-                       "sign_service": "林晓", "sign_engineering": "陈工", "sign_team_leader": "郑队长",
+                       "contractor": "闽建一公司", "sign_service": "林晓", "sign_engineering": "陈工", "sign_team_leader": "郑队长",
                        "sign_contractor": "某建设公司 王工"}.items():
         sheet, cell = next(iter(workbook.defined_names[key].destinations))
         workbook[sheet][cell.replace("$", "")] = value

@@ -215,7 +215,8 @@ def test_every_emitted_form_survives_a_libreoffice_resave_and_is_accepted(ws, le
         "in_warranty": "否", "repairer": "客户服务维修队", **SIGNED_SURVEY})))
     completed = step(ws, ledger, resave(fill(ws, emitted(surveyed, "工程派工单"), {
         "workers": "张师傅", "completed_date": date(2026, 11, 27), "check_service": "林晓",
-        "check_team_leader": "郑队长", "customer_signature": "王建国", "customer_opinion": "满意"})))
+        "check_team_leader": "郑队长", "customer_signature": "王建国", "customer_opinion": "满意"})),
+        today=date(2026, 11, 27))
     step(ws, ledger, resave(fill(ws, emitted(completed, "回访记录"), {
         "callback_date": date(2026, 11, 30), "satisfaction": "满意", "caller": "陈静"})), today=date(2026, 11, 30))
     accounted = step(ws, ledger, resave(fill(ws, emitted(completed, "维修工程决算书"), {

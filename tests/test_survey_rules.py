@@ -63,7 +63,8 @@ def test_a_late_survey_dropped_back_is_accepted_and_the_breach_recorded_on_the_c
     number = registered.case_ids[0]
     workbook = openpyxl.load_workbook(ws.root / f"outbox/{number}/01-现场勘察会签表.xlsx")
     values = {"survey_date": date(2026, 11, 26), "estimate": "300", "responsible_party": "施工单位",
-              "work_kind": "单工种", "in_warranty": "是", "repairer": "客户服务维修队", **SIGNED}
+              "work_kind": "单工种", "in_warranty": "是", "repairer": "客户服务维修队", "contractor": "闽建一公司",
+              **SIGNED}
     for key, value in values.items():
         sheet, cell = next(iter(workbook.defined_names[key].destinations))
         workbook[sheet][cell.replace("$", "")] = value

@@ -23,7 +23,7 @@ from docgen.forms import values as v
 class Meta:
     """How a field is written on paper. Attach with ``Annotated[T, Meta(...)]``."""
 
-    kind: str = "text"  # text | date | time | phone | choice | yesno | amount | number
+    kind: str = "text"  # text | date | time | phone | choice | yesno | amount | decimal | number
     choices: tuple[str, ...] = ()
     value_synonyms: dict[str, str] = field(default_factory=dict)  # what clerks write → the choice
     label_synonyms: tuple[str, ...] = ()  # other titles the same field goes by on older forms
@@ -137,6 +137,8 @@ def _parse_value(spec: FieldSpec, raw: Any, today: date) -> Any:
         return v.parse_yes_no(raw)
     if kind == "amount":
         return v.parse_amount(raw)
+    if kind == "decimal":
+        return v.parse_number(raw)
     raise AssertionError(f"unknown field kind {kind!r}")
 
 

@@ -78,8 +78,8 @@ class CostLine(BaseModel):
     item: Annotated[str, Meta(width=28)] = Field(title="项目")
     trade: Annotated[str | None, Meta(width=10)] = Field(None, title="工种")
     unit: Annotated[str, Meta(width=8)] = Field(title="单位")
-    quantity: Annotated[Decimal, Meta(kind="amount", width=10)] = Field(title="数量")
-    unit_price: Annotated[Decimal, Meta(kind="amount", width=12)] = Field(title="单价（元）")
+    quantity: Annotated[Decimal, Meta(kind="decimal", width=10)] = Field(title="数量")
+    unit_price: Annotated[Decimal, Meta(kind="decimal", width=12)] = Field(title="单价（元）")
     amount: Annotated[Decimal, Meta(kind="amount", width=14)] = Field(title="金额（元）")
 
 

@@ -189,14 +189,16 @@ NO = {"否", "N", "NO", "FALSE", "×", "✗", "0", "不是", "非重大", "一�
 
 
 def parse_choice(raw, choices: tuple[str, ...], synonyms: dict[str, str] | None = None) -> str:
-    text = normalize_text(raw)
-    if text in choices:
-        return text
-    squeezed = re.sub(r"\s+", "", text)
-    if squeezed in choices:
-        return squeezed
-    if synonyms and squeezed in synonyms:
-        return synonyms[squeezed]
+    # Compared in the same normal form on both sides: NFKC turns the full-width brackets of a choice
+    # such as 施工单位（经工程材料部） into ASCII ones, and the choice must still match itself.
+    squeezed = re.sub(r"\s+", "", normalize_text(raw))
+    for choice in choices:
+        if squeezed == re.sub(r"\s+", "", normalize_text(choice)):
+            return choice
+    if synonyms:
+        for written, choice in synonyms.items():
+            if squeezed == re.sub(r"\s+", "", normalize_text(written)):
+                return choice
     raise Unparsable(f"“{shown(raw)}”不是可选项；应为以下之一：{'、'.join(choices)}")
 
 
@@ -211,11 +213,31 @@ def parse_yes_no(raw) -> bool:
 
 # ---------------------------------------------------------------- amounts
 
+MAX_AMOUNT = Decimal("999999999999.99")
+
+
+def parse_number(raw) -> Decimal:
+    """A quantity or unit price: a finite, non-negative decimal, kept exactly as written."""
+    if isinstance(raw, bool):
+        raise Unparsable(f"“{shown(raw)}”不是数字")
+    text = str(raw) if isinstance(raw, (int, float)) else normalize_text(raw).replace(",", "").replace("，", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise Unparsable(f"“{shown(raw)}”不是数字；请填写如 2 或 2.5") from None
+    if not value.is_finite() or abs(value) > MAX_AMOUNT:
+        raise Unparsable(f"“{shown(raw)}”不是有效的数字")
+    if value < 0:
+        raise Unparsable(f"“{shown(raw)}”为负数；不能为负")
+    return value
+
+
 def parse_amount(raw) -> Decimal:
+    """Yuan to the fen. A third decimal is an error, not a rounding: 1000.005 is not 1000.00."""
     if isinstance(raw, bool):
         raise Unparsable(f"“{shown(raw)}”不是金额")
     if isinstance(raw, (int, float)):
-        return Decimal(str(raw)).quantize(Decimal("0.01"))
+        return _cents(parse_number(raw), raw)
     text = normalize_text(raw).replace(",", "").replace("，", "")
     if re.search(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整一二三四五六七八九十百千两]", text) and not re.fullmatch(
         r"[¥￥]?\s*[\d.\s]+\s*元?整?", text
@@ -229,12 +251,20 @@ def parse_amount(raw) -> Decimal:
             raise Unparsable(str(problem)) from None
     text = re.sub(r"^[¥￥]|元整?$|元$", "", text).strip()
     try:
-        value = Decimal(text)
-    except InvalidOperation:
+        value = parse_number(text)
+    except Unparsable as problem:
+        if "负数" in problem.message:
+            raise Unparsable(f"“{shown(raw)}”为负数；金额不能为负") from None
         raise Unparsable(f"“{shown(raw)}”不是金额；请填写如 1200.50") from None
-    if value < 0:
-        raise Unparsable(f"“{shown(raw)}”为负数；金额不能为负")
-    return value.quantize(Decimal("0.01"))
+    return _cents(value, raw)
+
+
+def _cents(value: Decimal, raw) -> Decimal:
+    # Excel stores 1200.5 as a binary float; anything within a hair of whole fen is that fen.
+    rounded = value.quantize(Decimal("0.01"))
+    if abs(value - rounded) > Decimal("0.000001"):
+        raise Unparsable(f"“{shown(raw)}”精确到了分以下；金额最多填写到分，如 1200.50")
+    return rounded
 
 
 # ---------------------------------------------------------------- rendering back

@@ -48,7 +48,7 @@ WRAP = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 FORMULA_LEADS = ("=", "+", "-", "@")
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "time": "hh:mm", "phone": "@", "number": "@", "text": "@",
-                  "amount": "#,##0.00"}
+                  "amount": "#,##0.00", "decimal": "General"}
 
 
 # ============================================================ writing
@@ -78,7 +78,7 @@ def _shown(spec: FieldSpec, value: Any) -> Any:
                 return date.fromisoformat(value)
             if kind == "time":
                 return time.fromisoformat(value)
-            if kind == "amount":
+            if kind in ("amount", "decimal"):
                 return Decimal(value)
         except (ValueError, ArithmeticError):
             return value  # free text in a date field is shown as written

@@ -105,7 +105,7 @@ def check_completion(completed: date, due: date, extension_consent: bool | None,
     late = calendar.workdays_late(due, completed)
     if late <= 0:
         return []
-    findings = [violation(f"维修于{completed.isoformat()}完工，晚于完成期限{due.isoformat()}{late}个工作日",
+    findings = [violation(f"维修于{completed.isoformat()}完工，晚于完成期限{due.isoformat()}，晚{late}个工作日",
                           clause="CS-3.4.5", field="completed_date", **_at(sources.get("completed_date")))]
     if extension_consent is not True:
         findings.append(violation("延长工期未取得客户认可：维修超过完成期限，须事先取得客户对延长工期的认可",
@@ -150,7 +150,7 @@ def check_callback(callback_date: date | None, due: date, calendar: WorkCalendar
     late = calendar.workdays_late(due, callback_date)
     if late <= 0:
         return []
-    return [violation(f"电话回访于{callback_date.isoformat()}进行，晚于期限{due.isoformat()}{late}个工作日；"
+    return [violation(f"电话回访于{callback_date.isoformat()}进行，晚于期限{due.isoformat()}，晚{late}个工作日；"
                       "应在完工后1个工作日内回访", clause="CS-3.5.4", **where)]
 
 

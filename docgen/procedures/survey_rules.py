@@ -67,5 +67,14 @@ def check_survey_on_time(survey: SiteSurvey, due: date, calendar: WorkCalendar,
     late = calendar.workdays_late(due, survey.survey_date)
     if late <= 0:
         return []
-    return [violation(f"现场勘察于{survey.survey_date.isoformat()}进行，晚于期限{due.isoformat()}"
-                      f"{late}个工作日", clause="CS-3.4.5", field="survey_date", **_at(sources.get("survey_date")))]
+    return [violation(f"现场勘察于{survey.survey_date.isoformat()}进行，晚于期限{due.isoformat()}，"
+                      f"晚{late}个工作日", clause="CS-3.4.5", field="survey_date", **_at(sources.get("survey_date")))]
+
+
+def check_contractor_named(survey: SiteSurvey, sources: dict[str, Raw]) -> list[Finding]:
+    """CS-3.5.9: warranty repair costs are deducted from the contractor's quality deposit, so a
+    warranty survey must say which contractor."""
+    if survey.in_warranty and not survey.contractor:
+        return [error("在保修期内的维修须填写“施工单位名称”（维修费用将从其工程质量保证金中扣回）",
+                      clause="CS-3.5.9", field="contractor", **_at(sources.get("contractor")))]
+    return []

@@ -94,8 +94,9 @@ def weekly(ledger: Ledger, calendar: WorkCalendar, week: str) -> list[Weekly]:
             report.still_open.append(case)
             for deadline in case.deadlines:
                 met = deadline.met_on if deadline.met_on and deadline.met_on <= last else None
-                if met is None and deadline.due < last:
-                    report.overdue.append(Overdue(case, deadline, calendar.workdays_late(deadline.due, last)))
+                late = calendar.workdays_late(deadline.due, last) if met is None else 0
+                if late > 0:  # due on the week's last working day is not late at the weekend
+                    report.overdue.append(Overdue(case, deadline, late))
     return [reports[name] for name in sorted(reports)]
 
 

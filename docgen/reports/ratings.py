@@ -61,8 +61,9 @@ def split_workers(text: str | None) -> list[str]:
 def tally(ledger: Ledger, first: date, last: date) -> tuple[dict[str, Tally], dict[str, Tally]]:
     workers: dict[str, Tally] = defaultdict(Tally)
     teams: dict[str, Tally] = defaultdict(Tally)
-    callbacks = {e.case_id: e.payload for e in ledger.events(kind="case.called_back")}
-    for event in ledger.events(kind="case.completed"):
+    callbacks = {e.case_id: e.payload for e in ledger.events(kind="case.called_back")}  # the latest wins
+    completions = {e.case_id: e for e in ledger.events(kind="case.completed")}  # a correction replaces
+    for event in completions.values():
         done = event.payload
         if not first <= date.fromisoformat(done["completed_date"]) < last:
             continue

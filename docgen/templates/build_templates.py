@@ -667,7 +667,199 @@ REPAIR_TEMPLATES = {
     "deposit_deduction_notice.docx": build_deposit_deduction_notice,
 }
 
-ALL_TEMPLATES = {**TEMPLATES, **REPAIR_TEMPLATES}
+# ------------------------------------------------------------------ weekly report and overdue warning
+
+WIDTH_LANDSCAPE = 257  # type area of A4 landscape with 20 mm margins, mm
+HEADING_PT = 14  # 四号
+
+
+def _heading(document, text: str, *, before: float = 10, after: float = 4):
+    paragraph = _para(document, text, font=HEI, size=HEADING_PT, bold=True, before=before, after=after)
+    paragraph.paragraph_format.keep_with_next = True
+    return paragraph
+
+
+def _loop_table(document, headers: Sequence[str], widths: Sequence[float], loop: str,
+                cells: Sequence[Sequence[str]], *, centred: Sequence[int] = (), size: float = SMALL_PT,
+                body_height: float = 8, total: Sequence[str] | None = None, left: bool = False):
+    """A bordered table: a header row repeated on every page, then one row per item of ``loop``
+    (``{%tr for … %}``), then optionally a closing row (e.g. 合计) of fixed text/tags."""
+    rows = 4 + (1 if total is not None else 0)
+    table = document.add_table(rows=rows, cols=len(headers))
+    _borders(table)
+    _widths(table, widths)
+    if left:
+        table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    head, loop_open, body, loop_close = table.rows[:4]
+    # No cantSplit on the repeated header row: LibreOffice then drops the body rows when a page break
+    # falls right after the header (seen in LibreOffice 7/24 printing 周报 section 四).
+    _row_flag(head, "w:tblHeader")
+    _row_height(head, 8)
+    for c, text in zip(head.cells, headers):
+        _cell(c, text, font=HEI, size=size, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
+    _cell(loop_open.cells[0], f"{{%tr for {loop} %}}", size=size)
+    _row_height(body, body_height)
+    _row_flag(body, "w:cantSplit")
+    for idx, (c, runs) in enumerate(zip(body.cells, cells)):
+        align = WD_ALIGN_PARAGRAPH.CENTER if idx in centred else WD_ALIGN_PARAGRAPH.LEFT
+        paragraph = _cell(c, runs[0], size=size, align=align).paragraphs[0]
+        _runs(paragraph, runs[1:], size=size)
+    _cell(loop_close.cells[0], "{%tr endfor %}", size=size)
+    if total is not None:
+        last = table.rows[4]
+        _row_height(last, body_height)
+        _row_flag(last, "w:cantSplit")
+        for idx, (c, text) in enumerate(zip(last.cells, total)):
+            _cell(c, text, font=HEI if idx == 0 else SONG, size=size, align=WD_ALIGN_PARAGRAPH.CENTER)
+    return table
+
+
+def _when_empty(document, condition: str, build_table, empty_text: str) -> None:
+    """``{%p if condition %}`` the table ``{%p else %}`` one line saying there is nothing ``{%p endif %}``."""
+    _para(document, f"{{%p if {condition} %}}")
+    build_table()
+    _para(document, "{%p else %}")
+    _para(document, empty_text, size=BODY_PT, indent_chars=2)
+    _para(document, "{%p endif %}")
+
+
+def build_weekly_report(path: Path) -> Path:
+    """《客户服务部投诉处理周报》 for one service office (CS-3.10.3, CS-3.4.4), A4 landscape.
+
+    Context (all str): office; period ("2026年11月23日至2026年11月29日"); issued_on; summary: {new, closed,
+    open, overdue}; new_rows: [{number, received, customer, location, category, department, content}];
+    open_rows: [{number, received, customer, category, department, stage, progress, next_due}];
+    overdue_rows: [{number, customer, label, due, clause, late}]; by_category, by_department: [{name, count}].
+    An empty list prints one line saying so instead of an empty table.
+    """
+    document = _new_document("客户服务部投诉处理周报", "CS-3.10.3 周报；CS-3.4.4 未解决投诉的处理进展")
+    _page(document, landscape=True, top=20, bottom=18, left=20, right=20)
+    _page_footer(document)
+
+    _para(document, "客户服务部投诉处理周报", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True,
+          after=6)
+    who = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
+    _runs(who, ("服务处：",), font=HEI)
+    _runs(who, ("{{ office }}",))
+    _runs(who, ("　　　　统计期间：",), font=HEI)
+    _runs(who, ("{{ period }}",))
+    _runs(who, ("　　　　填报日期：",), font=HEI)
+    _runs(who, ("{{ issued_on }}",))
+    _body(document, (
+        "本周新增投诉 ", "{{ summary.new }}", " 件，办结 ", "{{ summary.closed }}", " 件；截至本周末尚未解决 ",
+        "{{ summary.open }}", " 件，逾期未完成的处理事项 ", "{{ summary.overdue }}", " 项。",
+        "依据《客户服务管理程序》第3.10.3条（CS-3.10.3）及第3.4.4条（CS-3.4.4）报告如下。",
+    ))
+
+    _heading(document, "一、本周新增投诉")
+    _when_empty(document, "new_rows", lambda: _loop_table(
+        document, ("登记编号", "受理时间", "客户", "房号", "类别", "责任部门", "投诉内容"),
+        (28, 40, 30, 38, 18, 30, WIDTH_LANDSCAPE - 184), "r in new_rows",
+        (("{{ r.number }}",), ("{{ r.received }}",), ("{{ r.customer }}",), ("{{ r.location }}",),
+         ("{{ r.category }}",), ("{{ r.department }}",), ("{{ r.content }}",)),
+        centred=(0, 1, 4, 5)), "本周无新增投诉。")
+
+    _heading(document, "二、本周办结")
+    _body(document, ("本周办结投诉 ", "{{ summary.closed }}", " 件。"))
+
+    _heading(document, "三、尚未解决的投诉及处理进展")
+    _when_empty(document, "open_rows", lambda: _loop_table(
+        document, ("登记编号", "受理时间", "客户", "类别", "责任部门", "处理阶段", "最新处理进展", "下一期限"),
+        (28, 40, 30, 18, 30, 20, 49, WIDTH_LANDSCAPE - 215), "r in open_rows",
+        (("{{ r.number }}",), ("{{ r.received }}",), ("{{ r.customer }}",), ("{{ r.category }}",),
+         ("{{ r.department }}",), ("{{ r.stage }}",), ("{{ r.progress }}",), ("{{ r.next_due }}",)),
+        centred=(0, 1, 3, 4, 5)), "截至本周末，没有尚未解决的投诉。")
+
+    _heading(document, "四、逾期事项（工作日）")
+    _when_empty(document, "overdue_rows", lambda: _loop_table(
+        document, ("登记编号", "客户", "逾期事项", "期限", "依据条款", "逾期（工作日）"),
+        (28, 36, 83, 44, 30, WIDTH_LANDSCAPE - 221), "r in overdue_rows",
+        (("{{ r.number }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due }}",), ("{{ r.clause }}",),
+         ("{{ r.late }}",)),
+        centred=(0, 3, 4, 5)), "截至本周末，没有逾期事项。")
+    note = _para(document, before=3, size=SMALL_PT)
+    _runs(note, ("注：逾期天数按工作日计算，计至统计期间最后一日；标注“（暂定）”的期限跨入尚未公布节假日安排的年份，"
+                 "暂按周末推算。",), size=SMALL_PT)
+
+    _heading(document, "五、分类统计")
+    _para(document, "本周新增投诉按投诉类别：", after=3)
+    _when_empty(document, "by_category", lambda: _loop_table(
+        document, ("投诉类别", "件数"), (60, 30), "c in by_category", (("{{ c.name }}",), ("{{ c.count }}",)),
+        centred=(0, 1), total=("合计", "{{ summary.new }}"), left=True), "无。")
+    _para(document, "本周新增投诉按责任部门：", before=6, after=3)
+    _when_empty(document, "by_department", lambda: _loop_table(
+        document, ("责任部门", "件数"), (60, 30), "c in by_department", (("{{ c.name }}",), ("{{ c.count }}",)),
+        centred=(0, 1), total=("合计", "{{ summary.new }}"), left=True), "无。")
+
+    sign = _para(document, align=WD_ALIGN_PARAGRAPH.RIGHT, before=18)
+    sign.paragraph_format.keep_together = True
+    _runs(sign, ("服务处主任：____________　　　　日期：______年____月____日",))
+    return _save_reproducibly(document, path)
+
+
+def build_overdue_warning(path: Path) -> Path:
+    """《逾期预警》, daily, grouped by who must act (CS-3.4.4 and the time limits it refers to), A4 portrait.
+
+    Context (all str): issued_on; today; tomorrow; totals: {late, due}; departments: [{name, late: [{number,
+    customer, label, due, clause, late}], due: [{number, customer, label, due, clause}]}].
+    """
+    document = _new_document("逾期预警", "CS-3.4.4 逾期预警：已逾期及下一工作日到期的处理事项")
+    _page(document, landscape=False, top=22, bottom=20, left=20, right=20)
+    _page_footer(document)
+    width = 170  # type area, mm
+
+    _para(document, "逾期预警", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True, after=6)
+    sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
+    _runs(sub, ("预警日期：", "{{ today }}", "　　　　下一工作日：", "{{ tomorrow }}"))
+    _body(document, (
+        "截至", "{{ today }}", "，尚未完成的处理事项中已逾期 ", "{{ totals.late }}", " 项，今日或下一工作日（",
+        "{{ tomorrow }}", "）到期 ", "{{ totals.due }}", " 项。请各责任方按《客户服务管理程序》规定的期限办理，"
+        "办理情况及时反馈客户服务部。",
+    ), after=6)
+
+    _para(document, "{%p if departments %}")
+    _para(document, "{%p for d in departments %}")
+    head = _para(document, before=8, after=4, font=HEI, size=HEADING_PT, bold=True)
+    head.paragraph_format.keep_with_next = True
+    _runs(head, ("{{ loop.index }}", "．责任方：", "{{ d.name }}"), font=HEI, size=HEADING_PT, bold=True)
+    _para(document, "{%p if d.late %}")
+    late = _para(document, after=3, font=HEI)
+    late.paragraph_format.keep_with_next = True
+    _runs(late, ("已逾期（", "{{ d.late|length }}", " 项）"), font=HEI)
+    _loop_table(document, ("登记编号", "客户", "事项", "期限", "依据条款", "逾期（工作日）"),
+                (28, 26, 40, 34, 20, width - 148), "r in d.late",
+                (("{{ r.number }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due }}",),
+                 ("{{ r.clause }}",), ("{{ r.late }}",)), centred=(0, 3, 4, 5))
+    _para(document, "{%p endif %}")
+    _para(document, "{%p if d.due %}")
+    due = _para(document, before=4, after=3, font=HEI)
+    due.paragraph_format.keep_with_next = True
+    _runs(due, ("即将到期（", "{{ d.due|length }}", " 项）"), font=HEI)
+    _loop_table(document, ("登记编号", "客户", "事项", "期限", "依据条款"),
+                (28, 26, 62, 34, width - 150), "r in d.due",
+                (("{{ r.number }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due }}",),
+                 ("{{ r.clause }}",)), centred=(0, 3, 4))
+    _para(document, "{%p endif %}")
+    _para(document, "{%p endfor %}")
+    _para(document, "{%p else %}")
+    _para(document, "今日没有已逾期或下一工作日到期的处理事项。", indent_chars=2)
+    _para(document, "{%p endif %}")
+
+    note = _para(document, before=6, size=SMALL_PT)
+    _runs(note, ("注：逾期天数按工作日计算，计至预警日期；标注“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按周末推算。",),
+          size=SMALL_PT)
+    _seal(document, "客户服务部", before=18)
+    return _save_reproducibly(document, path)
+
+
+# Kept apart like REPAIR_TEMPLATES; the command line builds all of them (ALL_TEMPLATES).
+REPORT_TEMPLATES = {
+    "weekly_report.docx": build_weekly_report,
+    "overdue_warning.docx": build_overdue_warning,
+}
+
+
+ALL_TEMPLATES = {**TEMPLATES, **REPAIR_TEMPLATES, **REPORT_TEMPLATES}
 
 
 def build_all(out_dir: Path = HERE, templates: dict | None = None) -> list[Path]:

@@ -1,0 +1,156 @@
+"""The weekly report and the overdue warning as Word documents (CS-3.10.3, CS-3.4.4).
+
+The figures come from :mod:`docgen.reports.periodic`; this module only words them and renders
+``weekly_report.docx`` (one per service office) and ``overdue_warning.docx`` (one a day). For a past
+period everything printed is a function of the ledger and the period: a case's stage and latest progress
+are taken as they stood at the end of the week, not as they stand today.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from docgen.atomic import safe_part
+from docgen.cases import STAGES, Case, DeadlineState
+from docgen.forms.values import chinese_date
+from docgen.ledger import Ledger
+from docgen.procedures.workdays import WorkCalendar
+from docgen.render.docx import find_template, render_docx
+from docgen.reports.periodic import Overdue, Warning, latest_progress, overdue_warning, week_bounds, weekly
+from docgen.workspace import Workspace
+
+__all__ = ["warning_context", "weekly_context", "write_overdue_warning", "write_weekly"]
+
+PROVISIONAL_MARK = "（暂定）"
+NO_PROGRESS = "尚无处理进展"
+UNASSIGNED = "（未指定）"
+WARNING_FOLDER = "逾期预警"
+LESS_THAN_ONE = "不足1"
+
+
+def _due(deadline: DeadlineState) -> str:
+    text = chinese_date(deadline.due)
+    return text + PROVISIONAL_MARK if deadline.provisional else text
+
+
+def _received(case: Case) -> str:
+    received = case.registered.get("received_at") or ""
+    day = chinese_date(date.fromisoformat(received[:10]))
+    return f"{day} {received[11:16]}" if case.registered.get("time_known") and len(received) >= 16 else day
+
+
+def _location(case: Case) -> str:
+    r = case.registered
+    return "".join(part for part in (r.get("project") or "", r.get("building") and f"{r['building']}栋",
+                                     r.get("room") and f"{r['room']}室") if part)
+
+
+def _stage_at(case: Case, until: date) -> str:
+    """The case's stage as it stood at the end of ``until`` (later events do not count)."""
+    kinds = {e.kind for e in case.events if date.fromisoformat(e.recorded_at[:10]) <= until}
+    return next((name for kind, name in STAGES if kind in kinds), "已登记")
+
+
+def _next_due(case: Case, until: date) -> str:
+    waiting = [d for d in case.deadlines if d.met_on is None or d.met_on > until]
+    if not waiting:
+        return "—"
+    nxt = min(waiting, key=lambda d: (d.due, d.key))
+    return f"{nxt.label}\n{_due(nxt)}"
+
+
+def _counts(counter: Counter) -> list[dict]:
+    items = sorted(counter.items(), key=lambda item: (-item[1], item[0] or ""))
+    return [{"name": name or UNASSIGNED, "count": str(count)} for name, count in items]
+
+
+def _late(workdays: int) -> str:
+    # Due on the week's last working day and still open at the weekend: late, by less than a working day.
+    return str(workdays) if workdays > 0 else LESS_THAN_ONE
+
+
+def _overdue_row(item: Overdue) -> dict:
+    return {"number": item.case.number, "customer": item.case.registered.get("customer") or "",
+            "label": item.deadline.label, "due": _due(item.deadline), "clause": item.deadline.clause,
+            "late": _late(item.workdays_late)}
+
+
+def weekly_context(report, calendar: WorkCalendar, issued_on: date) -> dict:
+    """The context of ``weekly_report.docx`` for one office's :class:`~docgen.reports.periodic.Weekly`.
+
+    ``calendar`` is accepted for symmetry with the figures (the working days late are already counted
+    in ``report.overdue``)."""
+    last = report.last
+    reg = lambda case, key: case.registered.get(key) or ""  # noqa: E731
+    return {
+        "office": report.office,
+        "period": f"{chinese_date(report.first)}至{chinese_date(last)}",
+        "issued_on": chinese_date(issued_on),
+        "summary": {"new": str(len(report.new)), "closed": str(len(report.closed)),
+                    "open": str(len(report.still_open)), "overdue": str(len(report.overdue))},
+        "new_rows": [{"number": c.number, "received": _received(c), "customer": reg(c, "customer"),
+                      "location": _location(c), "category": reg(c, "category"),
+                      "department": reg(c, "department"), "content": reg(c, "content")} for c in report.new],
+        "open_rows": [{"number": c.number, "received": _received(c), "customer": reg(c, "customer"),
+                       "category": reg(c, "category"), "department": reg(c, "department"),
+                       "stage": _stage_at(c, last), "progress": latest_progress(c, last) or NO_PROGRESS,
+                       "next_due": _next_due(c, last)} for c in report.still_open],
+        "overdue_rows": [_overdue_row(item) for item in
+                         sorted(report.overdue, key=lambda o: (o.case.number, o.deadline.due, o.deadline.key))],
+        "by_category": _counts(report.by_category),
+        "by_department": _counts(report.by_department),
+    }
+
+
+def _reports_folder(ws: Workspace) -> Path:
+    return ws.root / ws.settings.paths.outbox / "reports"
+
+
+def write_weekly(ws: Workspace, ledger: Ledger, week: str) -> list[Path]:
+    """``outbox/reports/<week>/周报-<office>-<week>.docx`` for every service office with cases that week
+    (``<week>`` written like 2026-W48 whichever way the week was given).
+
+    The issue date is the first working day after the week (when the report is due), never the clock, so
+    the same ledger gives the same documents again."""
+    monday, _ = week_bounds(week)
+    year, number, _ = monday.isocalendar()
+    label = f"{year}-W{number:02d}"  # "2026-11-26" and "2026-w48" name the same folder as "2026-W48"
+    written = []
+    template = find_template("weekly_report.docx", ws.templates)
+    for report in weekly(ledger, ws.calendar, label):
+        out = _reports_folder(ws) / label / f"周报-{safe_part(report.office, 80)}-{label}.docx"
+        written.append(render_docx(template, weekly_context(report, ws.calendar, ws.calendar.next_workday(report.last)), out))
+    return written
+
+
+def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dict:
+    """The context of ``overdue_warning.docx``: by who must act, late first (most late first), then due."""
+    departments = []
+    for warning in warnings:
+        late = sorted(warning.late, key=lambda o: (-o.workdays_late, o.case.number, o.deadline.key))
+        due = sorted(warning.due_tomorrow, key=lambda pair: (pair[1].due, pair[0].number, pair[1].key))
+        departments.append({
+            "name": warning.department or UNASSIGNED,
+            "late": [_overdue_row(item) for item in late],
+            "due": [{"number": case.number, "customer": case.registered.get("customer") or "",
+                     "label": deadline.label, "due": _due(deadline), "clause": deadline.clause}
+                    for case, deadline in due],
+        })
+    return {
+        "issued_on": chinese_date(today),
+        "today": chinese_date(today),
+        "tomorrow": chinese_date(tomorrow),
+        "departments": departments,
+        "totals": {"late": str(sum(len(d["late"]) for d in departments)),
+                   "due": str(sum(len(d["due"]) for d in departments))},
+    }
+
+
+def write_overdue_warning(ws: Workspace, ledger: Ledger, today: date) -> Path:
+    """``outbox/reports/逾期预警/逾期预警-<YYYY-MM-DD>.docx`` (written even when nothing is late)."""
+    warnings = overdue_warning(ledger, ws.calendar, today)
+    context = warning_context(warnings, today, ws.calendar.next_workday(today))
+    out = _reports_folder(ws) / WARNING_FOLDER / f"逾期预警-{today.isoformat()}.docx"
+    return render_docx(find_template("overdue_warning.docx", ws.templates), context, out)
