@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from docgen import __version__
@@ -257,6 +257,47 @@ def cmd_report_ratings(args) -> int:
     return 0
 
 
+def cmd_report_weekly(args) -> int:
+    from docgen.ledger import Ledger
+    from docgen.reports import weekly_docs
+    from docgen.reports.periodic import PeriodError, week_bounds
+
+    ws = _open(args)
+    week = args.week or (ws.today() - timedelta(days=7)).isoformat()  # last week by default
+    try:
+        monday, _ = week_bounds(week)
+    except PeriodError as problem:
+        print(str(problem), file=sys.stderr)
+        return 2
+    ledger = Ledger(ws.ledger_path)
+    try:
+        written = weekly_docs.write_weekly(ws, ledger, week)
+        if hasattr(weekly_docs, "write_weekly_pdf"):
+            written += weekly_docs.write_weekly_pdf(ws, ledger, week)
+    finally:
+        ledger.close()
+    outputs = [str(path.relative_to(ws.root)) for path in written]
+    _emit({"week": monday.isoformat(), "outputs": outputs}, args.json,
+          "\n".join(f"已生成：{o}" for o in outputs) or "该周没有任何投诉记录")
+    return 0
+
+
+def cmd_report_warning(args) -> int:
+    from docgen.ledger import Ledger
+    from docgen.reports.weekly_docs import write_daily_warning
+
+    ws = _open(args)
+    day = date.fromisoformat(args.date) if args.date else ws.today()
+    ledger = Ledger(ws.ledger_path)
+    try:
+        written = write_daily_warning(ws, ledger, day)
+    finally:
+        ledger.close()
+    outputs = [str(path.relative_to(ws.root)) for path in written]
+    _emit({"date": day.isoformat(), "outputs": outputs}, args.json, "\n".join(f"已生成：{o}" for o in outputs))
+    return 0
+
+
 def cmd_funds(args) -> int:
     from docgen.funds import balances
 
@@ -352,6 +393,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     report = sub.add_parser("report", help="生成报表", description="生成报表")
     kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
+    p = kinds.add_parser("weekly", help="各服务处投诉处理周报（CS-3.10.3）", description="各服务处投诉处理周报（CS-3.10.3）")
+    p.set_defaults(func=cmd_report_weekly)
+    p.add_argument("--week", help="如 2026-W48 或该周内的某一天（默认：上周）")
+    p.add_argument("--json", action="store_true")
+    p = kinds.add_parser("warning", help="逾期预警（明日到期与已逾期，按责任方）", description="逾期预警（明日到期与已逾期，按责任方）")
+    p.set_defaults(func=cmd_report_warning)
+    p.add_argument("--date", help="如 2026-11-26（默认：今天）")
+    p.add_argument("--json", action="store_true")
     p = kinds.add_parser("ratings", help="维修人员季度评价（CS-3.5.10）", description="维修人员季度评价（CS-3.5.10）")
     p.set_defaults(func=cmd_report_ratings)
     p.add_argument("--quarter", required=True, help="如 2026Q4")

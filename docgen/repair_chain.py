@@ -73,7 +73,8 @@ def record_violations(tx: Transaction, findings: list[Finding], number: str, sub
 def _correction_note(tx: Transaction, number: str, kind: str, title: str) -> list[Finding]:
     """The same step sent twice: the new one is recorded as a correction, the old one kept."""
     if _has_event(tx, number, kind):
-        return [warning(f"该案件已提交过《{title}》；本次作为更正记录，原记录保留在历史中", field="case_number")]
+        return [warning(f"该案件已提交过《{title}》；本次作为更正记录，原记录保留在历史中", clause="CS-3.5.1",
+                        field="case_number")]
     return []
 
 
@@ -131,7 +132,8 @@ def _steps_before(tx: Transaction, parsed: ParsedForm, number: str, order_number
     """The case's work order and, where the step needs one, the event it follows; or the refusal
     (unknown case, no work order yet, wrong 派工单编号, a step out of order)."""
     if not tx.case_exists(number):
-        return None, None, _out_of_order(parsed, f"登记编号“{number}”不存在；请核对编号")
+        return None, None, Decision(findings=[error(f"登记编号“{number}”不存在；请核对编号", clause="CS-3.4.3",
+                                                    field="case_number", **_at(parsed, "case_number"))])
     if _has_event(tx, number, "case.closed"):
         return None, None, _out_of_order(parsed, f"{number} 已结算办结；如需更正，请联系客户服务部")
     order = _latest(tx, number, "case.work_ordered")
@@ -236,7 +238,8 @@ def handle_final_account(tx: Transaction, ws: Workspace, parsed: ParsedForm, sub
     header = {"case_number": account.case_number, "order_number": account.order_number, "order_class": order_class,
               "final_total": f"{money(account.total)}（{to_uppercase(account.total)}）",
               "audit_route": f"{route}（CS-3.5.6）",
-              "required_signoffs": "；".join(f"{who}（{clause}）" for _, who, clause in signoffs)}
+              "required_signoffs": "；".join(f"{who}（{clause}）" for _, who, clause in signoffs)
+              + "。以上按决算金额列出；审定金额跨入另一审批档次的，按审定金额的权限签字（CS-3.6.1）"}
     document = Document(f"{ws.settings.paths.outbox}/{account.case_number}/07-{SETTLEMENT.title}.xlsx", "form",
                         {"form_id": SETTLEMENT.form_id, "header": header, "lines": []})
     return Decision(findings, [account.case_number], [document])

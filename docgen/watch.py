@@ -73,6 +73,18 @@ class _Events(FileSystemEventHandler):
                 self.tracker.saw(path, closed=complete)
 
 
+def _daily_warning(ws: Workspace, runner: Runner):
+    """Once per office day, the 逾期预警 (what falls due next working day, what is late)."""
+    from docgen.reports.weekly_docs import write_daily_warning
+
+    today = ws.today()
+    try:
+        write_daily_warning(ws, runner.ledger, today)
+    except Exception:  # a report must never stop the intake
+        log.exception("writing the overdue warning for %s failed", today)
+    return today
+
+
 def watch(ws: Workspace, *, poll: float | None = None, jobs: int = 2,
           on_outcome: Callable[[Outcome], None] = lambda outcome: None,
           stop: threading.Event | None = None) -> None:
@@ -92,7 +104,10 @@ def watch(ws: Workspace, *, poll: float | None = None, jobs: int = 2,
         for path in pending(ws):
             tracker.saw(path)
         next_rescan = time.monotonic() + settings.rescan_seconds
+        warned_on = None
         while not stop.is_set():
+            if warned_on != ws.today():
+                warned_on = _daily_warning(ws, runner)
             for path in tracker.ready():
                 if path.exists() and not open_in_office(path) and not waiting_for_rename(path):
                     in_flight.append((path, runner.submit(path)))

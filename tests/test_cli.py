@@ -76,3 +76,16 @@ def test_bad_configuration_is_a_message_not_a_traceback(ws, capsys):
     (ws.root / "docgen.toml").write_text("[watch]\npoll = 3\n", encoding="utf-8")
     assert main(["--workspace", str(ws.root), "status"]) == 2
     assert "watch.poll" in capsys.readouterr().err
+
+
+def test_report_weekly_and_the_daily_warning_from_the_command_line(ws, capsys):
+    write_register(ws.intake, [register_line()])
+    run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    code, out = run(capsys, "--workspace", str(ws.root), "report", "weekly", "--week", "2026-W48", "--json")
+    outputs = json.loads(out)["outputs"]
+    assert code == 0 and any(o.endswith("周报-融侨锦江客户服务处-2026-W48.docx") for o in outputs)
+    assert all((ws.root / o).exists() for o in outputs)
+    code, out = run(capsys, "--workspace", str(ws.root), "report", "warning", "--date", "2026-11-25", "--json")
+    outputs = json.loads(out)["outputs"]
+    assert code == 0 and outputs and outputs[0].endswith("逾期预警-2026-11-25.docx")
+    assert main(["--workspace", str(ws.root), "report", "weekly", "--week", "上周"]) == 2

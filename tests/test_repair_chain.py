@@ -229,3 +229,26 @@ def test_every_emitted_form_survives_a_libreoffice_resave_and_is_accepted(ws, le
     assert any("付款通知" in o for o in settled.outputs)
     [case] = all_cases(ledger)
     assert case.stage == "已办结"
+
+
+def test_contractor_repairs_go_to_engineering_and_are_neither_paid_nor_deducted_cs_3_4_6(ws, ledger):
+    """CS-3.4.6: work the repair team cannot do goes to the contractor through 工程材料部."""
+    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
+    surveyed = step(ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), {
+        "survey_date": date(2026, 11, 24), "estimate": "3000", "responsible_party": "施工单位",
+        "contractor": "闽建一公司", "work_kind": "多工种", "in_warranty": "是",
+        "repairer": "施工单位（经工程材料部）", **SIGNED_SURVEY}))
+    notice = docx_text(ws.root / emitted(surveyed, "施工单位维修通知单"))
+    assert "工程材料部" in notice and "PG-A-2026-00001" in notice and "2026年12月3日" in notice  # 7 working days
+    completed = step(ws, ledger, fill(ws, emitted(surveyed, "工程派工单"), {
+        "workers": "闽建维修组", "completed_date": date(2026, 11, 26), "check_service": "林晓",
+        "check_team_leader": "郑队长", "customer_signature": "王建国", "customer_opinion": "满意"}))
+    accounted = step(ws, ledger, fill(ws, emitted(completed, "维修工程决算书"), {
+        "team_leader": "郑队长", "prepared_date": date(2026, 11, 26), "total": "3000", "total_uppercase": "叁仟元整"},
+        [{"项目": "外墙渗漏修复", "单位": "项", "数量": 1, "单价（元）": 3000, "金额（元）": 3000}]))
+    settled = step(ws, ledger, fill(ws, emitted(accounted, "维修工程结算书"), {
+        "audited_amount": "3000", "auditor": "审核员", "contractor_confirm": "王工",
+        "deputy_chief_engineer_confirm": "副总工", "review_deputy_chief_engineer": "副总工",
+        "approve_deputy_gm": "副总经理"}))
+    assert not any("付款通知" in o or "保证金" in o for o in settled.outputs)
+    assert any("施工单位自行维修" in f.message for f in settled.findings)

@@ -156,3 +156,13 @@ def test_a_file_without_extension_waits_for_excels_rename(ws):
     old = time.time() - 120
     os.utime(ws.intake / "D7E6F500", (old, old))
     assert sorted(p.name for p in pending(ws)) == ["D7E6F500", "done.xlsx"]
+
+
+def test_the_watcher_writes_the_days_overdue_warning_once(ws):
+    outcomes, stop, thread = run_watcher(ws)
+    try:
+        assert wait_for(lambda: list((ws.outbox / "reports" / "逾期预警").glob("逾期预警-*.docx")))
+    finally:
+        stop.set()
+        thread.join(10)
+    assert len(list((ws.outbox / "reports" / "逾期预警").glob("逾期预警-*.docx"))) == 1

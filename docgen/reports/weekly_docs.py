@@ -18,10 +18,12 @@ from docgen.forms.values import chinese_date
 from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
 from docgen.render.docx import find_template, render_docx
+from docgen.render.pdf import render_pdf
 from docgen.reports.periodic import Overdue, Warning, latest_progress, overdue_warning, week_bounds, weekly
 from docgen.workspace import Workspace
 
-__all__ = ["warning_context", "weekly_context", "write_overdue_warning", "write_weekly"]
+__all__ = ["warning_context", "weekly_context", "write_overdue_warning", "write_overdue_warning_pdf", "write_weekly",
+           "write_weekly_pdf"]
 
 PROVISIONAL_MARK = "（暂定）"
 NO_PROGRESS = "尚无处理进展"
@@ -104,6 +106,11 @@ def weekly_context(report, calendar: WorkCalendar, issued_on: date) -> dict:
     }
 
 
+def _with(stem: Path, suffix: str) -> Path:
+    # not Path.with_suffix: an office name may hold a dot ("A.B服务处") that is no suffix
+    return stem.with_name(stem.name + suffix)
+
+
 def _reports_folder(ws: Workspace) -> Path:
     return ws.root / ws.settings.paths.outbox / "reports"
 
@@ -114,15 +121,26 @@ def write_weekly(ws: Workspace, ledger: Ledger, week: str) -> list[Path]:
 
     The issue date is the first working day after the week (when the report is due), never the clock, so
     the same ledger gives the same documents again."""
+    template = find_template("weekly_report.docx", ws.templates)
+    return [render_docx(template, context, _with(stem, ".docx")) for stem, context in _weekly_contexts(ws, ledger, week)]
+
+
+def _weekly_contexts(ws: Workspace, ledger: Ledger, week: str) -> list[tuple[Path, dict]]:
+    """``(path without suffix, context)`` of each office's weekly report: the one definition of what the
+    .docx and the .pdf say and where they go."""
     monday, _ = week_bounds(week)
     year, number, _ = monday.isocalendar()
     label = f"{year}-W{number:02d}"  # "2026-11-26" and "2026-w48" name the same folder as "2026-W48"
-    written = []
-    template = find_template("weekly_report.docx", ws.templates)
-    for report in weekly(ledger, ws.calendar, label):
-        out = _reports_folder(ws) / label / f"周报-{safe_part(report.office, 80)}-{label}.docx"
-        written.append(render_docx(template, weekly_context(report, ws.calendar, ws.calendar.next_workday(report.last)), out))
-    return written
+    return [(_reports_folder(ws) / label / f"周报-{safe_part(report.office, 80)}-{label}",
+             weekly_context(report, ws.calendar, ws.calendar.next_workday(report.last)))
+            for report in weekly(ledger, ws.calendar, label)]
+
+
+def write_weekly_pdf(ws: Workspace, ledger: Ledger, week: str) -> list[Path]:
+    """The PDF/A-3b twin of :func:`write_weekly`: ``周报-<office>-<week>.pdf`` next to the .docx, rendered
+    from the same :func:`weekly_context` with ``templates/pdf/weekly_report.html``."""
+    return [render_pdf("weekly_report.html", context, _with(stem, ".pdf"), workspace_templates=ws.templates)
+            for stem, context in _weekly_contexts(ws, ledger, week)]
 
 
 def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dict:
@@ -150,7 +168,28 @@ def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dic
 
 def write_overdue_warning(ws: Workspace, ledger: Ledger, today: date) -> Path:
     """``outbox/reports/逾期预警/逾期预警-<YYYY-MM-DD>.docx`` (written even when nothing is late)."""
+    stem, context = _warning_context(ws, ledger, today)
+    return render_docx(find_template("overdue_warning.docx", ws.templates), context, _with(stem, ".docx"))
+
+
+def _warning_context(ws: Workspace, ledger: Ledger, today: date) -> tuple[Path, dict]:
+    """``(path without suffix, context)`` of the day's warning, shared by the .docx and the .pdf."""
     warnings = overdue_warning(ledger, ws.calendar, today)
     context = warning_context(warnings, today, ws.calendar.next_workday(today))
-    out = _reports_folder(ws) / WARNING_FOLDER / f"逾期预警-{today.isoformat()}.docx"
-    return render_docx(find_template("overdue_warning.docx", ws.templates), context, out)
+    return _reports_folder(ws) / WARNING_FOLDER / f"逾期预警-{today.isoformat()}", context
+
+
+def write_overdue_warning_pdf(ws: Workspace, ledger: Ledger, today: date) -> Path:
+    """The PDF/A-3b twin of :func:`write_overdue_warning`: ``逾期预警-<YYYY-MM-DD>.pdf`` next to the .docx,
+    rendered from the same :func:`warning_context` with ``templates/pdf/overdue_warning.html``."""
+    stem, context = _warning_context(ws, ledger, today)
+    return render_pdf("overdue_warning.html", context, _with(stem, ".pdf"), workspace_templates=ws.templates)
+
+
+def write_daily_warning(ws: Workspace, ledger: Ledger, today: date) -> list[Path]:
+    """The day's 逾期预警 as Word and, where the PDF renderer is available, as PDF."""
+    written = [write_overdue_warning(ws, ledger, today)]
+    pdf = globals().get("write_overdue_warning_pdf")
+    if pdf is not None:
+        written.append(pdf(ws, ledger, today))
+    return written
