@@ -22,14 +22,14 @@ def balances(ws: Workspace) -> dict:
     finally:
         ledger.close()
     team_settled = [p for p in settled.values() if not p.get("by_contractor")]
-    # Pending: repairs whose final account is in but not yet settled.
-    pending = sum((Decimal(p["total"]) for case, p in accounts.items() if case not in settled), Decimal("0"))
-    settled_total = sum((Decimal(p["audited_amount"]) for p in team_settled), Decimal("0"))
+    fund_of = ws.settings.repair.fund_by_class
     funds = []
     for name, fund in ws.settings.repair.funds.items():
-        team = name == ws.settings.routing.repair_team
-        used = settled_total if team else Decimal("0")
-        waiting = pending if team else Decimal("0")
+        used = sum((Decimal(p["audited_amount"]) for p in team_settled if fund_of.get(p.get("order_class")) == name),
+                   Decimal("0"))
+        # Pending: repairs whose final account is in but not yet settled.
+        waiting = sum((Decimal(p["total"]) for case, p in accounts.items()
+                       if case not in settled and fund_of.get(p.get("order_class")) == name), Decimal("0"))
         warnings = repair_rules.fund_warning(name, fund, used, waiting)
         funds.append({"name": name, "fund": _money(fund), "settled": _money(used), "pending": _money(waiting),
                       "balance": _money(fund - used - waiting), "warning": " ".join(w.message for w in warnings)})

@@ -267,12 +267,13 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
     contractor = order.payload.get("contractor") or "（勘察表未填写施工单位名称）"
     by_contractor = order.payload.get("repairer") == CONTRACTOR
     others = _settled(tx, excluding=settled.case_number)
-    # CS-3.6: the repair team's revolving fund carries its own repairs until 财务计统部 pays them back.
-    team = ws.settings.routing.repair_team
-    fund = ws.settings.repair.funds.get(team)
+    # CS-3.6: a revolving fund carries the repair until 财务计统部 pays it back.
+    fund_name = ws.settings.repair.fund_by_class.get(order_class)
+    fund = ws.settings.repair.funds.get(fund_name) if fund_name else None
     if fund is not None and not by_contractor:
-        used = sum((Decimal(p["audited_amount"]) for p in others.values() if not p.get("by_contractor")), Decimal("0"))
-        findings += repair_rules.fund_warning(team, fund, used, amount)
+        used = sum((Decimal(p["audited_amount"]) for p in others.values() if not p.get("by_contractor")
+                    and ws.settings.repair.fund_by_class.get(p.get("order_class")) == fund_name), Decimal("0"))
+        findings += repair_rules.fund_warning(fund_name, fund, used, amount)
     deducted_before, deposit_findings = Decimal("0"), []
     if order_class == "A" and not by_contractor:
         deducted_before = sum((Decimal(p["audited_amount"]) for p in others.values()

@@ -57,6 +57,17 @@ class Repair(Strict):
     funds: dict[str, Decimal] = Field(default_factory=lambda: {"客户服务部": Decimal("100000"),
                                                                "客户服务维修队": Decimal("100000")})
     deposits: dict[str, Decimal] = Field(default_factory=dict)
+    # Which revolving fund carries a settled repair until 财务计统部 pays it back, by work-order class.
+    fund_by_class: dict[str, str] = Field(default_factory=lambda: {"A": "客户服务维修队", "B": "客户服务维修队"})
+
+    @field_validator("fund_by_class")
+    @classmethod
+    def _known_funds(cls, value: dict[str, str], info) -> dict[str, str]:
+        funds = info.data.get("funds", {})
+        for order_class, fund in value.items():
+            if order_class not in ("A", "B") or fund not in funds:
+                raise ValueError(f"“{order_class} = {fund}”无效；类别应为 A 或 B，周转金应为：{'、'.join(funds)}")
+        return value
 
 
 class Workdays(Strict):

@@ -252,3 +252,20 @@ def test_contractor_repairs_go_to_engineering_and_are_neither_paid_nor_deducted_
         "approve_deputy_gm": "副总经理"}))
     assert not any("付款通知" in o or "保证金" in o for o in settled.outputs)
     assert any("施工单位自行维修" in f.message for f in settled.findings)
+
+
+def test_each_class_can_draw_on_its_own_revolving_fund_cs_3_6(ws, ledger, capsys):
+    from docgen.cli import main
+    from docgen.workspace import Workspace
+
+    (ws.root / "docgen.toml").write_text('[repair.fund_by_class]\nA = "客户服务维修队"\nB = "客户服务部"\n',
+                                         encoding="utf-8")
+    ws = Workspace.open(ws.root)
+    run_chain(ws, ledger, in_warranty=False, total="800", uppercase="捌佰元整",
+              cost_lines=[{"项目": "门锁更换", "单位": "把", "数量": 2, "单价（元）": 400, "金额（元）": 800}],
+              approvals={"approve_manager": "客服部经理"})
+    assert main(["--workspace", str(ws.root), "funds", "--json"]) == 0
+    import json
+
+    funds = {f["name"]: f for f in json.loads(capsys.readouterr().out)["funds"]}
+    assert funds["客户服务部"]["settled"] == "800.00" and funds["客户服务维修队"]["settled"] == "0.00"
