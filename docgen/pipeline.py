@@ -312,6 +312,15 @@ def render(ws: Workspace, document: Document) -> None:
             annotate(ws.root / spec["source"], findings, target)
         except Exception as failure:  # a workbook openpyxl reads but cannot write back: 说明 still explains
             log.warning("could not annotate %s: %r", spec["source"], failure)
+    elif document.kind == "dossier":
+        # The closed case's archive PDF/A-3b with its source forms inside; it reads the events just committed.
+        from docgen.reports.dossier import write_dossier
+
+        ledger = Ledger(ws.ledger_path)
+        try:
+            write_dossier(ws, ledger, spec["case_number"], issued_on=date.fromisoformat(spec["issued_on"]))
+        finally:
+            ledger.close()
     elif document.kind == "copy":
         write_bytes(target, (ws.root / spec["source"]).read_bytes())
     elif document.kind == "text":

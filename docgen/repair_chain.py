@@ -298,12 +298,14 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
                "settlement": {"audited_amount": money(amount), "audited_uppercase": to_uppercase(amount),
                               "audit_route": route, "auditor": settled.auditor or "", "approvals": approvals},
                "payee": "物业公司（客户服务维修队）", "issued_on": chinese_date(submission.today)}
+    dossier = Document(f"{folder}/99-案件档案-{settled.case_number}.pdf", "dossier",
+                       {"case_number": settled.case_number, "issued_on": submission.today.isoformat()})
     if by_contractor:
         # The contractor repaired under its own warranty: nothing to pay the repair team, nothing to
         # deduct from the contractor's deposit (CS-3.4.6, CS-3.5.9).
         findings.append(warning("本案由施工单位自行维修，不向物业公司拨付维修队工程款，也不从其工程质量保证金中扣款",
                                 clause="CS-3.5.9"))
-        return Decision(findings, [settled.case_number], [])
+        return Decision(findings, [settled.case_number], [dossier])
     documents = [Document(f"{folder}/08-维修工程款付款通知.docx", "docx",
                           {"template": "payment_notice.docx", "context": payment})]
     if order_class == "A":
@@ -319,6 +321,7 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
                      "warning": warnings, "issued_on": chinese_date(submission.today)}
         documents.append(Document(f"{folder}/09-工程质量保证金扣款通知.docx", "docx",
                                   {"template": "deposit_deduction_notice.docx", "context": deduction}))
+    documents.append(dossier)
     return Decision(findings, [settled.case_number], documents)
 
 

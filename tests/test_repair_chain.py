@@ -269,3 +269,15 @@ def test_each_class_can_draw_on_its_own_revolving_fund_cs_3_6(ws, ledger, capsys
 
     funds = {f["name"]: f for f in json.loads(capsys.readouterr().out)["funds"]}
     assert funds["客户服务部"]["settled"] == "800.00" and funds["客户服务维修队"]["settled"] == "0.00"
+
+
+def test_a_closed_case_gets_its_archive_dossier_with_the_source_forms_inside(ws, ledger):
+    import pikepdf
+
+    number, outcomes = run_chain(
+        ws, ledger, in_warranty=False, total="800", uppercase="捌佰元整",
+        cost_lines=[{"项目": "门锁更换", "单位": "把", "数量": 2, "单价（元）": 400, "金额（元）": 800}],
+        approvals={"approve_manager": "客服部经理"})
+    dossier = ws.root / emitted(outcomes[-1], "案件档案")
+    with pikepdf.open(dossier) as pdf:
+        assert len(pdf.attachments) == 6  # register, survey, work order, callback, final account, settlement

@@ -859,7 +859,94 @@ REPORT_TEMPLATES = {
 }
 
 
-ALL_TEMPLATES = {**TEMPLATES, **REPAIR_TEMPLATES, **REPORT_TEMPLATES}
+# ------------------------------------------------------------------------------ meeting minutes
+
+
+def build_minutes(path: Path) -> Path:
+    """《会议纪要》 draft (CS-3.10.1 投诉协调例会, CS-3.10.2 服务处主任例会, CS-3.10.5 重大投诉专题会议), A4 portrait.
+
+    Read back as the form CS-MINUTES (docgen.forms.minutes): the label/value table carries 表单编号 and
+    版本, the 决定事项 table is the form's lines (header 决定事项 | 责任人 | 完成期限 | 登记编号, 5 blank rows).
+
+    Context (all str): title (without 《》, e.g. "融侨锦江投诉协调例会会议纪要"); clause; issued_on;
+    meeting_type; meeting_date; chair; recorder (may be ""); attendees; cases ("、"-separated 登记编号,
+    may be ""); scope (one line under the title, may be ""); agenda: [{title, detail}] (detail may be ""
+    and may hold newlines).
+    """
+    document = _new_document("会议纪要", "CS-3.10.1 投诉协调例会；CS-3.10.2 服务处主任例会；CS-3.10.5 重大投诉专题会议")
+    _page(document, landscape=False, top=25, bottom=22, left=28, right=26)
+    _page_footer(document)
+    title = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=6)
+    _runs(title, ("《", "{{ title }}", "》"), font=HEI, size=TITLE_PT, bold=True)
+    sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
+    _runs(sub, ("依据条款　", "{{ clause }}", "　　　　拟稿日期　", "{{ issued_on }}"))
+
+    _label_value_table(document, (
+        ("表单编号", "CS-MINUTES", "版本", "1"),
+        ("会议类型", "{{ meeting_type }}", "会议日期", "{{ meeting_date }}"),
+        ("主持人", "{{ chair }}", "记录人", "{{ recorder }}"),
+        ("参会人员", "{{ attendees }}", 16),
+        ("涉及案件", "{{ cases }}", 12),
+    ))
+    _para(document, "{%p if scope %}")
+    scope = _para(document, before=3, size=SMALL_PT)
+    _runs(scope, ("{{ scope }}",), size=SMALL_PT)
+    _para(document, "{%p endif %}")
+
+    _heading(document, "一、会议议题")
+    _para(document, "{%p if agenda %}")
+    _para(document, "{%p for a in agenda %}")
+    item = _para(document, before=4, after=2)
+    item.paragraph_format.keep_with_next = True
+    _runs(item, ("{{ loop.index }}", "．", "{{ a.title }}"), font=HEI)
+    _para(document, "{%p if a.detail %}")
+    detail = _para(document, indent_chars=2, after=2)
+    detail.paragraph_format.line_spacing = 1.15
+    _runs(detail, ("{{ a.detail }}",))
+    _para(document, "{%p endif %}")
+    _para(document, "{%p endfor %}")
+    _para(document, "{%p else %}")
+    _para(document, "本次会议无台账中的待议事项。", indent_chars=2)
+    _para(document, "{%p endif %}")
+
+    _heading(document, "二、讨论情况")
+    box = document.add_table(rows=1, cols=1)
+    _borders(box)
+    _widths(box, (WIDTH_PORTRAIT,))
+    _row_height(box.rows[0], 70)
+    _cell(box.rows[0].cells[0], "", valign=WD_CELL_VERTICAL_ALIGNMENT.TOP)
+
+    _heading(document, "三、决定事项")
+    decisions = document.add_table(rows=6, cols=4)
+    _borders(decisions)
+    _widths(decisions, (70, 26, 30, WIDTH_PORTRAIT - 126))
+    head = decisions.rows[0]
+    _row_flag(head, "w:tblHeader")
+    _row_height(head, 8)
+    for c, text in zip(head.cells, ("决定事项", "责任人", "完成期限", "登记编号")):
+        _cell(c, text, font=HEI, size=SMALL_PT, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
+    for row in decisions.rows[1:]:
+        _row_height(row, 12)
+        _row_flag(row, "w:cantSplit")
+        for c in row.cells:
+            _cell(c, "", size=SMALL_PT)
+    note = _para(document, before=3, size=SMALL_PT)
+    _runs(note, ("注：每项决定须写明责任人和完成期限；涉及具体投诉的，填写其登记编号。纪要定稿后放入 intake 文件夹，"
+                 "决定事项即登记为跟踪事项，按完成期限督办。行数不够可在表中插入行。",), size=SMALL_PT)
+
+    sign = _para(document, before=20)
+    sign.paragraph_format.keep_together = True
+    _runs(sign, ("主持人签字：____________　　　　记录人签字：____________",))
+    return _save_reproducibly(document, path)
+
+
+# Kept apart like REPORT_TEMPLATES; the command line builds all of them (ALL_TEMPLATES).
+MINUTES_TEMPLATES = {
+    "minutes.docx": build_minutes,
+}
+
+
+ALL_TEMPLATES = {**TEMPLATES, **REPAIR_TEMPLATES, **REPORT_TEMPLATES, **MINUTES_TEMPLATES}
 
 
 def build_all(out_dir: Path = HERE, templates: dict | None = None) -> list[Path]:

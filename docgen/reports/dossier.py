@@ -1,0 +1,318 @@
+"""《投诉案件档案》: one PDF/A-3b per case with every step, deadline and violation, and the case's
+source forms embedded (CS-3.10.6, issue 4 "case dossier").
+
+Everything printed is derived from the ledger (:mod:`docgen.cases`); nothing is stored twice. The
+source forms are the archived originals of the submissions whose claim appears on the case's events,
+attached byte for byte with ASCII names (``source-01-register.xlsx`` …) and the Chinese original file
+name in the description (DESIGN §5: non-ASCII ``/F`` names come out garbled in readers).
+
+The dossier goes to ``outbox/<case>/99-案件档案-<case>.pdf``; :func:`dossier_for_closed` writes it for
+the cases of a list that are closed (called after a settlement).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path, PurePosixPath
+
+from docgen.atomic import safe_part
+from docgen.cases import Case, DeadlineState, build
+from docgen.forms import FORMS
+from docgen.forms.values import chinese_date
+from docgen.ledger import Event, Ledger
+from docgen.render.pdf import render_pdf
+from docgen.workspace import Workspace
+
+__all__ = ["STEP_NAMES", "dossier_context", "dossier_for_closed", "dossier_path", "write_dossier"]
+
+TEMPLATE = "dossier.html"
+TITLE = "投诉案件档案"
+ISSUER = "客户服务部"
+PROVISIONAL_MARK = "（暂定）"
+
+STEP_NAMES = {
+    "case.registered": "登记", "case.escalated": "上报总经理、副总经理", "case.progress": "处理进展",
+    "case.surveyed": "现场勘察", "case.work_ordered": "派工", "case.completed": "完工", "case.called_back": "回访",
+    "case.final_account": "决算", "case.settled": "结算", "case.violation": "违反程序", "case.closed": "办结",
+}
+# ASCII slugs of the forms for attachment names (never Chinese: DESIGN §5).
+FORM_SLUGS = {"CS-REG": "register", "CS-SURVEY": "survey", "CS-WO": "work-order", "CS-CALLBACK": "callback",
+              "CS-FINAL": "final-account", "CS-SETTLE": "settlement"}
+# The payload field holding the day a step happened (else the day it was recorded, as docgen.cases does).
+STEP_DAY = {"case.surveyed": "survey_date", "case.completed": "completed_date", "case.called_back": "callback_date",
+            "case.final_account": "prepared_date"}
+
+_ASCII_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+# ----------------------------------------------------------------------------------------- wording
+
+
+def _day(value) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _cn(value) -> str:
+    day = _day(value)
+    return chinese_date(day) if day else ""
+
+
+def _money(value) -> str:
+    try:
+        return f"{Decimal(str(value).replace(',', '')):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def _with_yuan(text) -> str:
+    """``1,200.50（壹仟贰佰元伍角）`` → ``1,200.50元（壹仟贰佰元伍角）``."""
+    if not text:
+        return ""
+    amount, bracket, rest = str(text).partition("（")
+    return f"{amount}元{bracket}{rest}"
+
+
+def _yes_no(value) -> str:
+    return "" if value is None else ("是" if value else "否")
+
+
+def _titles(form_id: str) -> dict[str, str]:
+    form = FORMS.get(form_id)
+    return {f.key: f.title for f in form.header_fields} if form else {}
+
+
+def _facts(parts) -> str:
+    """``label：value`` pairs joined with "；", skipping empty values."""
+    return "；".join(f"{label}：{value}" if label else str(value)
+                    for label, value in parts if value not in (None, "", []))
+
+
+def _signatures(payload: dict, form_id: str, keys, labels: dict[str, str] | None = None) -> str:
+    """``who name`` of each signature given, in form order (``labels`` overrides the form's field titles)."""
+    titles = {**_titles(form_id), **(labels or {})}
+    return "、".join(f"{titles.get(key, key).removesuffix('签字')} {payload[key]}" for key in keys if payload.get(key))
+
+
+def _location(registered: dict) -> str:
+    parts = [registered.get("project") or "", registered.get("building") and f"{registered['building']}栋",
+             registered.get("room") and f"{registered['room']}室"]
+    return "".join(part for part in parts if part)
+
+
+def _received(registered: dict) -> str:
+    received = registered.get("received_at") or registered.get("received_date") or ""
+    day = _cn(received)
+    if registered.get("time_known") and len(received) >= 16:
+        return f"{day} {received[11:16]}"
+    return day
+
+
+def _step_day(event: Event, case: Case) -> date | None:
+    """The day a step happened: the date written on its form where it has one, else the day it was recorded."""
+    if event.kind == "case.registered":
+        return _day(event.payload.get("received_at") or event.payload.get("received_date")) or _day(event.recorded_at)
+    if event.kind == "case.work_ordered":
+        # The work order is issued with the survey it follows (its repair time counts from the survey date).
+        survey = next((e for e in case.events if e.kind == "case.surveyed" and e.claim == event.claim), None)
+        if survey is not None:
+            return _step_day(survey, case)
+    field = STEP_DAY.get(event.kind)
+    return (field and _day(event.payload.get(field))) or _day(event.recorded_at)
+
+
+def step_facts(event: Event) -> str:
+    """The key facts of one step, as an auditor reads them."""
+    p, kind = event.payload, event.kind
+    if kind == "case.registered":
+        return _facts([("受理方式", p.get("channel")), ("受理人", p.get("receiver")),
+                       ("转责任部门", p.get("department")), ("处理进展", p.get("progress"))])
+    if kind == "case.escalated":
+        return _facts([("上报", "、".join(p.get("recipients") or [])), ("依据", p.get("clause"))])
+    if kind == "case.progress":
+        return _facts([("进展", p.get("progress"))])
+    if kind == "case.surveyed":
+        responsible = p.get("responsible_party")
+        if responsible and p.get("contractor"):
+            responsible = f"{responsible}（{p['contractor']}）"
+        return _facts([
+            ("勘察日期", _cn(p.get("survey_date"))), ("责任方", responsible), ("维修类型", p.get("work_kind")),
+            ("保修期内", _yes_no(p.get("in_warranty"))), ("维修单位", p.get("repairer")),
+            ("预估金额", p.get("estimate") and f"{_money(p['estimate'])}元"),
+            ("约定完成日期", _cn(p.get("agreed_completion"))), ("勘察意见", p.get("findings")),
+            ("会签", _signatures(p, "CS-SURVEY", ("sign_service", "sign_engineering", "sign_team_leader",
+                                                   "sign_contractor")))])
+    if kind == "case.work_ordered":
+        due = next((d for d in p.get("deadlines") or [] if d.get("key") == "repair"), None)
+        return _facts([
+            ("派工单号", p.get("order_number")), ("类别", p.get("order_class") and f"{p['order_class']}类"),
+            ("维修单位", p.get("repairer")), ("维修类型", p.get("work_kind")),
+            ("完成期限", due and _cn(due.get("due")) + (PROVISIONAL_MARK if due.get("provisional") else ""))])
+    if kind == "case.completed":
+        opinion = p.get("customer_opinion")
+        if opinion and p.get("customer_remarks"):
+            opinion = f"{opinion}（{p['customer_remarks']}）"
+        return _facts([
+            ("派工单号", p.get("order_number")), ("完工日期", _cn(p.get("completed_date"))),
+            ("维修人员", p.get("workers")),
+            ("竣工检查", _signatures(p, "CS-WO", ("check_service", "check_team_leader"),
+                                     {"check_service": "客户服务人员或物业人员", "check_team_leader": "维修队长"})),
+            ("客户签认", p.get("customer_signature")), ("客户意见", opinion),
+            ("客户同意延期", p.get("extension_consent"))])
+    if kind == "case.called_back":
+        return _facts([("回访日期", _cn(p.get("callback_date"))), ("回访人", p.get("caller")),
+                       ("满意程度", p.get("satisfaction")), ("客户意见", p.get("opinion"))])
+    if kind == "case.final_account":
+        lines = "；".join(f"{line.get('item')} {_money(line.get('amount'))}元" for line in p.get("lines") or [])
+        total = p.get("total") and f"{_money(p['total'])}元"
+        if total and p.get("total_uppercase"):
+            total += f"（{p['total_uppercase']}）"
+        return _facts([("编制日期", _cn(p.get("prepared_date"))), ("编制人", p.get("team_leader")),
+                       ("合计", total), ("明细", lines)])
+    if kind == "case.settled":
+        return _facts([
+            ("派工单号", p.get("order_number")), ("决算金额", _with_yuan(p.get("final_total"))),
+            ("审定金额", p.get("audited_amount") and f"{_money(p['audited_amount'])}元"),
+            ("审核部门", p.get("audit_route")), ("高于决算的原因", p.get("over_reason")),
+            ("签字", _signatures(p, "CS-SETTLE", ("auditor", "contractor_confirm", "deputy_chief_engineer_confirm",
+                                                  "approve_manager", "review_deputy_chief_engineer",
+                                                  "approve_deputy_gm", "approve_gm")))])
+    if kind == "case.violation":
+        return _facts([(None, p.get("message")), ("条款", p.get("clause"))])
+    if kind == "case.closed":
+        return _facts([(None, p.get("reason"))])
+    return ""
+
+
+# ------------------------------------------------------------------------------------------ sources
+
+
+def _sources(ledger: Ledger, case: Case, root: Path) -> list[dict]:
+    """Every source form of the case: the submissions whose claim appears on its events, in order."""
+    claims = list(dict.fromkeys(e.claim for e in case.events if e.claim))
+    by_claim: dict[str, Event] = {}
+    for submission in ledger.submissions():
+        if submission.claim in claims and submission.claim not in by_claim and submission.payload.get("archived"):
+            by_claim[submission.claim] = submission
+    sources = []
+    for claim in claims:
+        submission = by_claim.get(claim)
+        if submission is None:
+            continue
+        p = submission.payload
+        archived = PurePosixPath(str(p["archived"]))
+        if archived.is_absolute() or ".." in archived.parts:
+            raise ValueError(f"归档路径无效：{p['archived']!r}")
+        form_id = p.get("form") or ""
+        order = len(sources) + 1
+        slug = FORM_SLUGS.get(form_id) or _SLUG.sub("-", form_id.lower()).strip("-") or "form"
+        suffix = archived.suffix if _ASCII_SUFFIX.match(archived.suffix) else ".bin"
+        name = f"source-{order:02d}-{slug}{suffix.lower()}"
+        original = p.get("file") or archived.name
+        title = FORMS[form_id].title if form_id in FORMS else "提交文件"
+        sources.append({
+            "claim": claim, "order": order, "name": name, "file": root / Path(*archived.parts),
+            "original": original, "form_title": title, "form_id": form_id,
+            "received": _cn(p.get("claimed_at") or submission.recorded_at),
+            "sha256": submission.sha256 or "",
+            "description": f"原始文件：{original}（《{title}》，{_cn(p.get('claimed_at') or submission.recorded_at)}提交）",
+        })
+    return sources
+
+
+# ------------------------------------------------------------------------------------------ context
+
+
+def _deadline_row(deadline: DeadlineState, ws: Workspace, case: Case) -> dict:
+    due = chinese_date(deadline.due) + ("\n" + PROVISIONAL_MARK if deadline.provisional else "")
+    if deadline.met_on is None:
+        status = "未完成" if case.open else "未完成（已办结）"
+    elif deadline.late():
+        days = ws.calendar.workdays_late(deadline.due, deadline.met_on)
+        status = f"逾期{days}个工作日" if days > 0 else "逾期（不足1个工作日）"
+    else:
+        status = "按时"
+    return {"label": deadline.label, "actor": deadline.actor or "", "due": due,
+            "met_on": chinese_date(deadline.met_on) if deadline.met_on else "", "status": status,
+            "late": deadline.met_on is not None and deadline.late(), "clause": deadline.clause}
+
+
+def dossier_context(ws: Workspace, case: Case, sources: list[dict], issued_on: date) -> dict:
+    r = case.registered
+    by_claim = {s["claim"]: s for s in sources}
+    seen: set[str] = set()
+    steps = []
+    for event in case.events:
+        source = by_claim.get(event.claim or "")
+        # The same step sent again is recorded as a correction; the earlier record stays in the history.
+        corrected = event.kind in seen and event.kind not in ("case.progress", "case.violation")
+        seen.add(event.kind)
+        steps.append({
+            "seq": str(event.seq), "date": _cn(_step_day(event, case)),
+            "step": STEP_NAMES.get(event.kind, event.kind) + ("（更正）" if corrected else ""),
+            "facts": step_facts(event),
+            "source": f"{source['original']}（附件{source['order']}）" if source else "",
+        })
+    violations = [{"clause": e.payload.get("clause") or "", "message": e.payload.get("message") or "",
+                   "date": _cn(e.recorded_at), "source": (by_claim.get(e.claim or "") or {}).get("original", "")}
+                  for e in case.events if e.kind == "case.violation"]
+    header = [
+        ("登记编号", case.number), ("受理时间", _received(r)),
+        ("客户", r.get("customer")), ("电话", r.get("phone")),
+        ("项目/楼栋/房号", _location(r)), ("类别", r.get("category")),
+        ("责任部门", r.get("department")), ("服务处", r.get("office")),
+        ("重大投诉", "是" if case.major else "否"), ("案件状态", case.stage),
+    ]
+    closed = next((e for e in reversed(case.events) if e.kind == "case.closed"), None)
+    return {
+        "title": TITLE, "number": case.number, "header": header, "content": r.get("content") or "",
+        "steps": steps, "deadlines": [_deadline_row(d, ws, case) for d in case.deadlines],
+        "violations": violations, "sources": sources,
+        "closed_on": _cn(closed.recorded_at) if closed else "",
+        "issuer": ISSUER, "issued_on": issued_on,
+    }
+
+
+# ------------------------------------------------------------------------------------------- writing
+
+
+def dossier_path(ws: Workspace, case_number: str) -> Path:
+    folder = safe_part(case_number)
+    outbox = (ws.root / ws.settings.paths.outbox).resolve()
+    path = outbox / folder / f"99-案件档案-{folder}.pdf"
+    if not path.resolve().is_relative_to(outbox):
+        raise ValueError(f"登记编号无效：{case_number!r}")
+    return path
+
+
+def write_dossier(ws: Workspace, ledger: Ledger, case_number: str, *, issued_on: date | None = None) -> Path:
+    """Write ``outbox/<case>/99-案件档案-<case>.pdf`` (PDF/A-3b, source forms attached) and return its path."""
+    case = build(case_number, ledger.events(case_id=case_number))
+    if case is None:
+        raise LookupError(f"台账中没有登记编号为 {case_number} 的案件")
+    sources = _sources(ledger, case, ws.root)
+    missing = [s["file"] for s in sources if not s["file"].is_file()]
+    if missing:
+        raise FileNotFoundError(f"案件 {case_number} 的原始文件不在归档中：" + "、".join(str(m) for m in missing))
+    context = dossier_context(ws, case, sources, issued_on or ws.today())
+    attachments = [(s["file"], s["name"], s["description"]) for s in sources]
+    return render_pdf(TEMPLATE, context, dossier_path(ws, case_number), workspace_templates=ws.templates,
+                      attachments=attachments)
+
+
+def dossier_for_closed(ws: Workspace, ledger: Ledger, case_numbers: list[str]) -> list[Path]:
+    """The dossier of each case of ``case_numbers`` that is closed (others are skipped)."""
+    written = []
+    for number in dict.fromkeys(case_numbers):
+        case = build(number, ledger.events(case_id=number))
+        if case is None or case.open:
+            continue
+        written.append(write_dossier(ws, ledger, number))
+    return written

@@ -1,0 +1,126 @@
+"""《投诉案件档案》 (CS-3.10.6, issue 4): a closed case's steps, deadlines and violations in one PDF/A-3b with
+its source forms attached, checked with the tools an archivist would use (poppler, pikepdf)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import date
+
+import pikepdf
+import pytest
+
+from docgen.cases import all_cases
+from docgen.reports.dossier import dossier_for_closed, write_dossier
+from tests.conftest import register_line, write_register
+from tests.test_repair_chain import run_chain, step
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
+                                reason="poppler-utils (pdftotext, pdffonts) not installed")
+
+ISSUED = date(2026, 12, 1)
+
+
+def _class_a_case(ws, ledger):
+    return run_chain(
+        ws, ledger, in_warranty=True, total="1200.50", uppercase="壹仟贰佰元伍角",
+        cost_lines=[{"项目": "地漏更换", "工种": "水电", "单位": "个", "数量": 1, "单价（元）": 200.5, "金额（元）": 200.5},
+                    {"项目": "防水修补", "工种": "泥工", "单位": "平方米", "数量": 4, "单价（元）": 250, "金额（元）": 1000}],
+        approvals={"contractor_confirm": "闽建一公司 王工", "review_deputy_chief_engineer": "副总工",
+                   "approve_deputy_gm": "副总经理"})
+
+
+@pytest.fixture
+def dossier(ws, ledger):
+    number, _ = _class_a_case(ws, ledger)
+    return number, write_dossier(ws, ledger, number, issued_on=ISSUED)
+
+
+def _text(path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def test_the_dossier_of_a_closed_class_a_case_tells_its_whole_story(ws, ledger, dossier):
+    number, path = dossier
+    assert path == ws.root / ws.settings.paths.outbox / number / f"99-案件档案-{number}.pdf"
+    text = _text(path)
+    flat = "".join(text.split())
+    # short tokens only: pdftotext reads table cells line by line, so a wrapped cell interleaves
+    for expected in ("投诉案件档案", number, "王建国", "13800138000", "融侨锦江客户服务处", "卫生间地漏返水",
+                     "登记", "现场勘察", "派工", "完工", "回访", "决算", "结算", "办结", "PG-A-2026-00001",
+                     "张师", "郑队长", "副总经理", "1,200.50元", "按时", "CS-3.4.5", "CS-3.5.4", "CS-3.4.2.2",
+                     "source-06-settlement.xlsx", "附件6", "客户服务部", "2026年12月1日", "2026年11月24日"):
+        assert expected in flat, expected
+    register_file = next(e.payload["file"] for e in ledger.submissions() if e.payload.get("form") == "CS-REG")
+    assert register_file in flat
+    assert "重大投诉否" in flat
+    # every deadline of the case is judged: on time here
+    [case] = all_cases(ledger)
+    assert flat.replace("按时/逾期", "").count("按时") == len(case.deadlines) == 4
+    assert not re.search(r"逾期(\d|（不足)", flat)
+
+
+def test_the_dossier_embeds_every_font_with_a_cjk_face(dossier):
+    _, path = dossier
+    lines = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True, text=True).stdout.splitlines()
+    fonts = [line for line in lines[2:] if line.strip()]
+    assert fonts
+    # columns: name type encoding emb sub uni object ID — "emb" is the 5th field from the end
+    assert all(line.split()[-5] == "yes" for line in fonts), lines
+    assert any("CJK" in line or "Song" in line or "Ming" in line or "Hei" in line for line in fonts), lines
+
+
+def test_the_dossier_is_pdfa_3b_with_each_source_form_attached_byte_for_byte(ws, ledger, dossier):
+    number, path = dossier
+    submissions = [s for s in ledger.submissions() if number in s.payload.get("case_ids", [])]
+    assert [s.payload["form"] for s in submissions] == ["CS-REG", "CS-SURVEY", "CS-WO", "CS-CALLBACK", "CS-FINAL",
+                                                        "CS-SETTLE"]
+    with pikepdf.open(path) as pdf:
+        with pdf.open_metadata() as meta:
+            assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "B"
+        files = pdf.attachments
+        assert sorted(files) == ["source-01-register.xlsx", "source-02-survey.xlsx", "source-03-work-order.xlsx",
+                                 "source-04-callback.xlsx", "source-05-final-account.xlsx",
+                                 "source-06-settlement.xlsx"]
+        associated = {str(spec.get("/F")): spec for spec in pdf.Root.get("/AF", [])}
+        for name, submission in zip(sorted(files), submissions):
+            assert name.isascii()
+            spec = files[name]
+            assert spec.description.startswith("原始文件：" + submission.payload["file"])
+            assert "《" in spec.description
+            assert str(spec.obj.AFRelationship) == "/Source"
+            assert name in associated
+            original = (ws.root / submission.payload["archived"]).read_bytes()
+            assert spec.get_file().read_bytes() == original
+
+
+def test_a_late_step_and_a_violation_show_in_the_dossier(ws, ledger):
+    from tests.test_repair_chain import SIGNED_SURVEY, emitted, fill
+
+    # GIVEN a survey on 11-25 for a complaint due for survey on 11-24 (CS-3.4.5): one working day late
+    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
+    number = registered.case_ids[0]
+    step(ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), {
+        "survey_date": date(2026, 11, 25), "estimate": "300", "responsible_party": "公司", "work_kind": "单工种",
+        "in_warranty": "否", "repairer": "客户服务维修队", **SIGNED_SURVEY}))
+    path = write_dossier(ws, ledger, number, issued_on=ISSUED)
+    flat = "".join(_text(path).split())
+    assert "2026年11月25日逾期1个工作日" in flat
+    # AND the breach recorded on the case is listed with its clause
+    [violation] = ledger.events(case_id=number, kind="case.violation")
+    assert violation.payload["clause"] == "CS-3.4.5"
+    violations = flat[flat.index("四、违反程序情况"):flat.index("五、原始文件")]
+    assert "CS-3.4.5" in violations and "现场勘察于2026-11-25进行" in violations
+    assert "未发现违反程序" not in flat
+    # an open case is not written by the settlement hook
+    assert dossier_for_closed(ws, ledger, [number]) == []
+
+
+def test_the_settlement_hook_writes_the_dossier_of_closed_cases_only(ws, ledger):
+    number, _ = _class_a_case(ws, ledger)
+    open_case = step(ws, ledger, write_register(ws.intake, [register_line(customer="李四", room="801")])).case_ids[0]
+    paths = dossier_for_closed(ws, ledger, [number, open_case, "KF-2099-99999"])
+    assert [p.name for p in paths] == [f"99-案件档案-{number}.pdf"]
+    assert paths[0].is_file()

@@ -1,0 +1,152 @@
+"""Quarterly and annual statements 《客户服务统计报表》 (CS-3.10.4, CS-3.7.2, CS-3.7.4): figures from the ledger,
+reproducible for a past period, and the PDF/A with its inline SVG charts (checked with poppler)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from docgen import ledger as ledger_module
+from docgen import pipeline
+from docgen.cases import Case, DeadlineState
+from docgen.reports.statements import (
+    StatementPeriodError, bar_chart_svg, figures_from_cases, period_bounds, previous_period, statement_figures,
+    write_statement)
+from tests.conftest import register_line, write_register
+
+CST = timezone(timedelta(hours=8))
+POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdffonts"))
+WARNING = "融侨锦江“维修”类投诉由2件增至6件，可能引发重大投诉，请提前处理（CS-3.7.4）"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = {"at": datetime(2026, 8, 10, 11, 0, tzinfo=CST)}
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return now["at"] if tz is None else now["at"].astimezone(tz)
+
+    monkeypatch.setattr(ledger_module, "datetime", Frozen)
+    return now
+
+
+def _process(ws, ledger, lines, today):
+    outcome = pipeline.process_file(ws, ledger, write_register(ws.intake, lines), today)
+    assert outcome.status == "accepted", outcome.findings
+    return outcome.case_ids
+
+
+@pytest.fixture
+def two_quarters(ws, ledger, clock):
+    """Q3: 2 repairs at 融侨锦江 and 1 sales complaint at 融侨观邸, none answered.
+    Q4: 6 repairs at 融侨锦江 (2 of them major) and 1 sales complaint at 融侨观邸, answered the next day."""
+    q3 = date(2026, 8, 10)
+    clock["at"] = datetime(2026, 8, 10, 11, 0, tzinfo=CST)
+    _process(ws, ledger, [register_line(received_date=q3, customer=f"业主{i}") for i in range(2)]
+             + [register_line(received_date=q3, project="融侨观邸", customer="李四", category="销售服务")], q3)
+    q4 = date(2026, 11, 23)
+    clock["at"] = datetime(2026, 11, 23, 11, 0, tzinfo=CST)
+    sales_line = dict(received_date=q4, project="融侨观邸", customer="李四", category="销售服务")
+    ids = _process(ws, ledger, [register_line(received_date=q4, customer=f"客户{i}", major=i < 2) for i in range(6)]
+                   + [register_line(**sales_line)], q4)
+    clock["at"] = datetime(2026, 11, 24, 15, 0, tzinfo=CST)  # progress on the sales complaint the next day
+    _process(ws, ledger, [register_line(**sales_line, number=ids[-1], progress="经营销售部已联系业主")], q4)
+    return ids
+
+
+def test_periods_quarter_and_year():
+    assert period_bounds("2026q4") == ("2026Q4", date(2026, 10, 1), date(2027, 1, 1))
+    assert period_bounds("2026") == ("2026", date(2026, 1, 1), date(2027, 1, 1))
+    assert previous_period("2026Q1") == "2025Q4" and previous_period("2026Q4") == "2026Q3"
+    assert previous_period("2026") == "2025"
+    with pytest.raises(StatementPeriodError, match="2026Q4"):
+        period_bounds("去年")
+
+
+def test_quarter_figures_counts_rates_and_trend_warning(ws, ledger, two_quarters):
+    figures = statement_figures(ledger, ws.calendar, "2026Q4")
+    categories = {row["name"]: row for row in figures["by_category"]}
+    assert figures["total"] == 7 and figures["major"] == 2 and figures["previous"]["total"] == 3
+    assert (categories["维修"]["count"], categories["维修"]["previous"], categories["维修"]["change"]) == (6, 2, "+4")
+    assert {row["name"]: row["count"] for row in figures["by_project"]} == {"融侨锦江": 6, "融侨观邸": 1}
+    assert sum(row["count"] for row in figures["by_department"]) == 7
+    rates = {row["key"]: row for row in figures["on_time"]}
+    # feedback: 7 due in Q4, only the sales complaint answered in time; Q3's 3 were never answered
+    assert (rates["feedback"]["due"], rates["feedback"]["met"], rates["feedback"]["rate"]) == (7, 1, "14.3%")
+    assert rates["feedback"]["previous_rate"] == "0.0%" and rates["feedback"]["change"] == "+14.3"
+    assert rates["settle"]["rate"] in ("—",) or rates["settle"]["due"] > 0
+    assert WARNING in figures["warnings"]
+    assert any("融侨锦江本期已发生重大投诉2件" in w for w in figures["warnings"])
+    assert not any("融侨观邸" in w for w in figures["warnings"])  # 1 → 1 is no trend
+    # the annual statement counts the whole year, against a year without complaints
+    annual = statement_figures(ledger, ws.calendar, "2026")
+    assert annual["total"] == 10 and annual["previous"]["total"] == 0
+    # reproducible: the same ledger gives the same figures
+    assert statement_figures(ledger, ws.calendar, "2026Q4") == figures
+
+
+def _case(number, received, category, project, deadlines):
+    return Case(number, {"received_at": received + "T10:00:00+08:00", "category": category, "project": project,
+                         "department": "工程材料部", "major": False}, [], deadlines)
+
+
+def test_on_time_means_met_on_or_before_due_and_dash_when_nothing_due():
+    due = date(2026, 10, 12)
+    cases = [_case("A", "2026-10-09", "维修", "P", [DeadlineState("survey", "勘察", due, "CS-3.4.5", False, due)]),
+             _case("B", "2026-10-09", "维修", "P", [DeadlineState("survey", "勘察", due, "CS-3.4.5", False,
+                                                                  due + timedelta(days=1))]),
+             _case("C", "2026-10-09", "维修", "P", [DeadlineState("survey", "勘察", date(2027, 1, 4), "CS-3.4.5",
+                                                                  False)])]  # due after the quarter
+    rates = {row["key"]: row for row in figures_from_cases(cases, "2026Q4")["on_time"]}
+    assert (rates["survey"]["due"], rates["survey"]["met"], rates["survey"]["rate"]) == (2, 1, "50.0%")
+    assert rates["callback"]["rate"] == "—" and rates["survey"]["change"] == "—"
+
+
+def test_rise_needs_half_again_and_three_more():
+    def cases(n, day):
+        return [_case(f"{day}{i}", day, "维修", "融侨锦江", []) for i in range(n)]
+    assert figures_from_cases(cases(4, "2026-08-01") + cases(6, "2026-11-01"), "2026Q4")["warnings"] == []  # +50%, +2
+    assert figures_from_cases(cases(8, "2026-08-01") + cases(11, "2026-11-01"), "2026Q4")["warnings"] == []  # +3, <50%
+    assert figures_from_cases(cases(0, "2026-08-01") + cases(3, "2026-11-01"), "2026Q4")["warnings"] == [
+        "融侨锦江“维修”类投诉由0件增至3件，可能引发重大投诉，请提前处理（CS-3.7.4）"]
+
+
+def test_bar_chart_escapes_labels_and_uses_the_cjk_font():
+    svg = bar_chart_svg([("<script>&", 3), ("维修", 6)], "标题<b>")
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "<script>" not in svg and "&lt;script&gt;&amp;" in svg and "<b>" not in svg
+    assert 'font-family="Noto Sans CJK SC"' in svg and ">维修<" in svg
+    assert "本期无数据" in bar_chart_svg([], "空")
+
+
+def _text(pdf: Path) -> str:
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return re.sub(r"\s+", "", out)
+
+
+@pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdffonts) is not installed")
+def test_statement_pdf_sections_counts_warning_fonts_and_reproducible(ws, ledger, two_quarters):
+    pytest.importorskip("weasyprint")
+    pdf = write_statement(ws, ledger, "2026q4")
+    assert pdf == ws.root / "outbox" / "reports" / "2026Q4" / "客户服务统计报表-2026Q4.pdf"
+    text = _text(pdf)
+    for heading in ("客户服务统计报表", "一、投诉分类统计", "二、按项目与责任部门", "三、各条款按时完成率", "四、与上期比较",
+                    "五、预警（CS-3.7.4）", "2026年第四季度"):
+        assert heading in text, heading
+    issued = ws.calendar.next_workday(date(2026, 12, 31))  # the first working day after the quarter
+    assert f"{issued.year}年{issued.month}月{issued.day}日" in text
+    assert "维修6" in text  # the category table: 维修 | 6 (and the chart's bar label)
+    assert WARNING in text and "14.3%" in text and "增加4件" in text
+    assert "投诉分类（件）" in text  # the SVG chart's title is real text in the PDF
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts)
+    assert any("CJK" in line for line in fonts)
+    again = write_statement(ws, ledger, "2026Q4")
+    assert _text(again) == text

@@ -1,0 +1,196 @@
+"""The PDF/A twins of the weekly report 《客户服务部投诉处理周报》 and the daily 《逾期预警》: rendered from the very
+contexts the Word documents are rendered from (weekly_context / warning_context), written next to the .docx.
+Checked with poppler (pdftotext, pdffonts, pdfinfo) and pikepdf; a test is skipped only when a tool is missing."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("weasyprint", reason="weasyprint is not installed (pip install -e .)")
+pikepdf = pytest.importorskip("pikepdf", reason="pikepdf is not installed (pip install -e .)")
+
+from docgen import pipeline  # noqa: E402
+from docgen.render.pdf import render_pdf  # noqa: E402
+from docgen.reports import weekly_docs  # noqa: E402
+from docgen.reports.periodic import overdue_warning, weekly  # noqa: E402
+from docgen.reports.weekly_docs import (  # noqa: E402
+    warning_context, weekly_context, write_overdue_warning, write_overdue_warning_pdf, write_weekly,
+    write_weekly_pdf)
+from tests.conftest import register_line, write_register  # noqa: E402
+from tests.test_weekly_docs import (  # noqa: E402,F401 - busy and clock are fixtures
+    AMP, BRACES, CST, GUANDI, JINJIANG, SURVEY_TEAM, busy, clock, warning_context_sample, weekly_context_sample)
+
+pytestmark = pytest.mark.skipif(
+    not all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdfinfo")),
+    reason="poppler-utils (pdftotext, pdffonts, pdfinfo) is not installed: apt-get install poppler-utils")
+
+HEADINGS = ("一、本周新增投诉", "二、本周办结", "三、尚未解决的投诉及处理进展", "四、逾期事项（工作日）", "五、分类统计")
+WARNING_DAY = date(2026, 11, 26)
+
+
+def pdftotext(pdf: Path, *args: str) -> str:
+    return subprocess.run(["pdftotext", *args, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def flat(pdf: Path) -> str:
+    """The text with line breaks and layout spaces removed (a cell may wrap; the words stay in order)."""
+    return re.sub(r"\s+", "", pdftotext(pdf))
+
+
+def pdffonts(pdf: Path) -> list[tuple[str, str]]:
+    """``(font name, emb)`` of every font of the PDF."""
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    rows = []
+    for line in out.splitlines()[2:]:
+        parts = line.split()
+        rows.append((parts[0], parts[-5]))  # name … type … encoding emb sub uni object ID
+    return rows
+
+
+def page_sizes_mm(pdf: Path) -> list[tuple[int, int]]:
+    with pikepdf.open(pdf) as doc:
+        return [(round(float(p.mediabox[2] - p.mediabox[0]) * 25.4 / 72),
+                 round(float(p.mediabox[3] - p.mediabox[1]) * 25.4 / 72)) for p in doc.pages]
+
+
+def assert_archival(pdf: Path) -> None:
+    fonts = pdffonts(pdf)
+    assert fonts, "no fonts"
+    assert all(emb == "yes" for _, emb in fonts), fonts
+    assert any("CJK" in name for name, _ in fonts), fonts
+    assert not any("DejaVu" in name for name, _ in fonts), fonts
+    with pikepdf.open(pdf) as doc:
+        with doc.open_metadata() as meta:
+            assert str(meta.get("pdfaid:part")) == "3"
+            assert str(meta.get("pdfaid:conformance")) == "B"
+
+
+def assert_no_markup(text: str) -> None:
+    text = text.replace(BRACES, "")  # a customer's own text, printed as written
+    for tag in ("{{", "{%", "{#", "<td", "<tr", "&amp;", "&lt;"):
+        assert tag not in text, tag
+
+
+# ------------------------------------------------------------------------------ the weekly report
+
+
+def test_weekly_pdf_next_to_the_docx_with_the_same_content(ws, ledger, busy):
+    docs = write_weekly(ws, ledger, "2026-W48")
+    pdfs = write_weekly_pdf(ws, ledger, "2026-W48")
+    assert pdfs == [p.with_name(p.stem + ".pdf") for p in docs]
+    assert [p.name for p in pdfs] == [f"周报-{GUANDI}-2026-W48.pdf", f"周报-{JINJIANG}-2026-W48.pdf"]
+    assert write_weekly_pdf(ws, ledger, "2026-11-26") == pdfs  # any day of the week names the same week
+
+    [guandi, jinjiang] = weekly(ledger, ws.calendar, "2026-W48")
+    for pdf, report in zip(pdfs, (guandi, jinjiang)):
+        assert_archival(pdf)
+        assert all(size == (297, 210) for size in page_sizes_mm(pdf)), "A4 landscape"
+        context = weekly_context(report, ws.calendar, ws.calendar.next_workday(report.last))
+        text, squeezed = pdftotext(pdf), flat(pdf)
+        assert text.lstrip().startswith("客户服务部投诉处理周报")
+        assert f"服务处：{context['office']}" in squeezed and context["period"] in squeezed
+        assert f"填报日期：{context['issued_on']}" in squeezed
+        for heading in HEADINGS:
+            assert heading in text, heading
+        for row in context["new_rows"] + context["open_rows"]:
+            assert row["number"] in text
+            assert re.sub(r"\s+", "", row["content" if "content" in row else "progress"]) in squeezed
+        for row in context["overdue_rows"]:  # number, clause and working days late on one table row
+            assert re.search(rf"{re.escape(row['number'])}.*{re.escape(row['clause'])}\s+{row['late']}\s*$",
+                             pdftotext(pdf, "-layout"), re.M), row
+        assert "服务处主任：" in text
+        assert_no_markup(text)
+
+    text = pdftotext(pdfs[1])
+    assert AMP in text  # verbatim, once per table it is in (new, open, overdue)
+    assert text.count(AMP) == 2 + sum(r["customer"] == AMP for r in
+                                      weekly_context(jinjiang, ws.calendar, date(2026, 11, 30))["overdue_rows"])
+    assert BRACES in text
+    assert busy["next_week"] not in text and "下周的客户" not in text
+    layout = pdftotext(pdfs[1], "-layout")
+    survey = next(line for line in layout.splitlines() if busy["repair"] in line and "CS-3.4.5" in line)
+    assert re.search(r"2026年11月24日\s+CS-3\.4\.5\S*\s+3\s*$", survey), survey  # Tue → Fri 27: 3 working days
+    assert "截至本周末，没有逾期事项。" in pdftotext(pdfs[0])  # 观邸: the feedback met by the progress note
+
+
+def test_weekly_pdf_is_rendered_from_weekly_context(ws, ledger, busy, monkeypatch):
+    seen = []
+
+    def spy(report, calendar, issued_on):
+        context = weekly_context(report, calendar, issued_on)
+        context["office"] = "经由周报上下文"
+        seen.append(report.office)
+        return context
+
+    monkeypatch.setattr(weekly_docs, "weekly_context", spy)
+    pdfs = write_weekly_pdf(ws, ledger, "2026-W48")
+    assert seen == [GUANDI, JINJIANG]
+    assert all("服务处：经由周报上下文" in flat(p) for p in pdfs)
+
+
+def test_empty_lists_print_a_line_instead_of_an_empty_table(tmp_path):
+    text = pdftotext(render_pdf("weekly_report.html", weekly_context_sample(), tmp_path / "w.pdf"))
+    for line in ("本周无新增投诉。", "截至本周末，没有尚未解决的投诉。", "截至本周末，没有逾期事项。", "无。"):
+        assert line in text
+    assert "登记编号" not in text and "件数" not in text
+    text = pdftotext(render_pdf("overdue_warning.html", warning_context_sample(), tmp_path / "o.pdf"))
+    assert "今日没有已逾期或下一工作日到期的处理事项。" in text and "登记编号" not in text
+
+
+# ------------------------------------------------------------------------------ the overdue warning
+
+
+def test_overdue_warning_pdf_grouped_by_who_must_act(ws, ledger, busy):
+    doc = write_overdue_warning(ws, ledger, WARNING_DAY)
+    pdf = write_overdue_warning_pdf(ws, ledger, WARNING_DAY)
+    assert pdf == doc.with_name("逾期预警-2026-11-26.pdf")
+    assert_archival(pdf)
+    assert all(size == (210, 297) for size in page_sizes_mm(pdf)), "A4 portrait"
+
+    context = warning_context(overdue_warning(ledger, ws.calendar, WARNING_DAY), WARNING_DAY, date(2026, 11, 27))
+    text, squeezed = pdftotext(pdf), flat(pdf)
+    assert text.lstrip().startswith("逾期预警")
+    assert "预警日期：2026年11月26日" in squeezed and "下一工作日：2026年11月27日" in squeezed
+    assert f"已逾期{context['totals']['late']}项" in squeezed and f"到期{context['totals']['due']}项" in squeezed
+    # the departments in order, each heading followed by its own rows
+    positions = [squeezed.index(re.sub(r"\s+", "", f"{i}．责任方：{d['name']}"))
+                 for i, d in enumerate(context["departments"], start=1)]
+    assert positions == sorted(positions) and len(positions) >= 2
+    bounds = positions[1:] + [len(squeezed)]
+    for d, start, end in zip(context["departments"], positions, bounds):
+        section = squeezed[start:end]
+        for row in d["late"] + d["due"]:
+            assert row["number"] in section and re.sub(r"\s+", "", row["clause"]) in section
+        if d["late"]:
+            assert f"已逾期（{len(d['late'])}项）" in section
+        if d["due"]:
+            assert f"即将到期（{len(d['due'])}项）" in section
+    team = next(d for d in context["departments"] if d["name"] == SURVEY_TEAM)
+    [row] = team["late"]
+    assert row["customer"] == AMP and AMP in text
+    layout = pdftotext(pdf, "-layout")
+    assert re.search(rf"{re.escape(busy['repair'])}.*2026年11月24日\s+{re.escape(row['clause'])}\s+2\s*$", layout, re.M)
+    assert "日期：2026年11月26日" in squeezed
+    assert_no_markup(text)
+
+
+# ------------------------------------------------------------------------------ reproducible
+
+
+def test_the_same_ledger_gives_the_same_pdf_text_twice(ws, ledger, busy, clock):
+    first = {p.name: pdftotext(p, "-layout") for p in write_weekly_pdf(ws, ledger, "2026-W48")}
+    warning = pdftotext(write_overdue_warning_pdf(ws, ledger, WARNING_DAY), "-layout")
+    assert {p.name: pdftotext(p, "-layout") for p in write_weekly_pdf(ws, ledger, "2026-W48")} == first
+    assert pdftotext(write_overdue_warning_pdf(ws, ledger, WARNING_DAY), "-layout") == warning
+    # a progress note next week does not change last week's report
+    clock["at"] = datetime(2026, 12, 2, 10, 0, tzinfo=CST)
+    pipeline.process_file(ws, ledger, write_register(ws.intake, [
+        register_line(number=busy["repair"], customer=AMP, content=f"卫生间地漏返水\n备注：{BRACES}",
+                      progress="12月2日已勘察")]), date(2026, 12, 2))
+    assert {p.name: pdftotext(p, "-layout") for p in write_weekly_pdf(ws, ledger, "2026-W48")} == first
