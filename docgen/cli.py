@@ -298,6 +298,43 @@ def cmd_report_warning(args) -> int:
     return 0
 
 
+def cmd_report_statement(args) -> int:
+    from docgen.ledger import Ledger
+    from docgen.reports.statements import StatementPeriodError, write_statement
+
+    ws = _open(args)
+    period = args.quarter if args.kind == "quarterly" else args.year
+    ledger = Ledger(ws.ledger_path)
+    try:
+        path = write_statement(ws, ledger, period)
+    except StatementPeriodError as problem:
+        print(str(problem), file=sys.stderr)
+        return 2
+    finally:
+        ledger.close()
+    output = str(path.relative_to(ws.root))
+    _emit({"period": period, "outputs": [output]}, args.json, f"已生成：{output}")
+    return 0
+
+
+def cmd_report_case(args) -> int:
+    from docgen.ledger import Ledger
+    from docgen.reports.dossier import write_dossier
+
+    ws = _open(args)
+    ledger = Ledger(ws.ledger_path)
+    try:
+        path = write_dossier(ws, ledger, args.case)
+    except LookupError:
+        print(f"没有登记编号为 {args.case} 的案件", file=sys.stderr)
+        return 2
+    finally:
+        ledger.close()
+    output = str(path.relative_to(ws.root))
+    _emit({"case": args.case, "outputs": [output]}, args.json, f"已生成：{output}")
+    return 0
+
+
 def cmd_funds(args) -> int:
     from docgen.funds import balances
 
@@ -400,6 +437,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = kinds.add_parser("warning", help="逾期预警（明日到期与已逾期，按责任方）", description="逾期预警（明日到期与已逾期，按责任方）")
     p.set_defaults(func=cmd_report_warning)
     p.add_argument("--date", help="如 2026-11-26（默认：今天）")
+    p.add_argument("--json", action="store_true")
+    for kind, flag, example, text in (("quarterly", "--quarter", "2026Q4", "季度客户服务统计报表（CS-3.10.4、CS-3.7.2）"),
+                                      ("annual", "--year", "2026", "年度客户服务统计报表（CS-3.10.4、CS-3.7.2）")):
+        p = kinds.add_parser(kind, help=text, description=text)
+        p.set_defaults(func=cmd_report_statement)
+        p.add_argument(flag, required=True, help=f"如 {example}")
+        p.add_argument("--json", action="store_true")
+    p = kinds.add_parser("case", help="案件档案 PDF/A（含原始表单）", description="案件档案 PDF/A（含原始表单）")
+    p.set_defaults(func=cmd_report_case)
+    p.add_argument("case", metavar="KF-…")
     p.add_argument("--json", action="store_true")
     p = kinds.add_parser("ratings", help="维修人员季度评价（CS-3.5.10）", description="维修人员季度评价（CS-3.5.10）")
     p.set_defaults(func=cmd_report_ratings)

@@ -89,3 +89,15 @@ def test_report_weekly_and_the_daily_warning_from_the_command_line(ws, capsys):
     outputs = json.loads(out)["outputs"]
     assert code == 0 and outputs and outputs[0].endswith("逾期预警-2026-11-25.docx")
     assert main(["--workspace", str(ws.root), "report", "weekly", "--week", "上周"]) == 2
+
+
+def test_report_quarterly_annual_and_case_from_the_command_line(ws, capsys):
+    write_register(ws.intake, [register_line()])
+    run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    for argv, suffix in ((("quarterly", "--quarter", "2026Q4"), "客户服务统计报表-2026Q4.pdf"),
+                         (("annual", "--year", "2026"), "客户服务统计报表-2026.pdf"),
+                         (("case", "KF-2026-00001"), "99-案件档案-KF-2026-00001.pdf")):
+        code, out = run(capsys, "--workspace", str(ws.root), "report", *argv, "--json")
+        [output] = json.loads(out)["outputs"]
+        assert code == 0 and output.endswith(suffix) and (ws.root / output).stat().st_size > 1000
+    assert main(["--workspace", str(ws.root), "report", "case", "KF-2026-09999"]) == 2
