@@ -335,6 +335,26 @@ def cmd_report_case(args) -> int:
     return 0
 
 
+def cmd_minutes(args) -> int:
+    from docgen.ledger import Ledger
+    from docgen.minutes import MinutesError, write_draft
+
+    ws = _open(args)
+    meeting = date.fromisoformat(args.date) if args.date else ws.today()
+    ledger = Ledger(ws.ledger_path)
+    try:
+        path = write_draft(ws, ledger, args.kind, meeting, project=args.project, case_number=args.case)
+    except MinutesError as problem:
+        print(str(problem), file=sys.stderr)
+        return 2
+    finally:
+        ledger.close()
+    output = str(path.relative_to(ws.root))
+    _emit({"kind": args.kind, "outputs": [output]}, args.json,
+          f"已生成会议纪要草稿：{output}\n会后填写决定事项（责任人、完成期限）并放回 intake/，即登记为跟踪事项。")
+    return 0
+
+
 def cmd_funds(args) -> int:
     from docgen.funds import balances
 
@@ -424,6 +444,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--today", help=argparse.SUPPRESS)
     command("demo", cmd_demo, "生成示例表单放入 intake/，演示整个流程")
+    p = command("minutes", cmd_minutes, "会议纪要草稿：coordination 投诉协调例会（CS-3.10.1）、directors 服务处主任例会"
+                                         "（CS-3.10.2）、special 重大投诉专题会议（CS-3.10.5）")
+    p.add_argument("kind", choices=("coordination", "directors", "special"))
+    p.add_argument("--date", help="会议日期，如 2026-11-27（默认：今天）")
+    p.add_argument("--project", help="投诉协调例会的小区/项目")
+    p.add_argument("--case", help="专题会议的登记编号")
+    p.add_argument("--json", action="store_true")
     p = command("doctor", cmd_doctor, "检查运行环境：中文字体、工作日历年份、本地磁盘、版本")
     p.add_argument("--json", action="store_true")
     p = command("funds", cmd_funds, "周转金与施工单位工程质量保证金的余额（CS-3.6、CS-3.5.9）")

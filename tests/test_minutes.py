@@ -224,3 +224,24 @@ def test_missing_chair_is_caught_by_validation(ws, ledger, registered, minutes_r
     done = fill(draft, {"记录人": "林晓"}, [("复查", "客户服务部", "2026-12-01", "")])
     parsed, findings = read_back(done)
     assert parsed is None and any("主持人" in f.message for f in findings)
+
+
+def test_completed_minutes_dropped_into_intake_are_accepted_end_to_end(ws, ledger, registered, capsys):
+    """CS-3.10.5: the special meeting's minutes, drafted by docgen, completed in Word, dropped back."""
+    from docgen.cli import main
+
+    _, major = registered
+    assert main(["--workspace", str(ws.root), "minutes", "special", "--case", major, "--date", "2026-11-27",
+                 "--json"]) == 0
+    import json
+
+    [draft] = json.loads(capsys.readouterr().out)["outputs"]
+    done = fill(ws.root / draft, {"主持人": "客服部经理", "记录人": "陈静"},
+                [("与业主协商车位交付方案", "经营销售部 王经理", "2026-12-04", major)])
+    dropped = ws.intake / "重大投诉专题会议纪要.docx"
+    done.rename(dropped)
+    outcome = pipeline.process_file(ws, ledger, dropped, MEETING)
+    assert outcome.status in ("accepted", "accepted_with_findings"), outcome.findings
+    assert outcome.form == "CS-MINUTES" and major in outcome.case_ids
+    actions = ledger.events(kind="minutes.action")
+    assert [a.payload["owner"] for a in actions] == ["经营销售部 王经理"]

@@ -162,7 +162,7 @@ def test_site_survey_missing_a_required_label_is_reported(tmp_path):
     assert parsed is None and "勘察日期" in findings[0].message
 
 
-@pytest.mark.parametrize("title", ["会议纪要", ""])
+@pytest.mark.parametrize("title", ["工作总结", ""])
 def test_a_document_that_is_no_form_is_not_recognised(tmp_path, title):
     document = docx.Document()
     document.add_paragraph(title)

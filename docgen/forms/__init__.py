@@ -2,11 +2,12 @@
 
 from docgen.forms.base import FormDef
 from docgen.forms.register import REGISTER
+from docgen.forms.minutes import MINUTES
 from docgen.forms.repair import CALLBACK, FINAL_ACCOUNT, SETTLEMENT, WORK_ORDER
 from docgen.forms.site_survey import SITE_SURVEY
 
 FORMS: dict[str, FormDef] = {form.form_id: form for form in (REGISTER, SITE_SURVEY, WORK_ORDER, CALLBACK,
-                                                              FINAL_ACCOUNT, SETTLEMENT)}
+                                                              FINAL_ACCOUNT, SETTLEMENT, MINUTES)}
 
 
 def by_title(title: str) -> FormDef | None:
