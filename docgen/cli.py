@@ -324,7 +324,7 @@ def cmd_report_case(args) -> int:
     ws = _open(args)
     ledger = Ledger(ws.ledger_path)
     try:
-        path = write_dossier(ws, ledger, args.case)
+        path = write_dossier(ws, ledger, args.case, special=args.kind == "special")
     except LookupError:
         print(f"没有登记编号为 {args.case} 的案件", file=sys.stderr)
         return 2
@@ -471,10 +471,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_report_statement)
         p.add_argument(flag, required=True, help=f"如 {example}")
         p.add_argument("--json", action="store_true")
-    p = kinds.add_parser("case", help="案件档案 PDF/A（含原始表单）", description="案件档案 PDF/A（含原始表单）")
-    p.set_defaults(func=cmd_report_case)
-    p.add_argument("case", metavar="KF-…")
-    p.add_argument("--json", action="store_true")
+    for kind, text in (("case", "案件档案 PDF/A（含原始表单）"), ("special", "重大或处理困难投诉的专题报告（CS-3.10.6）")):
+        p = kinds.add_parser(kind, help=text, description=text)
+        p.set_defaults(func=cmd_report_case)
+        p.add_argument("case", metavar="KF-…")
+        p.add_argument("--json", action="store_true")
     p = kinds.add_parser("ratings", help="维修人员季度评价（CS-3.5.10）", description="维修人员季度评价（CS-3.5.10）")
     p.set_defaults(func=cmd_report_ratings)
     p.add_argument("--quarter", required=True, help="如 2026Q4")

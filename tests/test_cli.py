@@ -101,3 +101,16 @@ def test_report_quarterly_annual_and_case_from_the_command_line(ws, capsys):
         [output] = json.loads(out)["outputs"]
         assert code == 0 and output.endswith(suffix) and (ws.root / output).stat().st_size > 1000
     assert main(["--workspace", str(ws.root), "report", "case", "KF-2026-09999"]) == 2
+
+
+def test_special_report_cs_3_10_6_tells_the_history_and_leaves_room_for_measures(ws, capsys):
+    import subprocess
+
+    write_register(ws.intake, [register_line(major=True)])
+    run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    code, out = run(capsys, "--workspace", str(ws.root), "report", "special", "KF-2026-00001", "--json")
+    [output] = json.loads(out)["outputs"]
+    assert code == 0 and output.endswith("98-专题报告-KF-2026-00001.pdf")
+    text = subprocess.run(["pdftotext", str(ws.root / output), "-"], capture_output=True, text=True).stdout
+    flat = "".join(text.split())
+    assert "关于KF-2026-00001投诉的专题报告" in flat and "上报总经理、副总经理" in flat and "处理意见与建议" in flat

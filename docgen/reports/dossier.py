@@ -283,17 +283,21 @@ def dossier_context(ws: Workspace, case: Case, sources: list[dict], issued_on: d
 # ------------------------------------------------------------------------------------------- writing
 
 
-def dossier_path(ws: Workspace, case_number: str) -> Path:
+def dossier_path(ws: Workspace, case_number: str, name: str = "99-案件档案") -> Path:
     folder = safe_part(case_number)
     outbox = (ws.root / ws.settings.paths.outbox).resolve()
-    path = outbox / folder / f"99-案件档案-{folder}.pdf"
+    path = outbox / folder / f"{name}-{folder}.pdf"
     if not path.resolve().is_relative_to(outbox):
         raise ValueError(f"登记编号无效：{case_number!r}")
     return path
 
 
-def write_dossier(ws: Workspace, ledger: Ledger, case_number: str, *, issued_on: date | None = None) -> Path:
-    """Write ``outbox/<case>/99-案件档案-<case>.pdf`` (PDF/A-3b, source forms attached) and return its path."""
+def write_dossier(ws: Workspace, ledger: Ledger, case_number: str, *, issued_on: date | None = None,
+                  special: bool = False) -> Path:
+    """Write ``outbox/<case>/99-案件档案-<case>.pdf`` (PDF/A-3b, source forms attached) and return its path.
+
+    With ``special`` it is the 专题报告 of a major or difficult complaint (CS-3.10.6): the same facts and
+    full history, plus sections for the cause and the proposed measures, as ``98-专题报告-<case>.pdf``."""
     case = build(case_number, ledger.events(case_id=case_number))
     if case is None:
         raise LookupError(f"台账中没有登记编号为 {case_number} 的案件")
@@ -302,9 +306,12 @@ def write_dossier(ws: Workspace, ledger: Ledger, case_number: str, *, issued_on:
     if missing:
         raise FileNotFoundError(f"案件 {case_number} 的原始文件不在归档中：" + "、".join(str(m) for m in missing))
     context = dossier_context(ws, case, sources, issued_on or ws.today())
+    context["special"] = special
+    if special:
+        context["title"] = f"关于{case.number}投诉的专题报告"
     attachments = [(s["file"], s["name"], s["description"]) for s in sources]
-    return render_pdf(TEMPLATE, context, dossier_path(ws, case_number), workspace_templates=ws.templates,
-                      attachments=attachments)
+    path = dossier_path(ws, case_number, "98-专题报告" if special else "99-案件档案")
+    return render_pdf(TEMPLATE, context, path, workspace_templates=ws.templates, attachments=attachments)
 
 
 def dossier_for_closed(ws: Workspace, ledger: Ledger, case_numbers: list[str]) -> list[Path]:
