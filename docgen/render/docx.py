@@ -366,13 +366,8 @@ def render_docx(template: Path, context: dict, out_path: Path) -> Path:
     return write_bytes(out_path, data)
 
 
-def find_template(name: str, workspace_templates: Path | None) -> Path:
-    """The template file ``name``: from the workspace ``templates/`` folder if it is there (offices may
-    adapt a template), else the one packaged in ``docgen/templates/``.
-
-    ``name`` is a bare file name (e.g. ``"escalation_notice.docx"``); names with a path separator,
-    ``..``, a drive or NUL are refused with ``ValueError``.
-    """
+def check_template_name(name: str) -> None:
+    """Templates are named by bare file name only: a path could reach outside the template folders."""
     if (
         not isinstance(name, str)
         or not name
@@ -382,6 +377,16 @@ def find_template(name: str, workspace_templates: Path | None) -> Path:
         or Path(name).is_absolute()
     ):
         raise ValueError(f"模板名称无效：{name!r}（只能是文件名，不能包含路径）")
+
+
+def find_template(name: str, workspace_templates: Path | None) -> Path:
+    """The template file ``name``: from the workspace ``templates/`` folder if it is there (offices may
+    adapt a template), else the one packaged in ``docgen/templates/``.
+
+    ``name`` is a bare file name (e.g. ``"escalation_notice.docx"``); names with a path separator,
+    ``..``, a drive or NUL are refused with ``ValueError``.
+    """
+    check_template_name(name)
     folders = ([Path(workspace_templates)] if workspace_templates is not None else []) + [PACKAGED_TEMPLATES]
     for folder in folders:
         candidate = folder / name

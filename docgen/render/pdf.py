@@ -42,7 +42,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from docgen.atomic import write_bytes
-from docgen.render.docx import PACKAGED_TEMPLATES, RenderError, TemplateNotFound
+from docgen.render.docx import PACKAGED_TEMPLATES, RenderError, TemplateNotFound, check_template_name
 
 __all__ = [
     "FONTS_CONF",
@@ -68,18 +68,6 @@ _ASCII_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
 # ---------------------------------------------------------------------------------------------- Jinja
 
 
-def _check_name(name: str) -> None:
-    if (
-        not isinstance(name, str)
-        or not name
-        or name in (".", "..")
-        or ".." in name
-        or any(sep in name for sep in ("/", "\\", "\0", ":"))
-        or Path(name).is_absolute()
-    ):
-        raise ValueError(f"模板名称无效：{name!r}（只能是文件名，不能包含路径）")
-
-
 def _template_folders(workspace_templates: Path | None) -> list[Path]:
     folders = []
     if workspace_templates is not None:
@@ -93,7 +81,7 @@ def find_pdf_template(name: str, workspace_templates: Path | None = None) -> Pat
 
     ``workspace_templates`` is the workspace ``templates/`` folder (as for docx templates).
     """
-    _check_name(name)
+    check_template_name(name)
     folders = _template_folders(workspace_templates)
     for folder in folders:
         candidate = folder / name
