@@ -237,122 +237,91 @@ def cmd_calendar(args) -> int:
     return 1 if report["load_errors"] else 0
 
 
-def cmd_report_ratings(args) -> int:
+def _write_reports(args, write, refusals: tuple[type[Exception], ...] = ()) -> int:
+    """Open the workspace's ledger, call ``write(ws, ledger) -> (paths, data)``, print what was written.
+    A refusal (a bad period, an unknown case) is a message for the user, not a traceback."""
     from docgen.ledger import Ledger
-    from docgen.reports.ratings import PeriodError, write_ratings
 
     ws = _open(args)
     ledger = Ledger(ws.ledger_path)
     try:
-        path = ws.outbox / "reports" / args.quarter / f"维修人员评价-{args.quarter}.xlsx"
-        path, summary = write_ratings(ledger, args.quarter, path)
-    except PeriodError as problem:
+        paths, data = write(ws, ledger)
+    except refusals as problem:
         print(str(problem), file=sys.stderr)
         return 2
     finally:
         ledger.close()
-    summary["output"] = str(path.relative_to(ws.root))
-    _emit(summary, args.json, f"已生成：{summary['output']}（维修人员 {len(summary['workers'])} 人，"
-                              f"维修队 {len(summary['teams'])} 个）")
+    outputs = [str(path.relative_to(ws.root)) for path in paths]
+    _emit({**data, "outputs": outputs}, args.json, "\n".join(f"已生成：{o}" for o in outputs) or "没有可生成的内容")
     return 0
+
+
+def cmd_report_ratings(args) -> int:
+    from docgen.reports.ratings import PeriodError, write_ratings
+
+    def write(ws, ledger):
+        path = ws.outbox / "reports" / args.quarter / f"维修人员评价-{args.quarter}.xlsx"
+        path, summary = write_ratings(ledger, args.quarter, path)
+        return [path], {**summary, "output": str(path.relative_to(ws.root))}
+
+    return _write_reports(args, write, (PeriodError,))
 
 
 def cmd_report_weekly(args) -> int:
-    from docgen.ledger import Ledger
     from docgen.reports import weekly_docs
     from docgen.reports.periodic import PeriodError, week_bounds
 
-    ws = _open(args)
-    week = args.week or (ws.today() - timedelta(days=7)).isoformat()  # last week by default
-    try:
+    def write(ws, ledger):
+        week = args.week or (ws.today() - timedelta(days=7)).isoformat()  # last week by default
         monday, _ = week_bounds(week)
-    except PeriodError as problem:
-        print(str(problem), file=sys.stderr)
-        return 2
-    ledger = Ledger(ws.ledger_path)
-    try:
-        written = weekly_docs.write_weekly(ws, ledger, week)
-        if hasattr(weekly_docs, "write_weekly_pdf"):
-            written += weekly_docs.write_weekly_pdf(ws, ledger, week)
-    finally:
-        ledger.close()
-    outputs = [str(path.relative_to(ws.root)) for path in written]
-    _emit({"week": monday.isoformat(), "outputs": outputs}, args.json,
-          "\n".join(f"已生成：{o}" for o in outputs) or "该周没有任何投诉记录")
-    return 0
+        paths = weekly_docs.write_weekly(ws, ledger, week) + weekly_docs.write_weekly_pdf(ws, ledger, week)
+        return paths, {"week": monday.isoformat()}
+
+    return _write_reports(args, write, (PeriodError,))
 
 
 def cmd_report_warning(args) -> int:
-    from docgen.ledger import Ledger
     from docgen.reports.weekly_docs import write_daily_warning
 
-    ws = _open(args)
-    day = date.fromisoformat(args.date) if args.date else ws.today()
-    ledger = Ledger(ws.ledger_path)
-    try:
-        written = write_daily_warning(ws, ledger, day)
-    finally:
-        ledger.close()
-    outputs = [str(path.relative_to(ws.root)) for path in written]
-    _emit({"date": day.isoformat(), "outputs": outputs}, args.json, "\n".join(f"已生成：{o}" for o in outputs))
-    return 0
+    def write(ws, ledger):
+        day = date.fromisoformat(args.date) if args.date else ws.today()
+        return write_daily_warning(ws, ledger, day), {"date": day.isoformat()}
+
+    return _write_reports(args, write, (ValueError,))
 
 
 def cmd_report_statement(args) -> int:
-    from docgen.ledger import Ledger
     from docgen.reports.statements import StatementPeriodError, write_statement
 
-    ws = _open(args)
     period = args.quarter if args.kind == "quarterly" else args.year
-    ledger = Ledger(ws.ledger_path)
-    try:
-        path = write_statement(ws, ledger, period)
-    except StatementPeriodError as problem:
-        print(str(problem), file=sys.stderr)
-        return 2
-    finally:
-        ledger.close()
-    output = str(path.relative_to(ws.root))
-    _emit({"period": period, "outputs": [output]}, args.json, f"已生成：{output}")
-    return 0
+    return _write_reports(args, lambda ws, ledger: ([write_statement(ws, ledger, period)], {"period": period}),
+                          (StatementPeriodError,))
 
 
 def cmd_report_case(args) -> int:
-    from docgen.ledger import Ledger
     from docgen.reports.dossier import write_dossier
 
-    ws = _open(args)
-    ledger = Ledger(ws.ledger_path)
-    try:
-        path = write_dossier(ws, ledger, args.case, special=args.kind == "special")
-    except LookupError:
-        print(f"没有登记编号为 {args.case} 的案件", file=sys.stderr)
-        return 2
-    finally:
-        ledger.close()
-    output = str(path.relative_to(ws.root))
-    _emit({"case": args.case, "outputs": [output]}, args.json, f"已生成：{output}")
-    return 0
+    def write(ws, ledger):
+        try:
+            return [write_dossier(ws, ledger, args.case, special=args.kind == "special")], {"case": args.case}
+        except LookupError:
+            raise LookupError(f"没有登记编号为 {args.case} 的案件") from None
+
+    return _write_reports(args, write, (LookupError,))
 
 
 def cmd_minutes(args) -> int:
-    from docgen.ledger import Ledger
     from docgen.minutes import MinutesError, write_draft
 
-    ws = _open(args)
-    meeting = date.fromisoformat(args.date) if args.date else ws.today()
-    ledger = Ledger(ws.ledger_path)
-    try:
-        path = write_draft(ws, ledger, args.kind, meeting, project=args.project, case_number=args.case)
-    except MinutesError as problem:
-        print(str(problem), file=sys.stderr)
-        return 2
-    finally:
-        ledger.close()
-    output = str(path.relative_to(ws.root))
-    _emit({"kind": args.kind, "outputs": [output]}, args.json,
-          f"已生成会议纪要草稿：{output}\n会后填写决定事项（责任人、完成期限）并放回 intake/，即登记为跟踪事项。")
-    return 0
+    def write(ws, ledger):
+        meeting = date.fromisoformat(args.date) if args.date else ws.today()
+        return [write_draft(ws, ledger, args.kind, meeting, project=args.project, case_number=args.case)], \
+            {"kind": args.kind}
+
+    code = _write_reports(args, write, (MinutesError, ValueError))
+    if code == 0 and not args.json:
+        print("会后填写决定事项（责任人、完成期限）并放回 intake/，即登记为跟踪事项。")
+    return code
 
 
 def cmd_funds(args) -> int:
