@@ -297,12 +297,18 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
 
 
 # The repair chain builds on the types above, so it is imported after them.
-from docgen.minutes import handle_minutes  # noqa: E402
 from docgen.repair_chain import REPAIR_HANDLERS, after_survey, record_violations  # noqa: E402
 
 HANDLERS: dict[str, Callable[[Transaction, Workspace, ParsedForm, Submission], Decision]] = {
     REGISTER.form_id: handle_register,
     SITE_SURVEY.form_id: handle_site_survey,
     **REPAIR_HANDLERS,
-    "CS-MINUTES": handle_minutes,
+    "CS-MINUTES": lambda tx, ws, parsed, submission: _minutes_handler()(tx, ws, parsed, submission),
 }
+
+
+def _minutes_handler():
+    # docgen.minutes builds on this module, so it is looked up when a minutes document arrives.
+    from docgen.minutes import handle_minutes
+
+    return handle_minutes

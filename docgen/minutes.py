@@ -259,7 +259,8 @@ def draft_path(ws: Workspace, kind: str, meeting_date: date, project: str | None
                case_number: str | None = None) -> Path:
     """``outbox/reports/<YYYY-Www>/会议纪要-<kind>-<project or case>-<date>.docx``."""
     subject = project if kind == "coordination" else case_number if kind == "special" else "客户服务部"
-    name = f"会议纪要-{kind}-{safe_part(subject or '', 80)}-{meeting_date.isoformat()}.docx"
+    meeting = {"coordination": "投诉协调例会", "directors": "服务处主任例会", "special": "重大投诉专题会议"}[kind]
+    name = f"会议纪要-{meeting}-{safe_part(subject or '', 80)}-{meeting_date.isoformat()}.docx"
     return ws.root / ws.settings.paths.outbox / "reports" / _week_label(meeting_date) / name
 
 

@@ -114,3 +114,15 @@ def test_special_report_cs_3_10_6_tells_the_history_and_leaves_room_for_measures
     text = subprocess.run(["pdftotext", str(ws.root / output), "-"], capture_output=True, text=True).stdout
     flat = "".join(text.split())
     assert "关于KF-2026-00001投诉的专题报告" in flat and "上报总经理、副总经理" in flat and "处理意见与建议" in flat
+
+
+def test_minutes_command_in_a_fresh_process(ws):
+    import subprocess
+    import sys
+
+    # Imported first on its own, as the command line does: no circular import between chain and minutes.
+    done = subprocess.run([sys.executable, "-m", "docgen.cli", "--workspace", str(ws.root), "minutes", "directors",
+                           "--date", "2026-11-27", "--json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    [output] = json.loads(done.stdout)["outputs"]
+    assert "服务处主任例会" in output and (ws.root / output).exists()

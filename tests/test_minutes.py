@@ -95,7 +95,7 @@ def test_case_numbers_split_on_commas_and_enumeration_marks():
 def test_coordination_draft_lists_the_communitys_complaints_with_next_deadline(ws, ledger, registered):
     jinjiang, guandi = registered
     path = write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")
-    assert path == ws.root / ws.settings.paths.outbox / "reports" / "2026-W48" / "会议纪要-coordination-融侨锦江-2026-11-27.docx"
+    assert path == ws.root / ws.settings.paths.outbox / "reports" / "2026-W48" / "会议纪要-投诉协调例会-融侨锦江-2026-11-27.docx"
     text = all_text(path)
     assert "《融侨锦江投诉协调例会会议纪要》" in text
     assert jinjiang in text and guandi not in text  # only this community
@@ -120,7 +120,7 @@ def test_coordination_needs_a_community_and_leaves_out_later_complaints(ws, ledg
 
 def test_directors_draft_gives_counts_per_office(ws, ledger, registered):
     path = write_draft(ws, ledger, "directors", MEETING)
-    assert path.name == "会议纪要-directors-客户服务部-2026-11-27.docx"
+    assert path.name == "会议纪要-服务处主任例会-客户服务部-2026-11-27.docx"
     text = all_text(path)
     assert "《客户服务部服务处主任例会会议纪要》" in text
     assert "融侨锦江客户服务处" in text and "融侨观邸客户服务处" in text
@@ -132,7 +132,7 @@ def test_directors_draft_gives_counts_per_office(ws, ledger, registered):
 def test_special_draft_gives_the_facts_and_history_of_one_major_complaint(ws, ledger, registered):
     _, guandi = registered
     path = write_draft(ws, ledger, "special", MEETING, case_number=guandi)
-    assert path.name == f"会议纪要-special-{guandi}-2026-11-27.docx"
+    assert path.name == f"会议纪要-重大投诉专题会议-{guandi}-2026-11-27.docx"
     text = all_text(path)
     assert "《重大投诉专题会议纪要》" in text
     assert "合同约定的车位未交付" in text and "李四" in text

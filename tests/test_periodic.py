@@ -42,3 +42,11 @@ def test_overdue_warning_lists_due_next_working_day_and_late_by_who_must_act(ws,
     survey_team = "客户服务部、工程材料部（或物业公司）、维修队长"
     assert [o.deadline.key for o in warnings[survey_team].late] == ["survey"]
     assert [d.key for _, d in warnings["客户服务部"].due_tomorrow] == ["feedback"]
+
+
+def test_a_week_still_running_is_reported_as_of_today(ws, ledger):
+    pipeline.process_file(ws, ledger, write_register(ws.intake, [register_line()]), date(2026, 11, 23))
+    [report] = weekly(ledger, ws.calendar, "2026-W48", today=date(2026, 11, 25))
+    assert report.last == date(2026, 11, 25)
+    # survey due Tue 11-24 is 1 working day late on Wednesday; feedback due Thu 11-26 is not late yet
+    assert {o.deadline.key: o.workdays_late for o in report.overdue} == {"survey": 1}

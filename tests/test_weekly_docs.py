@@ -328,3 +328,13 @@ def test_prints_in_libreoffice(tmp_path, ws, ledger, busy):
         if shutil.which("pdftotext"):  # every table row is printed (none lost at a page break)
             printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
             assert printed.count("KF-2026-") == all_text(document).count("KF-2026-")
+
+
+@pytest.fixture(autouse=True)
+def _after_the_week(monkeypatch):
+    """These tests report week 48 as a past week, whatever today's date is."""
+    from datetime import date as _date
+
+    from docgen.workspace import Workspace as _Workspace
+
+    monkeypatch.setattr(_Workspace, "today", lambda self: _date(2026, 12, 7))

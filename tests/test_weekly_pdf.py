@@ -194,3 +194,13 @@ def test_the_same_ledger_gives_the_same_pdf_text_twice(ws, ledger, busy, clock):
         register_line(number=busy["repair"], customer=AMP, content=f"卫生间地漏返水\n备注：{BRACES}",
                       progress="12月2日已勘察")]), date(2026, 12, 2))
     assert {p.name: pdftotext(p, "-layout") for p in write_weekly_pdf(ws, ledger, "2026-W48")} == first
+
+
+@pytest.fixture(autouse=True)
+def _after_the_week(monkeypatch):
+    """These tests report week 48 as a past week, whatever today's date is."""
+    from datetime import date as _date
+
+    from docgen.workspace import Workspace as _Workspace
+
+    monkeypatch.setattr(_Workspace, "today", lambda self: _date(2026, 12, 7))

@@ -72,10 +72,13 @@ def latest_progress(case: Case, until: date) -> str:
     return notes[-1] if notes else ""
 
 
-def weekly(ledger: Ledger, calendar: WorkCalendar, week: str) -> list[Weekly]:
-    """One weekly report per service office (客户服务处), in office order."""
+def weekly(ledger: Ledger, calendar: WorkCalendar, week: str, today: date | None = None) -> list[Weekly]:
+    """One weekly report per service office (客户服务处), in office order. A week still running is
+    reported as of ``today``: nothing is counted late that is not late yet."""
     first, end = week_bounds(week)
     last = end - timedelta(days=1)
+    if today is not None and first <= today < last:
+        last = today
     reports: dict[str, Weekly] = {}
     for case in all_cases(ledger):
         received = _received(case)

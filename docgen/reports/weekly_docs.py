@@ -132,8 +132,8 @@ def _weekly_contexts(ws: Workspace, ledger: Ledger, week: str) -> list[tuple[Pat
     year, number, _ = monday.isocalendar()
     label = f"{year}-W{number:02d}"  # "2026-11-26" and "2026-w48" name the same folder as "2026-W48"
     return [(_reports_folder(ws) / label / f"周报-{safe_part(report.office, 80)}-{label}",
-             weekly_context(report, ws.calendar, ws.calendar.next_workday(report.last)))
-            for report in weekly(ledger, ws.calendar, label)]
+             weekly_context(report, ws.calendar, min(ws.calendar.next_workday(report.last), ws.today())))
+            for report in weekly(ledger, ws.calendar, label, today=ws.today())]
 
 
 def write_weekly_pdf(ws: Workspace, ledger: Ledger, week: str) -> list[Path]:
