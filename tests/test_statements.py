@@ -150,3 +150,20 @@ def test_statement_pdf_sections_counts_warning_fonts_and_reproducible(ws, ledger
     assert any("CJK" in line for line in fonts)
     again = write_statement(ws, ledger, "2026Q4")
     assert _text(again) == text
+
+
+def test_a_quarter_still_running_counts_only_deadlines_already_due():
+    from docgen.reports.statements import figures_from_cases
+
+    # GIVEN no cases at all, the running quarter is stamped with the day it was made
+    figures = figures_from_cases([], "2026Q4", as_of=date(2026, 11, 27))
+    assert figures["as_of"] == date(2026, 11, 27)
+    assert figures_from_cases([], "2026Q3", as_of=date(2026, 11, 27))["as_of"] is None
+
+
+@pytest.fixture(autouse=True)
+def _after_the_quarter(monkeypatch):
+    """Q4 2026 is reported as a past quarter here, whatever today's date is."""
+    from docgen.workspace import Workspace as _Workspace
+
+    monkeypatch.setattr(_Workspace, "today", lambda self: date(2027, 1, 15))

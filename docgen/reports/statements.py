@@ -20,7 +20,7 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from docgen.cases import Case, all_cases
@@ -108,8 +108,10 @@ def _name(value) -> str:
     return str(value).strip() if value not in (None, "") else UNASSIGNED
 
 
-def _tally(cases: list[Case], first: date, end: date) -> _Tally:
+def _tally(cases: list[Case], first: date, end: date, as_of: date | None = None) -> _Tally:
+    """``as_of``: for a period still running, only deadlines already due count (none "late" in advance)."""
     t = _Tally()
+    due_until = min(end, as_of + timedelta(days=1)) if as_of else end
     for case in cases:
         r = case.registered
         received = date.fromisoformat(r["received_at"][:10])
@@ -124,7 +126,7 @@ def _tally(cases: list[Case], first: date, end: date) -> _Tally:
                 t.major += 1
                 t.major_by_project[project] += 1
         for deadline in case.deadlines:
-            if first <= deadline.due < end:
+            if first <= deadline.due < due_until:
                 t.due[deadline.key] += 1
                 t.clauses.setdefault(deadline.key, deadline.clause)
                 if deadline.met_on is not None and deadline.met_on <= deadline.due:
@@ -191,12 +193,14 @@ def _warnings(now: _Tally, before: _Tally) -> list[str]:
     return sentences
 
 
-def figures_from_cases(cases: list[Case], period: str) -> dict:
+def figures_from_cases(cases: list[Case], period: str, as_of: date | None = None) -> dict:
     """The statement's figures from already built cases (see :func:`statement_figures`)."""
     label, first, end = period_bounds(period)
     before_label = previous_period(label)
     _, before_first, before_end = period_bounds(before_label)
-    now, before = _tally(cases, first, end), _tally(cases, before_first, before_end)
+    running = as_of is not None and as_of < end
+    now = _tally(cases, first, end, as_of if running else None)
+    before = _tally(cases, before_first, before_end)
     on_time = []
     for key, name, clause in DEADLINES:
         r_now, r_before = _rate(now.on_time[key], now.due[key]), _rate(before.on_time[key], before.due[key])
@@ -218,14 +222,18 @@ def figures_from_cases(cases: list[Case], period: str) -> dict:
         "by_department": _count_rows(now.by_department, before.by_department, now.total),
         "on_time": on_time,
         "warnings": _warnings(now, before),
+        "as_of": as_of if running else None,
     }
 
 
-def statement_figures(ledger: Ledger, calendar: WorkCalendar, period: str) -> dict:
+def statement_figures(ledger: Ledger, calendar: WorkCalendar, period: str, today: date | None = None) -> dict:
     """The figures of the statement for ``period`` ("2026Q4" or "2026"), with the previous period's and the
-    change. ``calendar`` gives the issue date (the first working day after the period)."""
-    figures = figures_from_cases(all_cases(ledger), period)
+    change. ``calendar`` gives the issue date (the first working day after the period); a period still
+    running on ``today`` is reported as of today and dated today."""
+    figures = figures_from_cases(all_cases(ledger), period, today)
     figures["issued_on"] = calendar.next_workday(date.fromordinal(figures["end"].toordinal() - 1))
+    if figures["as_of"] is not None:
+        figures["issued_on"] = figures["as_of"]
     return figures
 
 
@@ -292,7 +300,8 @@ def statement_context(figures: dict) -> dict:
     return {
         "period": figures["period"],
         "period_name": figures["period_name"],
-        "span": f"{_cn(figures['first'])}至{_cn(last)}",
+        "span": f"{_cn(figures['first'])}至{_cn(last)}"
+                + (f"，截至{_cn(figures['as_of'])}" if figures.get("as_of") else ""),
         "previous_name": prev["period_name"],
         "issued_on": figures["issued_on"].isoformat(),
         "total": str(figures["total"]), "major": str(figures["major"]),
@@ -312,7 +321,7 @@ def statement_context(figures: dict) -> dict:
 
 def write_statement(ws, ledger: Ledger, period: str) -> Path:
     """``outbox/reports/<period>/客户服务统计报表-<period>.pdf`` (PDF/A-3b) from ``statement.html``."""
-    figures = statement_figures(ledger, ws.calendar, period)
+    figures = statement_figures(ledger, ws.calendar, period, today=ws.today())
     label = figures["period"]
     out = ws.root / ws.settings.paths.outbox / "reports" / label / f"{TITLE}-{label}.pdf"
     return render_pdf("statement.html", statement_context(figures), out, workspace_templates=ws.templates)
