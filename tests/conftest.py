@@ -60,3 +60,20 @@ def find_poi_corpus() -> Path:
 
 
 POI_CORPUS = find_poi_corpus()
+
+
+def freeze_ledger_clock(monkeypatch, start):
+    """Stamp ledger events with a clock the test sets (``clock["at"] = …``): figures read the stamps."""
+    from datetime import datetime as real_datetime
+
+    import docgen.ledger as ledger_module
+
+    clock = {"at": start}
+
+    class Frozen(real_datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return clock["at"] if tz is None else clock["at"].astimezone(tz)
+
+    monkeypatch.setattr(ledger_module, "datetime", Frozen)
+    return clock

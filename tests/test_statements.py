@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from docgen import ledger as ledger_module
 from docgen import pipeline
 from docgen.cases import Case, DeadlineState
 from docgen.reports.statements import (
@@ -26,15 +25,9 @@ WARNING = "融侨锦江“维修”类投诉由2件增至6件，可能引发重�
 
 @pytest.fixture
 def clock(monkeypatch):
-    now = {"at": datetime(2026, 8, 10, 11, 0, tzinfo=CST)}
+    from tests.conftest import freeze_ledger_clock
 
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return now["at"] if tz is None else now["at"].astimezone(tz)
-
-    monkeypatch.setattr(ledger_module, "datetime", Frozen)
-    return now
+    return freeze_ledger_clock(monkeypatch, datetime(2026, 8, 10, 11, 0, tzinfo=CST))
 
 
 def _process(ws, ledger, lines, today):

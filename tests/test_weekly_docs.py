@@ -12,7 +12,6 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from docgen import ledger as ledger_module
 from docgen import pipeline
 from docgen.render.docx import PACKAGED_TEMPLATES, RenderError, find_template, render_docx
 from docgen.reports.periodic import overdue_warning, weekly
@@ -35,15 +34,9 @@ CST = timezone(timedelta(hours=8))
 @pytest.fixture
 def clock(monkeypatch):
     """The ledger's clock, set by the test (events are stamped with it; the figures read the stamps)."""
-    now = {"at": datetime(2026, 11, 23, 11, 0, tzinfo=CST)}
+    from tests.conftest import freeze_ledger_clock
 
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return now["at"] if tz is None else now["at"].astimezone(tz)
-
-    monkeypatch.setattr(ledger_module, "datetime", Frozen)
-    return now
+    return freeze_ledger_clock(monkeypatch, datetime(2026, 11, 23, 11, 0, tzinfo=CST))
 
 
 def assert_no_jinja_left(xml: str) -> None:
