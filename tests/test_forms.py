@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
 from docgen.forms import FORMS, by_title
 from docgen.forms.base import FormDef

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from docgen.ledger import Ledger, NumberFormat
+from docgen.ledger import NumberFormat
 from docgen.workspace import WorkspaceError
 
 

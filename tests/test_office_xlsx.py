@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from docgen.forms import FORMS
 from docgen.forms.base import validate

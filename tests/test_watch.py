@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 from docgen.ledger import Ledger
 from docgen.watch import StabilityTracker, watch
