@@ -45,6 +45,26 @@ def _printer(as_json: bool):
     return show
 
 
+class Progress:
+    """A one-line counter on a terminal's stderr for long runs; silent when stderr is a file or a pipe."""
+
+    def __init__(self, total: int, label: str, stream=None):
+        self.total, self.label, self.done = total, label, 0
+        self.stream = stream or sys.stderr
+        self.active = total > 1 and self.stream.isatty()
+
+    def step(self) -> None:
+        self.done += 1
+        self.total = max(self.total, self.done)  # files finished from an interrupted run count too
+        if self.active:
+            width = 30
+            filled = width * self.done // self.total
+            self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}")
+            self.stream.flush()
+            if self.done == self.total:
+                self.stream.write("\n")
+
+
 def _today(args) -> date | None:
     return date.fromisoformat(args.today) if getattr(args, "today", None) else None
 
@@ -84,8 +104,15 @@ def cmd_process(args) -> int:
             return 2
         jobs = args.jobs if args.jobs else (min(2, os.cpu_count() or 1) if len(paths) > 8 else 1)
         failures: list[Path] = []
-        outcomes = process_paths(ws, paths, jobs=jobs, today=_today(args), on_outcome=_printer(args.json),
-                                 failures=failures)
+        progress, show = Progress(len(paths), "处理进度"), _printer(args.json)
+
+        def on_outcome(outcome) -> None:
+            if progress.active and not args.json:
+                sys.stderr.write("\r")
+            show(outcome)
+            progress.step()
+
+        outcomes = process_paths(ws, paths, jobs=jobs, today=_today(args), on_outcome=on_outcome, failures=failures)
     if failures:
         return 2  # a system fault, already explained on stderr; the files are kept for the next run
     if not args.json and not outcomes:

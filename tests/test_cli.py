@@ -126,3 +126,21 @@ def test_minutes_command_in_a_fresh_process(ws):
     assert done.returncode == 0, done.stderr
     [output] = json.loads(done.stdout)["outputs"]
     assert "服务处主任例会" in output and (ws.root / output).exists()
+
+
+def test_progress_is_drawn_on_a_terminal_only():
+    import io
+
+    from docgen.cli import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        progress = Progress(4, "处理进度", stream)
+        for _ in range(4):
+            progress.step()
+    assert "4/4" in terminal.getvalue() and terminal.getvalue().endswith("\n")
+    assert pipe.getvalue() == ""
