@@ -51,6 +51,7 @@ class Submission:
     sha256: str
     name: str
     today: date
+    archived: str | None = None  # the original in archive/, relative to the workspace
 
     @property
     def stem(self) -> str:

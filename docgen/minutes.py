@@ -332,4 +332,26 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
             "deadlines": [{"key": key, "label": decision.text, "due": due, "clause": clause, "provisional": False,
                            "basis": "会议纪要", "actor": decision.owner}],
         }, case_id=decision.case_number or None, claim=submission.claim, sha256=submission.sha256)
+    result.documents.append(archive_pdf(ws, header, decisions, cases, clause, submission))
     return result
+
+
+def archive_pdf(ws: Workspace, header, decisions, cases: list[str], clause: str, submission) -> "Document":
+    """The completed minutes as PDF/A-3b for the archive, the Word original attached inside."""
+    from docgen.chain import Document
+    from docgen.procedures.clauses import cite
+
+    day = header.meeting_date
+    title = header.meeting_type + ("纪要" if header.meeting_type.endswith(("会议", "例会")) else "会议纪要")
+    context = {"title": title, "meeting_type": header.meeting_type,
+               "meeting_date": chinese_date(day), "chair": header.chair, "recorder": header.recorder,
+               "attendees": header.attendees or "", "cases": "、".join(cases) or "—",
+               "decisions": [{"text": d.text, "owner": d.owner, "due": chinese_date(d.due),
+                              "case_number": d.case_number or ""} for d in decisions],
+               "clause_text": cite(clause).removeprefix("《客户服务管理程序》"), "filed_on": chinese_date(submission.today)}
+    name = f"会议纪要-{safe_part(header.meeting_type, 40)}-{day.isoformat()}-{submission.short}.pdf"
+    suffix = Path(submission.archived).suffix.lower() if submission.archived else ""
+    attachments = ([[submission.archived, f"minutes-original{suffix if suffix.isascii() else ''}",
+                     f"会议纪要原件：{submission.name}"]] if submission.archived else [])
+    return Document(f"{ws.settings.paths.outbox}/reports/{_week_label(day)}/{name}", "pdf",
+                    {"template": "minutes.html", "context": context, "attachments": attachments})

@@ -251,7 +251,7 @@ def decide(ws: Workspace, ledger: Ledger, record: Claim, today: date) -> Event:
     """Examine the file and commit its outcome: one transaction for submission, events and outputs."""
     form, raw, parsed, findings = examine(ws, record, today)
     kind = raw.source_kind if raw else None
-    submission = Submission(record.id, record.sha256, record.name, today)
+    submission = Submission(record.id, record.sha256, record.name, today, record.archived)
     with ledger.transaction() as tx:
         already = ledger.submission_by_claim(record.id)
         if already is not None:  # another worker or an earlier run committed this very drop
@@ -312,6 +312,11 @@ def render(ws: Workspace, document: Document) -> None:
             annotate(ws.root / spec["source"], findings, target)
         except Exception as failure:  # a workbook openpyxl reads but cannot write back: 说明 still explains
             log.warning("could not annotate %s: %r", spec["source"], failure)
+    elif document.kind == "pdf":
+        from docgen.render.pdf import render_pdf
+
+        attachments = [(ws.root / source, name, description) for source, name, description in spec["attachments"]]
+        render_pdf(spec["template"], spec["context"], target, workspace_templates=ws.templates, attachments=attachments)
     elif document.kind == "dossier":
         # The closed case's archive PDF/A-3b with its source forms inside; it reads the events just committed.
         from docgen.reports.dossier import write_dossier

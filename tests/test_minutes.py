@@ -245,3 +245,11 @@ def test_completed_minutes_dropped_into_intake_are_accepted_end_to_end(ws, ledge
     assert outcome.form == "CS-MINUTES" and major in outcome.case_ids
     actions = ledger.events(kind="minutes.action")
     assert [a.payload["owner"] for a in actions] == ["经营销售部 王经理"]
+    # AND the completed minutes are filed as PDF/A with the Word original inside
+    import pikepdf
+
+    [archived] = [o for o in outcome.outputs if o.endswith(".pdf")]
+    with pikepdf.open(ws.root / archived) as pdf:
+        [(name, attached)] = pdf.attachments.items()
+        assert name == "minutes-original.docx"
+        assert attached.get_file().read_bytes() == next(ws.archive.rglob("*.docx")).read_bytes()
