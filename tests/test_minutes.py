@@ -119,6 +119,7 @@ def test_coordination_needs_a_community_and_leaves_out_later_complaints(ws, ledg
 
 
 def test_directors_draft_gives_counts_per_office(ws, ledger, registered):
+    """CS-3.10.2: the weekly meeting of service-office directors (CS-3.10: meetings and reports)."""
     path = write_draft(ws, ledger, "directors", MEETING)
     assert path.name == "会议纪要-服务处主任例会-客户服务部-2026-11-27.docx"
     text = all_text(path)
