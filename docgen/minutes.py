@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from docgen.atomic import safe_part
 from docgen.cases import Case, DeadlineState, all_cases
@@ -35,6 +36,9 @@ from docgen.ledger import Ledger, Transaction
 from docgen.render.docx import find_template, render_docx
 from docgen.reports.periodic import latest_progress, weekly
 from docgen.workspace import Workspace
+
+if TYPE_CHECKING:  # chain builds on this module; the name is only for the annotation
+    from docgen.chain import Document
 
 __all__ = ["KINDS", "MinutesError", "draft_context", "draft_path", "handle_minutes", "split_case_numbers",
            "write_draft"]

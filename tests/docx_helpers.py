@@ -39,3 +39,32 @@ def document_xml(path: Path) -> str:
 def zip_parts(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as z:
         return {name: z.read(name) for name in z.namelist()}
+
+
+def assert_built_as_committed(group: dict, out_dir: Path) -> list[Path]:
+    """Each template of a build group is byte-for-byte reproducible, and the committed file equals what
+    the build script makes (compared part by part: another zlib may compress differently)."""
+    from docgen.render.docx import PACKAGED_TEMPLATES
+    from docgen.templates import build_templates
+
+    built = build_templates.build_all(out_dir, group)
+    for path in built:
+        again = group[path.name](out_dir / "again" / path.name)
+        assert again.read_bytes() == path.read_bytes()
+        assert zip_parts(PACKAGED_TEMPLATES / path.name) == zip_parts(path), (
+            f"{path.name} differs from what build_templates.py makes: run "
+            "`python -m docgen.templates.build_templates` and commit the result")
+    return built
+
+
+def tiny_png(width: int = 4, height: int = 3) -> bytes:
+    """A valid RGB PNG made by hand, for templates and documents that embed a picture."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\x80\x20\x20" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))

@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import struct
 import subprocess
 import zipfile
-import zlib
 from pathlib import Path
 
 import docx
@@ -24,6 +22,7 @@ from docgen.render.docx import (PACKAGED_TEMPLATES, RenderError, TemplateNotFoun
                                 render_docx)
 from docgen.templates import build_templates
 from tests.docx_helpers import all_text, document_xml, zip_parts  # noqa: F401
+from tests.docx_helpers import assert_built_as_committed, tiny_png  # noqa: E402
 
 AMP = "Smith & Sons <Ltd>"
 CDATA = '"]]></w:t>'
@@ -137,13 +136,7 @@ def assert_same_as_docxtpl(template: Path, context: dict, tmp_path: Path) -> Pat
     return ours
 
 
-def png(width: int = 4, height: int = 3) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    raw = b"".join(b"\x00" + b"\x80\x20\x20" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+png = tiny_png
 
 
 def feature_template(tmp_path: Path) -> Path:
@@ -384,16 +377,8 @@ def test_find_template_refuses_paths(tmp_path, name):
 
 
 def test_templates_are_reproducible_and_committed_as_built(tmp_path):
-    built = build_templates.build_all(tmp_path)
+    built = assert_built_as_committed(build_templates.TEMPLATES, tmp_path)
     assert sorted(p.name for p in built) == ["dispatch_list.docx", "escalation_notice.docx"]
-    for path in built:
-        again = build_templates.TEMPLATES[path.name](tmp_path / "again" / path.name)
-        assert again.read_bytes() == path.read_bytes()  # byte-for-byte reproducible
-        # committed == built, compared part by part (a different zlib may compress differently)
-        packaged = PACKAGED_TEMPLATES / path.name
-        assert zip_parts(packaged) == zip_parts(path), (
-            f"{path.name} differs from what build_templates.py makes: run "
-            "`python -m docgen.templates.build_templates` and commit the result")
 
 
 @pytest.mark.parametrize("name", ["escalation_notice.docx", "dispatch_list.docx"])

@@ -9,9 +9,7 @@ import logging
 import os
 import re
 import shutil
-import struct
 import subprocess
-import zlib
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ pikepdf = pytest.importorskip("pikepdf", reason="pikepdf is not installed (pip i
 
 from docgen.render.docx import RenderError, TemplateNotFound  # noqa: E402
 from docgen.render.pdf import cn_date, find_pdf_template, render_html, render_pdf  # noqa: E402
+from tests.docx_helpers import tiny_png  # noqa: E402
 
 HOSTILE = "Smith & Sons <Ltd>"
 INJECTION = '<img src="file:///etc/passwd">'
@@ -295,13 +294,7 @@ HOSTILE_TEMPLATE = """<!DOCTYPE html><html lang="zh-CN"><head>
 <img src="link.png"><img src="logo.png">
 </body></html>"""
 
-def png(width: int = 4, height: int = 3) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    raw = b"".join(b"\x00" + b"\x80\x20\x20" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+png = tiny_png
 
 
 def test_fetcher_refuses_everything_outside_the_template_folders(tmp_path, caplog):

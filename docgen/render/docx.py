@@ -386,8 +386,13 @@ def find_template(name: str, workspace_templates: Path | None) -> Path:
     ``name`` is a bare file name (e.g. ``"escalation_notice.docx"``); names with a path separator,
     ``..``, a drive or NUL are refused with ``ValueError``.
     """
-    check_template_name(name)
     folders = ([Path(workspace_templates)] if workspace_templates is not None else []) + [PACKAGED_TEMPLATES]
+    return first_template(name, folders)
+
+
+def first_template(name: str, folders: list[Path]) -> Path:
+    """The first ``folders/name`` that exists (a workspace copy before the packaged one)."""
+    check_template_name(name)
     for folder in folders:
         candidate = folder / name
         if candidate.is_file():

@@ -42,7 +42,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from docgen.atomic import write_bytes
-from docgen.render.docx import PACKAGED_TEMPLATES, RenderError, TemplateNotFound, check_template_name
+from docgen.render.docx import PACKAGED_TEMPLATES, RenderError, first_template
 
 __all__ = [
     "FONTS_CONF",
@@ -81,14 +81,7 @@ def find_pdf_template(name: str, workspace_templates: Path | None = None) -> Pat
 
     ``workspace_templates`` is the workspace ``templates/`` folder (as for docx templates).
     """
-    check_template_name(name)
-    folders = _template_folders(workspace_templates)
-    for folder in folders:
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
-    searched = "、".join(str(f) for f in folders)
-    raise TemplateNotFound(f"找不到模板 {name}（已查找：{searched}）")
+    return first_template(name, _template_folders(workspace_templates))
 
 
 def _finalize(value: Any) -> Any:
