@@ -3,9 +3,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# CJK fonts and fast font subsetting for PDFs, poppler for checking them, LibreOffice as the second
-# office suite the tests re-save forms with.
-APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils libreoffice-calc-nogui libreoffice-writer-nogui
+# CJK fonts for PDFs (Noto CJK; AR PL UKai for 楷体), poppler for checking them, LibreOffice as the second
+# office suite the tests re-save forms with and the benchmark compares against. libharfbuzz-subset0 is on
+# the project's set-up list; Typst subsets fonts itself and does not need it.
+APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 poppler-utils libreoffice-calc-nogui libreoffice-writer-nogui
 PYTEST_ARGS ?=
 
 .PHONY: run test setup system-packages forms bench clean
@@ -37,6 +38,7 @@ forms: setup
 
 bench: setup
 	$(PY) bench/bench_pipeline.py
+	$(PY) bench/bench_reports.py
 
 clean:
 	rm -rf $(VENV) var intake outbox archive rejected

@@ -5,8 +5,10 @@
 For each size N the same context (``weekly_context`` keys, N rows in ``open_rows``; new_rows,
 overdue_rows and the two count tables hold a small fixed number of rows) is rendered:
 
-- docgen: ``docgen.render.pdf.render_pdf("weekly_report.html", ...)`` (weasyprint, PDF/A-3b), warm
-  (one untimed render of every size first), median of the repetitions;
+- docgen: ``docgen.render.pdf.render_pdf("weekly_report.typ", ...)`` (Typst, PDF/A-3b), warm (one
+  untimed render of every size first, fonts loaded), median of the repetitions. Typst memoises layout
+  within a process, so every repetition renders different rows (``variant``): a repeated identical
+  render would measure the cache, not the work;
 - docxtpl + LibreOffice: ``docgen.render.docx.render_docx`` of ``weekly_report.docx`` then
   ``soffice --headless --convert-to pdf`` with a private profile
   (``-env:UserInstallation=file:///tmp/lo-bench-profile``) warmed up by one untimed conversion; the
@@ -45,19 +47,20 @@ PROGRESS = [
 ]
 
 
-def context(n: int) -> dict:
-    """A weekly_context-shaped dict (every value a str) with ``n`` rows in ``open_rows``."""
+def context(n: int, variant: int = 0) -> dict:
+    """A weekly_context-shaped dict (every value a str) with ``n`` rows in ``open_rows``; each ``variant``
+    gives every row other text (case numbers, customers, progress)."""
     def number(i: int) -> str:
-        return f"TS-2026-{i + 1:05d}"
+        return f"TS-2026-{variant * 1000 + i + 1:05d}"
 
     open_rows = [{
         "number": number(i),
         "received": f"2026年11月{1 + i % 20}日 {8 + i % 10:02d}:{i * 7 % 60:02d}",
-        "customer": f"客户{i + 1}（{['张', '王', '李', '赵', '陈'][i % 5]}先生/女士）",
+        "customer": f"客户{variant * 1000 + i + 1}（{['张', '王', '李', '赵', '陈'][(i + variant) % 5]}先生/女士）",
         "category": CATEGORIES[i % len(CATEGORIES)],
         "department": DEPARTMENTS[i % len(DEPARTMENTS)],
         "stage": STAGES[i % len(STAGES)],
-        "progress": PROGRESS[i % len(PROGRESS)],
+        "progress": PROGRESS[(i + variant) % len(PROGRESS)],
         "next_due": f"回复客户\n2026年12月{1 + i % 25}日" + ("（暂定）" if i % 17 == 0 else ""),
     } for i in range(n)]
     new_rows = [{
@@ -90,7 +93,7 @@ def pages(pdf: Path) -> int:
 
 def ours(ctx: dict, out: Path) -> float:
     start = time.perf_counter()
-    render_pdf("weekly_report.html", ctx, out)
+    render_pdf("weekly_report.typ", ctx, out)
     return time.perf_counter() - start
 
 
@@ -127,9 +130,9 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     template = find_template("weekly_report.docx", None)
 
-    # Warm-up, untimed: docgen (fonts, templates, weasyprint) and LibreOffice's private profile.
+    # Warm-up, untimed: docgen (fonts, templates, Typst) and LibreOffice's private profile.
     for n in sizes:
-        ours(context(n), work / f"warm-{n}.pdf")
+        ours(context(n, variant=99), work / f"warm-{n}.pdf")
     warm_dir = work / "lo-warm"
     warm_dir.mkdir(exist_ok=True)
     render_docx(template, context(10), warm_dir / "warm.docx")
@@ -139,10 +142,10 @@ def main() -> int:
 
     rows = []
     for n in sizes:
-        ctx = context(n)
         reps = args.repeat_500 if (args.repeat_500 is not None and n >= 500) else args.repeat
         a, b = [], []
         for r in range(reps):  # interleaved: both measured side by side under the same conditions
+            ctx = context(n, variant=r)
             a.append(ours(ctx, work / f"ours-{n}.pdf"))
             lo_dir = work / f"lo-{n}-{r}"
             lo_dir.mkdir(exist_ok=True)
@@ -166,6 +169,18 @@ def main() -> int:
     behind = [r[0] for r in rows if r[2] >= r[3]]
     print("docgen ahead of LibreOffice at every size." if not behind
           else f"docgen NOT ahead of LibreOffice at: {', '.join(map(str, behind))} rows.")
+    # The first render of a new process (e.g. `docgen report weekly` from a terminal): Typst loads the
+    # installed fonts once per process; the import of the Python stack is not counted.
+    cold = []
+    for r in range(args.repeat):
+        code = ("import sys, time; sys.path.insert(0, %r); from bench_reports import context; "
+                "from docgen.render.pdf import render_pdf; from pathlib import Path; t = time.perf_counter(); "
+                "render_pdf('weekly_report.typ', context(%d, variant=%d), Path(%r)); print(time.perf_counter() - t)"
+                % (str(Path(__file__).parent), TARGET_ROWS, 50 + r, str(work / "cold.pdf")))
+        cold.append(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                         check=True).stdout.strip()))
+    print(f"First render in a new process, {TARGET_ROWS} rows (fonts loaded on the way): "
+          f"{statistics.median(cold):.3f} s (median of {len(cold)}).")
     print(f"Outputs in {work}")
     return 0
 

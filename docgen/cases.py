@@ -13,6 +13,9 @@ MET_BY = {"feedback": (("case.progress", "case.surveyed", "case.work_ordered"), 
           "survey": ("case.surveyed", "survey_date"),
           "repair": ("case.completed", "completed_date"), "callback": ("case.called_back", "callback_date"),
           "settle": ("case.closed", None)}
+# A decision of minutes (``minutes.action``, deadline ``action-<seq>``) is met by the
+# ``minutes.action_done`` event naming it (payload ``action``), on its ``done_on``; a later one corrects it.
+ACTION_PREFIX, ACTION_DONE = "action-", "minutes.action_done"
 STAGES = (("case.closed", "已办结"), ("case.settled", "已结算"), ("case.final_account", "待结算"),
           ("case.called_back", "已回访"), ("case.completed", "已完工"), ("case.work_ordered", "维修中"),
           ("case.surveyed", "已勘察"), ("case.progress", "处理中"), ("case.registered", "已登记"))
@@ -81,6 +84,11 @@ def build(number: str, events: list[Event]) -> Case | None:
     for record in records.values():
         state = DeadlineState(record["key"], record["label"], date.fromisoformat(record["due"]), record["clause"],
                               record["provisional"], actor=record.get("actor") or registration.payload.get("department"))
+        if state.key.startswith(ACTION_PREFIX):
+            done = action_done(state.key, events)
+            state.met_on = date.fromisoformat(done.payload["done_on"]) if done else None
+            case.deadlines.append(state)
+            continue
         kinds, day_field = MET_BY.get(state.key, ((), None))
         kinds = (kinds,) if isinstance(kinds, str) else kinds
         # Only what happens after registration meets a deadline (a note typed on the register itself
@@ -91,6 +99,12 @@ def build(number: str, events: list[Event]) -> Case | None:
             state.met_on = date.fromisoformat((day_field and meeting.payload.get(day_field)) or meeting.recorded_at[:10])
         case.deadlines.append(state)
     return case
+
+
+def action_done(key: str, events: list[Event]) -> Event | None:
+    """The ``minutes.action_done`` event that marks the action ``key`` done (the latest, a correction
+    replacing an earlier one), or None while it is open. ``docgen.actions`` reads actions the same way."""
+    return next((e for e in reversed(events) if e.kind == ACTION_DONE and e.payload.get("action") == key), None)
 
 
 def all_cases(ledger: Ledger) -> list[Case]:

@@ -140,17 +140,23 @@ def cmd_watch(args) -> int:
     return 0
 
 
-def cmd_status(args) -> int:
-    from docgen.cases import all_cases, case_json
+def _read_ledger(args, read):
+    """``(workspace, today, read(ledger))``: the ledger is open only while ``read`` runs."""
     from docgen.ledger import Ledger
 
     ws = _open(args)
     today = _today(args) or ws.today()
     ledger = Ledger(ws.ledger_path)
     try:
-        cases = all_cases(ledger)
+        return ws, today, read(ledger)
     finally:
         ledger.close()
+
+
+def cmd_status(args) -> int:
+    from docgen.cases import all_cases, case_json
+
+    ws, today, cases = _read_ledger(args, all_cases)
     if args.case:
         cases = [c for c in cases if c.number == args.case]
         if not cases:
@@ -214,6 +220,10 @@ def _case_detail(case, today: date) -> str:
     lines += ["", "事件："]
     for event in case.events:
         detail = event.payload.get("progress") or event.payload.get("message") or event.payload.get("file") or ""
+        if event.kind == "minutes.action":
+            detail = f"action-{event.seq} {event.payload.get('text')}（{event.payload.get('owner')}，{event.payload.get('due')}前）"
+        elif event.kind == "minutes.action_done":
+            detail = f"{event.payload.get('action')} {event.payload.get('done_on')}完成"
         lines.append(f"  {event.seq:>6}  {event.recorded_at[:19].replace('T', ' ')}  {EVENT_NAMES.get(event.kind, event.kind)}"
                      f"{'  ' + detail if detail else ''}")
     return "\n".join(lines)
@@ -224,7 +234,9 @@ EVENT_NAMES = {"case.registered": "登记（case.registered）", "case.progress"
                "case.called_back": "回访（case.called_back）", "case.final_account": "决算（case.final_account）",
                "case.settled": "结算（case.settled）",
                "case.escalated": "上报总经理、副总经理（case.escalated）", "case.surveyed": "现场勘察（case.surveyed）",
-               "case.violation": "违反程序（case.violation）", "case.closed": "办结（case.closed）"}
+               "case.violation": "违反程序（case.violation）", "case.closed": "办结（case.closed）",
+               "case.minutes": "会议纪要（case.minutes）", "minutes.action": "会议决定（minutes.action）",
+               "minutes.action_done": "会议决定事项完成（minutes.action_done）"}
 
 
 def cmd_verify(args) -> int:
@@ -299,7 +311,11 @@ def cmd_report_weekly(args) -> int:
     from docgen.reports.periodic import PeriodError, week_bounds
 
     def write(ws, ledger):
-        week = args.week or (ws.today() - timedelta(days=7)).isoformat()  # last week by default
+        # The running week by default (as of today): a service office reports at the end of its week
+        # (CS-3.10.3); on a Monday, "--week last" gives the week just ended.
+        named = {"this": 0, "本周": 0, "last": 7, "上周": 7}
+        chosen = (args.week or "this").strip()
+        week = (ws.today() - timedelta(days=named[chosen.lower()])).isoformat() if chosen.lower() in named else chosen
         monday, _ = week_bounds(week)
         paths = weekly_docs.write_weekly(ws, ledger, week) + weekly_docs.write_weekly_pdf(ws, ledger, week)
         return paths, {"week": monday.isoformat()}
@@ -338,17 +354,83 @@ def cmd_report_case(args) -> int:
 
 
 def cmd_minutes(args) -> int:
-    from docgen.minutes import MinutesError, write_draft
+    from docgen.minutes import MinutesError, write_drafts
+
+    notes: list[str] = []
 
     def write(ws, ledger):
         meeting = date.fromisoformat(args.date) if args.date else ws.today()
-        return [write_draft(ws, ledger, args.kind, meeting, project=args.project, case_number=args.case)], \
-            {"kind": args.kind}
+        paths, found = write_drafts(ws, ledger, args.kind, meeting, project=args.project, case_number=args.case,
+                                    force=args.force)
+        notes.extend(found)
+        return paths, {"kind": args.kind, "date": meeting.isoformat(), "notes": found}
 
     code = _write_reports(args, write, (MinutesError, ValueError))
     if code == 0 and not args.json:
-        print("会后填写决定事项（责任人、完成期限）并放回 intake/，即登记为跟踪事项。")
+        for note in notes:
+            print(f"注意：{note}")
+        print("会上填写“上次会议决定事项落实情况”的完成情况，会后填写决定事项（责任人、完成期限），放回 intake/ 即登记。")
     return code
+
+
+def cmd_action_list(args) -> int:
+    from docgen.actions import action_json, all_actions
+
+    ws, today, actions = _read_ledger(args, all_actions)
+    if args.open:
+        actions = [a for a in actions if a.open]
+    data = [action_json(a, today, ws.calendar) for a in actions]
+    if args.json:
+        print(json.dumps({"today": today.isoformat(), "actions": data}, ensure_ascii=False))
+        return 0
+    if not actions:
+        print("没有未完成的会议决定事项" if args.open else "还没有会议决定事项（会议纪要放回 intake/ 后登记）")
+        return 0
+    widths = (14, 12, 16, 22)
+    print(_row(("事项编号", "完成期限", "责任人", "状态", "决定事项"), widths))
+    for action, item in zip(actions, data):
+        if action.done_on:
+            state = f"已于{action.done_on.isoformat()}完成" + ("（逾期）" if action.done_on > action.due else "")
+        elif item["overdue"]:
+            state = f"【逾期{item['workdays_late']}个工作日】"
+        else:
+            state = "未完成"
+        origin = f"{action.meeting()}" + (f"，{action.case_id}" if action.case_id else "")
+        print(_row((action.key, action.due.isoformat(), action.owner, state, f"{action.text}（{origin}）"), widths))
+    still_open = sum(1 for a in actions if a.open)
+    late = sum(1 for item in data if item["overdue"])
+    print(f"\n共 {len(actions)} 项，未完成 {still_open} 项，其中逾期 {late} 项（截至 {today.isoformat()}）")
+    return 0
+
+
+def cmd_action_done(args) -> int:
+    from docgen.actions import ActionError, action_json, mark_done
+    from docgen.ledger import Ledger
+
+    ws = _open(args)
+    today = _today(args) or ws.today()
+    try:
+        done_on = date.fromisoformat(args.on) if args.on else today
+    except ValueError:
+        print(f"完成日期“{args.on}”格式不对；应写成 2026-12-01", file=sys.stderr)
+        return 2
+    ledger = Ledger(ws.ledger_path)
+    try:
+        action, before, recorded = mark_done(ledger, args.action, done_on, today, by=args.by)
+    except ActionError as refused:
+        print(str(refused), file=sys.stderr)
+        return 2
+    finally:
+        ledger.close()
+    if not recorded:
+        text = f"{action.key} 已于 {done_on.isoformat()} 登记为完成，未重复登记"
+    elif before is not None:
+        text = f"已更正：{action.key} 的完成日期由 {before.isoformat()} 改为 {done_on.isoformat()}"
+    else:
+        text = (f"已登记完成：{action.key}　{action.text}（{action.owner}，完成期限 {action.due.isoformat()}），"
+                f"完成日期 {done_on.isoformat()}" + ("，逾期完成" if done_on > action.due else ""))
+    _emit({"action": action_json(action, today, ws.calendar), "recorded": recorded}, args.json, text)
+    return 0
 
 
 def cmd_funds(args) -> int:
@@ -446,7 +528,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="会议日期，如 2026-11-27（默认：今天）")
     p.add_argument("--project", help="投诉协调例会的小区/项目")
     p.add_argument("--case", help="专题会议的登记编号")
+    p.add_argument("--force", action="store_true",
+                   help="小区交付已满一年（或尚未交付）时仍起草投诉协调例会纪要（CS-3.10.1 只要求交付后一年内每周召开）")
     p.add_argument("--json", action="store_true")
+    action = sub.add_parser("action", help="会议纪要决定事项的跟踪：列出、登记完成",
+                            description="会议纪要决定事项的跟踪：列出、登记完成（CS-3.10.1、3.10.2、3.10.5）")
+    steps = action.add_subparsers(dest="step", required=True, metavar="STEP")
+    p = steps.add_parser("list", help="列出决定事项及其完成情况", description="列出决定事项及其完成情况")
+    p.set_defaults(func=cmd_action_list)
+    p.add_argument("--open", action="store_true", help="只列未完成的事项")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+    p = steps.add_parser("done", help="登记一项决定事项已完成", description="登记一项决定事项已完成；之后不再列入逾期与逾期预警")
+    p.set_defaults(func=cmd_action_done)
+    p.add_argument("action", metavar="ACTION", help="事项编号，如 action-12（见 docgen action list）")
+    p.add_argument("--on", metavar="DATE", help="完成日期，如 2026-12-01（默认：今天）")
+    p.add_argument("--by", metavar="NAME", help="确认完成的人")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--today", help=argparse.SUPPRESS)
     p = command("doctor", cmd_doctor, "检查运行环境：中文字体、工作日历年份、本地磁盘、版本")
     p.add_argument("--json", action="store_true")
     p = command("funds", cmd_funds, "周转金与施工单位工程质量保证金的余额（CS-3.6、CS-3.5.9）")
@@ -455,7 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
     kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
     p = kinds.add_parser("weekly", help="各服务处投诉处理周报（CS-3.10.3）", description="各服务处投诉处理周报（CS-3.10.3）")
     p.set_defaults(func=cmd_report_weekly)
-    p.add_argument("--week", help="如 2026-W48 或该周内的某一天（默认：上周）")
+    p.add_argument("--week", help="如 2026-W48、该周内的某一天、last（上周）；默认：本周，截至今日")
     p.add_argument("--json", action="store_true")
     p = kinds.add_parser("warning", help="逾期预警（明日到期与已逾期，按责任方）", description="逾期预警（明日到期与已逾期，按责任方）")
     p.set_defaults(func=cmd_report_warning)

@@ -1,11 +1,10 @@
-"""``docgen doctor``: set-up faults in plain words (fonts, calendar years, local disk, versions)."""
+"""``docgen doctor``: set-up faults in plain words (fonts, calendar years, local disk, versions, and the
+communities whose delivery date CS-3.10.1 needs)."""
 
 from __future__ import annotations
 
-import ctypes.util
 import platform
 import shutil
-import subprocess
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -20,21 +19,28 @@ class Check:
     message: str
 
 
+ROLE_NAMES = {"song": "宋体", "fangsong": "仿宋", "hei": "黑体", "kai": "楷体", "title": "小标宋"}
+
+
+def _installed_font_roles() -> dict[str, list[str]]:
+    from docgen.render.pdf import font_roles
+
+    return font_roles()
+
+
 def _fonts() -> Check:
-    if shutil.which("fc-list") is None:
-        return Check("fail", "字体", "找不到 fc-list（fontconfig）；无法确认中文字体。请安装 fontconfig 与 fonts-noto-cjk")
-    listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=30).stdout
-    wanted = ("Noto Serif CJK SC", "Noto Sans CJK SC")
-    missing = [family for family in wanted if family not in listed]
+    """The faces the PDFs will use for 宋体/仿宋/黑体/楷体/小标宋 (the fonts Typst finds, not a guess)."""
+    try:
+        roles = _installed_font_roles()
+    except Exception as problem:  # noqa: BLE001 - any failure to list fonts is what the user must hear about
+        return Check("fail", "字体", f"无法读取已安装的字体（{problem}）；请安装 fonts-noto-cjk")
+    missing = [ROLE_NAMES[role] for role, families in roles.items() if not families]
     if missing:
-        return Check("fail", "字体", f"缺少中文字体 {'、'.join(missing)}：PDF 中的汉字会显示为方框。请安装 fonts-noto-cjk")
-    return Check("ok", "字体", "已安装 Noto Serif/Sans CJK SC（宋体、黑体由它们代替）")
-
-
-def _harfbuzz() -> Check:
-    if ctypes.util.find_library("harfbuzz-subset") is None:
-        return Check("warn", "字体子集", "缺少 libharfbuzz-subset0：生成一页中文 PDF 约需 10 秒而不是 0.2 秒。请安装该软件包")
-    return Check("ok", "字体子集", "libharfbuzz-subset 可用")
+        return Check("fail", "字体", f"没有可用于{'、'.join(missing)}的中文字体：PDF 中的汉字会显示为方框。请安装 fonts-noto-cjk")
+    used = "，".join(f"{ROLE_NAMES[role]}→{families[0]}" for role, families in roles.items())
+    stand_ins = [ROLE_NAMES[role] for role, families in roles.items() if families[0].startswith(("Noto", "Source Han", "AR PL"))]
+    note = f"（{'、'.join(stand_ins)}未安装 Windows 字体，以开源字体代替）" if stand_ins else ""
+    return Check("ok", "字体", f"PDF 使用：{used}{note}")
 
 
 def _calendar(ws: Workspace) -> list[Check]:
@@ -61,9 +67,31 @@ def _folders(ws: Workspace) -> list[Check]:
     return checks
 
 
+def _deliveries(ws: Workspace) -> list[Check]:
+    """CS-3.10.1: the weekly coordination meeting is held in a community's first year after delivery;
+    a community with complaints but no delivery date in docgen.toml cannot be checked."""
+    if not ws.ledger_path.exists():
+        return []
+    from docgen.ledger import Ledger
+    from docgen.projects import FIRST_YEAR_CLAUSE, undated_projects
+
+    ledger = Ledger(ws.ledger_path)
+    try:
+        undated = undated_projects(ws.settings, ledger)
+    finally:
+        ledger.close()
+    if not undated:
+        return [Check("ok", "小区交付日期", "台账中各小区的交付日期均已登记")]
+    example = undated[0]
+    return [Check("warn", "小区交付日期",
+                  f"以下小区在台账中有投诉，但 docgen.toml 中没有交付日期：{'、'.join(undated)}。无法判断是否在交付后一年内、"
+                  f"须每周召开投诉协调例会（{FIRST_YEAR_CLAUSE}）。请在 docgen.toml 中逐个添加，例如："
+                  f"[projects.\"{example}\"] 下一行写 delivered = 2026-03-01")]
+
+
 def _versions() -> Check:
     parts = [f"Python {platform.python_version()}"]
-    for package in ("docgen", "openpyxl", "python-docx", "docxtpl", "weasyprint", "pikepdf", "chinesecalendar"):
+    for package in ("docgen", "openpyxl", "python-docx", "docxtpl", "typst", "pikepdf", "chinesecalendar"):
         try:
             parts.append(f"{package} {metadata.version(package)}")
         except metadata.PackageNotFoundError:
@@ -79,4 +107,4 @@ def _tools() -> Check:
 
 
 def diagnose(ws: Workspace) -> list[Check]:
-    return [_fonts(), _harfbuzz(), *_calendar(ws), *_folders(ws), _tools(), _versions()]
+    return [_fonts(), *_calendar(ws), *_folders(ws), *_deliveries(ws), _tools(), _versions()]

@@ -13,9 +13,17 @@ Three meetings, one form (``docgen.forms.minutes.MINUTES``):
 Everything in a draft is a function of the ledger and the meeting date (cases received, events recorded
 and deadlines met after the meeting date are left out), so the same ledger gives the same draft.
 
+Every draft also lists the earlier decisions still open that concern the meeting (上次会议决定事项落实情况,
+see :func:`open_actions`), with empty 完成情况 and 完成日期 columns the clerk fills during the meeting.
+
+A coordination meeting is held in a community's first year after delivery (CS-3.10.1, ``docgen.projects``):
+a community delivered more than a year before the meeting (or not yet delivered) is refused unless
+forced, one without a delivery date in ``docgen.toml`` is drafted with a visible note.
+
 A completed minutes document dropped back is handled by :func:`handle_minutes`: recorded against every
-case it names (``case.minutes``), and each decision becomes a tracked action (``minutes.action``) with a
-deadline keyed ``action-<seq>``.
+case it names (``case.minutes``), each decision becomes a tracked action (``minutes.action``) with a
+deadline keyed ``action-<seq>``, and each earlier action marked 已完成 is done (``minutes.action_done``,
+``docgen.actions``).
 """
 
 from __future__ import annotations
@@ -25,14 +33,17 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from docgen.actions import Action, all_actions, done_problem, load_actions, normalize_key, record_done
 from docgen.atomic import safe_part
 from docgen.cases import Case, DeadlineState, all_cases
 from docgen.chain import Decision, Submission
 from docgen.findings import error, has_errors, warning
 from docgen.forms.base import ParsedForm, Raw
-from docgen.forms.minutes import COORDINATION, DIRECTORS, MEETING_CLAUSES, SPECIAL, MinutesDecision, MinutesHeader
+from docgen.forms.minutes import (COORDINATION, DIRECTORS, DONE, MEETING_CLAUSES, REVIEW, SPECIAL, ActionReview,
+                                  MinutesDecision, MinutesHeader)
 from docgen.forms.values import chinese_date
 from docgen.ledger import Ledger, Transaction
+from docgen.projects import FIRST_YEAR_CLAUSE, delivery, ledger_projects
 from docgen.render.docx import find_template, render_docx
 from docgen.reports.periodic import latest_progress, weekly
 from docgen.workspace import Workspace
@@ -40,8 +51,8 @@ from docgen.workspace import Workspace
 if TYPE_CHECKING:  # chain builds on this module; the name is only for the annotation
     from docgen.chain import Document
 
-__all__ = ["KINDS", "MinutesError", "draft_context", "draft_path", "handle_minutes", "split_case_numbers",
-           "write_draft"]
+__all__ = ["KINDS", "MinutesError", "coordination_projects", "draft_context", "draft_path", "handle_minutes",
+           "open_actions", "split_case_numbers", "write_draft", "write_drafts"]
 
 KINDS = {"coordination": COORDINATION, "directors": DIRECTORS, "special": SPECIAL}
 COORDINATION_ROLES = ("客户服务部", "物业公司", "经营销售部", "工程材料部")  # CS-3.10.1
@@ -52,6 +63,7 @@ EVENT_NAMES = {
     "case.surveyed": "现场勘察", "case.work_ordered": "派工维修", "case.completed": "维修完工",
     "case.called_back": "完工回访", "case.final_account": "维修决算", "case.settled": "维修结算",
     "case.closed": "办结", "case.violation": "违反程序记录", "case.minutes": "会议纪要",
+    "minutes.action": "会议决定", "minutes.action_done": "会议决定事项完成",
 }
 _SEPARATORS = re.compile(r"[\s,，、;；/]+")
 
@@ -133,9 +145,19 @@ def _case_item(case: Case, meeting_date: date, tag: str) -> dict:
     return {"title": title, "detail": detail}
 
 
-def _coordination(ws: Workspace, ledger: Ledger, meeting_date: date, project: str | None) -> dict:
+def _coordination(ws: Workspace, ledger: Ledger, meeting_date: date, project: str | None, force: bool = False) -> dict:
     if not project:
         raise MinutesError("投诉协调例会按小区召开（CS-3.10.1）；请指明小区（项目）名称")
+    # CS-3.10.1: weekly in the first year after delivery. Outside it the meeting is not required: refused
+    # unless the manager insists (--force); without a delivery date it cannot be checked, so it is noted.
+    standing = delivery(ws.settings, project, meeting_date)
+    notice = ""
+    if standing.state in ("before", "after"):
+        if not force:
+            raise MinutesError(f"{standing.explain()}。未生成纪要草稿；如确需另行召开，请加 --force")
+        notice = f"注意：{standing.explain()}。本纪要为另行召开的投诉协调会议。"
+    elif standing.state == "unknown":
+        notice = f"注意：{standing.explain()}。"
     monday = meeting_date - timedelta(days=meeting_date.weekday())
     new, still_open = [], []
     for case in all_cases(ledger):
@@ -154,8 +176,11 @@ def _coordination(ws: Workspace, ledger: Ledger, meeting_date: date, project: st
         "attendees": "、".join(COORDINATION_ROLES) + "（各派代表）",
         "cases": "、".join(c.number for c in new + still_open),
         "scope": f"{ws.settings.routing.office_for(project)}；本周（{chinese_date(monday)}起）新增投诉 {len(new)} 件，"
-                 f"前期尚未解决 {len(still_open)} 件。",
+                 f"前期尚未解决 {len(still_open)} 件。"
+                 + (f"{standing.explain()}。" if standing.state == "first_year" else ""),
         "agenda": agenda,
+        "project": project,
+        "notice": notice,
     }
 
 
@@ -190,8 +215,9 @@ def _history_line(event) -> str:
     elif event.kind == "case.minutes":
         extra = f"：{event.payload.get('meeting_type') or ''}（{event.payload.get('meeting_date') or ''}）"
     elif event.kind == "minutes.action":
-        name = "会议决定"
         extra = f"：{event.payload.get('text') or ''}（{event.payload.get('owner') or ''}，{event.payload.get('due') or ''}前）"
+    elif event.kind == "minutes.action_done":
+        extra = f"：{event.payload.get('action') or ''}，{event.payload.get('done_on') or ''}完成"
     return f"{chinese_date(date.fromisoformat(event.recorded_at[:10]))}　{name}{extra}"
 
 
@@ -236,18 +262,51 @@ def _special(ws: Workspace, ledger: Ledger, meeting_date: date, case_number: str
     }
 
 
+def open_actions(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, project: str | None = None,
+                 case_number: str | None = None) -> list[Action]:
+    """The earlier decisions still open that a meeting reviews (上次会议决定事项落实情况), by due date.
+
+    Decided at an earlier meeting and not done, as the ledger stood at the end of the meeting date;
+    coordination (CS-3.10.1): those of the community's earlier coordination meetings and those on its
+    complaints; special meeting (CS-3.10.5): those on its complaint; directors' meeting (CS-3.10.2): all
+    of them, the department's weekly review of everything still open.
+    """
+    chosen = []
+    case_projects: dict[str, str | None] = {}
+    if kind == "coordination":
+        case_projects = {c.number: c.registered.get("project") for c in all_cases(ledger)}
+    for action in all_actions(ledger, until=meeting_date):
+        if not action.open or action.meeting_date >= meeting_date:
+            continue
+        if kind == "coordination" and project not in (action.project, case_projects.get(action.case_id or "")):
+            continue
+        if kind == "special" and action.case_id != case_number:
+            continue
+        chosen.append(action)
+    return sorted(chosen, key=lambda a: (a.due, a.seq))
+
+
+def _action_row(ws: Workspace, action: Action, meeting_date: date) -> dict:
+    late = ws.calendar.workdays_late(action.due, meeting_date) if action.due < meeting_date else 0
+    origin = action.meeting() + (f"；{action.case_id}" if action.case_id else "")
+    return {"key": action.key, "text": f"{action.text}\n（{origin}）", "owner": action.owner,
+            "due": chinese_date(action.due), "late": str(late) if late else "—"}
+
+
 def draft_context(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, project: str | None = None,
-                  case_number: str | None = None) -> dict:
-    """The context of ``minutes.docx`` for one meeting (``kind``: coordination | directors | special)."""
+                  case_number: str | None = None, force: bool = False) -> dict:
+    """The context of ``minutes.docx`` for one meeting (``kind``: coordination | directors | special).
+    ``force``: draft a coordination meeting outside the first year after delivery (CS-3.10.1)."""
     if kind not in KINDS:
         raise MinutesError(f"会议类型“{kind}”不存在；应为：{'、'.join(KINDS)}")
     meeting_type = KINDS[kind]
     if kind == "coordination":
-        parts = _coordination(ws, ledger, meeting_date, project)
+        parts = _coordination(ws, ledger, meeting_date, project, force)
     elif kind == "directors":
         parts = _directors(ws, ledger, meeting_date)
     else:
         parts = _special(ws, ledger, meeting_date, case_number)
+    reviewed = open_actions(ws, ledger, kind, meeting_date, project, case_number)
     return {
         "meeting_type": meeting_type,
         "clause": MEETING_CLAUSES[meeting_type],
@@ -255,6 +314,9 @@ def draft_context(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, 
         "issued_on": chinese_date(meeting_date),
         "chair": "",
         "recorder": "",
+        "project": "",
+        "notice": "",
+        "open_actions": [_action_row(ws, action, meeting_date) for action in reviewed],
         **parts,
     }
 
@@ -269,11 +331,51 @@ def draft_path(ws: Workspace, kind: str, meeting_date: date, project: str | None
 
 
 def write_draft(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, project: str | None = None,
-                case_number: str | None = None) -> Path:
+                case_number: str | None = None, force: bool = False) -> Path:
     """Render the draft minutes; the same ledger and date give the same document."""
-    context = draft_context(ws, ledger, kind, meeting_date, project, case_number)
+    context = draft_context(ws, ledger, kind, meeting_date, project, case_number, force)
     return render_docx(find_template(TEMPLATE, ws.templates), context,
                        draft_path(ws, kind, meeting_date, project, case_number))
+
+
+def coordination_projects(ws: Workspace, ledger: Ledger, meeting_date: date) -> tuple[list[str], list[str]]:
+    """The communities that hold the weekly coordination meeting on ``meeting_date`` (in their first year
+    after delivery by ``[projects]`` in docgen.toml, CS-3.10.1), and those with complaints in the ledger
+    whose delivery date is not configured (cannot be told)."""
+    settings = ws.settings
+    due = sorted(p for p in settings.projects if delivery(settings, p, meeting_date).state == "first_year")
+    undated = [p for p in ledger_projects(ledger) if delivery(settings, p, meeting_date).state == "unknown"]
+    return due, undated
+
+
+def write_drafts(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, project: str | None = None,
+                 case_number: str | None = None, force: bool = False) -> tuple[list[Path], list[str]]:
+    """``docgen minutes``: the drafts written and notes for the manager (Chinese).
+
+    A coordination meeting without a community drafts one for every community in its first year after
+    delivery (CS-3.10.1), and one for every community with complaints whose delivery date is unknown,
+    named in a note so that its date gets configured."""
+    if kind != "coordination" or project:
+        notes = []
+        if kind == "coordination":
+            standing = delivery(ws.settings, project, meeting_date)
+            if standing.state != "first_year":
+                notes.append(standing.explain())
+        return [write_draft(ws, ledger, kind, meeting_date, project, case_number, force)], notes
+    if force:
+        raise MinutesError("--force 只用于指定的小区：请同时写明 --project 小区名称")
+    due, undated = coordination_projects(ws, ledger, meeting_date)
+    notes = []
+    if not due and not undated:
+        notes.append(f"{chinese_date(meeting_date)}没有处于交付后一年内的小区（按 docgen.toml [projects] 中的交付日期，"
+                     f"{FIRST_YEAR_CLAUSE}），无需起草投诉协调例会纪要")
+    if undated:
+        # Drafted all the same: a meeting prepared in vain costs less than one the procedure required
+        # and nobody prepared; each draft carries the note too.
+        notes.append(f"以下小区在台账中有投诉，但 docgen.toml 中没有交付日期，无法判断是否仍在交付后一年内"
+                     f"（{FIRST_YEAR_CLAUSE}），已照常起草（草稿中注明）：{'、'.join(undated)}；请在 docgen.toml 中登记"
+                     f" [projects.\"{undated[0]}\"] delivered = 交付日期，满一年后即不再起草")
+    return [write_draft(ws, ledger, kind, meeting_date, name) for name in sorted(due + undated)], notes
 
 
 # ============================================================ completed minutes dropped back
@@ -283,16 +385,73 @@ def _where(raw: Raw | None) -> dict:
     return {} if raw is None else {"location": raw.location, "sheet": raw.sheet, "cell": raw.cell}
 
 
+def _review(tx: Transaction, header: MinutesHeader, rows: list[tuple[ActionReview, int, dict]], clause: str,
+            today: date) -> tuple[list, list[tuple[Action, date, int]]]:
+    """The earlier decisions the meeting marked 已完成: findings, and (action, done on, row) to record.
+
+    Errors name the cell and what is expected: an unknown 事项编号, a 完成日期 with no 已完成, a date before
+    the decision or after today. Done without a date counts as done on the meeting date (a warning says so).
+    """
+    findings, marked = [], []
+    actions = {action.key: action for action in load_actions(tx.connection)}
+    seen: dict[str, int] = {}
+    for review, row, sources in rows:
+        label = f"{REVIEW.title}第{row}行"
+        key = normalize_key(review.action)
+        action = actions.get(key) if key else None
+        if action is None:
+            findings.append(error(f"{label}的事项编号“{review.action}”不存在；应为草稿中列出的事项编号（如 action-12），"
+                                  "请勿改动该列", clause=clause, field="review.action", **_where(sources.get("action"))))
+            continue
+        if key in seen:
+            findings.append(error(f"{label}的事项编号{key}与第{seen[key]}行重复；每项决定只填一行", clause=clause,
+                                  field="review.action", **_where(sources.get("action"))))
+            continue
+        seen[key] = row
+        if review.status != DONE:
+            if review.done_on is not None:
+                findings.append(error(
+                    f"{label}（{key}）填写了完成日期，但完成情况为“{review.status or '空白'}”；已完成的请在“完成情况”中填写"
+                    f"“{DONE}”，未完成的请删去完成日期", clause=clause, field="review.status",
+                    **_where(sources.get("status"))))
+            continue
+        done_on = review.done_on or header.meeting_date
+        problem = done_problem(action, done_on, today)
+        if problem:
+            findings.append(error(f"{label}（{key}）的{problem}", clause=clause, field="review.done_on",
+                                  **_where(sources.get("done_on") if review.done_on else sources.get("status"))))
+            continue
+        if review.done_on is None:
+            findings.append(warning(f"{label}（{key}）标为已完成但没有填写完成日期，按会议日期"
+                                    f"{chinese_date(header.meeting_date)}登记为完成", clause=clause,
+                                    field="review.done_on", **_where(sources.get("done_on"))))
+        elif done_on > header.meeting_date:
+            findings.append(warning(f"{label}（{key}）的完成日期{chinese_date(done_on)}晚于本次会议日期"
+                                    f"{chinese_date(header.meeting_date)}；已按所填日期登记，请核对", clause=clause,
+                                    field="review.done_on", **_where(sources.get("done_on"))))
+        if action.done_on == done_on:
+            continue  # already recorded as done that day (e.g. by docgen action done): nothing to add
+        if action.done_on is not None:
+            findings.append(warning(f"{label}（{key}）已于{chinese_date(action.done_on)}登记为完成，本次按"
+                                    f"{chinese_date(done_on)}更正", clause=clause, field="review.done_on",
+                                    **_where(sources.get("done_on"))))
+        marked.append((action, done_on, row))
+    return findings, marked
+
+
 def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
-    """Archive the minutes against every case it names and track every decision as an action.
+    """Archive the minutes against every case it names, track every decision as an action, and mark done
+    the earlier actions the meeting found completed.
 
     Each named case that exists gets a ``case.minutes`` event (meeting type, date, its decisions); each
     decision a ``minutes.action`` event (on its case, or on no case) whose deadline ``action-<seq>`` is
-    due on the decision's 完成期限 with the owner as who must act. Nothing is recorded when any case
-    number is unknown or any decision lacks an owner or a due date.
+    due on the decision's 完成期限 with the owner as who must act; each row of 上次会议决定事项落实情况
+    marked 已完成 a ``minutes.action_done`` event (on the action's case). Nothing is recorded when any case
+    number or 事项编号 is unknown, any decision lacks an owner or a due date, or a completion is invalid.
     """
     header: MinutesHeader = parsed.header  # type: ignore[assignment]
     decisions: list[MinutesDecision] = parsed.lines  # type: ignore[assignment]
+    reviews = parsed.tables.get(REVIEW.key, [])
     clause = MEETING_CLAUSES[header.meeting_type]
     result = Decision()
 
@@ -316,11 +475,24 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
             result.findings.append(warning(f"决定事项第{row}行的完成期限{decision.due.isoformat()}早于会议日期"
                                            f"{header.meeting_date.isoformat()}；请核对", clause=clause,
                                            field="decisions.due", **_where(sources.get("due"))))
+    review_findings, marked = _review(tx, header, reviews, clause, submission.today)
+    result.findings += review_findings
+    if not decisions and not any(r.status or r.done_on for r, _, _ in reviews):
+        result.findings.append(error(f"“决定事项”中没有填写任何一行，“{REVIEW.title}”也没有填写完成情况；"
+                                     "请填写本次会议的决定事项或上次决定事项的完成情况", clause=clause,
+                                     field="decisions", location="决定事项表格"))
+    if header.meeting_type == COORDINATION and header.project:
+        standing = delivery(ws.settings, header.project, header.meeting_date)
+        if standing.state in ("before", "after"):  # a true record all the same: kept, with the fact noted
+            result.findings.append(warning(f"{standing.explain()}；纪要照常登记", clause=FIRST_YEAR_CLAUSE,
+                                           field="project", **_where(parsed.header_sources.get("project"))))
     if has_errors(result.findings):
         return result
 
     meeting = {"meeting_type": header.meeting_type, "meeting_date": header.meeting_date.isoformat(),
                "clause": clause, "chair": header.chair, "recorder": header.recorder, "file": submission.name}
+    if header.project:
+        meeting["project"] = header.project
     cases = list(dict.fromkeys(named + [d.case_number for d in decisions if d.case_number]))
     for number in cases:
         own = [{"text": d.text, "owner": d.owner, "due": d.due.isoformat(), "row": row}
@@ -336,12 +508,36 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
             "deadlines": [{"key": key, "label": decision.text, "due": due, "clause": clause, "provisional": False,
                            "basis": "会议纪要", "actor": decision.owner}],
         }, case_id=decision.case_number or None, claim=submission.claim, sha256=submission.sha256)
-    result.documents.append(archive_pdf(ws, header, decisions, cases, clause, submission))
+    for action, done_on, row in marked:
+        record_done(tx, action, done_on, by=header.chair, source="minutes", claim=submission.claim,
+                    sha256=submission.sha256, file=submission.name, meeting_type=header.meeting_type,
+                    meeting_date=header.meeting_date.isoformat(), row=row)
+        if action.case_id and action.case_id not in result.case_ids:
+            result.case_ids.append(action.case_id)
+    result.documents.append(archive_pdf(ws, header, decisions, cases, clause, submission,
+                                        _reviewed_rows(tx, header, reviews)))
     return result
 
 
-def archive_pdf(ws: Workspace, header, decisions, cases: list[str], clause: str, submission) -> "Document":
-    """The completed minutes as PDF/A-3b for the archive, the Word original attached inside."""
+def _reviewed_rows(tx: Transaction, header: MinutesHeader, reviews) -> list[dict]:
+    """What the filed PDF says of the earlier decisions this meeting reviewed (rows with a known 事项编号)."""
+    known = {action.key: action for action in load_actions(tx.connection)}
+    rows = []
+    for review, _, _ in reviews:
+        action = known.get(normalize_key(review.action) or "")
+        if action is None:
+            continue
+        done = review.status == DONE
+        rows.append({"key": action.key, "text": action.text, "owner": action.owner, "due": chinese_date(action.due),
+                     "status": review.status or "未填写",
+                     "done_on": chinese_date(review.done_on or header.meeting_date) if done else ""})
+    return rows
+
+
+def archive_pdf(ws: Workspace, header, decisions, cases: list[str], clause: str, submission,
+                reviewed: list[dict] = ()) -> "Document":
+    """The completed minutes as PDF/A-3b for the archive, the Word original attached inside; ``reviewed``
+    are the earlier decisions the meeting reported on (see :func:`_reviewed_rows`)."""
     from docgen.chain import Document
     from docgen.procedures.clauses import cite
 
@@ -349,7 +545,8 @@ def archive_pdf(ws: Workspace, header, decisions, cases: list[str], clause: str,
     title = header.meeting_type + ("纪要" if header.meeting_type.endswith(("会议", "例会")) else "会议纪要")
     context = {"title": title, "meeting_type": header.meeting_type,
                "meeting_date": chinese_date(day), "chair": header.chair, "recorder": header.recorder,
-               "attendees": header.attendees or "", "cases": "、".join(cases) or "—",
+               "attendees": header.attendees or "", "cases": "、".join(cases) or "—", "project": header.project or "",
+               "reviewed": list(reviewed),
                "decisions": [{"text": d.text, "owner": d.owner, "due": chinese_date(d.due),
                               "case_number": d.case_number or ""} for d in decisions],
                "clause_text": cite(clause).removeprefix("《客户服务管理程序》"), "filed_on": chinese_date(submission.today)}
@@ -358,4 +555,4 @@ def archive_pdf(ws: Workspace, header, decisions, cases: list[str], clause: str,
     attachments = ([[submission.archived, f"minutes-original{suffix if suffix.isascii() else ''}",
                      f"会议纪要原件：{submission.name}"]] if submission.archived else [])
     return Document(f"{ws.settings.paths.outbox}/reports/{_week_label(day)}/{name}", "pdf",
-                    {"template": "minutes.html", "context": context, "attachments": attachments})
+                    {"template": "minutes.typ", "context": context, "attachments": attachments})

@@ -207,8 +207,10 @@ def rejection_documents(ws: Workspace, record: Claim, kind: str | None, findings
 
 
 def receipt_document(ws: Workspace, record: Claim, today: date, status: str, case_ids: list[str],
-                     findings: list[Finding], documents: list[Document], registered: list[dict]) -> Document:
-    """回执: what became of the file, for the clerk who dropped it and never sees a terminal."""
+                     findings: list[Finding], documents: list[Document], registered: list[dict],
+                     actions: list[Event] = ()) -> Document:
+    """回执: what became of the file, for the clerk who dropped it and never sees a terminal (with the
+    decisions of minutes now tracked and the earlier ones recorded as done)."""
     lines = [f"文件：{record.name}", f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
              f"处理结果：{STATUS_ZH[status]}"]
     if case_ids:
@@ -220,6 +222,14 @@ def receipt_document(ws: Workspace, record: Claim, today: date, status: str, cas
             for deadline in case["deadlines"]:
                 mark = "（暂定）" if deadline["provisional"] else ""
                 lines.append(f"      {deadline['due']}{mark} 前：{deadline['label']}（{deadline['clause']}）")
+    if actions:
+        lines += ["", "会议决定事项："]
+        for event in actions:
+            p = event.payload
+            if event.kind == "minutes.action":
+                lines.append(f"  新增跟踪：{p['deadlines'][0]['key']}  {p.get('text')}（{p.get('owner')}，{p.get('due')}前）")
+            else:
+                lines.append(f"  登记完成：{p.get('action')}（完成日期 {p.get('done_on')}）")
     if documents:
         lines += ["", "已生成的文件："] + [f"  {document.path}" for document in documents]
     if findings:
@@ -281,8 +291,10 @@ def decide(ws: Workspace, ledger: Ledger, record: Claim, today: date) -> Event:
                 "documents": [d.as_dict() for d in documents]}, claim=record.id, sha256=record.sha256)
         status = "accepted_with_findings" if decision.findings else "accepted"
         registered = [e.payload for e in tx.appended if e.kind == "case.registered"]
+        actions = [e for e in tx.appended if e.kind in ("minutes.action", "minutes.action_done")]
         documents = decision.documents + [receipt_document(ws, record, today, status, decision.case_ids,
-                                                           decision.findings, decision.documents, registered)]
+                                                           decision.findings, decision.documents, registered,
+                                                           actions)]
         return tx.append("submission.accepted", {
             **base, "status": status, "case_ids": decision.case_ids,
             "findings": [f.__dict__ for f in decision.findings],

@@ -126,6 +126,25 @@ class Escalation(Strict):
     recipients: tuple[str, ...] = ("总经理", "副总经理")  # CS-3.4.7
 
 
+class Project(Strict):
+    """One community (项目/小区) as the register names it. CS-3.10.1: in the first year after its delivery
+    (交付) its service office holds a weekly complaint coordination meeting."""
+
+    delivered: date | None = None  # 交付日期; unknown when absent
+
+    @field_validator("delivered", mode="before")
+    @classmethod
+    def _a_date(cls, value):
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"交付日期“{value}”应写成 2026-03-01") from None
+        return value
+
+
 class Watch(Strict):
     poll_seconds: float | None = None  # None: inotify; a number: poll (network shares)
     settle_seconds: float = Field(0.3, ge=0)  # unchanged this long after the last write → complete
@@ -147,6 +166,7 @@ class Settings(Strict):
     repair: Repair = Repair()
     watch: Watch = Watch()
     limits: Limits = Limits()
+    projects: dict[str, Project] = Field(default_factory=dict)  # 项目/小区 → its delivery date (CS-3.10.1)
 
 
 def _explain(invalid: ValidationError, source: Path) -> str:

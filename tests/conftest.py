@@ -77,3 +77,19 @@ def freeze_ledger_clock(monkeypatch, start):
 
     monkeypatch.setattr(ledger_module, "datetime", Frozen)
     return clock
+
+
+def record_case_with_a_decision(ledger: Ledger, due: str) -> None:
+    """KF-2026-00001 (融侨锦江) with nothing due this year but a decision of the 27 November coordination
+    minutes (CS-3.10.1): action-2, owner 物业公司, due ``due``; recorded as docgen.minutes records them."""
+    with ledger.transaction() as tx:
+        tx.append("case.registered", {
+            "number": "KF-2026-00001", "customer": "王建国", "department": "客户服务部", "office": "融侨锦江客户服务处",
+            "category": "销售服务", "project": "融侨锦江", "received_at": "2026-11-23T10:00:00",
+            "deadlines": [{"key": "settle", "label": "处理完毕", "due": "2026-12-31", "clause": "CS-3.4.5",
+                           "provisional": False}]}, case_id="KF-2026-00001", claim="register")
+        tx.append("minutes.action", {
+            "meeting_type": "投诉协调例会", "meeting_date": "2026-11-27", "clause": "CS-3.10.1", "owner": "物业公司",
+            "text": "物业公司排查同楼栋地漏", "due": due,
+            "deadlines": [{"key": "action-2", "label": "物业公司排查同楼栋地漏", "due": due, "clause": "CS-3.10.1",
+                           "provisional": False, "actor": "物业公司"}]}, case_id="KF-2026-00001", claim="minutes")

@@ -37,3 +37,23 @@ def test_a_survey_meets_its_deadline_on_the_day_it_was_done_late_or_not(ledger):
     assert next(d for d in case.deadlines if d.key == "feedback").met_on is not None
     data = case_json(case, date(2026, 11, 30))
     assert data["overdue"] == [] and data["next_deadline"] is None
+
+
+def test_a_decision_of_minutes_on_a_case_is_met_by_the_event_marking_it_done(ledger):
+    # GIVEN a case and a decision of minutes on it, due 27 November (CS-3.10.1)
+    register(ledger)
+    action = {"key": "action-2", "label": "复查", "due": "2026-11-27", "clause": "CS-3.10.1", "provisional": False,
+              "actor": "物业公司"}
+    with ledger.transaction() as tx:
+        tx.append("minutes.action", {"text": "复查", "deadlines": [action]}, case_id="KF-2026-00001", claim="m1")
+        # a done event for another action does not meet it
+        tx.append("minutes.action_done", {"action": "action-99", "done_on": "2026-11-26"}, case_id="KF-2026-00001")
+    [case] = all_cases(ledger)
+    assert next(d for d in case.deadlines if d.key == "action-2").overdue(date(2026, 11, 30))
+    # WHEN it is marked done on 30 November (late)
+    with ledger.transaction() as tx:
+        tx.append("minutes.action_done", {"action": "action-2", "done_on": "2026-11-30"}, case_id="KF-2026-00001")
+    # THEN its deadline is met that day, late, and no longer overdue
+    [case] = all_cases(ledger)
+    met = next(d for d in case.deadlines if d.key == "action-2")
+    assert met.met_on == date(2026, 11, 30) and met.late() and met not in case.overdue(date(2026, 12, 1))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
 from docgen.cli import build_parser, main
-from tests.conftest import register_line, write_register
+from tests.conftest import record_case_with_a_decision, register_line, write_register
 
 
 def run(capsys, *argv) -> tuple[int, str]:
@@ -88,7 +89,23 @@ def test_report_weekly_and_the_daily_warning_from_the_command_line(ws, capsys):
     code, out = run(capsys, "--workspace", str(ws.root), "report", "warning", "--date", "2026-11-25", "--json")
     outputs = json.loads(out)["outputs"]
     assert code == 0 and outputs and outputs[0].endswith("逾期预警-2026-11-25.docx")
-    assert main(["--workspace", str(ws.root), "report", "weekly", "--week", "上周"]) == 2
+    assert main(["--workspace", str(ws.root), "report", "weekly", "--week", "第48周"]) == 2
+
+
+def test_report_weekly_defaults_to_the_running_week_and_knows_last_week(ws, capsys, monkeypatch):
+    # GIVEN a register received on Thursday 26 November 2026 (week 48), and today is that Thursday
+    from docgen.workspace import Workspace
+
+    monkeypatch.setattr(Workspace, "today", lambda self: date(2026, 11, 26))
+    write_register(ws.intake, [register_line()])
+    run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    # WHEN the weekly report is asked for without a week THEN it is this week's, as of today
+    code, out = run(capsys, "--workspace", str(ws.root), "report", "weekly", "--json")
+    assert code == 0 and json.loads(out)["week"] == "2026-11-23" and json.loads(out)["outputs"]
+    # AND "last" / "上周" is the week before, which had no cases
+    for last in ("last", "上周"):
+        code, out = run(capsys, "--workspace", str(ws.root), "report", "weekly", "--week", last, "--json")
+        assert code == 0 and json.loads(out) == {"week": "2026-11-16", "outputs": []}
 
 
 def test_report_quarterly_annual_and_case_from_the_command_line(ws, capsys):
@@ -144,3 +161,77 @@ def test_progress_is_drawn_on_a_terminal_only():
             progress.step()
     assert "4/4" in terminal.getvalue() and terminal.getvalue().endswith("\n")
     assert pipe.getvalue() == ""
+
+
+def _case_with_a_decision_due(ws, due: str) -> None:
+    from docgen.ledger import Ledger
+
+    ledger = Ledger(ws.ledger_path)
+    try:
+        record_case_with_a_decision(ledger, due)
+    finally:
+        ledger.close()
+
+
+def test_a_decision_marked_done_by_the_manager_leaves_status_overdue(ws, capsys):
+    # GIVEN a case whose only late item is a decision of minutes due Monday 30 November (CS-3.10.1)
+    _case_with_a_decision_due(ws, "2026-11-30")
+    workspace, today = ("--workspace", str(ws.root)), ("--today", "2026-12-02")
+    code, out = run(capsys, *workspace, "status", "--overdue", *today)
+    assert code == 0 and "KF-2026-00001" in out and "【逾期】物业公司排查同楼栋地漏（CS-3.10.1）— 物业公司" in out
+    code, out = run(capsys, *workspace, "action", "list", "--open", *today)
+    assert "action-2" in out and "【逾期2个工作日】" in out and "未完成 1 项，其中逾期 1 项" in out
+    # WHEN the manager marks it done on 1 December
+    code, out = run(capsys, *workspace, "action", "done", "action-2", "--on", "2026-12-01", "--by", "陈主任", *today)
+    assert code == 0 and "已登记完成：action-2" in out and "完成日期 2026-12-01，逾期完成" in out
+    # THEN status --overdue lists nothing, and the action list shows it done
+    code, out = run(capsys, *workspace, "status", "--overdue", *today)
+    assert code == 0 and "没有逾期的案件" in out
+    code, out = run(capsys, *workspace, "status", "--overdue", "--json", *today)
+    assert json.loads(out)["cases"] == []
+    code, out = run(capsys, *workspace, "action", "list", "--json", *today)
+    [action] = json.loads(out)["actions"]
+    assert (action["key"], action["done"], action["done_on"], action["done_by"], action["overdue"]) == (
+        "action-2", True, "2026-12-01", "陈主任", False)
+    assert run(capsys, *workspace, "action", "list", "--open", *today)[1].strip() == "没有未完成的会议决定事项"
+    # AND the case's history shows both events
+    assert "会议决定事项完成（minutes.action_done）" in run(capsys, *workspace, "status", "--case", "KF-2026-00001")[1]
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (("action-9",), "事项编号“action-9”不存在"),
+    (("action-2", "--on", "2026-11-26"), "早于作出该决定的会议日期2026年11月27日"),
+    (("action-2", "--on", "2026-12-09"), "晚于今天"),
+    (("action-2", "--on", "12月1日"), "应写成 2026-12-01"),
+])
+def test_action_done_refuses_in_chinese_without_a_traceback(ws, capsys, argv, expected):
+    _case_with_a_decision_due(ws, "2026-11-30")
+    assert main(["--workspace", str(ws.root), "action", "done", *argv, "--today", "2026-12-02"]) == 2
+    assert expected in capsys.readouterr().err
+    from docgen.ledger import Ledger
+
+    ledger = Ledger(ws.ledger_path)
+    try:
+        assert ledger.events(kind="minutes.action_done") == []
+    finally:
+        ledger.close()
+
+
+def test_minutes_coordination_follows_the_first_year_after_delivery(ws, capsys):
+    """CS-3.10.1: weekly coordination meetings in a community's first year after delivery."""
+    write_register(ws.intake, [register_line(project="融侨锦江")])
+    run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    (ws.root / "docgen.toml").write_text('[projects."融侨锦江"]\ndelivered = 2025-01-10\n\n'
+                                         '[projects."翠苑"]\ndelivered = 2026-03-01\n', encoding="utf-8")
+    minutes = ("--workspace", str(ws.root), "minutes", "coordination", "--date", "2026-11-27")
+    # GIVEN 融侨锦江 past its first year: refused, saying why and how to insist
+    assert main([*minutes, "--project", "融侨锦江"]) == 2
+    err = capsys.readouterr().err
+    assert "CS-3.10.1" in err and "--force" in err and "2025年1月10日交付" in err
+    code, out = run(capsys, *minutes, "--project", "融侨锦江", "--force")
+    assert code == 0 and "会议纪要-投诉协调例会-融侨锦江-2026-11-27.docx" in out and "注意：" in out
+    # WHEN no community is named THEN every community in its first year is drafted (翠苑 only)
+    code, out = run(capsys, *minutes, "--json")
+    data = json.loads(out)
+    assert code == 0 and [o.rsplit("/", 1)[1] for o in data["outputs"]] == ["会议纪要-投诉协调例会-翠苑-2026-11-27.docx"]
+    assert data["notes"] == []

@@ -122,3 +122,21 @@ def test_every_choice_field_has_choices_and_synonyms_lead_to_them(form: FormDef)
             assert spec.meta.choices in ((), ("是", "否"))
         else:
             assert not spec.meta.choices and not spec.meta.value_synonyms, spec.key
+
+
+@pytest.mark.parametrize("form", [f for f in FORMS.values() if f.tables], ids=lambda form: form.form_id)
+def test_further_tables_are_told_apart_from_the_lines_table_by_their_titles(form: FormDef):
+    # a Word form's tables are found by their column titles (at least 3 must match), so a further table
+    # may share at most 2 titles with the lines table, or the reader could take one for the other
+    from docgen.office.docx_form import MIN_HEADER_MATCHES
+
+    lines = {label for spec in form.line_fields for label in spec.labels}
+    for table in form.tables:
+        assert table.key.isidentifier() and CJK.search(table.title)
+        labels = {label for spec in table.fields for label in spec.labels}
+        assert len(table.fields) >= MIN_HEADER_MATCHES, table.key
+        assert len(labels & lines) < MIN_HEADER_MATCHES, (table.key, labels & lines)
+        for spec in table.fields:
+            assert CJK.search(spec.title) and re.fullmatch(r"[a-z][a-z0-9_]*", spec.key)
+            if spec.meta.kind == "choice":
+                assert all(choice in spec.meta.choices for choice in spec.meta.value_synonyms.values())

@@ -3,7 +3,9 @@ actions."""
 
 from __future__ import annotations
 
-from datetime import date, time
+import re
+import subprocess
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import docx
@@ -14,11 +16,14 @@ from docgen.cases import all_cases
 from docgen.chain import Submission
 from docgen.forms.base import validate
 from docgen.forms.minutes import MINUTES
-from docgen.minutes import MinutesError, draft_context, handle_minutes, split_case_numbers, write_draft
+from docgen.actions import all_actions
+from docgen.minutes import MinutesError, draft_context, handle_minutes, split_case_numbers, write_draft, write_drafts
+from docgen.office.docx import read_tables
 from docgen.office.docx_form import read_form
 from docgen.render.docx import PACKAGED_TEMPLATES
+from docgen.render.pdf import render_pdf
 from docgen.templates import build_templates
-from tests.conftest import register_line, write_register
+from tests.conftest import freeze_ledger_clock, register_line, write_register
 from tests.docx_helpers import all_text
 
 MEETING = date(2026, 11, 27)  # Friday of week 48
@@ -254,3 +259,285 @@ def test_completed_minutes_dropped_into_intake_are_accepted_end_to_end(ws, ledge
         [(name, attached)] = pdf.attachments.items()
         assert name == "minutes-original.docx"
         assert attached.get_file().read_bytes() == next(ws.archive.rglob("*.docx")).read_bytes()
+
+
+# ------------------------------------------------------------------------------------- tracked actions
+
+NEXT = date(2026, 12, 4)  # Friday of week 49: the next weekly meeting
+CST = timezone(timedelta(hours=8))
+SIGNED = {"主持人": "陈主任", "记录人": "林晓"}
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Events stamped on the days the story happens (drafts read the ledger as it stood on the meeting date)."""
+    return freeze_ledger_clock(monkeypatch, datetime(2026, 11, 27, 16, 0, tzinfo=CST))
+
+
+@pytest.fixture
+def pdf_stub(monkeypatch):
+    """The filed PDF/A of completed minutes belongs to the PDF renderer (tested there); a placeholder here."""
+    import docgen.render.pdf
+
+    def stub(template, context, target, **_):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_bytes(b"%PDF-1.7 placeholder")
+        return Path(target)
+
+    monkeypatch.setattr(docgen.render.pdf, "render_pdf", stub)
+
+
+def review_rows(path: Path) -> list[list[str]]:
+    """The rows of 上次会议决定事项落实情况 below its header ([] when the draft has no such table)."""
+    table = next((t for t in read_tables(path) if t and t[0] and t[0][0] == "事项编号"), None)
+    return [] if table is None else table[1:]
+
+
+def fill_review(path: Path, marks: dict[str, tuple[str, str]], rename: dict[str, str] | None = None) -> Path:
+    """The clerk at the meeting: 完成情况 and 完成日期 per 事项编号 (and, to test, a 事项编号 typed over)."""
+    document = docx.Document(str(path))
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "事项编号")
+    for row in table.rows[1:]:
+        key = row.cells[0].text
+        if key in marks:
+            row.cells[5].text, row.cells[6].text = marks[key]
+        if rename and key in rename:
+            row.cells[0].text = rename[key]
+    out = path.with_name("会上-" + path.name)
+    document.save(str(out))
+    return out
+
+
+def examine(ws, ledger, path: Path, today: date):
+    """Read, validate and handle as the pipeline does: (decision or None, every finding)."""
+    raw = read_form(path)
+    parsed, findings = validate(MINUTES, raw, today=today)
+    if parsed is None:
+        return None, findings
+    with ledger.transaction() as tx:
+        decision = handle_minutes(tx, ws, parsed, Submission("claim-" + path.name, "cd" * 32, path.name, today))
+    return decision, findings + decision.findings
+
+
+def hold(ws, ledger, kind: str, day: date, decisions, **subject) -> Path:
+    """A meeting drafted by docgen, its decisions written in, the minutes handled; returns the draft."""
+    draft = write_draft(ws, ledger, kind, day, **subject)
+    decision, findings = examine(ws, ledger, fill(draft, SIGNED, decisions), day)
+    assert decision is not None and not [f for f in findings if f.severity == "error"], findings
+    return draft
+
+
+def test_each_draft_lists_the_earlier_decisions_still_open_that_concern_it(clock, ws, ledger, registered):
+    jinjiang, guandi = registered
+    # GIVEN on 27 November the coordination meeting of 融侨锦江 took two decisions, the special meeting on
+    # the major complaint of 融侨观邸 one
+    hold(ws, ledger, "coordination", MEETING, [("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", ""),
+                                               ("工程材料部安排施工单位勘察", "工程材料部", "2026-12-02", jinjiang)],
+         project="融侨锦江")
+    hold(ws, ledger, "special", MEETING, [("与业主协商车位交付方案", "经营销售部", "2026-12-04", guandi)],
+         case_number=guandi)
+    keys = {a.text: a.key for a in all_actions(ledger)}
+    # WHEN the next coordination meeting of 融侨锦江 is drafted, on Friday 4 December
+    clock["at"] = datetime(2026, 12, 3, 16, 0, tzinfo=CST)
+    rows = review_rows(write_draft(ws, ledger, "coordination", NEXT, project="融侨锦江"))
+    # THEN 上次会议决定事项落实情况 lists that community's two decisions by due date: owner, due date,
+    # working days late (2 December → 3 and 4 December), and empty 完成情况 and 完成日期 to fill in
+    assert rows == [
+        [keys["工程材料部安排施工单位勘察"], f"工程材料部安排施工单位勘察\n（2026年11月27日投诉协调例会；{jinjiang}）",
+         "工程材料部", "2026年12月2日", "2", "", ""],
+        [keys["物业公司排查同楼栋地漏"], "物业公司排查同楼栋地漏\n（2026年11月27日投诉协调例会）",
+         "物业公司", "2026年12月9日", "—", "", ""]]
+    # AND the special meeting on 融侨观邸 (CS-3.10.5) reviews only its own decision; the directors' meeting
+    # (CS-3.10.2) reviews all three
+    assert [r[0] for r in review_rows(write_draft(ws, ledger, "special", NEXT, case_number=guandi))] == [
+        keys["与业主协商车位交付方案"]]
+    assert len(review_rows(write_draft(ws, ledger, "directors", NEXT))) == 3
+    # AND a draft for the meeting that took them does not review them, nor does one for another community
+    assert review_rows(write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")) == []
+    assert review_rows(write_draft(ws, ledger, "coordination", NEXT, project="融侨观邸")) == [
+        [keys["与业主协商车位交付方案"], f"与业主协商车位交付方案\n（2026年11月27日重大投诉专题会议；{guandi}）",
+         "经营销售部", "2026年12月4日", "—", "", ""]]  # on one of its complaints
+
+
+def test_decisions_marked_done_at_the_next_meeting_are_met_and_leave_the_lists(clock, ws, ledger, registered):
+    jinjiang, _ = registered
+    # GIVEN the two decisions of 融侨锦江's meeting of 27 November
+    hold(ws, ledger, "coordination", MEETING, [("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", ""),
+                                               ("工程材料部安排施工单位勘察", "工程材料部", "2026-12-02", jinjiang)],
+         project="融侨锦江")
+    keys = {a.text: a.key for a in all_actions(ledger)}
+    survey_action, drain_action = keys["工程材料部安排施工单位勘察"], keys["物业公司排查同楼栋地漏"]
+    # WHEN on 4 December the meeting marks the first 已完成 on 1 December and the second 未完成, takes no new
+    # decision, and the minutes come back
+    clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
+    draft = write_draft(ws, ledger, "coordination", NEXT, project="融侨锦江")
+    completed = fill_review(fill(draft, SIGNED, []), {survey_action: ("已完成", "2026年12月1日"),
+                                                      drain_action: ("未完成", "")})
+    decision, findings = examine(ws, ledger, completed, NEXT)
+    # THEN one completion is recorded, on the case of the action, by the meeting's chair
+    assert findings == [] and decision.case_ids == [jinjiang]
+    [done] = ledger.events(kind="minutes.action_done")
+    assert done.case_id == jinjiang and done.payload["action"] == survey_action
+    assert (done.payload["done_on"], done.payload["by"], done.payload["source"]) == ("2026-12-01", "陈主任", "minutes")
+    # AND the action's deadline on the case is met on 1 December (CS-3.10.1), so nothing reports it overdue
+    case = next(c for c in all_cases(ledger) if c.number == jinjiang)
+    met = next(d for d in case.deadlines if d.key == survey_action)
+    assert met.met_on == date(2026, 12, 1) and survey_action not in {d.key for d in case.overdue(date(2026, 12, 7))}
+    # AND the filed PDF/A says what the meeting reported on each earlier decision
+    [filed] = [d for d in decision.documents if d.kind == "pdf"]
+    assert filed.spec["context"]["reviewed"] == [
+        {"key": survey_action, "text": "工程材料部安排施工单位勘察", "owner": "工程材料部", "due": "2026年12月2日",
+         "status": "已完成", "done_on": "2026年12月1日"},
+        {"key": drain_action, "text": "物业公司排查同楼栋地漏", "owner": "物业公司", "due": "2026年12月9日",
+         "status": "未完成", "done_on": ""}]
+    pdf = render_pdf(filed.spec["template"], filed.spec["context"], ws.root / "filed.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "上次会议决定事项落实情况" in text and "本次会议没有形成决定事项" in text
+    assert re.search(rf"{survey_action}\s+工程材料部安排施工单位勘察.*已完成\s+2026年12月1日", text), text
+    # AND the meeting of 11 December reviews only the decision still open
+    clock["at"] = datetime(2026, 12, 10, 16, 0, tzinfo=CST)
+    rows = review_rows(write_draft(ws, ledger, "coordination", date(2026, 12, 11), project="融侨锦江"))
+    assert [r[0] for r in rows] == [drain_action]
+
+
+def test_done_without_a_date_counts_on_the_meeting_date_with_a_warning(clock, ws, ledger, registered):
+    hold(ws, ledger, "directors", MEETING, [("各服务处周一前报送周报", "各服务处", "2026-11-30", "")])
+    [action] = all_actions(ledger)
+    clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
+    completed = fill_review(fill(write_draft(ws, ledger, "directors", NEXT), SIGNED, []), {action.key: ("√", "")})
+    decision, findings = examine(ws, ledger, completed, NEXT)
+    assert [f.severity for f in findings] == ["warning"] and "按会议日期2026年12月4日登记为完成" in findings[0].message
+    assert all_actions(ledger)[0].done_on == NEXT
+
+
+@pytest.mark.parametrize("status, day, typed_key, expected, column", [
+    ("已完成", "2026-11-20", None, "完成日期2026年11月20日早于作出该决定的会议日期2026年11月27日", 7),
+    ("已完成", "下周一", None, "“完成日期”：“下周一”无法确定是哪一天", 7),
+    ("已完成", "2026-12-31", None, "晚于今天", 7),
+    ("做完了", "", None, "“完成情况”：“做完了”不是可选项；应为以下之一：已完成、未完成", 6),
+    ("未完成", "2026-12-01", None, "填写了完成日期，但完成情况为“未完成”", 6),
+    ("已完成", "2026-12-01", "action-99999", "事项编号“action-99999”不存在；应为草稿中列出的事项编号", 1),
+    ("已完成", "2026-12-01", "KF-2026-00001", "事项编号“KF-2026-00001”不存在", 1),
+])
+def test_an_invalid_review_is_a_chinese_error_naming_the_cell_and_nothing_is_recorded(
+        clock, ws, ledger, registered, status, day, typed_key, expected, column):
+    hold(ws, ledger, "directors", MEETING, [("逾期勘察专项督办", "客户服务部", "2026-12-02", "")])
+    [action] = all_actions(ledger)
+    clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
+    draft = write_draft(ws, ledger, "directors", NEXT)
+    completed = fill_review(fill(draft, SIGNED, [("复查", "客户服务部", "2026-12-11", "")]),
+                            {action.key: (status, day)}, {action.key: typed_key} if typed_key else None)
+    decision, findings = examine(ws, ledger, completed, NEXT)
+    [problem] = [f for f in findings if f.severity == "error"]
+    assert expected in problem.message and "上次会议决定事项落实情况第2行" in problem.message
+    assert problem.location.endswith(f"第2行 第{column}列")
+    assert ledger.events(kind="minutes.action_done") == [] and len(ledger.events(kind="minutes.action")) == 1
+
+
+def test_minutes_with_neither_a_decision_nor_a_review_filled_in_are_sent_back(clock, ws, ledger, registered):
+    hold(ws, ledger, "directors", MEETING, [("逾期勘察专项督办", "客户服务部", "2026-12-02", "")])
+    clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
+    decision, findings = examine(ws, ledger, fill(write_draft(ws, ledger, "directors", NEXT), SIGNED, []), NEXT)
+    assert [f.message for f in findings if f.severity == "error"] == [
+        "“决定事项”中没有填写任何一行，“上次会议决定事项落实情况”也没有填写完成情况；请填写本次会议的决定事项或上次决定事项的完成情况"]
+
+
+def test_review_dropped_into_intake_marks_the_action_done_end_to_end(clock, ws, ledger, registered, pdf_stub):
+    """The clerk's whole round: draft, meeting, Word, intake/; the receipt and the ledger say it is done."""
+    jinjiang, _ = registered
+    hold(ws, ledger, "coordination", MEETING, [("工程材料部安排施工单位勘察", "工程材料部", "2026-12-02", jinjiang)],
+         project="融侨锦江")
+    [action] = all_actions(ledger)
+    clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
+    draft = write_draft(ws, ledger, "coordination", NEXT, project="融侨锦江")
+    completed = fill_review(fill(draft, SIGNED, [("回访客户确认维修效果", "客户服务部", "2026-12-08", jinjiang)]),
+                            {action.key: ("已完成", "12月3日")})
+    dropped = ws.intake / "投诉协调例会纪要-12月4日.docx"
+    completed.rename(dropped)
+    outcome = pipeline.process_file(ws, ledger, dropped, NEXT)
+    assert outcome.status == "accepted" and outcome.form == "CS-MINUTES" and outcome.case_ids == [jinjiang]
+    [done] = ledger.events(kind="minutes.action_done")
+    assert done.payload["action"] == action.key and done.payload["done_on"] == "2026-12-03"
+    assert done.payload["file"] == dropped.name
+    assert [a.open for a in all_actions(ledger)] == [False, True]  # the old one done, the new one open
+    # AND the receipt tells the clerk what was recorded
+    [receipt] = [o for o in outcome.outputs if o.endswith("回执.txt")]
+    text = (ws.root / receipt).read_text(encoding="utf-8")
+    new = all_actions(ledger)[1].key
+    assert f"登记完成：{action.key}（完成日期 2026-12-03）" in text
+    assert f"新增跟踪：{new}  回访客户确认维修效果（客户服务部，2026-12-08前）" in text
+
+
+# ------------------------------------------------------------------------------------- CS-3.10.1 first year
+
+
+def configured(ws, toml: str):
+    from docgen.workspace import Workspace
+
+    (ws.root / "docgen.toml").write_text(toml, encoding="utf-8")
+    return Workspace.open(ws.root)
+
+
+def test_coordination_exactly_one_year_after_delivery_is_drafted(ws, ledger, registered):
+    # GIVEN 融侨锦江 delivered on 27 November 2025
+    ws = configured(ws, '[projects."融侨锦江"]\ndelivered = 2025-11-27\n')
+    # WHEN its coordination meeting is drafted for 27 November 2026, exactly one year after delivery
+    context = draft_context(ws, ledger, "coordination", MEETING, project="融侨锦江")
+    # THEN it is drafted without a warning, and the scope says until when weekly meetings are held
+    assert context["notice"] == "" and "交付后一年内（至2026年11月27日）每周召开投诉协调例会（CS-3.10.1）" in context["scope"]
+
+
+def test_coordination_the_day_after_the_first_year_is_refused_unless_forced(ws, ledger, registered):
+    # GIVEN 融侨锦江 delivered on 26 November 2025: its first year ended on 26 November 2026
+    ws = configured(ws, '[projects."融侨锦江"]\ndelivered = 2025-11-26\n')
+    # WHEN its coordination meeting is drafted for 27 November 2026, the day after
+    # THEN it is refused, with the delivery date, the clause and how to insist
+    with pytest.raises(MinutesError) as refused:
+        write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")
+    message = str(refused.value)
+    assert "2025年11月26日交付" in message and "CS-3.10.1" in message and "--force" in message
+    assert not list((ws.outbox / "reports").rglob("*投诉协调例会*"))
+    # AND when the manager insists, it is drafted with the fact printed at the top
+    path = write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江", force=True)
+    assert "已满一年" in all_text(path) and "本纪要为另行召开的投诉协调会议" in all_text(path)
+
+
+def test_coordination_before_delivery_is_refused(ws, ledger, registered):
+    ws = configured(ws, '[projects."融侨锦江"]\ndelivered = 2026-12-01\n')
+    with pytest.raises(MinutesError, match="尚未交付"):
+        draft_context(ws, ledger, "coordination", MEETING, project="融侨锦江")
+
+
+def test_coordination_of_a_community_without_a_delivery_date_is_drafted_with_a_visible_note(ws, ledger, registered):
+    path = write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")
+    text = all_text(path)
+    assert "docgen.toml 中没有“融侨锦江”的交付日期" in text and 'delivered = 交付日期' in text
+    assert header_table(path)["项目/小区"] == "融侨锦江"
+
+
+def test_without_a_community_every_community_in_its_first_year_is_drafted(ws, ledger, registered):
+    # GIVEN 翠苑 in its first year, 融侨观邸 long past it, and 融侨锦江 (with complaints) undated
+    ws = configured(ws, '[projects."翠苑"]\ndelivered = 2026-03-01\n\n[projects."融侨观邸"]\ndelivered = 2020-06-30\n')
+    # WHEN the coordination meetings of 27 November are drafted without naming a community
+    paths, notes = write_drafts(ws, ledger, "coordination", MEETING)
+    # THEN 翠苑's is drafted, and 融侨锦江's too, named in a note as undated; 融侨观邸's is not
+    assert [p.name for p in paths] == ["会议纪要-投诉协调例会-翠苑-2026-11-27.docx",
+                                       "会议纪要-投诉协调例会-融侨锦江-2026-11-27.docx"]
+    assert len(notes) == 1 and "融侨锦江" in notes[0] and "融侨观邸" not in notes[0] and "CS-3.10.1" in notes[0]
+    assert "没有“融侨锦江”的交付日期" in all_text(paths[1]) and "交付日期" not in all_text(paths[0])
+    # AND --force only makes sense for one named community
+    with pytest.raises(MinutesError, match="--project"):
+        write_drafts(ws, ledger, "coordination", MEETING, force=True)
+    # AND when no community is in its first year and none is undated, the note says so
+    ws = configured(ws, '[projects."融侨观邸"]\ndelivered = 2020-06-30\n\n[projects."融侨锦江"]\ndelivered = 2021-05-01\n')
+    paths, notes = write_drafts(ws, ledger, "coordination", MEETING)
+    assert paths == [] and "没有处于交付后一年内的小区" in notes[0]
+
+
+def test_minutes_of_a_coordination_meeting_past_the_first_year_are_recorded_with_a_warning(ws, ledger, registered):
+    ws = configured(ws, '[projects."融侨锦江"]\ndelivered = 2025-01-10\n')
+    draft = write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江", force=True)
+    decision, findings = examine(ws, ledger, fill(draft, SIGNED, [("复查", "客户服务部", "2026-12-01", "")]), MEETING)
+    [note] = findings
+    assert note.severity == "warning" and note.clause == "CS-3.10.1" and "纪要照常登记" in note.message
+    assert len(ledger.events(kind="minutes.action")) == 1

@@ -169,3 +169,40 @@ def test_a_document_that_is_no_form_is_not_recognised(tmp_path, title):
     add_table(document, [["姓名", "张三"]])
     document.save(str(tmp_path / "x.docx"))
     assert read_form(tmp_path / "x.docx") is None
+
+
+def test_a_further_table_is_read_by_its_own_titles_wherever_it_stands(tmp_path):
+    # GIVEN minutes typed in Word: the review of earlier decisions (columns in another order) before the
+    # decisions table, each with a blank row
+    document = docx.Document()
+    document.add_paragraph("会议纪要")
+    add_table(document, [["会议类型", "服务处主任例会", "会议日期", "2026-12-04"], ["主持人", "陈主任", "记录人", "林晓"],
+                         ["参会人员", "各服务处主任", "", ""]])
+    add_table(document, [["完成日期", "事项编号", "原决定事项", "完成情况（已完成/未完成）"],
+                         ["2026-12-01", "action-7", "复查", "已完成"], ["", "", "", ""]])
+    add_table(document, [["决定事项", "责任人", "完成期限", "登记编号"], ["报送周报", "各服务处", "2026-12-07", ""],
+                         ["", "", "", ""]])
+    path = tmp_path / "会议纪要.docx"
+    document.save(str(path))
+    # WHEN it is read
+    raw = read_form(path)
+    # THEN the decisions are the lines, and the review is the further table, each cell located
+    assert raw.form_id == "CS-MINUTES" and [line["text"].value for line in raw.lines] == ["报送周报"]
+    [(row, review)] = raw.tables["review"]
+    assert row == 2 and {k: v.value for k, v in review.items()} == {
+        "action": "action-7", "status": "已完成", "done_on": "2026-12-01"}
+    assert review["done_on"].location == "表格2 第2行 第1列"
+    # AND validated, the review row is parsed like any line
+    parsed, findings = validate(FORMS["CS-MINUTES"], raw, today=date(2026, 12, 4))
+    assert findings == [] and [(r.action, r.status, r.done_on) for r, _, _ in parsed.tables["review"]] == [
+        ("action-7", "已完成", date(2026, 12, 1))]
+
+
+def test_a_form_without_its_further_table_reads_as_none_there(tmp_path):
+    document = docx.Document()
+    document.add_paragraph("会议纪要")
+    add_table(document, [["决定事项", "责任人", "完成期限", "登记编号"], ["报送周报", "各服务处", "2026-12-07", ""]])
+    path = tmp_path / "会议纪要.docx"
+    document.save(str(path))
+    raw = read_form(path)
+    assert raw.tables == {"review": []} and len(raw.lines) == 1

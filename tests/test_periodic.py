@@ -8,7 +8,7 @@ import pytest
 
 from docgen import pipeline
 from docgen.reports.periodic import PeriodError, overdue_warning, week_bounds, weekly
-from tests.conftest import register_line, write_register
+from tests.conftest import record_case_with_a_decision, register_line, write_register
 
 
 def test_week_bounds_from_iso_week_or_any_day():
@@ -41,7 +41,7 @@ def test_overdue_warning_lists_due_next_working_day_and_late_by_who_must_act(ws,
     warnings = {w.department: w for w in overdue_warning(ledger, ws.calendar, date(2026, 11, 25))}
     survey_team = "客户服务部、工程材料部（或物业公司）、维修队长"
     assert [o.deadline.key for o in warnings[survey_team].late] == ["survey"]
-    assert [d.key for _, d in warnings["客户服务部"].due_tomorrow] == ["feedback"]
+    assert [p.deadline.key for p in warnings["客户服务部"].due_tomorrow] == ["feedback"]
 
 
 def test_a_week_still_running_is_reported_as_of_today(ws, ledger):
@@ -50,3 +50,48 @@ def test_a_week_still_running_is_reported_as_of_today(ws, ledger):
     assert report.last == date(2026, 11, 25)
     # survey due Tue 11-24 is 1 working day late on Wednesday; feedback due Thu 11-26 is not late yet
     assert {o.deadline.key: o.workdays_late for o in report.overdue} == {"survey": 1}
+
+
+def test_a_decision_of_minutes_leaves_the_warning_and_the_weekly_report_once_done(ws, ledger):
+    """逾期预警 and 周报 list a late decision of minutes (CS-3.10.1) until it is marked done."""
+    from docgen.actions import mark_done
+
+    # GIVEN a complaint with nothing due before the new year, and a decision on it due Monday 30 November
+    record_case_with_a_decision(ledger, "2026-11-30")
+    # THEN on Wednesday 2 December it is 2 working days late, on the owner's page of the warning and in the week
+    [warning] = overdue_warning(ledger, ws.calendar, date(2026, 12, 2))
+    assert warning.department == "物业公司" and [(o.deadline.key, o.workdays_late) for o in warning.late] == [
+        ("action-2", 2)]
+    assert [o.deadline.key for o in weekly(ledger, ws.calendar, "2026-W49", today=date(2026, 12, 2))[0].overdue] == [
+        "action-2"]
+    # WHEN it is marked done on 1 December
+    mark_done(ledger, "action-2", date(2026, 12, 1), today=date(2026, 12, 2))
+    # THEN neither lists it any more
+    assert overdue_warning(ledger, ws.calendar, date(2026, 12, 2)) == []
+    assert weekly(ledger, ws.calendar, "2026-W49", today=date(2026, 12, 2))[0].overdue == []
+
+
+def test_a_decision_on_no_case_is_in_the_warning_under_its_owner_until_done(ws, ledger):
+    """A directors' meeting decision that names no case (CS-3.10.2) is tracked all the same."""
+    from docgen.actions import mark_done
+
+    # GIVEN the directors' meeting of 27 November decided, on no case, that 各服务处 report by Monday 30 November
+    with ledger.transaction() as tx:
+        tx.append("minutes.action", {
+            "meeting_type": "服务处主任例会", "meeting_date": "2026-11-27", "clause": "CS-3.10.2", "owner": "各服务处",
+            "text": "各服务处周一前报送周报", "due": "2026-11-30",
+            "deadlines": [{"key": "action-1", "label": "各服务处周一前报送周报", "due": "2026-11-30",
+                           "clause": "CS-3.10.2", "provisional": False, "actor": "各服务处"}]}, case_id=None,
+            claim="minutes")
+    # WHEN the warning of Friday 27 November is drawn THEN it is due on the next working day, under its owner,
+    # numbered by its 事项编号 and described by the meeting that took it
+    [friday] = overdue_warning(ledger, ws.calendar, date(2026, 11, 27))
+    assert friday.department == "各服务处" and friday.late == []
+    [due] = friday.due_tomorrow
+    assert (due.number, due.subject, due.deadline.clause) == ("action-1", "2026年11月27日服务处主任例会决定", "CS-3.10.2")
+    # AND on Wednesday 2 December it is 2 working days late
+    [late] = overdue_warning(ledger, ws.calendar, date(2026, 12, 2))[0].late
+    assert (late.number, late.workdays_late) == ("action-1", 2)
+    # AND once marked done it is gone
+    mark_done(ledger, "action-1", date(2026, 12, 1), today=date(2026, 12, 2))
+    assert overdue_warning(ledger, ws.calendar, date(2026, 12, 2)) == []

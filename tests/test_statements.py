@@ -1,5 +1,6 @@
 """Quarterly and annual statements 《客户服务统计报表》 (CS-3.10.4, CS-3.7.2, CS-3.7.4): figures from the ledger,
-reproducible for a past period, and the PDF/A with its inline SVG charts (checked with poppler)."""
+reproducible for a past period, and the PDF/A-3b made by Typst with its SVG charts (checked with poppler and
+pikepdf)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ import pytest
 from docgen import pipeline
 from docgen.cases import Case, DeadlineState
 from docgen.reports.statements import (
-    StatementPeriodError, bar_chart_svg, figures_from_cases, period_bounds, previous_period, statement_figures,
-    write_statement)
+    CHART_FONT, StatementPeriodError, bar_chart_svg, figures_from_cases, period_bounds, previous_period,
+    statement_context, statement_figures, write_statement)
 from tests.conftest import register_line, write_register
 
 CST = timezone(timedelta(hours=8))
-POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdffonts"))
+POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdftoppm"))
 WARNING = "融侨锦江“维修”类投诉由2件增至6件，可能引发重大投诉，请提前处理（CS-3.7.4）"
 
 
@@ -115,7 +116,9 @@ def test_bar_chart_escapes_labels_and_uses_the_cjk_font():
     svg = bar_chart_svg([("<script>&", 3), ("维修", 6)], "标题<b>")
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert "<script>" not in svg and "&lt;script&gt;&amp;" in svg and "<b>" not in svg
-    assert 'font-family="Noto Sans CJK SC"' in svg and ">维修<" in svg
+    assert f'font-family="{CHART_FONT}"' in svg and ">维修<" in svg
+    # the 黑体 role's families, in its order (SimHei where installed), the Noto face Debian ships among them
+    assert CHART_FONT.startswith("SimHei, ") and "Noto Sans CJK SC" in CHART_FONT
     assert "本期无数据" in bar_chart_svg([], "空")
 
 
@@ -124,25 +127,123 @@ def _text(pdf: Path) -> str:
     return re.sub(r"\s+", "", out)
 
 
-@pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdffonts) is not installed")
-def test_statement_pdf_sections_counts_warning_fonts_and_reproducible(ws, ledger, two_quarters):
-    pytest.importorskip("weasyprint")
+def _rows(pdf: Path) -> list[str]:
+    """The lines of ``pdftotext -layout``, spaces collapsed: a table row reads ``维修 6 85.7% 2 +4``."""
+    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [" ".join(line.split()) for line in out.splitlines()]
+
+
+def _fonts(pdf: Path) -> list[tuple[str, str]]:
+    """(font name, emb) of every font of the PDF; emb is the 5th field from the end of a pdffonts line."""
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return [(line.split()[0], line.split()[-5]) for line in out.splitlines()[2:]]
+
+
+BAR = (0x4A, 0x6F, 0x9C)  # the bars' fill in bar_chart_svg
+
+
+def _bar_boxes(pdf: Path, tmp: Path) -> list[tuple[int, int, int, int, int]]:
+    """Per page drawn at 60 dpi (pdftoppm, plain PPM): (pixels of the bar colour, left, top, right, bottom)."""
+    prefix = tmp / "page"
+    subprocess.run(["pdftoppm", "-r", "60", str(pdf), str(prefix)], check=True)
+    boxes = []
+    for page in sorted(tmp.glob("page-*.ppm")):
+        data = page.read_bytes()
+        magic, width, height, _maxval, pixels = data.split(maxsplit=4)
+        assert magic == b"P6"
+        width, height = int(width), int(height)
+        hits = [i // 3 for i in range(0, width * height * 3, 3)
+                if all(abs(pixels[i + k] - BAR[k]) <= 6 for k in range(3))]
+        xs, ys = [i % width for i in hits], [i // width for i in hits]
+        boxes.append((len(hits), min(xs, default=0), min(ys, default=0), max(xs, default=0), max(ys, default=0)))
+    return boxes
+
+
+def _assert_archival(pdf: Path) -> None:
+    """Every font embedded, a CJK face among them and no Latin-only face (Typst's own Libertinus or New
+    Computer Modern, DejaVu…: what a label or a chart's text falls back to when its font is missing), PDF/A-3b
+    with an sRGB OutputIntent."""
+    pikepdf = pytest.importorskip("pikepdf")
+    fonts = _fonts(pdf)
+    assert fonts and all(emb == "yes" for _, emb in fonts), fonts
+    assert any("CJK" in name for name, _ in fonts), fonts
+    latin_only = ("Libertinus", "NewCM", "NewComputerModern", "DejaVu", "Liberation")
+    assert not any(face in name for name, _ in fonts for face in latin_only), fonts
+    with pikepdf.open(pdf) as doc:
+        with doc.open_metadata() as meta:
+            assert str(meta.get("pdfaid:part")) == "3" and str(meta.get("pdfaid:conformance")) == "B"
+        intents = doc.Root.get("/OutputIntents")
+        assert intents is not None and len(intents) >= 1 and "/DestOutputProfile" in intents[0]
+
+
+@pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdftoppm) is not installed")
+def test_statement_pdf_sections_counts_warning_fonts_and_reproducible(ws, ledger, two_quarters, tmp_path):
+    pytest.importorskip("typst")
     pdf = write_statement(ws, ledger, "2026q4")
     assert pdf == ws.root / "outbox" / "reports" / "2026Q4" / "客户服务统计报表-2026Q4.pdf"
     text = _text(pdf)
-    for heading in ("客户服务统计报表", "一、投诉分类统计", "二、按项目与责任部门", "三、各条款按时完成率", "四、与上期比较",
-                    "五、预警（CS-3.7.4）", "2026年第四季度"):
+    for heading in ("客户服务统计报表", "（2026年第四季度", "2026年10月1日至2026年12月31日", "一、投诉分类统计",
+                    "二、按项目与责任部门", "（一）按项目", "（二）按责任部门", "三、各条款按时完成率", "四、与上期比较",
+                    "五、预警（CS-3.7.4）"):
         assert heading in text, heading
     issued = ws.calendar.next_workday(date(2026, 12, 31))  # the first working day after the quarter
-    assert f"{issued.year}年{issued.month}月{issued.day}日" in text
-    assert "维修6" in text  # the category table: 维修 | 6 (and the chart's bar label)
-    assert WARNING in text and "14.3%" in text and "增加4件" in text
-    assert "投诉分类（件）" in text  # the SVG chart's title is real text in the PDF
-    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
-    assert fonts and all(line.split()[-5] == "yes" for line in fonts)
-    assert any("CJK" in line for line in fonts)
+    assert f"客户服务部{issued.year}年{issued.month}月{issued.day}日" in text  # the issuer over the date
+    assert "编制人：" in text and "审核人：" in text
+    rows = _rows(pdf)
+    # counts by category, project and department: this quarter, share, previous quarter, change
+    for row in ("维修 6 85.7% 2 +4", "销售服务 1 14.3% 1 0", "融侨锦江 6 85.7% 2 +4", "融侨观邸 1 14.3% 1 0"):
+        assert row in rows, row
+    # on-time rates per clause: due 7, met 1 → 14.3%, against the previous quarter's 0.0%: +14.3 points
+    assert "首次反馈 CS-3.4.2.2 7 1 14.3% 0.0% +14.3" in rows
+    assert "维修回访 CS-3.5.4 0 0 — — —" in rows  # nothing due: a dash, not 0 %
+    assert "2026年第三季度3件，增加4件" in text and "重大投诉本期2件，上期0件，增加2件" in text  # the trend
+    assert f"1.{WARNING}。" in text and "融侨锦江本期已发生重大投诉2件" in text
+    # the charts: their titles are real text in the PDF, and their bars are drawn, at a readable size
+    assert "2026年第四季度投诉分类（件）" in text and "2026年第四季度各项期限按时完成率" in text
+    boxes = _bar_boxes(pdf, tmp_path)
+    assert sum(count for count, *_ in boxes) > 500, boxes
+    mm = 60 / 25.4  # pixels per millimetre at 60 dpi
+    for count, left, _top, right, _bottom in boxes:
+        if count:  # bars start right of the labels and stay inside the type area (28 mm / 26 mm margins)
+            assert 28 * mm < left < right < (210 - 26) * mm, boxes
+    # the longest bar (维修, 6 of 6) spans the chart's bar area: about 90 mm of the 150 mm chart, not a thumbnail
+    assert max(right - left for count, left, _top, right, _bottom in boxes if count) > 80 * mm, boxes
+    _assert_archival(pdf)
     again = write_statement(ws, ledger, "2026Q4")
     assert _text(again) == text
+
+
+@pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdftoppm) is not installed")
+def test_statement_prints_names_as_text_and_an_empty_period(tmp_path):
+    """A category or project typed with markup is printed as typed, in the tables and in the chart; a period
+    without complaints says so and still carries its rate table and signature."""
+    pytest.importorskip("typst")
+    from docgen.render.pdf import render_pdf
+
+    categories = ['#eval("1")', "<svg>&amp;", "*粗体* $x$"]  # ≤ 10 characters: the chart prints them whole
+    project = '#read("/etc/passwd")'
+    cases = [_case(f"A{i}{j}", "2026-11-02", name, project, []) for i, name in enumerate(categories) for j in range(3)]
+    figures = figures_from_cases(cases, "2026Q4")
+    figures["issued_on"] = date(2027, 1, 4)
+    pdf = render_pdf("statement.typ", statement_context(figures), tmp_path / "hostile.pdf")
+    text, rows = _text(pdf), _rows(pdf)
+    for name in categories:
+        assert f"{name} 3 33.3% 0 +3" in rows, name  # the category table
+        # table, chart label and the warning “{project}“{name}”类投诉由0件增至3件…”: each printed as typed
+        assert text.count(re.sub(r"\s+", "", name)) == 3, name
+        assert f"{project}“{re.sub(chr(32), '', name)}”类投诉由0件增至3件" in text, name
+    assert f"{project} 9 100.0% 0 +9" in rows
+    assert "root:x:0:0" not in text
+    _assert_archival(pdf)
+
+    figures = figures_from_cases([], "2026Q4")
+    figures["issued_on"] = date(2027, 1, 4)
+    empty = render_pdf("statement.typ", statement_context(figures), tmp_path / "empty.pdf")
+    text = _text(empty)
+    assert "本期及上期均无投诉。" in text and "本期未发现可能引发重大投诉的投诉趋势。" in text
+    assert "本期无数据" in text and "客户服务部2027年1月4日" in text
+    assert "首次反馈 CS-3.4.2.2 0 0 — — —" in _rows(empty)
+    _assert_archival(empty)
 
 
 def test_a_quarter_still_running_counts_only_deadlines_already_due():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("weasyprint", reason="weasyprint is not installed (pip install -e .)")
+pytest.importorskip("typst", reason="typst is not installed (pip install -e .)")
 pikepdf = pytest.importorskip("pikepdf", reason="pikepdf is not installed (pip install -e .)")
 
 from docgen import pipeline  # noqa: E402
@@ -135,11 +135,11 @@ def test_weekly_pdf_is_rendered_from_weekly_context(ws, ledger, busy, monkeypatc
 
 
 def test_empty_lists_print_a_line_instead_of_an_empty_table(tmp_path):
-    text = pdftotext(render_pdf("weekly_report.html", weekly_context_sample(), tmp_path / "w.pdf"))
+    text = pdftotext(render_pdf("weekly_report.typ", weekly_context_sample(), tmp_path / "w.pdf"))
     for line in ("本周无新增投诉。", "截至本周末，没有尚未解决的投诉。", "截至本周末，没有逾期事项。", "无。"):
         assert line in text
     assert "登记编号" not in text and "件数" not in text
-    text = pdftotext(render_pdf("overdue_warning.html", warning_context_sample(), tmp_path / "o.pdf"))
+    text = pdftotext(render_pdf("overdue_warning.typ", warning_context_sample(), tmp_path / "o.pdf"))
     assert "今日没有已逾期或下一工作日到期的处理事项。" in text and "登记编号" not in text
 
 

@@ -53,3 +53,25 @@ def test_today_is_the_office_day_in_its_time_zone(tmp_path):
     (tmp_path / "docgen.toml").write_text('[workdays]\ntimezone = "Mars/Olympus"\n', encoding="utf-8")
     with pytest.raises(WorkspaceError, match="未知的时区"):
         Workspace.open(tmp_path)
+
+
+def test_delivery_dates_of_communities_as_toml_dates_or_text(tmp_path):
+    # CS-3.10.1 needs each community's delivery date: [projects."<项目/小区>"] delivered = …
+    from datetime import date
+
+    (tmp_path / "docgen.toml").write_text(
+        '[projects."翠苑"]\ndelivered = 2026-03-01\n\n[projects."融侨锦江"]\ndelivered = "2025-11-27"\n\n'
+        '[projects."融侨观邸"]\n', encoding="utf-8")
+    projects = Workspace.open(tmp_path).settings.projects
+    assert projects["翠苑"].delivered == date(2026, 3, 1) and projects["融侨锦江"].delivered == date(2025, 11, 27)
+    assert projects["融侨观邸"].delivered is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('[projects."翠苑"]\ndelivered = "2026年3月1日"\n', "应写成 2026-03-01"),
+    ('[projects."翠苑"]\ndeliverd = 2026-03-01\n', "projects.翠苑.deliverd"),
+])
+def test_a_bad_delivery_date_or_a_misspelt_key_is_named(tmp_path, text, expected):
+    (tmp_path / "docgen.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(WorkspaceError, match=expected):
+        Workspace.open(tmp_path)

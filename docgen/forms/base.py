@@ -77,6 +77,22 @@ class RawForm:
     line_numbers: list[int]  # the sheet row (or table row) of each line, for messages
     source_kind: str  # "xlsx" | "docx"
     notes: list[Finding] = field(default_factory=list)  # reader's own findings (e.g. names lost)
+    # Rows of the form's further tables (``FormDef.tables``), by table key: (row number, cells by field key).
+    tables: dict[str, list[tuple[int, dict[str, Raw]]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TableDef:
+    """A further repeating table of a Word form, read by its column titles like the lines table (e.g. the
+    review of earlier decisions in the minutes). Word only: the blank workbook does not carry it."""
+
+    key: str
+    title: str  # the section title, used in messages: "上次会议决定事项落实情况第3行…"
+    model: type[BaseModel]
+
+    @property
+    def fields(self) -> list[FieldSpec]:
+        return field_specs(self.model)
 
 
 @dataclass(frozen=True)
@@ -93,6 +109,7 @@ class FormDef:
     blank_lines: int = 30
     landscape: bool = False
     footer_note: str = ""
+    tables: tuple[TableDef, ...] = ()  # further tables (Word forms only)
 
     @property
     def file_name(self) -> str:
@@ -117,6 +134,8 @@ class ParsedForm:
     line_rows: list[int]
     line_sources: list[dict[str, Raw]]
     header_sources: dict[str, Raw]
+    # Further tables by key: one (model, row number, sources) per row that parsed.
+    tables: dict[str, list[tuple[BaseModel, int, dict[str, Raw]]]] = field(default_factory=dict)
 
 
 def _parse_value(spec: FieldSpec, raw: Any, today: date) -> Any:
@@ -202,7 +221,9 @@ def validate(form: FormDef, raw: RawForm, *, today: date) -> tuple[ParsedForm | 
         findings += problems
     lines: list[BaseModel] = []
     if form.line_model is not None:
-        if not raw.lines:
+        # A form with further tables may have its content there only (minutes that review earlier
+        # decisions and take none); its handler decides whether anything was filled in.
+        if not raw.lines and not any(raw.tables.values()):
             findings.append(error(f"“{form.lines_title}”中没有填写任何一行", field=form.lines_key,
                                   location=f"{form.sheet_title}表格"))
         for row_number, sources in zip(raw.line_numbers, raw.lines):
@@ -213,6 +234,15 @@ def validate(form: FormDef, raw: RawForm, *, today: date) -> tuple[ParsedForm | 
             findings += problems
             if line is not None:
                 lines.append(line)
+    tables: dict[str, list[tuple[BaseModel, int, dict[str, Raw]]]] = {}
+    for table in form.tables:
+        parsed_rows = tables.setdefault(table.key, [])
+        for row_number, sources in raw.tables.get(table.key, []):
+            row, problems = parse_record(table.fields, sources, table.model, today=today,
+                                         context=f"{table.title}第{row_number}行", field_prefix=f"{table.key}.")
+            findings += problems
+            if row is not None:
+                parsed_rows.append((row, row_number, sources))
     if any(f.severity == "error" for f in findings):
         return None, findings
-    return ParsedForm(form, header, lines, list(raw.line_numbers), raw.lines, raw.header), findings
+    return ParsedForm(form, header, lines, list(raw.line_numbers), raw.lines, raw.header, tables), findings

@@ -57,25 +57,44 @@ def read_form(path: Path) -> RawForm | None:
             notes.append(error(f"找不到“{spec.title}”一栏", field=spec.key, location="Word 表格"))
 
     lines, line_rows = [], []
+    used: set[int] = set()
     if form.line_model is not None:
-        titles = {normalize_label(label, drop_brackets=True): spec
-                  for spec in form.line_fields for label in spec.labels}
-        best = None
-        for number, table in enumerate(tables, start=1):
-            for index, row in enumerate(table):
-                columns = {c: titles[normalize_label(text, drop_brackets=True)] for c, text in enumerate(row)
-                           if normalize_label(text, drop_brackets=True) in titles}
-                if len(columns) >= MIN_HEADER_MATCHES and (best is None or len(columns) > len(best[2])):
-                    best = (number, index, columns)
-        if best is None:
+        found_table = _find_table(tables, form.line_fields, used)
+        if found_table is None:
             notes.append(error(f"找不到“{form.lines_title}”表格的表头", field=form.lines_key, location="Word 表格"))
         else:
-            number, header_index, columns = best
-            for index, row in enumerate(tables[number - 1][header_index + 1:], start=header_index + 2):
-                line = {spec.key: Raw(row[c] if c < len(row) else None, f"表格{number} 第{index}行 第{c + 1}列")
-                        for c, spec in columns.items()}
-                if all(not (raw.value or "").strip() for raw in line.values()):
-                    continue
+            for index, line in found_table:
                 lines.append(line)
                 line_rows.append(index)
-    return RawForm(form.form_id, version, header, lines, line_rows, "docx", notes)
+    further = {}
+    for table in form.tables:  # optional: a draft without earlier decisions has no such table
+        found_table = _find_table(tables, table.fields, used)
+        further[table.key] = found_table or []
+    return RawForm(form.form_id, version, header, lines, line_rows, "docx", notes, further)
+
+
+def _find_table(tables, fields, used: set[int]) -> list[tuple[int, dict[str, Raw]]] | None:
+    """The rows below the header row carrying the most of ``fields``' titles (at least
+    MIN_HEADER_MATCHES), in a table not ``used`` yet; blank rows left out. None: no such header."""
+    titles = {normalize_label(label, drop_brackets=True): spec for spec in fields for label in spec.labels}
+    best = None
+    for number, table in enumerate(tables, start=1):
+        if number in used:
+            continue
+        for index, row in enumerate(table):
+            columns = {c: titles[normalize_label(text, drop_brackets=True)] for c, text in enumerate(row)
+                       if normalize_label(text, drop_brackets=True) in titles}
+            if len(columns) >= MIN_HEADER_MATCHES and (best is None or len(columns) > len(best[2])):
+                best = (number, index, columns)
+    if best is None:
+        return None
+    number, header_index, columns = best
+    used.add(number)
+    rows = []
+    for index, row in enumerate(tables[number - 1][header_index + 1:], start=header_index + 2):
+        line = {spec.key: Raw(row[c] if c < len(row) else None, f"表格{number} 第{index}行 第{c + 1}列")
+                for c, spec in columns.items()}
+        if all(not (raw.value or "").strip() for raw in line.values()):
+            continue
+        rows.append((index, line))
+    return rows

@@ -27,7 +27,7 @@ from docgen.workspace import Workspace
 
 __all__ = ["STEP_NAMES", "dossier_context", "dossier_for_closed", "dossier_path", "write_dossier"]
 
-TEMPLATE = "dossier.html"
+TEMPLATE = "dossier.typ"
 TITLE = "投诉案件档案"
 ISSUER = "客户服务部"
 PROVISIONAL_MARK = "（暂定）"

@@ -103,25 +103,48 @@ def weekly(ledger: Ledger, calendar: WorkCalendar, week: str, today: date | None
     return [reports[name] for name in sorted(reports)]
 
 
+@dataclass(frozen=True)
+class Pending:
+    """One line of the 逾期预警: a deadline of a case, or of a meeting's decision taken on no case."""
+    number: str  # 登记编号, or the decision's 事项编号 (action-<seq>)
+    subject: str  # the case's customer, or the meeting that took the decision
+    deadline: DeadlineState
+    workdays_late: int = 0
+
+
 @dataclass
 class Warning:
     department: str
-    due_tomorrow: list[tuple[Case, DeadlineState]] = field(default_factory=list)
-    late: list[Overdue] = field(default_factory=list)
+    due_tomorrow: list[Pending] = field(default_factory=list)
+    late: list[Pending] = field(default_factory=list)
+
+
+def _pending_deadlines(ledger: Ledger) -> list[tuple[str, str, str, DeadlineState]]:
+    """(who must act, number, subject, deadline) of every deadline still to be met: those of open cases, and
+    the decisions of meetings taken on no case (CS-3.10.1/3.10.2 minutes), which belong to no case."""
+    from docgen.actions import all_actions  # actions import the minutes form; keep this module light
+
+    pending = []
+    for case in all_cases(ledger):
+        if case.open:
+            for deadline in case.pending():
+                who = deadline.actor or case.registered.get("department") or "客户服务部"
+                pending.append((who, case.number, case.registered.get("customer") or "", deadline))
+    for action in all_actions(ledger):
+        if action.case_id is None and action.done_on is None:
+            deadline = DeadlineState(action.key, action.text, action.due, action.clause, False, actor=action.owner)
+            pending.append((action.owner or "客户服务部", action.key, action.meeting() + "决定", deadline))
+    return pending
 
 
 def overdue_warning(ledger: Ledger, calendar: WorkCalendar, today: date) -> list[Warning]:
     """逾期预警: what falls due on the next working day and what is already late, by responsible party."""
     tomorrow = calendar.next_workday(today)
     warnings: dict[str, Warning] = {}
-    for case in all_cases(ledger):
-        if not case.open:
-            continue
-        for deadline in case.pending():
-            who = deadline.actor or case.registered.get("department") or "客户服务部"
-            if deadline.due < today:
-                warnings.setdefault(who, Warning(who)).late.append(
-                    Overdue(case, deadline, calendar.workdays_late(deadline.due, today)))
-            elif today <= deadline.due <= tomorrow:
-                warnings.setdefault(who, Warning(who)).due_tomorrow.append((case, deadline))
+    for who, number, subject, deadline in _pending_deadlines(ledger):
+        if deadline.due < today:
+            warnings.setdefault(who, Warning(who)).late.append(
+                Pending(number, subject, deadline, calendar.workdays_late(deadline.due, today)))
+        elif today <= deadline.due <= tomorrow:
+            warnings.setdefault(who, Warning(who)).due_tomorrow.append(Pending(number, subject, deadline))
     return [warnings[name] for name in sorted(warnings)]

@@ -10,8 +10,9 @@ issue date printed is the first working day after the period.
 - the same for the previous period (previous quarter / previous year) and the change;
 - warnings (CS-3.7.4): a category or project whose count rose by at least 50 % *and* by at least 3
   complaints over the previous period, and any project with 2 or more major complaints in the period;
-- horizontal bar charts as inline SVG made here (no plotting library); every label is escaped here,
-  which is why the template may print the SVG with ``|safe``.
+- horizontal bar charts as SVG text made here (no plotting library), drawn by ``statement.typ`` as images
+  (Typst's SVG renderer sets the labels as real text in the 黑体 role's font); every label is escaped here,
+  so a category or project name cannot break or add to the SVG.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from docgen.cases import Case, all_cases
 from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
-from docgen.render.pdf import render_pdf
+from docgen.render.pdf import FONT_ROLES, render_pdf
 from docgen.reports.ratings import quarter_bounds
 
 __all__ = ["StatementPeriodError", "bar_chart_svg", "figures_from_cases", "period_bounds", "previous_period",
@@ -41,7 +42,9 @@ NONE = "—"
 RISE_SHARE = 0.5     # ≥ 50 % more than the previous period …
 RISE_COUNT = 3       # … and ≥ 3 complaints more (CS-3.7.4)
 MAJOR_LIMIT = 2      # ≥ 2 major complaints in one project in the period
-CHART_FONT = "Noto Sans CJK SC"
+# The charts' labels in the 黑体 role (SimHei where an office installed it, else Noto Sans CJK SC), as a
+# CSS family list: Typst's SVG renderer takes the first installed family.
+CHART_FONT = ", ".join(FONT_ROLES["hei"]) + ", sans-serif"
 TITLE = "客户服务统计报表"
 _CN_QUARTER = "一二三四"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -250,8 +253,8 @@ def _figure(value: float) -> str:
 
 
 def bar_chart_svg(items: list[tuple[str, float]], title: str, *, unit: str = "", maximum: float | None = None) -> str:
-    """A horizontal bar chart as an inline ``<svg>`` (CJK labels in Noto Sans CJK SC). Every label and
-    the title are escaped here, so the result may be printed with ``|safe``."""
+    """A horizontal bar chart as ``<svg>`` text (CJK labels in the 黑体 role's font, :data:`CHART_FONT`).
+    Every label and the title are escaped here: the result is well-formed SVG whatever the names are."""
     def esc(text: str, limit: int = 10) -> str:
         return html.escape(_label(text, limit), quote=True)
 
@@ -293,7 +296,7 @@ def _str_rows(rows: list[dict]) -> list[dict]:
 
 
 def statement_context(figures: dict) -> dict:
-    """The context of ``statement.html``: every value a str, the two charts as SVG text."""
+    """The context of ``statement.typ``: every value a str, the two charts as SVG text."""
     last = date.fromordinal(figures["end"].toordinal() - 1)
     prev = figures["previous"]
     rates = [row for row in figures["on_time"] if row["value"] is not None]
@@ -320,8 +323,8 @@ def statement_context(figures: dict) -> dict:
 
 
 def write_statement(ws, ledger: Ledger, period: str) -> Path:
-    """``outbox/reports/<period>/客户服务统计报表-<period>.pdf`` (PDF/A-3b) from ``statement.html``."""
+    """``outbox/reports/<period>/客户服务统计报表-<period>.pdf`` (PDF/A-3b) from ``statement.typ``."""
     figures = statement_figures(ledger, ws.calendar, period, today=ws.today())
     label = figures["period"]
     out = ws.root / ws.settings.paths.outbox / "reports" / label / f"{TITLE}-{label}.pdf"
-    return render_pdf("statement.html", statement_context(figures), out, workspace_templates=ws.templates)
+    return render_pdf("statement.typ", statement_context(figures), out, workspace_templates=ws.templates)

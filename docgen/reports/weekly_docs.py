@@ -138,8 +138,8 @@ def _weekly_contexts(ws: Workspace, ledger: Ledger, week: str) -> list[tuple[Pat
 
 def write_weekly_pdf(ws: Workspace, ledger: Ledger, week: str) -> list[Path]:
     """The PDF/A-3b twin of :func:`write_weekly`: ``周报-<office>-<week>.pdf`` next to the .docx, rendered
-    from the same :func:`weekly_context` with ``templates/pdf/weekly_report.html``."""
-    return [render_pdf("weekly_report.html", context, _with(stem, ".pdf"), workspace_templates=ws.templates)
+    from the same :func:`weekly_context` with ``templates/pdf/weekly_report.typ``."""
+    return [render_pdf("weekly_report.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates)
             for stem, context in _weekly_contexts(ws, ledger, week)]
 
 
@@ -147,14 +147,14 @@ def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dic
     """The context of ``overdue_warning.docx``: by who must act, late first (most late first), then due."""
     departments = []
     for warning in warnings:
-        late = sorted(warning.late, key=lambda o: (-o.workdays_late, o.case.number, o.deadline.key))
-        due = sorted(warning.due_tomorrow, key=lambda pair: (pair[1].due, pair[0].number, pair[1].key))
+        late = sorted(warning.late, key=lambda p: (-p.workdays_late, p.number, p.deadline.key))
+        due = sorted(warning.due_tomorrow, key=lambda p: (p.deadline.due, p.number, p.deadline.key))
         departments.append({
             "name": warning.department or UNASSIGNED,
-            "late": [_overdue_row(item) for item in late],
-            "due": [{"number": case.number, "customer": case.registered.get("customer") or "",
-                     "label": deadline.label, "due": _due(deadline), "clause": deadline.clause}
-                    for case, deadline in due],
+            "late": [{"number": p.number, "customer": p.subject, "label": p.deadline.label, "due": _due(p.deadline),
+                      "clause": p.deadline.clause, "late": _late(p.workdays_late)} for p in late],
+            "due": [{"number": p.number, "customer": p.subject, "label": p.deadline.label, "due": _due(p.deadline),
+                     "clause": p.deadline.clause} for p in due],
         })
     return {
         "issued_on": chinese_date(today),
@@ -181,15 +181,11 @@ def _warning_context(ws: Workspace, ledger: Ledger, today: date) -> tuple[Path, 
 
 def write_overdue_warning_pdf(ws: Workspace, ledger: Ledger, today: date) -> Path:
     """The PDF/A-3b twin of :func:`write_overdue_warning`: ``逾期预警-<YYYY-MM-DD>.pdf`` next to the .docx,
-    rendered from the same :func:`warning_context` with ``templates/pdf/overdue_warning.html``."""
+    rendered from the same :func:`warning_context` with ``templates/pdf/overdue_warning.typ``."""
     stem, context = _warning_context(ws, ledger, today)
-    return render_pdf("overdue_warning.html", context, _with(stem, ".pdf"), workspace_templates=ws.templates)
+    return render_pdf("overdue_warning.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates)
 
 
 def write_daily_warning(ws: Workspace, ledger: Ledger, today: date) -> list[Path]:
-    """The day's 逾期预警 as Word and, where the PDF renderer is available, as PDF."""
-    written = [write_overdue_warning(ws, ledger, today)]
-    pdf = globals().get("write_overdue_warning_pdf")
-    if pdf is not None:
-        written.append(pdf(ws, ledger, today))
-    return written
+    """The day's 逾期预警 as Word and as PDF/A."""
+    return [write_overdue_warning(ws, ledger, today), write_overdue_warning_pdf(ws, ledger, today)]

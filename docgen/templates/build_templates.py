@@ -826,7 +826,7 @@ def build_overdue_warning(path: Path) -> Path:
     late = _para(document, after=3, font=HEI)
     late.paragraph_format.keep_with_next = True
     _runs(late, ("已逾期（", "{{ d.late|length }}", " 项）"), font=HEI)
-    _loop_table(document, ("登记编号", "客户", "事项", "期限", "依据条款", "逾期（工作日）"),
+    _loop_table(document, ("登记编号", "客户/会议", "事项", "期限", "依据条款", "逾期（工作日）"),
                 (28, 26, 40, 34, 20, width - 148), "r in d.late",
                 (("{{ r.number }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due }}",),
                  ("{{ r.clause }}",), ("{{ r.late }}",)), centred=(0, 3, 4, 5))
@@ -835,7 +835,7 @@ def build_overdue_warning(path: Path) -> Path:
     due = _para(document, before=4, after=3, font=HEI)
     due.paragraph_format.keep_with_next = True
     _runs(due, ("即将到期（", "{{ d.due|length }}", " 项）"), font=HEI)
-    _loop_table(document, ("登记编号", "客户", "事项", "期限", "依据条款"),
+    _loop_table(document, ("登记编号", "客户/会议", "事项", "期限", "依据条款"),
                 (28, 26, 62, 34, width - 150), "r in d.due",
                 (("{{ r.number }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due }}",),
                  ("{{ r.clause }}",)), centred=(0, 3, 4))
@@ -846,7 +846,7 @@ def build_overdue_warning(path: Path) -> Path:
     _para(document, "{%p endif %}")
 
     note = _para(document, before=6, size=SMALL_PT)
-    _runs(note, ("注：逾期天数按工作日计算，计至预警日期；标注“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按周末推算。",),
+    _runs(note, ("注：逾期天数按工作日计算，计至预警日期；编号为“action-”开头的是会议决定事项（未关联案件）的事项编号；标注“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按周末推算。",),
           size=SMALL_PT)
     _seal(document, "客户服务部", before=18)
     return _save_reproducibly(document, path)
@@ -866,12 +866,16 @@ def build_minutes(path: Path) -> Path:
     """《会议纪要》 draft (CS-3.10.1 投诉协调例会, CS-3.10.2 服务处主任例会, CS-3.10.5 重大投诉专题会议), A4 portrait.
 
     Read back as the form CS-MINUTES (docgen.forms.minutes): the label/value table carries 表单编号 and
-    版本, the 决定事项 table is the form's lines (header 决定事项 | 责任人 | 完成期限 | 登记编号, 5 blank rows).
+    版本, the 决定事项 table is the form's lines (header 决定事项 | 责任人 | 完成期限 | 登记编号, 5 blank rows),
+    the 上次会议决定事项落实情况 table its table ``review`` (事项编号, 完成情况, 完成日期 read back; the other
+    columns are for the meeting to see).
 
     Context (all str): title (without 《》, e.g. "融侨锦江投诉协调例会会议纪要"); clause; issued_on;
-    meeting_type; meeting_date; chair; recorder (may be ""); attendees; cases ("、"-separated 登记编号,
-    may be ""); scope (one line under the title, may be ""); agenda: [{title, detail}] (detail may be ""
-    and may hold newlines).
+    meeting_type; meeting_date; chair; recorder (may be ""); project (may be ""); attendees; cases
+    ("、"-separated 登记编号, may be ""); notice (printed bold red under the title, may be ""); scope (one
+    line under the title, may be ""); open_actions: [{key, text, owner, due, late}] (earlier decisions
+    still open; text may hold newlines; late: working days late or "—"); agenda: [{title, detail}]
+    (detail may be "" and may hold newlines).
     """
     document = _new_document("会议纪要", "CS-3.10.1 投诉协调例会；CS-3.10.2 服务处主任例会；CS-3.10.5 重大投诉专题会议")
     _page(document, landscape=False, top=25, bottom=22, left=28, right=26)
@@ -880,11 +884,16 @@ def build_minutes(path: Path) -> Path:
     _runs(title, ("《", "{{ title }}", "》"), font=HEI, size=TITLE_PT, bold=True)
     sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
     _runs(sub, ("依据条款　", "{{ clause }}", "　　　　拟稿日期　", "{{ issued_on }}"))
+    _para(document, "{%p if notice %}")
+    notice = _para(document, after=6)
+    _run(notice, "{{ notice }}", font=HEI, bold=True).font.color.rgb = WARNING_RED
+    _para(document, "{%p endif %}")
 
     _label_value_table(document, (
         ("表单编号", "CS-MINUTES", "版本", "1"),
         ("会议类型", "{{ meeting_type }}", "会议日期", "{{ meeting_date }}"),
         ("主持人", "{{ chair }}", "记录人", "{{ recorder }}"),
+        ("项目/小区", "{{ project }}", 9),
         ("参会人员", "{{ attendees }}", 16),
         ("涉及案件", "{{ cases }}", 12),
     ))
@@ -893,7 +902,19 @@ def build_minutes(path: Path) -> Path:
     _runs(scope, ("{{ scope }}",), size=SMALL_PT)
     _para(document, "{%p endif %}")
 
-    _heading(document, "一、会议议题")
+    _heading(document, "一、上次会议决定事项落实情况")
+    _when_empty(document, "open_actions", lambda: _loop_table(
+        document, ("事项编号", "原决定事项", "责任人", "原定期限", "逾期工作日", "完成情况（已完成/未完成）", "完成日期"),
+        (18, 38, 18, 26, 16, 20, WIDTH_PORTRAIT - 136), "r in open_actions",
+        (("{{ r.key }}",), ("{{ r.text }}",), ("{{ r.owner }}",), ("{{ r.due }}",), ("{{ r.late }}",), ("",), ("",)),
+        centred=(0, 3, 4, 5, 6), body_height=10), "没有尚未落实的上次会议决定事项。")
+    _para(document, "{%p if open_actions %}")
+    review_note = _para(document, before=3, size=SMALL_PT)
+    _runs(review_note, ("注：会上逐项填写“完成情况”（已完成/未完成）和“完成日期”，请勿改动“事项编号”。纪要放回 intake "
+                        "文件夹后，标为已完成的事项即登记为完成，不再列入逾期预警。",), size=SMALL_PT)
+    _para(document, "{%p endif %}")
+
+    _heading(document, "二、会议议题")
     _para(document, "{%p if agenda %}")
     _para(document, "{%p for a in agenda %}")
     item = _para(document, before=4, after=2)
@@ -909,14 +930,14 @@ def build_minutes(path: Path) -> Path:
     _para(document, "本次会议无台账中的待议事项。", indent_chars=2)
     _para(document, "{%p endif %}")
 
-    _heading(document, "二、讨论情况")
+    _heading(document, "三、讨论情况")
     box = document.add_table(rows=1, cols=1)
     _borders(box)
     _widths(box, (WIDTH_PORTRAIT,))
     _row_height(box.rows[0], 70)
     _cell(box.rows[0].cells[0], "", valign=WD_CELL_VERTICAL_ALIGNMENT.TOP)
 
-    _heading(document, "三、决定事项")
+    _heading(document, "四、决定事项")
     decisions = document.add_table(rows=6, cols=4)
     _borders(decisions)
     _widths(decisions, (70, 26, 30, WIDTH_PORTRAIT - 126))

@@ -1,0 +1,148 @@
+"""Tracked actions: the decisions taken in minutes (CS-3.10.1, 3.10.2, 3.10.5), open until marked done.
+
+Like a corrective action in Odoo's quality module, but where people already work: each decision of a
+completed minutes document is a ``minutes.action`` event whose deadline ``action-<seq>`` is due on the
+decision's 完成期限. It is done when a ``minutes.action_done`` event names it, written either
+
+- by the next meeting: every minutes draft lists the earlier decisions still open (上次会议决定事项落实情况)
+  and the clerk marks them 已完成 with a 完成日期 (``docgen.minutes.handle_minutes``), or
+- by the manager: ``docgen action done action-<seq> [--on DATE] [--by NAME]`` (:func:`mark_done`).
+
+Nothing is stored twice: an action's state is derived from these two kinds of event, here and in
+``docgen.cases`` (the action's deadline on its case is met on its ``done_on``), so ``status --overdue``,
+the weekly report and the 逾期预警 drop an action once it is done. A later ``minutes.action_done`` for the
+same action corrects the date of an earlier one; the history keeps both.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from docgen.cases import ACTION_DONE, ACTION_PREFIX, action_done
+from docgen.forms.values import chinese_date
+from docgen.ledger import Event, Ledger, Transaction
+
+__all__ = ["ACTION_DONE", "ACTION_EVENT", "Action", "ActionError", "action_json", "all_actions", "done_problem",
+           "load_actions", "mark_done", "normalize_key"]
+
+ACTION_EVENT = "minutes.action"
+
+
+class ActionError(ValueError):
+    """A request about an action that cannot be done; the message is for staff (Chinese)."""
+
+
+@dataclass(frozen=True)
+class Action:
+    key: str  # action-<seq>
+    seq: int
+    case_id: str | None
+    text: str
+    owner: str
+    due: date
+    clause: str  # of the meeting that decided it
+    meeting_type: str
+    meeting_date: date
+    project: str | None
+    done_on: date | None = None
+    done_by: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.done_on is None
+
+    def overdue(self, today: date) -> bool:
+        return self.open and today > self.due
+
+    def meeting(self) -> str:
+        return f"{chinese_date(self.meeting_date)}{self.meeting_type}"
+
+
+def normalize_key(text: str | None) -> str | None:
+    """``action-12``, ``ACTION-12``, ``action－１２`` or plain ``12`` → ``action-12``; anything else None."""
+    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).lower()
+    match = re.fullmatch(rf"(?:{ACTION_PREFIX})?(\d+)", compact.replace("—", "-").replace("_", "-"))
+    return f"{ACTION_PREFIX}{int(match[1])}" if match else None
+
+
+def _from_events(events: list[Event], until: date | None) -> list[Action]:
+    if until is not None:  # what the ledger knew at the end of that day
+        events = [e for e in events if date.fromisoformat(e.recorded_at[:10]) <= until]
+    done_events = [e for e in events if e.kind == ACTION_DONE]
+    actions = []
+    for event in events:
+        if event.kind != ACTION_EVENT:
+            continue
+        payload = event.payload
+        [deadline] = payload["deadlines"]
+        done = action_done(deadline["key"], done_events)
+        actions.append(Action(
+            deadline["key"], event.seq, event.case_id, payload.get("text") or "", payload.get("owner") or "",
+            date.fromisoformat(deadline["due"]), deadline["clause"], payload.get("meeting_type") or "",
+            date.fromisoformat(payload["meeting_date"]), payload.get("project") or None,
+            date.fromisoformat(done.payload["done_on"]) if done else None, done.payload.get("by") if done else None))
+    return actions
+
+
+def load_actions(connection: sqlite3.Connection, until: date | None = None) -> list[Action]:
+    """Every action in decision order, as the ledger (or an open transaction) holds them."""
+    rows = connection.execute("SELECT * FROM events WHERE kind IN (?, ?) ORDER BY seq", (ACTION_EVENT, ACTION_DONE))
+    return _from_events([Event.from_row(row) for row in rows], until)
+
+
+def all_actions(ledger: Ledger, until: date | None = None) -> list[Action]:
+    return load_actions(ledger.connection, until)
+
+
+def done_problem(action: Action, done_on: date, today: date) -> str | None:
+    """Why ``done_on`` cannot be the day ``action`` was done (Chinese), or None."""
+    if done_on < action.meeting_date:
+        return (f"完成日期{chinese_date(done_on)}早于作出该决定的会议日期{chinese_date(action.meeting_date)}"
+                f"（{action.meeting_type}）；应为{chinese_date(action.meeting_date)}或之后的日期")
+    if done_on > today:
+        return f"完成日期{chinese_date(done_on)}晚于今天（{chinese_date(today)}）；尚未发生的完成不能登记"
+    return None
+
+
+def unknown_key_message(text: str) -> str:
+    return f"事项编号“{text}”不存在；应为会议纪要决定事项的编号，如 action-12（docgen action list 可列出全部事项）"
+
+
+def record_done(tx: Transaction, action: Action, done_on: date, *, by: str | None, source: str,
+                claim: str | None = None, sha256: str | None = None, **extra) -> Event:
+    """Append the ``minutes.action_done`` event, on the action's case when it has one."""
+    return tx.append(ACTION_DONE, {"action": action.key, "done_on": done_on.isoformat(), "by": by or None,
+                                   "source": source, "clause": action.clause, **extra},
+                     case_id=action.case_id, claim=claim, sha256=sha256)
+
+
+def mark_done(ledger: Ledger, key_text: str, done_on: date, today: date,
+              by: str | None = None) -> tuple[Action, date | None, bool]:
+    """``docgen action done``: the action marked done on ``done_on``. Returns the action as it now stands,
+    the day it was marked done before (None: it was open) and whether an event was recorded (False: it
+    was already done on that very day). ActionError, with nothing recorded, when refused."""
+    key = normalize_key(key_text)
+    with ledger.transaction() as tx:
+        action = next((a for a in load_actions(tx.connection) if a.key == key), None) if key else None
+        if action is None:
+            raise ActionError(unknown_key_message(key_text))
+        problem = done_problem(action, done_on, today)
+        if problem:
+            raise ActionError(f"{action.key}：{problem}")
+        if action.done_on == done_on:
+            return action, action.done_on, False
+        record_done(tx, action, done_on, by=by, source="command")
+    return next(a for a in all_actions(ledger) if a.key == action.key), action.done_on, True
+
+
+def action_json(action: Action, today: date, calendar=None) -> dict:
+    late = calendar.workdays_late(action.due, today) if calendar is not None and action.overdue(today) else 0
+    return {"key": action.key, "case_id": action.case_id, "text": action.text, "owner": action.owner,
+            "due": action.due.isoformat(), "clause": action.clause, "meeting_type": action.meeting_type,
+            "meeting_date": action.meeting_date.isoformat(), "project": action.project,
+            "done": not action.open, "done_on": action.done_on.isoformat() if action.done_on else None,
+            "done_by": action.done_by, "overdue": action.overdue(today), "workdays_late": late}
