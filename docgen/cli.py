@@ -142,11 +142,10 @@ def cmd_watch(args) -> int:
 
 def _read_ledger(args, read):
     """``(workspace, today, read(ledger))``: the ledger is open only while ``read`` runs."""
-    from docgen.ledger import Ledger
 
     ws = _open(args)
     today = _today(args) or ws.today()
-    ledger = Ledger(ws.ledger_path)
+    ledger = ws.open_ledger()
     try:
         return ws, today, read(ledger)
     finally:
@@ -240,13 +239,12 @@ EVENT_NAMES = {"case.registered": "登记（case.registered）", "case.progress"
 
 
 def cmd_verify(args) -> int:
-    from docgen.ledger import Ledger
 
     ws = _open(args)
     if not ws.ledger_path.exists():
         _emit({"ok": True, "events": 0, "problems": []}, args.json, "台账尚未建立（还没有处理过文件）")
         return 0
-    ledger = Ledger(ws.ledger_path)
+    ledger = ws.open_ledger()
     try:
         problems, count = ledger.verify(), ledger.count()
     finally:
@@ -279,10 +277,9 @@ def cmd_calendar(args) -> int:
 def _write_reports(args, write, refusals: tuple[type[Exception], ...] = ()) -> int:
     """Open the workspace's ledger, call ``write(ws, ledger) -> (paths, data)``, print what was written.
     A refusal (a bad period, an unknown case) is a message for the user, not a traceback."""
-    from docgen.ledger import Ledger
 
     ws = _open(args)
-    ledger = Ledger(ws.ledger_path)
+    ledger = ws.open_ledger()
     try:
         paths, data = write(ws, ledger)
     except refusals as problem:
@@ -405,7 +402,6 @@ def cmd_action_list(args) -> int:
 
 def cmd_action_done(args) -> int:
     from docgen.actions import ActionError, action_json, mark_done
-    from docgen.ledger import Ledger
 
     ws = _open(args)
     today = _today(args) or ws.today()
@@ -414,7 +410,7 @@ def cmd_action_done(args) -> int:
     except ValueError:
         print(f"完成日期“{args.on}”格式不对；应写成 2026-12-01", file=sys.stderr)
         return 2
-    ledger = Ledger(ws.ledger_path)
+    ledger = ws.open_ledger()
     try:
         action, before, recorded = mark_done(ledger, args.action, done_on, today, by=args.by)
     except ActionError as refused:
@@ -469,9 +465,16 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from docgen.demo import make_demo
+    from docgen.demo import DemoError, make_demo, play_repair
 
     ws = _open(args)
+    if args.repair:
+        try:
+            play_repair(ws)
+        except DemoError as problem:
+            print(str(problem), file=sys.stderr)
+            return 1
+        return 0
     written = make_demo(ws)
     for path in written:
         print(f"已放入示例表单：{path.relative_to(ws.root)}")
@@ -521,7 +524,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("calendar", cmd_calendar, "显示工作日历覆盖的年份，并检查 calendar.toml")
     p.add_argument("--json", action="store_true")
     p.add_argument("--today", help=argparse.SUPPRESS)
-    command("demo", cmd_demo, "生成示例表单放入 intake/，演示整个流程")
+    p = command("demo", cmd_demo, "生成示例表单放入 intake/，演示整个流程")
+    p.add_argument("--repair", action="store_true",
+                   help="演示一件维修投诉从登记、勘察、派工、回访、决算到结算办结的全过程（每一步都填写上一步生成的表单）")
     p = command("minutes", cmd_minutes, "会议纪要草稿：coordination 投诉协调例会（CS-3.10.1）、directors 服务处主任例会"
                                          "（CS-3.10.2）、special 重大投诉专题会议（CS-3.10.5）")
     p.add_argument("kind", choices=("coordination", "directors", "special"))

@@ -72,10 +72,9 @@ def _deliveries(ws: Workspace) -> list[Check]:
     a community with complaints but no delivery date in docgen.toml cannot be checked."""
     if not ws.ledger_path.exists():
         return []
-    from docgen.ledger import Ledger
     from docgen.projects import FIRST_YEAR_CLAUSE, undated_projects
 
-    ledger = Ledger(ws.ledger_path)
+    ledger = ws.open_ledger()
     try:
         undated = undated_projects(ws.settings, ledger)
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from docgen.ledger import Ledger
 from docgen.procedures import repair_rules
 from docgen.workspace import Workspace
 
@@ -14,7 +13,7 @@ def _money(value: Decimal) -> str:
 
 
 def balances(ws: Workspace) -> dict:
-    ledger = Ledger(ws.ledger_path)
+    ledger = ws.open_ledger()
     try:
         # A corrected step replaces the earlier one: the latest event of each case counts, once.
         settled = {e.case_id: e.payload for e in ledger.events(kind="case.settled")}

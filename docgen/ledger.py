@@ -20,8 +20,12 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
+from zoneinfo import ZoneInfo
 
 GENESIS = "0" * 64
+# Events are stamped in the offices' time zone, not the server's: every date derived from a stamp (the
+# day a case closed, the day a file arrived) is then the office's day, as ``Workspace.today`` is.
+OFFICE_TIMEZONE = "Asia/Shanghai"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -120,8 +124,9 @@ class NumberFormat:
 
 
 class Transaction:
-    def __init__(self, connection: sqlite3.Connection):
+    def __init__(self, connection: sqlite3.Connection, zone: ZoneInfo = ZoneInfo(OFFICE_TIMEZONE)):
         self.connection = connection
+        self.zone = zone
         row = connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         self.last_seq, self.last_hash = (row["seq"], row["hash"]) if row else (0, GENESIS)
         self.appended: list[Event] = []
@@ -129,7 +134,7 @@ class Transaction:
     def append(self, kind: str, payload: dict, *, case_id: str | None = None, claim: str | None = None,
                sha256: str | None = None) -> Event:
         seq = self.last_seq + 1
-        recorded_at = datetime.now().astimezone().isoformat(timespec="milliseconds")
+        recorded_at = datetime.now(self.zone).isoformat(timespec="milliseconds")
         body = canonical(payload)
         digest = event_hash(self.last_hash, seq, recorded_at, kind, case_id, claim, sha256, body)
         self.connection.execute(
@@ -171,8 +176,9 @@ class Transaction:
 
 
 class Ledger:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, timezone: str = OFFICE_TIMEZONE):
         self.path = path
+        self.zone = ZoneInfo(timezone)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.connection = sqlite3.connect(path, timeout=60, isolation_level=None)
         self.connection.row_factory = sqlite3.Row
@@ -188,7 +194,7 @@ class Ledger:
     def transaction(self) -> Iterator[Transaction]:
         self.connection.execute("BEGIN IMMEDIATE")
         try:
-            yield Transaction(self.connection)
+            yield Transaction(self.connection, self.zone)
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise

@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from docgen import chain
 from docgen.atomic import fsync_dir, safe_file_name, write_bytes, write_text, write_with
@@ -96,7 +97,7 @@ def claim(ws: Workspace, path: Path) -> Claim:
     today = ws.today().isoformat()
     archived = Path(ws.settings.paths.archive) / today[:7] / f"{today}-{sha[:12]}-{safe_file_name(path.name)}"
     record = Claim(claim_id, sha, path.name, str(path.resolve()), str(spool), str(archived),
-                   datetime.now().astimezone().isoformat(timespec="seconds"))
+                   datetime.now(ZoneInfo(ws.settings.workdays.timezone)).isoformat(timespec="seconds"))
     write_text(record.sidecar, json.dumps(record.__dict__, ensure_ascii=False))
     fsync_dir(ws.spool)
     target = ws.root / archived
@@ -333,7 +334,7 @@ def render(ws: Workspace, document: Document) -> None:
         # The closed case's archive PDF/A-3b with its source forms inside; it reads the events just committed.
         from docgen.reports.dossier import write_dossier
 
-        ledger = Ledger(ws.ledger_path)
+        ledger = ws.open_ledger()
         try:
             write_dossier(ws, ledger, spec["case_number"], issued_on=date.fromisoformat(spec["issued_on"]))
         finally:

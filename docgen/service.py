@@ -21,7 +21,6 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from docgen.ledger import Ledger
 from docgen.pipeline import Claim, Outcome, claim, process_claim, recover
 from docgen.workspace import Workspace, WorkspaceError
 
@@ -101,7 +100,7 @@ def _init_worker(root: str) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     ws = Workspace.open(Path(root))
-    _worker["ws"], _worker["ledger"] = ws, Ledger(ws.ledger_path)
+    _worker["ws"], _worker["ledger"] = ws, ws.open_ledger()
 
 
 def _work(record: Claim, today: date | None) -> Outcome:
@@ -117,7 +116,7 @@ class Runner:
 
     def __init__(self, ws: Workspace, jobs: int = 1):
         self.ws = ws
-        self.ledger = Ledger(ws.ledger_path)
+        self.ledger = ws.open_ledger()
         self.pool = None
         if jobs > 1:
             self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(str(ws.root),))

@@ -226,6 +226,12 @@ class Workspace:
     def today(self) -> date:
         return datetime.now(ZoneInfo(self.settings.workdays.timezone)).date()
 
+    def open_ledger(self):
+        """The workspace's ledger, stamping events in the workspace's time zone (the offices' day)."""
+        from docgen.ledger import Ledger
+
+        return Ledger(self.ledger_path, timezone=self.settings.workdays.timezone)
+
     def folder(self, name: str) -> Path:
         return self.root / getattr(self.settings.paths, name)
 

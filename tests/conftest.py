@@ -24,7 +24,7 @@ def ws(tmp_path) -> Workspace:
 
 @pytest.fixture
 def ledger(ws):
-    opened = Ledger(ws.ledger_path)
+    opened = ws.open_ledger()
     yield opened
     opened.close()
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pikepdf
 import pytest
 
 from docgen.cases import all_cases
 from docgen.reports.dossier import dossier_for_closed, write_dossier
-from tests.conftest import register_line, write_register
+from tests.conftest import freeze_ledger_clock, register_line, write_register
 from tests.test_repair_chain import run_chain, step
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
@@ -32,7 +32,10 @@ def _class_a_case(ws, ledger):
 
 
 @pytest.fixture
-def dossier(ws, ledger):
+def dossier(ws, ledger, monkeypatch):
+    # The steps are stamped on the day of the survey (the feedback deadline, due 26 November, is met by
+    # the survey event's stamp): the figures must not depend on the day the tests run.
+    freeze_ledger_clock(monkeypatch, datetime(2026, 11, 24, 16, 0, tzinfo=timezone(timedelta(hours=8))))
     number, _ = _class_a_case(ws, ledger)
     return number, write_dossier(ws, ledger, number, issued_on=ISSUED)
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date, datetime, timezone
 
 import pytest
 
 from docgen.ledger import NumberFormat
 from docgen.workspace import WorkspaceError
+from tests.conftest import freeze_ledger_clock
 
 
 def test_durability_settings_are_wal_and_synchronous_full(ledger):
@@ -78,3 +80,26 @@ def test_ledger_file_is_a_real_sqlite_database(ws, ledger):
         tx.append("case.registered", {"x": 1}, case_id="KF-2026-00001")
     with sqlite3.connect(ws.ledger_path) as other:
         assert other.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+
+
+def test_events_are_stamped_on_the_offices_day_whatever_the_servers_clock(ws, monkeypatch):
+    """A server on UTC at 22:30 on 26 November is at 06:30 on 27 November in the offices (Asia/Shanghai):
+    the day a case closed or a file arrived is the offices' day, as ``Workspace.today`` is."""
+    from docgen.cases import all_cases
+    from docgen.reports.periodic import _closed_on
+
+    # GIVEN the server's clock at 22:30 UTC on 26 November
+    freeze_ledger_clock(monkeypatch, datetime(2026, 11, 26, 22, 30, tzinfo=timezone.utc))
+    ledger = ws.open_ledger()
+    try:
+        # WHEN a case is registered and closed
+        with ledger.transaction() as tx:
+            tx.append("case.registered", {"number": "KF-2026-00001", "received_at": "2026-11-27T06:20:00",
+                                          "deadlines": []}, case_id="KF-2026-00001")
+            closed = tx.append("case.closed", {}, case_id="KF-2026-00001")
+        # THEN both are stamped 06:30 on 27 November, +08:00, and the case closed on 27 November
+        assert closed.recorded_at.startswith("2026-11-27T06:30:00") and closed.recorded_at.endswith("+08:00")
+        [case] = all_cases(ledger)
+        assert _closed_on(case) == date(2026, 11, 27)
+    finally:
+        ledger.close()

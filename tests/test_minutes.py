@@ -30,8 +30,9 @@ MEETING = date(2026, 11, 27)  # Friday of week 48
 
 
 @pytest.fixture
-def registered(ws, ledger):
-    """Two complaints of week 48: a repair in 融侨锦江, a major sales complaint in 融侨观邸."""
+def registered(ws, ledger, clock):
+    """Two complaints of week 48: a repair in 融侨锦江, a major sales complaint in 融侨观邸 (stamped by ``clock``,
+    so that what a draft reads of the ledger does not depend on the day the tests run)."""
     pipeline.process_file(ws, ledger, write_register(ws.intake, [
         register_line(project="融侨锦江"),
         register_line(project="融侨观邸", customer="李四", category="销售服务", major=True,

@@ -11,6 +11,7 @@ from docx import Document
 
 from docgen import pipeline
 from docgen.cases import all_cases
+from docgen.demo import fill_emitted
 from tests.conftest import TODAY, register_line, write_register
 
 SIGNED_SURVEY = {"sign_service": "林晓", "sign_engineering": "陈工", "sign_team_leader": "郑队长",
@@ -19,21 +20,7 @@ SIGNED_SURVEY = {"sign_service": "林晓", "sign_engineering": "陈工", "sign_t
 
 def fill(ws, emitted: str, values: dict, lines: list[dict] | None = None, name: str | None = None) -> Path:
     """Fill an emitted form the way a clerk's Excel would: into its named cells and table rows."""
-    workbook = openpyxl.load_workbook(ws.root / emitted)
-    for key, value in values.items():
-        sheet, cell = next(iter(workbook.defined_names[key].destinations))
-        workbook[sheet][cell.replace("$", "")] = value
-    if lines:
-        sheet = workbook.worksheets[0]
-        table = next(iter(sheet.tables.values()))
-        first_row = openpyxl.utils.range_boundaries(table.ref)[1] + 1
-        titles = [cell.value for cell in sheet[first_row - 1]]
-        for offset, line in enumerate(lines):
-            for title, value in line.items():
-                sheet.cell(first_row + offset, titles.index(title) + 1, value)
-    path = ws.intake / (name or Path(emitted).name)
-    workbook.save(path)
-    return path
+    return fill_emitted(ws.root / emitted, values, lines or [], ws.intake / (name or Path(emitted).name))
 
 
 def step(ws, ledger, path, today=TODAY):
