@@ -73,19 +73,21 @@ def _from_events(events: list[Event], until: date | None) -> list[Action]:
     if until is not None:  # what the ledger knew at the end of that day
         events = [e for e in events if date.fromisoformat(e.recorded_at[:10]) <= until]
     done_events = [e for e in events if e.kind == ACTION_DONE]
-    actions = []
+    actions: dict[str, Action] = {}
     for event in events:
         if event.kind != ACTION_EVENT:
             continue
         payload = event.payload
         [deadline] = payload["deadlines"]
         done = action_done(deadline["key"], done_events)
-        actions.append(Action(
-            deadline["key"], event.seq, event.case_id, payload.get("text") or "", payload.get("owner") or "",
+        first = actions.get(deadline["key"])  # a later event with the same key corrects the decision
+        actions[deadline["key"]] = Action(
+            deadline["key"], first.seq if first else event.seq, event.case_id, payload.get("text") or "",
+            payload.get("owner") or "",
             date.fromisoformat(deadline["due"]), deadline["clause"], payload.get("meeting_type") or "",
             date.fromisoformat(payload["meeting_date"]), payload.get("project") or None,
-            date.fromisoformat(done.payload["done_on"]) if done else None, done.payload.get("by") if done else None))
-    return actions
+            date.fromisoformat(done.payload["done_on"]) if done else None, done.payload.get("by") if done else None)
+    return sorted(actions.values(), key=lambda action: action.seq)
 
 
 def load_actions(connection: sqlite3.Connection, until: date | None = None) -> list[Action]:

@@ -314,7 +314,14 @@ def cmd_report_weekly(args) -> int:
         chosen = (args.week or "this").strip()
         week = (ws.today() - timedelta(days=named[chosen.lower()])).isoformat() if chosen.lower() in named else chosen
         monday, _ = week_bounds(week)
-        paths = weekly_docs.write_weekly(ws, ledger, week) + weekly_docs.write_weekly_pdf(ws, ledger, week)
+        bar = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            bar = bar or Progress(total, "周报")
+            bar.step()
+
+        paths = weekly_docs.write_weekly_both(ws, ledger, week, progress=progress)
         return paths, {"week": monday.isoformat()}
 
     return _write_reports(args, write, (PeriodError,))
@@ -388,8 +395,8 @@ def cmd_action_list(args) -> int:
     for action, item in zip(actions, data):
         if action.done_on:
             state = f"已于{action.done_on.isoformat()}完成" + ("（逾期）" if action.done_on > action.due else "")
-        elif item["overdue"]:
-            state = f"【逾期{item['workdays_late']}个工作日】"
+        elif item["overdue"]:  # due Friday, asked on Saturday: past the date, no working day late yet
+            state = f"【逾期{item['workdays_late']}个工作日】" if item["workdays_late"] else "【已过期限，逾期不足1个工作日】"
         else:
             state = "未完成"
         origin = f"{action.meeting()}" + (f"，{action.case_id}" if action.case_id else "")

@@ -415,6 +415,8 @@ def _review(tx: Transaction, header: MinutesHeader, rows: list[tuple[ActionRevie
                     f"“{DONE}”，未完成的请删去完成日期", clause=clause, field="review.status",
                     **_where(sources.get("status"))))
             continue
+        if review.done_on is None and action.done_on is not None:
+            continue  # already recorded as done (e.g. by docgen action done): only a typed date corrects it
         done_on = review.done_on or header.meeting_date
         problem = done_problem(action, done_on, today)
         if problem:
@@ -481,6 +483,11 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
         result.findings.append(error(f"“决定事项”中没有填写任何一行，“{REVIEW.title}”也没有填写完成情况；"
                                      "请填写本次会议的决定事项或上次决定事项的完成情况", clause=clause,
                                      field="decisions", location="决定事项表格"))
+    if header.meeting_type == COORDINATION and not header.project:
+        # Without its community the meeting's decisions on no case would never come back in its drafts.
+        result.findings.append(error("投诉协调例会按小区召开（CS-3.10.1）；请在“项目/小区”中填写小区名称，如 融侨锦江",
+                                     clause=FIRST_YEAR_CLAUSE, field="project",
+                                     **_where(parsed.header_sources.get("project"))))
     if header.meeting_type == COORDINATION and header.project:
         standing = delivery(ws.settings, header.project, header.meeting_date)
         if standing.state in ("before", "after"):  # a true record all the same: kept, with the fact noted
@@ -500,8 +507,21 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
         tx.append("case.minutes", {**meeting, "decisions": own}, case_id=number,
                   claim=submission.claim, sha256=submission.sha256)
         result.case_ids.append(number)
+    earlier = {(a.meeting_type, a.meeting_date, a.project, a.text): a for a in load_actions(tx.connection)}
     for decision, row in zip(decisions, parsed.line_rows):
-        key = f"action-{tx.last_seq + 1}"  # the seq of the event about to be appended: unique in the ledger
+        # The same minutes sent again (a typo corrected) must not track its decisions twice: a decision of
+        # the same meeting with the same text is that decision, corrected if its owner, due date or case
+        # changed (a new event with its key: the latest one holds).
+        same = earlier.get((header.meeting_type, header.meeting_date, header.project or None, decision.text))
+        if same is not None and (same.owner, same.due, same.case_id) == (decision.owner, decision.due,
+                                                                       decision.case_number or None):
+            result.findings.append(warning(f"决定事项第{row}行“{decision.text}”已登记为{same.key}，未重复登记",
+                                           clause=clause, field="decisions.text"))
+            continue
+        if same is not None:
+            result.findings.append(warning(f"决定事项第{row}行“{decision.text}”已登记为{same.key}，责任人、完成期限或"
+                                           "登记编号已按本次纪要更正", clause=clause, field="decisions.text"))
+        key = same.key if same is not None else f"action-{tx.last_seq + 1}"  # the seq of the event about to be appended
         due = decision.due.isoformat()
         tx.append("minutes.action", {
             **meeting, "owner": decision.owner, "text": decision.text, "due": due, "row": row,

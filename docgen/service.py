@@ -111,6 +111,16 @@ def _ready(_: int) -> int:
     return os.getpid()
 
 
+def _worker_context():
+    """fork (fast, the stack already imported) unless this process has rendered a PDF: Typst's global
+    state does not survive a fork (a forked render hangs), so workers are then spawned afresh."""
+    import multiprocessing
+    import sys
+
+    pdf = sys.modules.get("docgen.render.pdf")
+    return multiprocessing.get_context("spawn" if pdf is not None and pdf.rendered_in_this_process() else "fork")
+
+
 class Runner:
     """Processes claims in-process (jobs=1) or on a pool of worker processes."""
 
@@ -119,7 +129,8 @@ class Runner:
         self.ledger = ws.open_ledger()
         self.pool = None
         if jobs > 1:
-            self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(str(ws.root),))
+            self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(str(ws.root),),
+                                            mp_context=_worker_context())
             # Start every worker now, before any thread (the watcher's) exists in this process.
             list(self.pool.map(_ready, range(jobs * 2)))
 

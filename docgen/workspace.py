@@ -142,6 +142,8 @@ class Project(Strict):
                 return date.fromisoformat(value.strip())
             except ValueError:
                 raise ValueError(f"交付日期“{value}”应写成 2026-03-01") from None
+        if value is not None and not isinstance(value, date):  # 20260301 would be read as a Unix time
+            raise ValueError(f"交付日期“{value}”应写成 2026-03-01")
         return value
 
 

@@ -411,6 +411,45 @@ def test_done_without_a_date_counts_on_the_meeting_date_with_a_warning(clock, ws
     assert all_actions(ledger)[0].done_on == NEXT
 
 
+def test_minutes_sent_again_after_a_correction_track_each_decision_once(clock, ws, ledger, registered):
+    jinjiang, _ = registered
+    # GIVEN the minutes of 融侨锦江's meeting of 27 November, handled with two decisions
+    draft = hold(ws, ledger, "coordination", MEETING, [("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", ""),
+                                                       ("工程材料部安排施工单位勘察", "工程材料部", "2026-12-02", jinjiang)],
+                 project="融侨锦江")
+    keys = {a.text: a.key for a in all_actions(ledger)}
+    # WHEN the secretary corrects the second decision's due date and sends the minutes again
+    again = fill(draft, SIGNED, [("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", ""),
+                                 ("工程材料部安排施工单位勘察", "工程材料部", "2026-12-03", jinjiang)])
+    decision, findings = examine(ws, ledger, again, MEETING)
+    # THEN there are still two actions: the first untouched, the second with the corrected due date
+    actions = all_actions(ledger)
+    assert [(a.key, a.due) for a in actions] == [(keys["物业公司排查同楼栋地漏"], date(2026, 12, 9)),
+                                                 (keys["工程材料部安排施工单位勘察"], date(2026, 12, 3))]
+    assert ["未重复登记" in f.message for f in findings] == [True, False]
+    assert "已按本次纪要更正" in findings[1].message
+    # AND the case's deadline follows the correction
+    case = next(c for c in all_cases(ledger) if c.number == jinjiang)
+    assert next(d for d in case.deadlines if d.key == keys["工程材料部安排施工单位勘察"]).due == date(2026, 12, 3)
+
+
+def test_done_without_a_date_leaves_a_completion_already_recorded_alone(clock, ws, ledger, registered):
+    from docgen.actions import mark_done
+
+    # GIVEN a decision due 30 November, the next meeting's draft listing it, and the manager marking it
+    # done on 30 November with docgen action done after the draft was written
+    hold(ws, ledger, "directors", MEETING, [("各服务处周一前报送周报", "各服务处", "2026-11-30", "")])
+    [action] = all_actions(ledger)
+    clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
+    draft = write_draft(ws, ledger, "directors", NEXT)
+    mark_done(ledger, action.key, date(2026, 11, 30), today=NEXT)
+    # WHEN the minutes come back with 已完成 and no date
+    decision, findings = examine(ws, ledger, fill_review(fill(draft, SIGNED, []), {action.key: ("已完成", "")}), NEXT)
+    # THEN nothing is recorded: the on-time completion of 30 November stands
+    assert all_actions(ledger)[0].done_on == date(2026, 11, 30)
+    assert len(ledger.events(kind="minutes.action_done")) == 1
+
+
 @pytest.mark.parametrize("status, day, typed_key, expected, column", [
     ("已完成", "2026-11-20", None, "完成日期2026年11月20日早于作出该决定的会议日期2026年11月27日", 7),
     ("已完成", "下周一", None, "“完成日期”：“下周一”无法确定是哪一天", 7),
@@ -542,3 +581,14 @@ def test_minutes_of_a_coordination_meeting_past_the_first_year_are_recorded_with
     [note] = findings
     assert note.severity == "warning" and note.clause == "CS-3.10.1" and "纪要照常登记" in note.message
     assert len(ledger.events(kind="minutes.action")) == 1
+
+
+def test_coordination_minutes_without_their_community_are_sent_back(ws, ledger, registered):
+    # GIVEN 融侨锦江's coordination draft whose 项目/小区 the secretary cleared
+    draft = write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")
+    completed = fill(draft, {**SIGNED, "项目/小区": ""}, [("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", "")])
+    # WHEN it comes back THEN it is an error naming the cell, citing CS-3.10.1, and nothing is tracked
+    decision, findings = examine(ws, ledger, completed, MEETING)
+    [problem] = [f for f in findings if f.severity == "error"]
+    assert "项目/小区" in problem.message and problem.clause == "CS-3.10.1" and problem.location
+    assert all_actions(ledger) == []

@@ -95,3 +95,15 @@ def test_a_decision_on_no_case_is_in_the_warning_under_its_owner_until_done(ws, 
     # AND once marked done it is gone
     mark_done(ledger, "action-1", date(2026, 12, 1), today=date(2026, 12, 2))
     assert overdue_warning(ledger, ws.calendar, date(2026, 12, 2)) == []
+
+
+def test_an_open_decision_on_a_case_since_closed_stays_in_the_warning(ws, ledger):
+    # GIVEN a decision due 30 November on KF-2026-00001, and the case closed on 27 November
+    record_case_with_a_decision(ledger, "2026-11-30")
+    with ledger.transaction() as tx:
+        tx.append("case.closed", {}, case_id="KF-2026-00001")
+    # WHEN the warning of 2 December is drawn THEN the decision is there, late, under its owner and its case
+    [warning] = overdue_warning(ledger, ws.calendar, date(2026, 12, 2))
+    [late] = warning.late
+    assert (warning.department, late.number, late.deadline.key, late.workdays_late) == (
+        "物业公司", "KF-2026-00001", "action-2", 2)

@@ -1,11 +1,12 @@
-"""PDF/A-3b rendering from HTML templates (docgen.render.pdf): fonts, GB/T 9704 look, archive metadata,
-attachments, hostile values and the URL fetcher. Checked with the real tools (poppler's pdffonts/pdftotext,
+"""PDF/A-3b rendering from Typst templates (docgen.render.pdf): fonts, GB/T 9704 look, archive metadata,
+attachments, hostile values and the sandbox. Checked with the real tools (poppler's pdffonts/pdftotext,
 pikepdf); a test is skipped, with the reason, only when a tool is missing."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -306,13 +307,46 @@ def test_templates_cannot_read_outside_their_folder(tmp_path, source, caplog):
     assert any("link.txt" in r.getMessage() for r in caplog.records)  # the refused symlink is named
 
 
-def test_package_imports_are_refused_before_compiling(tmp_path):
-    templates = workspace_template(tmp_path, "pkg.typ", '#import "@preview/cetz:0.3.1": canvas\n')
-    with pytest.raises(RenderError, match="在线包"):
+@pytest.mark.parametrize("source, refused", [
+    ('#import "@preview/cetz:0.3.1": canvas\n', "在线包"),
+    ('#let p = "\\u{40}preview/cetz:0.3.1"\n#import p: *\n', "在线包"),       # a name built at run time
+    ('#import "@" + "preview/cetz:0.3.1": *\n', "在线包"),
+    ('#include ("@local/x:0.1.0")\n', "在线包"),
+    ('#eval("1 + 1")\n', "eval"),                                          # code built from text
+])
+def test_package_imports_and_eval_are_refused_before_compiling(tmp_path, source, refused):
+    templates = workspace_template(tmp_path, "pkg.typ", source)
+    with pytest.raises(RenderError, match=refused):
         render_pdf("pkg.typ", {}, tmp_path / "pkg.pdf", workspace_templates=templates)
+    assert not (tmp_path / "pkg.pdf").exists()
 
 
-@needs_poppler
+def test_a_template_folder_linked_elsewhere_is_not_read(tmp_path, caplog):
+    # GIVEN a workspace whose templates/pdf is a symlink to a folder holding a secret and a template
+    secret = tmp_path / "elsewhere"
+    secret.mkdir()
+    (secret / "notes.txt").write_text("TOPSECRET-123", encoding="utf-8")
+    (secret / "leak.typ").write_text('#read("notes.txt")', encoding="utf-8")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "pdf").symlink_to(secret)
+    # WHEN its template is asked for THEN the linked folder is refused (logged) and nothing is rendered
+    with caplog.at_level(logging.WARNING, logger="docgen.render.pdf"), pytest.raises((RenderError, FileNotFoundError)):
+        render_pdf("leak.typ", {}, tmp_path / "leak.pdf", workspace_templates=templates)
+    assert any("链接到别处的模板文件夹" in r.getMessage() for r in caplog.records)
+    assert not (tmp_path / "leak.pdf").exists()
+
+
+def test_a_hard_link_to_a_file_elsewhere_is_not_staged(tmp_path, caplog):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET-456", encoding="utf-8")
+    templates = workspace_template(tmp_path, "hard.typ", '#read("copy.txt")')
+    os.link(secret, templates / "pdf" / "copy.txt")
+    with caplog.at_level(logging.WARNING, logger="docgen.render.pdf"), pytest.raises(RenderError):
+        render_pdf("hard.typ", {}, tmp_path / "hard.pdf", workspace_templates=templates)
+    assert any("copy.txt" in r.getMessage() for r in caplog.records)
+
+
 def test_files_inside_the_template_folder_are_served(tmp_path):
     templates = workspace_template(tmp_path, "logo.typ", '#import "docgen.typ": *\n#show: gbt-doc\n#image("logo.png", width: 2cm)\n中文')
     (templates / "pdf" / "logo.png").write_bytes(png())

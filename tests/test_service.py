@@ -36,3 +36,25 @@ def test_a_second_run_on_the_same_workspace_is_refused(ws):
         second = subprocess.run([sys.executable, "-m", "docgen.cli", "--workspace", str(ws.root), "process"],
                                 capture_output=True, text=True, timeout=60)
     assert second.returncode == 2 and "另一个 docgen 正在处理这个工作区" in second.stderr
+
+
+def test_after_a_pdf_render_workers_are_spawned_not_forked(ws):
+    """Typst's state does not survive a fork: a watcher that already wrote a PDF (the daily 逾期预警)
+    must start its workers afresh, and they still process files."""
+    from datetime import date
+
+    from docgen.render.pdf import render_pdf
+    from docgen.service import Runner
+    from tests.conftest import register_line, write_register
+    from tests.test_render_pdf import sample_context
+
+    # GIVEN this process has rendered a PDF
+    render_pdf("sample_report.typ", sample_context(3), ws.root / "sample.pdf")
+    # WHEN a runner with two workers starts THEN they are spawned, and a register is accepted by them
+    runner = Runner(ws, jobs=2)
+    try:
+        assert runner.pool._mp_context.get_start_method() == "spawn"
+        outcome = runner.submit(write_register(ws.intake, [register_line()]), date(2026, 11, 26)).result(timeout=120)
+        assert outcome.status == "accepted"
+    finally:
+        runner.close()

@@ -179,7 +179,7 @@ def test_weekly_report_per_office_lists_new_open_and_overdue(ws, ledger, busy):
     text = all_text(path)
     assert text.startswith("客户服务部投诉处理周报\n服务处：融侨锦江客户服务处　　　　统计期间：2026年11月23日至2026年11月29日"
                            "　　　　填报日期：2026年11月30日\n")
-    assert "本周新增投诉 2 件，办结 0 件；截至本周末尚未解决 2 件" in text
+    assert "本周新增投诉 2 件，办结 0 件；截至统计期末尚未解决 2 件" in text
     for heading in ("一、本周新增投诉", "二、本周办结", "三、尚未解决的投诉及处理进展", "四、逾期事项（工作日）", "五、分类统计"):
         assert f"\n{heading}\n" in text, heading
     assert "本周办结投诉 0 件。" in text and "服务处主任：" in text and "日期：______年____月____日" in text
@@ -214,7 +214,7 @@ def test_weekly_report_per_office_lists_new_open_and_overdue(ws, ledger, busy):
     opened = tables[OPEN]
     assert opened[1][:7] == [busy["sales"], "2026年11月23日 09:00", "李四", "销售服务", "经营销售部", "处理中",
                              "经营销售部已联系业主，约定周五面谈"]
-    assert "截至本周末，没有逾期事项。" in text and OVERDUE not in tables  # feedback met by the progress note
+    assert "截至统计期末，没有逾期事项。" in text and OVERDUE not in tables  # feedback met by the progress note
     assert_no_jinja_left(document_xml(paths[0]))
 
 

@@ -116,7 +116,16 @@ def test_weekly_pdf_next_to_the_docx_with_the_same_content(ws, ledger, busy):
     layout = pdftotext(pdfs[1], "-layout")
     survey = next(line for line in layout.splitlines() if busy["repair"] in line and "CS-3.4.5" in line)
     assert re.search(r"2026年11月24日\s+CS-3\.4\.5\S*\s+3\s*$", survey), survey  # Tue → Fri 27: 3 working days
-    assert "截至本周末，没有逾期事项。" in pdftotext(pdfs[0])  # 观邸: the feedback met by the progress note
+    assert "截至统计期末，没有逾期事项。" in pdftotext(pdfs[0])  # 观邸: the feedback met by the progress note
+
+
+def test_the_command_writes_each_offices_pair_and_reports_progress(ws, ledger, busy):
+    steps = []
+    written = weekly_docs.write_weekly_both(ws, ledger, "2026-W48", progress=lambda done, total: steps.append((done, total)))
+    assert [p.name for p in written] == [f"周报-{GUANDI}-2026-W48.docx", f"周报-{GUANDI}-2026-W48.pdf",
+                                         f"周报-{JINJIANG}-2026-W48.docx", f"周报-{JINJIANG}-2026-W48.pdf"]
+    assert steps == [(1, 2), (2, 2)]
+    assert pdftotext(written[1]) == pdftotext(write_weekly_pdf(ws, ledger, "2026-W48")[0])
 
 
 def test_weekly_pdf_is_rendered_from_weekly_context(ws, ledger, busy, monkeypatch):
@@ -136,7 +145,7 @@ def test_weekly_pdf_is_rendered_from_weekly_context(ws, ledger, busy, monkeypatc
 
 def test_empty_lists_print_a_line_instead_of_an_empty_table(tmp_path):
     text = pdftotext(render_pdf("weekly_report.typ", weekly_context_sample(), tmp_path / "w.pdf"))
-    for line in ("本周无新增投诉。", "截至本周末，没有尚未解决的投诉。", "截至本周末，没有逾期事项。", "无。"):
+    for line in ("本周无新增投诉。", "截至统计期末，没有尚未解决的投诉。", "截至统计期末，没有逾期事项。", "无。"):
         assert line in text
     assert "登记编号" not in text and "件数" not in text
     text = pdftotext(render_pdf("overdue_warning.typ", warning_context_sample(), tmp_path / "o.pdf"))

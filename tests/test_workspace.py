@@ -70,6 +70,7 @@ def test_delivery_dates_of_communities_as_toml_dates_or_text(tmp_path):
 @pytest.mark.parametrize("text, expected", [
     ('[projects."翠苑"]\ndelivered = "2026年3月1日"\n', "应写成 2026-03-01"),
     ('[projects."翠苑"]\ndeliverd = 2026-03-01\n', "projects.翠苑.deliverd"),
+    ('[projects."翠苑"]\ndelivered = 20260301\n', "应写成 2026-03-01"),  # not a Unix time
 ])
 def test_a_bad_delivery_date_or_a_misspelt_key_is_named(tmp_path, text, expected):
     (tmp_path / "docgen.toml").write_text(text, encoding="utf-8")

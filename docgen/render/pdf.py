@@ -11,9 +11,10 @@ lays out the same report in ~0.3 s, writes PDF/A-3b itself and has a sandbox by 
   strings as text, so ``#read("/etc/passwd")`` or ``<img src=…>`` typed by a customer is printed as typed.
   A missing key is an error. Control characters are removed and dates become ISO strings on the way in.
 - Sandbox: Typst reads files only inside its root. The root is a private folder this module fills with
-  the template files (regular files only: a symlink is refused and logged) and, for one render, the
-  attachments. Typst has no network access except for ``@namespace/package`` imports, which are refused
-  before compiling.
+  the template files (regular files with one name, opened without following links; a symlinked file or
+  folder is refused and logged) and, for one render, the attachments. Typst has no network access except
+  for ``@namespace/package`` imports: a template may import or include only a ``"name.typ"`` literal and
+  may not use ``eval`` (checked before compiling), and the package folders point at an empty folder.
 - Fonts: each role (宋体 song, 仿宋 fangsong, 黑体 hei, 楷体 kai, 小标宋 title) resolves to the first
   installed family of :data:`FONT_ROLES` (the Windows face if an office installed it, else Noto CJK SC /
   AR PL UKai), computed once per process and passed to the templates as ``sys.inputs.fonts``.
@@ -32,8 +33,10 @@ import decimal
 import json
 import logging
 import mimetypes
+import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
 import time
@@ -73,8 +76,13 @@ _ATTACHMENTS_DIR = "_attachments"
 # C0 controls (but tab/LF/CR), DEL, lone surrogates and non-characters: never useful in a document.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _ASCII_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
-# A package import (#import "@preview/x:1.0.0") is the one thing that makes Typst go to the network.
-_PACKAGE_IMPORT = re.compile(r"""["']@[A-Za-z0-9_-]+/""")
+# A package import (#import "@preview/x:1.0.0") is the one thing that makes Typst go to the network, and
+# a name can be built at run time ("\u{40}preview/…", "@" + "preview/…", eval of a string). So a template
+# may import or include only a file of the template folder named by a plain string literal, and may not
+# use eval: checked on the source before anything is compiled.
+_IMPORT_OR_INCLUDE = re.compile(r"\b(import|include)\b(?!-)")
+_PLAIN_FILE_LITERAL = re.compile(r'\s*"[A-Za-z0-9_.-]+\.typ"')
+_EVAL = re.compile(r"\beval\b(?!-)")
 
 
 def _template_folders(workspace_templates: Path | None) -> list[Path]:
@@ -149,34 +157,87 @@ class _Stage:
 
     def __init__(self, folders: list[Path]):
         self.folders = folders
-        self.root = Path(tempfile.mkdtemp(prefix="docgen-typst-"))
+        _remove_stages_of_dead_processes()
+        self.root = Path(tempfile.mkdtemp(prefix=f"{_STAGE_PREFIX}{os.getpid()}-"))
+        # Worker processes end without atexit (os._exit, or SIGKILL with their parent): the next stage
+        # made on this machine removes what they left (_remove_stages_of_dead_processes).
         atexit.register(shutil.rmtree, self.root, True)
-        self.compiler = _typst().Compiler(root=str(self.root))
+        packages = self.root / "_no_packages"  # not the user's @local packages, nor a download cache
+        packages.mkdir()
+        self.compiler = _typst().Compiler(root=str(self.root), package_path=str(packages),
+                                          package_cache_path=str(packages))
 
     def sync(self) -> None:
         """Copy the current template files into the root (a workspace file over the packaged one)."""
-        wanted: dict[str, Path] = {}
+        wanted: dict[str, bytes] = {}
         for folder in reversed(self.folders):  # packaged first, the workspace copy wins
             if not folder.is_dir():
+                continue
+            if folder.is_symlink() or folder.resolve() != folder.absolute():
+                log.warning("拒绝使用链接到别处的模板文件夹：%s", folder)
                 continue
             for path in folder.iterdir():
                 if path.suffix.lower() not in _STAGED_SUFFIXES:
                     continue
-                if path.is_symlink() or not path.is_file():
+                data = _regular_file_bytes(path)
+                if data is None:
                     log.warning("拒绝加载模板文件夹中的链接或特殊文件：%s", path)
                     wanted.pop(path.name, None)
                     continue
-                wanted[path.name] = path
+                if path.suffix.lower() == ".typ":
+                    _check_source(path, data.decode("utf-8", "replace"))
+                wanted[path.name] = data
         for staged in self.root.iterdir():
             if staged.is_file() and staged.name not in wanted:
                 staged.unlink()
-        for name, source in wanted.items():
-            data = source.read_bytes()
-            if name.endswith(".typ") and _PACKAGE_IMPORT.search(data.decode("utf-8", "replace")):
-                raise RenderError(f"模板 {source} 引用了在线包（@…/…）；模板只能使用模板文件夹内的文件")
+        for name, data in wanted.items():
             target = self.root / name
             if not target.is_file() or target.read_bytes() != data:
                 target.write_bytes(data)
+
+
+_STAGE_PREFIX = "docgen-typst-"
+
+
+def _remove_stages_of_dead_processes() -> None:
+    for folder in Path(tempfile.gettempdir()).glob(f"{_STAGE_PREFIX}*-*"):
+        pid = folder.name[len(_STAGE_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _regular_file_bytes(path: Path) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file with one name (not a symlink, not a hard link to a
+    file elsewhere), checked on the opened file itself; else None."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        if not stat.S_ISREG(status.st_mode) or status.st_nlink != 1:
+            return None
+        return handle.read()
+
+
+def _check_source(path: Path, source: str) -> None:
+    """Refuse a template that could reach past its folder: see _IMPORT_OR_INCLUDE above."""
+    for match in _IMPORT_OR_INCLUDE.finditer(source):
+        if not _PLAIN_FILE_LITERAL.match(source, match.end()):
+            raise RenderError(f"模板 {path.name} 的 {match[1]} 只能引用模板文件夹内的 .typ 文件，"
+                              f"且须直接写出文件名（如 \"docgen.typ\"）；不能引用在线包（@…/…）")
+    if _EVAL.search(source):
+        raise RenderError(f"模板 {path.name} 使用了 eval；模板不得执行由文字拼成的代码")
 
 
 _STAGES: dict[tuple[str, ...], _Stage] = {}
@@ -190,6 +251,11 @@ def _stage(folders: list[Path]) -> _Stage:
     if stage is None or not stage.root.is_dir():
         stage = _STAGES[key] = _Stage(folders)
     return stage
+
+
+def rendered_in_this_process() -> bool:
+    """Whether Typst has run in this process (a process forked from it must not render: see service.py)."""
+    return bool(_STAGES)
 
 
 def _checked_attachments(attachments) -> list[tuple[Path, str, str]]:
@@ -239,6 +305,8 @@ def render_pdf_bytes(
         typst = _typst()
         stage = _stage(folders)
         stage.sync()
+        if not (stage.root / template_name).is_file():  # refused while staging (a link): logged there
+            raise RenderError(f"模板 {template_name} 未能载入：它或它所在的文件夹是链接或特殊文件（详见日志）")
         attachment_folder, listed = _stage_attachments(stage, attachments)
         data = _plain(context)
         if not isinstance(data, dict):
@@ -253,7 +321,7 @@ def render_pdf_bytes(
                 pdf_tags=False,  # poppler reports the tag tree's /Suspects as a syntax error; PDF/A-3b needs no tags
                 timestamp=int(time.time()),
             )
-        except typst.TypstError as exc:
+        except (typst.TypstError, RuntimeError) as exc:  # RuntimeError: a file vanished under the compiler
             raise RenderError(f"模板 {template_name} 生成 PDF 失败：{_first_lines(exc)}") from exc
         finally:
             shutil.rmtree(attachment_folder, ignore_errors=True)

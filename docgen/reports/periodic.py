@@ -121,19 +121,22 @@ class Warning:
 
 def _pending_deadlines(ledger: Ledger) -> list[tuple[str, str, str, DeadlineState]]:
     """(who must act, number, subject, deadline) of every deadline still to be met: those of open cases, and
-    the decisions of meetings taken on no case (CS-3.10.1/3.10.2 minutes), which belong to no case."""
+    the open decisions of meetings (CS-3.10.1/3.10.2 minutes) taken on no case or on a case since closed."""
     from docgen.actions import all_actions  # actions import the minutes form; keep this module light
 
-    pending = []
+    pending, open_cases = [], set()
     for case in all_cases(ledger):
         if case.open:
+            open_cases.add(case.number)
             for deadline in case.pending():
                 who = deadline.actor or case.registered.get("department") or "客户服务部"
                 pending.append((who, case.number, case.registered.get("customer") or "", deadline))
     for action in all_actions(ledger):
-        if action.case_id is None and action.done_on is None:
+        # An open case lists its own decisions above; a closed case lists nothing, yet its decisions
+        # still stand until done.
+        if action.done_on is None and action.case_id not in open_cases:
             deadline = DeadlineState(action.key, action.text, action.due, action.clause, False, actor=action.owner)
-            pending.append((action.owner or "客户服务部", action.key, action.meeting() + "决定", deadline))
+            pending.append((action.owner or "客户服务部", action.case_id or action.key, action.meeting() + "决定", deadline))
     return pending
 
 

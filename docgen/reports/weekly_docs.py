@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from docgen.atomic import safe_part
 from docgen.cases import STAGES, Case, DeadlineState
@@ -141,6 +142,21 @@ def write_weekly_pdf(ws: Workspace, ledger: Ledger, week: str) -> list[Path]:
     from the same :func:`weekly_context` with ``templates/pdf/weekly_report.typ``."""
     return [render_pdf("weekly_report.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates)
             for stem, context in _weekly_contexts(ws, ledger, week)]
+
+
+def write_weekly_both(ws: Workspace, ledger: Ledger, week: str,
+                      progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """``docgen report weekly``: each office's .docx and its PDF/A twin from one context; ``progress(done,
+    total)`` after each office (the command line draws a bar when there are many offices)."""
+    contexts = _weekly_contexts(ws, ledger, week)
+    template = find_template("weekly_report.docx", ws.templates)
+    written: list[Path] = []
+    for done, (stem, context) in enumerate(contexts, start=1):
+        written.append(render_docx(template, context, _with(stem, ".docx")))
+        written.append(render_pdf("weekly_report.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates))
+        if progress:
+            progress(done, len(contexts))
+    return written
 
 
 def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dict:

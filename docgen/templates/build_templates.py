@@ -746,7 +746,7 @@ def build_weekly_report(path: Path) -> Path:
     _runs(who, ("　　　　填报日期：",), font=HEI)
     _runs(who, ("{{ issued_on }}",))
     _body(document, (
-        "本周新增投诉 ", "{{ summary.new }}", " 件，办结 ", "{{ summary.closed }}", " 件；截至本周末尚未解决 ",
+        "本周新增投诉 ", "{{ summary.new }}", " 件，办结 ", "{{ summary.closed }}", " 件；截至统计期末尚未解决 ",
         "{{ summary.open }}", " 件，逾期未完成的处理事项 ", "{{ summary.overdue }}", " 项。",
         "依据《客户服务管理程序》第3.10.3条（CS-3.10.3）及第3.4.4条（CS-3.4.4）报告如下。",
     ))
@@ -768,7 +768,7 @@ def build_weekly_report(path: Path) -> Path:
         (28, 40, 30, 18, 30, 20, 49, WIDTH_LANDSCAPE - 215), "r in open_rows",
         (("{{ r.number }}",), ("{{ r.received }}",), ("{{ r.customer }}",), ("{{ r.category }}",),
          ("{{ r.department }}",), ("{{ r.stage }}",), ("{{ r.progress }}",), ("{{ r.next_due }}",)),
-        centred=(0, 1, 3, 4, 5)), "截至本周末，没有尚未解决的投诉。")
+        centred=(0, 1, 3, 4, 5)), "截至统计期末，没有尚未解决的投诉。")
 
     _heading(document, "四、逾期事项（工作日）")
     _when_empty(document, "overdue_rows", lambda: _loop_table(
@@ -776,7 +776,7 @@ def build_weekly_report(path: Path) -> Path:
         (28, 36, 83, 44, 30, WIDTH_LANDSCAPE - 221), "r in overdue_rows",
         (("{{ r.number }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due }}",), ("{{ r.clause }}",),
          ("{{ r.late }}",)),
-        centred=(0, 3, 4, 5)), "截至本周末，没有逾期事项。")
+        centred=(0, 3, 4, 5)), "截至统计期末，没有逾期事项。")
     note = _para(document, before=3, size=SMALL_PT)
     _runs(note, ("注：逾期天数按工作日计算，计至统计期间最后一日；标注“（暂定）”的期限跨入尚未公布节假日安排的年份，"
                  "暂按周末推算。",), size=SMALL_PT)
