@@ -409,6 +409,10 @@ def _review(tx: Transaction, header: MinutesHeader, rows: list[tuple[ActionRevie
             continue
         seen[key] = row
         if review.status != DONE:
+            if review.status and action.done_on is not None:  # the filed minutes would contradict the ledger
+                findings.append(warning(f"{label}（{key}）已于{chinese_date(action.done_on)}登记为完成，本次标为"
+                                        f"“{review.status}”，台账未更改；如该完成登记有误，请告知客户服务部",
+                                        clause=clause, field="review.status", **_where(sources.get("status"))))
             if review.done_on is not None:
                 findings.append(error(
                     f"{label}（{key}）填写了完成日期，但完成情况为“{review.status or '空白'}”；已完成的请在“完成情况”中填写"

@@ -433,7 +433,9 @@ def test_minutes_sent_again_after_a_correction_track_each_decision_once(clock, w
     assert next(d for d in case.deadlines if d.key == keys["工程材料部安排施工单位勘察"]).due == date(2026, 12, 3)
 
 
-def test_done_without_a_date_leaves_a_completion_already_recorded_alone(clock, ws, ledger, registered):
+@pytest.mark.parametrize("status, warned", [("已完成", None), ("未完成", "已于2026年11月30日登记为完成")])
+def test_a_review_without_a_date_leaves_a_completion_already_recorded_alone(clock, ws, ledger, registered,
+                                                                             status, warned):
     from docgen.actions import mark_done
 
     # GIVEN a decision due 30 November, the next meeting's draft listing it, and the manager marking it
@@ -443,11 +445,16 @@ def test_done_without_a_date_leaves_a_completion_already_recorded_alone(clock, w
     clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
     draft = write_draft(ws, ledger, "directors", NEXT)
     mark_done(ledger, action.key, date(2026, 11, 30), today=NEXT)
-    # WHEN the minutes come back with 已完成 and no date
-    decision, findings = examine(ws, ledger, fill_review(fill(draft, SIGNED, []), {action.key: ("已完成", "")}), NEXT)
-    # THEN nothing is recorded: the on-time completion of 30 November stands
+    # WHEN the minutes come back with 已完成 or 未完成 and no date
+    decision, findings = examine(ws, ledger, fill_review(fill(draft, SIGNED, []), {action.key: (status, "")}), NEXT)
+    # THEN nothing is recorded: the on-time completion of 30 November stands; 未完成 is pointed out
     assert all_actions(ledger)[0].done_on == date(2026, 11, 30)
     assert len(ledger.events(kind="minutes.action_done")) == 1
+    if warned is None:
+        assert findings == []
+    else:
+        [note] = findings
+        assert note.severity == "warning" and warned in note.message
 
 
 @pytest.mark.parametrize("status, day, typed_key, expected, column", [
@@ -592,3 +599,21 @@ def test_coordination_minutes_without_their_community_are_sent_back(ws, ledger, 
     [problem] = [f for f in findings if f.severity == "error"]
     assert "项目/小区" in problem.message and problem.clause == "CS-3.10.1" and problem.location
     assert all_actions(ledger) == []
+
+
+def test_a_review_table_whose_header_was_edited_is_named_not_silently_dropped(clock, ws, ledger, registered):
+    hold(ws, ledger, "directors", MEETING, [("各服务处周一前报送周报", "各服务处", "2026-11-30", "")])
+    [action] = all_actions(ledger)
+    clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
+    reviewed = fill_review(fill(write_draft(ws, ledger, "directors", NEXT), SIGNED,
+                                [("各服务处补报上周周报", "各服务处", "2026-12-07", "")]), {action.key: ("已完成", "2026年12月1日")})
+    # GIVEN the clerk retitled two columns of the review table (完成情况 → 落实情况, 完成日期 → 落实日期)
+    document = docx.Document(str(reviewed))
+    header = next(t for t in document.tables if t.rows[0].cells[0].text == "事项编号").rows[0]
+    header.cells[5].text, header.cells[6].text = "落实情况", "落实日期"
+    document.save(str(reviewed))
+    # WHEN the minutes come back THEN a warning names the table, and the action is not marked done
+    decision, findings = examine(ws, ledger, reviewed, NEXT)
+    [note] = [f for f in findings if "表头被改动" in f.message]
+    assert note.severity == "warning" and "上次会议决定事项落实情况" in note.message and note.location.endswith("表头")
+    assert all_actions(ledger)[0].open

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from docgen.forms import FORMS, by_title
 from docgen.forms.base import FormDef, Raw, RawForm
-from docgen.findings import error
+from docgen.findings import error, warning
 from docgen.office.docx import find_fields, normalize_label, read_label_values, read_paragraph_values, read_tables
 
 MIN_HEADER_MATCHES = 3
@@ -70,7 +70,23 @@ def read_form(path: Path) -> RawForm | None:
     for table in form.tables:  # optional: a draft without earlier decisions has no such table
         found_table = _find_table(tables, table.fields, used)
         further[table.key] = found_table or []
+        if found_table is None and (number := _edited_header(tables, table.fields, used)):
+            # Its rows would otherwise be dropped without a word (e.g. every 已完成 of the meeting).
+            notes.append(warning(f"表格{number}像是“{table.title}”，但表头被改动，无法读取其中的内容；"
+                                 f"请使用草稿原有的表头（{'、'.join(spec.labels[0] for spec in table.fields)}）后重新提交",
+                                 field=table.key, location=f"表格{number} 表头"))
     return RawForm(form.form_id, version, header, lines, line_rows, "docx", notes, further)
+
+
+def _edited_header(tables, fields, used: set[int]) -> int | None:
+    """The number of a table not ``used`` whose header carries some but too few of ``fields``' titles."""
+    titles = {normalize_label(label, drop_brackets=True) for spec in fields for label in spec.labels}
+    for number, table in enumerate(tables, start=1):
+        if number not in used and any(
+                1 <= len({normalize_label(text, drop_brackets=True) for text in row} & titles) < MIN_HEADER_MATCHES
+                for row in table[:2]):
+            return number
+    return None
 
 
 def _find_table(tables, fields, used: set[int]) -> list[tuple[int, dict[str, Raw]]] | None:
