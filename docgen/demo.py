@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -76,8 +77,8 @@ class DemoError(RuntimeError):
     """The demo could not go on (a step was rejected or nobody processed it); the message is Chinese."""
 
 
-def fill_emitted(source: Path, values: dict, lines: list[dict], target: Path) -> Path:
-    """Fill a form docgen emitted the way a clerk's Excel would: its named cells and its table rows."""
+def _filled(source: Path, values: dict, lines: list[dict]):
+    """The workbook of a form docgen emitted, filled the way a clerk's Excel would: named cells, table rows."""
     import openpyxl
 
     workbook = openpyxl.load_workbook(source)
@@ -92,29 +93,44 @@ def fill_emitted(source: Path, values: dict, lines: list[dict], target: Path) ->
         for offset, line in enumerate(lines):
             for title, value in line.items():
                 sheet.cell(first_row + offset, titles.index(title) + 1, value)
-    partial = target.with_name(f"~{target.name}.tmp")  # ignored by the watcher until renamed
-    workbook.save(partial)
+    return workbook
+
+
+def _partial(target: Path) -> Path:
+    return target.with_name(f"~{target.name}.tmp")  # ignored by the watcher until renamed
+
+
+def _place(partial: Path, target: Path) -> str:
+    """Rename a finished file into place; its SHA-256, taken first (a watcher may claim it at once)."""
+    sha256 = hashlib.sha256(partial.read_bytes()).hexdigest()
     partial.replace(target)
+    return sha256
+
+
+def fill_emitted(source: Path, values: dict, lines: list[dict], target: Path) -> Path:
+    """Fill a form docgen emitted as a clerk would and put it at ``target`` whole (see :func:`_filled`)."""
+    _filled(source, values, lines).save(_partial(target))
+    _place(_partial(target), target)
     return target
 
 
-def _outcome(ws: Workspace, path: Path, wait_seconds: float) -> dict:
-    """Have ``path`` (already in intake/) processed and return its submission's payload, documents written.
+def _outcome(ws: Workspace, path: Path, sha256: str, wait_seconds: float) -> dict:
+    """Have ``path`` (placed in intake/, its SHA-256 ``sha256``) processed and return its submission's
+    payload, documents written.
 
     With no other docgen running on the workspace the demo processes it itself; with ``docgen watch``
     running (``make run``) it waits for the watcher, reading the ledger as it commits."""
-    import hashlib
     import time as clock
 
     from docgen.pipeline import process_file
     from docgen.service import WorkspaceError, exclusive
 
-    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
     ledger = ws.open_ledger()
     try:
         try:
             with exclusive(ws):
-                process_file(ws, ledger, path, ws.today())
+                if path.exists():  # else a watcher that has just stopped took it already
+                    process_file(ws, ledger, path, ws.today())
         except WorkspaceError:
             pass  # the watcher has the workspace: it processes the file
         deadline = clock.monotonic() + wait_seconds
@@ -147,18 +163,19 @@ def play_repair(ws: Workspace, say=print, wait_seconds: float = 60.0, seed: int 
     ws.intake.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%H%M%S")
     received = datetime.combine(today, time(9, 10))
-    register = save_atomic(build_workbook(REGISTER, {"office": "客户服务部", "clerk": "林晓"},
-                                          [_line(rng, received, *REPAIR_LINE)]),
-                           ws.intake / f"演示-维修-来电来访登记表-{stamp}.xlsx")
+    register = ws.intake / f"演示-维修-来电来访登记表-{stamp}.xlsx"
+    save_atomic(build_workbook(REGISTER, {"office": "客户服务部", "clerk": "林晓"}, [_line(rng, received, *REPAIR_LINE)]),
+                _partial(register))
     say(f"1. 登记：{register.name}")
-    registered = _outcome(ws, register, wait_seconds)
+    registered = _outcome(ws, register, _place(_partial(register), register), wait_seconds)
     number = registered["case_ids"][0]
     folder = ws.outbox / number
 
     def step(label: str, source: Path, values: dict, lines: list[dict] = ()) -> dict:
-        target = fill_emitted(source, values, list(lines), ws.intake / f"演示-{source.stem}-{stamp}.xlsx")
+        target = ws.intake / f"演示-{source.stem}-{stamp}.xlsx"
+        _filled(source, values, list(lines)).save(_partial(target))
         say(f"{label}：{target.name}")
-        return _outcome(ws, target, wait_seconds)
+        return _outcome(ws, target, _place(_partial(target), target), wait_seconds)
 
     surveyed = step("2. 现场勘察会签（CS-3.4.5）", _emitted(ws, registered, "现场勘察会签表"),
                     {**SURVEY, "survey_date": today})
