@@ -617,3 +617,24 @@ def test_a_review_table_whose_header_was_edited_is_named_not_silently_dropped(cl
     [note] = [f for f in findings if "表头被改动" in f.message]
     assert note.severity == "warning" and "上次会议决定事项落实情况" in note.message and note.location.endswith("表头")
     assert all_actions(ledger)[0].open
+
+
+def test_minutes_saved_again_by_libreoffice_read_the_same(clock, ws, ledger, registered, tmp_path):
+    """A secretary on WPS/LibreOffice: the completed minutes, saved by another office suite, still give
+    the same decisions and completions."""
+    from tests.test_office_xlsx import resave_with_libreoffice
+
+    hold(ws, ledger, "directors", MEETING, [("各服务处周一前报送周报", "各服务处", "2026-11-30", "")])
+    [earlier] = all_actions(ledger)
+    clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
+    completed = fill_review(fill(write_draft(ws, ledger, "directors", NEXT), SIGNED,
+                                 [("各服务处补报上周周报", "各服务处", "2026-12-07", "")]),
+                            {earlier.key: ("已完成", "2026年12月1日")})
+    (tmp_path / "lo").mkdir()
+    resaved = resave_with_libreoffice(completed, tmp_path / "lo", to="docx:MS Word 2007 XML")
+    decision, findings = examine(ws, ledger, resaved, NEXT)
+    assert decision is not None and findings == [], findings
+    actions = all_actions(ledger)
+    assert [(a.text, a.owner, a.due, a.done_on) for a in actions] == [
+        ("各服务处周一前报送周报", "各服务处", date(2026, 11, 30), date(2026, 12, 1)),
+        ("各服务处补报上周周报", "各服务处", date(2026, 12, 7), None)]

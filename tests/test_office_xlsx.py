@@ -123,7 +123,8 @@ def parsed_lines(path: Path) -> tuple[list[dict], object]:
     return [{k: line.model_dump()[k] for k in keys} for line in parsed.lines], parsed
 
 
-def resave_with_libreoffice(source: Path, outdir: Path) -> Path:
+def resave_with_libreoffice(source: Path, outdir: Path, to: str = "xlsx") -> Path:
+    """``source`` opened and saved again by LibreOffice (``to``: "xlsx", or "docx:MS Word 2007 XML")."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed; `make test` installs libreoffice-calc-nogui")
@@ -131,7 +132,7 @@ def resave_with_libreoffice(source: Path, outdir: Path) -> Path:
     try:
         done = subprocess.run(
             [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-             "--convert-to", "xlsx", "--outdir", str(outdir), str(source)],
+             "--convert-to", to, "--outdir", str(outdir), str(source)],
             capture_output=True, text=True, timeout=180,
         )
     finally:

@@ -220,6 +220,7 @@ def test_pdfa_3b_metadata_output_intent_and_source_attachment(sample):
         with pdf.open_metadata() as meta:
             assert str(meta.get("pdfaid:part")) == "3"
             assert str(meta.get("pdfaid:conformance")) == "B"
+        assert str(pdf.Root.Lang) == "zh-CN"  # the document language, for readers and screen readers
         intents = pdf.Root.get("/OutputIntents")
         assert intents is not None and len(intents) >= 1
         assert "/DestOutputProfile" in intents[0]

@@ -69,6 +69,7 @@ def assert_archival(pdf: Path) -> None:
         with doc.open_metadata() as meta:
             assert str(meta.get("pdfaid:part")) == "3"
             assert str(meta.get("pdfaid:conformance")) == "B"
+        assert str(doc.Root.Lang) == "zh-CN"
 
 
 def assert_no_markup(text: str) -> None:
