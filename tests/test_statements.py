@@ -103,6 +103,22 @@ def test_on_time_means_met_on_or_before_due_and_dash_when_nothing_due():
     assert rates["callback"]["rate"] == "—" and rates["survey"]["change"] == "—"
 
 
+def test_a_running_quarter_counts_a_deadline_once_it_is_settled():
+    # GIVEN on Friday 27 November: a survey due yesterday and not done, one due today not done yet, one due
+    # Monday already done today, and one due Monday not done
+    today = date(2026, 11, 27)
+
+    def survey(number, due, met=None):
+        return _case(number, "2026-11-25", "维修", "P", [DeadlineState("survey", "勘察", due, "CS-3.4.5", False, met)])
+
+    cases = [survey("A", date(2026, 11, 26)), survey("B", today), survey("C", date(2026, 11, 30), today),
+             survey("D", date(2026, 11, 30))]
+    # WHEN the quarter is reported as of today
+    rates = {row["key"]: row for row in figures_from_cases(cases, "2026Q4", as_of=today)["on_time"]}
+    # THEN the late one and the one done early count (1 of 2 on time); those that can still be met do not
+    assert (rates["survey"]["due"], rates["survey"]["met"], rates["survey"]["rate"]) == (2, 1, "50.0%")
+
+
 def test_rise_needs_half_again_and_three_more():
     def cases(n, day):
         return [_case(f"{day}{i}", day, "维修", "融侨锦江", []) for i in range(n)]

@@ -21,7 +21,7 @@ import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from docgen.cases import Case, all_cases
@@ -112,9 +112,9 @@ def _name(value) -> str:
 
 
 def _tally(cases: list[Case], first: date, end: date, as_of: date | None = None) -> _Tally:
-    """``as_of``: for a period still running, only deadlines already due count (none "late" in advance)."""
+    """``as_of``: for a period still running, a deadline counts once it is settled: met (on time or not),
+    or past and unmet. One still open that can yet be met (due today or later) is not "late" in advance."""
     t = _Tally()
-    due_until = min(end, as_of + timedelta(days=1)) if as_of else end
     for case in cases:
         r = case.registered
         received = date.fromisoformat(r["received_at"][:10])
@@ -129,7 +129,8 @@ def _tally(cases: list[Case], first: date, end: date, as_of: date | None = None)
                 t.major += 1
                 t.major_by_project[project] += 1
         for deadline in case.deadlines:
-            if first <= deadline.due < due_until:
+            settled = as_of is None or deadline.met_on is not None or deadline.due < as_of
+            if first <= deadline.due < end and settled:
                 t.due[deadline.key] += 1
                 t.clauses.setdefault(deadline.key, deadline.clause)
                 if deadline.met_on is not None and deadline.met_on <= deadline.due:
