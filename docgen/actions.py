@@ -11,7 +11,8 @@ decision's 完成期限. It is done when a ``minutes.action_done`` event names i
 Nothing is stored twice: an action's state is derived from these two kinds of event, here and in
 ``docgen.cases`` (the action's deadline on its case is met on its ``done_on``), so ``status --overdue``,
 the weekly report and the 逾期预警 drop an action once it is done. A later ``minutes.action_done`` for the
-same action corrects the date of an earlier one; the history keeps both.
+same action corrects the date of an earlier one; a ``minutes.action_reopened`` event (``docgen action
+reopen``, with the reason) withdraws a completion recorded by mistake. The history keeps every one.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from docgen.cases import ACTION_DONE, ACTION_PREFIX, action_done
+from docgen.cases import ACTION_DONE, ACTION_PREFIX, ACTION_REOPENED, action_done
 from docgen.forms.values import chinese_date
 from docgen.ledger import Event, Ledger, Transaction
 
-__all__ = ["ACTION_DONE", "ACTION_EVENT", "Action", "ActionError", "action_json", "all_actions", "done_problem",
-           "load_actions", "mark_done", "normalize_key"]
+__all__ = ["ACTION_DONE", "ACTION_EVENT", "ACTION_REOPENED", "Action", "ActionError", "action_json", "all_actions",
+           "done_problem", "load_actions", "mark_done", "normalize_key", "reopen"]
 
 ACTION_EVENT = "minutes.action"
 
@@ -72,7 +73,7 @@ def normalize_key(text: str | None) -> str | None:
 def _from_events(events: list[Event], until: date | None) -> list[Action]:
     if until is not None:  # what the ledger knew at the end of that day
         events = [e for e in events if date.fromisoformat(e.recorded_at[:10]) <= until]
-    done_events = [e for e in events if e.kind == ACTION_DONE]
+    done_events = [e for e in events if e.kind in (ACTION_DONE, ACTION_REOPENED)]
     actions: dict[str, Action] = {}
     for event in events:
         if event.kind != ACTION_EVENT:
@@ -92,7 +93,8 @@ def _from_events(events: list[Event], until: date | None) -> list[Action]:
 
 def load_actions(connection: sqlite3.Connection, until: date | None = None) -> list[Action]:
     """Every action in decision order, as the ledger (or an open transaction) holds them."""
-    rows = connection.execute("SELECT * FROM events WHERE kind IN (?, ?) ORDER BY seq", (ACTION_EVENT, ACTION_DONE))
+    rows = connection.execute("SELECT * FROM events WHERE kind IN (?, ?, ?) ORDER BY seq",
+                              (ACTION_EVENT, ACTION_DONE, ACTION_REOPENED))
     return _from_events([Event.from_row(row) for row in rows], until)
 
 
@@ -139,6 +141,24 @@ def mark_done(ledger: Ledger, key_text: str, done_on: date, today: date,
             return action, action.done_on, False
         record_done(tx, action, done_on, by=by, source="command")
     return next(a for a in all_actions(ledger) if a.key == action.key), action.done_on, True
+
+
+def reopen(ledger: Ledger, key_text: str, reason: str, by: str | None = None) -> Action:
+    """``docgen action reopen``: withdraw the completion of an action recorded by mistake; the reason is kept
+    for whoever reads the history. ActionError, with nothing recorded, when refused."""
+    key = normalize_key(key_text)
+    if not (reason or "").strip():
+        raise ActionError("请用 --why 写明撤销完成登记的原因（例如：误将 action-12 登记为完成）")
+    with ledger.transaction() as tx:
+        action = next((a for a in load_actions(tx.connection) if a.key == key), None) if key else None
+        if action is None:
+            raise ActionError(unknown_key_message(key_text))
+        if action.open:
+            raise ActionError(f"{action.key} 尚未登记为完成，无需撤销")
+        tx.append(ACTION_REOPENED, {"action": action.key, "was_done_on": action.done_on.isoformat(),
+                                    "reason": reason.strip(), "by": by or None, "clause": action.clause},
+                  case_id=action.case_id)
+    return next(a for a in all_actions(ledger) if a.key == action.key)
 
 
 def action_json(action: Action, today: date, calendar=None) -> dict:

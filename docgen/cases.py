@@ -14,8 +14,9 @@ MET_BY = {"feedback": (("case.progress", "case.surveyed", "case.work_ordered"), 
           "repair": ("case.completed", "completed_date"), "callback": ("case.called_back", "callback_date"),
           "settle": ("case.closed", None)}
 # A decision of minutes (``minutes.action``, deadline ``action-<seq>``) is met by the
-# ``minutes.action_done`` event naming it (payload ``action``), on its ``done_on``; a later one corrects it.
-ACTION_PREFIX, ACTION_DONE = "action-", "minutes.action_done"
+# ``minutes.action_done`` event naming it (payload ``action``), on its ``done_on``; a later one corrects it,
+# and a later ``minutes.action_reopened`` (a completion recorded by mistake) makes it open again.
+ACTION_PREFIX, ACTION_DONE, ACTION_REOPENED = "action-", "minutes.action_done", "minutes.action_reopened"
 STAGES = (("case.closed", "已办结"), ("case.settled", "已结算"), ("case.final_account", "待结算"),
           ("case.called_back", "已回访"), ("case.completed", "已完工"), ("case.work_ordered", "维修中"),
           ("case.surveyed", "已勘察"), ("case.progress", "处理中"), ("case.registered", "已登记"))
@@ -103,8 +104,11 @@ def build(number: str, events: list[Event]) -> Case | None:
 
 def action_done(key: str, events: list[Event]) -> Event | None:
     """The ``minutes.action_done`` event that marks the action ``key`` done (the latest, a correction
-    replacing an earlier one), or None while it is open. ``docgen.actions`` reads actions the same way."""
-    return next((e for e in reversed(events) if e.kind == ACTION_DONE and e.payload.get("action") == key), None)
+    replacing an earlier one), or None while it is open (never marked, or reopened since).
+    ``docgen.actions`` reads actions the same way."""
+    latest = next((e for e in reversed(events)
+                   if e.kind in (ACTION_DONE, ACTION_REOPENED) and e.payload.get("action") == key), None)
+    return latest if latest is not None and latest.kind == ACTION_DONE else None
 
 
 def all_cases(ledger: Ledger) -> list[Case]:

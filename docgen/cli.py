@@ -223,6 +223,8 @@ def _case_detail(case, today: date) -> str:
             detail = f"action-{event.seq} {event.payload.get('text')}（{event.payload.get('owner')}，{event.payload.get('due')}前）"
         elif event.kind == "minutes.action_done":
             detail = f"{event.payload.get('action')} {event.payload.get('done_on')}完成"
+        elif event.kind == "minutes.action_reopened":
+            detail = f"{event.payload.get('action')} 撤销完成登记：{event.payload.get('reason')}"
         lines.append(f"  {event.seq:>6}  {event.recorded_at[:19].replace('T', ' ')}  {EVENT_NAMES.get(event.kind, event.kind)}"
                      f"{'  ' + detail if detail else ''}")
     return "\n".join(lines)
@@ -235,7 +237,8 @@ EVENT_NAMES = {"case.registered": "登记（case.registered）", "case.progress"
                "case.escalated": "上报总经理、副总经理（case.escalated）", "case.surveyed": "现场勘察（case.surveyed）",
                "case.violation": "违反程序（case.violation）", "case.closed": "办结（case.closed）",
                "case.minutes": "会议纪要（case.minutes）", "minutes.action": "会议决定（minutes.action）",
-               "minutes.action_done": "会议决定事项完成（minutes.action_done）"}
+               "minutes.action_done": "会议决定事项完成（minutes.action_done）",
+               "minutes.action_reopened": "撤销完成登记（minutes.action_reopened）"}
 
 
 def cmd_verify(args) -> int:
@@ -436,6 +439,23 @@ def cmd_action_done(args) -> int:
     return 0
 
 
+def cmd_action_reopen(args) -> int:
+    from docgen.actions import ActionError, action_json, reopen
+
+    ws = _open(args)
+    ledger = ws.open_ledger()
+    try:
+        action = reopen(ledger, args.action, args.why, by=args.by)
+    except ActionError as refused:
+        print(str(refused), file=sys.stderr)
+        return 2
+    finally:
+        ledger.close()
+    _emit({"action": action_json(action, _today(args) or ws.today(), ws.calendar)}, args.json,
+          f"已撤销 {action.key} 的完成登记，该事项重新列为未完成（原因：{args.why.strip()}）")
+    return 0
+
+
 def cmd_funds(args) -> int:
     from docgen.funds import balances
 
@@ -556,6 +576,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", metavar="ACTION", help="事项编号，如 action-12（见 docgen action list）")
     p.add_argument("--on", metavar="DATE", help="完成日期，如 2026-12-01（默认：今天）")
     p.add_argument("--by", metavar="NAME", help="确认完成的人")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+    p = steps.add_parser("reopen", help="撤销误登记的完成，事项重新列为未完成",
+                         description="撤销误登记的完成，事项重新列为未完成；原因记入台账")
+    p.set_defaults(func=cmd_action_reopen)
+    p.add_argument("action", metavar="ACTION", help="事项编号，如 action-12")
+    p.add_argument("--why", required=True, help="撤销的原因")
+    p.add_argument("--by", metavar="NAME", help="撤销人")
     p.add_argument("--json", action="store_true")
     p.add_argument("--today", help=argparse.SUPPRESS)
     p = command("doctor", cmd_doctor, "检查运行环境：中文字体、工作日历年份、本地磁盘、版本")

@@ -64,6 +64,7 @@ EVENT_NAMES = {
     "case.called_back": "完工回访", "case.final_account": "维修决算", "case.settled": "维修结算",
     "case.closed": "办结", "case.violation": "违反程序记录", "case.minutes": "会议纪要",
     "minutes.action": "会议决定", "minutes.action_done": "会议决定事项完成",
+    "minutes.action_reopened": "撤销完成登记",
 }
 _SEPARATORS = re.compile(r"[\s,，、;；/]+")
 
@@ -218,6 +219,8 @@ def _history_line(event) -> str:
         extra = f"：{event.payload.get('text') or ''}（{event.payload.get('owner') or ''}，{event.payload.get('due') or ''}前）"
     elif event.kind == "minutes.action_done":
         extra = f"：{event.payload.get('action') or ''}，{event.payload.get('done_on') or ''}完成"
+    elif event.kind == "minutes.action_reopened":
+        extra = f"：{event.payload.get('action') or ''}，{event.payload.get('reason') or ''}"
     return f"{chinese_date(date.fromisoformat(event.recorded_at[:10]))}　{name}{extra}"
 
 

@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from docgen.actions import (ACTION_DONE, ActionError, action_json, all_actions, done_problem, mark_done,
-                            normalize_key)
+from docgen.actions import (ACTION_DONE, ACTION_REOPENED, ActionError, action_json, all_actions, done_problem,
+                            mark_done, normalize_key, reopen)
 from tests.conftest import freeze_ledger_clock
 
 CST = timezone(timedelta(hours=8))
@@ -105,3 +105,42 @@ def test_working_days_late_are_counted_on_the_calendar(ledger, clock, ws):
     decide(ledger, "复查", "2026-12-02")
     data = action_json(all_actions(ledger)[0], date(2026, 12, 7), ws.calendar)
     assert data["overdue"] and data["workdays_late"] == 3
+
+
+def test_a_completion_recorded_by_mistake_is_withdrawn_with_its_reason(ledger, clock):
+    # GIVEN a decision due 2 December, marked done on 1 December by mistake
+    key = decide(ledger, "物业公司排查同楼栋地漏", "2026-12-02")
+    clock["at"] = datetime(2026, 12, 1, 10, 0, tzinfo=CST)
+    mark_done(ledger, key, date(2026, 12, 1), date(2026, 12, 1))
+    # WHEN the manager withdraws it, saying why
+    with pytest.raises(ActionError, match="--why"):
+        reopen(ledger, key, "  ")
+    action = reopen(ledger, key, "误将排查登记为完成，实际尚未排查", by="陈主任")
+    # THEN it is open and overdue again after its due date, and the history keeps both events with the reason
+    assert action.open and action.overdue(date(2026, 12, 3))
+    [withdrawn] = ledger.events(kind=ACTION_REOPENED)
+    assert withdrawn.payload == {"action": key, "was_done_on": "2026-12-01", "reason": "误将排查登记为完成，实际尚未排查",
+                                 "by": "陈主任", "clause": "CS-3.10.1"}
+    assert len(ledger.events(kind=ACTION_DONE)) == 1
+    # AND it can be marked done again later; an open action cannot be withdrawn
+    with pytest.raises(ActionError, match="尚未登记为完成"):
+        reopen(ledger, key, "再次撤销")
+    clock["at"] = datetime(2026, 12, 3, 10, 0, tzinfo=CST)
+    mark_done(ledger, key, date(2026, 12, 3), date(2026, 12, 3))
+    [action] = all_actions(ledger)
+    assert action.done_on == date(2026, 12, 3)
+
+
+def test_a_withdrawn_completion_leaves_the_case_deadline_unmet(ledger, clock):
+    from docgen.cases import all_cases
+
+    with ledger.transaction() as tx:
+        tx.append("case.registered", {"number": "KF-2026-00001", "received_at": "2026-11-23T10:00:00",
+                                      "deadlines": []}, case_id="KF-2026-00001")
+    key = decide(ledger, "工程材料部安排施工单位勘察", "2026-12-02", case_id="KF-2026-00001")
+    clock["at"] = datetime(2026, 12, 1, 10, 0, tzinfo=CST)
+    mark_done(ledger, key, date(2026, 12, 1), date(2026, 12, 1))
+    reopen(ledger, key, "误登记")
+    [case] = all_cases(ledger)
+    deadline = next(d for d in case.deadlines if d.key == key)
+    assert deadline.met_on is None and key in {d.key for d in case.overdue(date(2026, 12, 3))}

@@ -196,6 +196,14 @@ def test_a_decision_marked_done_by_the_manager_leaves_status_overdue(ws, capsys)
     assert run(capsys, *workspace, "action", "list", "--open", *today)[1].strip() == "没有未完成的会议决定事项"
     # AND the case's history shows both events
     assert "会议决定事项完成（minutes.action_done）" in run(capsys, *workspace, "status", "--case", "KF-2026-00001")[1]
+    # AND when the completion was a mistake, reopening it (with the reason) puts it back in status --overdue
+    with pytest.raises(SystemExit) as refused:  # --why is required
+        main([*workspace, "action", "reopen", "action-2"])
+    assert refused.value.code == 2 and "--why" in capsys.readouterr().err
+    code, out = run(capsys, *workspace, "action", "reopen", "action-2", "--why", "误登记，地漏尚未排查", *today)
+    assert code == 0 and "已撤销 action-2 的完成登记" in out
+    assert "KF-2026-00001" in run(capsys, *workspace, "status", "--overdue", *today)[1]
+    assert "撤销完成登记：误登记，地漏尚未排查" in run(capsys, *workspace, "status", "--case", "KF-2026-00001")[1]
 
 
 @pytest.mark.parametrize("argv, expected", [
