@@ -28,7 +28,7 @@ from docgen.forms.values import chinese_date
 from docgen.ledger import Event, Ledger, Transaction
 
 __all__ = ["ACTION_DONE", "ACTION_EVENT", "ACTION_REOPENED", "Action", "ActionError", "action_json", "all_actions",
-           "done_problem", "load_actions", "mark_done", "normalize_key", "reopen"]
+           "action_event_detail", "done_problem", "load_actions", "mark_done", "normalize_key", "reopen"]
 
 ACTION_EVENT = "minutes.action"
 
@@ -159,6 +159,18 @@ def reopen(ledger: Ledger, key_text: str, reason: str, by: str | None = None) ->
                                     "reason": reason.strip(), "by": by or None, "clause": action.clause},
                   case_id=action.case_id)
     return next(a for a in all_actions(ledger) if a.key == action.key)
+
+
+def action_event_detail(event: Event) -> str | None:
+    """What a case's history says of an action event (Chinese), or None for any other event."""
+    payload = event.payload
+    if event.kind == ACTION_EVENT:
+        return f"action-{event.seq} {payload.get('text') or ''}（{payload.get('owner') or ''}，{payload.get('due') or ''}前）"
+    if event.kind == ACTION_DONE:
+        return f"{payload.get('action') or ''} {payload.get('done_on') or ''}完成"
+    if event.kind == ACTION_REOPENED:
+        return f"{payload.get('action') or ''} 撤销完成登记：{payload.get('reason') or ''}"
+    return None
 
 
 def action_json(action: Action, today: date, calendar=None) -> dict:

@@ -200,6 +200,8 @@ def _row(cells, widths) -> str:
 
 
 def _case_detail(case, today: date) -> str:
+    from docgen.actions import action_event_detail
+
     registered = case.registered
     lines = [f"登记编号：{case.number}　阶段：{case.stage}{'　【重大投诉】' if case.major else ''}",
              f"客户：{registered.get('customer')}　电话：{registered.get('phone')}　"
@@ -218,13 +220,8 @@ def _case_detail(case, today: date) -> str:
                      f"{deadline.actor or ''}  {state}")
     lines += ["", "事件："]
     for event in case.events:
-        detail = event.payload.get("progress") or event.payload.get("message") or event.payload.get("file") or ""
-        if event.kind == "minutes.action":
-            detail = f"action-{event.seq} {event.payload.get('text')}（{event.payload.get('owner')}，{event.payload.get('due')}前）"
-        elif event.kind == "minutes.action_done":
-            detail = f"{event.payload.get('action')} {event.payload.get('done_on')}完成"
-        elif event.kind == "minutes.action_reopened":
-            detail = f"{event.payload.get('action')} 撤销完成登记：{event.payload.get('reason')}"
+        detail = (action_event_detail(event) or event.payload.get("progress") or event.payload.get("message")
+                  or event.payload.get("file") or "")
         lines.append(f"  {event.seq:>6}  {event.recorded_at[:19].replace('T', ' ')}  {EVENT_NAMES.get(event.kind, event.kind)}"
                      f"{'  ' + detail if detail else ''}")
     return "\n".join(lines)

@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docgen.actions import Action, all_actions, done_problem, load_actions, normalize_key, record_done
+from docgen.actions import Action, action_event_detail, all_actions, done_problem, load_actions, normalize_key, record_done
 from docgen.atomic import safe_part
 from docgen.cases import Case, DeadlineState, all_cases
 from docgen.chain import Decision, Submission
@@ -215,12 +215,8 @@ def _history_line(event) -> str:
         extra = f"：{event.payload.get('progress') or ''}"
     elif event.kind == "case.minutes":
         extra = f"：{event.payload.get('meeting_type') or ''}（{event.payload.get('meeting_date') or ''}）"
-    elif event.kind == "minutes.action":
-        extra = f"：{event.payload.get('text') or ''}（{event.payload.get('owner') or ''}，{event.payload.get('due') or ''}前）"
-    elif event.kind == "minutes.action_done":
-        extra = f"：{event.payload.get('action') or ''}，{event.payload.get('done_on') or ''}完成"
-    elif event.kind == "minutes.action_reopened":
-        extra = f"：{event.payload.get('action') or ''}，{event.payload.get('reason') or ''}"
+    elif detail := action_event_detail(event):
+        extra = f"：{detail}"
     return f"{chinese_date(date.fromisoformat(event.recorded_at[:10]))}　{name}{extra}"
 
 

@@ -23,8 +23,8 @@ from docgen.render.pdf import render_pdf
 from docgen.reports.periodic import Overdue, Warning, latest_progress, overdue_warning, week_bounds, weekly
 from docgen.workspace import Workspace
 
-__all__ = ["warning_context", "weekly_context", "write_overdue_warning", "write_overdue_warning_pdf", "write_weekly",
-           "write_weekly_pdf"]
+__all__ = ["warning_context", "weekly_context", "write_daily_warning", "write_overdue_warning",
+           "write_overdue_warning_pdf", "write_weekly", "write_weekly_both", "write_weekly_pdf"]
 
 PROVISIONAL_MARK = "（暂定）"
 NO_PROGRESS = "尚无处理进展"
@@ -122,8 +122,34 @@ def write_weekly(ws: Workspace, ledger: Ledger, week: str) -> list[Path]:
 
     The issue date is the first working day after the week (when the report is due), never the clock, so
     the same ledger gives the same documents again."""
-    template = find_template("weekly_report.docx", ws.templates)
-    return [render_docx(template, context, _with(stem, ".docx")) for stem, context in _weekly_contexts(ws, ledger, week)]
+    return _write_weekly(ws, ledger, week, (".docx",))
+
+
+def write_weekly_pdf(ws: Workspace, ledger: Ledger, week: str) -> list[Path]:
+    """The PDF/A-3b twin of :func:`write_weekly`: ``周报-<office>-<week>.pdf`` next to the .docx, rendered
+    from the same :func:`weekly_context` with ``templates/pdf/weekly_report.typ``."""
+    return _write_weekly(ws, ledger, week, (".pdf",))
+
+
+def write_weekly_both(ws: Workspace, ledger: Ledger, week: str,
+                      progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """``docgen report weekly``: each office's .docx and its PDF/A twin from one context; ``progress(done,
+    total)`` after each office (the command line draws a bar when there are many offices)."""
+    return _write_weekly(ws, ledger, week, (".docx", ".pdf"), progress)
+
+
+def _write_weekly(ws: Workspace, ledger: Ledger, week: str, suffixes: tuple[str, ...],
+                  progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    contexts = _weekly_contexts(ws, ledger, week)
+    written: list[Path] = []
+    for done, (stem, context) in enumerate(contexts, start=1):
+        if ".docx" in suffixes:
+            written.append(render_docx(find_template("weekly_report.docx", ws.templates), context, _with(stem, ".docx")))
+        if ".pdf" in suffixes:
+            written.append(render_pdf("weekly_report.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates))
+        if progress:
+            progress(done, len(contexts))
+    return written
 
 
 def _weekly_contexts(ws: Workspace, ledger: Ledger, week: str) -> list[tuple[Path, dict]]:
@@ -135,28 +161,6 @@ def _weekly_contexts(ws: Workspace, ledger: Ledger, week: str) -> list[tuple[Pat
     return [(_reports_folder(ws) / label / f"周报-{safe_part(report.office, 80)}-{label}",
              weekly_context(report, ws.calendar, min(ws.calendar.next_workday(report.last), ws.today())))
             for report in weekly(ledger, ws.calendar, label, today=ws.today())]
-
-
-def write_weekly_pdf(ws: Workspace, ledger: Ledger, week: str) -> list[Path]:
-    """The PDF/A-3b twin of :func:`write_weekly`: ``周报-<office>-<week>.pdf`` next to the .docx, rendered
-    from the same :func:`weekly_context` with ``templates/pdf/weekly_report.typ``."""
-    return [render_pdf("weekly_report.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates)
-            for stem, context in _weekly_contexts(ws, ledger, week)]
-
-
-def write_weekly_both(ws: Workspace, ledger: Ledger, week: str,
-                      progress: Callable[[int, int], None] | None = None) -> list[Path]:
-    """``docgen report weekly``: each office's .docx and its PDF/A twin from one context; ``progress(done,
-    total)`` after each office (the command line draws a bar when there are many offices)."""
-    contexts = _weekly_contexts(ws, ledger, week)
-    template = find_template("weekly_report.docx", ws.templates)
-    written: list[Path] = []
-    for done, (stem, context) in enumerate(contexts, start=1):
-        written.append(render_docx(template, context, _with(stem, ".docx")))
-        written.append(render_pdf("weekly_report.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates))
-        if progress:
-            progress(done, len(contexts))
-    return written
 
 
 def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dict:
@@ -184,24 +188,29 @@ def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dic
 
 def write_overdue_warning(ws: Workspace, ledger: Ledger, today: date) -> Path:
     """``outbox/reports/逾期预警/逾期预警-<YYYY-MM-DD>.docx`` (written even when nothing is late)."""
-    stem, context = _warning_context(ws, ledger, today)
-    return render_docx(find_template("overdue_warning.docx", ws.templates), context, _with(stem, ".docx"))
-
-
-def _warning_context(ws: Workspace, ledger: Ledger, today: date) -> tuple[Path, dict]:
-    """``(path without suffix, context)`` of the day's warning, shared by the .docx and the .pdf."""
-    warnings = overdue_warning(ledger, ws.calendar, today)
-    context = warning_context(warnings, today, ws.calendar.next_workday(today))
-    return _reports_folder(ws) / WARNING_FOLDER / f"逾期预警-{today.isoformat()}", context
+    [docx] = _write_warning(ws, ledger, today, (".docx",))
+    return docx
 
 
 def write_overdue_warning_pdf(ws: Workspace, ledger: Ledger, today: date) -> Path:
     """The PDF/A-3b twin of :func:`write_overdue_warning`: ``逾期预警-<YYYY-MM-DD>.pdf`` next to the .docx,
     rendered from the same :func:`warning_context` with ``templates/pdf/overdue_warning.typ``."""
-    stem, context = _warning_context(ws, ledger, today)
-    return render_pdf("overdue_warning.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates)
+    [pdf] = _write_warning(ws, ledger, today, (".pdf",))
+    return pdf
 
 
 def write_daily_warning(ws: Workspace, ledger: Ledger, today: date) -> list[Path]:
-    """The day's 逾期预警 as Word and as PDF/A."""
-    return [write_overdue_warning(ws, ledger, today), write_overdue_warning_pdf(ws, ledger, today)]
+    """The day's 逾期预警 as Word and as PDF/A, from one reading of the ledger."""
+    return _write_warning(ws, ledger, today, (".docx", ".pdf"))
+
+
+def _write_warning(ws: Workspace, ledger: Ledger, today: date, suffixes: tuple[str, ...]) -> list[Path]:
+    warnings = overdue_warning(ledger, ws.calendar, today)
+    context = warning_context(warnings, today, ws.calendar.next_workday(today))
+    stem = _reports_folder(ws) / WARNING_FOLDER / f"逾期预警-{today.isoformat()}"
+    written = []
+    if ".docx" in suffixes:
+        written.append(render_docx(find_template("overdue_warning.docx", ws.templates), context, _with(stem, ".docx")))
+    if ".pdf" in suffixes:
+        written.append(render_pdf("overdue_warning.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates))
+    return written
