@@ -7,6 +7,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # office suite the tests re-save forms with and the benchmark compares against. libharfbuzz-subset0 is on
 # the project's set-up list; Typst subsets fonts itself and does not need it.
 APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 poppler-utils libreoffice-calc-nogui libreoffice-writer-nogui
+# Metric-compatible stand-ins for the Word documents' Latin faces, so LibreOffice lays them out as Word
+# does (Times New Roman -> Liberation Serif, Arial -> Liberation Sans, Calibri -> Carlito, Cambria ->
+# Caladea, aliased by fontconfig's own 30-metric-aliases.conf); without them Times New Roman falls back to
+# the wider DejaVu Serif. Symbola: monochrome outline symbols and emoji, the end of every PDF font stack.
+APT_PACKAGES += fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-symbola
+# 宋体/仿宋/黑体/楷体 (and SimSun, FangSong, SimHei, KaiTi ...) -> Noto Serif CJK SC, Noto Sans CJK SC,
+# AR PL UKai for every program that asks fontconfig, LibreOffice included (it drew 宋体 in Noto Sans CJK JP).
+FONTCONFIG_CONF := docgen/data/fonts/64-docgen-chinese-faces.conf
+FONTCONFIG_DIR := /etc/fonts/conf.d
 PYTEST_ARGS ?=
 
 .PHONY: run test setup system-packages forms bench clean
@@ -25,6 +34,11 @@ system-packages:
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@target="$(FONTCONFIG_DIR)/$(notdir $(FONTCONFIG_CONF))"; \
+	if ! cmp -s "$(FONTCONFIG_CONF)" "$$target"; then \
+	  echo "installing $$target"; \
+	  $(SUDO) install -m 644 "$(FONTCONFIG_CONF)" "$$target" && $(SUDO) fc-cache -f; \
 	fi
 
 $(VENV)/.installed: pyproject.toml

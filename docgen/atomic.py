@@ -3,15 +3,59 @@
 The content goes to a temporary file in the target's folder (hidden by its leading dot, and so
 ignored by the watcher), is fsynced, and replaces the target with one rename; the folder is fsynced
 so the rename itself survives a power cut.
+
+A temporary file is held under an exclusive ``flock`` while it is written. A kill leaves it behind
+(``.tmp-…``, beside real outputs that a clerk or a test may count), so recovery removes every one
+whose lock it can take: the lock is released by the kernel when its writer dies, so a file still
+being written by a live process is never touched.
+
+``mkstemp`` creates files readable by their owner only (0600); a clerk whose share maps to another
+account could not open his own outbox. Every file written here gets the mode of a file created
+normally (0666 less the umask: 0644 under 022), or the workspace's ``[paths] file_mode``.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
 import re
+import stat
 import tempfile
+import unicodedata
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Iterable
+
+TEMP_PREFIX = ".tmp-"  # docgen's own temporary files, and only those, are removed by recovery
+
+_file_mode: int | None = None  # None: follow the umask
+
+
+def use_file_mode(mode: int | str | None) -> int | None:
+    """Set the mode of every file written from now on in this process (None: follow the umask);
+    returns the previous setting. A workspace's ``[paths] file_mode`` is applied where docgen opens it."""
+    global _file_mode
+    previous, _file_mode = _file_mode, (int(mode, 8) if isinstance(mode, str) else mode)
+    return previous
+
+
+def _umask() -> int:
+    # Read, not set: os.umask() can only be read by changing it, which races with other threads.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def file_mode() -> int:
+    """The mode a file docgen writes gets."""
+    return _file_mode if _file_mode is not None else 0o666 & ~_umask()
 
 
 def fsync_dir(folder: Path) -> None:
@@ -27,17 +71,32 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def open_temporary(folder: Path, suffix: str = "") -> tuple[int, Path]:
+    """A new temporary file in ``folder`` (its descriptor and path), locked while the descriptor is
+    open so that recovery knows it is not an orphan, with the mode its final file should have."""
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=suffix)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a filesystem without locks: the workspace lock still keeps recovery away
+        pass
+    try:
+        os.fchmod(handle, file_mode())
+    except OSError:
+        pass  # a share that ignores modes
+    return handle, Path(temp)
+
+
 def write_with(path: Path, write: Callable[[BinaryIO], object]) -> Path:
     """Call ``write`` with an open binary file; the result appears at ``path`` whole or not at all."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    handle, temp = open_temporary(path.parent, path.suffix)
     try:
         with os.fdopen(handle, "wb") as out:
             write(out)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temp, path)
+            os.replace(temp, path)  # while still locked: recovery never sees an unlocked temp file half-written
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
@@ -53,13 +112,59 @@ def write_text(path: Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+def remove_orphans(folders: Iterable[Path]) -> list[Path]:
+    """Remove the temporary files a killed docgen left in ``folders`` (recursively), and only those:
+    docgen's own prefix, regular files, and none whose writer is still alive (it holds the lock)."""
+    removed, seen = [], set()
+    for folder in folders:
+        folder = Path(folder)
+        if not folder.is_dir() or folder.resolve() in seen:
+            continue
+        seen.add(folder.resolve())
+        for parent, _, names in os.walk(folder):
+            for name in names:
+                if name.startswith(TEMP_PREFIX) and _orphan(Path(parent) / name):
+                    removed.append(Path(parent) / name)
+    return removed
+
+
+def _orphan(path: Path) -> bool:
+    """Removes ``path`` if nobody is writing it; True when it was removed."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:  # gone meanwhile, a symlink, or unreadable: not ours to judge
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return False
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as failure:
+            if failure.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                return False  # its writer is alive
+        os.unlink(path)  # still locked by us: no writer can have opened it since (a new one gets a new name)
+        return True
+    except FileNotFoundError:
+        return False
+    finally:
+        os.close(handle)
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029/\\:*?"<>|]+')
+
+
+def _without_format_controls(text: str) -> str:
+    """Drop invisible format characters (Unicode category Cf): the bidi overrides and isolates
+    (U+202A–U+202E, U+2066–U+2069), which make ``登记表\u202Excod.exe`` display as ``登记表exe.docx``,
+    the marks U+200E/U+200F, zero-width characters and the byte-order mark."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 def safe_part(text: str, limit: int = 80) -> str:
     """Text a clerk typed (a project, a file name), made safe as one path component: no separators
-    or characters Windows shares refuse, no leading dots, at most ``limit`` bytes of UTF-8."""
-    cleaned = _UNSAFE.sub("_", str(text)).strip().lstrip(".").strip() or "_"
+    or characters Windows shares refuse, no invisible format or bidi controls, no leading dots, at
+    most ``limit`` bytes of UTF-8."""
+    cleaned = _UNSAFE.sub("_", _without_format_controls(str(text))).strip().lstrip(".").strip() or "_"
     encoded = cleaned.encode("utf-8")[:limit]
     return encoded.decode("utf-8", errors="ignore") or "_"
 

@@ -19,7 +19,7 @@ from docgen.forms.base import ParsedForm
 from docgen.forms.register import REGISTER, RegisterLine
 from docgen.forms.site_survey import SITE_SURVEY, SiteSurvey
 from docgen.forms.values import chinese_date
-from docgen.ledger import NumberFormat, Transaction
+from docgen.ledger import MIN_YEAR, NumberFormat, Transaction, line_fingerprint
 from docgen.procedures import rules, survey_rules
 from docgen.workspace import Workspace
 
@@ -154,6 +154,42 @@ def dispatch_documents(cases: list[dict], submission: Submission, ws: Workspace)
     return documents
 
 
+def _where(raw) -> dict:
+    return {"location": raw.location, "sheet": raw.sheet, "cell": raw.cell} if raw else {}
+
+
+# 受理日期 earlier than this is a typing error (1026 for 2026), never a case number of its year.
+EARLIEST_RECEIVED = date(MIN_YEAR, 1, 1)
+
+
+def check_received_window(line: RegisterLine, where, row: int) -> list[Finding]:
+    if line.received_date < EARLIEST_RECEIVED:
+        return [error(f"第{row}行“受理日期”{line.received_date.isoformat()}不在合理范围内（应在"
+                      f"{EARLIEST_RECEIVED.isoformat()}至今天之间）；请核对年份", clause="CS-3.4.3",
+                      field="lines.received_date", **_where(where))]
+    return []
+
+
+def check_issued_numbers(lines: list[RegisterLine], rows: list[int], sources: list[dict],
+                         numbering: NumberFormat, registered: Callable[[str], dict | None]) -> list[Finding]:
+    """CS-3.4.3: a typed 登记编号 is one docgen gave (an existing case) in the year of its 受理日期. A new
+    complaint's number is left blank for docgen to give: a typed one would move the numbering (one typed
+    as KF-2026-99999 made the next KF-2026-100000). Wrong formats and clashes are ``rules.check_numbers``."""
+    findings = []
+    for line, row, source in zip(lines, rows, sources):
+        parsed = numbering.parse(line.number) if line.number else None
+        if parsed is None or registered(line.number) is not None:
+            continue
+        year, where = parsed[0], _where(source.get("number"))
+        if year is not None and year != line.received_date.year:
+            message = (f"第{row}行登记编号“{line.number}”的年份{year}与受理日期{line.received_date.isoformat()}不符，"
+                       "且不是本系统发出的编号；新投诉请留空，由系统编号")
+        else:
+            message = f"第{row}行登记编号“{line.number}”不是本系统发出的编号；新投诉请留空，由系统编号"
+        findings.append(error(message, clause="CS-3.4.3", field="lines.number", **where))
+    return findings
+
+
 def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     settings = ws.settings
     numbering = NumberFormat(settings.numbering.complaint)
@@ -161,28 +197,47 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
     decision = Decision()
     header = parsed.header.model_dump(mode="json") if parsed.header else {}
 
+    plausible = []  # lines whose 受理日期 can carry a number (the others are errors already)
     for line, row, source in zip(lines, parsed.line_rows, parsed.line_sources):
-        decision.findings += rules.check_received_date(line, submission.today, source.get("received_date"), row)
+        window = check_received_window(line, source.get("received_date"), row)
+        decision.findings += window or rules.check_received_date(line, submission.today, source.get("received_date"), row)
         decision.findings += rules.routing_findings(line, settings, source.get("department"), row)
+        if not window:
+            plausible.append((line, row, source))
 
     def registered(number: str) -> dict | None:
         event = tx.registration(number)
         return event.payload if event else None
 
-    decision.findings += rules.check_numbers(lines, parsed.line_rows, parsed.line_sources, numbering, registered)
+    checked = [list(column) for column in zip(*plausible)] or [[], [], []]
+    decision.findings += rules.check_numbers(*checked, numbering, registered)
+    decision.findings += check_issued_numbers(*checked, numbering, registered)
     if has_errors(decision.findings):
         return decision
 
-    taken = {line.number for line in lines if line.number}
     returned_lines, new_cases = [], []
     for line, row, source in zip(lines, parsed.line_rows, parsed.line_sources):
-        earlier = registered(line.number) if line.number else None
+        number, earlier = line.number, None
+        if number:
+            earlier = registered(number)
+        else:
+            # The same complaint dropped again without its number (the register saved by another program):
+            # a line identical to a registered one is that case, never a second one.
+            number = tx.case_by_fingerprint(line_fingerprint(line.received_date.isoformat(), line.customer,
+                                                             line.phone, line.content))
+            earlier = registered(number) if number else None
+            if earlier is not None:
+                decision.findings.append(warning(
+                    f"第{row}行与已登记的 {number} 是同一投诉（受理日期、客户姓名、联系电话、投诉/来访内容均相同），"
+                    f"按 {number} 处理，未重复登记；如确是另一件投诉，请在内容中写明区别",
+                    clause="CS-3.4.3", field="lines.number",
+                    **_where(source.get("number") or source.get("customer"))))
         if earlier is not None:
             # The same complaint sent again (typically the returned register with progress noted).
-            number = line.number
             if line.progress and line.progress != _latest_progress(tx, number):
                 _record_progress(tx, number, line, row, submission)
-            if line.major and not _has_event(tx, number, "case.escalated"):
+            registered_now = any(case["number"] == number for case in new_cases)  # escalated below if major
+            if line.major and not registered_now and not _has_event(tx, number, "case.escalated"):
                 # Found to be major after registration: reported at once all the same (CS-3.4.7).
                 case = {**earlier, "major": True}
                 tx.append("case.escalated", {"recipients": list(settings.escalation.recipients),
@@ -190,12 +245,12 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
                           case_id=number, claim=submission.claim, sha256=submission.sha256)
                 decision.documents.append(escalation_document(case, ws, submission.today))
             decision.findings += rules.unchanged_facts(line, earlier, source, row)
-            decision.case_ids.append(number)
-            returned_lines.append({**line.model_dump(), "department": earlier["department"],
+            if number not in decision.case_ids:
+                decision.case_ids.append(number)
+            returned_lines.append({**line.model_dump(), "number": number, "department": earlier["department"],
                                    "feedback_due": due_text(_feedback(earlier))})
             continue
-        number = line.number or tx.next_number(numbering, line.received_date.year, taken)
-        taken.add(number)
+        number = tx.next_number(numbering, line.received_date.year)
         deadlines = rules.deadlines(line, settings, ws.calendar)
         case = _case_payload(line, number, ws, submission, row, deadlines, header)
         tx.append("case.registered", case, case_id=number, claim=submission.claim, sha256=submission.sha256)

@@ -73,8 +73,10 @@ def _today(args) -> date | None:
 
 def cmd_init(args) -> int:
     ws = init_workspace(Path(args.dir))
+    from docgen.atomic import use_file_mode
     from docgen.forms_io import write_blank_forms
 
+    use_file_mode(ws.settings.paths.file_mode)
     write_blank_forms(ws)
     print(f"已创建工作区：{ws.root}")
     return 0
@@ -96,9 +98,11 @@ def cmd_process(args) -> int:
     ws = _open(args)
     ws.ensure_folders()
     ws.check_local_var()
+    ws.check_calendar()  # a malformed calendar.toml stops the start, naming the file and line
     with exclusive(ws):
-        paths = [Path(p).resolve() for p in args.paths] if args.paths else pending(ws)
-        missing = [p for p in paths if not p.is_file()]
+        # Never resolve a named entry itself: a link is claimed (and refused) as the link, not its target.
+        paths = [Path(p).parent.resolve() / Path(p).name for p in args.paths] if args.paths else pending(ws)
+        missing = [p for p in paths if not os.path.lexists(p) or (p.is_dir() and not p.is_symlink())]
         if missing:
             print("找不到文件：" + "、".join(str(p) for p in missing), file=sys.stderr)
             return 2
@@ -113,8 +117,8 @@ def cmd_process(args) -> int:
             progress.step()
 
         outcomes = process_paths(ws, paths, jobs=jobs, today=_today(args), on_outcome=on_outcome, failures=failures)
-    if failures:
-        return 2  # a system fault, already explained on stderr; the files are kept for the next run
+    if failures or any(o.internal_error for o in outcomes):
+        return 2  # a system fault, explained on stderr and in the log; no file is lost
     if not args.json and not outcomes:
         print("intake 文件夹中没有待处理的文件")
     return 1 if any(o.status == "rejected" for o in outcomes) else 0
@@ -127,6 +131,7 @@ def cmd_watch(args) -> int:
     ws = _open(args)
     ws.ensure_folders()
     ws.check_local_var()
+    ws.check_calendar()  # a malformed calendar.toml stops the start, naming the file and line
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -152,6 +157,25 @@ def _read_ledger(args, read):
         ledger.close()
 
 
+def _unwritten_line(ws: Workspace) -> str | None:
+    """Documents of recorded submissions still waiting to be written (outbox/ full or read-only)."""
+    from docgen.pipeline import unwritten
+    from docgen.watch import retry_note
+
+    ledger = ws.open_ledger()
+    try:
+        missing = unwritten(ws, ledger)
+    finally:
+        ledger.close()
+    if not missing:
+        return None
+    note = retry_note(ws)
+    if note is None:
+        return f"待写出文件：{len(missing)} 份（已登记，保留在 var/spool）；下次运行 docgen watch 或 docgen process 时写出"
+    reason = f"（{note['reason']}）" if note.get("reason") else ""
+    return f"待写出文件：{len(missing)} 份{reason}，将自动重试"
+
+
 def cmd_status(args) -> int:
     from docgen.cases import all_cases, case_json
 
@@ -169,6 +193,8 @@ def cmd_status(args) -> int:
     if args.json:
         print(json.dumps({"today": today.isoformat(), "cases": data}, ensure_ascii=False))
         return 0
+    if not args.case and (waiting := _unwritten_line(ws)):
+        print(waiting)
     if not cases:
         print("没有未办结的案件" if not args.overdue else "没有逾期的案件")
         return 0
@@ -239,18 +265,31 @@ EVENT_NAMES = {"case.registered": "登记（case.registered）", "case.progress"
 
 
 def cmd_verify(args) -> int:
+    from docgen.ledger import read_head_file
 
     ws = _open(args)
     if not ws.ledger_path.exists():
-        _emit({"ok": True, "events": 0, "problems": []}, args.json, "台账尚未建立（还没有处理过文件）")
-        return 0
+        # No database, yet a head file says there was one: it was removed, not never made.
+        problems = []
+        for anchor in ws.head_files:
+            try:
+                recorded = read_head_file(anchor)
+            except ValueError:
+                recorded = None
+            if recorded is not None:
+                problems.append(f"台账数据库 {ws.ledger_path} 不存在，但台账头文件 {anchor} 记录了第 {recorded[0]} 条：台账被删除了")
+        _emit({"ok": not problems, "events": 0, "problems": problems}, args.json,
+              "台账校验失败：\n" + "\n".join(problems) if problems else "台账尚未建立（还没有处理过文件）")
+        return 1 if problems else 0
     ledger = ws.open_ledger()
     try:
-        problems, count = ledger.verify(), ledger.count()
+        problems, count, head = ledger.verify(), ledger.count(), ledger.head()
     finally:
         ledger.close()
-    _emit({"ok": not problems, "events": count, "problems": problems}, args.json,
-          f"台账校验通过：{count} 条事件，哈希链完整" if not problems else "台账校验失败：\n" + "\n".join(problems))
+    anchored = f"，与台账头文件一致（最新第 {head[0]} 条，哈希 {head[1][:16]}…）" if head else ""
+    _emit({"ok": not problems, "events": count, "problems": problems,
+           "head": {"seq": head[0], "hash": head[1]} if head else None}, args.json,
+          f"台账校验通过：{count} 条事件，哈希链完整{anchored}" if not problems else "台账校验失败：\n" + "\n".join(problems))
     return 0 if not problems else 1
 
 
@@ -269,8 +308,14 @@ def cmd_calendar(args) -> int:
             print(f"  {entry['year']} 年：{source}")
         print(f"截止时间：{report['cutoff']}（此时刻及之后收到的，按下一个工作日起算）")
         print(f"补充日历文件：{report['extra_file'] or '（无）'}")
-        for message in report["load_errors"] + report["warnings"]:
-            print(f"  ! {message}")
+        for message in report["load_errors"]:
+            print(f"  ✗ 错误：{message}")
+        for message in report["warnings"]:
+            print(f"  ! 提示：{message}")
+        if report["load_errors"]:
+            print(f"补充日历文件有 {len(report['load_errors'])} 处错误；有错误的年份不会被使用，"
+                  "docgen process 和 docgen watch 在改正之前不会启动")
+    # An error in the file is a failure of this check (exit 1); warnings (a year not yet published) are not.
     return 1 if report["load_errors"] else 0
 
 
@@ -509,7 +554,11 @@ def cmd_demo(args) -> int:
 # ------------------------------------------------------------ wiring
 
 def _open(args) -> Workspace:
-    return Workspace.open(Path(args.workspace) if args.workspace else None)
+    from docgen.atomic import use_file_mode
+
+    ws = Workspace.open(Path(args.workspace) if args.workspace else None)
+    use_file_mode(ws.settings.paths.file_mode)  # every file this command writes (forms, reports, documents)
+    return ws
 
 
 def build_parser() -> argparse.ArgumentParser:

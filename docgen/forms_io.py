@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 from lxml import etree
 
+from docgen.atomic import open_temporary
 from docgen.forms import FORMS
-from docgen.office.xlsx import write_form
+from docgen.office.xlsx import build_workbook
 from docgen.workspace import Workspace
 
 VOLATILE_MEMBERS = {"docProps/core.xml"}  # creation and modification timestamps
@@ -40,14 +40,17 @@ def write_blank_forms(ws: Workspace) -> list[Path]:
     written = []
     for form in FORMS.values():
         target = ws.forms / form.file_name
-        handle, temp = tempfile.mkstemp(dir=ws.forms, prefix=".tmp-", suffix=".xlsx")
-        os.close(handle)
-        try:
-            write_form(form, Path(temp))
-            if target.exists() and not differing_members(target, Path(temp)):
-                continue
-            os.replace(temp, target)
-        finally:
-            Path(temp).unlink(missing_ok=True)
+        # Locked while open (so recovery leaves it alone) and with the mode a shared form needs.
+        handle, temp = open_temporary(ws.forms, ".xlsx")
+        with os.fdopen(handle, "w+b") as out:
+            try:
+                build_workbook(form, None, ()).save(out)
+                out.flush()
+                if target.exists() and not differing_members(target, temp):
+                    continue
+                os.fsync(out.fileno())
+                os.replace(temp, target)
+            finally:
+                temp.unlink(missing_ok=True)
         written.append(target)
     return written

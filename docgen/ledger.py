@@ -5,24 +5,47 @@ power cut; triggers refuse UPDATE and DELETE so history cannot be rewritten by a
 hash covers the previous hash, so ``docgen verify`` notices an edit made behind the tool's back.
 Numbers are allocated inside the same ``BEGIN IMMEDIATE`` transaction that records the case, so two
 workers can never hand out one number twice, and a rolled-back transaction hands out nothing.
+
+Numbers come from a counter row per pattern and year (``counters``), raised in that transaction: one
+indexed read per number, whatever the size of the ledger, and a number once given is never given again,
+even if events were removed behind the tool's back. Counter rows are not events (they are not in the
+chain); ``verify`` checks that each is at least the highest number issued under it.
+
+A chain can be cut short or rewritten and re-hashed consistently from inside the database, so its head
+is anchored outside it: after each commit the position and hash of the newest event are written to
+head files (``var/`` and ``archive/`` of the workspace), and every receipt prints them. ``verify``
+checks the database against the head files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import sqlite3
 import string
+import unicodedata
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on the servers docgen runs on
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
 GENESIS = "0" * 64
+# No number is made for a year before this one (a date typed as 1026-11-03 is a typing error, not a
+# case of the eleventh century), nor for a year that is not four digits.
+MIN_YEAR, MAX_YEAR = 2000, 9999
 # Events are stamped in the offices' time zone, not the server's: every date derived from a stamp (the
 # day a case closed, the day a file arrived) is then the office's day, as ``Workspace.today`` is.
 OFFICE_TIMEZONE = "Asia/Shanghai"
@@ -48,6 +71,22 @@ CREATE TRIGGER IF NOT EXISTS events_are_append_only_u BEFORE UPDATE ON events
 CREATE TRIGGER IF NOT EXISTS events_are_append_only_d BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 """
+
+# Derived tables, not part of the chain: created (and filled from the events, once) when a ledger
+# written before they existed is opened.
+DERIVED = {
+    "counters": """CREATE TABLE counters (
+        pattern TEXT NOT NULL,
+        year    INTEGER NOT NULL,   -- 0 for a pattern without {year}
+        last    INTEGER NOT NULL,   -- the highest number ever issued under (pattern, year)
+        PRIMARY KEY (pattern, year)
+    )""",
+    "line_fingerprints": """CREATE TABLE line_fingerprints (
+        fingerprint TEXT PRIMARY KEY,  -- line_fingerprint() of a registered complaint
+        case_id     TEXT NOT NULL,
+        seq         INTEGER NOT NULL
+    )""",
+}
 
 SUBMISSION_KINDS = ("submission.accepted", "submission.rejected", "submission.duplicate")
 
@@ -89,38 +128,140 @@ class Event:
 
 
 class NumberFormat:
-    """A numbering pattern such as ``KF-{year}-{seq:05d}``, usable both ways."""
+    """A numbering pattern such as ``KF-{year}-{seq:05d}``, usable both ways.
+
+    Only ``{year}`` (four digits) and ``{seq}`` (optionally zero-padded: ``{seq:05d}``) may appear, and
+    nothing that is unsafe in a file name, since a number names a folder of outbox/. A padded ``seq``
+    has exactly its width: ``KF-2026-000001`` is not a number of ``KF-{year}-{seq:05d}``, and
+    ``KF-2026-99999`` is the last one of its year.
+    """
 
     def __init__(self, pattern: str):
         self.pattern = pattern
-        regex, like = "", ""
-        for literal, name, spec, _ in string.Formatter().parse(pattern):
+        if not isinstance(pattern, str) or not pattern.strip():
+            raise ValueError("编号格式不能为空；例如 KF-{year}-{seq:05d}")
+        try:
+            parts = list(string.Formatter().parse(pattern))
+        except ValueError:
+            raise ValueError(f"编号格式“{pattern}”的花括号不成对；例如 KF-{{year}}-{{seq:05d}}") from None
+        regex, loose, names, literal_text = "", "", [], ""
+        self.width: int | None = None
+        for literal, name, spec, conversion in parts:
             regex += re.escape(literal)
-            like += literal.replace("%", r"\%").replace("_", r"\_")
+            loose += re.escape(literal)
+            literal_text += literal
+            if name is None:
+                continue
+            if name not in ("year", "seq"):
+                raise ValueError(f"编号格式“{pattern}”中只能使用 {{year}} 和 {{seq}}，不能使用 {{{name}}}")
+            if name in names:
+                raise ValueError(f"编号格式“{pattern}”中 {{{name}}} 出现了两次")
+            names.append(name)
+            if conversion:
+                raise ValueError(f"编号格式“{pattern}”中的 {{{name}!{conversion}}} 无效")
             if name == "year":
+                if spec:
+                    raise ValueError(f"编号格式“{pattern}”中的年份只能写 {{year}}（四位数字），不能写 {{year:{spec}}}")
                 regex += r"(?P<year>\d{4})"
-                like += "{year}"
-            elif name == "seq":
-                # A zero-padded width is part of the format: "KF-2026-1" is not "KF-2026-00001".
-                width = re.fullmatch(r"0?(\d+)d", spec or "")
-                regex += rf"(?P<seq>\d{{{width[1] if width else 1},}})"
-                like += "%"
-            elif name is not None:
-                raise ValueError(f"编号格式 {pattern!r} 中只能使用 {{year}} 和 {{seq}}")
-        if "(?P<seq>" not in regex:
-            raise ValueError(f"编号格式 {pattern!r} 必须包含 {{seq}}")
+                loose += r"(?P<year>\d{4})"
+            else:
+                width = re.fullmatch(r"0([1-9]\d?)d", spec or "")
+                if spec and not width:
+                    raise ValueError(f"编号格式“{pattern}”中的 {{seq:{spec}}} 无效；序号写 {{seq}}，"
+                                     "或用 {seq:05d} 补零到 5 位")
+                if width:
+                    self.width = int(width[1])
+                    # A zero-padded width is part of the format: "KF-2026-1" is not "KF-2026-00001".
+                    regex += rf"(?P<seq>\d{{{self.width}}})"
+                    loose += rf"(?P<seq>\d{{{self.width},}})"
+                else:
+                    regex += r"(?P<seq>[1-9]\d*)"
+                    loose += r"(?P<seq>\d+)"
+        if "seq" not in names:
+            raise ValueError(f"编号格式“{pattern}”必须包含 {{seq}}（序号）；例如 KF-{{year}}-{{seq:05d}}")
+        unsafe = sorted(set(re.findall(r'[\x00-\x1f\x7f/\\:*?"<>|\s]', literal_text)))
+        if unsafe or literal_text.startswith(".") or pattern.startswith("."):
+            shown = "、".join(repr(c)[1:-1] if c.strip() else "空白" for c in unsafe) or "开头的“.”"
+            raise ValueError(f"编号格式“{pattern}”含有不能用于文件名的字符（{shown}）；编号用作 outbox 中的文件夹名，"
+                             "只能由字母、数字、汉字和 - 等组成")
+        self.has_year = "year" in names
+        self.capacity = 10 ** self.width - 1 if self.width else None
         self.regex = re.compile(regex + r"\Z")
-        self.like = like
+        self._loose = re.compile(loose + r"\Z")
+
+    def check_year(self, year: int) -> None:
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise ValueError(f"编号年份 {year} 不在 {MIN_YEAR}–{MAX_YEAR} 年之间")
 
     def format(self, year: int, seq: int) -> str:
+        self.check_year(year)
+        if seq < 1:
+            raise ValueError(f"序号 {seq} 无效")
+        if self.capacity is not None and seq > self.capacity:
+            raise NumbersExhausted(f"编号格式“{self.pattern}”在 {year} 年最多 {self.capacity} 个编号，已经用完；"
+                                   "请在 docgen.toml 的 [numbering] 中加宽序号（例如 {seq:06d}）")
         return self.pattern.format(year=year, seq=seq)
 
-    def parse(self, number: str) -> tuple[int | None, int] | None:
-        match = self.regex.match(number)
+    def parse(self, number: str, *, exact: bool = True) -> tuple[int | None, int] | None:
+        """(year, seq) of a number in this format, else None. ``exact=False`` also reads numbers wider
+        than the format (as earlier versions issued them), for finding the highest number issued."""
+        match = (self.regex if exact else self._loose).match(number)
         if not match:
             return None
         year = match.groupdict().get("year")
         return (int(year) if year else None), int(match["seq"])
+
+
+class NumbersExhausted(ValueError):
+    """Every number of a year's pattern has been issued."""
+
+
+def _normal(text: Any) -> str:
+    """Text as the same complaint typed by another program reads: NFKC (full-width → half-width),
+    no whitespace at all, case-folded."""
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split()).casefold()
+
+
+def line_fingerprint(received_date: str, customer: str, phone: str, content: str) -> str:
+    """What makes two register lines one complaint: 受理日期, 客户姓名, 联系电话 and 投诉/来访内容."""
+    body = canonical([str(received_date)[:10], _normal(customer), _normal(phone), _normal(content)])
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _payload_fingerprint(payload: dict) -> str | None:
+    if not all(key in payload for key in ("received_date", "customer", "phone", "content")):
+        return None
+    return line_fingerprint(payload["received_date"], payload["customer"], payload["phone"], payload["content"])
+
+
+def _issued(connection: sqlite3.Connection) -> Iterator[str]:
+    """Every number the ledger shows as issued: case numbers and work-order numbers."""
+    yield from (row[0] for row in connection.execute(
+        "SELECT case_id FROM events WHERE kind = 'case.registered' AND case_id IS NOT NULL"))
+    yield from (row[0] for row in connection.execute(
+        "SELECT json_extract(payload, '$.order_number') FROM events WHERE kind = 'case.work_ordered'") if row[0])
+
+
+def highest_issued(connection: sqlite3.Connection, numbering: NumberFormat) -> dict[int, tuple[int, str]]:
+    """Per counter year (0 for a pattern without year): the highest number issued and its text."""
+    highest: dict[int, tuple[int, str]] = {}
+    for number in _issued(connection):
+        parsed = numbering.parse(str(number), exact=False)
+        if parsed:
+            year = parsed[0] if numbering.has_year else 0
+            if parsed[1] > highest.get(year, (0, ""))[0]:
+                highest[year] = (parsed[1], str(number))
+    return highest
+
+
+# The transaction open in this thread, so a receipt written inside it can quote the chain's position.
+_OPEN: ContextVar["Transaction | None"] = ContextVar("docgen_open_transaction", default=None)
+
+
+def open_transaction_head() -> tuple[int, str] | None:
+    """(seq, hash) of the newest event in the transaction open in this thread, or None outside one."""
+    tx = _OPEN.get()
+    return None if tx is None else (tx.last_seq, tx.last_hash)
 
 
 class Transaction:
@@ -143,6 +284,12 @@ class Transaction:
             (seq, recorded_at, kind, case_id, claim, sha256, body, self.last_hash, digest))
         self.last_seq, self.last_hash = seq, digest
         event = Event(seq, recorded_at, kind, case_id, claim, sha256, json.loads(body))
+        if kind == "case.registered" and case_id:
+            fingerprint = _payload_fingerprint(event.payload)
+            if fingerprint:
+                self.connection.execute(
+                    "INSERT OR IGNORE INTO line_fingerprints (fingerprint, case_id, seq) VALUES (?, ?, ?)",
+                    (fingerprint, case_id, seq))
         self.appended.append(event)
         return event
 
@@ -157,28 +304,44 @@ class Transaction:
         ).fetchone()
         return Event.from_row(row) if row else None
 
-    def next_number(self, numbering: NumberFormat, year: int, taken: set[str] = frozenset()) -> str:
-        """The next unused number for the year: one above the highest ever recorded, never reused."""
-        like = numbering.like.format(year=year)
-        highest = 0
-        for row in self.connection.execute(
-            "SELECT DISTINCT case_id FROM events WHERE kind = 'case.registered' AND case_id LIKE ? ESCAPE '\\'",
-            (like,),
-        ):
-            parsed = numbering.parse(row["case_id"])
-            if parsed and parsed[0] in (None, year):
-                highest = max(highest, parsed[1])
-        for number in taken:
-            parsed = numbering.parse(number)
-            if parsed and parsed[0] in (None, year):
-                highest = max(highest, parsed[1])
-        return numbering.format(year, highest + 1)
+    def next_number(self, numbering: NumberFormat, year: int) -> str:
+        """The next number of ``year``: one above the counter, which is raised in this transaction.
+        Never a number given before, even if its events were removed."""
+        numbering.check_year(year)
+        key = year if numbering.has_year else 0
+        row = self.connection.execute("SELECT last FROM counters WHERE pattern = ? AND year = ?",
+                                      (numbering.pattern, key)).fetchone()
+        if row is None:  # the first number of this pattern and year: start above whatever the events show
+            last = highest_issued(self.connection, numbering).get(key, (0, ""))[0]
+            self.connection.execute("INSERT INTO counters (pattern, year, last) VALUES (?, ?, ?)",
+                                    (numbering.pattern, key, last))
+        else:
+            last = row["last"]
+        number = numbering.format(year, last + 1)
+        while self.case_exists(number):  # a counter lowered behind the tool's back: still never reissue
+            last += 1
+            number = numbering.format(year, last + 1)
+        self.connection.execute("UPDATE counters SET last = ? WHERE pattern = ? AND year = ?",
+                                (last + 1, numbering.pattern, key))
+        return number
+
+    def case_by_fingerprint(self, fingerprint: str) -> str | None:
+        """The case registered for a line with this ``line_fingerprint``, if any."""
+        row = self.connection.execute("SELECT case_id FROM line_fingerprints WHERE fingerprint = ?",
+                                      (fingerprint,)).fetchone()
+        return row["case_id"] if row else None
 
 
 class Ledger:
-    def __init__(self, path: Path, timezone: str = OFFICE_TIMEZONE):
+    """``anchors``: head files kept outside the database (see the module docstring); ``numberings``: the
+    workspace's numbering patterns, whose counters are set from the events when an older ledger is
+    first opened."""
+
+    def __init__(self, path: Path, timezone: str = OFFICE_TIMEZONE, *, anchors: Sequence[Path] = (),
+                 numberings: Sequence[str] = ()):
         self.path = path
         self.zone = ZoneInfo(timezone)
+        self.anchors = [Path(anchor) for anchor in anchors]
         path.parent.mkdir(parents=True, exist_ok=True)
         self.connection = sqlite3.connect(path, timeout=60, isolation_level=None)
         self.connection.row_factory = sqlite3.Row
@@ -186,6 +349,41 @@ class Ledger:
         self.connection.execute("PRAGMA synchronous=FULL")
         self.connection.execute("PRAGMA busy_timeout=60000")
         self.connection.executescript(SCHEMA)
+        self._add_derived_tables(numberings)
+
+    def _add_derived_tables(self, numberings: Sequence[str]) -> None:
+        """Migrate a ledger written before the counter and fingerprint tables: create them and fill
+        them from the events, once (in one transaction, so two processes opening it agree)."""
+        tables = lambda: {row[0] for row in self.connection.execute(  # noqa: E731
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if set(DERIVED) <= tables():
+            return
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            missing = set(DERIVED) - tables()
+            for name in sorted(missing):
+                self.connection.execute(DERIVED[name])
+            if "counters" in missing:
+                for pattern in dict.fromkeys(numberings):
+                    numbering = NumberFormat(pattern)
+                    for year, (last, _) in highest_issued(self.connection, numbering).items():
+                        self.connection.execute("INSERT INTO counters (pattern, year, last) VALUES (?, ?, ?)",
+                                                (pattern, year, last))
+            if "line_fingerprints" in missing:
+                for row in self.connection.execute(
+                        "SELECT seq, case_id, payload FROM events WHERE kind = 'case.registered' ORDER BY seq"
+                ).fetchall():
+                    fingerprint = row["case_id"] and _payload_fingerprint(json.loads(row["payload"]))
+                    if fingerprint:
+                        self.connection.execute("INSERT OR IGNORE INTO line_fingerprints VALUES (?, ?, ?)",
+                                                (fingerprint, row["case_id"], row["seq"]))
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+        # A ledger from before the head files: its present head is the first anchor it gets.
+        if "counters" in missing and not any(anchor.exists() for anchor in self.anchors):
+            self.anchor()
 
     def close(self) -> None:
         self.connection.close()
@@ -193,13 +391,68 @@ class Ledger:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         self.connection.execute("BEGIN IMMEDIATE")
+        tx = Transaction(self.connection, self.zone)
+        token = _OPEN.set(tx)
         try:
-            yield Transaction(self.connection, self.zone)
+            yield tx
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise
         else:
             self.connection.execute("COMMIT")
+            if tx.appended:
+                self.anchor()
+        finally:
+            _OPEN.reset(token)
+
+    # ------------------------------------------------------------ the head, anchored outside
+
+    def head(self) -> tuple[int, str, str] | None:
+        """(seq, hash, recorded_at) of the newest event, or None for an empty ledger."""
+        row = self.connection.execute("SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row["seq"], row["hash"], row["recorded_at"]) if row else None
+
+    def anchor(self) -> None:
+        """Write the newest event's position and hash to every head file. Called after each commit;
+        a head file is only ever moved forward along the same chain: one the database no longer
+        extends (rows removed or rewritten) is left as it is, for ``verify`` to report."""
+        if not self.anchors:
+            return
+        from docgen.atomic import write_text
+
+        lock_path = self.path.with_name(self.path.name + ".head-lock")
+        try:
+            with open(lock_path, "a") as lock:
+                if fcntl is not None:  # concurrent workers: the last writer writes the newest head
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                head = self.head()
+                if head is None:
+                    return
+                seq, digest, recorded_at = head
+                text = json.dumps({"ledger": self.path.name, "seq": seq, "hash": digest, "recorded_at": recorded_at},
+                                  ensure_ascii=False) + "\n"
+                for anchor in self.anchors:
+                    try:
+                        current = read_head_file(anchor)
+                    except ValueError:
+                        current = None  # unreadable: replaced by the true head
+                    if current is not None:
+                        if current == (seq, digest):
+                            continue
+                        if current[0] > seq or self._hash_at(current[0]) != current[1]:
+                            log.error("ledger head file %s (seq %s) is not on the database's chain; left for verify",
+                                      anchor, current[0])
+                            continue
+                    try:
+                        write_text(anchor, text)
+                    except OSError as failure:
+                        log.warning("could not write the ledger head file %s: %r", anchor, failure)
+        except OSError as failure:  # the commit stands; verify will say the head file is behind
+            log.warning("could not anchor the ledger head: %r", failure)
+
+    def _hash_at(self, seq: int) -> str | None:
+        row = self.connection.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
+        return row["hash"] if row else None
 
     # ------------------------------------------------------------ reading
 
@@ -214,10 +467,13 @@ class Ledger:
         return [Event.from_row(row) for row in self.connection.execute(query + " ORDER BY seq", args)]
 
     def submission_by_sha(self, sha256: str) -> Event | None:
-        row = self.connection.execute(
+        """The first accepted or rejected submission of these bytes, not counting rejections for an
+        internal error: once the bug is fixed, the same file dropped again is processed, not repeated
+        as a duplicate."""
+        rows = self.connection.execute(
             "SELECT * FROM events WHERE sha256 = ? AND kind IN ('submission.accepted', 'submission.rejected')"
-            " ORDER BY seq LIMIT 1", (sha256,)).fetchone()
-        return Event.from_row(row) if row else None
+            " ORDER BY seq", (sha256,))
+        return next((e for e in map(Event.from_row, rows) if not e.payload.get("internal_error")), None)
 
     def submission_by_claim(self, claim: str) -> Event | None:
         row = self.connection.execute(
@@ -230,7 +486,8 @@ class Ledger:
             "SELECT * FROM events WHERE kind IN (?, ?, ?) ORDER BY seq", SUBMISSION_KINDS)]
 
     def verify(self) -> list[str]:
-        """Walk the hash chain; every problem as a sentence (empty list: the chain is intact)."""
+        """Walk the hash chain, check it against the head files and the counters against the numbers
+        issued; every problem as a sentence (empty list: the ledger is intact)."""
         problems: list[str] = []
         previous, expected_seq = GENESIS, None
         for row in self.connection.execute("SELECT * FROM events ORDER BY seq"):
@@ -243,10 +500,61 @@ class Ledger:
             if digest != row["hash"]:
                 problems.append(f"事件 {row['seq']}（{row['kind']}）的内容与其哈希不符（记录被改动）")
             previous, expected_seq = row["hash"], row["seq"] + 1
+        problems += self._check_anchors()
+        problems += self._check_counters()
         integrity = self.connection.execute("PRAGMA integrity_check").fetchone()[0]
         if integrity != "ok":
             problems.append(f"数据库完整性检查失败：{integrity}")
         return problems
 
+    def _check_anchors(self) -> list[str]:
+        problems = []
+        head = self.head()
+        for anchor in self.anchors:
+            try:
+                recorded = read_head_file(anchor)
+            except ValueError as broken:
+                problems.append(f"台账头文件 {anchor} 无法读取（{broken}）")
+                continue
+            if recorded is None:
+                if head is not None:
+                    problems.append(f"台账头文件 {anchor} 不存在：无法确认最新的记录没有被删除")
+                continue
+            seq, digest = recorded
+            if head is None or seq > head[0]:
+                problems.append(f"台账头文件 {anchor} 记录的最新位置是第 {seq} 条（哈希 {digest[:16]}…），"
+                                f"数据库却只到第 {head[0] if head else 0} 条：最新的记录被删除了")
+            elif self._hash_at(seq) != digest:
+                actual = self._hash_at(seq)
+                problems.append(f"数据库第 {seq} 条的哈希 {actual[:16] if actual else '（缺失）'}… 与台账头文件 {anchor} "
+                                f"记录的 {digest[:16]}… 不符：记录被改写并重新计算了哈希")
+        return problems
+
+    def _check_counters(self) -> list[str]:
+        problems = []
+        for row in self.connection.execute("SELECT pattern, year, last FROM counters ORDER BY pattern, year").fetchall():
+            try:
+                numbering = NumberFormat(row["pattern"])
+            except ValueError:
+                continue
+            highest, number = highest_issued(self.connection, numbering).get(row["year"], (0, ""))
+            if row["last"] < highest:
+                problems.append(f"编号计数器（{row['pattern']}，{row['year'] or '不分年份'}）为 {row['last']}，"
+                                f"低于已发出的编号 {number}：下一个编号可能重复")
+        return problems
+
     def count(self) -> int:
         return self.connection.execute("SELECT count(*) FROM events").fetchone()[0]
+
+
+def read_head_file(path: Path) -> tuple[int, str] | None:
+    """(seq, hash) recorded in a head file; None when there is none; ValueError when it is unreadable."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as broken:
+        raise ValueError(type(broken).__name__) from None
+    if not isinstance(data, dict) or not isinstance(data.get("seq"), int) or not isinstance(data.get("hash"), str):
+        raise ValueError("内容不完整")
+    return data["seq"], data["hash"]

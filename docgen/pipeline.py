@@ -19,6 +19,8 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
+import stat
 import sys
 import time
 import uuid
@@ -28,12 +30,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from docgen import chain
-from docgen.atomic import fsync_dir, safe_file_name, write_bytes, write_text, write_with
+from docgen.atomic import fsync_dir, remove_orphans, safe_file_name, write_bytes, write_text, write_with
 from docgen.chain import Decision, Document, Submission
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms import FORMS
 from docgen.forms.base import RawForm, validate
-from docgen.ledger import Event, Ledger
+from docgen.ledger import Event, Ledger, open_transaction_head
 from docgen.office import safety
 from docgen.workspace import Workspace
 
@@ -53,6 +55,9 @@ class Outcome:
     case_ids: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    # Not part of the JSON contract: docgen itself failed on this file (a rejection "系统内部错误", or
+    # documents it could not write); ``process`` then exits 2 so that the operator looks at the log.
+    internal_error: bool = False
 
     def as_json(self) -> dict:
         """Exactly the object of DESIGN §3 (``process --json``)."""
@@ -68,56 +73,183 @@ class Claim:
     name: str  # the file name as dropped
     source: str  # where it was dropped (absolute path)
     spool: str  # the spool copy (absolute path)
-    archived: str  # where the original is kept (relative to the workspace)
+    archived: str  # where the original is kept (relative to the workspace); for a refused entry, where it was moved
     claimed_at: str
+    # An entry refused without reading it (safety.open_dropped): why, for the sender; its spool copy is empty.
+    refused: str | None = None
 
     @property
     def sidecar(self) -> Path:
+        """``{claim_id}.json`` beside the spool copy ``{claim_id}.data``. Neither name depends on the
+        dropped name (a form named ``登记表.json`` once had its spool copy overwritten by this record);
+        entries of earlier versions, ``{claim_id}{.xlsx|.docx|…}``, map to the same sidecar name."""
         return Path(self.spool).with_suffix(".json")
+
+    def source_is_this_drop(self) -> bool:
+        """Whether ``source`` (in intake/) still holds exactly the bytes this claim copied: true after a
+        crash between writing archive/ and removing the original from intake/. Never follows a link."""
+        if self.refused:
+            return False
+        try:
+            found = os.lstat(self.source)
+            if not stat.S_ISREG(found.st_mode) or found.st_size != os.path.getsize(self.spool):
+                return False
+            fd = os.open(self.source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            return False
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "rb") as source:
+            if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+                return False
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest() == self.sha256
 
 
 # ============================================================ claim
 
+def _limits(ws: Workspace) -> safety.Limits:
+    return safety.Limits(max_file_bytes=int(ws.settings.limits.max_file_mb * 2**20),
+                         max_seconds=ws.settings.limits.max_seconds)
+
+
+class ChangedWhileClaimed(OSError):
+    """The dropped file was written to while it was being copied: the claim is undone and the file,
+    still in intake/, is taken again once it has settled (a system condition, not a rejection)."""
+
+
 def claim(ws: Workspace, path: Path) -> Claim:
-    """Copy into the spool while hashing, make it durable, then move the original to archive/."""
+    """Copy into the spool while hashing, make it durable, keep that verified copy in archive/, then
+    remove the original from intake/.
+
+    Only a regular file with exactly one name, within ``[limits] max_file_mb``, is read
+    (:func:`safety.open_dropped`: ``lstat``, then ``open`` with ``O_NOFOLLOW | O_NONBLOCK`` and ``fstat``).
+    Anything else (a symbolic link, a hard link, a pipe, a device, a file too large or growing past
+    the limit while copied) is refused without keeping any of its bytes: see :func:`_refuse`.
+    """
     ws.spool.mkdir(parents=True, exist_ok=True)
+    path = Path(path).parent.resolve() / Path(path).name  # never resolve the entry itself: it may be a link
+    limits = _limits(ws)
     claim_id = f"{time.time_ns():x}-{uuid.uuid4().hex[:8]}"
-    suffix = path.suffix.lower()[:10]
-    spool = ws.spool / f"{claim_id}{suffix or '.bin'}"
-    digest = hashlib.sha256()
-    partial = spool.with_name(spool.name + ".part")
-    with open(path, "rb") as source, open(partial, "wb") as copy:
-        while chunk := source.read(1 << 20):
-            digest.update(chunk)
-            copy.write(chunk)
-        copy.flush()
-        os.fsync(copy.fileno())
-    os.replace(partial, spool)
-    sha = digest.hexdigest()
+    spool = ws.spool / f"{claim_id}.data"  # never the dropped name (a drop named *.json met its sidecar)
+    claimed_at = datetime.now(ZoneInfo(ws.settings.workdays.timezone)).isoformat(timespec="seconds")
+    try:
+        fd, opened = safety.open_dropped(path, limits)
+        with os.fdopen(fd, "rb") as source:
+            sha = _copy_into_spool(source, spool, limits)
+    except safety.Unreadable as refused:
+        return _refuse(ws, path, claim_id, spool, claimed_at, refused)
     today = ws.today().isoformat()
     archived = Path(ws.settings.paths.archive) / today[:7] / f"{today}-{sha[:12]}-{safe_file_name(path.name)}"
-    record = Claim(claim_id, sha, path.name, str(path.resolve()), str(spool), str(archived),
-                   datetime.now(ZoneInfo(ws.settings.workdays.timezone)).isoformat(timespec="seconds"))
-    write_text(record.sidecar, json.dumps(record.__dict__, ensure_ascii=False))
-    fsync_dir(ws.spool)
-    target = ws.root / archived
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _move_to_archive(path, target, spool)
-    fsync_dir(target.parent)
+    record = Claim(claim_id, sha, path.name, str(path), str(spool), str(archived), claimed_at)
+    try:
+        write_text(record.sidecar, json.dumps(record.__dict__, ensure_ascii=False))
+        fsync_dir(ws.spool)
+        _move_to_archive(path, ws.root / archived, spool, opened)
+    except BaseException:
+        if os.path.lexists(path):  # the original is still in intake/: undo, it is claimed again later
+            release(record)
+        raise
     return record
 
 
-def _move_to_archive(path: Path, target: Path, spool: Path) -> None:
-    """Link then unlink rather than rename: a rename out of the watched folder is an event the
-    inotify observer holds back for half a second, delaying the files dropped after this one."""
+def _copy_into_spool(source, spool: Path, limits: safety.Limits) -> str:
+    """Copy while hashing, never more than the limit (a file may grow while it is read); the partial
+    copy is removed whatever goes wrong."""
+    partial = spool.with_name(spool.name + ".part")
+    digest, size = hashlib.sha256(), 0
     try:
-        os.link(path, target)
-    except FileExistsError:
-        pass  # the name carries the hash: identical bytes under the same name share one archive file
-    except OSError:  # another filesystem, or one without hard links: copy the verified spool copy whole
+        with open(partial, "wb") as copy:
+            while chunk := source.read(1 << 20):
+                size += len(chunk)
+                if size > limits.max_file_bytes:
+                    raise safety.too_large(size, limits, at_least=True)
+                digest.update(chunk)
+                copy.write(chunk)
+            copy.flush()
+            os.fsync(copy.fileno())
+        os.replace(partial, spool)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return digest.hexdigest()
+
+
+def _move_to_archive(path: Path, target: Path, spool: Path, opened: os.stat_result) -> None:
+    """Write archive/ from the verified spool copy, the exact bytes that were hashed, as a file of
+    its own (never a link to the dropped file, whose other names could change the "original"
+    afterwards), then remove the dropped file from intake/ if it is still the file that was copied.
+
+    A file written to during the copy (same inode, other size or time) is left in intake/ and the
+    claim undone (:class:`ChangedWhileClaimed`); a file replaced by a new one under the same name
+    (another inode) is left for its own claim."""
+    def same_file() -> bool:
+        try:
+            now = os.lstat(path)
+        except FileNotFoundError:
+            return False
+        if (now.st_dev, now.st_ino) != (opened.st_dev, opened.st_ino):
+            log.info("%s was replaced while being claimed; the new file is claimed on its own", path.name)
+            return False
+        if (now.st_size, now.st_mtime_ns) != (opened.st_size, opened.st_mtime_ns):
+            raise ChangedWhileClaimed(f"{path.name} was written to while being copied; taken again once settled")
+        return True
+
+    same_file()  # before archive/ gets a torn copy
+    if not target.exists():  # the name carries the hash: identical bytes under the same name are kept once
+        target.parent.mkdir(parents=True, exist_ok=True)
         with open(spool, "rb") as verified:
             write_with(target, lambda out: shutil.copyfileobj(verified, out))
-    os.unlink(path)
+        fsync_dir(target.parent)
+    if same_file():
+        os.unlink(path)
+        fsync_dir(path.parent)
+
+
+def _refuse(ws: Workspace, path: Path, claim_id: str, spool: Path, claimed_at: str,
+            refused: safety.Unreadable) -> Claim:
+    """An entry that is not read (a link, a pipe, a device, a file too large) gets an outcome all the
+    same: the claim records why, :func:`decide` turns that into a rejection, and the entry leaves
+    intake/ by a rename (a rename moves the link or pipe itself; nothing is followed or copied) into
+    ``var/refused/``, or into ``intake/.refused/`` when var/ lies on another filesystem.
+
+    No bytes were read, so there is no content hash: ``sha256`` is that of ``docgen refused <claim
+    id>``, unique to this drop, so that a proper copy of the same file later is never taken as a
+    duplicate of it."""
+    aside = _aside(ws, path, claim_id)
+    sha = hashlib.sha256(f"docgen refused {claim_id}".encode()).hexdigest()
+    try:
+        kept = str(aside.relative_to(ws.root))
+    except ValueError:
+        kept = str(aside)
+    record = Claim(claim_id, sha, path.name, str(path), str(spool), kept, claimed_at,
+                   refused=refused.message)
+    log.warning("refused %s (%s) without reading it; moved to %s", path.name, refused.reason, aside)
+    try:
+        write_bytes(spool, b"")
+        write_text(record.sidecar, json.dumps(record.__dict__, ensure_ascii=False))
+        fsync_dir(ws.spool)
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(path, aside)
+    except BaseException:
+        if os.path.lexists(path):
+            release(record)
+        raise
+    fsync_dir(aside.parent)
+    fsync_dir(path.parent)
+    return record
+
+
+def _aside(ws: Workspace, path: Path, claim_id: str) -> Path:
+    name = f"{claim_id}-{safe_file_name(path.name)}"
+    folder = ws.var / "refused"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.stat(folder).st_dev == os.stat(path.parent).st_dev:
+            return folder / name
+    except OSError:
+        pass
+    return path.parent / ".refused" / name
 
 
 def load_claim(sidecar: Path) -> Claim:
@@ -145,10 +277,37 @@ def _unreadable(message: str) -> list[Finding]:
     return [error(message, location="整个文件")]
 
 
+# docgen failed on the file (a bug met by these bytes), not the file on a rule: what the sender is told.
+INTERNAL_ERROR = ("系统内部错误，已记录。这不一定是文件的问题，本文件中的内容均未登记；请先不要修改文件，"
+                  "请联系系统管理员，问题解决后把同一个文件重新放入 intake 文件夹即可（不会被当作重复提交）")
+
+
+def _internal_error() -> list[Finding]:
+    return [error(INTERNAL_ERROR, location="整个文件")]
+
+
+def _is_internal(findings: list[Finding]) -> bool:
+    return any(f.message == INTERNAL_ERROR for f in findings)
+
+
+def system_fault(failure: BaseException) -> bool:
+    """A failure of the machine rather than of the file, worth trying again: the disk (full,
+    read-only, gone), the ledger (locked, I/O error, damaged). Anything else raised while reading,
+    validating, deciding or rendering is taken as this file meeting a bug: the same bytes would fail
+    the same way on every try, so they get an outcome (a rejection "系统内部错误") instead of a
+    spool entry that fails at every start."""
+    return (isinstance(failure, (OSError, sqlite3.OperationalError, sqlite3.InternalError))
+            or type(failure) is sqlite3.DatabaseError)
+
+
 def examine(ws: Workspace, record: Claim, today: date):
-    """Safety, reading and validation: no ledger, no side effects. Returns (form, raw, parsed, findings)."""
-    limits = safety.Limits(max_file_bytes=int(ws.settings.limits.max_file_mb * 2**20),
-                           max_seconds=ws.settings.limits.max_seconds)
+    """Safety, reading and validation: no ledger, no side effects. Returns (form, raw, parsed, findings).
+
+    Never raises for the file's sake: an unexpected exception in validation becomes the finding
+    :data:`INTERNAL_ERROR` (traceback logged); only :func:`system_fault` failures propagate."""
+    if record.refused:  # never read: a link, a pipe, a device, a file too large (see claim)
+        return None, None, None, _unreadable(record.refused)
+    limits = _limits(ws)
     path = Path(record.spool)
     try:
         kind = safety.inspect(path, limits)
@@ -175,7 +334,13 @@ def examine(ws: Workspace, record: Claim, today: date):
         return form, raw, None, [error(
             f"表单版本为第{raw.version}版，当前受理第{form.version}版；请使用 forms/ 中最新的《{form.title}》重新填写",
             location="_meta!B2", field="form_version")]
-    parsed, findings = validate(form, raw, today=today)
+    try:
+        parsed, findings = validate(form, raw, today=today)
+    except Exception as failure:
+        if system_fault(failure):
+            raise
+        log.exception("validating %s (claim %s, sha256 %s) failed", record.name, record.id, record.sha256)
+        return form, raw, None, _internal_error()
     return form, raw, parsed, findings
 
 
@@ -183,12 +348,22 @@ def examine(ws: Workspace, record: Claim, today: date):
 
 def _explanation(record: Claim, findings: list[Finding], form_title: str | None) -> str:
     lines = [f"文件：{record.name}", f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
-             f"表单：{'《' + form_title + '》' if form_title else '无法识别'}", "",
-             "处理结果：退回修改。本文件中的内容均未登记，请按以下说明修改后，将整个文件重新放入 intake 文件夹。", ""]
+             f"表单：{'《' + form_title + '》' if form_title else ('未读取' if record.refused else '无法识别')}", ""]
+    if record.refused:
+        lines += ["处理结果：退回。系统没有读取这个文件，也没有登记任何内容。它已原样移出 intake 文件夹，"
+                  f"由系统管理员保管（{record.archived}）。", ""]
+    elif _is_internal(findings):
+        lines += ["处理结果：系统内部错误，已记录。本文件中的内容均未登记；原件已保存在本文件夹中。", ""]
+    else:
+        lines += ["处理结果：退回修改。本文件中的内容均未登记，请按以下说明修改后，将整个文件重新放入 intake 文件夹。", ""]
     for number, finding in enumerate((f for f in findings if f.severity == "error"), start=1):
         where = f"【{finding.location}】" if finding.location else ""
         lines.append(f"{number}. {where}{finding.message}")
-    lines += ["", "标注副本中，需要修改的单元格已用红色标出，并附有批注说明。", f"文件指纹（SHA-256）：{record.sha256}"]
+    lines.append("")
+    if any(f.cell for f in findings):
+        lines.append("标注副本中，需要修改的单元格已用红色标出，并附有批注说明。")
+    if not record.refused:  # a refused entry was never read: it has no fingerprint
+        lines.append(f"文件指纹（SHA-256）：{record.sha256}")
     return "\n".join(lines) + "\n"
 
 
@@ -197,7 +372,8 @@ def rejection_documents(ws: Workspace, record: Claim, kind: str | None, findings
     name = safe_file_name(record.name)
     stem = Path(name).stem
     folder = Path(ws.settings.paths.rejected) / f"{stem}-{record.sha256[:8]}"
-    documents = [Document(str(folder / f"原件-{name}"), "copy", {"source": record.archived})]
+    # A refused entry (a link, a pipe, a file too large) was never read: nothing of it is copied back.
+    documents = [] if record.refused else [Document(str(folder / f"原件-{name}"), "copy", {"source": record.archived})]
     if kind == "xlsx" and any(f.cell for f in findings):
         documents.append(Document(str(folder / f"标注-{stem}.xlsx"), "annotated",
                                   {"source": record.archived,
@@ -240,6 +416,12 @@ def receipt_document(ws: Workspace, record: Claim, today: date, status: str, cas
             clause = f"（{finding.clause}）" if finding.clause else ""
             lines.append(f"  {number}. {where}{finding.message}{clause}")
     lines += ["", f"文件指纹（SHA-256）：{record.sha256}"]
+    head = open_transaction_head()  # built inside decide's transaction, before its submission event
+    if head is not None and head[0] > 0:
+        # The receipt is stored in the submission event, so it cannot quote that event's own hash: it
+        # quotes the event just before it, which the ledger must still hold, unchanged, at that position.
+        lines.append(f"账本位置：第 {head[0]} 条，哈希 {head[1]}（本回执写成时台账的最后一条记录；"
+                     f"本次提交记录为其后的第 {head[0] + 1} 条。可用 docgen verify 核对）")
     stem = Path(safe_file_name(record.name)).stem
     suffix = "-重复" if status == "duplicate" else ""
     return Document(f"{ws.settings.paths.outbox}/receipts/{today.isoformat()}/{stem}-{record.sha256[:8]}{suffix}-回执.txt",
@@ -258,18 +440,55 @@ def _duplicate_findings(first: Event) -> list[Finding]:
                     location="整个文件")]
 
 
+def _base(record: Claim, form) -> dict:
+    return {"file": record.name, "archived": record.archived, "claimed_at": record.claimed_at,
+            "form": form.form_id if form else None, "form_version": form.version if form else None}
+
+
 def decide(ws: Workspace, ledger: Ledger, record: Claim, today: date) -> Event:
-    """Examine the file and commit its outcome: one transaction for submission, events and outputs."""
+    """Examine the file and commit its outcome: one transaction for submission, events and outputs.
+
+    Every file gets an outcome. An unexpected exception in validation, in a handler or while the
+    outcome is put together (a bug these bytes run into) rolls back whatever the attempt appended
+    and is recorded, in a transaction of its own, as a rejection :data:`INTERNAL_ERROR` keeping the
+    original (archive/, and 原件 in rejected/); the traceback goes to the log. Failures of the
+    machine (:func:`system_fault`: a locked ledger, a full disk) propagate: the claim stays in the
+    spool and is tried again."""
     form, raw, parsed, findings = examine(ws, record, today)
+    if not _is_internal(findings):
+        try:
+            return _decide(ws, ledger, record, today, form, raw, parsed, findings)
+        except Exception as failure:
+            if system_fault(failure):
+                raise
+            log.exception("deciding on %s (claim %s, sha256 %s) failed; recorded as a rejection",
+                          record.name, record.id, record.sha256)
+    return _reject_after_crash(ws, ledger, record, form)
+
+
+def _reject_after_crash(ws: Workspace, ledger: Ledger, record: Claim, form) -> Event:
+    findings = _internal_error()
+    with ledger.transaction() as tx:
+        already = ledger.submission_by_claim(record.id)
+        if already is not None:
+            return already
+        documents = rejection_documents(ws, record, None, findings, form.title if form else None)
+        return tx.append("submission.rejected", {
+            **_base(record, form), "status": "rejected", "internal_error": True, "case_ids": [],
+            "findings": [f.__dict__ for f in findings],
+            "documents": [d.as_dict() for d in documents]}, claim=record.id, sha256=record.sha256)
+
+
+def _decide(ws: Workspace, ledger: Ledger, record: Claim, today: date, form, raw, parsed,
+            findings: list[Finding]) -> Event:
     kind = raw.source_kind if raw else None
     submission = Submission(record.id, record.sha256, record.name, today, record.archived)
     with ledger.transaction() as tx:
         already = ledger.submission_by_claim(record.id)
         if already is not None:  # another worker or an earlier run committed this very drop
             return already
-        base = {"file": record.name, "archived": record.archived, "claimed_at": record.claimed_at,
-                "form": form.form_id if form else None, "form_version": form.version if form else None}
-        first = ledger.submission_by_sha(record.sha256)
+        base = _base(record, form)
+        first = None if record.refused else ledger.submission_by_sha(record.sha256)
         if first is not None:
             case_ids, repeated = first.payload.get("case_ids", []), _duplicate_findings(first)
             receipt = receipt_document(ws, record, today, "duplicate", case_ids, repeated, [], [])
@@ -355,6 +574,7 @@ def outcome_of(event: Event, ws: Workspace) -> Outcome:
         case_ids=list(payload.get("case_ids", [])),
         findings=[Finding(**f) for f in payload.get("findings", [])],
         outputs=[d["path"] for d in payload.get("documents", []) if (ws.root / d["path"]).exists()],
+        internal_error=bool(payload.get("internal_error")),
     )
 
 
@@ -369,7 +589,34 @@ def process_claim(ws: Workspace, ledger: Ledger, record: Claim, today: date | No
     committed = ledger.submission_by_claim(record.id)
     if committed is None:
         committed = decide(ws, ledger, record, today or ws.today())
-    return finish(ws, record, committed)
+    try:
+        return finish(ws, record, committed)
+    except Exception as failure:
+        if system_fault(failure):  # the disk or the share: the claim stays in the spool, written later
+            raise
+        # A document these values crash (a bug, not the machine): retrying would fail the same way at
+        # every start. The outcome is committed; write every document that can be, log the rest.
+        log.exception("writing the documents of %s (claim %s) failed", record.name, record.id)
+        return _finish_despite(ws, record, committed)
+
+
+def _finish_despite(ws: Workspace, record: Claim, event: Event) -> Outcome:
+    failed = []
+    for document in event.payload.get("documents", []):
+        try:
+            render(ws, Document(**document))
+        except Exception as failure:
+            if system_fault(failure):
+                raise
+            log.error("could not write %s: %r", document["path"], failure)
+            failed.append(document["path"])
+    release(record)
+    outcome = outcome_of(event, ws)
+    if failed:
+        outcome.internal_error = True
+        outcome.findings.append(warning(f"系统内部错误，已记录：以下文件未能生成，请联系系统管理员：{'、'.join(failed)}",
+                                        location="整个文件"))
+    return outcome
 
 
 def process_file(ws: Workspace, ledger: Ledger, path: Path, today: date | None = None) -> Outcome:
@@ -380,6 +627,10 @@ def process_file(ws: Workspace, ledger: Ledger, path: Path, today: date | None =
 
 def recover(ws: Workspace, ledger: Ledger) -> list[Outcome]:
     """Finish whatever a crash left in the spool (see the module docstring)."""
+    # A kill mid-write leaves a temporary file beside the real outputs (counted as one by whoever
+    # lists the folder, and in the spool read as a broken claim): remove those of dead writers first.
+    for orphan in remove_orphans([ws.outbox, ws.rejected, ws.archive, ws.var, ws.forms]):
+        log.info("removed %s, left by an interrupted write", orphan)
     outcomes = []
     if not ws.spool.exists():
         return outcomes
@@ -398,16 +649,36 @@ def recover(ws: Workspace, ledger: Ledger) -> list[Outcome]:
             sidecar.unlink(missing_ok=True)
             continue
         source, archived = Path(record.source), ws.root / record.archived
-        if source.exists() and not archived.exists():
+        if os.path.lexists(source) and not os.path.lexists(archived):
             # Crashed between the spool copy and the move: the original is still in intake/.
             release(record)
             continue
         try:
-            if source.exists() and os.path.samefile(source, archived):
-                source.unlink()  # crashed between linking into archive/ and unlinking from intake/
+            if record.source_is_this_drop():
+                # Crashed between copying into archive/ and removing the original from intake/: left
+                # there, it would be claimed again and recorded a second time (as a duplicate).
+                source.unlink()
             outcomes.append(process_claim(ws, ledger, record))
         except Exception as failure:  # one entry that cannot be finished must not block all others
             log.exception("recovering %s failed", sidecar.name)
             print(f"未能完成上次中断的 {record.name}（{type(failure).__name__}: {failure}）；"
-                  f"它仍保留在 {ws.spool}，下次启动时会再试", file=sys.stderr, flush=True)
+                  f"它仍保留在 {ws.spool}，下次启动时会再试（docgen watch 运行时会自动重试）",
+                  file=sys.stderr, flush=True)
     return outcomes
+
+
+def unwritten(ws: Workspace, ledger: Ledger) -> list[str]:
+    """The documents of committed submissions still waiting in the spool to be written (paths
+    relative to the workspace): what ``docgen status`` reports while output is failing."""
+    missing: list[str] = []
+    for sidecar in sorted(ws.spool.glob("*.json")) if ws.spool.exists() else ():
+        if sidecar.name.startswith("."):
+            continue  # a sidecar being written
+        try:
+            record = load_claim(sidecar)
+        except (ValueError, TypeError, OSError):
+            continue
+        committed = ledger.submission_by_claim(record.id)
+        if committed is not None:
+            missing += [d["path"] for d in committed.payload.get("documents", []) if not (ws.root / d["path"]).exists()]
+    return missing

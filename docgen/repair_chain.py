@@ -118,13 +118,8 @@ def after_survey(tx: Transaction, ws: Workspace, survey, registered: dict, submi
 
 
 def _next_order(tx: Transaction, numbering: NumberFormat, year: int) -> str:
-    """Work-order numbers, like complaint numbers, are one above the highest ever given (never reused)."""
-    highest = 0
-    for row in tx.connection.execute("SELECT payload FROM events WHERE kind = 'case.work_ordered'"):
-        parsed = numbering.parse(json.loads(row["payload"])["order_number"])
-        if parsed and parsed[0] in (None, year):
-            highest = max(highest, parsed[1])
-    return numbering.format(year, highest + 1)
+    """Work-order numbers, like complaint numbers, come from the ledger's counter (never reused)."""
+    return tx.next_number(numbering, year)
 
 
 def _steps_before(tx: Transaction, parsed: ParsedForm, number: str, order_number: str,

@@ -13,14 +13,18 @@ import fnmatch
 import logging
 import os
 import signal
+import stat
 import sys
 import time
+import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from docgen.atomic import use_file_mode
 from docgen.pipeline import Claim, Outcome, claim, process_claim, recover
 from docgen.workspace import Workspace, WorkspaceError
 
@@ -37,10 +41,14 @@ def ignored(name: str) -> bool:
 
 
 def open_in_office(path: Path) -> bool:
-    """Excel/WPS keep ``~$name`` and LibreOffice ``.~lock.name#`` while the file is open for editing."""
+    """Excel/WPS keep ``~$name`` and LibreOffice ``.~lock.name#`` while the file is open for editing.
+
+    ``os.path.lexists`` answers False for a lock name the filesystem cannot hold: the lock of a file
+    whose name is 248–255 bytes long would be longer than 255 bytes (``ENAMETOOLONG``), so no program
+    can have created it."""
     folder = path.parent
-    return ((folder / f"~${path.name[2:]}").exists() or (folder / f"~${path.name}").exists()
-            or (folder / f".~lock.{path.name}#").exists())
+    return any(os.path.lexists(folder / lock)
+               for lock in (f"~${path.name[2:]}", f"~${path.name}", f".~lock.{path.name}#"))
 
 
 # Excel saves to a temporary name without an extension and then renames it; such a file is taken
@@ -49,19 +57,33 @@ NO_EXTENSION_GRACE_SECONDS = 60
 
 
 def waiting_for_rename(path: Path) -> bool:
+    """A regular file without an extension, changed less than a minute ago. Never follows a link:
+    links and other special files are taken at once (and refused by the claim)."""
     try:
-        return not path.suffix and time.time() - path.stat().st_mtime < NO_EXTENSION_GRACE_SECONDS
+        st = os.lstat(path)
     except FileNotFoundError:
         return True
+    return stat.S_ISREG(st.st_mode) and not path.suffix and time.time() - st.st_mtime < NO_EXTENSION_GRACE_SECONDS
 
 
 def pending(ws: Workspace) -> list[Path]:
-    """Files waiting in intake/ (top level), oldest first."""
+    """Entries waiting in intake/ (top level), oldest first: every entry but folders, looked at with
+    ``lstat`` so that symbolic links (even dangling ones), pipes and devices are listed too; the
+    claim refuses them and moves them aside, so none stays in intake/ without an outcome."""
     if not ws.intake.exists():
         return []
-    files = [p for p in ws.intake.iterdir()
-             if p.is_file() and not ignored(p.name) and not open_in_office(p) and not waiting_for_rename(p)]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+    found = []
+    for entry in ws.intake.iterdir():
+        if ignored(entry.name):
+            continue
+        try:
+            st = os.lstat(entry)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISDIR(st.st_mode) or open_in_office(entry) or waiting_for_rename(entry):
+            continue
+        found.append((st.st_mtime, entry.name, entry))
+    return [entry for _, _, entry in sorted(found)]
 
 
 @contextmanager
@@ -99,7 +121,11 @@ def _die_with_parent() -> None:
 def _init_worker(root: str) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Stopping the service (SIGTERM to the whole group) lets a worker finish its file; the parent's
+    # own shutdown ends it. (A broken pool's survivors are killed by the Runner: see _end_broken.)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     ws = Workspace.open(Path(root))
+    use_file_mode(ws.settings.paths.file_mode)  # a spawned worker starts without the parent's setting
     _worker["ws"], _worker["ledger"] = ws, ws.open_ledger()
 
 
@@ -126,18 +152,31 @@ class Runner:
 
     def __init__(self, ws: Workspace, jobs: int = 1):
         self.ws = ws
+        use_file_mode(ws.settings.paths.file_mode)  # documents, receipts and archive copies alike
         self.ledger = ws.open_ledger()
-        self.pool = None
+        self.jobs, self.pool = jobs, None
         if jobs > 1:
-            self.pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(str(ws.root),),
-                                            mp_context=_worker_context())
             # Start every worker now, before any thread (the watcher's) exists in this process.
-            list(self.pool.map(_ready, range(jobs * 2)))
+            self.pool = self._start_pool(_worker_context())
+
+    def _start_pool(self, context) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=(str(self.ws.root),),
+                                   mp_context=context)
+        list(pool.map(_ready, range(self.jobs * 2)))
+        return pool
 
     def close(self) -> None:
         if self.pool:
+            self._end_broken()
             self.pool.shutdown(wait=True)
         self.ledger.close()
+
+    def _end_broken(self) -> None:
+        """When a worker has died the pool ends the others with SIGTERM, which they ignore, and waits
+        for them for ever (the watcher could then never stop): kill them; their work is in the spool."""
+        if getattr(self.pool, "_broken", False):
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+                process.kill()
 
     def recover(self) -> list[Outcome]:
         return recover(self.ws, self.ledger)
@@ -149,13 +188,30 @@ class Runner:
             return _failed(gone)
         except OSError as failure:  # the original stays in intake/ and is tried again later
             return _failed(failure)
+        return self.resume(record, today)
+
+    def resume(self, record: Claim, today: date | None = None) -> Future:
+        """Process a claimed file, or finish one whose documents could not be written yet. The
+        future carries the claim (``future.claim``): its spool entry stays until the documents exist,
+        and the watcher tries it again should this attempt fail."""
         if self.pool is not None:
-            return self.pool.submit(_work, record, today)
-        future: Future = Future()
-        try:
-            future.set_result(process_claim(self.ws, self.ledger, record, today))
-        except BaseException as failure:  # keep the run going; the spool entry stays for recovery
-            future.set_exception(failure)
+            try:
+                future = self.pool.submit(_work, record, today)
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory) and the pool takes no more work: without new
+                # workers every later file would fail. Spawned, since this process has threads now.
+                log.warning("a worker process died; starting new workers")
+                self._end_broken()
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = self._start_pool(multiprocessing.get_context("spawn"))
+                future = self.pool.submit(_work, record, today)
+        else:
+            future = Future()
+            try:
+                future.set_result(process_claim(self.ws, self.ledger, record, today))
+            except BaseException as failure:  # keep the run going; the spool entry stays for recovery
+                future.set_exception(failure)
+        future.claim = record
         return future
 
 
@@ -165,17 +221,31 @@ def _failed(failure: BaseException) -> Future:
     return future
 
 
-def collect(path: Path, future: Future, failures: list[Path] | None = None) -> Outcome | None:
+def collect(path: Path, future: Future, failures: list[Path] | None = None,
+            retry: Callable[[Claim, BaseException], float | None] | None = None) -> Outcome | None:
     """The outcome of one file, or None after telling the operator why there is none yet.
 
     A failure here is the system's (a full disk, a broken template), not the sender's: the claim
-    stays in the spool, so the next start finishes it; nothing is lost and the run goes on.
+    stays in the spool, so the next start finishes it; nothing is lost and the run goes on. A
+    watcher passes ``retry``, which schedules the claim again and says in how many seconds (None
+    when it has already said so for this claim: a fault lasting minutes is told once, not every try).
     """
+    record: Claim | None = getattr(future, "claim", None)
     try:
         return future.result()
-    except FileNotFoundError:
-        return None  # the sender took the file back before it was claimed: nothing to do
     except Exception as failure:
+        if record is None and isinstance(failure, FileNotFoundError):
+            return None  # the sender took the file back before it was claimed: nothing to do
+        if retry is not None and record is not None and Path(record.spool).exists() and record.sidecar.exists():
+            delay = retry(record, failure)
+            if delay is None:
+                log.warning("processing %s failed again: %r", record.name, failure)
+            else:
+                log.exception("processing %s failed", record.name)
+                print(f"处理 {record.name} 时出现系统错误（{type(failure).__name__}: {failure}）；"
+                      f"文件已保留在 var/spool，约 {delay:.0f} 秒后自动重试，直到写出为止",
+                      file=sys.stderr, flush=True)
+            return None
         log.exception("processing %s failed", path.name)
         where = "仍在 intake 文件夹中" if path.exists() else "已保留在 var/spool"
         print(f"处理 {path.name} 时出现系统错误（{type(failure).__name__}: {failure}）；"

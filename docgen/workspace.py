@@ -41,6 +41,27 @@ class Paths(Strict):
     archive: str = "archive"
     rejected: str = "rejected"
     var: str = "var"
+    # Every folder lies inside the workspace, unless this says why not (for example: the workspace is a
+    # network share, and var/, which holds the ledger, must be on a local disk).
+    outside_workspace_reason: str | None = None
+    # Mode of every file docgen writes ("0640": group may read); unset, the umask decides (0644 under 022).
+    file_mode: str | None = None
+
+    @field_validator("file_mode", mode="before")
+    @classmethod
+    def _octal_mode(cls, value: object) -> str | None:
+        if value is None:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):  # TOML's own octal: file_mode = 0o640
+            mode = value
+        else:
+            text = str(value).strip().removeprefix("0o")
+            if not (isinstance(value, str) and 3 <= len(text) <= 4 and all(c in "01234567" for c in text)):
+                raise ValueError(f"“{value}”不是八进制权限，应写成带引号的 \"0640\" 或 \"0644\"")
+            mode = int(text, 8)
+        if mode & ~0o666 or mode & 0o600 != 0o600:
+            raise ValueError(f"“{value}”无效：文件权限只能是读写位（如 0640、0644），且 docgen 自己必须能读写（6xx）")
+        return f"0{mode:03o}"
 
 
 class Numbering(Strict):
@@ -48,6 +69,15 @@ class Numbering(Strict):
     complaint: str = "KF-{year}-{seq:05d}"
     work_order_a: str = "PG-A-{year}-{seq:05d}"  # CS-3.5.1 class A: warranty
     work_order_b: str = "PG-B-{year}-{seq:05d}"  # CS-3.5.1 class B: outside warranty, borne by the company
+
+    @field_validator("complaint", "work_order_a", "work_order_b")
+    @classmethod
+    def _a_pattern(cls, value: str) -> str:
+        # Checked at start: a pattern without {seq}, or one that makes a path ("../../{seq}"), breaks later.
+        from docgen.ledger import NumberFormat
+
+        NumberFormat(value)
+        return value
 
 
 class Repair(Strict):
@@ -85,10 +115,11 @@ class Workdays(Strict):
         return value
 
 
+# Numbers are numbers: ``survey_workdays = true`` is refused, not read as 1 (nor "3" as 3).
 class Deadlines(Strict):
-    feedback_workdays: int = Field(3, ge=0)  # CS-3.4.2.2
-    survey_workdays: int = Field(1, ge=0)  # CS-3.4.5
-    other_complaint_days: int = Field(7, ge=1)  # CS-3.4.5 其他投诉事件宜在一周内解决 (calendar days)
+    feedback_workdays: int = Field(3, ge=0, strict=True)  # CS-3.4.2.2
+    survey_workdays: int = Field(1, ge=0, strict=True)  # CS-3.4.5
+    other_complaint_days: int = Field(7, ge=1, strict=True)  # CS-3.4.5 其他投诉事件宜在一周内解决 (calendar days)
 
 
 def _default_routing() -> dict[str, str]:
@@ -148,14 +179,16 @@ class Project(Strict):
 
 
 class Watch(Strict):
-    poll_seconds: float | None = None  # None: inotify; a number: poll (network shares)
-    settle_seconds: float = Field(0.3, ge=0)  # unchanged this long after the last write → complete
-    rescan_seconds: float = Field(60, gt=0)
+    poll_seconds: float | None = Field(None, strict=True)  # None: inotify; a number: poll (network shares)
+    # Unchanged (size, mtime, inode) this long after the last write → complete, even after a close: a
+    # program may write one file in several open–write–close passes (0.5 s apart was seen).
+    settle_seconds: float = Field(1.0, ge=0, strict=True)
+    rescan_seconds: float = Field(60, gt=0, strict=True)
 
 
 class Limits(Strict):
-    max_file_mb: float = Field(20, gt=0)
-    max_seconds: float = Field(20, gt=0)
+    max_file_mb: float = Field(20, gt=0, strict=True)
+    max_seconds: float = Field(20, gt=0, strict=True)
 
 
 class Settings(Strict):
@@ -212,10 +245,42 @@ def _network_filesystem(path: Path) -> str | None:
     return kind if kind in network else None
 
 
+# The folders that must not coincide: the watcher reads intake/, everything else is written.
+_DISTINCT = ("intake", "outbox", "archive", "rejected", "var")
+HEAD_FILE = "ledger-head.json"
+
+
+def _check_paths(root: Path, paths: Paths) -> None:
+    """Every folder inside the workspace (unless ``outside_workspace_reason`` says why), none of them
+    the workspace itself, and the written folders distinct from intake/ and from each other."""
+    base = root.resolve()
+    problems, seen = [], {}
+    for name in FOLDERS:
+        value = getattr(paths, name)
+        target = (base / value).resolve()
+        if target == base:
+            problems.append(f"  [paths] {name} = “{value}” 是工作区本身；请填写工作区内的一个文件夹名，如 “{name}”")
+            continue
+        if not target.is_relative_to(base) and not (paths.outside_workspace_reason or "").strip():
+            problems.append(f"  [paths] {name} = “{value}” 在工作区 {base} 之外（{target}）。各文件夹应位于工作区之内；"
+                            "如确需放在工作区外，请在 [paths] 中用 outside_workspace_reason = \"…\" 写明原因")
+        if name in _DISTINCT:
+            for other, where in seen.items():
+                nested = "intake" in (name, other) and (target.is_relative_to(where) or where.is_relative_to(target))
+                if target == where or nested:
+                    problems.append(f"  [paths] {name} 与 {other} 是同一个文件夹或互相包含（{target}）；请分开设置")
+            seen[name] = target
+    if problems:
+        raise WorkspaceError(f"配置文件 {base / CONFIG_NAME} 的 [paths] 有误：\n" + "\n".join(problems))
+
+
 @dataclass(frozen=True)
 class Workspace:
     root: Path
     settings: Settings
+
+    def __post_init__(self) -> None:
+        _check_paths(self.root, self.settings.paths)
 
     @classmethod
     def open(cls, root: Path | None = None) -> "Workspace":
@@ -229,10 +294,18 @@ class Workspace:
         return datetime.now(ZoneInfo(self.settings.workdays.timezone)).date()
 
     def open_ledger(self):
-        """The workspace's ledger, stamping events in the workspace's time zone (the offices' day)."""
+        """The workspace's ledger, stamping events in the workspace's time zone (the offices' day), its
+        head anchored in ``head_files``."""
         from docgen.ledger import Ledger
 
-        return Ledger(self.ledger_path, timezone=self.settings.workdays.timezone)
+        numbering = self.settings.numbering
+        return Ledger(self.ledger_path, timezone=self.settings.workdays.timezone, anchors=self.head_files,
+                      numberings=(numbering.complaint, numbering.work_order_a, numbering.work_order_b))
+
+    @property
+    def head_files(self) -> tuple[Path, Path]:
+        """Where the ledger's newest position and hash are kept outside the database (``verify``)."""
+        return self.var / HEAD_FILE, self.archive / HEAD_FILE
 
     def folder(self, name: str) -> Path:
         return self.root / getattr(self.settings.paths, name)
@@ -263,14 +336,27 @@ class Workspace:
         if kind:
             raise WorkspaceError(
                 f"{self.var} 位于网络文件系统（{kind}）上；台账数据库必须放在本机磁盘。"
-                f"请在 {CONFIG_NAME} 的 [paths] var 中指定本地目录")
+                f"请在 {CONFIG_NAME} 的 [paths] var 中指定本地目录（在工作区之外时，"
+                "同时用 outside_workspace_reason 写明原因）")
 
     @cached_property
     def calendar(self):
-        from docgen.procedures.workdays import WorkCalendar
+        """The working-day calendar. The default ``calendar.toml`` is optional; a file named in
+        ``[workdays] calendar_file`` must exist (its absence is a load error)."""
+        from docgen.procedures.workdays import WORKSPACE_FILE_NAME, WorkCalendar
 
-        extra = self.root / self.settings.workdays.calendar_file
-        return WorkCalendar(extra if extra.exists() else None, cutoff=self.settings.workdays.cutoff)
+        name = self.settings.workdays.calendar_file
+        extra = self.root / name
+        named = name != WORKSPACE_FILE_NAME
+        return WorkCalendar(extra if extra.exists() or named else None, cutoff=self.settings.workdays.cutoff)
+
+    def check_calendar(self) -> None:
+        """Refuse to start (``process``, ``watch``) on a calendar file with errors: a year silently
+        dropped would shift deadlines without anyone noticing."""
+        errors = self.calendar.load_errors
+        if errors:
+            raise WorkspaceError(f"工作日历文件 {self.calendar.extra_file} 有误，请修改后再启动"
+                                 "（可用 docgen calendar 检查）：\n" + "\n".join(f"  {e}" for e in errors))
 
 
 def default_root() -> Path:

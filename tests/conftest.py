@@ -14,6 +14,21 @@ from docgen.office.xlsx import build_workbook, save_atomic
 from docgen.workspace import Workspace, init_workspace
 
 TODAY = date(2026, 11, 26)  # a Thursday
+
+
+def pytest_report_header(config) -> list[str]:
+    """The office suite and font set-up the print tests ran against, at the top of the test log."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return ["soffice: not installed (LibreOffice print checks are skipped)"]
+    try:
+        version = subprocess.run([soffice, "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as problem:
+        version = f"soffice --version failed: {problem}"
+    return [f"soffice: {version or '(no version printed)'} ({soffice})"]
 _names = itertools.count(1)
 
 

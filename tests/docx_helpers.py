@@ -9,16 +9,27 @@ import docx
 from docx.oxml.ns import qn
 
 
+WORD_JOINER = "\u2060"
+
+
+def visible(text: str) -> str:
+    """Text as a reader sees it: without the invisible WORD JOINERs that keep a date on one line."""
+    return text.replace(WORD_JOINER, "")
+
+
+def paragraph_text(p) -> str:
+    """A paragraph's (``w:p``) text as Word shows it: line breaks, tabs and non-breaking hyphens included."""
+    parts = []
+    for el in p.iter(qn("w:t"), qn("w:br"), qn("w:tab"), qn("w:noBreakHyphen")):
+        parts.append(el.text or "" if el.tag == qn("w:t") else "\n" if el.tag == qn("w:br")
+                     else "\t" if el.tag == qn("w:tab") else "-")
+    return visible("".join(parts))
+
+
 def all_text(path: Path) -> str:
     """Every paragraph of the body, tables included (cells once each), in order, one per line."""
     document = docx.Document(str(path))
     lines: list[str] = []
-
-    def paragraph_text(p) -> str:
-        parts = []
-        for el in p.iter(qn("w:t"), qn("w:br"), qn("w:tab")):
-            parts.append(el.text or "" if el.tag == qn("w:t") else "\n" if el.tag == qn("w:br") else "\t")
-        return "".join(parts)
 
     def walk(element):
         for child in element.iterchildren():

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from docgen.atomic import safe_file_name, safe_part, write_bytes, write_with
+import os
+import stat
+
+from docgen import atomic
+from docgen.atomic import open_temporary, remove_orphans, safe_file_name, safe_part, write_bytes, write_with
+from docgen.workspace import Workspace, WorkspaceError
+from tests.conftest import register_line, write_register
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
@@ -36,3 +42,62 @@ def test_safe_names_are_cut_on_character_boundaries_and_keep_the_extension():
     assert len(safe_part(long, 80).encode()) <= 80 and safe_part(long, 80).startswith("登记表")
     name = safe_file_name(long + ".xlsx", 120)
     assert name.endswith(".xlsx") and len(name.encode()) <= 120
+
+
+@pytest.mark.parametrize("typed", ["登记表\u202excod.exe", "\u202b登记表\u202c.xlsx", "登\u200b记\u200d表\u2066.xlsx",
+                                   "\ufeff登记表\u200f.xlsx", "登记表\u2067x\u2069.xlsx"])
+def test_bidi_and_other_invisible_format_characters_never_reach_a_file_name(typed):
+    import unicodedata
+
+    for safe in (safe_part(typed), safe_file_name(typed)):
+        assert not [ch for ch in safe if unicodedata.category(ch) == "Cf"], ascii(safe)
+    assert safe_file_name("登记表\u202excod.exe") == "登记表xcod.exe"
+
+
+def test_recovery_removes_a_temporary_file_only_once_its_writer_is_gone(tmp_path):
+    # GIVEN the temporary file of a writer that died (its descriptor, and so its lock, is gone)
+    handle, orphan = open_temporary(tmp_path, ".xlsx")
+    os.close(handle)
+    # WHEN recovery looks while another write is under way
+    found = []
+    write_with(tmp_path / "live.docx", lambda out: found.append(remove_orphans([tmp_path])))
+    # THEN it removed the orphan only, and the live write completed
+    assert found == [[orphan]]
+    assert [p.name for p in tmp_path.iterdir()] == ["live.docx"]
+
+
+@pytest.mark.parametrize("setting, expected", [(None, 0o644), ('"0640"', 0o640), ("0o640", 0o640)])
+def test_every_file_docgen_writes_gets_the_umask_or_the_configured_mode(ws, tmp_path, monkeypatch, setting, expected):
+    from docgen.cli import main
+
+    monkeypatch.setattr(atomic, "_file_mode", None)  # the process-wide setting is restored afterwards
+    if setting:
+        (ws.root / "docgen.toml").write_text(f"[paths]\nfile_mode = {setting}\n", encoding="utf-8")
+    # GIVEN a clerk's register and a broken file, created by the share's server as 0600
+    for name, data in (("登记表-权限.xlsx", write_register(tmp_path, [register_line()]).read_bytes()),
+                       ("坏文件.xlsx", b"not a workbook")):
+        (ws.intake / name).write_bytes(data)
+        os.chmod(ws.intake / name, 0o600)
+    for form in ws.forms.iterdir():
+        form.unlink()
+    old_umask = os.umask(0o022)
+    try:
+        # WHEN docgen writes forms, documents, receipts, rejections and archive copies
+        assert main(["--workspace", str(ws.root), "forms"]) == 0
+        assert main(["--workspace", str(ws.root), "process"]) == 1  # one rejection
+    finally:
+        os.umask(old_umask)
+    # THEN every one of them has the umask's mode (0644 under 022), or the configured one
+    written = {p.relative_to(ws.root): stat.S_IMODE(p.stat().st_mode)
+               for folder in ("forms", "outbox", "rejected", "archive") for p in (ws.root / folder).rglob("*") if p.is_file()}
+    kinds = {str(path).split("/")[0] for path in written} | {path.suffix for path in written}
+    assert {"forms", "outbox", "rejected", "archive", ".docx", ".xlsx", ".txt"} <= kinds
+    assert any("回执" in path.name for path in written) and any("原件-" in path.name for path in written)
+    assert {path: mode for path, mode in written.items() if mode != expected} == {}
+
+
+@pytest.mark.parametrize("typed", ['"rw-r-----"', '"0999"', '"0755"', '"0400"', "640"])
+def test_a_file_mode_that_is_not_octal_read_write_bits_is_refused_naming_the_key(ws, typed):
+    (ws.root / "docgen.toml").write_text(f"[paths]\nfile_mode = {typed}\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="paths.file_mode"):
+        Workspace.open(ws.root)

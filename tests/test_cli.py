@@ -128,9 +128,11 @@ def test_special_report_cs_3_10_6_tells_the_history_and_leaves_room_for_measures
     code, out = run(capsys, "--workspace", str(ws.root), "report", "special", "KF-2026-00001", "--json")
     [output] = json.loads(out)["outputs"]
     assert code == 0 and output.endswith("98-专题报告-KF-2026-00001.pdf")
-    text = subprocess.run(["pdftotext", str(ws.root / output), "-"], capture_output=True, text=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(ws.root / output), "-"], capture_output=True, text=True).stdout
+    from tests.pdf_text import printed
+
     flat = "".join(text.split())
-    assert "关于KF-2026-00001投诉的专题报告" in flat and "上报总经理、副总经理" in flat and "处理意见与建议" in flat
+    assert "关于KF-2026-00001投诉的专题报告" in flat and printed(text, "上报总经理、副总经理") and "处理意见与建议" in flat
 
 
 def test_minutes_command_in_a_fresh_process(ws):
@@ -243,3 +245,75 @@ def test_minutes_coordination_follows_the_first_year_after_delivery(ws, capsys):
     data = json.loads(out)
     assert code == 0 and [o.rsplit("/", 1)[1] for o in data["outputs"]] == ["会议纪要-投诉协调例会-翠苑-2026-11-27.docx"]
     assert data["notes"] == []
+
+
+def _tamper(ws, *statements) -> None:
+    import sqlite3
+
+    with sqlite3.connect(ws.ledger_path) as db:
+        db.execute("DROP TRIGGER events_are_append_only_u")
+        db.execute("DROP TRIGGER events_are_append_only_d")
+        for statement in statements:
+            db.execute(statement)
+
+
+def test_verify_fails_when_the_newest_rows_were_deleted(ws, capsys):
+    write_register(ws.intake, [register_line(), register_line(customer="赵敏")])
+    run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    code, out = run(capsys, "--workspace", str(ws.root), "verify")
+    assert code == 0 and "与台账头文件一致" in out
+    # WHEN the newest rows are deleted (the guard dropped first): what is left is a chain intact in itself
+    _tamper(ws, "DELETE FROM events WHERE seq > 2")
+    code, out = run(capsys, "--workspace", str(ws.root), "verify", "--json")
+    report = json.loads(out)
+    assert code == 1 and not report["ok"]
+    assert {str(p) for p in ws.head_files} == {p.split("台账头文件 ")[1].split(" ")[0] for p in report["problems"]}
+    assert all("最新的记录被删除" in p for p in report["problems"])
+
+
+def test_verify_fails_when_a_payload_was_rewritten_and_every_later_hash_recomputed(ws, capsys):
+    import sqlite3
+
+    from docgen.ledger import event_hash
+
+    write_register(ws.intake, [register_line(), register_line(customer="赵敏")])
+    run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    _tamper(ws, "UPDATE events SET payload = replace(payload, '赵敏', '钱七') WHERE seq = 2")
+    with sqlite3.connect(ws.ledger_path) as db:
+        db.row_factory = sqlite3.Row
+        previous = db.execute("SELECT hash FROM events WHERE seq = 1").fetchone()[0]
+        for row in db.execute("SELECT * FROM events WHERE seq >= 2 ORDER BY seq").fetchall():
+            digest = event_hash(previous, row["seq"], row["recorded_at"], row["kind"], row["case_id"], row["claim"],
+                                row["sha256"], row["payload"])
+            db.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (previous, digest, row["seq"]))
+            previous = digest
+    code, out = run(capsys, "--workspace", str(ws.root), "verify")
+    assert code == 1 and out.count("记录被改写并重新计算了哈希") == 2
+
+
+def test_verify_fails_when_the_whole_database_was_removed(ws, capsys):
+    write_register(ws.intake, [register_line()])
+    run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    for path in ws.var.glob("ledger.sqlite3*"):
+        path.unlink()
+    code, out = run(capsys, "--workspace", str(ws.root), "verify")
+    assert code == 1 and "台账被删除了" in out
+
+
+def test_calendar_exits_non_zero_when_the_file_it_names_is_missing(ws, capsys):
+    (ws.root / "docgen.toml").write_text('[workdays]\ncalendar_file = "节假日.toml"\n', encoding="utf-8")
+    code, out = run(capsys, "--workspace", str(ws.root), "calendar", "--today", "2026-11-26")
+    assert code == 1 and "错误：找不到节假日文件" in out
+
+
+@pytest.mark.parametrize("command", [("process",), ("watch", "--poll", "0.1")])
+def test_process_and_watch_refuse_to_start_on_a_malformed_calendar(ws, capsys, monkeypatch, command):
+    started = []
+    monkeypatch.setattr("docgen.watch.watch", lambda *args, **kwargs: started.append(True))  # never loops here
+    (ws.root / "calendar.toml").write_text('[years.2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-04"]\n',
+                                           encoding="utf-8")
+    path = write_register(ws.intake, [register_line()])
+    assert main(["--workspace", str(ws.root), *command]) == 2
+    err = capsys.readouterr().err
+    assert str(ws.root / "calendar.toml") in err and "2027-01-04" in err and "第3行" in err
+    assert path.exists() and not started  # nothing was taken in

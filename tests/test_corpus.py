@@ -224,8 +224,10 @@ def test_every_rejection_explained_in_chinese(corpus_run, outcomes):
 
 def test_originals_archived_and_intake_empty(corpus_run):
     ws = corpus_run["ws"]
-    archived = [p for p in (ws / "archive").rglob("*") if p.is_file()]
+    # originals sit in archive/<YYYY-MM>/; archive/ledger-head.json anchors the ledger beside them
+    archived = [p for p in (ws / "archive").glob("*/*") if p.is_file()]
     assert len(archived) == len(corpus_run["dropped"])
+    assert sorted(p.name for p in (ws / "archive").iterdir() if p.is_file()) == ["ledger-head.json"]
     assert [p.name for p in (ws / "intake").iterdir()] == []
     assert not [p for p in (ws / "var" / "spool").rglob("*") if p.is_file()], "unfinished spool entries"
 

@@ -40,8 +40,10 @@ def dossier(ws, ledger, monkeypatch):
     return number, write_dossier(ws, ledger, number, issued_on=ISSUED)
 
 
+from tests.pdf_text import printed  # noqa: E402
+
 def _text(path) -> str:
-    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
                           text=True).stdout
 
 
@@ -109,8 +111,9 @@ def test_a_late_step_and_a_violation_show_in_the_dossier(ws, ledger):
         "survey_date": date(2026, 11, 25), "estimate": "300", "responsible_party": "公司", "work_kind": "单工种",
         "in_warranty": "否", "repairer": "客户服务维修队", **SIGNED_SURVEY}))
     path = write_dossier(ws, ledger, number, issued_on=ISSUED)
-    flat = "".join(_text(path).split())
-    assert "2026年11月25日逾期1个工作日" in flat
+    text = _text(path)
+    flat = "".join(text.split())
+    assert printed(text, "2026年11月25日逾期1个工作日")  # completion date and status in one row
     # AND the breach recorded on the case is listed with its clause
     [violation] = ledger.events(case_id=number, kind="case.violation")
     assert violation.payload["clause"] == "CS-3.4.5"

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import zipfile
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from docgen.forms import FORMS, by_title
-from docgen.forms.base import FormDef
+from docgen.forms.base import FormDef, Raw, RawForm, validate
 from docgen.forms_io import canonical_xml as canonical, differing_members, write_blank_forms
 from docgen.workspace import Settings, Workspace
 
@@ -140,3 +142,138 @@ def test_further_tables_are_told_apart_from_the_lines_table_by_their_titles(form
             assert CJK.search(spec.title) and re.fullmatch(r"[a-z][a-z0-9_]*", spec.key)
             if spec.meta.kind == "choice":
                 assert all(choice in spec.meta.choices for choice in spec.meta.value_synonyms.values())
+
+
+# ------------------------------------------------------------------------------ poison values
+# Issue 8 §2: a date cell holding inf or nan, a 400-digit date typed as text, a time of 0.9999999 (24:00
+# once rounded), huge or negative serials... each raised OverflowError/ValueError out of validation and
+# left the file stuck in the spool. Each must be a finding on its cell, in every field of every form.
+
+TODAY = date(2026, 11, 26)
+PARSED_KINDS = ("date", "datetime", "time", "decimal", "amount")
+INF, NAN = float("inf"), float("nan")
+# (value, the kinds for which it is a valid value and so no poison: 0.9999999 yuan is 1.00 to the fen)
+POISON = [
+    (INF, ()), (-INF, ()), (NAN, ()), ("inf", ()), ("-inf", ()), ("nan", ()), ("NaN", ()), ("Infinity", ()),
+    ("sNaN", ()), (1e308, ()), (-1e308, ()), (-1, ()), (-1.5, ()), ("-1", ()), ("1" + "0" * 400, ()),
+    ("9" * 400, ()), ("9" * 400 + ".5", ()), ("0.9999999", ("decimal", "amount")), (0.9999999, ("decimal", "amount")),
+    (2958466, ("decimal", "amount")), ("2958466", ("decimal", "amount")), (10**400, ()),
+    ("2026-02-30", ()), ("１０２６年１１月３日", ()), ("1026-11-03", ()), ("0001-01-01", ()), ("00000101", ("decimal", "amount")),
+    ("\x00", ()), ("\ud800", ()), ("8" * 100_000, ()), ("9:" + " " * 50_000 + "x", ()),
+    ("1" + " " * 50_000 + "一", ()), ("¥" + " " * 50_000 + "x", ()), ("壹" * 50_000, ()),
+    (True, ()), (Decimal("NaN"), ()), (Decimal("-Infinity"), ()), (Decimal("1e999999999"), ()),
+]
+
+
+def _fields_of(form: FormDef):
+    """(where, spec) for every field of a form: header, lines table and further tables."""
+    for spec in form.header_fields:
+        yield "header", spec
+    for spec in form.line_fields:
+        yield "lines", spec
+    for table in form.tables:
+        for spec in table.fields:
+            yield table.key, spec
+
+
+PARSED_FIELDS = [(form, where, spec) for form in FORMS.values() for where, spec in _fields_of(form)
+                 if spec.meta.kind in PARSED_KINDS]
+
+
+def _one_cell_form(form: FormDef, where: str, key: str, value) -> tuple[RawForm, str, str]:
+    """A RawForm with ``value`` in one cell and nothing else: (form, the finding's field, the cell)."""
+    raw = Raw(value, f"{form.sheet_title}!C7", form.sheet_title, "C7")
+    if where == "header":
+        return RawForm(form.form_id, form.version, {key: raw}, [], [], "xlsx"), key, "C7"
+    if where == "lines":
+        return RawForm(form.form_id, form.version, {}, [{key: raw}], [7], "xlsx"), f"{form.lines_key}.{key}", "C7"
+    return (RawForm(form.form_id, form.version, {}, [], [], "xlsx", tables={where: [(7, {key: raw})]}),
+            f"{where}.{key}", "C7")
+
+
+def test_every_parsed_field_of_every_form_is_covered():
+    keys = {(form.form_id, spec.key) for form, _, spec in PARSED_FIELDS}
+    assert ("CS-REG", "received_date") in keys and ("CS-MINUTES", "done_on") in keys
+    assert len([1 for _, _, spec in PARSED_FIELDS if spec.meta.kind == "date"]) == 9
+
+
+@pytest.mark.parametrize("form, where, spec, value", [
+    pytest.param(form, where, spec, value, id=f"{form.form_id}.{where}.{spec.key}-{repr(value)[:24]}")
+    for value, valid_for in POISON for form, where, spec in PARSED_FIELDS if spec.meta.kind not in valid_for])
+def test_a_poison_value_in_any_field_is_an_error_on_its_cell_never_an_exception(form, where, spec, value):
+    raw, field_key, cell = _one_cell_form(form, where, spec.key, value)
+    parsed, findings = validate(form, raw, today=TODAY)  # must not raise
+    mine = [f for f in findings if f.field == field_key]
+    assert parsed is None and len(mine) == 1, [f.message for f in findings]
+    [finding] = mine
+    assert finding.severity == "error" and finding.cell == cell and finding.sheet == form.sheet_title
+    assert f"“{spec.title}”" in finding.message and len(finding.message) < 400, finding.message
+
+
+def _workbook_with_cells(folder: Path, form: FormDef, xml_values: dict[str, str], text_values: dict[str, str]) -> Path:
+    """A form written by docgen whose fields hold exactly the given cell contents: ``xml_values`` as the
+    number text of a numeric cell (``<v>inf</v>``, as other programs may write), ``text_values`` as text.
+    Header fields by key; line fields in the first line."""
+    from docgen.office.xlsx import build_workbook
+
+    wanted = {**xml_values, **text_values}
+    marks = {key: f"@@{key}@@" if key in xml_values else value for key, value in wanted.items()}
+    header = {spec.key: marks[spec.key] for spec in form.header_fields if spec.key in marks}
+    line = {spec.key: marks[spec.key] for spec in form.line_fields if spec.key in marks}
+    path = folder / f"{form.form_id}.xlsx"
+    build_workbook(form, header, [line] if line else []).save(path)
+    with zipfile.ZipFile(path) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+    for key, number in xml_values.items():
+        sheet, count = re.subn(rf'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is><t>@@{key}@@</t></is>',
+                               rf'\1 t="n"><v>{number}</v>', sheet)
+        assert count == 1, key
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    return path
+
+
+NUMBERS_IN_DATE_CELLS = ["inf", "-inf", "nan", "NaN", "1e999", "1e308", "-1e308", "-1", "-0.5", "2958466", "9" * 400,
+                         "9" * 5000, "0.9999999", "1E+2"]
+TEXT_IN_DATE_CELLS = ["inf", "nan", "Infinity", "9" * 400, "1" + "0" * 400, "0.9999999", "2026-02-30",
+                      "１０２６年１１月３日", "1026-11-03", "0001-01-01", "2958466", "8" * 30_000]
+
+
+@pytest.mark.parametrize("form", [f for f in FORMS.values() if any(s.meta.kind == "date" for s in f.header_fields
+                                                                     + f.line_fields)], ids=lambda f: f.form_id)
+@pytest.mark.parametrize("value, as_number", [pytest.param(value, True, id=f"number {value[:16]}")
+                                               for value in NUMBERS_IN_DATE_CELLS]
+                         + [pytest.param(value, False, id=f"text {value[:16]}") for value in TEXT_IN_DATE_CELLS])
+def test_a_poison_value_in_a_date_cell_of_a_workbook_is_an_error_on_that_cell(tmp_path, form, value, as_number):
+    from docgen.office.xlsx import read_form
+
+    dates = [spec for spec in form.header_fields + form.line_fields if spec.meta.kind == "date"]
+    cells = {spec.key: value for spec in dates}
+    path = _workbook_with_cells(tmp_path, form, cells if as_number else {}, {} if as_number else cells)
+    raw = read_form(path)  # must not raise
+    parsed, findings = validate(form, raw, today=TODAY)  # must not raise
+    assert parsed is None
+    for spec in dates:
+        if spec in form.header_fields:
+            source, key = raw.header[spec.key], spec.key
+        else:
+            source, key = raw.lines[0][spec.key], f"{form.lines_key}.{spec.key}"
+        assert source.value is not None, f"{spec.key}: the value was lost"
+        [finding] = [f for f in findings if f.field == key]
+        assert finding.severity == "error" and (finding.sheet, finding.cell) == (source.sheet, source.cell)
+        assert f"“{spec.title}”" in finding.message, finding.message
+
+
+@pytest.mark.parametrize("typed, shown", [("1026-11-03", "1026-11-03"), ("0001-01-01", "0001-01-01"),
+                                          ("１０２６年１１月３日", "１０２６年１１月３日")])
+def test_a_register_line_received_in_an_impossible_year_is_refused_on_its_cell(typed, shown):
+    # Issue 8 §3: "1026-11-03" became case KF-1026-00001 and 0001-01-01 became KF-1-00001
+    form = FORMS["CS-REG"]
+    raw, field_key, cell = _one_cell_form(form, "lines", "received_date", typed)
+    _, findings = validate(form, raw, today=TODAY)
+    [finding] = [f for f in findings if f.field == field_key]
+    assert finding.cell == cell and finding.message == (
+        f"第7行“受理日期”：日期“{shown}”不在合理范围（2000年1月1日至今天）内，请检查年份")

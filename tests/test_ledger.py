@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import date, datetime, timezone
 
 import pytest
 
-from docgen.ledger import NumberFormat
+from docgen.ledger import NumberFormat, NumbersExhausted, event_hash, line_fingerprint, read_head_file
 from docgen.workspace import WorkspaceError
 from tests.conftest import freeze_ledger_clock
 
@@ -55,8 +56,139 @@ def test_numbers_continue_above_the_highest_and_restart_each_year(ledger):
         tx.append("case.registered", {}, case_id="KF-2026-00009")
         tx.append("case.registered", {}, case_id="KF-2026-00010")
         assert tx.next_number(numbering, 2026) == "KF-2026-00011"
-        assert tx.next_number(numbering, 2026, taken={"KF-2026-00020"}) == "KF-2026-00021"
+        assert tx.next_number(numbering, 2026) == "KF-2026-00012"  # from the counter, raised in this transaction
         assert tx.next_number(numbering, 2027) == "KF-2027-00001"
+
+
+def _drop_guards(ledger) -> None:
+    ledger.connection.execute("DROP TRIGGER events_are_append_only_u")
+    ledger.connection.execute("DROP TRIGGER events_are_append_only_d")
+
+
+def _register(ledger, numbering, count: int) -> list[str]:
+    numbers = []
+    with ledger.transaction() as tx:
+        for _ in range(count):
+            numbers.append(tx.next_number(numbering, 2026))
+            tx.append("case.registered", {"number": numbers[-1]}, case_id=numbers[-1])
+    return numbers
+
+
+def test_a_number_is_never_issued_twice_even_after_rows_were_deleted(ledger):
+    # GIVEN eight cases, the newest of them deleted behind the tool's back
+    numbering = NumberFormat("KF-{year}-{seq:05d}")
+    assert _register(ledger, numbering, 8)[-1] == "KF-2026-00008"
+    _drop_guards(ledger)
+    ledger.connection.execute("DELETE FROM events WHERE case_id = 'KF-2026-00008'")
+    # WHEN the next number is taken THEN it is not KF-2026-00008 again (the scan of old gave it twice)
+    assert _register(ledger, numbering, 1) == ["KF-2026-00009"]
+
+
+def test_a_number_costs_one_counter_row_not_a_scan_of_every_case(ledger):
+    numbering = NumberFormat("KF-{year}-{seq:05d}")
+    _register(ledger, numbering, 50)
+    statements: list[str] = []
+    ledger.connection.set_trace_callback(statements.append)
+    try:
+        _register(ledger, numbering, 1)
+    finally:
+        ledger.connection.set_trace_callback(None)
+    keyed = ("case_id = ", "seq = ", "LIMIT 1")
+    reads = [s for s in statements if "FROM events" in s and not any(key in s for key in keyed)]
+    assert reads == [], reads  # only indexed look-ups of one row; no statement reads all registrations
+    assert any("counters" in s for s in statements)
+
+
+def test_an_older_ledger_gets_its_counters_from_its_events_once(ws):
+    # GIVEN a ledger written before the counter and fingerprint tables existed
+    ledger = ws.open_ledger()
+    with ledger.transaction() as tx:
+        for n in (3, 41):
+            tx.append("case.registered", {"number": f"KF-2026-{n:05d}", "received_date": "2026-11-23",
+                                          "customer": "王建国", "phone": "13800138000", "content": f"第{n}件"},
+                      case_id=f"KF-2026-{n:05d}")
+        tx.append("case.work_ordered", {"order_number": "PG-A-2026-00007"}, case_id="KF-2026-00003")
+    ledger.connection.execute("DROP TABLE counters")
+    ledger.connection.execute("DROP TABLE line_fingerprints")
+    ledger.close()
+    for head in ws.head_files:
+        head.unlink()
+    # WHEN it is opened by this version
+    ledger = ws.open_ledger()
+    try:
+        # THEN its counters start above the numbers it holds, its lines are known, and its head is anchored
+        counters = {(r["pattern"], r["year"]): r["last"] for r in ledger.connection.execute("SELECT * FROM counters")}
+        assert counters == {("KF-{year}-{seq:05d}", 2026): 41, ("PG-A-{year}-{seq:05d}", 2026): 7}
+        with ledger.transaction() as tx:
+            assert tx.next_number(NumberFormat("KF-{year}-{seq:05d}"), 2026) == "KF-2026-00042"
+            assert tx.next_number(NumberFormat("PG-A-{year}-{seq:05d}"), 2026) == "PG-A-2026-00008"
+            assert tx.case_by_fingerprint(line_fingerprint("2026-11-23", "王建国", "13800138000", "第41件")) == "KF-2026-00041"
+        assert ledger.verify() == []
+    finally:
+        ledger.close()
+
+
+def test_verify_reports_a_counter_below_the_highest_number_issued(ledger):
+    numbering = NumberFormat("KF-{year}-{seq:05d}")
+    _register(ledger, numbering, 3)
+    ledger.connection.execute("UPDATE counters SET last = 1")
+    problems = ledger.verify()
+    assert len(problems) == 1 and "编号计数器" in problems[0] and "KF-2026-00003" in problems[0]
+
+
+def test_identical_lines_have_one_fingerprint_whatever_the_spacing_and_width_of_their_characters():
+    assert line_fingerprint("2026-11-23", "王 建国", "１３８００１３８０００", "卫生间 地漏返水！") == \
+        line_fingerprint("2026-11-23", "王建国", "13800138000", "卫生间地漏返水!")
+    assert line_fingerprint("2026-11-23", "王建国", "13800138000", "地漏返水") != \
+        line_fingerprint("2026-11-24", "王建国", "13800138000", "地漏返水")
+
+
+def _rehash_from(ledger, first: int) -> None:
+    """What a forger does: rewrite one payload and recompute every hash after it."""
+    rows = ledger.connection.execute("SELECT * FROM events WHERE seq >= ? ORDER BY seq", (first,)).fetchall()
+    previous = ledger.connection.execute("SELECT prev_hash FROM events WHERE seq = ?", (first,)).fetchone()[0]
+    for row in rows:
+        digest = event_hash(previous, row["seq"], row["recorded_at"], row["kind"], row["case_id"], row["claim"],
+                            row["sha256"], row["payload"])
+        ledger.connection.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (previous, digest, row["seq"]))
+        previous = digest
+
+
+def test_each_commit_anchors_the_head_in_var_and_in_archive(ws, ledger):
+    _register(ledger, NumberFormat("KF-{year}-{seq:05d}"), 2)
+    seq, digest, _ = ledger.head()
+    for head_file in ws.head_files:
+        assert head_file.parent in (ws.var, ws.archive)
+        assert read_head_file(head_file) == (seq, digest)
+    assert ledger.verify() == []
+
+
+def test_verify_notices_the_newest_rows_deleted(ledger):
+    _register(ledger, NumberFormat("KF-{year}-{seq:05d}"), 5)
+    _drop_guards(ledger)
+    ledger.connection.execute("DELETE FROM events WHERE seq >= 4")
+    # The chain that is left is intact in itself: only the head files know it was longer.
+    problems = ledger.verify()
+    assert len(problems) == 2 and all("最新的记录被删除" in p and "第 5 条" in p for p in problems)
+
+
+def test_verify_notices_a_payload_rewritten_and_every_later_hash_recomputed(ledger):
+    _register(ledger, NumberFormat("KF-{year}-{seq:05d}"), 5)
+    _drop_guards(ledger)
+    ledger.connection.execute("UPDATE events SET payload = '{\"number\":\"改过\"}' WHERE seq = 2")
+    _rehash_from(ledger, 2)
+    problems = ledger.verify()
+    assert len(problems) == 2 and all("第 5 条" in p and "重新计算了哈希" in p for p in problems)
+    # AND the next commit does not move a head file onto the forged chain
+    _register(ledger, NumberFormat("KF-{year}-{seq:05d}"), 1)
+    assert len(ledger.verify()) == 2
+
+
+def test_a_missing_head_file_is_reported(ws, ledger):
+    _register(ledger, NumberFormat("KF-{year}-{seq:05d}"), 1)
+    ws.head_files[1].unlink()
+    [problem] = ledger.verify()
+    assert "不存在" in problem and str(ws.head_files[1]) in problem
 
 
 def test_number_format_parses_both_ways_and_refuses_unknown_fields():
@@ -67,6 +199,35 @@ def test_number_format_parses_both_ways_and_refuses_unknown_fields():
         NumberFormat("KF-{year}")
     with pytest.raises(ValueError, match="只能使用"):
         NumberFormat("KF-{month}-{seq}")
+
+
+def test_a_padded_number_has_exactly_its_width_and_its_year_four_digits():
+    numbering = NumberFormat("KF-{year}-{seq:05d}")
+    assert numbering.parse("KF-2026-000001") is None  # typed beside KF-2026-00001: not the same format
+    assert numbering.parse("KF-2026-100000") is None
+    assert numbering.parse("KF-2026-100000", exact=False) == (2026, 100000)  # how earlier versions wrote it
+    assert numbering.format(2026, 99999) == "KF-2026-99999"
+    with pytest.raises(NumbersExhausted):
+        numbering.format(2026, 100000)
+    for year in (1026, 1, 10000):  # "1026-11-03" became KF-1026-00001, 0001-01-01 KF-1-00001
+        with pytest.raises(ValueError, match="编号年份"):
+            numbering.format(year, 1)
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    ("KF-{year}", "必须包含 {seq}"),
+    ("../../{seq}", "不能用于文件名"),
+    ("KF/{year}-{seq}", "不能用于文件名"),
+    ("KF {seq}", "不能用于文件名"),
+    ("KF-{seq}-{seq}", "出现了两次"),
+    ("KF-{year:02d}-{seq}", "四位数字"),
+    ("KF-{seq:5d}", "无效"),
+    ("KF-{seq", "花括号"),
+    ("KF-{}", "只能使用"),
+])
+def test_a_numbering_pattern_that_would_break_later_is_refused(pattern, expected):
+    with pytest.raises(ValueError, match=re.escape(expected)):
+        NumberFormat(pattern)
 
 
 def test_ledger_on_a_network_share_is_refused(ws, monkeypatch):

@@ -24,7 +24,7 @@ from docgen.render.docx import PACKAGED_TEMPLATES
 from docgen.render.pdf import render_pdf
 from docgen.templates import build_templates
 from tests.conftest import freeze_ledger_clock, register_line, write_register
-from tests.docx_helpers import all_text
+from tests.docx_helpers import all_text, visible
 
 MEETING = date(2026, 11, 27)  # Friday of week 48
 
@@ -53,7 +53,7 @@ def header_table(path: Path) -> dict[str, str]:
     pairs = {}
     for row in table.rows:
         cells = list(dict.fromkeys(c._tc for c in row.cells))
-        texts = [c.xpath("string(.)") for c in cells]
+        texts = [visible(c.xpath("string(.)")) for c in cells]
         for i in range(0, len(texts) - 1, 2):
             pairs[texts[i]] = texts[i + 1]
     return pairs

@@ -495,3 +495,27 @@ def test_annotate_skips_findings_without_a_cell(tmp_path, blank_register):
     wb = openpyxl.load_workbook(out)
     assert wb["登记表"]["B6"].comment is None  # warnings are not marked on the sender's copy
     assert list(wb["修改说明"].iter_rows(min_row=2, values_only=True)) == [(1, "登记表", "“受理单位”未填写")]
+
+
+def test_annotate_writes_a_sheet_name_that_looks_like_a_formula_as_text(tmp_path):
+    from docgen.findings import error
+
+    # GIVEN a rejected workbook whose sheet is named like a DDE formula, and findings that start with = + - @
+    evil = "=cmd|' -C calc'"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = evil
+    workbook.active["F6"] = "1380013800"
+    workbook.save(tmp_path / "evil.xlsx")
+    findings = [error("不是有效的电话号码", location=f"{evil}!F6", sheet=evil, cell="F6"),
+                error("+1 应为 11 位手机号", location="-2+3"), error("@SUM(A1) 无效", location="@A1")]
+    # WHEN its annotated copy is written
+    out = annotate(tmp_path / "evil.xlsx", findings, tmp_path / "标注-evil.xlsx")
+    # THEN every text in 修改说明 is a text cell, never a formula
+    listing = openpyxl.load_workbook(out)["修改说明"]
+    cells = [cell for row in listing.iter_rows(min_row=2, min_col=2) for cell in row]
+    assert [c.value for c in cells] == [f"{evil}!F6", "不是有效的电话号码", "-2+3", "+1 应为 11 位手机号",
+                                        "@A1", "@SUM(A1) 无效"]
+    assert all(c.data_type == "s" for c in cells)
+    with zipfile.ZipFile(out) as package:
+        assert all("<f>" not in package.read(name).decode("utf-8")
+                   for name in package.namelist() if name.startswith("xl/worksheets/"))

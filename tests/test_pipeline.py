@@ -8,6 +8,7 @@ from datetime import date, time
 from pathlib import Path
 
 import openpyxl
+import pytest
 from docx import Document
 
 from docgen import pipeline
@@ -16,6 +17,7 @@ from docgen.forms import FORMS
 from docgen.office.xlsx import read_form
 from docgen.forms.base import validate
 from tests.conftest import TODAY, register_line, write_register
+from tests.docx_helpers import visible
 
 
 def docx_text(path: Path) -> str:
@@ -24,7 +26,7 @@ def docx_text(path: Path) -> str:
     for table in document.tables:
         for row in table.rows:
             parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
+    return visible("\n".join(parts))  # without the WORD JOINERs that hold numbers and dates together
 
 
 def process(ws, ledger, path, today=TODAY):
@@ -87,9 +89,62 @@ def test_resubmitted_register_adds_progress_instead_of_new_cases(ws, ledger):
 
 
 def test_number_already_present_is_kept_and_allocation_continues_above_it(ws, ledger):
-    outcome = process(ws, ledger, write_register(ws.intake, [register_line(number="KF-2026-00050"),
+    first = process(ws, ledger, write_register(ws.intake, [register_line(customer="赵敏")]))
+    outcome = process(ws, ledger, write_register(ws.intake, [register_line(customer="赵敏", number=first.case_ids[0]),
                                                              register_line(customer="陈静")]))
-    assert outcome.case_ids == ["KF-2026-00050", "KF-2026-00051"]
+    assert outcome.case_ids == ["KF-2026-00001", "KF-2026-00002"]
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("KF-2026-000001", "格式不对；应为 KF-2026-00001"),  # one digit too many, beside KF-2026-00001
+    ("KF-2026-99999", "登记编号“KF-2026-99999”不是本系统发出的编号；新投诉请留空，由系统编号"),
+    ("KF-1999-00001", "登记编号“KF-1999-00001”的年份1999与受理日期2026-11-23不符"),
+])
+def test_a_typed_number_is_accepted_only_as_one_docgen_issued(ws, ledger, typed, expected):
+    # GIVEN KF-2026-00001 issued, and a register with a number typed by a clerk for a new complaint
+    process(ws, ledger, write_register(ws.intake, [register_line()]))
+    outcome = process(ws, ledger, write_register(ws.intake, [register_line(customer="陈静", number=typed)]))
+    # THEN it is an error on that cell, nothing is registered, and numbering goes on undisturbed
+    assert outcome.status == "rejected"
+    [finding] = [f for f in outcome.findings if f.field == "lines.number"]
+    assert expected in finding.message and finding.location.endswith("!A6") and finding.clause == "CS-3.4.3"
+    assert [c.number for c in all_cases(ledger)] == ["KF-2026-00001"]
+    assert process(ws, ledger, write_register(ws.intake, [register_line(customer="陈静")])).case_ids == ["KF-2026-00002"]
+
+
+@pytest.mark.parametrize("typed", ["1026-11-03", "0001-01-01"])
+def test_an_impossible_date_is_an_error_never_a_number_of_its_year(ws, ledger, typed):
+    outcome = process(ws, ledger, write_register(ws.intake, [register_line(received_date=typed)]))
+    assert outcome.status == "rejected" and outcome.case_ids == []
+    assert any(f.location and f.location.endswith("!B6") for f in outcome.findings), outcome.findings
+    assert all_cases(ledger) == [] and not any("KF-1" in f.message for f in outcome.findings)
+
+
+def test_the_same_register_saved_again_by_another_program_registers_nothing_twice(ws, ledger):
+    # GIVEN five complaints registered
+    lines = [register_line(customer=name, phone=f"1380013800{n}", content=f"卫生间地漏返水，第{n}次")
+             for n, name in enumerate(("王建国", "李秀英", "张伟", "赵敏", "陈静"))]
+    first = process(ws, ledger, write_register(ws.intake, lines, header={"office": "客户服务部", "clerk": "林晓"}))
+    assert len(first.case_ids) == 5
+    # WHEN the same lines come again in other bytes: another program's spacing, full-width characters,
+    # no numbers, and one new complaint among them
+    again = [{**line, "content": " " + line["content"].replace("，", ",").replace("第", "第 ") + " "} for line in lines]
+    again[0]["customer"] = "王 建国"
+    again.append(register_line(customer="周杰", phone="13900139000", content="门禁卡失效"))
+    outcome = process(ws, ledger, write_register(ws.intake, again, header={"office": "客户服务部", "clerk": "吴芳"}))
+    # THEN each known line is its case, with a warning naming its number; only the new one is registered
+    assert outcome.status == "accepted_with_findings"
+    assert outcome.case_ids == first.case_ids + ["KF-2026-00006"]
+    notes = [f for f in outcome.findings if "未重复登记" in f.message]
+    assert [n.message.split("与已登记的 ")[1][:13] for n in notes] == first.case_ids
+    assert all(n.severity == "warning" for n in notes)
+    assert len(all_cases(ledger)) == 6
+
+
+def test_a_line_repeated_in_one_register_is_one_case(ws, ledger):
+    outcome = process(ws, ledger, write_register(ws.intake, [register_line(), register_line()]))
+    assert outcome.case_ids == ["KF-2026-00001"] and len(all_cases(ledger)) == 1
+    assert any("第7行与已登记的 KF-2026-00001 是同一投诉" in f.message for f in outcome.findings)
 
 
 def test_number_of_another_complaint_is_a_clash_on_its_cell(ws, ledger):
@@ -386,6 +441,23 @@ def test_every_accepted_file_gets_a_receipt_the_clerk_can_read(ws, ledger):
     assert "outbox/KF-2026-00001/01-现场勘察会签表.xlsx" in text
 
 
+def test_a_receipt_prints_the_ledger_position_and_hash_it_was_written_at(ws, ledger):
+    process(ws, ledger, write_register(ws.intake, [register_line()]))
+    outcome = process(ws, ledger, write_register(ws.intake, [register_line(customer="赵敏")], name="第二份.xlsx"))
+    receipt = next(o for o in outcome.outputs if o.startswith("outbox/receipts/"))
+    text = (ws.root / receipt).read_text(encoding="utf-8")
+    submission = ledger.submission_by_claim(ledger.events()[-1].claim)
+    before = ledger.events()[submission.seq - 2]  # the event just before this file's submission event
+    assert before.seq == submission.seq - 1
+    digest = ledger.connection.execute("SELECT hash FROM events WHERE seq = ?", (before.seq,)).fetchone()[0]
+    assert f"账本位置：第 {before.seq} 条，哈希 {digest}" in text and f"第 {submission.seq} 条" in text
+    # AND the head files hold the submission event itself
+    from docgen.ledger import read_head_file
+
+    newest = ledger.connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    assert all(read_head_file(path) == (newest[0], newest[1]) for path in ws.head_files)
+
+
 def test_configured_folders_are_where_documents_go(tmp_path):
     from docgen.ledger import Ledger
     from docgen.workspace import Workspace, init_workspace
@@ -416,3 +488,264 @@ def test_archive_on_another_filesystem_is_a_whole_copy(ws, ledger, monkeypatch):
     outcome = process(ws, ledger, path)
     assert outcome.status == "accepted" and not path.exists()
     assert next(ws.archive.rglob("*.xlsx")).read_bytes() == content
+
+
+# ------------------------------------------------------------ intake that nothing can stop (issue 8 §2)
+
+def _everything_written(ws) -> list[Path]:
+    return [p for folder in (ws.archive, ws.rejected, ws.outbox) for p in folder.rglob("*")]
+
+
+def _refused_outcome_is_explained(ws, ledger, outcome, word):
+    """A refused entry: a rejection saying why, recorded, with 说明.txt and nothing of its bytes."""
+    assert outcome.status == "rejected"
+    [finding] = outcome.findings
+    assert word in finding.message and "复制到 intake" in finding.message
+    assert [e.payload["status"] for e in ledger.submissions()] == ["rejected"]
+    [explanation] = [p for p in outcome.outputs if p.endswith("说明.txt")]
+    assert outcome.outputs == [explanation] and word in (ws.root / explanation).read_text(encoding="utf-8")
+    assert list(ws.spool.iterdir()) == [] and list(ws.intake.iterdir()) == []
+
+
+def test_a_symbolic_link_is_refused_and_its_target_never_copied(ws, ledger, tmp_path):
+    # GIVEN a link in intake/ to a file outside the workspace (as to /etc/passwd)
+    secret = tmp_path / "passwd"
+    secret.write_bytes(b"root:x:0:0:root:/root:/bin/bash\n")
+    link = ws.intake / "passwd.xlsx"
+    link.symlink_to(secret)
+    outcome = process(ws, ledger, link)
+    _refused_outcome_is_explained(ws, ledger, outcome, "符号链接")
+    # THEN no byte of the target was copied, nothing written is a link, the target is untouched
+    for written in _everything_written(ws):
+        assert not written.is_symlink(), written
+        assert not written.is_file() or b"root:x:0:0" not in written.read_bytes(), written
+    assert secret.read_bytes().startswith(b"root:x") and not link.is_symlink()
+    [aside] = (ws.var / "refused").iterdir()
+    assert aside.is_symlink() and aside.name.endswith("passwd.xlsx")  # moved aside, as the link itself
+
+
+def test_a_hard_linked_file_is_refused_and_its_other_name_untouched(ws, ledger, tmp_path):
+    elsewhere = write_register(tmp_path, [register_line()], name="登记表.xlsx")
+    dropped = ws.intake / "登记表.xlsx"
+    os.link(elsewhere, dropped)
+    outcome = process(ws, ledger, dropped)
+    _refused_outcome_is_explained(ws, ledger, outcome, "硬链接")
+    assert elsewhere.exists() and not any(p.is_file() and os.path.samefile(p, elsewhere) for p in _everything_written(ws))
+
+
+def test_a_named_pipe_is_refused_at_once_instead_of_blocking_the_intake(ws, ledger):
+    import threading
+
+    fifo = ws.intake / "登记表.xlsx"
+    os.mkfifo(fifo)
+    done = {}
+    worker = threading.Thread(target=lambda: done.setdefault("claim", pipeline.claim(ws, fifo)), daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    if worker.is_alive():  # blocked in open(): let it go before failing
+        with open(fifo, "wb"):
+            pass
+        worker.join(timeout=5)
+        raise AssertionError("claiming a named pipe blocked")
+    outcome = pipeline.process_claim(ws, ledger, done["claim"], TODAY)
+    _refused_outcome_is_explained(ws, ledger, outcome, "命名管道")
+
+
+def test_the_archive_holds_a_copy_of_the_bytes_hashed_not_the_dropped_file(ws, ledger):
+    import hashlib
+
+    # GIVEN a program that still holds the dropped file open and writes to it after the claim
+    path = write_register(ws.intake, [register_line()])
+    writer = open(path, "r+b")
+    try:
+        outcome = process(ws, ledger, path)
+        writer.seek(0)
+        writer.write(b"changed afterwards")
+        writer.flush()
+    finally:
+        writer.close()
+    [archived] = ws.archive.rglob("*.xlsx")
+    assert hashlib.sha256(archived.read_bytes()).hexdigest() == outcome.sha256
+    assert os.stat(archived).st_nlink == 1
+
+
+def _workspace_with_limit(tmp_path, max_file_mb):
+    from docgen.workspace import Workspace, init_workspace
+
+    (tmp_path / "office").mkdir()
+    (tmp_path / "office" / "docgen.toml").write_text(f"[limits]\nmax_file_mb = {max_file_mb}\n", encoding="utf-8")
+    return Workspace.open(init_workspace(tmp_path / "office").root)
+
+
+def test_a_file_above_the_size_limit_is_refused_before_a_byte_is_copied(tmp_path):
+    ws = _workspace_with_limit(tmp_path, 1)
+    ledger = ws.open_ledger()
+    try:
+        sparse = ws.intake / "登记表.xlsx"
+        with open(sparse, "wb") as out:
+            out.truncate(64 * 2**20)  # a sparse file: 64 MB of nothing, as the 2 GB one of the report
+        outcome = process(ws, ledger, sparse)
+        assert outcome.status == "rejected"
+        [finding] = outcome.findings
+        assert "64 MB" in finding.message and "1 MB 的上限" in finding.message
+        assert [p.name for p in ws.rejected.rglob("*") if p.is_file()] == ["说明.txt"]
+        assert list(ws.archive.rglob("*.xlsx")) == [] and list(ws.spool.iterdir()) == []
+        assert list(ws.intake.iterdir()) == [] and (ws.var / "refused").is_dir()
+    finally:
+        ledger.close()
+
+
+def test_a_source_that_grows_past_the_limit_while_copied_leaves_no_partial_copy(ws):
+    from docgen.office.safety import Limits, Unreadable
+
+    class Endless:  # /dev/zero, or a file still being written
+        def read(self, size):
+            return b"\0" * size
+
+    spool = ws.spool / "x.data"
+    with pytest.raises(Unreadable) as refused:
+        pipeline._copy_into_spool(Endless(), spool, Limits(max_file_bytes=3 * 2**20))
+    assert refused.value.reason == "too-large" and "3 MB" in refused.value.message
+    assert list(ws.spool.iterdir()) == []
+
+
+def test_a_form_named_like_its_claim_record_is_read_as_the_form(ws, ledger):
+    # GIVEN a valid register named 登记表.json (its spool copy was once overwritten by its claim record)
+    path = write_register(ws.intake, [register_line()], name="登记表.json")
+    outcome = process(ws, ledger, path)
+    assert outcome.status == "accepted", outcome.findings
+    assert list(ws.spool.iterdir()) == []
+
+
+def test_spool_names_do_not_depend_on_the_dropped_name(ws):
+    record = pipeline.claim(ws, write_register(ws.intake, [register_line()], name="登记表.json"))
+    assert sorted(p.name for p in ws.spool.iterdir()) == [f"{record.id}.data", f"{record.id}.json"]
+    assert pipeline.load_claim(record.sidecar) == record
+
+
+def test_a_parser_that_raises_gives_a_rejection_that_keeps_the_file(ws, ledger, monkeypatch, caplog):
+    from docgen.forms import values
+
+    # GIVEN a date parser that crashes (as on a date cell holding inf, or a 400-digit date)
+    path = write_register(ws.intake, [register_line()])
+    original = path.read_bytes()
+
+    def crash(raw, *args, **kwargs):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(values, "parse_date", crash)
+    monkeypatch.setattr(values, "parse_datetime_parts", crash)
+    outcome = process(ws, ledger, path)
+    # THEN a rejection "系统内部错误，已记录", the original kept, the traceback logged, nothing left behind
+    assert outcome.status == "rejected" and outcome.internal_error
+    assert [f.message for f in outcome.findings] == [pipeline.INTERNAL_ERROR]
+    assert "系统内部错误，已记录" in pipeline.INTERNAL_ERROR
+    assert next(ws.archive.rglob("*.xlsx")).read_bytes() == original
+    folder = next(ws.rejected.iterdir())
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["说明.txt", f"原件-{path.name}"])
+    assert (folder / f"原件-{path.name}").read_bytes() == original
+    assert "系统内部错误" in (folder / "说明.txt").read_text(encoding="utf-8")
+    assert "OverflowError" in caplog.text and "Traceback" in caplog.text
+    assert list(ws.spool.iterdir()) == [] and pipeline.recover(ws, ledger) == []
+    # WHEN the bug is fixed and the same file is dropped again, THEN it is processed, not a duplicate
+    monkeypatch.undo()
+    again = ws.intake / "again.xlsx"
+    again.write_bytes(original)
+    assert process(ws, ledger, again).status == "accepted"
+    third = ws.intake / "third.xlsx"
+    third.write_bytes(original)
+    assert process(ws, ledger, third).status == "duplicate"
+
+
+def test_a_handler_that_raises_rolls_back_what_it_recorded_then_rejects(ws, ledger, monkeypatch, caplog):
+    from docgen import chain
+
+    register = chain.HANDLERS["CS-REG"]
+
+    def half_done(tx, ws_, parsed, submission):
+        register(tx, ws_, parsed, submission)  # appends the cases, then fails
+        raise KeyError("a bug")
+
+    monkeypatch.setitem(chain.HANDLERS, "CS-REG", half_done)
+    outcome = process(ws, ledger, write_register(ws.intake, [register_line()]))
+    assert outcome.status == "rejected" and outcome.internal_error and outcome.case_ids == []
+    assert [e.kind for e in ledger.events()] == ["submission.rejected"]
+    assert ledger.verify() == []
+    assert "KeyError" in caplog.text and list(ws.spool.iterdir()) == []
+
+
+def test_a_locked_ledger_in_a_handler_is_retried_not_rejected(ws, ledger, monkeypatch):
+    import sqlite3
+
+    from docgen import chain
+
+    def locked(tx, ws_, parsed, submission):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setitem(chain.HANDLERS, "CS-REG", locked)
+    record = pipeline.claim(ws, write_register(ws.intake, [register_line()]))
+    with pytest.raises(sqlite3.OperationalError):
+        pipeline.process_claim(ws, ledger, record, TODAY)
+    assert ledger.submissions() == [] and Path(record.spool).exists()
+    monkeypatch.undo()
+    [outcome] = pipeline.recover(ws, ledger)
+    assert outcome.status == "accepted"
+
+
+def test_a_document_that_cannot_be_rendered_does_not_keep_the_file_in_the_spool(ws, ledger, monkeypatch, caplog):
+    real = pipeline.render
+
+    def broken_docx(ws_, document):
+        if document.kind == "docx":
+            raise ValueError("template cannot show this value")
+        real(ws_, document)
+
+    monkeypatch.setattr(pipeline, "render", broken_docx)
+    outcome = process(ws, ledger, write_register(ws.intake, [register_line()]))
+    assert outcome.status == "accepted" and outcome.internal_error
+    assert "系统内部错误，已记录" in outcome.findings[-1].message
+    assert any("回执" in o for o in outcome.outputs)  # what could be written was
+    assert list(ws.spool.iterdir()) == [] and "ValueError" in caplog.text
+
+
+def test_process_exits_2_when_docgen_failed_on_a_file(ws, monkeypatch):
+    from docgen.cli import main
+    from docgen.forms import values
+
+    def crash(raw, *args, **kwargs):
+        raise ValueError("year 10000 is out of range")
+
+    monkeypatch.setattr(values, "parse_date", crash)
+    monkeypatch.setattr(values, "parse_datetime_parts", crash)
+    write_register(ws.intake, [register_line()])
+    assert main(["--workspace", str(ws.root), "process", "--today", TODAY.isoformat()]) == 2
+    assert list(ws.intake.iterdir()) == [] and list(ws.spool.iterdir()) == []
+    assert main(["--workspace", str(ws.root), "process", "--today", TODAY.isoformat()]) == 0
+
+
+def test_a_file_written_to_while_it_is_claimed_stays_in_intake_for_later(ws, monkeypatch):
+    path = write_register(ws.intake, [register_line()])
+    copy = pipeline._copy_into_spool
+
+    def copy_then_the_writer_appends(source, spool, limits):
+        sha = copy(source, spool, limits)
+        with open(path, "ab") as writer:
+            writer.write(b"more")
+        return sha
+
+    monkeypatch.setattr(pipeline, "_copy_into_spool", copy_then_the_writer_appends)
+    with pytest.raises(pipeline.ChangedWhileClaimed):
+        pipeline.claim(ws, path)
+    assert path.exists() and list(ws.spool.iterdir()) == [] and list(ws.archive.rglob("*.xlsx")) == []
+
+
+def test_a_claim_knows_whether_intake_still_holds_its_original(ws):
+    """What recover needs after a crash between writing archive/ and removing the original."""
+    path = write_register(ws.intake, [register_line()])
+    content = path.read_bytes()
+    record = pipeline.claim(ws, path)
+    assert not path.exists() and not record.source_is_this_drop()
+    path.write_bytes(content)  # as if the unlink never happened (archive/ holds a copy, not a link)
+    assert record.source_is_this_drop()
+    path.write_bytes(content + b"saved again")
+    assert not record.source_is_this_drop()

@@ -21,7 +21,7 @@ from docgen.render import docx as render_module
 from docgen.render.docx import (PACKAGED_TEMPLATES, RenderError, TemplateNotFound, find_template, make_environment,
                                 render_docx)
 from docgen.templates import build_templates
-from tests.docx_helpers import all_text, document_xml, zip_parts  # noqa: F401
+from tests.docx_helpers import all_text, document_xml, visible, zip_parts  # noqa: F401
 from tests.docx_helpers import assert_built_as_committed, tiny_png  # noqa: E402
 
 AMP = "Smith & Sons <Ltd>"
@@ -416,7 +416,7 @@ def test_escalation_notice(tmp_path):
     assert "请总经理、副总经理审阅并拟订处理措施" in text
     assert text.endswith("客户服务部（盖章）\n日期：2026年11月26日")
 
-    deadlines = [[c.text for c in row.cells] for row in document.tables[1].rows]
+    deadlines = [[visible(c.text) for c in row.cells] for row in document.tables[1].rows]
     assert deadlines == [
         ["事项", "期限", "依据条款"],
         ["上报总经理、副总经理", "2026年11月26日", "CS-3.4.7"],
@@ -465,7 +465,7 @@ def test_dispatch_list_twenty_rows(tmp_path):
     header = [c.text for c in table.rows[0].cells]
     assert header == ["登记编号", "受理时间", "客户", "房号", "类别", "投诉内容", "反馈期限", "处理情况/反馈"]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None  # repeats on every page
-    body = [[c.text for c in row.cells] for row in table.rows[1:]]
+    body = [[visible(c.text) for c in row.cells] for row in table.rows[1:]]
     assert len(body) == 20
     for i, (row, expected) in enumerate(zip(body, context["rows"]), start=1):
         provisional = "（暂定）" if expected["provisional"] else ""

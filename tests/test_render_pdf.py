@@ -81,8 +81,9 @@ def sample(tmp_path_factory) -> Path:
     return out
 
 
-def pdftotext(pdf: Path, first: int | None = None, last: int | None = None, mode: str = "-layout") -> str:
-    args = ["pdftotext", mode, "-enc", "UTF-8"]
+def pdftotext(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    """The text as poppler lays it out (``-layout``: a table row on one line, as it is printed)."""
+    args = ["pdftotext", "-layout", "-enc", "UTF-8"]
     if first:
         args += ["-f", str(first)]
     if last:
@@ -173,7 +174,7 @@ def test_chinese_title_and_hostile_values_come_back_verbatim(sample):
     text = pdftotext(sample)
     assert TITLE in text
     assert HOSTILE in text
-    assert INJECTION in pdftotext(sample, 1, 1, mode="-raw").replace("\n", "")  # printed as text, not loaded
+    assert INJECTION in pdftotext(sample, 1, 1).replace("\n", "")  # printed as text, not loaded
     assert "2026年11月26日" in text
 
 
@@ -201,7 +202,7 @@ def test_table_header_repeats_on_every_page_and_rows_are_whole(sample):
         text = pdftotext(sample, page, page)
         assert "投诉编号" in text and "责任部门" in text, page
     # every case number appears exactly once: no row lost or duplicated at a page edge
-    text = pdftotext(sample, mode="-raw")
+    text = pdftotext(sample)
     assert re.findall(r"TS-2026-(\d{4})", text) == [f"{i:04d}" for i in range(1, 201)]
 
 
@@ -288,7 +289,7 @@ def test_values_are_printed_as_typed_never_evaluated(tmp_path):
     templates = workspace_template(tmp_path, "value.typ", '#import "docgen.typ": *\n#show: gbt-doc\n#txt(data.value)\n')
     out = render_pdf("value.typ", {"value": TYPST_MARKUP + HOSTILE + "\x07"}, tmp_path / "v.pdf",
                      workspace_templates=templates)
-    text = "".join(pdftotext(out, mode="-raw").split())  # a line may wrap at any space
+    text = "".join(pdftotext(out).split())  # a line may wrap at any space
     assert "".join((TYPST_MARKUP + HOSTILE).split()) in text  # the control character is dropped, the rest is as typed
     assert SECRET_MARK not in all_stream_bytes(out)
 
@@ -389,3 +390,45 @@ def test_a_long_run_without_spaces_wraps_inside_its_cell(tmp_path):
     address_parts = [(x0, x1) for x0, x1, word in words if word and word in address]
     assert "".join(word for _, _, word in words if word and word in address).replace(" ", "") == address
     assert len(address_parts) > 1 and max(x1 for _, x1 in address_parts) < right_column
+
+
+# ------------------------------------------------------------------------- characters no font has
+
+HOUSE = "\U0001F3E0"  # 🏠, in Symbola (fonts-symbola) and in no CJK face
+PRIVATE = "\ue000"  # private use: whatever a font draws there means nothing
+UNASSIGNED = "\U0002A6E0"  # after the end of CJK Extension B, before Extension C: no character at all
+RARE_EXT_B = "\U0002A6D6"  # 𪛖, the last ideograph of Extension B as first published: not in Noto CJK
+MISSING_GLYPH = "〓"  # GETA MARK: what Chinese typesetting prints for a character it cannot set
+
+
+@needs_poppler
+def test_a_character_no_font_has_is_printed_as_a_visible_mark_and_logged(tmp_path, caplog):
+    # GIVEN values holding an emoji, a private-use character, an unassigned code point and a rare ideograph
+    templates = workspace_template(tmp_path, "names.typ", '#import "docgen.typ": *\n#show: gbt-doc\n'
+                                   '#for n in data.names [#flush(txt(n))]\n'
+                                   '#report-table((("客户", "name", "", "50%"),), data.rows)\n')
+    names = [f"王芳{HOUSE}", f"李{PRIVATE}四", f"赵{UNASSIGNED}六", f"钱{RARE_EXT_B}七"]
+    # WHEN they are rendered, in running text and in a table
+    with caplog.at_level(logging.WARNING, logger="docgen.render.pdf"):
+        out = render_pdf("names.typ", {"names": names, "rows": [{"name": n} for n in names]}, tmp_path / "n.pdf",
+                         workspace_templates=templates)
+    # THEN the PDF/A is written: the emoji from the symbol face every font stack ends with
+    text = pdftotext(out)
+    assert text.count(f"王芳{HOUSE}") == 2
+    assert any(name.split("+", 1)[-1].startswith("Symbola") for name, _ in pdffonts(out)), "apt-get install fonts-symbola"
+    # AND a character no font can draw is printed as 〓, in its place, and the warning names the field
+    assert text.count(f"李{MISSING_GLYPH}四") == 2 and text.count(f"赵{MISSING_GLYPH}六") == 2
+    assert PRIVATE not in text and UNASSIGNED not in text
+    assert text.count(f"钱{RARE_EXT_B}七") + text.count(f"钱{MISSING_GLYPH}七") == 2  # printed if a font has it
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and MISSING_GLYPH in r.getMessage()]
+    assert len(warnings) == 1, caplog.text
+    assert "names[1] U+E000" in warnings[0] and "rows[2].name U+2A6E0" in warnings[0]
+    assert "U+1F3E0" not in warnings[0]
+
+
+def test_font_stacks_end_with_the_symbol_face():
+    from docgen.render.pdf import FALLBACK_FONTS, MISSING_GLYPH as substitute, fallback_fonts
+
+    assert substitute == MISSING_GLYPH
+    assert fallback_fonts() and fallback_fonts()[0] == "Symbola", "apt-get install fonts-symbola"
+    assert fallback_fonts() == [f for f in FALLBACK_FONTS if f in fallback_fonts()]

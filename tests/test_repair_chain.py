@@ -13,6 +13,7 @@ from docgen import pipeline
 from docgen.cases import all_cases
 from docgen.demo import fill_emitted
 from tests.conftest import TODAY, register_line, write_register
+from tests.docx_helpers import visible
 
 SIGNED_SURVEY = {"sign_service": "林晓", "sign_engineering": "陈工", "sign_team_leader": "郑队长",
                  "sign_contractor": "王工"}
@@ -35,8 +36,8 @@ def emitted(outcome, fragment: str) -> str:
 
 def docx_text(path: Path) -> str:
     document = Document(str(path))
-    return "\n".join([p.text for p in document.paragraphs] +
-                     [cell.text for table in document.tables for row in table.rows for cell in row.cells])
+    return visible("\n".join([p.text for p in document.paragraphs] +  # without the invisible WORD JOINERs
+                             [cell.text for table in document.tables for row in table.rows for cell in row.cells]))
 
 
 def run_chain(ws, ledger, *, in_warranty: bool, cost_lines: list[dict], total: str, uppercase: str,

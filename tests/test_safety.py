@@ -6,6 +6,7 @@ real-world bytes matter and is skipped when it is not there.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import struct
@@ -18,7 +19,7 @@ import docx
 import openpyxl
 import pytest
 
-from docgen.office.safety import Limits, Unreadable, inspect, read_limited, time_limit
+from docgen.office.safety import Limits, Unreadable, inspect, open_dropped, read_limited, time_limit
 
 from tests.conftest import POI_CORPUS as CORPUS
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
@@ -275,7 +276,53 @@ def test_powerpoint_package_is_not_a_form(xlsx, tmp_path):
 def test_directory_is_not_a_form(tmp_path):
     folder = tmp_path / "folder.xlsx"
     folder.mkdir()
-    assert rejection(folder).reason == "not-office"
+    assert rejection(folder).reason == "not-regular"
+
+
+# --------------------------------------------------------------------------------------------------
+# Links and special files: refused from lstat, never followed, never blocking (issue 8 §2)
+
+
+def test_a_symbolic_link_to_a_valid_form_is_refused_not_followed(xlsx, tmp_path):
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(xlsx)
+    error = rejection(link)
+    assert error.reason == "not-regular" and "符号链接" in error.message and "复制到 intake" in error.message
+    with pytest.raises(Unreadable):
+        open_dropped(link)
+
+
+def test_a_hard_linked_file_is_refused(xlsx, tmp_path):
+    os.link(xlsx, tmp_path / "other-name.xlsx")
+    error = rejection(xlsx)
+    assert error.reason == "not-regular" and "硬链接" in error.message
+
+
+def test_a_named_pipe_is_refused_at_once_without_blocking(tmp_path):
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    with pytest.raises(Unreadable) as caught:
+        open_dropped(fifo)
+    assert caught.value.reason == "not-regular" and "命名管道" in caught.value.message
+    assert time.monotonic() - started < 1
+
+
+def test_open_dropped_refuses_on_size_before_reading(tmp_path):
+    sparse = tmp_path / "sparse.xlsx"
+    with open(sparse, "wb") as out:
+        out.truncate(2 * 2**30)  # 2 GB, no blocks
+    with pytest.raises(Unreadable) as caught:
+        open_dropped(sparse, Limits(max_file_bytes=2**20))
+    assert caught.value.reason == "too-large" and "2048 MB" in caught.value.message and "1 MB" in caught.value.message
+
+
+def test_open_dropped_returns_a_descriptor_of_the_file_itself(xlsx):
+    fd, st = open_dropped(xlsx)
+    try:
+        assert st.st_nlink == 1 and os.read(fd, 4) == b"PK\x03\x04"
+    finally:
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -58,3 +58,55 @@ def test_after_a_pdf_render_workers_are_spawned_not_forked(ws):
         assert outcome.status == "accepted"
     finally:
         runner.close()
+
+
+def test_a_file_name_of_255_bytes_is_processed_and_its_outputs_get_shortened_names(ws):
+    """The lock-file probe ``.~lock.<name>#`` of such a name is itself too long (ENAMETOOLONG): it
+    crashed ``process`` and killed ``watch``."""
+    import os
+    from datetime import date
+
+    from docgen.service import process_paths
+    from tests.conftest import register_line, write_register
+
+    name = "登记表" * 27 + "-" * 7 + ".xlsx"  # 255 bytes, the longest name the filesystem holds
+    assert len(name.encode()) == 255
+    rejected = "退回" * 41 + ".xlsx"  # 251 bytes, with an error: its rejected/ folder and 原件 too
+    path = write_register(ws.intake, [register_line()], name=name)
+    write_register(ws.intake, [register_line(phone="1")], name=rejected)
+    assert not open_in_office(path) and sorted(p.name for p in pending(ws)) == sorted([name, rejected])
+    outcomes = process_paths(ws, pending(ws), today=date(2026, 11, 26))
+    assert sorted(o.status for o in outcomes) == ["accepted", "rejected"]
+    written = [p for o in outcomes for p in o.outputs] + [str(p) for p in ws.archive.rglob("*") if p.is_file()]
+    assert any("回执" in p for p in written) and any("原件-" in p for p in written) and len(written) > 4
+    for output in written:
+        assert all(len(part.encode()) <= 200 for part in os.path.normpath(output).split(os.sep)), output
+    assert list(ws.intake.iterdir()) == [] and list(ws.spool.iterdir()) == []
+
+
+def test_links_pipes_and_dangling_links_are_pending_folders_are_not(ws, tmp_path):
+    import os
+
+    target = tmp_path / "target.xlsx"
+    target.write_bytes(b"PK")
+    (ws.intake / "link.xlsx").symlink_to(target)
+    (ws.intake / "dangling.xlsx").symlink_to(tmp_path / "gone.xlsx")
+    (ws.intake / "dangling-without-extension").symlink_to(tmp_path / "gone")
+    os.mkfifo(ws.intake / "pipe.xlsx")
+    (ws.intake / "folder").mkdir()
+    assert sorted(p.name for p in pending(ws)) == ["dangling-without-extension", "dangling.xlsx", "link.xlsx",
+                                                   "pipe.xlsx"]
+
+
+def test_every_special_entry_in_intake_gets_an_outcome_and_leaves_intake(ws, tmp_path):
+    import os
+    from datetime import date
+
+    from docgen.service import process_paths
+
+    (ws.intake / "dangling.xlsx").symlink_to(tmp_path / "gone.xlsx")
+    os.mkfifo(ws.intake / "pipe.xlsx")
+    outcomes = process_paths(ws, pending(ws), today=date(2026, 11, 26))
+    assert [o.status for o in outcomes] == ["rejected", "rejected"]
+    assert list(ws.intake.iterdir()) == [] and pending(ws) == []
+    assert sorted(p.name.split("-", 2)[-1] for p in (ws.var / "refused").iterdir()) == ["dangling.xlsx", "pipe.xlsx"]

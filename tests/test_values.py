@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from docgen.forms import values as v
 from docgen.forms.register import CATEGORIES, CHANNELS, REGISTER
 
-TODAY = date(2026, 5, 20)  # the day the form is processed; "11月3日" belongs to this year
+TODAY = date(2026, 11, 20)  # the day the form is processed; "11月3日" belongs to this year
 NOV_3 = date(2026, 11, 3)
 
 
@@ -53,7 +53,7 @@ def test_dates_written_with_a_year(raw):
 def test_month_and_day_take_the_year_of_today(raw):
     # GIVEN a date written without a year WHEN it is read THEN it is in the year of `today`
     assert v.parse_date(raw, today=TODAY) == NOV_3
-    assert v.parse_date(raw, today=date(2027, 1, 4)) == date(2027, 11, 3)
+    assert v.parse_date(raw, today=date(2027, 12, 4)) == date(2027, 11, 3)
 
 
 @pytest.mark.parametrize("raw", [46329, 46329.0, "46329", "46329.0", "４６３２９"])
@@ -301,9 +301,116 @@ def test_blank_and_normalisation():
     assert v.is_blank(None) and v.is_blank("") and v.is_blank(" \u3000 ")
     assert not v.is_blank("0") and not v.is_blank(0)
     assert v.normalize_text("ＡＢＣ１２３") == "ABC123"
+    # a number copied out of docgen's own Word documents carries invisible joiners around its hyphens
+    assert v.normalize_text("KF\u2060-\u20602026\u2060-\u206000005") == "KF-2026-00005"
+    assert v.normalize_text("KF\u20112026\u201100005\ufeff") == "KF-2026-00005"
     assert v.shown("x" * 50) == "x" * 40 + "…"
 
 
 def test_half_hours_and_midnight_in_words():
     assert v.parse_time("下午3点半") == time(15, 30)
     assert v.parse_time("晚上12点") == time(0, 0)
+
+
+# ----------------------------------------------------------------------------------- the date window
+# Issue 8 §3: "1026-11-03" became case KF-1026-00001 and 0001-01-01 became KF-1-00001. Every way a date
+# is written (text, a date cell, an Excel serial) is held to one window: 2000-01-01 to today, or two
+# years ahead for a date agreed or due.
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("1026-11-03", "1026-11-03"), ("１０２６年１１月３日", "１０２６年１１月３日"), ("0001-01-01", "0001-01-01"),
+    ("1999-12-31", "1999-12-31"), ("19991231", "19991231"), (date(1999, 12, 31), "1999-12-31"),
+    (datetime(1899, 12, 29), "1899-12-29 00:00"), ("2206-11-03", "2206-11-03"), (datetime(2099, 1, 1), "2099-01-01 00:00"),
+])
+def test_dates_outside_the_plausible_window_are_refused_asking_to_check_the_year(raw, shown):
+    message = refused(v.parse_date, raw, today=TODAY)
+    assert message == f"日期“{shown}”不在合理范围（2000年1月1日至今天）内，请检查年份"
+
+
+def test_a_date_after_today_is_refused_as_such_when_no_future_is_allowed():
+    assert refused(v.parse_date, "2026-11-21", today=TODAY) == "日期“2026-11-21”晚于今天（2026年11月20日）；请填写实际的日期"
+    # "12月30日" written on 4 January means last year's; read as this year's it is ahead, and refused
+    assert "晚于今天" in refused(v.parse_date, "12月30日", today=date(2027, 1, 4))
+    assert v.parse_date("2026-11-20", today=TODAY) == TODAY and v.parse_date("2000-01-01", today=TODAY) == date(2000, 1, 1)
+
+
+def test_dates_agreed_or_due_may_lie_up_to_two_years_ahead():
+    assert v.parse_date("2028-11-20", today=TODAY, future=True) == date(2028, 11, 20)
+    message = refused(v.parse_date, "2028-11-21", today=TODAY, future=True)
+    assert message == "日期“2028-11-21”不在合理范围（2000年1月1日至2028年11月20日）内，请检查年份"
+    assert "2000年1月1日" in refused(v.parse_date, "1026-11-03", today=TODAY, future=True)
+
+
+def test_excel_serials_are_held_to_the_same_window():
+    first, today = 36526, (TODAY - date(1899, 12, 30)).days  # 2000-01-01 and today as serials
+    assert v.parse_date(first, today=TODAY) == date(2000, 1, 1) and v.parse_date(today, today=TODAY) == TODAY
+    assert v.parse_date(today + 0.99, today=TODAY) == TODAY
+    for outside in (first - 1, today + 1, str(today + 1), 2958466, -1, 1e308, 10**400):
+        assert refused(v.parse_date, outside, today=TODAY).startswith(f"“{outside}”不是日期"[:12])
+    assert v.parse_date(today + 700, today=TODAY, future=True) == TODAY + timedelta(days=700)
+
+
+def test_which_fields_may_be_in_the_future():
+    from docgen.forms import FORMS
+
+    future = {(form.form_id, spec.key) for form in FORMS.values()
+              for spec in form.header_fields + form.line_fields + [s for t in form.tables for s in t.fields]
+              if spec.meta.future}
+    assert future == {("CS-SURVEY", "agreed_completion"), ("CS-MINUTES", "due")}
+
+
+# ----------------------------------------------------------------------------------- poison values
+# Issue 8 §2: each of these raised OverflowError or ValueError past the parsers' callers.
+
+POISON_FLOATS = [float("inf"), float("-inf"), float("nan"), 1e308, -1e308]
+
+
+@pytest.mark.parametrize("raw", [*POISON_FLOATS, "inf", "nan", "Infinity", "1" + "0" * 400, "9" * 400,
+                                 "9" * 400 + ".5", 10**400, pytest.param(10**5000, id="10**5000"), "\x00", "8" * 100_000])
+def test_poison_in_a_date_is_refused(raw):
+    message = refused(v.parse_date, raw, today=TODAY)
+    assert "不是日期" in message or "无法确定是哪一天" in message
+    assert len(message) < 200
+
+
+@pytest.mark.parametrize("raw", [0.9999999, 0.99999999999, 1 - 1e-16])
+def test_a_fraction_of_a_day_that_rounds_to_midnight_is_no_time(raw):
+    assert refused(v.parse_time, raw).startswith(f"“{raw}”不是有效时间（已到24:00）")
+    assert v.parse_time(0.99998) == time(23, 59, 58)
+
+
+@pytest.mark.parametrize("raw", [*POISON_FLOATS, -1, "0.9999999", datetime(1899, 12, 29), datetime(1899, 12, 31, 12),
+                                 pytest.param(10**5000, id="10**5000"), "9:" + " " * 50_000 + "x"])
+def test_poison_in_a_time_is_refused(raw):
+    assert "时间" in refused(v.parse_time, raw)
+
+
+@pytest.mark.parametrize("raw", [*POISON_FLOATS, "1e9999999", "-1e9999999", "1e-9999999", "sNaN", "Infinity",
+                                 Decimal("1e999999999"), Decimal("NaN"), pytest.param(10**5000, id="10**5000"), "1" + " " * 50_000 + "一",
+                                 "9" * 400, "1" + "0" * 400])
+def test_poison_in_an_amount_or_a_quantity_is_refused(raw):
+    for parser in (v.parse_amount, v.parse_number):
+        try:
+            value = parser(raw)
+        except v.Unparsable:
+            continue
+        assert raw == "1e-9999999" and value == 0 and value.as_tuple().exponent >= -2  # far below a fen: 0
+
+
+def test_negative_zero_is_zero():
+    assert str(v.parse_amount("-0")) == "0.00" and str(v.parse_number("-0.0")) == "0.0"
+    assert v.parse_number(5.551115123125783e-17) == 0  # =0.1+0.2-0.3 in Excel
+
+
+@pytest.mark.parametrize("parser", [v.parse_time, v.parse_phone, v.parse_amount, v.parse_number,
+                                    lambda raw: v.parse_date(raw, today=TODAY)])
+def test_a_long_cell_is_refused_at_once_whatever_it_holds(parser):
+    # patterns with neighbouring \s* took minutes on 50,000 spaces (the watcher's time limit does not
+    # cover validation); anything longer than a value can be is refused before a pattern sees it
+    import time as clock
+
+    started = clock.perf_counter()
+    for raw in ("9:" + " " * 50_000 + "x", "1" + " " * 50_000 + "一", "1 " * 30_000 + "x", "下午" * 20_000):
+        refused(parser, raw)
+    assert clock.perf_counter() - started < 1

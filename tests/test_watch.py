@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from docgen.ledger import Ledger
 from docgen.watch import StabilityTracker, watch
@@ -80,13 +82,48 @@ def test_a_file_still_being_written_is_not_ready(tmp_path):
     assert tracker.ready() == []
 
 
-def test_a_closed_file_is_ready_without_waiting_for_the_settle_time(tmp_path):
-    tracker = StabilityTracker(settle_seconds=60)
+def test_a_closed_file_still_waits_for_the_settle_window(tmp_path):
+    # GIVEN a file its writer has closed
+    tracker = StabilityTracker(settle_seconds=0.4)
     path = tmp_path / "done.xlsx"
     path.write_bytes(b"PK" + b"x" * 10)
-    tracker.saw(path, closed=True)
-    assert tracker.ready() == []  # first look records its size
+    tracker.saw(path)
+    # THEN it is not ready before its size and mtime have stayed the same for the whole window
+    assert tracker.ready() == []
+    time.sleep(0.2)
+    assert tracker.ready() == []
+    # AND a write inside the window (a second pass) starts the window again
+    with open(path, "ab") as again:
+        again.write(b"rest")
+    tracker.saw(path)
+    assert tracker.ready() == []  # the watcher looks every 50 ms
+    time.sleep(0.25)
+    assert tracker.ready() == []
+    time.sleep(0.3)
     assert tracker.ready() == [path]
+
+
+def test_a_file_written_in_two_passes_half_a_second_apart_is_one_submission(ws, tmp_path):
+    # GIVEN a watcher with the default settle window
+    data = write_register(tmp_path, [register_line()], name="登记表-两次.xlsx").read_bytes()
+    outcomes, stop, thread = run_watcher(ws)
+    try:
+        assert wait_for(lambda: list((ws.outbox / "reports").rglob("逾期预警-*.docx")))  # the watcher is running
+        # WHEN a program writes the file in two open–write–close passes 0.5 s apart
+        target = ws.intake / "登记表-两次.xlsx"
+        with open(target, "wb") as first:
+            first.write(data[: len(data) // 2])
+        time.sleep(0.5)
+        with open(target, "ab") as second:
+            second.write(data[len(data) // 2:])
+        # THEN the whole file is one accepted submission, and no fragment was rejected
+        assert wait_for(lambda: len(outcomes) >= 1)
+        time.sleep(1.5)  # room for a second, wrong, outcome
+        assert [o.status for o in outcomes] == ["accepted"]
+        assert not list(ws.rejected.iterdir())
+    finally:
+        stop.set()
+        thread.join(10)
 
 
 def _docgen(ws, *args, **popen):
@@ -102,11 +139,10 @@ def test_sigkill_in_the_middle_of_200_files_loses_and_duplicates_nothing(ws, tmp
                                                     category="维修" if i % 3 == 0 else "物业服务")],
                             name=f"登记表-{i:03d}.xlsx") for i in range(200)]
     watcher = _docgen(ws, "watch", "--jobs", "2")
-    time.sleep(1.5)
-    for path in files:
+    for path in files:  # those arriving before the watcher looks are found by its start-up scan
         os.rename(path, ws.intake / path.name)
     # WHEN the watcher is killed with SIGKILL while the batch is under way
-    assert wait_for(lambda: len(list(ws.archive.rglob("*.xlsx"))) >= 40, 60)
+    assert wait_for(lambda: len(_numbers(ws.archive.rglob("*.xlsx"))) >= 40, 120)
     watcher.send_signal(signal.SIGKILL)
     watcher.wait(10)
     time.sleep(0.5)
@@ -131,9 +167,119 @@ def test_sigkill_in_the_middle_of_200_files_loses_and_duplicates_nothing(ws, tmp
         assert ledger.verify() == []
     finally:
         ledger.close()
-    assert len(list(ws.archive.rglob("*.xlsx"))) == 200
+    # AND the outputs are counted by their real names; no temporary file a kill left is among them
+    assert not [p for p in ws.root.rglob(".tmp-*")]
+    assert _numbers(ws.archive.rglob("*.xlsx")) == list(range(200))
+    assert _numbers((ws.outbox / "registers").rglob("登记表-*-已编号-*.xlsx")) == list(range(200))
     assert len(list(ws.outbox.glob("KF-*/01-现场勘察会签表.xlsx"))) == 67
-    assert len(list((ws.outbox / "registers").rglob("*.xlsx"))) == 200
+
+
+def _numbers(paths) -> list[int]:
+    """The register numbers (登记表-NNN) among ``paths``, sorted: each file counted once, by its real name."""
+    found = (re.search(r"登记表-(\d{3})", p.name) for p in paths if not p.name.startswith("."))
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def test_recovery_removes_the_temporary_files_a_kill_left_and_nothing_else(ws):
+    from docgen.service import process_paths
+
+    # GIVEN the temporary files a kill mid-write leaves, in every folder docgen writes
+    orphans = [ws.outbox / "registers" / "2026-11-26" / ".tmp-k3j2.xlsx", ws.outbox / ".tmp-a1.docx",
+               ws.rejected / "登记表-1a2b3c4d" / ".tmp-x9.txt", ws.archive / "2026-11" / ".tmp-p0.xlsx",
+               ws.var / ".tmp-h7.json", ws.spool / ".tmp-c4.json", ws.forms / ".tmp-f2.xlsx"]
+    # AND files that only look alike: a clerk's file in intake/, other programs' names
+    others = [ws.intake / ".tmp-clerk.xlsx", ws.outbox / ".tmpnotes", ws.outbox / "a.tmp-1", ws.outbox / "real.xlsx"]
+    for path in orphans + others:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    # WHEN docgen starts (process or watch: both recover first)
+    process_paths(ws, [])
+    # THEN the orphans are gone, the rest untouched, and the spool is empty again
+    assert [p for p in orphans if p.exists()] == []
+    assert [p for p in others if not p.exists()] == []
+    assert list(ws.spool.iterdir()) == []
+
+
+def test_a_kill_between_archiving_and_removing_the_original_records_the_file_once(ws):
+    from docgen import pipeline
+    from docgen.service import pending, process_paths
+
+    # GIVEN a claim killed after archive/ got its copy, before the original left intake/
+    path = write_register(ws.intake, [register_line()], name="登记表-中断.xlsx")
+    content = path.read_bytes()
+    pipeline.claim(ws, path)
+    path.write_bytes(content)  # what the kill left: the original still there (archive/ holds a copy)
+    # WHEN docgen starts again and then takes what is in intake/
+    outcomes = process_paths(ws, [])
+    outcomes += process_paths(ws, pending(ws))
+    # THEN the file was recorded once, not again as a duplicate of itself
+    assert [o.status for o in outcomes] == ["accepted"]
+    assert list(ws.intake.iterdir()) == [] and _count(ws, "submission.duplicate") == 0
+
+
+def test_documents_the_outbox_refused_are_written_when_it_recovers_without_a_restart(ws, tmp_path, capsys):
+    from docgen.cli import main
+
+    outcomes, stop, thread = run_watcher(ws)
+    try:
+        assert wait_for(lambda: list((ws.outbox / "reports").rglob("逾期预警-*.docx")))  # running
+        # GIVEN an outbox/ that cannot be written (root ignores modes: a file stands in its place)
+        ws.outbox.rename(tmp_path / "outbox-away")
+        ws.outbox.write_bytes(b"")
+        # WHEN three registers are dropped while it is so
+        for i in range(3):
+            staged = write_register(tmp_path, [register_line(customer=f"客户{i}", phone=f"1390000000{i}")],
+                                    name=f"登记表-{i}.xlsx")
+            os.rename(staged, ws.intake / staged.name)
+        # THEN they are recorded, their documents wait in the spool, and status says why and what next
+        assert wait_for(lambda: _count(ws, "submission.accepted") == 3 and len(list(ws.spool.glob("*.json"))) == 3)
+        assert wait_for(lambda: (ws.var / "retrying.json").exists())
+        assert outcomes == []
+        capsys.readouterr()
+        assert main(["--workspace", str(ws.root), "status"]) == 0
+        line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("待写出文件"))
+        assert "outbox 无法写入：不是文件夹" in line and line.endswith("将自动重试"), line
+        time.sleep(3)  # a few seconds of failing retries
+        # AND once the outbox can be written again, every document appears without a restart
+        ws.outbox.unlink()
+        (tmp_path / "outbox-away").rename(ws.outbox)
+        assert wait_for(lambda: len(outcomes) == 3, 90)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert sorted(o.case_ids[0] for o in outcomes) == ["KF-2026-00001", "KF-2026-00002", "KF-2026-00003"]
+    for outcome in outcomes:
+        assert outcome.status == "accepted" and outcome.outputs
+        assert all((ws.root / output).is_file() for output in outcome.outputs)
+    assert list(ws.spool.iterdir()) == [] and not (ws.var / "retrying.json").exists()
+    capsys.readouterr()
+    main(["--workspace", str(ws.root), "status"])
+    assert "待写出文件" not in capsys.readouterr().out
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()]
+
+
+def test_a_worker_killed_while_the_watcher_runs_is_replaced(ws, tmp_path):
+    watcher = _docgen(ws, "watch", "--jobs", "2")
+    try:
+        # running: its workers started and its loop wrote the day's warning
+        assert wait_for(lambda: list((ws.outbox / "reports").rglob("逾期预警-*.docx")), 120)
+        assert len(_children(watcher.pid)) == 2
+        # GIVEN one of the watcher's two workers killed (out of memory, an operator's kill -9)
+        os.kill(_children(watcher.pid)[0], signal.SIGKILL)
+        # WHEN a register is dropped afterwards
+        staged = write_register(tmp_path, [register_line()], name="登记表-之后.xlsx")
+        os.rename(staged, ws.intake / staged.name)
+        # THEN it is processed by new workers, and the watcher keeps running
+        assert wait_for(lambda: _count(ws, "submission.accepted") == 1 and not list(ws.spool.iterdir()), 120), (
+            watcher.stderr.read1() if watcher.poll() is not None else "timed out")
+        assert watcher.poll() is None
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        watcher.wait(30)
 
 
 def _count(ws, kind: str) -> int:

@@ -18,8 +18,9 @@ from docgen.reports.periodic import overdue_warning, weekly
 from docgen.reports.weekly_docs import warning_context, weekly_context, write_overdue_warning, write_weekly
 from docgen.templates import build_templates
 from tests.conftest import register_line, write_register
-from tests.docx_helpers import all_text, document_xml
+from tests.docx_helpers import all_text, document_xml, paragraph_text
 from tests.docx_helpers import assert_built_as_committed  # noqa: E402
+from tests.pdf_text import pdftotext
 
 AMP = "Smith & Sons <Ltd>"
 BRACES = "{{ 7*7 }}"
@@ -57,8 +58,7 @@ def table_rows(table) -> list[list[str]]:
 
 
 def all_text_of(paragraph) -> str:
-    return "".join(el.text or "" if el.tag == qn("w:t") else "\n"
-                   for el in paragraph._p.iter(qn("w:t"), qn("w:br")))
+    return paragraph_text(paragraph._p)
 
 
 def tables_by_header(path) -> dict[str, list[list[str]]]:
@@ -300,22 +300,136 @@ def test_nothing_late_still_writes_the_warning(ws, ledger):
 # ---------------------------------------------------------------------------------- printing
 
 
-def test_prints_in_libreoffice(tmp_path, ws, ledger, busy):
-    soffice, pdfinfo = shutil.which("soffice"), shutil.which("pdfinfo")
-    if soffice is None or pdfinfo is None:
-        pytest.skip("LibreOffice (soffice) and poppler-utils (pdfinfo) are needed for the print check")
-    documents = [write_weekly(ws, ledger, "2026-W48")[1], write_overdue_warning(ws, ledger, date(2026, 11, 26))]
+def soffice_pdfs(tmp_path, documents) -> list:
+    """``documents`` printed to PDF by LibreOffice (headless, a private profile), in one run."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is needed for the print check: apt-get install libreoffice-writer-nogui")
+    out = tmp_path / "printed"
     subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, documents)],
+                    "--convert-to", "pdf", "--outdir", str(out), *map(str, documents)],
                    check=True, capture_output=True, timeout=180)
-    for document in documents:
-        pdf = tmp_path / document.with_suffix(".pdf").name
-        info = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, check=True).stdout
+    return [out / (document.name[:-len(".docx")] + ".pdf") for document in documents]
+
+
+def with_latin_face(document, face: str, target):
+    """A copy of ``document`` whose Latin text asks for ``face`` instead of Times New Roman."""
+    import zipfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(document) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("word/") and info.filename.endswith(".xml"):
+                data = data.replace(b'"Times New Roman"', f'"{face}"'.encode())
+            dst.writestr(info, data)
+    return target
+
+
+NUMBER = re.compile(r"KF-2026-\d{5}")
+DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+# LibreOffice sets a little space between Chinese and figures, which pdftotext prints as a blank: a date
+# printed on one line may read "2026 年 11 月 27 日", never with a line break inside.
+PRINTED_DATE = re.compile(r"\d{4} *年 *\d{1,2} *月 *\d{1,2} *日")
+
+
+@pytest.mark.parametrize("latin", ["Times New Roman", "DejaVu Serif"])
+def test_prints_in_libreoffice_with_numbers_and_dates_on_one_line(tmp_path, ws, ledger, busy, latin):
+    """Printed by LibreOffice, every row is there and no 登记编号 or date is broken over two lines: with the
+    metric-compatible face that stands in for Times New Roman (Liberation Serif), and with DejaVu Serif,
+    the wider face LibreOffice takes where none is installed (stock LibreOffice 7.4 on Debian 12 wrapped
+    KF-2026-00005 after its second hyphen there, and pdftotext read KF-202600005)."""
+    if not (shutil.which("pdfinfo") and shutil.which("pdftotext")):
+        pytest.skip("poppler-utils (pdfinfo, pdftotext) is needed for the print check")
+    documents = [write_weekly(ws, ledger, "2026-W48")[1], write_overdue_warning(ws, ledger, date(2026, 11, 26))]
+    if latin != "Times New Roman":
+        documents = [with_latin_face(d, latin, tmp_path / "faces" / d.name) for d in documents]
+    for document, pdf in zip(documents, soffice_pdfs(tmp_path, documents)):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         pages = int(re.search(r"^Pages:\s+(\d+)$", info, re.M)[1])
         assert 1 <= pages <= 2, info
-        if shutil.which("pdftotext"):  # every table row is printed (none lost at a page break)
-            printed = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-            assert printed.count("KF-2026-") == all_text(document).count("KF-2026-")
+        written, printed = all_text(document), pdftotext(pdf)
+        # every table row is printed (none lost at a page break), each number whole and searchable
+        assert sorted(NUMBER.findall(printed)) == sorted(NUMBER.findall(written)), printed
+        assert sorted(re.sub(" ", "", d) for d in PRINTED_DATE.findall(printed)) == sorted(DATE.findall(written)), printed
+
+
+def test_numbers_and_dates_are_held_together_in_the_word_documents(ws, ledger, busy):
+    """Each hyphen of a 登记编号 or 依据条款 between WORD JOINERs, the parts of a date joined: invisible, and
+    read back as typed once the joiners are left out (tests.docx_helpers.visible)."""
+    weekly_doc = write_weekly(ws, ledger, "2026-W48")[1]
+    warning_doc = write_overdue_warning(ws, ledger, date(2026, 11, 26))
+    for path in (weekly_doc, warning_doc):
+        xml = document_xml(path)
+        assert "KF-2026-" not in xml and "KF\u2060-\u20602026\u2060-\u206000001" in xml
+        assert "CS\u2060-\u20603.4.5" in xml
+        assert "2026\u2060年\u206011\u2060月\u206026\u2060日" in xml
+        assert not DATE.search(xml)  # every date of the document is joined
+    assert tables_by_header(weekly_doc)[NEW][1][0] == busy["repair"]
+
+
+# The face each name in the Word documents prints in on Debian (make system-packages): Chinese names by
+# docgen's fontconfig aliases, Latin names by fontconfig's metric aliases and the packages they name.
+FACES = {"宋体": "Noto Serif CJK SC", "SimSun": "Noto Serif CJK SC", "仿宋": "Noto Serif CJK SC",
+         "FangSong": "Noto Serif CJK SC", "黑体": "Noto Sans CJK SC", "SimHei": "Noto Sans CJK SC",
+         "楷体": "AR PL UKai CN", "KaiTi": "AR PL UKai CN", "Times New Roman": "Liberation Serif",
+         "Arial": "Liberation Sans", "Calibri": "Carlito", "Cambria": "Caladea"}
+
+
+@pytest.mark.skipif(shutil.which("fc-match") is None, reason="fontconfig (fc-match) is not installed")
+def test_face_names_of_the_word_documents_resolve_to_the_installed_faces():
+    from pathlib import Path
+
+    conf = Path(build_templates.__file__).resolve().parents[1] / "data" / "fonts" / "64-docgen-chinese-faces.conf"
+    installed = Path("/etc/fonts/conf.d") / conf.name
+    assert installed.is_file() and installed.read_bytes() == conf.read_bytes(), "run `make system-packages`"
+    for name, family in FACES.items():
+        for pattern in (name, f"{name}:lang=zh-cn", f"{name}:weight=bold"):
+            found = subprocess.run(["fc-match", "-f", "%{family[0]}", pattern], capture_output=True, text=True,
+                                   check=True).stdout
+            assert found == family, (pattern, found)
+
+
+def test_song_prints_in_noto_serif_cjk_sc(tmp_path, ws, ledger, busy):
+    """宋体 (SimSun) prints in Noto Serif CJK SC, 黑体 in Noto Sans CJK SC and Times New Roman in Liberation
+    Serif, through the fontconfig aliases `make` installs (docgen/data/fonts/). Stock LibreOffice drew
+    宋体 in Noto Sans CJK JP and Times New Roman in DejaVu Serif.
+
+    pdffonts names every Noto CJK face of a LibreOffice PDF "NotoSerifCJKjp…"/"NotoSansCJKjp…" (the
+    faces of the collection share one CFF font named so), so which face of the collection was used is
+    checked on the glyphs: 宋体 text tagged as English (no Chinese ``locl`` forms) prints exactly as text
+    asking for Noto Serif CJK SC, and not as text asking for the JP face."""
+    if not shutil.which("pdffonts") or not shutil.which("pdftoppm"):
+        pytest.skip("poppler-utils (pdffonts, pdftoppm) is needed for the font check")
+    weekly_doc = write_weekly(ws, ledger, "2026-W48")[1]
+    faces = {"宋体": "song", "Noto Serif CJK SC": "sc", "Noto Serif CJK JP": "jp", "SimSun": "simsun",
+             "黑体": "hei", "Noto Sans CJK SC": "sans-sc"}
+    probes = []
+    for face, name in faces.items():
+        probe = docx.Document()
+        run = probe.add_paragraph().add_run("骨直角令说")
+        run.font.size = docx.shared.Pt(28)
+        fonts = run._r.get_or_add_rPr().get_or_add_rFonts()
+        fonts.set(qn("w:eastAsia"), face)
+        probe.save(str(tmp_path / f"probe-{name}.docx"))
+        probes.append(tmp_path / f"probe-{name}.docx")
+    printed = soffice_pdfs(tmp_path, [weekly_doc, *probes])
+
+    listing = subprocess.run(["pdffonts", str(printed[0])], capture_output=True, text=True, check=True).stdout
+    names = [line.split()[0].split("+", 1)[-1] for line in listing.splitlines()[2:]]
+    assert any(name.startswith("NotoSerifCJK") for name in names), listing  # 宋体: the serif face
+    assert any(name.startswith("NotoSansCJK") for name in names), listing  # 黑体: the sans face
+    assert any(name.startswith("LiberationSerif") for name in names), listing  # Times New Roman
+    assert not any("DejaVu" in name or "UKai" in name for name in names), listing
+
+    def glyphs(pdf) -> bytes:
+        return subprocess.run(["pdftoppm", "-r", "100", "-gray", "-f", "1", "-l", "1", str(pdf)],
+                              capture_output=True, check=True).stdout
+
+    image = {name: glyphs(pdf) for name, pdf in zip(faces.values(), printed[1:])}
+    assert image["jp"] != image["sc"]  # the probe tells the faces apart
+    assert image["song"] == image["sc"] and image["simsun"] == image["sc"]
+    assert image["hei"] == image["sans-sc"]
 
 
 @pytest.fixture(autouse=True)

@@ -34,8 +34,11 @@ HEADINGS = ("一、本周新增投诉", "二、本周办结", "三、尚未解�
 WARNING_DAY = date(2026, 11, 26)
 
 
-def pdftotext(pdf: Path, *args: str) -> str:
-    return subprocess.run(["pdftotext", *args, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+from tests.pdf_text import printed  # noqa: E402
+
+def pdftotext(pdf: Path) -> str:
+    """The PDF's text as poppler lays it out (``-layout``: a table row on one line, as it is printed)."""
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def flat(pdf: Path) -> str:
@@ -101,10 +104,10 @@ def test_weekly_pdf_next_to_the_docx_with_the_same_content(ws, ledger, busy):
             assert heading in text, heading
         for row in context["new_rows"] + context["open_rows"]:
             assert row["number"] in text
-            assert re.sub(r"\s+", "", row["content" if "content" in row else "progress"]) in squeezed
+            assert printed(text, row["content" if "content" in row else "progress"]), row  # wrapped in its cell
         for row in context["overdue_rows"]:  # number, clause and working days late on one table row
             assert re.search(rf"{re.escape(row['number'])}.*{re.escape(row['clause'])}\s+{row['late']}\s*$",
-                             pdftotext(pdf, "-layout"), re.M), row
+                             pdftotext(pdf), re.M), row
         assert "服务处主任：" in text
         assert_no_markup(text)
 
@@ -114,7 +117,7 @@ def test_weekly_pdf_next_to_the_docx_with_the_same_content(ws, ledger, busy):
                                       weekly_context(jinjiang, ws.calendar, date(2026, 11, 30))["overdue_rows"])
     assert BRACES in text
     assert busy["next_week"] not in text and "下周的客户" not in text
-    layout = pdftotext(pdfs[1], "-layout")
+    layout = pdftotext(pdfs[1])
     survey = next(line for line in layout.splitlines() if busy["repair"] in line and "CS-3.4.5" in line)
     assert re.search(r"2026年11月24日\s+CS-3\.4\.5\S*\s+3\s*$", survey), survey  # Tue → Fri 27: 3 working days
     assert "截至统计期末，没有逾期事项。" in pdftotext(pdfs[0])  # 观邸: the feedback met by the progress note
@@ -184,7 +187,7 @@ def test_overdue_warning_pdf_grouped_by_who_must_act(ws, ledger, busy):
     team = next(d for d in context["departments"] if d["name"] == SURVEY_TEAM)
     [row] = team["late"]
     assert row["customer"] == AMP and AMP in text
-    layout = pdftotext(pdf, "-layout")
+    layout = pdftotext(pdf)
     assert re.search(rf"{re.escape(busy['repair'])}.*2026年11月24日\s+{re.escape(row['clause'])}\s+2\s*$", layout, re.M)
     assert "日期：2026年11月26日" in squeezed
     assert_no_markup(text)
@@ -194,16 +197,16 @@ def test_overdue_warning_pdf_grouped_by_who_must_act(ws, ledger, busy):
 
 
 def test_the_same_ledger_gives_the_same_pdf_text_twice(ws, ledger, busy, clock):
-    first = {p.name: pdftotext(p, "-layout") for p in write_weekly_pdf(ws, ledger, "2026-W48")}
-    warning = pdftotext(write_overdue_warning_pdf(ws, ledger, WARNING_DAY), "-layout")
-    assert {p.name: pdftotext(p, "-layout") for p in write_weekly_pdf(ws, ledger, "2026-W48")} == first
-    assert pdftotext(write_overdue_warning_pdf(ws, ledger, WARNING_DAY), "-layout") == warning
+    first = {p.name: pdftotext(p) for p in write_weekly_pdf(ws, ledger, "2026-W48")}
+    warning = pdftotext(write_overdue_warning_pdf(ws, ledger, WARNING_DAY))
+    assert {p.name: pdftotext(p) for p in write_weekly_pdf(ws, ledger, "2026-W48")} == first
+    assert pdftotext(write_overdue_warning_pdf(ws, ledger, WARNING_DAY)) == warning
     # a progress note next week does not change last week's report
     clock["at"] = datetime(2026, 12, 2, 10, 0, tzinfo=CST)
     pipeline.process_file(ws, ledger, write_register(ws.intake, [
         register_line(number=busy["repair"], customer=AMP, content=f"卫生间地漏返水\n备注：{BRACES}",
                       progress="12月2日已勘察")]), date(2026, 12, 2))
-    assert {p.name: pdftotext(p, "-layout") for p in write_weekly_pdf(ws, ledger, "2026-W48")} == first
+    assert {p.name: pdftotext(p) for p in write_weekly_pdf(ws, ledger, "2026-W48")} == first
 
 
 @pytest.fixture(autouse=True)
@@ -214,3 +217,30 @@ def _after_the_week(monkeypatch):
     from docgen.workspace import Workspace as _Workspace
 
     monkeypatch.setattr(_Workspace, "today", lambda self: _date(2026, 12, 7))
+
+
+def test_a_customer_name_with_a_character_no_cjk_font_has_never_stops_a_report(ws, ledger, clock):
+    """"王芳🏠" made every PDF that printed her name fail for good (PDF/A refuses a character without a
+    glyph): the weekly report of every office (written together), the daily warning and her dossier."""
+    from docgen.reports.dossier import write_dossier
+
+    house, private = "\U0001F3E0", "\ue000"
+    clock["at"] = datetime(2026, 11, 23, 11, 0, tzinfo=CST)
+    result = pipeline.process_file(ws, ledger, write_register(ws.intake, [
+        register_line(customer=f"王芳{house}"),
+        register_line(project="融侨观邸", customer=f"李{private}四", category="销售服务", content="车位未交付")]),
+        date(2026, 11, 23))
+    assert result.status == "accepted", result.findings
+    wang, li = result.case_ids
+
+    written = weekly_docs.write_weekly_both(ws, ledger, "2026-W48")
+    assert sorted(p.suffix for p in written) == [".docx", ".docx", ".pdf", ".pdf"]
+    texts = {p.name: pdftotext(p) for p in written if p.suffix == ".pdf"}
+    assert f"王芳{house}" in texts[f"周报-{JINJIANG}-2026-W48.pdf"]
+    assert "李〓四" in texts[f"周报-{GUANDI}-2026-W48.pdf"]
+    warning = pdftotext(write_overdue_warning_pdf(ws, ledger, WARNING_DAY))
+    assert wang in warning and f"王芳{house}" in warning
+    for number, shown in ((wang, f"王芳{house}"), (li, "李〓四")):
+        dossier = write_dossier(ws, ledger, number)
+        assert shown in pdftotext(dossier)
+        assert all(embedded == "yes" for _, embedded in pdffonts(dossier))

@@ -375,3 +375,23 @@ def test_per_day_results_are_cached(cal, monkeypatch):
     for _ in range(5):
         cal.due_within_workdays(datetime(2026, 9, 30, 10, 0), 3)
     assert len(calls) == len(set(calls)) > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('source = "x"\n[years.2027]\nholidays = [\n  "2027-01-01",\n  "2027-02-30",\n]\n', 5),
+        ('[years.2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-04"]\n', 3),
+        ('[years.2027]\nholidays = ["2027-01-01"]\nholiday = ["2027-01-02"]\n', 3),
+        ('[years.2027]\nholidays = ["2027-01-01"\n', 2),  # TOML syntax: where the parser stopped
+    ],
+    ids=["bad-date", "weekday-workday", "unknown-key", "toml-syntax"],
+)
+def test_calendar_file_errors_name_their_line(tmp_path, text, line):
+    cal = WorkCalendar(write(tmp_path, text))
+    assert cal.load_errors and any(e.endswith(f"（第{line}行）") for e in cal.load_errors), cal.load_errors
+
+
+def test_a_calendar_year_outside_2000_to_2100_is_refused(tmp_path):
+    cal = WorkCalendar(write(tmp_path, "[years.1]\nholidays = []\n"))
+    assert cal.load_errors and "[years.1] 不是有效年份" in cal.load_errors[0] and not cal.is_covered(1)

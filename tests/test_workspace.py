@@ -76,3 +76,81 @@ def test_a_bad_delivery_date_or_a_misspelt_key_is_named(tmp_path, text, expected
     (tmp_path / "docgen.toml").write_text(text, encoding="utf-8")
     with pytest.raises(WorkspaceError, match=expected):
         Workspace.open(tmp_path)
+
+
+@pytest.mark.parametrize("pattern, expected", [
+    ('"KF-{year}"', "必须包含 {seq}"),
+    ('"../../{seq}"', "不能用于文件名"),
+    ('"KF-{month}-{seq}"', "只能使用"),
+])
+def test_a_numbering_pattern_that_would_break_later_is_refused_at_start(tmp_path, pattern, expected):
+    (tmp_path / "docgen.toml").write_text(f"[numbering]\ncomplaint = {pattern}\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="numbering.complaint") as refused:
+        Workspace.open(tmp_path)
+    assert expected in str(refused.value)
+
+
+@pytest.mark.parametrize("folder", ['"/tmp/elsewhere"', '"../outside"', '"intake/../../x"'])
+def test_a_folder_outside_the_workspace_is_refused_plainly(tmp_path, folder):
+    root = tmp_path / "office"
+    root.mkdir()
+    (root / "docgen.toml").write_text(f"[paths]\noutbox = {folder}\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="在工作区 .* 之外") as refused:
+        Workspace.open(root)
+    assert "[paths] outbox" in str(refused.value) and "outside_workspace_reason" in str(refused.value)
+
+
+def test_a_folder_outside_the_workspace_is_allowed_with_its_reason(tmp_path):
+    root = tmp_path / "office"
+    root.mkdir()
+    (root / "docgen.toml").write_text(f'[paths]\nvar = "{tmp_path / "local"}"\n'
+                                      'outside_workspace_reason = "工作区在网络共享上，台账须在本机磁盘"\n', encoding="utf-8")
+    assert Workspace.open(root).var == tmp_path / "local"
+
+
+def test_the_workspace_itself_or_intake_shared_with_another_folder_is_refused(tmp_path):
+    (tmp_path / "docgen.toml").write_text('[paths]\noutbox = "."\n', encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="工作区本身"):
+        Workspace.open(tmp_path)
+    (tmp_path / "docgen.toml").write_text('[paths]\noutbox = "intake"\n', encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="outbox 与 intake"):
+        Workspace.open(tmp_path)
+
+
+@pytest.mark.parametrize("text, key", [
+    ("[deadlines]\nsurvey_workdays = true\n", "deadlines.survey_workdays"),
+    ('[deadlines]\nfeedback_workdays = "3"\n', "deadlines.feedback_workdays"),
+    ("[deadlines]\nother_complaint_days = 7.5\n", "deadlines.other_complaint_days"),
+    ("[limits]\nmax_file_mb = true\n", "limits.max_file_mb"),
+    ("[watch]\npoll_seconds = false\n", "watch.poll_seconds"),
+])
+def test_a_number_setting_given_as_true_or_text_is_refused_not_read_as_1(tmp_path, text, key):
+    (tmp_path / "docgen.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(WorkspaceError, match=key):
+        Workspace.open(tmp_path)
+
+
+def test_number_settings_still_take_numbers(tmp_path):
+    (tmp_path / "docgen.toml").write_text("[deadlines]\nsurvey_workdays = 2\n[limits]\nmax_file_mb = 5\n"
+                                          "[watch]\npoll_seconds = 2.5\n", encoding="utf-8")
+    settings = Workspace.open(tmp_path).settings
+    assert settings.deadlines.survey_workdays == 2 and settings.limits.max_file_mb == 5
+    assert settings.watch.poll_seconds == 2.5
+
+
+def test_a_malformed_calendar_file_stops_the_start_naming_the_file_and_line(tmp_path):
+    ws = init_workspace(tmp_path / "office")
+    ws.check_calendar()  # no calendar.toml: the package's calendar alone
+    (ws.root / "calendar.toml").write_text('[years.2027]\nholidays = ["2027-01-01",\n  "2027-02-30"]\n',
+                                           encoding="utf-8")
+    ws = Workspace.open(ws.root)
+    with pytest.raises(WorkspaceError) as refused:
+        ws.check_calendar()
+    assert str(ws.root / "calendar.toml") in str(refused.value) and "2027-02-30" in str(refused.value)
+    assert "第3行" in str(refused.value)
+
+
+def test_a_calendar_file_named_in_the_settings_must_exist(tmp_path):
+    (tmp_path / "docgen.toml").write_text('[workdays]\ncalendar_file = "节假日.toml"\n', encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="找不到节假日文件"):
+        Workspace.open(tmp_path).check_calendar()

@@ -20,12 +20,17 @@ traditional 貳陸萬億, the optional 零s (壹仟陆佰捌拾元零叁角贰�
 where the units say it all (壹仟伍拾元整). It refuses what is ambiguous or wrong: lowercase numerals
 (一二三…十百千, 两, 〇, 另, 毛), a trailing bare digit after 佰/仟/万/亿 (壹仟伍 — 1005 or 1500?),
 a 零 where no digit is skipped (壹仟零伍佰), units out of order, and a missing 元.
+
+Both raise ``values.Unparsable`` (a ``ValueError``) with a Chinese message, and nothing else, whatever
+they are given.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from docgen.forms.values import MAX_VALUE_LENGTH, Unparsable, safe_str
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 UNITS = {"拾": 1, "佰": 2, "仟": 3}
@@ -59,17 +64,19 @@ def to_uppercase(amount: Decimal) -> str:
     """``Decimal("1200.50")`` → 壹仟贰佰元伍角; ``Decimal("1200")`` → 壹仟贰佰元整 (see module doc)."""
     try:
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
-        cents = value.quantize(CENT)
-    except InvalidOperation:
-        raise ValueError(f"“{amount}”不是金额") from None
+    except (ArithmeticError, ValueError):  # decimal.InvalidOperation; str() of an int over 4300 digits
+        raise Unparsable(f"“{safe_str(amount)[:40]}”不是金额") from None
     if not value.is_finite():
-        raise ValueError(f"“{amount}”不是金额")
+        raise Unparsable(f"“{value}”不是金额")
     if value < 0:
-        raise ValueError(f"“{amount}”为负数；金额不能为负")
+        raise Unparsable(f"“{value}”为负数；金额不能为负")
+    if value and value.adjusted() > MAX_AMOUNT.adjusted():  # before quantize(), which would overflow
+        raise Unparsable(f"“{value}”过大；最多 999,999,999,999.99")
+    cents = value.quantize(CENT) if value.adjusted() >= -6 else Decimal(0).quantize(CENT)
     if cents != value:
-        raise ValueError(f"“{amount}”超出分位；金额只能精确到分")
+        raise Unparsable(f"“{value}”超出分位；金额只能精确到分")
     if cents > MAX_AMOUNT:
-        raise ValueError(f"“{amount}”过大；最多 999,999,999,999.99")
+        raise Unparsable(f"“{value}”过大；最多 999,999,999,999.99")
     fen_total = int(cents * 100)
     whole, jiao, fen = fen_total // 100, fen_total // 10 % 10, fen_total % 10
 
@@ -96,23 +103,26 @@ def to_uppercase(amount: Decimal) -> str:
 # ---------------------------------------------------------------- reading
 
 def from_uppercase(text: str) -> Decimal:
-    """壹仟贰佰元整 → ``Decimal("1200.00")``; ``ValueError`` with a Chinese message otherwise."""
-    shown = str(text).strip()
+    """壹仟贰佰元整 → ``Decimal("1200.00")``; ``Unparsable`` with a Chinese message otherwise."""
+    text = text if isinstance(text, str) else "" if text is None else safe_str(text)
+    shown = text.strip()
     if len(shown) > 40:
         shown = shown[:40] + "…"
-    s = re.sub(r"\s+", "", str(text).replace("\u3000", " ")).translate(_VARIANTS)
+    s = re.sub(r"\s+", "", text.replace("\u3000", " ")).translate(_VARIANTS)
     s = re.sub(r"^人民币[:：]?", "", s)
     if not s:
-        raise ValueError("未填写金额")
+        raise Unparsable("未填写金额")
+    if len(s) > MAX_VALUE_LENGTH:
+        raise Unparsable(f"“{shown}”不是大写金额：内容过长；应写如 壹仟贰佰元伍角")
     if any(c in _LOWERCASE for c in s):
-        raise ValueError(f"“{shown}”不是金额：中文金额须用大写数字（零壹贰叁肆伍陆柒捌玖拾佰仟），"
+        raise Unparsable(f"“{shown}”不是金额：中文金额须用大写数字（零壹贰叁肆伍陆柒捌玖拾佰仟），"
                          "不能用一二三、十百千等小写数字；或填写阿拉伯数字，如 1200.50")
     stray = [c for c in s if c not in _ALLOWED]
     if stray:
-        raise ValueError(f"“{shown}”不是大写金额：含有“{stray[0]}”；应写如 壹仟贰佰元伍角")
+        raise Unparsable(f"“{shown}”不是大写金额：含有“{stray[0]}”；应写如 壹仟贰佰元伍角")
 
-    def bad(reason: str) -> ValueError:
-        return ValueError(f"“{shown}”不是有效的大写金额：{reason}")
+    def bad(reason: str) -> Unparsable:
+        return Unparsable(f"“{shown}”不是有效的大写金额：{reason}")
 
     if s.endswith("整"):
         s = s[:-1]

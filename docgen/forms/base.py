@@ -32,6 +32,9 @@ class Meta:
     filled_by_tool: bool = False  # docgen writes it (e.g. 登记编号); a clerk may leave it blank
     max_length: int = 2000
     lines: int = 1  # text lines the value usually takes on paper (row height on a sign-off sheet)
+    # A date that may lie ahead (agreed or due), up to ``values.FUTURE_DAYS``; any other date is at most
+    # today (``values.date_window``).
+    future: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,9 +146,9 @@ def _parse_value(spec: FieldSpec, raw: Any, today: date) -> Any:
     if kind == "text" or kind == "number":
         return v.parse_text(raw, max_length=spec.meta.max_length)
     if kind == "date":
-        return v.parse_date(raw, today=today)
+        return v.parse_date(raw, today=today, future=spec.meta.future)
     if kind == "datetime":
-        return v.parse_datetime_parts(raw, today=today)
+        return v.parse_datetime_parts(raw, today=today, future=spec.meta.future)
     if kind == "time":
         return v.parse_time(raw)
     if kind == "phone":
@@ -187,7 +190,7 @@ def parse_record(
                 findings.append(error(f"{context}“{spec.title}”未填写；此项必填", field=field_prefix + spec.key, **where))
             continue
         if type(raw.value).__name__ == "CellError":  # a formula that failed, not what the clerk meant
-            findings.append(error(f"{context}“{spec.title}”显示错误值 {raw.value}（公式出错）；请填写实际内容",
+            findings.append(error(f"{context}“{spec.title}”显示错误值 {v.shown(raw.value)}（公式出错）；请填写实际内容",
                                   field=field_prefix + spec.key, **where))
             continue
         try:

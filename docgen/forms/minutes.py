@@ -47,7 +47,7 @@ class MinutesDecision(BaseModel):
     # Owner and due date are checked by the handler, so that a decision without them is reported as
     # a decision not assigned, on its row (CS-3.10: decisions are followed up by who and by when).
     owner: Annotated[str | None, Meta(width=14, hint="责任人或责任部门")] = Field(None, title="责任人")
-    due: Annotated[date | None, Meta(kind="date", width=16)] = Field(None, title="完成期限")
+    due: Annotated[date | None, Meta(kind="date", width=16, future=True)] = Field(None, title="完成期限")
     case_number: Annotated[str | None, Meta(kind="number", width=18, hint="该决定所涉案件，可不填")] = Field(
         None, title="登记编号")
 

@@ -37,7 +37,8 @@ class SiteSurvey(BaseModel):
     customer_consent: Annotated[bool | None, Meta(kind="yesno", choices=("是", "否"), width=20,
                                                   hint="特别复杂的维修须事先取得客户认可")] = Field(
         None, title="客户是否认可延长工期")
-    agreed_completion: Annotated[date | None, Meta(kind="date", width=20)] = Field(None, title="约定完成日期")
+    agreed_completion: Annotated[date | None, Meta(kind="date", width=20, future=True)] = Field(
+        None, title="约定完成日期")
     findings: Annotated[str | None, Meta(width=20, lines=3)] = Field(None, title="勘察意见")
     sign_service: Annotated[str | None, Meta(width=20)] = Field(None, title="客户服务部签字")
     sign_engineering: Annotated[str | None, Meta(width=20)] = Field(None, title="工程材料部或物业公司签字")

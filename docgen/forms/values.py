@@ -4,19 +4,32 @@ Each parser takes the raw cell value (whatever openpyxl or python-docx gave: str
 datetime, None) and returns the parsed value, or raises ``Unparsable`` with a Chinese message that
 says what was found and what is expected. Nothing here guesses: ``11/3`` could be 3 November or
 11 March, so it is refused with the formats that are accepted.
+
+Whatever a cell holds (inf, nan, a 400-digit number, 50,000 spaces, a date in the year 1026), a parser
+returns a value or raises ``Unparsable``, and nothing else: validation turns that into a finding on the
+cell, so no value can stop a file from getting an outcome. Every date, however written, is held to one
+plausible window (``date_window``).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 # Excel's day zero for the 1900 date system (serial 60 is the phantom 1900-02-29; we never see it
-# because serials below the plausible range are refused anyway).
+# because serials below the plausible window are refused anyway).
 EXCEL_EPOCH = datetime(1899, 12, 30)
-PLAUSIBLE_SERIALS = range(36526, 73051)  # 2000-01-01 .. 2099-12-31
+# The plausible window of every date on a form, whichever way it was written (text, a date cell, an
+# Excel serial): nothing the procedures track happened before 2000, and nothing has happened after
+# today. Dates agreed or due (``Meta(future=True)``) may lie ahead, up to FUTURE_DAYS.
+EARLIEST_DATE = date(2000, 1, 1)
+FUTURE_DAYS = 731  # two years
+# Dates, times, phone numbers and amounts are short. Longer text is refused before any pattern sees it:
+# no regular expression then costs more than a glance, whatever a hostile cell holds.
+MAX_VALUE_LENGTH = 100
 
 BLANKS = {"", "-", "—", "/", "无", "空"}
 
@@ -27,13 +40,28 @@ class Unparsable(ValueError):
         self.message = message
 
 
+def safe_str(raw) -> str:
+    """``str(raw)``, also for an integer too long for ``str`` (over 4300 digits): its first digits."""
+    try:
+        return str(raw)
+    except ValueError:
+        return f"{raw:x}"[:60] if isinstance(raw, int) else repr(type(raw))
+
+
+# Invisible characters a clerk pastes without seeing them: the word joiner and zero-width spaces docgen's
+# own Word documents put around hyphens and inside dates (so LibreOffice never wraps a number there),
+# and the byte-order mark. The non-breaking hyphen U+2011 (U+2010 after NFKC) is a hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u2060\u200b\u200c\u200d\ufeff"), None) | {0x2010: "-", 0x2011: "-"}
+
+
 def normalize_text(raw) -> str:
-    """Full-width digits and letters to half-width, ideographic spaces to spaces, trimmed."""
+    """Full-width digits and letters to half-width, ideographic spaces to spaces, invisible joiners
+    dropped, trimmed."""
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    text = unicodedata.normalize("NFKC", str(raw))
+    text = unicodedata.normalize("NFKC", safe_str(raw)).translate(_INVISIBLE)
     return text.replace("\u3000", " ").strip()
 
 
@@ -45,9 +73,16 @@ def is_blank(raw) -> bool:
 def shown(raw) -> str:
     """How a raw value is quoted back to the clerk."""
     if isinstance(raw, datetime):
-        return raw.strftime("%Y-%m-%d %H:%M")
-    text = str(raw).strip()
+        return f"{raw.year:04d}-{raw.month:02d}-{raw.day:02d} {raw.hour:02d}:{raw.minute:02d}"
+    text = safe_str(raw).strip()
     return text if len(text) <= 40 else text[:40] + "…"
+
+
+def _bounded(text: str, raw, refusal: str) -> str:
+    """``text``, or a refusal (``refusal`` after the quoted value) when it is too long to be a value."""
+    if len(text) > MAX_VALUE_LENGTH:
+        raise Unparsable(f"“{shown(raw)}”{refusal}")
+    return text
 
 
 # ---------------------------------------------------------------- text
@@ -55,7 +90,7 @@ def shown(raw) -> str:
 def parse_text(raw, *, max_length: int = 2000) -> str:
     if isinstance(raw, datetime):
         raise Unparsable(f"“{shown(raw)}”是日期，这里应填写文字")
-    text = "" if raw is None else str(int(raw) if isinstance(raw, float) and raw.is_integer() else raw)
+    text = "" if raw is None else safe_str(int(raw) if isinstance(raw, float) and raw.is_integer() else raw)
     text = text.replace("\r\n", "\n").strip()
     if len(text) > max_length:
         raise Unparsable(f"内容过长（{len(text)}字），最多{max_length}字")
@@ -74,6 +109,26 @@ _TIME = re.compile(
 )
 
 
+def date_window(today: date, *, future: bool = False) -> tuple[date, date]:
+    """The first and last date a form may carry (see EARLIEST_DATE): up to today, or, for a date agreed
+    or due, up to FUTURE_DAYS ahead."""
+    return EARLIEST_DATE, today + timedelta(days=FUTURE_DAYS if future else 0)
+
+
+def _window_text(today: date, future: bool) -> str:
+    first, last = date_window(today, future=future)
+    return f"{chinese_date(first)}至{chinese_date(last) if future else '今天'}"
+
+
+def _in_window(day: date, raw, today: date, future: bool) -> date:
+    first, last = date_window(today, future=future)
+    if first <= day <= last:
+        return day
+    if not future and today < day <= today + timedelta(days=366):
+        raise Unparsable(f"日期“{shown(raw)}”晚于今天（{chinese_date(today)}）；请填写实际的日期")
+    raise Unparsable(f"日期“{shown(raw)}”不在合理范围（{_window_text(today, future)}）内，请检查年份")
+
+
 def _make_date(y: int, m: int, d: int, raw) -> date:
     try:
         return date(y, m, d)
@@ -81,55 +136,66 @@ def _make_date(y: int, m: int, d: int, raw) -> date:
         raise Unparsable(f"“{shown(raw)}”不是有效日期") from None
 
 
-def _from_serial(number: float, raw) -> datetime:
-    if int(number) not in PLAUSIBLE_SERIALS:
+def _from_serial(number: float, raw, today: date, future: bool) -> datetime:
+    """An Excel serial (days since 1899-12-30, the fraction the time of day) inside the date window."""
+    first, last = date_window(today, future=future)
+    lowest, highest = (first - EXCEL_EPOCH.date()).days, (last - EXCEL_EPOCH.date()).days + 1
+    if not (isinstance(number, int) or math.isfinite(number)) or not lowest <= number < highest:
         raise Unparsable(f"“{shown(raw)}”不是日期；请填写日期，如 {_DATE_FORMATS}")
     return EXCEL_EPOCH + timedelta(days=float(number))
 
 
-def parse_datetime_parts(raw, *, today: date) -> tuple[date, time | None]:
-    """A date, and the time of day when the cell carried one."""
+def parse_datetime_parts(raw, *, today: date, future: bool = False) -> tuple[date, time | None]:
+    """A date inside the plausible window (``date_window``), and the time of day when the cell carried one."""
     if isinstance(raw, datetime):
-        return raw.date(), (raw.time() if raw.time() != time(0, 0) else None)
+        return (_in_window(raw.date(), raw, today, future),
+                raw.time().replace(microsecond=0) if raw.time() != time(0, 0) else None)
     if isinstance(raw, date):
-        return raw, None
+        return _in_window(raw, raw, today, future), None
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        moment = _from_serial(raw, raw)
+        moment = _from_serial(raw, raw, today, future)
         return moment.date(), (moment.time().replace(microsecond=0) if moment.time() != time(0) else None)
     text = normalize_text(raw)
     if not text:
         raise Unparsable("未填写日期")
+    _bounded(text, raw, f"无法确定是哪一天；请按以下格式之一填写：{_DATE_FORMATS}")
     if _YMD.match(text) or _MD.match(text):  # "2026 年 11 月 3 日": the spaces are not a date/time break
         date_text, time_text = text, ""
     else:
         date_text, _, time_text = text.partition(" ")
     clock = parse_time(time_text) if time_text.strip() else None
     if m := _YMD.match(date_text):
-        return _make_date(int(m[1]), int(m[2]), int(m[3]), raw), clock
+        return _in_window(_make_date(int(m[1]), int(m[2]), int(m[3]), raw), raw, today, future), clock
     if m := _MD.match(date_text):
         # "11月3日" is written for the current year (the year the form is processed in).
-        return _make_date(today.year, int(m[1]), int(m[2]), raw), clock
+        return _in_window(_make_date(today.year, int(m[1]), int(m[2]), raw), raw, today, future), clock
     if m := _COMPACT.match(date_text):
-        return _make_date(int(m[1]), int(m[2]), int(m[3]), raw), clock
+        return _in_window(_make_date(int(m[1]), int(m[2]), int(m[3]), raw), raw, today, future), clock
     if re.fullmatch(r"\d+(\.\d+)?", date_text):
-        moment = _from_serial(float(date_text), raw)
+        moment = _from_serial(float(date_text), raw, today, future)
         return moment.date(), None
     raise Unparsable(f"“{shown(raw)}”无法确定是哪一天；请按以下格式之一填写：{_DATE_FORMATS}")
 
 
-def parse_date(raw, *, today: date) -> date:
-    return parse_datetime_parts(raw, today=today)[0]
+def parse_date(raw, *, today: date, future: bool = False) -> date:
+    return parse_datetime_parts(raw, today=today, future=future)[0]
 
 
 def parse_time(raw) -> time:
     if isinstance(raw, datetime):
+        # A date and time typed in the cell: its time. A date before EARLIEST_DATE is a negative or
+        # multi-day Excel number in a time-formatted cell (-1 shows as 1899-12-29 00:00): no time of day.
+        if raw.date() < EARLIEST_DATE:
+            raise Unparsable(f"“{shown(raw)}”不是有效时间；请填写如 9:30、14:05 或 下午2点")
         return raw.time().replace(microsecond=0)
     if isinstance(raw, time):
         return raw.replace(microsecond=0)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw < 1:
         seconds = round(raw * 86400)
+        if seconds >= 86400:  # 0.9999999 rounds to 24:00, which is no time of day
+            raise Unparsable(f"“{shown(raw)}”不是有效时间（已到24:00）；请填写如 9:30、14:05 或 下午2点")
         return time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
-    text = normalize_text(raw)
+    text = _bounded(normalize_text(raw), raw, "不是时间；请填写如 9:30、14:05 或 下午2点")
     m = _TIME.match(text)
     if not m:
         raise Unparsable(f"“{shown(raw)}”不是时间；请填写如 9:30、14:05 或 下午2点")
@@ -154,7 +220,7 @@ def parse_phone(raw) -> str:
     """Normalised to digits: mobile ``13800138000``, landline ``0591-87654321``, extension ``…转123``."""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    text = normalize_text(raw)
+    text = _bounded(normalize_text(raw), raw, f"不是电话号码；应为{_PHONE_EXPECTED}")
     parts = re.split(r"(?:转|分机|ext\.?|x)", text, maxsplit=1, flags=re.I)
     main = parts[0]
     extension = re.sub(r"\D", "", parts[1]) if len(parts) > 1 else ""
@@ -220,16 +286,20 @@ def parse_number(raw) -> Decimal:
     """A quantity or unit price: a finite, non-negative decimal, kept exactly as written."""
     if isinstance(raw, bool):
         raise Unparsable(f"“{shown(raw)}”不是数字")
-    text = str(raw) if isinstance(raw, (int, float)) else normalize_text(raw).replace(",", "").replace("，", "")
+    text = safe_str(raw) if isinstance(raw, (int, float)) else normalize_text(raw).replace(",", "").replace("，", "")
+    _bounded(text, raw, "不是数字；请填写如 2 或 2.5")
     try:
         value = Decimal(text)
-    except InvalidOperation:
+    except ArithmeticError:  # decimal.InvalidOperation
         raise Unparsable(f"“{shown(raw)}”不是数字；请填写如 2 或 2.5") from None
-    if not value.is_finite() or abs(value) > MAX_AMOUNT:
+    # Compared by exponent first: abs() of 1e9999999 overflows the decimal context.
+    if not value.is_finite() or (value and value.adjusted() > MAX_AMOUNT.adjusted()) or abs(value) > MAX_AMOUNT:
         raise Unparsable(f"“{shown(raw)}”不是有效的数字")
     if value < 0:
         raise Unparsable(f"“{shown(raw)}”为负数；不能为负")
-    return value
+    if value.is_zero():
+        return abs(value)  # -0 is 0
+    return Decimal(0) if value.adjusted() < -12 else value  # the float noise of a formula (5.55e-17) is 0
 
 
 def parse_amount(raw) -> Decimal:
@@ -239,16 +309,14 @@ def parse_amount(raw) -> Decimal:
     if isinstance(raw, (int, float)):
         return _cents(parse_number(raw), raw)
     text = normalize_text(raw).replace(",", "").replace("，", "")
+    _bounded(text, raw, "不是金额；请填写如 1200.50")
     if re.search(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整一二三四五六七八九十百千两]", text) and not re.fullmatch(
         r"[¥￥]?\s*[\d.\s]+\s*元?整?", text
     ):
         # 人民币大写 (壹仟贰佰元整), as on 决算书/结算书; lowercase 一二三 is refused there with a reason.
         from docgen.forms.amounts import from_uppercase
 
-        try:
-            return from_uppercase(text)
-        except ValueError as problem:
-            raise Unparsable(str(problem)) from None
+        return from_uppercase(text)  # raises Unparsable
     text = re.sub(r"^[¥￥]|元整?$|元$", "", text).strip()
     try:
         value = parse_number(text)
@@ -261,6 +329,8 @@ def parse_amount(raw) -> Decimal:
 
 def _cents(value: Decimal, raw) -> Decimal:
     # Excel stores 1200.5 as a binary float; anything within a hair of whole fen is that fen.
+    if value.adjusted() < -6:  # 1e-9999999: no fen at all, and too small for quantize()
+        value = Decimal(0)
     rounded = value.quantize(Decimal("0.01"))
     if abs(value - rounded) > Decimal("0.000001"):
         raise Unparsable(f"“{shown(raw)}”精确到了分以下；金额最多填写到分，如 1200.50")

@@ -48,6 +48,9 @@ def _w(tag: str) -> str:
 _TBL, _TR, _TC, _P, _T = _w("tbl"), _w("tr"), _w("tc"), _w("p"), _w("t")
 _TAB, _BR, _CR = _w("tab"), _w("br"), _w("cr")
 _NB_HYPHEN = _w("noBreakHyphen")
+# WORD JOINER: invisible; docgen's own documents hold 登记编号 and dates together with it
+# (docgen.render.docx.no_break). A reader of the text leaves it out.
+_WORD_JOINER = "\u2060"
 _FLDCHAR, _INSTR = _w("fldChar"), _w("instrText")
 _LO_FILLIN = re.compile(r'\s*FILLIN\s+""\s*')
 _TCPR, _VMERGE, _VAL = _w("tcPr"), _w("vMerge"), _w("val")
@@ -110,7 +113,8 @@ def _open_body(path: Path) -> etree._Element:
         raise DocxReadError(
             f"{path.name} 已损坏或不是 Word 文档（{type(exc).__name__}），请用 Word/WPS 另存为 .docx 后重新提交。"
         ) from exc
-    body = document.element.body
+    # A main part whose root is no w:document (a renamed root element) is a plain lxml element: no .body.
+    body = getattr(document.element, "body", None)
     if body is None:
         raise DocxReadError(f"{path.name} 没有正文内容。")
     return body
@@ -172,7 +176,7 @@ def _paragraph_text(p: etree._Element) -> str:
             continue
         text = ""
         if el.tag == _T:
-            text = el.text or ""
+            text = (el.text or "").replace(_WORD_JOINER, "")
         elif el.tag == _TAB:
             # a w:tab inside w:pPr/w:tabs is a tab stop definition, not text
             if el.getparent() is None or el.getparent().tag != _w("tabs"):

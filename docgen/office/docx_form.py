@@ -7,6 +7,7 @@ title, so a register an office typed in Word is read like the generated workbook
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from docgen.forms import FORMS, by_title
@@ -21,8 +22,9 @@ def _identify(pairs, tables) -> tuple[FormDef | None, int | None]:
     by_label = find_fields(pairs, {"form_id": ["表单编号"], "version": ["版本"]})
     version = None
     if "version" in by_label:
-        digits = "".join(ch for ch in by_label["version"].value if ch.isdigit())
-        version = int(digits) if digits else None
+        # NFKC: full-width １ is 1; ASCII digits only: "²".isdigit() holds, but int("²") raises
+        digits = "".join(ch for ch in unicodedata.normalize("NFKC", by_label["version"].value) if ch in "0123456789")
+        version = int(digits) if 0 < len(digits) <= 9 else None  # "版本：" followed by 5000 digits is no version
     if "form_id" in by_label and by_label["form_id"].value.strip() in FORMS:
         return FORMS[by_label["form_id"].value.strip()], version
     texts = [p.label + p.value for p in pairs[:5]] + [cell for table in tables[:2] for row in table[:3] for cell in row]

@@ -8,6 +8,9 @@ ZIP container against :class:`Limits` *before* anything is extracted, reads ``[C
 Reasons (``Unreadable.reason``, short English codes for logs and tests):
 
 =================== ===========================================================================
+``not-regular``     not a regular file with exactly one name: a symbolic link (shortcut), a hard link (the
+                    same file under another name too, which may still be written through that name), a
+                    named pipe, a socket, a device or a folder; refused from ``lstat`` without reading it
 ``too-large``       file above ``Limits.max_file_bytes``
 ``empty``           0 bytes (an interrupted copy, or a file saved while still open)
 ``encrypted``       password-protected OOXML (an OLE2 file holding ``EncryptionInfo``/``EncryptedPackage``)
@@ -62,6 +65,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import codecs
+import errno
 import logging
 import os
 import posixpath
@@ -82,7 +86,7 @@ import olefile
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Unreadable", "Limits", "inspect", "time_limit", "read_limited"]
+__all__ = ["Unreadable", "Limits", "inspect", "time_limit", "read_limited", "open_dropped", "too_large"]
 
 MiB = 2**20
 
@@ -233,19 +237,78 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 def read_limited(path: os.PathLike | str, limits: Limits = Limits()) -> bytes:
     """Read the whole file, refusing (``too-large``) before reading more than the limit."""
-    with open(path, "rb") as fh:
+    fd, _ = open_dropped(path, limits)
+    with os.fdopen(fd, "rb") as fh:
         data = fh.read(limits.max_file_bytes + 1)
     if len(data) > limits.max_file_bytes:
-        raise _too_large(os.stat(path).st_size, limits)
+        raise _too_large(len(data), limits, at_least=True)
     return data
 
 
-def _too_large(size: int, limits: Limits) -> Unreadable:
+def _too_large(size: int, limits: Limits, at_least: bool = False) -> Unreadable:
     return Unreadable(
-        f"文件太大（{_mb(size)} MB），超过了 {_mb(limits.max_file_bytes)} MB 的上限。"
-        f"请删除不需要的图片、附件或多余的工作表，重新保存后再提交。",
+        f"文件太大（{'超过 ' if at_least else ''}{_mb(size)} MB），超过了 {_mb(limits.max_file_bytes)} MB 的上限，"
+        f"系统没有读取它。请删除不需要的图片、附件或多余的工作表，重新保存后再提交。",
         "too-large",
     )
+
+
+def too_large(size: int, limits: Limits, at_least: bool = False) -> Unreadable:
+    """The ``too-large`` refusal; ``at_least`` when the file grew past the limit while being read."""
+    return _too_large(size, limits, at_least)
+
+
+_SPECIAL_KINDS = {stat.S_IFLNK: "符号链接/快捷方式", stat.S_IFIFO: "命名管道", stat.S_IFSOCK: "套接字",
+                  stat.S_IFCHR: "设备文件", stat.S_IFBLK: "设备文件", stat.S_IFDIR: "文件夹"}
+
+
+def _not_regular(kind: str) -> Unreadable:
+    return Unreadable(
+        f"这不是普通文件（{kind}），系统没有读取它。请把文件本身（而不是链接或快捷方式）复制到 intake 文件夹后重新提交。",
+        "not-regular",
+    )
+
+
+def _check_regular(st: os.stat_result) -> None:
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(_SPECIAL_KINDS.get(stat.S_IFMT(st.st_mode), "特殊文件"))
+    if st.st_nlink != 1:
+        raise _not_regular("硬链接：同一文件在别处还有其他名称")
+
+
+def open_dropped(path: os.PathLike | str, limits: Limits = Limits()) -> tuple[int, os.stat_result]:
+    """Open a dropped file for reading, without ever following a link or blocking on a pipe.
+
+    Only a regular file with exactly one name (``st_nlink == 1``) at most ``limits.max_file_bytes``
+    long is opened; anything else raises :class:`Unreadable` (``not-regular``, ``too-large``) before a
+    byte is read. The checks run on ``lstat`` first (so a device or pipe is never even opened), and
+    again on the open descriptor (``O_NOFOLLOW | O_NONBLOCK``), so a file swapped in between the two is
+    caught too. Returns the descriptor (the caller closes it) and its ``fstat``. A vanished file raises
+    ``FileNotFoundError``; a file replaced by another between the two checks raises
+    ``FileNotFoundError`` as well (the new one is a new drop, to be looked at on its own).
+    """
+    before = os.lstat(path)
+    _check_regular(before)
+    if before.st_size > limits.max_file_bytes:
+        raise _too_large(before.st_size, limits)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as failure:
+        if failure.errno == errno.ELOOP:  # replaced by a symbolic link since the lstat
+            raise _not_regular(_SPECIAL_KINDS[stat.S_IFLNK]) from None
+        raise
+    try:
+        after = os.fstat(fd)
+        if (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino):
+            raise FileNotFoundError(errno.ENOENT, "replaced while being opened", str(path))
+        _check_regular(after)
+        if after.st_size > limits.max_file_bytes:
+            raise _too_large(after.st_size, limits)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, after
 
 
 # --------------------------------------------------------------------------------------------------
@@ -263,16 +326,12 @@ def inspect(path: Path, limits: Limits = Limits()) -> str:
 
 
 def _inspect(path: Path, limits: Limits) -> str:
-    st = path.stat()
-    if not stat.S_ISREG(st.st_mode):
-        raise _not_office("不是普通文件")
-    if st.st_size > limits.max_file_bytes:
-        raise _too_large(st.st_size, limits)
-    if st.st_size == 0:
-        raise Unreadable(
-            "文件是空的（0 字节），可能没有保存完整，或在复制时出错。请重新保存后再提交。", "empty"
-        )
-    with open(path, "rb") as fh:
+    fd, st = open_dropped(path, limits)  # never follows a link, never blocks on a pipe
+    with os.fdopen(fd, "rb") as fh:
+        if st.st_size == 0:
+            raise Unreadable(
+                "文件是空的（0 字节），可能没有保存完整，或在复制时出错。请重新保存后再提交。", "empty"
+            )
         head = fh.read(4096)
     if head.startswith(OLE_MAGIC):
         return _inspect_ole(path)

@@ -295,7 +295,7 @@ def _form_of(wb: package.Workbook) -> tuple[FormDef | None, int | None, list[Fin
         form = FORMS.get(str(found_id))
         try:
             version = int(found_version) if found_version is not None else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: a version cell holding inf
             version = None
         return form, version, []
     # No metadata: a form typed up by hand or copied into a fresh workbook; recognise the title.
@@ -316,6 +316,8 @@ def _sheet_for(wb: package.Workbook, form: FormDef) -> package.Sheet:
         if form.lines_key in ws.tables:
             return ws
     visible = [ws for ws in wb.worksheets if ws.sheet_state == "visible" and ws.title != META_SHEET]
+    if not wb.worksheets:  # chart sheets only, or every sheet part missing
+        raise package.PackageError("no worksheet")
     return visible[0] if visible else wb.worksheets[0]
 
 
@@ -339,6 +341,8 @@ def _by_defined_name(wb: package.Workbook, key: str) -> Raw | None:
         try:
             min_col, min_row, _, _ = range_boundaries(reference)
         except (ValueError, TypeError):  # a name pointing at a formula: treat as lost
+            continue
+        if not min_col or not min_row:  # a whole column or row ("A:A", "1:1") is no cell: lost too
             continue
         return _raw(wb[sheet], min_row, min_col)
     return None
@@ -368,7 +372,7 @@ def _find_header_row(ws: package.Sheet, form: FormDef) -> tuple[int, dict[int, F
             min_col, min_row, max_col, _ = range_boundaries(ws.tables[form.lines_key])
         except (ValueError, TypeError):
             min_col = None
-        if min_col is not None:
+        if min_col and min_row and max_col:  # not "A:A" or "1:1", which have no first row or column
             columns = {c: index[_norm_label(ws.value(min_row, c))] for c in range(min_col, max_col + 1)
                        if _norm_label(ws.value(min_row, c)) in index}
             if columns:
@@ -462,6 +466,9 @@ def annotate(source: Path, findings: list[Finding], out_path: Path) -> Path | No
             listing.append([number, finding.location or "", finding.message])
             for cell in listing[listing.max_row]:
                 cell.font, cell.border, cell.alignment = BODY_FONT, BOX, WRAP
+                if isinstance(cell.value, str):
+                    # Text, never a formula: a sheet named "=cmd|' -C calc'" reaches the location column.
+                    cell.data_type = "s"
         listing.column_dimensions["A"].width = 6
         listing.column_dimensions["B"].width = 18
         listing.column_dimensions["C"].width = 90

@@ -133,11 +133,27 @@ def _date_styles(package: zipfile.ZipFile, part: str | None) -> tuple[set[int], 
     return dates, durations
 
 
-def _number(text: str) -> int | float:
+def _number(text: str) -> int | float | str:
+    """A numeric cell's value; its text as written when that is no number (``<v>abc</v>``), or an int
+    too long for ``int()`` (over 4300 digits: a float, which may be inf)."""
     try:
         return int(text)
     except ValueError:
-        return float(text)
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+def _as_date(value: int | float | str, epoch: datetime, duration: bool) -> Any:
+    """A date-formatted number as openpyxl gives it (datetime, time or timedelta), or the number itself
+    when it is no date (inf, nan, 1e308, 2958466 = 10000-01-01): the form's parser says so, on its cell."""
+    if isinstance(value, str):
+        return value
+    try:
+        return from_excel(value, epoch, timedelta=duration)
+    except (ArithmeticError, ValueError):  # OverflowError; "cannot convert float NaN to integer"
+        return value
 
 
 def _read_sheet(package, part: str, title: str, state: str, strings: list[str], dates: set[int],
@@ -178,14 +194,15 @@ def _read_sheet(package, part: str, title: str, state: str, strings: list[str], 
                 value = _number(v.text)
                 style = int(cell.get("s", "0") or 0)
                 if style in dates or style in durations:
-                    value = from_excel(value, epoch, timedelta=style in durations)
+                    value = _as_date(value, epoch, style in durations)
             if value is None or value == "":
                 continue
             sheet.cells[(row_number, column)] = value
             sheet.max_row, sheet.max_column = max(sheet.max_row, row_number), max(sheet.max_column, column)
     for merge in root.iter(_m("mergeCell")):
         min_col, min_row, max_col, max_row = range_boundaries(merge.get("ref", "A1"))
-        sheet.merged.append((min_row, min_col, max_row, max_col))
+        if min_col and min_row and max_col and max_row:  # "A:A" and "1:1" merge no cells a form uses
+            sheet.merged.append((min_row, min_col, max_row, max_col))
     for relation_type, target in _relationships(package, part).values():
         if relation_type == "table" and target in package.namelist():
             table = _xml(package, target)
@@ -195,6 +212,17 @@ def _read_sheet(package, part: str, title: str, state: str, strings: list[str], 
 
 
 def load(path: Path) -> Workbook:
+    """The workbook's values; ``PackageError`` when a part is missing, is no well-formed XML, or holds
+    what no workbook holds (a row number "x", a shared string that does not exist...)."""
+    try:
+        return _load(path)
+    except PackageError:
+        raise
+    except (etree.XMLSyntaxError, KeyError, IndexError, ValueError) as damaged:
+        raise PackageError(f"damaged package: {type(damaged).__name__}: {str(damaged)[:200]}") from damaged
+
+
+def _load(path: Path) -> Workbook:
     with zipfile.ZipFile(path) as package:
         office = [target for kind, target in _relationships(package, "").values() if kind == "officeDocument"]
         if not office:

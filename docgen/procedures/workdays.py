@@ -47,6 +47,7 @@ Deadline contract ("within N working days of receipt")
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -80,6 +81,9 @@ _PACKAGE_YEARS = frozenset(
 )
 
 _YEAR_KEYS = ("holidays", "workdays", "source")
+# A year a calendar file may describe: the window in which complaints are numbered, and no further
+# ahead than an official schedule could be published.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 _WEEKDAY_CN = "一二三四五六日"
 
 
@@ -106,27 +110,65 @@ def _cn_time(t: time) -> str:
     return f"{t.hour}:{t.minute:02d}"
 
 
+class _Lines:
+    """Where something stands in the file, so that a message names the line to fix."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def _section(self, key: str) -> tuple[int, int] | None:
+        header = re.compile(rf'^\s*\[\s*years\s*\.\s*["\']?{re.escape(key)}["\']?\s*\]')
+        for start, line in enumerate(self.lines):
+            if header.match(line):
+                end = next((i for i in range(start + 1, len(self.lines)) if self.lines[i].lstrip().startswith("[")),
+                           len(self.lines))
+                return start, end
+        return None
+
+    def find(self, key: str | None, needle: str | None = None, *, assigned: bool = False) -> int | None:
+        """1-based line of ``needle`` in the table [years.<key>] (of its header without a needle),
+        or anywhere in the file when the table is not found; ``assigned``: the line where ``needle``
+        is the key of an assignment (``holiday = …``)."""
+        section = self._section(key) if key is not None else None
+        if section and needle is None:
+            return section[0] + 1
+        start, end = section or (0, len(self.lines))
+        pattern = re.compile(rf'^\s*["\']?{re.escape(needle)}["\']?\s*=') if assigned and needle else None
+        for index in range(start, end):
+            line = self.lines[index]
+            if needle is not None and (pattern.match(line) if pattern else needle in line):
+                return index + 1
+        return None
+
+
+def _at_line(message: str, line: int | None) -> str:
+    return f"{message}（第{line}行）" if line else message
+
+
 def _parse_year(
-    label: str, key: str, table: object
+    label: str, key: str, table: object, lines: _Lines | None = None
 ) -> tuple[YearSchedule | None, list[str]]:
+    lines = lines or _Lines("")
+    header = lines.find(key)
     errors: list[str] = []
     try:
         year = int(key)
-        if not 1 <= year <= 9999:
+        if not FIRST_YEAR <= year <= LAST_YEAR:
             raise ValueError
     except ValueError:
-        return None, [f'{label} 中的 [years.{key}] 不是有效年份，应写成 [years.2027] 这样的四位年份']
+        return None, [_at_line(f'{label} 中的 [years.{key}] 不是有效年份，应写成 [years.2027] 这样的四位年份'
+                               f'（{FIRST_YEAR}–{LAST_YEAR}）', header)]
     where = f"{label} 第{year}年"
     if not isinstance(table, dict):
-        return None, [f"{where} 应为一个表（[years.{year}]），而不是单个值"]
+        return None, [_at_line(f"{where} 应为一个表（[years.{year}]），而不是单个值", lines.find(None, f"years.{key}"))]
 
     for k in table:
         if k not in _YEAR_KEYS:
-            errors.append(f'{where} 含未知项 "{k}"（只允许 holidays、workdays、source）')
+            errors.append(_at_line(f'{where} 含未知项 "{k}"（只允许 holidays、workdays、source）', lines.find(key, k, assigned=True)))
 
     source = table.get("source", "")
     if not isinstance(source, str):
-        errors.append(f"{where} 的 source 应为文字（用引号括起）")
+        errors.append(_at_line(f"{where} 的 source 应为文字（用引号括起）", lines.find(key, "source", assigned=True)))
         source = ""
 
     lists: dict[str, list[date]] = {}
@@ -134,36 +176,38 @@ def _parse_year(
         raw = table.get(name)
         if raw is None:
             if name == "holidays":
-                errors.append(f"{where} 缺少 holidays（法定放假日期列表）")
+                errors.append(_at_line(f"{where} 缺少 holidays（法定放假日期列表）", header))
             raw = []
         if not isinstance(raw, list):
-            errors.append(f'{where} 的 {name} 应为日期列表，例如 ["{year}-01-01"]')
+            errors.append(_at_line(f'{where} 的 {name} 应为日期列表，例如 ["{year}-01-01"]', lines.find(key, name, assigned=True)))
             raw = []
         parsed: list[date] = []
         seen: set[date] = set()
         for item in raw:
             d = _parse_date(item)
+            at = lines.find(key, str(item)) or lines.find(key, name, assigned=True)
             if d is None:
-                errors.append(f'{where} {name} 中的 "{item}" 不是有效日期（格式应为 YYYY-MM-DD）')
+                errors.append(_at_line(f'{where} {name} 中的 "{item}" 不是有效日期（格式应为 YYYY-MM-DD）', at))
                 continue
             if d.year != year:
-                errors.append(f'{where} {name} 中的 "{d.isoformat()}" 不在{year}年内')
+                errors.append(_at_line(f'{where} {name} 中的 "{d.isoformat()}" 不在{year}年内', at))
                 continue
             if d in seen:
-                errors.append(f'{where} {name} 中的 "{d.isoformat()}" 重复出现')
+                errors.append(_at_line(f'{where} {name} 中的 "{d.isoformat()}" 重复出现', at))
                 continue
             seen.add(d)
             parsed.append(d)
         lists[name] = parsed
 
     for d in sorted(set(lists["holidays"]) & set(lists["workdays"])):
-        errors.append(f'{where} 中 "{d.isoformat()}" 同时出现在 holidays 和 workdays 中')
+        errors.append(_at_line(f'{where} 中 "{d.isoformat()}" 同时出现在 holidays 和 workdays 中',
+                               lines.find(key, d.isoformat())))
     for d in lists["workdays"]:
         if d.weekday() < 5:
-            errors.append(
+            errors.append(_at_line(
                 f'{where} workdays 中的 "{d.isoformat()}" 是星期{_WEEKDAY_CN[d.weekday()]}，'
-                "调休上班日应为周六或周日"
-            )
+                "调休上班日应为周六或周日", lines.find(key, d.isoformat())
+            ))
 
     if errors:
         return None, errors
@@ -192,27 +236,31 @@ def load_calendar_file(path: Path) -> tuple[dict[int, YearSchedule], list[str]]:
     """Parse a calendar TOML file. Returns the valid years and Chinese error messages."""
     label = path.name
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except FileNotFoundError:
         return {}, [f"找不到节假日文件 {path}"]
     except UnicodeDecodeError:
         return {}, [f"{label} 不是 UTF-8 编码的文本文件，请另存为 UTF-8"]
     except tomllib.TOMLDecodeError as exc:
-        return {}, [f"{label} 格式有误，无法读取：{exc}"]
+        where = re.search(r"at line (\d+)", str(exc))
+        line = int(where[1]) if where else (len(text.splitlines()) or None) if "end of document" in str(exc) else None
+        return {}, [_at_line(f"{label} 格式有误，无法读取：{exc}", line)]
     except OSError as exc:
         return {}, [f"无法读取 {label}：{exc.strerror or exc}"]
 
+    lines = _Lines(text)
     errors: list[str] = []
     for k in data:
         if k != "years":
-            errors.append(f'{label} 含未知项 "{k}"（只允许 [years.年份] 表）')
+            errors.append(_at_line(f'{label} 含未知项 "{k}"（只允许 [years.年份] 表）', lines.find(None, k)))
     years_table = data.get("years", {})
     if not isinstance(years_table, dict):
-        return {}, errors + [f"{label} 中的 years 应写成 [years.2027] 这样的表"]
+        return {}, errors + [_at_line(f"{label} 中的 years 应写成 [years.2027] 这样的表", lines.find(None, "years"))]
 
     years: dict[int, YearSchedule] = {}
     for key, table in years_table.items():
-        schedule, year_errors = _parse_year(label, key, table)
+        schedule, year_errors = _parse_year(label, key, table, lines)
         errors.extend(year_errors)
         if schedule is not None:
             years[schedule.year] = schedule

@@ -14,6 +14,16 @@ following paragraphs. Here:
   ``RichText``/``Listing`` objects still pass through untouched for callers that need run formatting
   (``RichText`` hyperlinks, ``InlineImage`` and ``Subdoc`` need a ``DocxTemplate`` object and are not
   supported).
+- ``{{ value|nobreak }}`` keeps 登记编号 such as ``KF-2026-00005`` or ``CS-3.4.2.2`` on one line: each
+  hyphen is held between WORD JOINERs (U+2060, invisible, not extracted from a LibreOffice PDF, so the
+  printed number is found by a search for ``KF-2026-00005``). The parts of a Chinese date
+  (``2026年11月27日``) are joined the same way, which also sets the date solid (LibreOffice otherwise
+  puts a gap between figures and Chinese that pdftotext reads as blanks). Tried on LibreOffice 7.4: the
+  non-breaking hyphen (U+2011, and Word's ``<w:noBreakHyphen/>``, which it imports as U+2011) is broken
+  *anywhere* in Chinese text ("KF-2026-0000" / "5"); ASCII hyphens between joiners are not broken; and
+  no joiner (U+2060, U+FEFF, U+200D) stops it breaking between a figure and 年/月/日, so dates are kept
+  whole by wide enough columns (docgen.templates.build_templates); a date in running Chinese text may
+  still be broken there at 年 or 月, as Chinese text is.
 - Every rendered part is parsed strictly before it is written: broken XML raises :class:`RenderError`
   instead of losing text.
 - The output is written to a temporary file in the target folder, fsynced and renamed over the target
@@ -51,7 +61,8 @@ from markupsafe import Markup, escape
 
 from docgen.atomic import write_bytes
 
-__all__ = ["PACKAGED_TEMPLATES", "RenderError", "TemplateNotFound", "find_template", "make_environment", "render_docx", "xml_text"]
+__all__ = ["PACKAGED_TEMPLATES", "RenderError", "TemplateNotFound", "find_template", "make_environment", "no_break",
+           "render_docx", "WORD_JOINER", "xml_text"]
 
 PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -90,9 +101,37 @@ def xml_text(value: Any) -> Any:
     return Markup(_clean_text(str(escape(str(value)))))
 
 
+# A number docgen issues or cites: letters, then hyphen-separated parts (KF-2026-00005, CS-3.4.2.2, action-3).
+_NUMBER = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{1,12}(?:-[A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*)+")
+# A date written in full (2026年11月27日), or a month (2026年11月).
+_CN_DATE = re.compile(r"\d{1,4}年\d{1,2}月(?:\d{1,2}日)?")
+_DATE_PARTS = re.compile(r"\d+|\D")
+WORD_JOINER = "\u2060"
+
+
+def _joined(match: re.Match) -> str:
+    piece = match.group(0)
+    if piece[0].isdigit():
+        return WORD_JOINER.join(_DATE_PARTS.findall(piece))
+    return piece.replace("-", f"{WORD_JOINER}-{WORD_JOINER}")
+
+
+def no_break(value: Any) -> Any:
+    """Jinja filter ``nobreak``: ``value`` with every 登记编号-like number and every Chinese date in it
+    held together by WORD JOINERs (see the module docstring); printed like any value after that."""
+    if value is None or isinstance(value, Markup) or hasattr(value, "__html__"):
+        return value
+    return _NUMBER_OR_DATE.sub(_joined, str(value))
+
+
+_NUMBER_OR_DATE = re.compile(f"{_NUMBER.pattern}|{_CN_DATE.pattern}")
+
+
 def make_environment() -> SandboxedEnvironment:
     """A fresh locked-down environment; each prepared template compiles its parts with its own."""
-    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=xml_text)
+    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, finalize=xml_text)
+    env.filters["nobreak"] = no_break
+    return env
 
 
 # ------------------------------------------------------------------------------ prepared templates

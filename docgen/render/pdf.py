@@ -18,6 +18,14 @@ lays out the same report in ~0.3 s, writes PDF/A-3b itself and has a sandbox by 
 - Fonts: each role (宋体 song, 仿宋 fangsong, 黑体 hei, 楷体 kai, 小标宋 title) resolves to the first
   installed family of :data:`FONT_ROLES` (the Windows face if an office installed it, else Noto CJK SC /
   AR PL UKai), computed once per process and passed to the templates as ``sys.inputs.fonts``.
+- Characters no font has: PDF/A forbids the empty ``.notdef`` box, so Typst refuses the whole document
+  ("the text … could not be displayed") for one such character, and a customer named "王芳🏠" made every
+  later report fail. Each role's stack ends with the symbol/emoji faces of :data:`FALLBACK_FONTS`
+  (Symbola from fonts-symbola: monochrome outlines, which PDF/A embeds like any text font). Before
+  compiling, every character of the context is checked against the cmaps of the installed fonts
+  (:mod:`docgen.render.glyphs`): one that no font has, a private-use character (whatever a font happens
+  to draw there means nothing) or an unassigned code point is printed as :data:`MISSING_GLYPH` (〓, the
+  mark Chinese typesetting uses for a character it cannot set) and logged as a warning naming the field.
 - Output: PDF/A-3b with an sRGB OutputIntent; attachments are embedded with ``/AFRelationship /Source``
   (ASCII file name, Chinese description); the file is written atomically (``docgen.atomic``).
 
@@ -40,6 +48,7 @@ import stat
 import tempfile
 import threading
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -47,7 +56,9 @@ from docgen.atomic import write_bytes
 from docgen.render.docx import PACKAGED_TEMPLATES, RenderError, first_template
 
 __all__ = [
+    "FALLBACK_FONTS",
     "FONT_ROLES",
+    "MISSING_GLYPH",
     "PACKAGED_PDF_TEMPLATES",
     "cn_date",
     "find_pdf_template",
@@ -69,6 +80,12 @@ FONT_ROLES: dict[str, tuple[str, ...]] = {
     "kai": ("KaiTi", "KaiTi_GB2312", "STKaiti", "AR PL UKai", "LXGW WenKai", "Noto Serif CJK SC"),
     "title": ("FZXiaoBiaoSong-B05S", "Noto Serif CJK SC", "Source Han Serif SC", "SimSun"),
 }
+# Faces every role falls back to, after its Chinese faces, for symbols and emoji (🏠, ☎, ✓): Symbola
+# (fonts-symbola) draws them as monochrome outlines. A colour emoji font (fonts-noto-color-emoji: CBDT
+# bitmaps) is not asked for: an archive PDF keeps text as outlines.
+FALLBACK_FONTS: tuple[str, ...] = ("Symbola", "Noto Sans Symbols 2", "Noto Sans Symbols", "DejaVu Sans")
+# What a character no installed font can draw is printed as (GETA MARK, in every CJK font).
+MISSING_GLYPH = "〓"
 # Files a template folder may provide to Typst; anything else (e.g. a stray .xlsx) is not staged.
 _STAGED_SUFFIXES = {".typ", ".svg", ".png", ".jpg", ".jpeg", ".csv", ".json", ".txt"}
 _ATTACHMENTS_DIR = "_attachments"
@@ -114,21 +131,88 @@ def cn_date(value: Any) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-def _plain(value: Any) -> Any:
-    """The context as JSON-able data: text without control characters, dates as ISO strings, tuples as lists."""
+def _plain(value: Any, missing: dict[str, set[str]] | None = None, where: str = "") -> Any:
+    """The context as JSON-able data: text without control characters, dates as ISO strings, tuples as lists.
+
+    With ``missing`` (a dict), a character no installed font can draw is replaced by :data:`MISSING_GLYPH`
+    and noted there: ``{field path: {characters}}``."""
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, str):
-        return _CONTROL.sub("", value)
+        return _drawable(_CONTROL.sub("", value), missing, where)
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, missing, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_plain(v) for v in value]
+        return [_plain(v, missing, f"{where}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)
-    return _CONTROL.sub("", str(value))
+    return _drawable(_CONTROL.sub("", str(value)), missing, where)
+
+
+def _drawable(text: str, missing: dict[str, set[str]] | None, where: str) -> str:
+    if missing is None or text.isascii():
+        return text
+    undrawable = {c for c in set(text) if not _can_draw(c)}
+    if not undrawable:
+        return text
+    missing.setdefault(where or "（值）", set()).update(undrawable)
+    substitute = MISSING_GLYPH if _can_draw(MISSING_GLYPH) else "?"
+    return "".join(substitute if c in undrawable else c for c in text)
+
+
+# ----------------------------------------------------------------------------------- glyph coverage
+
+_drawable_cache: dict[str, bool] = {}
+_coverages: list | None = None  # [[family, path, index, Coverage | None (not read yet) | False (unreadable)]]
+
+
+def _can_draw(char: str) -> bool:
+    """Whether some installed font Typst uses has a glyph for ``char`` (see the module docstring)."""
+    known = _drawable_cache.get(char)
+    if known is not None:
+        return known
+    category = unicodedata.category(char)
+    if category in ("Co", "Cn", "Cs"):  # private use, unassigned, surrogate
+        drawable = False
+    elif category in ("Cc", "Zs", "Zl", "Zp") or _default_ignorable(char):
+        drawable = True  # white space and invisible format characters (ZWJ, variation selectors) take no glyph
+    else:
+        drawable = any(_covers(entry, ord(char)) for entry in _font_coverages())
+    _drawable_cache[char] = drawable
+    return drawable
+
+
+def _default_ignorable(char: str) -> bool:
+    code = ord(char)
+    return (unicodedata.category(char) == "Cf" or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+            or code in (0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0))
+
+
+def _covers(entry: list, code: int) -> bool:
+    """``entry`` is ``[family, path, index, coverage]``; the coverage is read on first use (None: unreadable)."""
+    from docgen.render.glyphs import read_coverage
+
+    if entry[3] is None:
+        try:
+            entry[3] = read_coverage(entry[1], entry[2])
+        except (OSError, ValueError) as problem:
+            log.info("字体 %s（%s）的字符表无法读取：%s", entry[0], entry[1], problem)
+            entry[3] = False
+    return bool(entry[3]) and code in entry[3]
+
+
+def _font_coverages() -> list:
+    """Every font file Typst finds, the faces docgen asks for first (most characters are found there)."""
+    global _coverages
+    if _coverages is None:
+        preferred = [f.casefold() for families in font_roles().values() for f in families]
+        preferred += [f.casefold() for f in fallback_fonts()]
+        entries = [[f.family, f.path, f.index, None] for f in _typst_fonts() if f.path]  # embedded fonts have no file
+        entries.sort(key=lambda e: preferred.index(e[0].casefold()) if e[0].casefold() in preferred else len(preferred))
+        _coverages = entries
+    return _coverages
 
 
 # ----------------------------------------------------------------------------------------------- Typst
@@ -141,15 +225,34 @@ def _typst():
 
 
 _font_roles: dict[str, list[str]] | None = None
+_fallback_fonts: list[str] | None = None
+_fonts: list | None = None
+
+
+def _typst_fonts() -> list:
+    """The font faces Typst finds (``typst.Fonts().fonts()``), listed once per process."""
+    global _fonts
+    if _fonts is None:
+        _fonts = list(_typst().Fonts().fonts())
+    return _fonts
 
 
 def font_roles() -> dict[str, list[str]]:
     """For each role of :data:`FONT_ROLES`, the installed families in order of preference (may be empty)."""
     global _font_roles
     if _font_roles is None:
-        installed = {name.casefold() for name in _typst().Fonts().families()}
+        installed = {f.family.casefold() for f in _typst_fonts()}
         _font_roles = {role: [f for f in families if f.casefold() in installed] for role, families in FONT_ROLES.items()}
     return _font_roles
+
+
+def fallback_fonts() -> list[str]:
+    """The installed families of :data:`FALLBACK_FONTS`, in that order: the end of every role's stack."""
+    global _fallback_fonts
+    if _fallback_fonts is None:
+        installed = {f.family.casefold() for f in _typst_fonts()}
+        _fallback_fonts = [f for f in FALLBACK_FONTS if f.casefold() in installed]
+    return _fallback_fonts
 
 
 class _Stage:
@@ -308,15 +411,21 @@ def render_pdf_bytes(
         if not (stage.root / template_name).is_file():  # refused while staging (a link): logged there
             raise RenderError(f"模板 {template_name} 未能载入：它或它所在的文件夹是链接或特殊文件（详见日志）")
         attachment_folder, listed = _stage_attachments(stage, attachments)
-        data = _plain(context)
+        missing: dict[str, set[str]] = {}
+        data = _plain(context, missing)
         if not isinstance(data, dict):
             raise TypeError("context must be a dict")
+        if missing:
+            log.warning("模板 %s：以下字符没有可用的字体（或为私用区、未分配的码位），PDF 中印作“%s”：%s",
+                        template_name, MISSING_GLYPH, "；".join(
+                            f"{field} " + "、".join(f"U+{ord(c):04X}（{c}）" for c in sorted(chars))
+                            for field, chars in sorted(missing.items())))
         data["_attachments"] = listed
         try:
             pdf, warnings = stage.compiler.compile_with_warnings(
                 input=str(stage.root / template_name),
                 sys_inputs={"data": json.dumps(data, ensure_ascii=False),
-                            "fonts": json.dumps(font_roles(), ensure_ascii=False)},
+                            "fonts": json.dumps({**font_roles(), "fallback": fallback_fonts()}, ensure_ascii=False)},
                 pdf_standards=["a-3b"],
                 pdf_tags=False,  # poppler reports the tag tree's /Suspects as a syntax error; PDF/A-3b needs no tags
                 timestamp=int(time.time()),

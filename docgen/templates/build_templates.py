@@ -64,6 +64,16 @@ BODY_PT = 12  # 小四
 SMALL_PT = 10.5  # 五号
 TITLE_PT = 22  # 二号
 LABEL_FILL = "F2F2F2"
+# Column widths (mm) that keep a 登记编号 and a date on one line in 五号 (10.5 pt) with the 1.5 mm cell
+# margins, in Times New Roman / Liberation Serif and still in DejaVu Serif, the wider face LibreOffice
+# takes where no metric-compatible font is installed. Measured: KF-2026-00005 is 67.7 pt in Liberation
+# Serif, 81.9 pt (28.9 mm) in DejaVu Serif; 2026年11月27日 about 85 pt set solid in DejaVu Serif;
+# CS-3.4.2.2 55.9 pt. Numbers and dates are also held together (the ``nobreak`` filter of
+# docgen.render.docx), but a column too narrow would still break them, anywhere.
+NUMBER_MM = 34
+DATE_MM = 38
+DATE_TIME_MM = 44  # "2026年11月23日 10:00": the time may go under the date in DejaVu Serif
+CLAUSE_MM = 24  # CS-3.4.2.2
 FIXED_TIME = _dt.datetime(2026, 1, 1, tzinfo=_dt.timezone.utc)
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
@@ -311,12 +321,12 @@ def build_escalation_notice(path: Path) -> Path:
     _para(document, "重大投诉上报单", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True, after=6)
     sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
     _run(sub, "登记编号：")
-    _run(sub, "{{ case.number }}")
+    _run(sub, "{{ case.number|nobreak }}")
     _run(sub, "　　　　上报日期：")
-    _run(sub, "{{ issued_on }}")
+    _run(sub, "{{ issued_on|nobreak }}")
 
     rows = [
-        ("登记编号", "{{ case.number }}", "受理时间", "{{ case.received_at }}"),
+        ("登记编号", "{{ case.number|nobreak }}", "受理时间", "{{ case.received_at|nobreak }}"),
         ("来源渠道", "{{ case.channel }}", "接待人", "{{ case.receiver }}"),
         ("客户姓名", "{{ case.customer }}", "联系电话", "{{ case.phone }}"),
         ("项目/小区", "{{ case.project }}", "楼栋", "{{ case.building }}"),
@@ -353,9 +363,9 @@ def build_escalation_notice(path: Path) -> Path:
     _row_height(body, 8)
     _row_flag(body, "w:cantSplit")
     _cell(body.cells[0], "{{ d.label }}")
-    due = _cell(body.cells[1], "{{ d.due }}", align=WD_ALIGN_PARAGRAPH.CENTER).paragraphs[0]
+    due = _cell(body.cells[1], "{{ d.due|nobreak }}", align=WD_ALIGN_PARAGRAPH.CENTER).paragraphs[0]
     _run(due, "{% if d.provisional %}（暂定）{% endif %}")
-    _cell(body.cells[2], "{{ d.clause }}", align=WD_ALIGN_PARAGRAPH.CENTER)
+    _cell(body.cells[2], "{{ d.clause|nobreak }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     _cell(loop_close.cells[0], "{%tr endfor %}")
 
     _para(document, "{%p if provisional_note %}")
@@ -370,7 +380,7 @@ def build_escalation_notice(path: Path) -> Path:
 
     cite = _para(document, indent_chars=2, after=4)
     _run(cite, "根据《客户服务管理程序》第3.4.7条（")
-    _run(cite, "{{ clause }}")
+    _run(cite, "{{ clause|nobreak }}")
     _run(
         cite,
         "）“对于重大的客户投诉必须及时上报总经理、副总经理，由总经理、副总经理拟订处理措施，"
@@ -382,7 +392,7 @@ def build_escalation_notice(path: Path) -> Path:
     _para(document, "客户服务部（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT, before=18, after=4)
     date = _para(document, align=WD_ALIGN_PARAGRAPH.RIGHT)
     _run(date, "日期：")
-    _run(date, "{{ issued_on }}")
+    _run(date, "{{ issued_on|nobreak }}")
     return _save_reproducibly(document, path)
 
 
@@ -399,7 +409,7 @@ def build_dispatch_list(path: Path) -> Path:
     _run(who, "　　　　服务处：", font=HEI)
     _run(who, '{{ office if office else "—" }}')
     _run(who, "　　　　转办日期：", font=HEI)
-    _run(who, "{{ issued_on }}")
+    _run(who, "{{ issued_on|nobreak }}")
     src = _para(document, after=6, size=SMALL_PT)
     _run(src, "依据《来电、来访登记表》（", size=SMALL_PT)
     _run(src, "{{ register_file }}", size=SMALL_PT)
@@ -408,15 +418,16 @@ def build_dispatch_list(path: Path) -> Path:
     _run(src, " 件。", size=SMALL_PT)
 
     headers = ("登记编号", "受理时间", "客户", "房号", "类别", "投诉内容", "反馈期限", "处理情况/反馈")
-    widths = (28, 34, 18, 30, 18, 54, 34, 41)  # 257 mm = A4 landscape minus 2 × 20 mm
+    # 257 mm = A4 landscape minus 2 × 20 mm. 登记编号 and the dates fit on one line (NUMBER_MM, DATE_MM…).
+    widths = (NUMBER_MM, DATE_TIME_MM, 18, 30, 18, 38, DATE_MM, 257 - NUMBER_MM - DATE_TIME_MM - DATE_MM - 104)
     cells = (
-        ("{{ r.number }}",),
-        ("{{ r.received_at }}",),
+        ("{{ r.number|nobreak }}",),
+        ("{{ r.received_at|nobreak }}",),
         ("{{ r.customer }}",),
         ("{{ r.location }}",),
         ("{{ r.category }}", "{% if r.major %}（重大）{% endif %}"),
         ("{{ r.content }}",),
-        ("{{ r.feedback_due }}", "{% if r.provisional %}（暂定）{% endif %}"),
+        ("{{ r.feedback_due|nobreak }}", "{% if r.provisional %}（暂定）{% endif %}"),
         ("",),
     )
     table = document.add_table(rows=4, cols=len(headers))
@@ -477,7 +488,7 @@ def _runs(paragraph, parts: Sequence[str], *, font: str = SONG, size: float = BO
 def _number_line(document, label: str, tag: str) -> None:
     """``编号：… 　　　　日期：…`` under the title, centred."""
     sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
-    _runs(sub, (f"{label}：", tag, "　　　　日期：", "{{ issued_on }}"))
+    _runs(sub, (f"{label}：", tag, "　　　　日期：", "{{ issued_on|nobreak }}"))
 
 
 def _addressee(document, text: str) -> None:
@@ -533,7 +544,7 @@ def _optional_note(document, prefix: str = "注：") -> None:
 def _seal(document, unit: str = "客户服务部（盖章）", *, before: float = 24) -> None:
     _para(document, unit, align=WD_ALIGN_PARAGRAPH.RIGHT, before=before, after=4)
     date = _para(document, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _runs(date, ("日期：", "{{ issued_on }}"))
+    _runs(date, ("日期：", "{{ issued_on|nobreak }}"))
 
 
 def _receipt(document, who: str, *, before: float = 14) -> None:
@@ -543,24 +554,24 @@ def _receipt(document, who: str, *, before: float = 14) -> None:
 def build_contractor_repair_notice(path: Path) -> Path:
     """《施工单位维修通知单》 to 工程材料部 (CS-3.4.6, time limits of CS-3.4.5), A4 portrait, one page."""
     document = _portrait_notice("施工单位维修通知单", "CS-3.4.6 施工单位维修；维修期限参照CS-3.4.5")
-    _number_line(document, "派工单号", "{{ order.number }}")
+    _number_line(document, "派工单号", "{{ order.number|nobreak }}")
     _addressee(document, "工程材料部：")
     _body(document, (
         "经现场勘察，下列维修任务客户服务维修队无法处理。根据《客户服务管理程序》第3.4.6条（CS-3.4.6）"
         "“对于客户服务维修队无法处理的维修任务，由工程材料部督促施工单位进行维修”的规定，请工程材料部督促施工单位于",
-        "{{ order.due }}",
+        "{{ order.due|nobreak }}",
         "{% if order.provisional %}（暂定）{% endif %}",
         "前完成维修。维修期限参照第3.4.5条（CS-3.4.5）确定。",
     ), after=8)
     _label_value_table(document, [
-        ("登记编号", "{{ case.number }}", "派工单号", "{{ order.number }}"),
+        ("登记编号", "{{ case.number|nobreak }}", "派工单号", "{{ order.number|nobreak }}"),
         ("客户姓名", "{{ case.customer }}", "联系电话", "{{ case.phone }}"),
         ("房屋地址", "{{ case.address }}", 9),
         ("投诉内容", "{{ case.complaint }}", 24),
-        ("勘察日期", "{{ survey.date }}", "责任方", "{{ survey.responsible_party }}"),
+        ("勘察日期", "{{ survey.date|nobreak }}", "责任方", "{{ survey.responsible_party }}"),
         ("派工类别", ("{{ order.order_class }}", "类"), "维修类型", "{{ order.work_kind }}"),
         ("预估费用", ("{{ survey.estimate }}", " 元"), "完成期限",
-         ("{{ order.due }}", "{% if order.provisional %}（暂定）{% endif %}")),
+         ("{{ order.due|nobreak }}", "{% if order.provisional %}（暂定）{% endif %}")),
         ("勘察结论", "{{ survey.findings }}", 24),
     ])
     _optional_note(document)
@@ -576,13 +587,13 @@ def build_contractor_repair_notice(path: Path) -> Path:
 def build_payment_notice(path: Path) -> Path:
     """《维修工程款付款通知》 to 财务计统部 (CS-3.5.9), A4 portrait, one page for a few approvals."""
     document = _portrait_notice("维修工程款付款通知", "CS-3.5.9 拨付客户服务维修队维修工程款")
-    _number_line(document, "派工单号", "{{ order.number }}")
+    _number_line(document, "派工单号", "{{ order.number|nobreak }}")
     _addressee(document, "财务计统部：")
     _body(document, (
         "下列维修工程的《维修工程结算书》已审核完毕，审定金额及审批情况如下。",
     ), after=8)
     _label_value_table(document, [
-        ("登记编号", "{{ case.number }}", "派工单号", "{{ order.number }}"),
+        ("登记编号", "{{ case.number|nobreak }}", "派工单号", "{{ order.number|nobreak }}"),
         ("客户姓名", "{{ case.customer }}", "派工类别", ("{{ order.order_class }}", "类")),
         ("房屋地址", "{{ case.address }}", 9),
         ("收款单位", "{{ payee }}", 9),
@@ -621,7 +632,7 @@ def build_payment_notice(path: Path) -> Path:
 def build_deposit_deduction_notice(path: Path) -> Path:
     """《工程质量保证金扣款通知》 to 财务计统部, copy to 审计核算部 (CS-3.5.9, CS-2.6), A4 portrait."""
     document = _portrait_notice("工程质量保证金扣款通知", "CS-3.5.9、CS-2.6 从施工单位工程质量保证金中扣回A类维修工程费用")
-    _number_line(document, "派工单号", "{{ order.number }}")
+    _number_line(document, "派工单号", "{{ order.number|nobreak }}")
     _addressee(document, "财务计统部：")
     _body(document, (
         "根据《客户服务管理程序》第3.5.9条（CS-3.5.9）“负责将A类维修工程费用从施工单位的工程质量保证金中扣除”"
@@ -631,7 +642,7 @@ def build_deposit_deduction_notice(path: Path) -> Path:
         "的工程质量保证金中扣回。",
     ), after=8)
     _label_value_table(document, [
-        ("登记编号", "{{ case.number }}", "派工单号", "{{ order.number }}"),
+        ("登记编号", "{{ case.number|nobreak }}", "派工单号", "{{ order.number|nobreak }}"),
         ("房屋地址", "{{ case.address }}", 9),
         ("施工单位", "{{ contractor }}", 9),
         ("扣款金额（小写）", ("￥", "{{ amount }}", " 元"), 9),
@@ -742,9 +753,9 @@ def build_weekly_report(path: Path) -> Path:
     _runs(who, ("服务处：",), font=HEI)
     _runs(who, ("{{ office }}",))
     _runs(who, ("　　　　统计期间：",), font=HEI)
-    _runs(who, ("{{ period }}",))
+    _runs(who, ("{{ period|nobreak }}",))
     _runs(who, ("　　　　填报日期：",), font=HEI)
-    _runs(who, ("{{ issued_on }}",))
+    _runs(who, ("{{ issued_on|nobreak }}",))
     _body(document, (
         "本周新增投诉 ", "{{ summary.new }}", " 件，办结 ", "{{ summary.closed }}", " 件；截至统计期末尚未解决 ",
         "{{ summary.open }}", " 件，逾期未完成的处理事项 ", "{{ summary.overdue }}", " 项。",
@@ -754,8 +765,8 @@ def build_weekly_report(path: Path) -> Path:
     _heading(document, "一、本周新增投诉")
     _when_empty(document, "new_rows", lambda: _loop_table(
         document, ("登记编号", "受理时间", "客户", "房号", "类别", "责任部门", "投诉内容"),
-        (28, 40, 30, 38, 18, 30, WIDTH_LANDSCAPE - 184), "r in new_rows",
-        (("{{ r.number }}",), ("{{ r.received }}",), ("{{ r.customer }}",), ("{{ r.location }}",),
+        (NUMBER_MM, DATE_TIME_MM, 28, 36, 18, 28, WIDTH_LANDSCAPE - NUMBER_MM - DATE_TIME_MM - 110), "r in new_rows",
+        (("{{ r.number|nobreak }}",), ("{{ r.received|nobreak }}",), ("{{ r.customer }}",), ("{{ r.location }}",),
          ("{{ r.category }}",), ("{{ r.department }}",), ("{{ r.content }}",)),
         centred=(0, 1, 4, 5)), "本周无新增投诉。")
 
@@ -765,16 +776,16 @@ def build_weekly_report(path: Path) -> Path:
     _heading(document, "三、尚未解决的投诉及处理进展")
     _when_empty(document, "open_rows", lambda: _loop_table(
         document, ("登记编号", "受理时间", "客户", "类别", "责任部门", "处理阶段", "最新处理进展", "下一期限"),
-        (28, 40, 30, 18, 30, 20, 49, WIDTH_LANDSCAPE - 215), "r in open_rows",
-        (("{{ r.number }}",), ("{{ r.received }}",), ("{{ r.customer }}",), ("{{ r.category }}",),
-         ("{{ r.department }}",), ("{{ r.stage }}",), ("{{ r.progress }}",), ("{{ r.next_due }}",)),
+        (NUMBER_MM, DATE_TIME_MM, 28, 18, 28, 20, 47, WIDTH_LANDSCAPE - NUMBER_MM - DATE_TIME_MM - 141), "r in open_rows",
+        (("{{ r.number|nobreak }}",), ("{{ r.received|nobreak }}",), ("{{ r.customer }}",), ("{{ r.category }}",),
+         ("{{ r.department }}",), ("{{ r.stage }}",), ("{{ r.progress }}",), ("{{ r.next_due|nobreak }}",)),
         centred=(0, 1, 3, 4, 5)), "截至统计期末，没有尚未解决的投诉。")
 
     _heading(document, "四、逾期事项（工作日）")
     _when_empty(document, "overdue_rows", lambda: _loop_table(
         document, ("登记编号", "客户", "逾期事项", "期限", "依据条款", "逾期（工作日）"),
-        (28, 36, 83, 44, 30, WIDTH_LANDSCAPE - 221), "r in overdue_rows",
-        (("{{ r.number }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due }}",), ("{{ r.clause }}",),
+        (NUMBER_MM, 36, 79, 44, 30, WIDTH_LANDSCAPE - NUMBER_MM - 189), "r in overdue_rows",
+        (("{{ r.number|nobreak }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due|nobreak }}",), ("{{ r.clause|nobreak }}",),
          ("{{ r.late }}",)),
         centred=(0, 3, 4, 5)), "截至统计期末，没有逾期事项。")
     note = _para(document, before=3, size=SMALL_PT)
@@ -810,11 +821,12 @@ def build_overdue_warning(path: Path) -> Path:
 
     _para(document, "逾期预警", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True, after=6)
     sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
-    _runs(sub, ("预警日期：", "{{ today }}", "　　　　下一工作日：", "{{ tomorrow }}"))
+    _runs(sub, ("预警日期：", "{{ today|nobreak }}", "　　　　下一工作日：", "{{ tomorrow|nobreak }}"))
     _body(document, (
-        "截至", "{{ today }}", "，尚未完成的处理事项中已逾期 ", "{{ totals.late }}", " 项，今日或下一工作日（",
-        "{{ tomorrow }}", "）到期 ", "{{ totals.due }}", " 项。请各责任方按《客户服务管理程序》规定的期限办理，"
-        "办理情况及时反馈客户服务部。",
+        # The dates stand on the line above, not in this paragraph: LibreOffice may break a date of
+        # running Chinese text at 年 or 月 whatever joins it (see docgen.render.docx).
+        "截至预警日期，尚未完成的处理事项中已逾期 ", "{{ totals.late }}", " 项，今日或下一工作日到期 ",
+        "{{ totals.due }}", " 项。请各责任方按《客户服务管理程序》规定的期限办理，办理情况及时反馈客户服务部。",
     ), after=6)
 
     _para(document, "{%p if departments %}")
@@ -826,19 +838,19 @@ def build_overdue_warning(path: Path) -> Path:
     late = _para(document, after=3, font=HEI)
     late.paragraph_format.keep_with_next = True
     _runs(late, ("已逾期（", "{{ d.late|length }}", " 项）"), font=HEI)
-    _loop_table(document, ("登记编号", "客户/会议", "事项", "期限", "依据条款", "逾期（工作日）"),
-                (28, 26, 40, 34, 20, width - 148), "r in d.late",
-                (("{{ r.number }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due }}",),
-                 ("{{ r.clause }}",), ("{{ r.late }}",)), centred=(0, 3, 4, 5))
+    _loop_table(document, ("登记编号", "客户/会议", "事项", "期限", "依据条款", "逾期\n（工作日）"),
+                (NUMBER_MM, 22, 30, DATE_MM, CLAUSE_MM, width - NUMBER_MM - DATE_MM - CLAUSE_MM - 52), "r in d.late",
+                (("{{ r.number|nobreak }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due|nobreak }}",),
+                 ("{{ r.clause|nobreak }}",), ("{{ r.late }}",)), centred=(0, 3, 4, 5))
     _para(document, "{%p endif %}")
     _para(document, "{%p if d.due %}")
     due = _para(document, before=4, after=3, font=HEI)
     due.paragraph_format.keep_with_next = True
     _runs(due, ("即将到期（", "{{ d.due|length }}", " 项）"), font=HEI)
     _loop_table(document, ("登记编号", "客户/会议", "事项", "期限", "依据条款"),
-                (28, 26, 62, 34, width - 150), "r in d.due",
-                (("{{ r.number }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due }}",),
-                 ("{{ r.clause }}",)), centred=(0, 3, 4))
+                (NUMBER_MM, 22, width - NUMBER_MM - DATE_MM - CLAUSE_MM - 22, DATE_MM, CLAUSE_MM), "r in d.due",
+                (("{{ r.number|nobreak }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due|nobreak }}",),
+                 ("{{ r.clause|nobreak }}",)), centred=(0, 3, 4))
     _para(document, "{%p endif %}")
     _para(document, "{%p endfor %}")
     _para(document, "{%p else %}")
@@ -883,7 +895,7 @@ def build_minutes(path: Path) -> Path:
     title = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=6)
     _runs(title, ("《", "{{ title }}", "》"), font=HEI, size=TITLE_PT, bold=True)
     sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
-    _runs(sub, ("依据条款　", "{{ clause }}", "　　　　拟稿日期　", "{{ issued_on }}"))
+    _runs(sub, ("依据条款　", "{{ clause|nobreak }}", "　　　　拟稿日期　", "{{ issued_on|nobreak }}"))
     _para(document, "{%p if notice %}")
     notice = _para(document, after=6)
     _run(notice, "{{ notice }}", font=HEI, bold=True).font.color.rgb = WARNING_RED
@@ -891,22 +903,22 @@ def build_minutes(path: Path) -> Path:
 
     _label_value_table(document, (
         ("表单编号", "CS-MINUTES", "版本", "1"),
-        ("会议类型", "{{ meeting_type }}", "会议日期", "{{ meeting_date }}"),
+        ("会议类型", "{{ meeting_type }}", "会议日期", "{{ meeting_date|nobreak }}"),
         ("主持人", "{{ chair }}", "记录人", "{{ recorder }}"),
         ("项目/小区", "{{ project }}", 9),
         ("参会人员", "{{ attendees }}", 16),
-        ("涉及案件", "{{ cases }}", 12),
+        ("涉及案件", "{{ cases|nobreak }}", 12),
     ))
     _para(document, "{%p if scope %}")
     scope = _para(document, before=3, size=SMALL_PT)
-    _runs(scope, ("{{ scope }}",), size=SMALL_PT)
+    _runs(scope, ("{{ scope|nobreak }}",), size=SMALL_PT)
     _para(document, "{%p endif %}")
 
     _heading(document, "一、上次会议决定事项落实情况")
     _when_empty(document, "open_actions", lambda: _loop_table(
         document, ("事项编号", "原决定事项", "责任人", "原定期限", "逾期工作日", "完成情况（已完成/未完成）", "完成日期"),
-        (18, 38, 18, 26, 16, 20, WIDTH_PORTRAIT - 136), "r in open_actions",
-        (("{{ r.key }}",), ("{{ r.text }}",), ("{{ r.owner }}",), ("{{ r.due }}",), ("{{ r.late }}",), ("",), ("",)),
+        (18, 34, 16, DATE_MM - 4, 14, 20, WIDTH_PORTRAIT - DATE_MM - 98), "r in open_actions",
+        (("{{ r.key }}",), ("{{ r.text|nobreak }}",), ("{{ r.owner }}",), ("{{ r.due|nobreak }}",), ("{{ r.late }}",), ("",), ("",)),
         centred=(0, 3, 4, 5, 6), body_height=10), "没有尚未落实的上次会议决定事项。")
     _para(document, "{%p if open_actions %}")
     review_note = _para(document, before=3, size=SMALL_PT)
@@ -923,7 +935,7 @@ def build_minutes(path: Path) -> Path:
     _para(document, "{%p if a.detail %}")
     detail = _para(document, indent_chars=2, after=2)
     detail.paragraph_format.line_spacing = 1.15
-    _runs(detail, ("{{ a.detail }}",))
+    _runs(detail, ("{{ a.detail|nobreak }}",))
     _para(document, "{%p endif %}")
     _para(document, "{%p endfor %}")
     _para(document, "{%p else %}")
