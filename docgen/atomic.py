@@ -128,15 +128,36 @@ def remove_orphans(folders: Iterable[Path]) -> list[Path]:
     return removed
 
 
+def open_regular(path: Path) -> tuple[int, os.stat_result] | None:
+    """Open ``path`` for reading only if it is a regular file, never following a symbolic link nor
+    blocking on a pipe: ``lstat``, then ``open`` with ``O_NOFOLLOW | O_NONBLOCK``, then ``fstat`` of
+    what was opened, which must be the very file ``lstat`` saw. Returns the descriptor (the caller
+    closes it) and that ``fstat``; None for anything else (gone, a link, a pipe, a device, a folder,
+    replaced meanwhile, unreadable)."""
+    try:
+        seen = os.lstat(path)
+        if not stat.S_ISREG(seen.st_mode):
+            return None
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        opened = os.fstat(handle)
+        if stat.S_ISREG(opened.st_mode) and (opened.st_dev, opened.st_ino) == (seen.st_dev, seen.st_ino):
+            return handle, opened
+    except OSError:
+        pass
+    os.close(handle)
+    return None
+
+
 def _orphan(path: Path) -> bool:
     """Removes ``path`` if nobody is writing it; True when it was removed."""
-    try:
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:  # gone meanwhile, a symlink, or unreadable: not ours to judge
+    opened = open_regular(path)
+    if opened is None:  # gone meanwhile, a symlink, a pipe, or unreadable: not ours to judge
         return False
+    handle = opened[0]
     try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            return False
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as failure:
@@ -160,18 +181,43 @@ def _without_format_controls(text: str) -> str:
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
+def readable_name(name: str) -> str:
+    """A file name as text that can be stored and printed (UTF-8, JSON, SQLite, a receipt).
+
+    A name whose bytes are not UTF-8 reaches Python with each bad byte as a lone surrogate
+    (``surrogateescape``), which no UTF-8 encoder accepts: a GBK-named ``登记.xlsx`` copied from an
+    old Windows share once stopped the intake for good. Such bytes are read as GB18030 (a superset of
+    GBK and GB2312, what Chinese Windows writes) when they are valid GB18030, so the clerk's name
+    survives; otherwise each undecodable byte becomes U+FFFD."""
+    name = str(name)
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = os.fsencode(name)  # the bytes as they are on disk
+    except UnicodeEncodeError:  # a surrogate that did not come from a file name
+        return name.encode("utf-8", errors="replace").decode("utf-8")
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace")
+
+
 def safe_part(text: str, limit: int = 80) -> str:
     """Text a clerk typed (a project, a file name), made safe as one path component: no separators
     or characters Windows shares refuse, no invisible format or bidi controls, no leading dots, at
-    most ``limit`` bytes of UTF-8."""
-    cleaned = _UNSAFE.sub("_", _without_format_controls(str(text))).strip().lstrip(".").strip() or "_"
+    most ``limit`` bytes of UTF-8; a name whose bytes are not UTF-8 is read by :func:`readable_name`."""
+    cleaned = _UNSAFE.sub("_", _without_format_controls(readable_name(text))).strip().lstrip(".").strip() or "_"
     encoded = cleaned.encode("utf-8")[:limit]
     return encoded.decode("utf-8", errors="ignore") or "_"
 
 
 def safe_file_name(name: str, limit: int = 120) -> str:
     """A file name shortened on its stem, keeping its extension."""
-    stem, dot, suffix = str(name).rpartition(".")
+    name = readable_name(name)
+    stem, dot, suffix = name.rpartition(".")
     if not dot or len(suffix) > 10:
         return safe_part(name, limit)
     suffix = safe_part(suffix, 10)

@@ -19,7 +19,7 @@ from docgen.forms.base import ParsedForm
 from docgen.forms.register import REGISTER, RegisterLine
 from docgen.forms.site_survey import SITE_SURVEY, SiteSurvey
 from docgen.forms.values import chinese_date
-from docgen.ledger import MIN_YEAR, NumberFormat, Transaction, line_fingerprint
+from docgen.ledger import MIN_YEAR, SETTINGS_FIELD, NumberFormat, NumbersExhausted, Transaction, line_fingerprint
 from docgen.procedures import rules, survey_rules
 from docgen.workspace import Workspace
 
@@ -170,6 +170,29 @@ def check_received_window(line: RegisterLine, where, row: int) -> list[Finding]:
     return []
 
 
+def numbers_exhausted(exhausted: NumbersExhausted, ws: Workspace, what: str, **where) -> Finding:
+    """A year's numbers run out (the width of {seq} used up): a rejection of the file saying which
+    setting the administrator widens. Field ``settings.…``: the same file dropped again afterwards is
+    processed, not a duplicate."""
+    numbering = ws.settings.numbering
+    setting = next((key for key in ("complaint", "work_order_a", "work_order_b")
+                    if getattr(numbering, key) == exhausted.pattern), "complaint")
+    return error(
+        f"{what}：{exhausted.year} 年的编号已经用完（编号格式“{exhausted.pattern}”最大到 {exhausted.capacity}），"
+        f"本文件的内容均未登记。请系统管理员在 docgen.toml 的 [numbering] 中把 {setting} 改为 "
+        f"\"{exhausted.widened}\"（编号将从 {exhausted.next_number} 接着编，已发出的编号照常有效）；"
+        "改好后把同一个文件重新放入 intake 文件夹即可，不会被当作重复提交",
+        clause="CS-3.4.3", field=f"{SETTINGS_FIELD}numbering.{setting}", **where)
+
+
+class _Refused(Exception):
+    """Raised out of a savepoint to undo a handler's step, carrying the finding that says why."""
+
+    def __init__(self, finding: Finding):
+        super().__init__(finding.message)
+        self.finding = finding
+
+
 def check_issued_numbers(lines: list[RegisterLine], rows: list[int], sources: list[dict],
                          numbering: NumberFormat, registered: Callable[[str], dict | None]) -> list[Finding]:
     """CS-3.4.3: a typed 登记编号 is one docgen gave (an existing case) in the year of its 受理日期. A new
@@ -215,6 +238,18 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
     if has_errors(decision.findings):
         return decision
 
+    try:
+        with tx.savepoint():  # numbers run out on a line: nothing of this file is recorded
+            return _register_lines(tx, ws, parsed, submission, numbering, header, decision, registered)
+    except _Refused as refused:
+        return Decision(findings=[*decision.findings, refused.finding])
+
+
+def _register_lines(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission,
+                    numbering: NumberFormat, header: dict, decision: Decision,
+                    registered: Callable[[str], dict | None]) -> Decision:
+    settings = ws.settings
+    lines: list[RegisterLine] = parsed.lines  # type: ignore[assignment]
     returned_lines, new_cases = [], []
     for line, row, source in zip(lines, parsed.line_rows, parsed.line_sources):
         number, earlier = line.number, None
@@ -250,7 +285,11 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
             returned_lines.append({**line.model_dump(), "number": number, "department": earlier["department"],
                                    "feedback_due": due_text(_feedback(earlier))})
             continue
-        number = tx.next_number(numbering, line.received_date.year)
+        try:
+            number = tx.next_number(numbering, line.received_date.year)
+        except NumbersExhausted as exhausted:
+            raise _Refused(numbers_exhausted(exhausted, ws, f"第{row}行是新投诉，无法编号",
+                                             **_where(source.get("number") or source.get("received_date"))))
         deadlines = rules.deadlines(line, settings, ws.calendar)
         case = _case_payload(line, number, ws, submission, row, deadlines, header)
         tx.append("case.registered", case, case_id=number, claim=submission.claim, sha256=submission.sha256)
@@ -344,9 +383,14 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
     if _has_event(tx, survey.case_number, "case.surveyed"):
         decision.findings.append(warning("该案件已提交过《现场勘察会签表》；本次作为更正记录，原记录保留在历史中",
                                          clause="CS-3.4.5", field="case_number"))
-    tx.append("case.surveyed", survey.model_dump(mode="json"), case_id=survey.case_number,
-              claim=submission.claim, sha256=submission.sha256)
-    decision.documents += after_survey(tx, ws, survey, registered, submission)
+    try:
+        with tx.savepoint():  # the work order's numbers run out: the survey is not recorded either
+            tx.append("case.surveyed", survey.model_dump(mode="json"), case_id=survey.case_number,
+                      claim=submission.claim, sha256=submission.sha256)
+            decision.documents += after_survey(tx, ws, survey, registered, submission)
+    except NumbersExhausted as exhausted:
+        decision.findings.append(numbers_exhausted(exhausted, ws, "派工单无法编号", location="整个文件"))
+        return Decision(findings=decision.findings)
     record_violations(tx, decision.findings, survey.case_number, submission)
     decision.case_ids.append(survey.case_number)
     return decision

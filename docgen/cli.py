@@ -157,8 +157,9 @@ def _read_ledger(args, read):
         ledger.close()
 
 
-def _unwritten_line(ws: Workspace) -> str | None:
-    """Documents of recorded submissions still waiting to be written (outbox/ full or read-only)."""
+def _unwritten(ws: Workspace) -> dict:
+    """Documents of recorded submissions still waiting to be written (outbox/ full or read-only):
+    how many, which, why (when a running watcher knows) and whether a watcher is retrying them."""
     from docgen.pipeline import unwritten
     from docgen.watch import retry_note
 
@@ -167,13 +168,18 @@ def _unwritten_line(ws: Workspace) -> str | None:
         missing = unwritten(ws, ledger)
     finally:
         ledger.close()
-    if not missing:
+    note = retry_note(ws) if missing else None
+    return {"count": len(missing), "paths": missing, "retrying": note is not None,
+            "reason": (note or {}).get("reason")}
+
+
+def _unwritten_line(waiting: dict) -> str | None:
+    if not waiting["count"]:
         return None
-    note = retry_note(ws)
-    if note is None:
-        return f"待写出文件：{len(missing)} 份（已登记，保留在 var/spool）；下次运行 docgen watch 或 docgen process 时写出"
-    reason = f"（{note['reason']}）" if note.get("reason") else ""
-    return f"待写出文件：{len(missing)} 份{reason}，将自动重试"
+    if not waiting["retrying"]:
+        return f"待写出文件：{waiting['count']} 份（已登记，保留在 var/spool）；下次运行 docgen watch 或 docgen process 时写出"
+    reason = f"（{waiting['reason']}）" if waiting["reason"] else ""
+    return f"待写出文件：{waiting['count']} 份{reason}，将自动重试"
 
 
 def cmd_status(args) -> int:
@@ -190,11 +196,12 @@ def cmd_status(args) -> int:
     if args.overdue:
         cases = [c for c in cases if c.overdue(today)]
     data = [case_json(c, today) for c in cases]
+    waiting = _unwritten(ws)
     if args.json:
-        print(json.dumps({"today": today.isoformat(), "cases": data}, ensure_ascii=False))
+        print(json.dumps({"today": today.isoformat(), "cases": data, "unwritten": waiting}, ensure_ascii=False))
         return 0
-    if not args.case and (waiting := _unwritten_line(ws)):
-        print(waiting)
+    if not args.case and (line := _unwritten_line(waiting)):
+        print(line)
     if not cases:
         print("没有未办结的案件" if not args.overdue else "没有逾期的案件")
         return 0
@@ -265,22 +272,23 @@ EVENT_NAMES = {"case.registered": "登记（case.registered）", "case.progress"
 
 
 def cmd_verify(args) -> int:
-    from docgen.ledger import read_head_file
+    from docgen.ledger import head_file_problems
 
     ws = _open(args)
+    if args.why is not None and not args.reanchor:
+        print("--why 只与 --reanchor 一起使用：docgen verify --reanchor --why \"从 2026-11-20 备份恢复\"", file=sys.stderr)
+        return 2
     if not ws.ledger_path.exists():
+        if args.reanchor:
+            print(f"台账数据库 {ws.ledger_path} 不存在，无法重新锚定；请先从备份恢复该文件，再运行 docgen verify", file=sys.stderr)
+            return 2
         # No database, yet a head file says there was one: it was removed, not never made.
-        problems = []
-        for anchor in ws.head_files:
-            try:
-                recorded = read_head_file(anchor)
-            except ValueError:
-                recorded = None
-            if recorded is not None:
-                problems.append(f"台账数据库 {ws.ledger_path} 不存在，但台账头文件 {anchor} 记录了第 {recorded[0]} 条：台账被删除了")
+        problems = head_file_problems(ws.ledger_path, ws.head_files, None, None)
         _emit({"ok": not problems, "events": 0, "problems": problems}, args.json,
               "台账校验失败：\n" + "\n".join(problems) if problems else "台账尚未建立（还没有处理过文件）")
         return 1 if problems else 0
+    if args.reanchor:
+        return _reanchor(ws, args)
     ledger = ws.open_ledger()
     try:
         problems, count, head = ledger.verify(), ledger.count(), ledger.head()
@@ -290,6 +298,34 @@ def cmd_verify(args) -> int:
     _emit({"ok": not problems, "events": count, "problems": problems,
            "head": {"seq": head[0], "hash": head[1]} if head else None}, args.json,
           f"台账校验通过：{count} 条事件，哈希链完整{anchored}" if not problems else "台账校验失败：\n" + "\n".join(problems))
+    return 0 if not problems else 1
+
+
+def _reanchor(ws: Workspace, args) -> int:
+    """``verify --reanchor --why``: after a restore from backup, record why and rewrite the head files."""
+    from docgen.ledger import ReanchorRefused
+
+    ledger = ws.open_ledger()
+    try:
+        event = ledger.reanchor(args.why or "")
+        problems, head = ledger.verify(), ledger.head()
+    except ReanchorRefused as refused:
+        print(str(refused), file=sys.stderr)
+        return 2
+    finally:
+        ledger.close()
+    if event is None:
+        text = "台账头文件与数据库一致，无需重新锚定；未作任何记录"
+    else:
+        before = "；".join(f"{f['file']} 原为" + (f"第 {f['seq']} 条（哈希 {f['hash'][:16]}…）" if "seq" in f else
+                                                 "不存在" if f.get("missing") else "无法读取") for f in event.payload["head_files"])
+        text = (f"已重新锚定：{before}；现均为第 {head[0]} 条（哈希 {head[1][:16]}…）。"
+                f"原因“{event.payload['reason']}”已记入台账第 {event.seq} 条事件")
+    if problems:
+        text += "\n台账校验仍有问题：\n" + "\n".join(problems)
+    _emit({"ok": not problems, "reanchored": event is not None, "event": event.seq if event else None,
+           "before": event.payload["head_files"] if event else None, "problems": problems,
+           "head": {"seq": head[0], "hash": head[1]} if head else None}, args.json, text)
     return 0 if not problems else 1
 
 
@@ -592,7 +628,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="包括已办结的案件")
     p.add_argument("--json", action="store_true")
     p.add_argument("--today", help=argparse.SUPPRESS)
-    p = command("verify", cmd_verify, "校验台账的哈希链与数据库完整性")
+    p = command("verify", cmd_verify, "校验台账的哈希链、台账头文件与数据库完整性")
+    p.add_argument("--reanchor", action="store_true",
+                   help="从备份恢复台账后，把台账头文件改为数据库当前的最新位置（原记录与原因记入台账；须同时写 --why）")
+    p.add_argument("--why", metavar="REASON", help="重新锚定的原因，如 \"从 2026-11-20 备份恢复\"")
     p.add_argument("--json", action="store_true")
     p = command("calendar", cmd_calendar, "显示工作日历覆盖的年份，并检查 calendar.toml")
     p.add_argument("--json", action="store_true")

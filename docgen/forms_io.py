@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from docgen.atomic import open_temporary
+from docgen.atomic import file_mode, open_temporary
 from docgen.forms import FORMS
 from docgen.office.xlsx import build_workbook
 from docgen.workspace import Workspace
@@ -34,8 +34,9 @@ def differing_members(old: Path, new: Path) -> dict[str, tuple[bytes, bytes]]:
 
 
 def write_blank_forms(ws: Workspace) -> list[Path]:
-    """Write each blank form, leaving a file untouched when only its timestamps would change (so a
-    checkout's committed forms/ stays clean after ``make run``)."""
+    """Write each blank form, leaving a file's content untouched when only its timestamps would
+    change (so a checkout's committed forms/ stays clean after ``make run``); its mode is corrected
+    all the same. Returns the forms whose content was written."""
     ws.forms.mkdir(parents=True, exist_ok=True)
     written = []
     for form in FORMS.values():
@@ -47,6 +48,7 @@ def write_blank_forms(ws: Workspace) -> list[Path]:
                 build_workbook(form, None, ()).save(out)
                 out.flush()
                 if target.exists() and not differing_members(target, temp):
+                    _give_mode(target)  # a form an earlier version wrote stays 0600 unless told
                     continue
                 os.fsync(out.fileno())
                 os.replace(temp, target)
@@ -54,3 +56,14 @@ def write_blank_forms(ws: Workspace) -> list[Path]:
                 temp.unlink(missing_ok=True)
         written.append(target)
     return written
+
+
+def _give_mode(target: Path) -> None:
+    """A form left untouched still gets the mode every file docgen writes has: those written by an
+    earlier version (``mkstemp``'s 0600) could not be opened by a clerk whose share maps to another
+    account."""
+    try:
+        if (os.stat(target).st_mode & 0o7777) != file_mode():
+            os.chmod(target, file_mode())
+    except OSError:  # a share that ignores modes
+        pass

@@ -8,8 +8,11 @@ workers can never hand out one number twice, and a rolled-back transaction hands
 
 Numbers come from a counter row per pattern and year (``counters``), raised in that transaction: one
 indexed read per number, whatever the size of the ledger, and a number once given is never given again,
-even if events were removed behind the tool's back. Counter rows are not events (they are not in the
-chain); ``verify`` checks that each is at least the highest number issued under it.
+even if events were removed behind the tool's back. A counter is keyed by the pattern without the width
+of its ``{seq}`` (``KF-{year}-{seq}``), so widening ``{seq:05d}`` to ``{seq:06d}`` when a year's
+numbers run out continues the same count (KF-2026-99999 → KF-2026-100000) instead of starting again.
+Counter rows are not events (they are not in the chain); ``verify`` checks that each is at least the
+highest number issued under it.
 
 A chain can be cut short or rewritten and re-hashed consistently from inside the database, so its head
 is anchored outside it: after each commit the position and hash of the newest event are written to
@@ -32,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
 try:
@@ -131,9 +134,10 @@ class NumberFormat:
     """A numbering pattern such as ``KF-{year}-{seq:05d}``, usable both ways.
 
     Only ``{year}`` (four digits) and ``{seq}`` (optionally zero-padded: ``{seq:05d}``) may appear, and
-    nothing that is unsafe in a file name, since a number names a folder of outbox/. A padded ``seq``
-    has exactly its width: ``KF-2026-000001`` is not a number of ``KF-{year}-{seq:05d}``, and
-    ``KF-2026-99999`` is the last one of its year.
+    nothing that is unsafe in a file name, since a number names a folder of outbox/. A new number has
+    exactly the configured width: ``KF-2026-000001`` is not a number of ``KF-{year}-{seq:05d}``, and
+    ``KF-2026-99999`` is the last one of its year. ``key`` is the pattern without that width (the
+    counter's key): numbers issued before the width was changed still count (``parse(exact=False)``).
     """
 
     def __init__(self, pattern: str):
@@ -145,11 +149,13 @@ class NumberFormat:
         except ValueError:
             raise ValueError(f"编号格式“{pattern}”的花括号不成对；例如 KF-{{year}}-{{seq:05d}}") from None
         regex, loose, names, literal_text = "", "", [], ""
+        key: list[str] = []  # the pattern as format() pieces, "{seq}" without its width
         self.width: int | None = None
         for literal, name, spec, conversion in parts:
             regex += re.escape(literal)
             loose += re.escape(literal)
             literal_text += literal
+            key.append(literal.replace("{", "{{").replace("}", "}}"))
             if name is None:
                 continue
             if name not in ("year", "seq"):
@@ -164,6 +170,7 @@ class NumberFormat:
                     raise ValueError(f"编号格式“{pattern}”中的年份只能写 {{year}}（四位数字），不能写 {{year:{spec}}}")
                 regex += r"(?P<year>\d{4})"
                 loose += r"(?P<year>\d{4})"
+                key.append("{year}")
             else:
                 width = re.fullmatch(r"0([1-9]\d?)d", spec or "")
                 if spec and not width:
@@ -173,10 +180,10 @@ class NumberFormat:
                     self.width = int(width[1])
                     # A zero-padded width is part of the format: "KF-2026-1" is not "KF-2026-00001".
                     regex += rf"(?P<seq>\d{{{self.width}}})"
-                    loose += rf"(?P<seq>\d{{{self.width},}})"
                 else:
                     regex += r"(?P<seq>[1-9]\d*)"
-                    loose += r"(?P<seq>\d+)"
+                loose += r"(?P<seq>\d+)"  # any width: numbers issued before the width was changed
+                key.append("{seq}")
         if "seq" not in names:
             raise ValueError(f"编号格式“{pattern}”必须包含 {{seq}}（序号）；例如 KF-{{year}}-{{seq:05d}}")
         unsafe = sorted(set(re.findall(r'[\x00-\x1f\x7f/\\:*?"<>|\s]', literal_text)))
@@ -186,6 +193,7 @@ class NumberFormat:
                              "只能由字母、数字、汉字和 - 等组成")
         self.has_year = "year" in names
         self.capacity = 10 ** self.width - 1 if self.width else None
+        self.key = "".join(key)
         self.regex = re.compile(regex + r"\Z")
         self._loose = re.compile(loose + r"\Z")
 
@@ -198,13 +206,17 @@ class NumberFormat:
         if seq < 1:
             raise ValueError(f"序号 {seq} 无效")
         if self.capacity is not None and seq > self.capacity:
-            raise NumbersExhausted(f"编号格式“{self.pattern}”在 {year} 年最多 {self.capacity} 个编号，已经用完；"
-                                   "请在 docgen.toml 的 [numbering] 中加宽序号（例如 {seq:06d}）")
+            raise NumbersExhausted(self, year)
         return self.pattern.format(year=year, seq=seq)
 
+    def widened(self) -> str:
+        """This pattern with one more digit of ``seq``: what to configure when a year's numbers run out."""
+        return self.key.replace("{seq}", f"{{seq:0{(self.width or 0) + 1}d}}")
+
     def parse(self, number: str, *, exact: bool = True) -> tuple[int | None, int] | None:
-        """(year, seq) of a number in this format, else None. ``exact=False`` also reads numbers wider
-        than the format (as earlier versions issued them), for finding the highest number issued."""
+        """(year, seq) of a number in this format, else None. ``exact=False`` reads a ``seq`` of any
+        width (numbers issued before the width was changed, or typed by earlier versions), for
+        finding the highest number issued under the counter."""
         match = (self.regex if exact else self._loose).match(number)
         if not match:
             return None
@@ -212,8 +224,28 @@ class NumberFormat:
         return (int(year) if year else None), int(match["seq"])
 
 
+class ReanchorRefused(ValueError):
+    """``Ledger.reanchor`` will not rewrite the head files; the message says why and what to do."""
+
+
 class NumbersExhausted(ValueError):
-    """Every number of a year's pattern has been issued."""
+    """Every number of a year's pattern has been issued: the width of ``{seq}`` must grow (``widened``),
+    which continues the same counter. The message says so for the administrator."""
+
+    def __init__(self, numbering: NumberFormat, year: int):
+        self.pattern, self.year, self.capacity = numbering.pattern, year, numbering.capacity
+        self.widened = numbering.widened()
+        self.next_number = NumberFormat(self.widened).format(year, (numbering.capacity or 0) + 1)
+        super().__init__(
+            f"编号格式“{self.pattern}”的 {numbering.width} 位序号在 {year} 年已经用完（最大 {self.capacity}）；"
+            f"请在 docgen.toml 的 [numbering] 中改为“{self.widened}”，编号将从 {self.next_number} 接着编"
+            "（已发出的编号照常有效）")
+
+
+# A rejection caused by a setting, not by the file (a finding whose ``field`` starts with this, such as
+# numbers run out): once the administrator has changed the setting, the same bytes dropped again are
+# processed, not answered as a duplicate of the rejection.
+SETTINGS_FIELD = "settings."
 
 
 def _normal(text: Any) -> str:
@@ -310,20 +342,37 @@ class Transaction:
         numbering.check_year(year)
         key = year if numbering.has_year else 0
         row = self.connection.execute("SELECT last FROM counters WHERE pattern = ? AND year = ?",
-                                      (numbering.pattern, key)).fetchone()
+                                      (numbering.key, key)).fetchone()
         if row is None:  # the first number of this pattern and year: start above whatever the events show
             last = highest_issued(self.connection, numbering).get(key, (0, ""))[0]
             self.connection.execute("INSERT INTO counters (pattern, year, last) VALUES (?, ?, ?)",
-                                    (numbering.pattern, key, last))
+                                    (numbering.key, key, last))
         else:
             last = row["last"]
-        number = numbering.format(year, last + 1)
+        number = numbering.format(year, last + 1)  # NumbersExhausted when the width is used up
         while self.case_exists(number):  # a counter lowered behind the tool's back: still never reissue
             last += 1
             number = numbering.format(year, last + 1)
         self.connection.execute("UPDATE counters SET last = ? WHERE pattern = ? AND year = ?",
-                                (last + 1, numbering.pattern, key))
+                                (last + 1, numbering.key, key))
         return number
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A step that is undone as a whole when it raises (events, counters, fingerprints), leaving the
+        transaction open: a handler that meets a refusal halfway (numbers run out on the third line)
+        returns its findings with nothing of the file recorded."""
+        mark = (self.last_seq, self.last_hash, len(self.appended))
+        self.connection.execute("SAVEPOINT docgen_step")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK TO docgen_step")
+            self.connection.execute("RELEASE docgen_step")
+            self.last_seq, self.last_hash = mark[0], mark[1]
+            del self.appended[mark[2]:]
+            raise
+        self.connection.execute("RELEASE docgen_step")
 
     def case_by_fingerprint(self, fingerprint: str) -> str | None:
         """The case registered for a line with this ``line_fingerprint``, if any."""
@@ -357,6 +406,7 @@ class Ledger:
         tables = lambda: {row[0] for row in self.connection.execute(  # noqa: E731
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
         if set(DERIVED) <= tables():
+            self._rekey_counters()
             return
         self.connection.execute("BEGIN IMMEDIATE")
         try:
@@ -367,8 +417,7 @@ class Ledger:
                 for pattern in dict.fromkeys(numberings):
                     numbering = NumberFormat(pattern)
                     for year, (last, _) in highest_issued(self.connection, numbering).items():
-                        self.connection.execute("INSERT INTO counters (pattern, year, last) VALUES (?, ?, ?)",
-                                                (pattern, year, last))
+                        self._raise_counter(numbering.key, year, last)
             if "line_fingerprints" in missing:
                 for row in self.connection.execute(
                         "SELECT seq, case_id, payload FROM events WHERE kind = 'case.registered' ORDER BY seq"
@@ -384,6 +433,38 @@ class Ledger:
         # A ledger from before the head files: its present head is the first anchor it gets.
         if "counters" in missing and not any(anchor.exists() for anchor in self.anchors):
             self.anchor()
+
+    def _raise_counter(self, key: str, year: int, last: int) -> None:
+        self.connection.execute("INSERT INTO counters (pattern, year, last) VALUES (?, ?, ?) ON CONFLICT "
+                                "(pattern, year) DO UPDATE SET last = max(last, excluded.last)", (key, year, last))
+
+    def _rekey_counters(self) -> None:
+        """Counters written under the full pattern (``KF-{year}-{seq:05d}``, before counters were keyed
+        without the width) move to the pattern's key, keeping the highest of each (key, year)."""
+        def stale() -> list[tuple[str, str]]:
+            found = []
+            for (pattern,) in self.connection.execute("SELECT DISTINCT pattern FROM counters").fetchall():
+                try:
+                    key = NumberFormat(pattern).key
+                except ValueError:
+                    continue  # not a pattern docgen accepts: left for verify to skip
+                if key != pattern:
+                    found.append((pattern, key))
+            return found
+
+        if not stale():
+            return
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            for pattern, key in stale():  # again inside the lock: another process may have done it
+                for row in self.connection.execute("SELECT year, last FROM counters WHERE pattern = ?",
+                                                   (pattern,)).fetchall():
+                    self._raise_counter(key, row["year"], row["last"])
+                self.connection.execute("DELETE FROM counters WHERE pattern = ?", (pattern,))
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
 
     def close(self) -> None:
         self.connection.close()
@@ -415,40 +496,92 @@ class Ledger:
     def anchor(self) -> None:
         """Write the newest event's position and hash to every head file. Called after each commit;
         a head file is only ever moved forward along the same chain: one the database no longer
-        extends (rows removed or rewritten) is left as it is, for ``verify`` to report."""
+        extends (rows removed or rewritten) is left as it is, for ``verify`` to report (and, after a
+        legitimate restore from backup, for :meth:`reanchor`)."""
         if not self.anchors:
             return
-        from docgen.atomic import write_text
-
-        lock_path = self.path.with_name(self.path.name + ".head-lock")
         try:
-            with open(lock_path, "a") as lock:
-                if fcntl is not None:  # concurrent workers: the last writer writes the newest head
-                    fcntl.flock(lock, fcntl.LOCK_EX)
-                head = self.head()
-                if head is None:
-                    return
-                seq, digest, recorded_at = head
-                text = json.dumps({"ledger": self.path.name, "seq": seq, "hash": digest, "recorded_at": recorded_at},
-                                  ensure_ascii=False) + "\n"
-                for anchor in self.anchors:
-                    try:
-                        current = read_head_file(anchor)
-                    except ValueError:
-                        current = None  # unreadable: replaced by the true head
-                    if current is not None:
-                        if current == (seq, digest):
-                            continue
-                        if current[0] > seq or self._hash_at(current[0]) != current[1]:
-                            log.error("ledger head file %s (seq %s) is not on the database's chain; left for verify",
-                                      anchor, current[0])
-                            continue
-                    try:
-                        write_text(anchor, text)
-                    except OSError as failure:
-                        log.warning("could not write the ledger head file %s: %r", anchor, failure)
+            with self._head_lock():
+                self._write_heads(force=False)
         except OSError as failure:  # the commit stands; verify will say the head file is behind
             log.warning("could not anchor the ledger head: %r", failure)
+
+    @contextmanager
+    def _head_lock(self) -> Iterator[None]:
+        """Concurrent workers: the last writer writes the newest head."""
+        lock_path = self.path.with_name(self.path.name + ".head-lock")
+        with open(lock_path, "a") as lock:
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    def _write_heads(self, *, force: bool) -> None:
+        from docgen.atomic import write_text
+
+        head = self.head()
+        if head is None:
+            return
+        seq, digest, recorded_at = head
+        text = json.dumps({"ledger": self.path.name, "seq": seq, "hash": digest, "recorded_at": recorded_at},
+                          ensure_ascii=False) + "\n"
+        for anchor in self.anchors:
+            try:
+                current = read_head_file(anchor)
+            except ValueError:
+                current = None  # unreadable: replaced by the true head
+            if current is not None and not force:
+                if current == (seq, digest):
+                    continue
+                if current[0] > seq or self._hash_at(current[0]) != current[1]:
+                    log.error("ledger head file %s (seq %s) is not on the database's chain; left for verify "
+                              "(docgen verify --reanchor after a restore from backup)", anchor, current[0])
+                    continue
+            try:
+                write_text(anchor, text)
+            except OSError as failure:
+                if force:
+                    raise
+                log.warning("could not write the ledger head file %s: %r", anchor, failure)
+
+    def reanchor(self, reason: str) -> Event | None:
+        """After a legitimate restore from backup the head files are ahead of the database for good
+        (``anchor`` never moves one back). This records, as an event ``ledger.reanchored``, what each
+        head file said, the database's head and ``reason``, then rewrites every head file to the new
+        head. Refused without a reason, and on a ledger whose chain, counters or file are damaged
+        (re-anchoring would hide that, not mend it). None when the head files agree already."""
+        reason = " ".join(str(reason or "").split())
+        if not reason:
+            raise ReanchorRefused('请用 --why 写明重新锚定的原因（记入台账），例如 --why "从 2026-11-20 备份恢复"')
+        if not self.anchors:
+            raise ReanchorRefused("此台账没有台账头文件，无需重新锚定")
+        with self._head_lock():
+            damaged = self._check_chain() + self._check_counters() + self._check_integrity()
+            if damaged:
+                raise ReanchorRefused("台账本身有问题，重新锚定既不能解决、也不应掩盖这些问题；请从备份恢复 "
+                                      f"{self.path} 并联系系统管理员：\n" + "\n".join(damaged))
+            problems = self._check_anchors()
+            if not problems:
+                return None
+            before = []
+            for anchor in self.anchors:
+                try:
+                    recorded = read_head_file(anchor)
+                    state = {"seq": recorded[0], "hash": recorded[1]} if recorded else {"missing": True}
+                except ValueError as broken:
+                    state = {"unreadable": str(broken)}
+                before.append({"file": str(anchor), **state})
+            self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                tx = Transaction(self.connection, self.zone)
+                head = {"seq": tx.last_seq, "hash": tx.last_hash} if tx.last_seq else None
+                event = tx.append("ledger.reanchored", {"reason": reason, "head_files": before,
+                                                        "database_head": head, "problems": problems})
+            except BaseException:
+                self.connection.execute("ROLLBACK")
+                raise
+            self.connection.execute("COMMIT")
+            self._write_heads(force=True)
+        return event
 
     def _hash_at(self, seq: int) -> str | None:
         row = self.connection.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
@@ -468,12 +601,13 @@ class Ledger:
 
     def submission_by_sha(self, sha256: str) -> Event | None:
         """The first accepted or rejected submission of these bytes, not counting rejections for an
-        internal error: once the bug is fixed, the same file dropped again is processed, not repeated
-        as a duplicate."""
+        internal error or for a setting (:data:`SETTINGS_FIELD`): once the bug is fixed or the
+        setting changed, the same file dropped again is processed, not repeated as a duplicate."""
         rows = self.connection.execute(
             "SELECT * FROM events WHERE sha256 = ? AND kind IN ('submission.accepted', 'submission.rejected')"
             " ORDER BY seq", (sha256,))
-        return next((e for e in map(Event.from_row, rows) if not e.payload.get("internal_error")), None)
+        return next((e for e in map(Event.from_row, rows)
+                     if not e.payload.get("internal_error") and not _refused_for_a_setting(e)), None)
 
     def submission_by_claim(self, claim: str) -> Event | None:
         row = self.connection.execute(
@@ -487,48 +621,34 @@ class Ledger:
 
     def verify(self) -> list[str]:
         """Walk the hash chain, check it against the head files and the counters against the numbers
-        issued; every problem as a sentence (empty list: the ledger is intact)."""
+        issued; every problem as a sentence that ends with what to do (empty list: the ledger is
+        intact)."""
+        return self._check_chain() + self._check_anchors() + self._check_counters() + self._check_integrity()
+
+    def _check_chain(self) -> list[str]:
         problems: list[str] = []
+        restore = restore_advice(self.path)
         previous, expected_seq = GENESIS, None
         for row in self.connection.execute("SELECT * FROM events ORDER BY seq"):
             if expected_seq is not None and row["seq"] != expected_seq:
-                problems.append(f"事件 {expected_seq} 至 {row['seq'] - 1} 缺失")
+                problems.append(f"事件 {expected_seq} 至 {row['seq'] - 1} 缺失（记录被删除）。{restore}")
             if row["prev_hash"] != previous:
-                problems.append(f"事件 {row['seq']} 的前序哈希与上一事件不符（链条被改动）")
+                problems.append(f"事件 {row['seq']} 的前序哈希与上一事件不符（链条被改动）。{restore}")
             digest = event_hash(row["prev_hash"], row["seq"], row["recorded_at"], row["kind"], row["case_id"],
                                 row["claim"], row["sha256"], row["payload"])
             if digest != row["hash"]:
-                problems.append(f"事件 {row['seq']}（{row['kind']}）的内容与其哈希不符（记录被改动）")
+                problems.append(f"事件 {row['seq']}（{row['kind']}）的内容与其哈希不符（记录被改动）。{restore}")
             previous, expected_seq = row["hash"], row["seq"] + 1
-        problems += self._check_anchors()
-        problems += self._check_counters()
-        integrity = self.connection.execute("PRAGMA integrity_check").fetchone()[0]
-        if integrity != "ok":
-            problems.append(f"数据库完整性检查失败：{integrity}")
         return problems
 
+    def _check_integrity(self) -> list[str]:
+        integrity = self.connection.execute("PRAGMA integrity_check").fetchone()[0]
+        if integrity != "ok":
+            return [f"数据库完整性检查失败：{integrity}。{restore_advice(self.path)}"]
+        return []
+
     def _check_anchors(self) -> list[str]:
-        problems = []
-        head = self.head()
-        for anchor in self.anchors:
-            try:
-                recorded = read_head_file(anchor)
-            except ValueError as broken:
-                problems.append(f"台账头文件 {anchor} 无法读取（{broken}）")
-                continue
-            if recorded is None:
-                if head is not None:
-                    problems.append(f"台账头文件 {anchor} 不存在：无法确认最新的记录没有被删除")
-                continue
-            seq, digest = recorded
-            if head is None or seq > head[0]:
-                problems.append(f"台账头文件 {anchor} 记录的最新位置是第 {seq} 条（哈希 {digest[:16]}…），"
-                                f"数据库却只到第 {head[0] if head else 0} 条：最新的记录被删除了")
-            elif self._hash_at(seq) != digest:
-                actual = self._hash_at(seq)
-                problems.append(f"数据库第 {seq} 条的哈希 {actual[:16] if actual else '（缺失）'}… 与台账头文件 {anchor} "
-                                f"记录的 {digest[:16]}… 不符：记录被改写并重新计算了哈希")
-        return problems
+        return head_file_problems(self.path, self.anchors, self.head(), self._hash_at)
 
     def _check_counters(self) -> list[str]:
         problems = []
@@ -540,11 +660,62 @@ class Ledger:
             highest, number = highest_issued(self.connection, numbering).get(row["year"], (0, ""))
             if row["last"] < highest:
                 problems.append(f"编号计数器（{row['pattern']}，{row['year'] or '不分年份'}）为 {row['last']}，"
-                                f"低于已发出的编号 {number}：下一个编号可能重复")
+                                f"低于已发出的编号 {number}：下一个编号可能重复（计数器被改动过）。"
+                                f"{restore_advice(self.path)}")
         return problems
 
     def count(self) -> int:
         return self.connection.execute("SELECT count(*) FROM events").fetchone()[0]
+
+
+def restore_advice(ledger_path: Path) -> str:
+    """The next step after a ledger found damaged."""
+    return f"请停止受理（停止 docgen watch），从备份恢复 {ledger_path} 并联系系统管理员；在此之前不要继续受理"
+
+
+REANCHOR_COMMAND = 'docgen verify --reanchor --why "从 2026-11-20 备份恢复"'
+
+
+def head_file_problems(ledger_path: Path, anchors: Sequence[Path], head: tuple[int, str, str] | None,
+                       hash_at: Callable[[int], str | None] | None) -> list[str]:
+    """The database against the head files, each problem ending with what to do. ``head`` is the
+    database's newest event (None: empty), ``hash_at`` its hash at a position; ``hash_at`` None means
+    there is no database file at all (``verify`` does not create one to look)."""
+    restore = restore_advice(ledger_path)
+    restored = (f"如果台账是从备份恢复的（恢复后的数据库比头文件旧），请核实后运行 {REANCHOR_COMMAND}"
+                f"（写明恢复自哪一天的备份）重新记录头文件；否则{restore}")
+    problems = []
+    for anchor in anchors:
+        try:
+            recorded = read_head_file(anchor)
+        except ValueError as broken:
+            problems.append(f"台账头文件 {anchor} 无法读取（{broken}）：无法确认最新的记录没有被删除或改写。"
+                            f"请从备份恢复该文件；没有备份时，请系统管理员核实台账无误后运行 {REANCHOR_COMMAND}")
+            continue
+        if recorded is None:
+            if head is not None:
+                problems.append(f"台账头文件 {anchor} 不存在：无法确认最新的记录没有被删除。请从备份恢复该文件；"
+                                f"没有备份时，请系统管理员核实台账无误后运行 {REANCHOR_COMMAND}")
+            continue
+        seq, digest = recorded
+        if hash_at is None:
+            problems.append(f"台账数据库 {ledger_path} 不存在，但台账头文件 {anchor} 记录了第 {seq} 条：台账被删除了。"
+                            f"{restore}（不要运行 docgen process 或 watch，否则会从空台账重新编号）")
+        elif head is None or seq > head[0]:
+            problems.append(f"台账头文件 {anchor} 记录的最新位置是第 {seq} 条（哈希 {digest[:16]}…），"
+                            f"数据库却只到第 {head[0] if head else 0} 条：最新的记录被删除了。{restored}")
+        elif hash_at(seq) != digest:
+            actual = hash_at(seq)
+            problems.append(f"数据库第 {seq} 条的哈希 {actual[:16] if actual else '（缺失）'}… 与台账头文件 {anchor} "
+                            f"记录的 {digest[:16]}… 不符：记录被改写并重新计算了哈希，或台账从备份恢复后又受理了文件。"
+                            f"{restored}")
+    return problems
+
+
+def _refused_for_a_setting(event: Event) -> bool:
+    return event.kind == "submission.rejected" and any(
+        isinstance(finding, dict) and str(finding.get("field") or "").startswith(SETTINGS_FIELD)
+        for finding in event.payload.get("findings", []))
 
 
 def read_head_file(path: Path) -> tuple[int, str] | None:

@@ -14,23 +14,24 @@ ledger transaction, so two workers or a restarted one can never record one drop 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
 import os
 import shutil
 import sqlite3
-import stat
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from docgen import chain
-from docgen.atomic import fsync_dir, remove_orphans, safe_file_name, write_bytes, write_text, write_with
+from docgen.atomic import (TEMP_PREFIX, fsync_dir, open_regular, readable_name, remove_orphans, safe_file_name,
+                           write_bytes, write_text, write_with)
 from docgen.chain import Decision, Document, Submission
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms import FORMS
@@ -91,15 +92,15 @@ class Claim:
         if self.refused:
             return False
         try:
-            found = os.lstat(self.source)
-            if not stat.S_ISREG(found.st_mode) or found.st_size != os.path.getsize(self.spool):
-                return False
-            fd = os.open(self.source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            size = os.path.getsize(self.spool)
         except OSError:
             return False
+        if (opened := open_regular(Path(self.source))) is None:
+            return False
+        fd, found = opened
         digest = hashlib.sha256()
         with os.fdopen(fd, "rb") as source:
-            if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+            if found.st_size != size:
                 return False
             while chunk := source.read(1 << 20):
                 digest.update(chunk)
@@ -122,17 +123,34 @@ def claim(ws: Workspace, path: Path) -> Claim:
     """Copy into the spool while hashing, make it durable, keep that verified copy in archive/, then
     remove the original from intake/.
 
-    Only a regular file with exactly one name, within ``[limits] max_file_mb``, is read
-    (:func:`safety.open_dropped`: ``lstat``, then ``open`` with ``O_NOFOLLOW | O_NONBLOCK`` and ``fstat``).
-    Anything else (a symbolic link, a hard link, a pipe, a device, a file too large or growing past
-    the limit while copied) is refused without keeping any of its bytes: see :func:`_refuse`.
+    Only a regular file with exactly one name, within ``[limits] max_file_mb``, that docgen's account
+    may read, is read (:func:`safety.open_dropped`: ``lstat``, then ``open`` with ``O_NOFOLLOW |
+    O_NONBLOCK`` and ``fstat``). Anything else (a symbolic link, a hard link, a pipe, a device, a file
+    too large or growing past the limit while copied, a file it has no permission to read) is refused
+    without keeping any of its bytes: see :func:`_refuse`.
+
+    Nothing raised while claiming may keep a file in intake/ for good (it would fail the same way at
+    every scan): an unexpected exception, a bug this file or its name runs into, is logged and the
+    entry refused as :data:`INTERNAL_ERROR`. Only a failure of the machine (:func:`system_fault`), a
+    file taken back by its sender (``FileNotFoundError``) or one still being written
+    (:class:`ChangedWhileClaimed`) propagates: the file then stays in intake/ and is taken again.
     """
     ws.spool.mkdir(parents=True, exist_ok=True)
     path = Path(path).parent.resolve() / Path(path).name  # never resolve the entry itself: it may be a link
-    limits = _limits(ws)
     claim_id = f"{time.time_ns():x}-{uuid.uuid4().hex[:8]}"
     spool = ws.spool / f"{claim_id}.data"  # never the dropped name (a drop named *.json met its sidecar)
     claimed_at = datetime.now(ZoneInfo(ws.settings.workdays.timezone)).isoformat(timespec="seconds")
+    try:
+        return _claim(ws, path, claim_id, spool, claimed_at)
+    except Exception as failure:
+        if isinstance(failure, FileNotFoundError) or system_fault(failure) or not os.path.lexists(path):
+            raise
+        log.exception("claiming %s failed; refused as an internal error", readable_name(path.name))
+        return _refuse(ws, path, claim_id, spool, claimed_at, safety.Unreadable(INTERNAL_ERROR, "internal-error"))
+
+
+def _claim(ws: Workspace, path: Path, claim_id: str, spool: Path, claimed_at: str) -> Claim:
+    limits = _limits(ws)
     try:
         fd, opened = safety.open_dropped(path, limits)
         with os.fdopen(fd, "rb") as source:
@@ -141,9 +159,9 @@ def claim(ws: Workspace, path: Path) -> Claim:
         return _refuse(ws, path, claim_id, spool, claimed_at, refused)
     today = ws.today().isoformat()
     archived = Path(ws.settings.paths.archive) / today[:7] / f"{today}-{sha[:12]}-{safe_file_name(path.name)}"
-    record = Claim(claim_id, sha, path.name, str(path), str(spool), str(archived), claimed_at)
+    record = Claim(claim_id, sha, readable_name(path.name), str(path), str(spool), str(archived), claimed_at)
     try:
-        write_text(record.sidecar, json.dumps(record.__dict__, ensure_ascii=False))
+        _save(record)
         fsync_dir(ws.spool)
         _move_to_archive(path, ws.root / archived, spool, opened)
     except BaseException:
@@ -151,6 +169,18 @@ def claim(ws: Workspace, path: Path) -> Claim:
             release(record)
         raise
     return record
+
+
+def _save(record: Claim) -> None:
+    """Write the claim's sidecar. ``name`` is always UTF-8 text (:func:`readable_name`); ``source`` keeps
+    the entry's exact path, whose bytes need not be UTF-8 (a GBK name arrives as lone surrogates, which
+    no UTF-8 encoder accepts): such a record is written with JSON escapes, which read back the same."""
+    text = json.dumps(record.__dict__, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(record.__dict__)
+    write_text(record.sidecar, text)
 
 
 def _copy_into_spool(source, spool: Path, limits: safety.Limits) -> str:
@@ -208,31 +238,41 @@ def _move_to_archive(path: Path, target: Path, spool: Path, opened: os.stat_resu
 
 def _refuse(ws: Workspace, path: Path, claim_id: str, spool: Path, claimed_at: str,
             refused: safety.Unreadable) -> Claim:
-    """An entry that is not read (a link, a pipe, a device, a file too large) gets an outcome all the
-    same: the claim records why, :func:`decide` turns that into a rejection, and the entry leaves
-    intake/ by a rename (a rename moves the link or pipe itself; nothing is followed or copied) into
-    ``var/refused/``, or into ``intake/.refused/`` when var/ lies on another filesystem.
+    """An entry that is not read (a link, a pipe, a device, a file too large or that docgen may not
+    read) gets an outcome all the same: the claim records why, :func:`decide` turns that into a
+    rejection, and the entry leaves intake/ by a rename (a rename moves the link or pipe itself;
+    nothing is followed or copied) into ``var/refused/``, or into ``intake/.refused/`` when it cannot
+    be renamed into var/: var/ on another filesystem, or another mount of the same one (a bind
+    mount: same ``st_dev``, yet the rename fails with ``EXDEV``), or var/refused/ not writable.
 
     No bytes were read, so there is no content hash: ``sha256`` is that of ``docgen refused <claim
     id>``, unique to this drop, so that a proper copy of the same file later is never taken as a
     duplicate of it."""
     aside = _aside(ws, path, claim_id)
     sha = hashlib.sha256(f"docgen refused {claim_id}".encode()).hexdigest()
-    try:
-        kept = str(aside.relative_to(ws.root))
-    except ValueError:
-        kept = str(aside)
-    record = Claim(claim_id, sha, path.name, str(path), str(spool), kept, claimed_at,
+    record = Claim(claim_id, sha, readable_name(path.name), str(path), str(spool), _kept(ws, aside), claimed_at,
                    refused=refused.message)
-    log.warning("refused %s (%s) without reading it; moved to %s", path.name, refused.reason, aside)
+    log.warning("refused %s (%s) without reading it; moving it to %s", record.name, refused.reason, aside)
     try:
         write_bytes(spool, b"")
-        write_text(record.sidecar, json.dumps(record.__dict__, ensure_ascii=False))
+        _save(record)
         fsync_dir(ws.spool)
-        aside.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(path, aside)
+        try:
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(path, aside)
+        except OSError as failure:
+            local = _aside(ws, path, claim_id, local=True)
+            if aside == local or not os.path.lexists(path):
+                raise
+            log.warning("could not move %s into %s (%r); keeping it in %s instead", record.name, aside.parent,
+                        failure, local.parent)
+            aside, record = local, replace(record, archived=_kept(ws, local))
+            _save(record)  # the sidecar names where the entry is before it moves there
+            fsync_dir(ws.spool)
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(path, aside)
     except BaseException:
-        if os.path.lexists(path):
+        if not os.path.lexists(aside):  # never moved: undo; it is claimed again later (or was taken back)
             release(record)
         raise
     fsync_dir(aside.parent)
@@ -240,16 +280,30 @@ def _refuse(ws: Workspace, path: Path, claim_id: str, spool: Path, claimed_at: s
     return record
 
 
-def _aside(ws: Workspace, path: Path, claim_id: str) -> Path:
-    name = f"{claim_id}-{safe_file_name(path.name)}"
-    folder = ws.var / "refused"
+def _aside(ws: Workspace, path: Path, claim_id: str, local: bool = False) -> Path:
+    """Where a refused entry goes: ``var/refused/`` when it lies on the same filesystem as intake/
+    (the rename may still fail: see :func:`_refuse`), else, or with ``local``, ``intake/.refused/``."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        if os.stat(folder).st_dev == os.stat(path.parent).st_dev:
-            return folder / name
-    except OSError:
-        pass
+        name = f"{claim_id}-{safe_file_name(path.name)}"
+    except Exception:  # the refusal of an entry whose name met a bug: the claim id alone is unique
+        log.exception("no safe name for %r", path.name)
+        name = claim_id
+    folder = ws.var / "refused"
+    if not local:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if os.stat(folder).st_dev == os.stat(path.parent).st_dev:
+                return folder / name
+        except OSError:
+            pass
     return path.parent / ".refused" / name
+
+
+def _kept(ws: Workspace, aside: Path) -> str:
+    try:
+        return str(aside.relative_to(ws.root))
+    except ValueError:
+        return str(aside)
 
 
 def load_claim(sidecar: Path) -> Claim:
@@ -290,14 +344,46 @@ def _is_internal(findings: list[Finding]) -> bool:
     return any(f.message == INTERNAL_ERROR for f in findings)
 
 
+# The errno values of a condition of the machine, which passes (or an operator mends) while the claim
+# waits in the spool: the disk full, over quota, read-only or failing; a permission docgen's account
+# lacks on its own folders (a dropped file it may not read is refused by safety.open_dropped, so every
+# file met later is docgen's own); a folder replaced by a file (ENOTDIR, EEXIST from mkdir); a file
+# busy, or a resource exhausted for a moment. Any other OSError (a missing archive file behind a
+# ``copy`` document, ENAMETOOLONG, EISDIR, EXDEV ...) fails the same way on every try.
+_MACHINE_ERRNOS = frozenset({
+    errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST,
+    errno.EAGAIN, errno.EWOULDBLOCK, errno.EBUSY, errno.EINTR, errno.ENOMEM, errno.EMFILE, errno.ENFILE,
+    errno.ENOLCK, errno.ESTALE, errno.ETIMEDOUT,
+})
+# SQLite's primary result codes of the same kind: the ledger locked or busy (another writer), or the
+# disk under it full, read-only, failing, gone or damaged (its outcome could not be recorded anyway).
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOMEM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 5, 6, 7, 8, 10, 11
+_SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_PROTOCOL, _SQLITE_NOTADB = 13, 14, 15, 26
+_MACHINE_SQLITE = frozenset({_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOMEM, _SQLITE_READONLY, _SQLITE_IOERR,
+                             _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_PROTOCOL, _SQLITE_NOTADB})
+_MACHINE_SQLITE_TEXT = ("locked", "busy", "disk i/o error", "disk is full", "readonly", "unable to open",
+                        "malformed", "not a database", "out of memory")
+
+
 def system_fault(failure: BaseException) -> bool:
     """A failure of the machine rather than of the file, worth trying again: the disk (full,
-    read-only, gone), the ledger (locked, I/O error, damaged). Anything else raised while reading,
-    validating, deciding or rendering is taken as this file meeting a bug: the same bytes would fail
-    the same way on every try, so they get an outcome (a rejection "系统内部错误") instead of a
-    spool entry that fails at every start."""
-    return (isinstance(failure, (OSError, sqlite3.OperationalError, sqlite3.InternalError))
-            or type(failure) is sqlite3.DatabaseError)
+    read-only, failing, a folder replaced), the ledger (locked, busy, I/O error, damaged); see
+    :data:`_MACHINE_ERRNOS`. Anything else raised while claiming, reading, validating, deciding or
+    rendering, an ``OSError`` of another errno included, is taken as this file meeting a bug: the
+    same bytes would fail the same way on every try, so they get an outcome (a rejection
+    "系统内部错误", the file kept) instead of a spool entry retried every minute and reported at every
+    start. :class:`ChangedWhileClaimed` (a file still being written) is tried again too."""
+    if isinstance(failure, ChangedWhileClaimed):
+        return True
+    if isinstance(failure, OSError):
+        return failure.errno in _MACHINE_ERRNOS
+    if isinstance(failure, sqlite3.Error):
+        code = getattr(failure, "sqlite_errorcode", None)
+        if isinstance(code, int):
+            return code & 0xFF in _MACHINE_SQLITE
+        message = str(failure).lower()  # raised by hand, or by a Python without sqlite_errorcode
+        return any(text in message for text in _MACHINE_SQLITE_TEXT)
+    return False
 
 
 def examine(ws: Workspace, record: Claim, today: date):
@@ -364,7 +450,22 @@ def _explanation(record: Claim, findings: list[Finding], form_title: str | None)
         lines.append("标注副本中，需要修改的单元格已用红色标出，并附有批注说明。")
     if not record.refused:  # a refused entry was never read: it has no fingerprint
         lines.append(f"文件指纹（SHA-256）：{record.sha256}")
+    lines += _ledger_position("本说明")
     return "\n".join(lines) + "\n"
+
+
+def _ledger_position(what: str) -> list[str]:
+    """The chain position a receipt or a rejection's 说明 prints (``what`` names it), or nothing
+    outside a transaction or in an empty ledger.
+
+    The text is built inside :func:`decide`'s transaction and stored in the submission event, so it
+    cannot quote that event's own hash: it quotes the event just before it, which the ledger must
+    still hold, unchanged, at that position."""
+    head = open_transaction_head()
+    if head is None or head[0] <= 0:
+        return []
+    return [f"账本位置：第 {head[0]} 条，哈希 {head[1]}（{what}写成时台账的最后一条记录；"
+            f"本次提交记录为其后的第 {head[0] + 1} 条。可用 docgen verify 核对）"]
 
 
 def rejection_documents(ws: Workspace, record: Claim, kind: str | None, findings: list[Finding],
@@ -415,13 +516,7 @@ def receipt_document(ws: Workspace, record: Claim, today: date, status: str, cas
             where = f"【{finding.location}】" if finding.location else ""
             clause = f"（{finding.clause}）" if finding.clause else ""
             lines.append(f"  {number}. {where}{finding.message}{clause}")
-    lines += ["", f"文件指纹（SHA-256）：{record.sha256}"]
-    head = open_transaction_head()  # built inside decide's transaction, before its submission event
-    if head is not None and head[0] > 0:
-        # The receipt is stored in the submission event, so it cannot quote that event's own hash: it
-        # quotes the event just before it, which the ledger must still hold, unchanged, at that position.
-        lines.append(f"账本位置：第 {head[0]} 条，哈希 {head[1]}（本回执写成时台账的最后一条记录；"
-                     f"本次提交记录为其后的第 {head[0] + 1} 条。可用 docgen verify 核对）")
+    lines += ["", f"文件指纹（SHA-256）：{record.sha256}"] + _ledger_position("本回执")
     stem = Path(safe_file_name(record.name)).stem
     suffix = "-重复" if status == "duplicate" else ""
     return Document(f"{ws.settings.paths.outbox}/receipts/{today.isoformat()}/{stem}-{record.sha256[:8]}{suffix}-回执.txt",
@@ -625,21 +720,40 @@ def process_file(ws: Workspace, ledger: Ledger, path: Path, today: date | None =
 
 # ============================================================ restart
 
+def spool_entries(ws: Workspace) -> list[Path]:
+    """The claims waiting in the spool, as their sidecars ``{claim id}.json``, in claim order: what
+    recovery finishes, ``status`` counts and the watcher retries. Never a temporary file
+    (``.tmp-….json``: a sidecar being written, or one a kill left, which is no claim yet)."""
+    if not ws.spool.is_dir():
+        return []
+    return sorted(entry for entry in ws.spool.glob("*.json") if not entry.name.startswith("."))
+
+
+def remove_interrupted_writes(ws: Workspace) -> list[Path]:
+    """Remove the temporary files that writers killed mid-write left in every folder docgen writes
+    (counted as outputs by whoever lists the folder, and in the spool read as a broken claim); one
+    whose writer is alive (it holds the lock) is left alone. At every start, and whenever the
+    watcher has killed its workers."""
+    removed = remove_orphans([ws.outbox, ws.rejected, ws.archive, ws.var, ws.forms])
+    for orphan in removed:
+        log.info("removed %s, left by an interrupted write", orphan)
+    return removed
+
+
 def recover(ws: Workspace, ledger: Ledger) -> list[Outcome]:
     """Finish whatever a crash left in the spool (see the module docstring)."""
-    # A kill mid-write leaves a temporary file beside the real outputs (counted as one by whoever
-    # lists the folder, and in the spool read as a broken claim): remove those of dead writers first.
-    for orphan in remove_orphans([ws.outbox, ws.rejected, ws.archive, ws.var, ws.forms]):
-        log.info("removed %s, left by an interrupted write", orphan)
+    remove_interrupted_writes(ws)  # first: the spool, too, may hold a dead writer's temporary file
     outcomes = []
     if not ws.spool.exists():
         return outcomes
     for leftover in ws.spool.iterdir():
+        if leftover.name.startswith(TEMP_PREFIX):
+            continue  # a write under way, or one remove_orphans has judged
         # A partial copy, or a copy whose sidecar was never written: the original is still in
         # intake/ (it moves only after the sidecar exists) and will be claimed again.
         if leftover.suffix == ".part" or (leftover.suffix != ".json" and not leftover.with_suffix(".json").exists()):
             leftover.unlink(missing_ok=True)
-    for sidecar in sorted(ws.spool.glob("*.json")):
+    for sidecar in spool_entries(ws):
         try:
             record = load_claim(sidecar)
         except (ValueError, TypeError, OSError):
@@ -671,9 +785,7 @@ def unwritten(ws: Workspace, ledger: Ledger) -> list[str]:
     """The documents of committed submissions still waiting in the spool to be written (paths
     relative to the workspace): what ``docgen status`` reports while output is failing."""
     missing: list[str] = []
-    for sidecar in sorted(ws.spool.glob("*.json")) if ws.spool.exists() else ():
-        if sidecar.name.startswith("."):
-            continue  # a sidecar being written
+    for sidecar in spool_entries(ws):
         try:
             record = load_claim(sidecar)
         except (ValueError, TypeError, OSError):

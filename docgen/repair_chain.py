@@ -118,7 +118,9 @@ def after_survey(tx: Transaction, ws: Workspace, survey, registered: dict, submi
 
 
 def _next_order(tx: Transaction, numbering: NumberFormat, year: int) -> str:
-    """Work-order numbers, like complaint numbers, come from the ledger's counter (never reused)."""
+    """Work-order numbers, like complaint numbers, come from the ledger's counter (never reused). When
+    the year's width is used up this raises ``NumbersExhausted``; ``handle_site_survey`` undoes the
+    survey and rejects the file naming the setting to widen."""
     return tx.next_number(numbering, year)
 
 

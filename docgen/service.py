@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from docgen.atomic import use_file_mode
-from docgen.pipeline import Claim, Outcome, claim, process_claim, recover
+from docgen.pipeline import (Claim, Outcome, claim, process_claim, recover, remove_interrupted_writes,
+                             system_fault)
 from docgen.workspace import Workspace, WorkspaceError
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,8 @@ class Runner:
         use_file_mode(ws.settings.paths.file_mode)  # documents, receipts and archive copies alike
         self.ledger = ws.open_ledger()
         self.jobs, self.pool = jobs, None
+        # New workers that could not be started: how often in a row, when to try next, and why.
+        self.start_failures, self.next_start, self.start_failure = 0, 0.0, None
         if jobs > 1:
             # Start every worker now, before any thread (the watcher's) exists in this process.
             self.pool = self._start_pool(_worker_context())
@@ -162,7 +165,12 @@ class Runner:
     def _start_pool(self, context) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=(str(self.ws.root),),
                                    mp_context=context)
-        list(pool.map(_ready, range(self.jobs * 2)))
+        try:
+            list(pool.map(_ready, range(self.jobs * 2)))
+        except BaseException:  # a worker could not start: end the others, leave no pool half alive
+            _kill_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
         return pool
 
     def close(self) -> None:
@@ -175,8 +183,7 @@ class Runner:
         """When a worker has died the pool ends the others with SIGTERM, which they ignore, and waits
         for them for ever (the watcher could then never stop): kill them; their work is in the spool."""
         if getattr(self.pool, "_broken", False):
-            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
-                process.kill()
+            _kill_workers(self.pool)
 
     def recover(self) -> list[Outcome]:
         return recover(self.ws, self.ledger)
@@ -184,9 +191,14 @@ class Runner:
     def submit(self, path: Path, today: date | None = None) -> Future:
         try:
             record = claim(self.ws, path)
-        except FileNotFoundError as gone:  # taken back by its sender before we got to it
-            return _failed(gone)
-        except OSError as failure:  # the original stays in intake/ and is tried again later
+        except Exception as failure:
+            # Whatever this file or its name runs into, claim() turns into a refusal, so it gets an outcome
+            # like any other (a bug there once stopped the intake for good: every `process` a traceback,
+            # `watch` dead). What still reaches here keeps the original in intake/, taken again later: a
+            # file taken back by its sender (FileNotFoundError), one still being written, the machine
+            # (system_fault), or a refusal that failed itself; never raised, so the run goes on.
+            if not isinstance(failure, FileNotFoundError) and not system_fault(failure):
+                log.exception("claiming %s failed", path.name)
             return _failed(failure)
         return self.resume(record, today)
 
@@ -194,17 +206,8 @@ class Runner:
         """Process a claimed file, or finish one whose documents could not be written yet. The
         future carries the claim (``future.claim``): its spool entry stays until the documents exist,
         and the watcher tries it again should this attempt fail."""
-        if self.pool is not None:
-            try:
-                future = self.pool.submit(_work, record, today)
-            except BrokenProcessPool:
-                # A worker died (killed, out of memory) and the pool takes no more work: without new
-                # workers every later file would fail. Spawned, since this process has threads now.
-                log.warning("a worker process died; starting new workers")
-                self._end_broken()
-                self.pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = self._start_pool(multiprocessing.get_context("spawn"))
-                future = self.pool.submit(_work, record, today)
+        if self.jobs > 1:
+            future = self._to_pool(record, today)
         else:
             future = Future()
             try:
@@ -213,6 +216,92 @@ class Runner:
                 future.set_exception(failure)
         future.claim = record
         return future
+
+    def _to_pool(self, record: Claim, today: date | None) -> Future:
+        if self.pool is not None:
+            try:
+                return self.pool.submit(_work, record, today)
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory) and the pool takes no more work: without new
+                # workers every later file would fail.
+                log.warning("a worker process died; starting new workers")
+                self._discard_pool()
+        if time.monotonic() >= self.next_start:
+            try:
+                self._restart_pool()
+                return self.pool.submit(_work, record, today)
+            except Exception as failure:  # never raised: the watcher would die of it
+                self._restart_failed(failure)
+        # The claim stays in the spool; the watcher tries it again, `process` leaves it to the next run.
+        failure = self.start_failure
+        return _failed(WorkersUnavailable(f"处理进程未能启动（{type(failure).__name__}: {failure}）"))
+
+    def _discard_pool(self) -> None:
+        """End a broken pool. Its surviving workers are killed, perhaps in the middle of writing a
+        document (their claims stay in the spool and are done again); the temporary files they were
+        writing are removed once they are dead, not left in outbox/ and archive/ until a restart."""
+        pool, self.pool = self.pool, None
+        _kill_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+        remove_interrupted_writes(self.ws)
+
+    def _restart_pool(self) -> None:
+        # docgen.toml may have been edited since the start: every new worker would fail on it, so read
+        # it here first and say what is wrong. Spawned, not forked: this process has threads now.
+        Workspace.open(self.ws.root)
+        self.pool = self._start_pool(multiprocessing.get_context("spawn"))
+        if self.start_failures:
+            log.warning("new worker processes started after %d failed attempts", self.start_failures)
+            print("处理进程已重新启动；保留在 var/spool 中的文件将继续处理", file=sys.stderr, flush=True)
+        self.start_failures, self.next_start, self.start_failure = 0, 0.0, None
+
+    def _restart_failed(self, failure: Exception) -> None:
+        """Try again later, each time a little later (1, 2, 4 … 60 s); the operator is told once."""
+        self.start_failures += 1
+        delay = min(MAX_RESTART_SECONDS, FIRST_RESTART_SECONDS * 2 ** (self.start_failures - 1))
+        self.next_start, self.start_failure = time.monotonic() + delay, failure
+        if self.start_failures > 1:
+            log.warning("starting new worker processes failed again: %r", failure)
+            return
+        log.error("starting new worker processes failed", exc_info=failure)
+        print(f"无法启动新的处理进程（{type(failure).__name__}: {failure}）；docgen 仍在运行，收到的文件保留在 "
+              f"var/spool 中，稍后自动重试启动（间隔逐渐加长，最长 {MAX_RESTART_SECONDS:.0f} 秒）。"
+              "如刚修改过 docgen.toml，请检查并改正", file=sys.stderr, flush=True)
+
+
+# New workers that could not be started are tried again this much later, doubling each time.
+FIRST_RESTART_SECONDS, MAX_RESTART_SECONDS = 1.0, 60.0
+
+
+class WorkersUnavailable(RuntimeError):
+    """No worker processes to give a claim to: they died and new ones could not be started yet."""
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGKILL every worker of ``pool`` and wait until each is dead: only then are its files closed
+    and the locks on its temporary files released (see :func:`docgen.atomic.remove_orphans`)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, ValueError):
+            pass
+    deadline = time.monotonic() + 10
+    for process in processes:
+        while not _dead(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+
+def _dead(pid: int | None) -> bool:
+    """A zombie has closed every file it had; a reaped process is gone (the pool reaps its own)."""
+    if pid is None:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as status:
+            state = status.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in (b"Z", b"X")
 
 
 def _failed(failure: BaseException) -> Future:

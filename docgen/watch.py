@@ -29,7 +29,7 @@ from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
 from docgen.atomic import write_text
-from docgen.pipeline import Claim, Outcome, load_claim
+from docgen.pipeline import Claim, Outcome, load_claim, spool_entries
 from docgen.service import Runner, collect, ignored, open_in_office, pending, waiting_for_rename
 from docgen.workspace import Workspace
 
@@ -137,7 +137,7 @@ class Retries:
 
     def leftovers(self) -> None:
         """Entries recovery could not finish (it has said why): try them again while running."""
-        for sidecar in sorted(self.ws.spool.glob("[!.]*.json")) if self.ws.spool.exists() else ():
+        for sidecar in spool_entries(self.ws):
             try:
                 record = load_claim(sidecar)
             except (ValueError, TypeError, OSError):

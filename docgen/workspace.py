@@ -52,13 +52,13 @@ class Paths(Strict):
     def _octal_mode(cls, value: object) -> str | None:
         if value is None:
             return value
-        if isinstance(value, int) and not isinstance(value, bool):  # TOML's own octal: file_mode = 0o640
-            mode = value
-        else:
-            text = str(value).strip().removeprefix("0o")
-            if not (isinstance(value, str) and 3 <= len(text) <= 4 and all(c in "01234567" for c in text)):
-                raise ValueError(f"“{value}”不是八进制权限，应写成带引号的 \"0640\" 或 \"0644\"")
-            mode = int(text, 8)
+        if isinstance(value, int) and not isinstance(value, bool):
+            # Parsed TOML cannot tell 0o644 from 420 (which would silently mean 0644): a string only.
+            raise ValueError(f"{value} 是整数；请写成字符串，例如 file_mode = \"0640\"")
+        text = str(value).strip().removeprefix("0o")
+        if not (isinstance(value, str) and 3 <= len(text) <= 4 and all(c in "01234567" for c in text)):
+            raise ValueError(f"“{value}”不是八进制权限，应写成带引号的 \"0640\" 或 \"0644\"")
+        mode = int(text, 8)
         if mode & ~0o666 or mode & 0o600 != 0o600:
             raise ValueError(f"“{value}”无效：文件权限只能是读写位（如 0640、0644），且 docgen 自己必须能读写（6xx）")
         return f"0{mode:03o}"
@@ -257,7 +257,17 @@ def _check_paths(root: Path, paths: Paths) -> None:
     problems, seen = [], {}
     for name in FOLDERS:
         value = getattr(paths, name)
-        target = (base / value).resolve()
+        try:
+            # A NUL ("\u0000" in TOML) or another control character is no folder name; resolve() raised
+            # "embedded null byte" from under every command.
+            if any(ord(c) < 32 or ord(c) == 127 for c in value):
+                raise ValueError("control character")
+            target = (base / value).resolve()
+        except (ValueError, OSError, RuntimeError):
+            shown = "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127 else c for c in value)
+            problems.append(f"  [paths] {name} = “{shown}” 不是有效的文件夹名（含有空字符或控制字符）；"
+                            f"请改成工作区内的一个文件夹名，如 “{name}”")
+            continue
         if target == base:
             problems.append(f"  [paths] {name} = “{value}” 是工作区本身；请填写工作区内的一个文件夹名，如 “{name}”")
             continue

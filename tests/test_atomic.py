@@ -6,6 +6,7 @@ import pytest
 
 import os
 import stat
+from pathlib import Path
 
 from docgen import atomic
 from docgen.atomic import open_temporary, remove_orphans, safe_file_name, safe_part, write_bytes, write_with
@@ -66,7 +67,42 @@ def test_recovery_removes_a_temporary_file_only_once_its_writer_is_gone(tmp_path
     assert [p.name for p in tmp_path.iterdir()] == ["live.docx"]
 
 
-@pytest.mark.parametrize("setting, expected", [(None, 0o644), ('"0640"', 0o640), ("0o640", 0o640)])
+def test_open_regular_opens_a_regular_file_only_and_never_follows_a_link_or_blocks_on_a_pipe(tmp_path):
+    from docgen.atomic import open_regular
+
+    regular = write_bytes(tmp_path / "a.xlsx", b"bytes")
+    (tmp_path / "link.xlsx").symlink_to(regular)
+    os.mkfifo(tmp_path / "pipe.xlsx")
+    (tmp_path / "folder").mkdir()
+    for other in ("link.xlsx", "pipe.xlsx", "folder", "gone.xlsx"):
+        assert open_regular(tmp_path / other) is None, other
+    handle, found = open_regular(regular)
+    try:
+        assert os.read(handle, 10) == b"bytes" and found.st_ino == regular.stat().st_ino and found.st_size == 5
+    finally:
+        os.close(handle)
+
+
+def test_recovery_and_the_claims_source_check_judge_files_by_one_helper(ws, monkeypatch):
+    from docgen import pipeline
+
+    # GIVEN a kill's temporary file and a claim whose original is still in intake/
+    orphan = write_bytes(ws.outbox / "x.docx", b"half").rename(ws.outbox / ".tmp-x.docx")
+    path = write_register(ws.intake, [register_line()])
+    data = path.read_bytes()
+    record = pipeline.claim(ws, path)
+    path.write_bytes(data)
+    # WHEN the helper refuses every file
+    asked = []
+    monkeypatch.setattr(atomic, "open_regular", lambda p: asked.append(Path(p).name))
+    monkeypatch.setattr(pipeline, "open_regular", atomic.open_regular)
+    # THEN neither removes the temporary file nor takes the original for the claimed bytes
+    assert remove_orphans([ws.outbox]) == [] and orphan.exists()
+    assert not record.source_is_this_drop()
+    assert asked == [".tmp-x.docx", path.name]
+
+
+@pytest.mark.parametrize("setting, expected", [(None, 0o644), ('"0640"', 0o640), ('"0o640"', 0o640)])
 def test_every_file_docgen_writes_gets_the_umask_or_the_configured_mode(ws, tmp_path, monkeypatch, setting, expected):
     from docgen.cli import main
 
@@ -78,8 +114,12 @@ def test_every_file_docgen_writes_gets_the_umask_or_the_configured_mode(ws, tmp_
                        ("坏文件.xlsx", b"not a workbook")):
         (ws.intake / name).write_bytes(data)
         os.chmod(ws.intake / name, 0o600)
-    for form in ws.forms.iterdir():
-        form.unlink()
+    # AND the blank forms an earlier version wrote, 0600, whose content has not changed since
+    from docgen.forms_io import write_blank_forms
+
+    for form in write_blank_forms(ws):
+        os.chmod(form, 0o600)
+    assert len(list(ws.forms.iterdir())) == 7
     old_umask = os.umask(0o022)
     try:
         # WHEN docgen writes forms, documents, receipts, rejections and archive copies
@@ -101,3 +141,24 @@ def test_a_file_mode_that_is_not_octal_read_write_bits_is_refused_naming_the_key
     (ws.root / "docgen.toml").write_text(f"[paths]\nfile_mode = {typed}\n", encoding="utf-8")
     with pytest.raises(WorkspaceError, match="paths.file_mode"):
         Workspace.open(ws.root)
+
+
+@pytest.mark.parametrize("typed", ["420", "0o644", "644"])
+def test_a_file_mode_given_as_a_toml_integer_is_refused_not_read_as_some_mode(ws, typed):
+    # 420 is 0o644 in decimal: once parsed, TOML cannot tell which the operator meant
+    (ws.root / "docgen.toml").write_text(f"[paths]\nfile_mode = {typed}\n", encoding="utf-8")
+    with pytest.raises(WorkspaceError, match='paths.file_mode.*请写成字符串，例如 file_mode = "0640"'):
+        Workspace.open(ws.root)
+
+
+def test_a_name_whose_bytes_are_not_utf8_keeps_its_chinese_or_gets_a_replacement():
+    """A name listed from intake/ holds each byte that is not UTF-8 as a lone surrogate: encoding it to
+    UTF-8 raised UnicodeEncodeError, which stopped the intake for good."""
+    from docgen.atomic import readable_name
+
+    gbk = os.fsdecode("登记.xlsx".encode("gbk"))  # as a Chinese Windows share writes it
+    assert readable_name(gbk) == safe_file_name(gbk) == safe_part(gbk) == "登记.xlsx"
+    latin1 = os.fsdecode(b"caf\xe9 r\xe9sum\xe9.xlsx")  # not GB18030 either
+    for safe in (readable_name(latin1), safe_part(latin1), safe_file_name(latin1)):
+        assert safe.encode("utf-8") and "\ufffd" in safe and safe.endswith(".xlsx"), ascii(safe)
+    assert readable_name("登记表.xlsx") == "登记表.xlsx"  # a UTF-8 name is never touched

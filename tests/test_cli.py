@@ -52,6 +52,27 @@ def test_process_exit_status_is_0_when_everything_is_accepted(ws, capsys):
     assert code == 0 and "已受理" in out and "KF-2026-00001" in out
 
 
+def test_status_json_reports_the_documents_still_to_be_written_as_the_text_does(ws, capsys):
+    # GIVEN a register recorded while outbox/receipts could not be written (a file stands in its place)
+    (ws.outbox / "receipts").write_bytes(b"")
+    write_register(ws.intake, [register_line()])
+    assert run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")[0] == 2
+    # WHEN status is asked for, as text and as JSON
+    code, text = run(capsys, "--workspace", str(ws.root), "status", "--today", "2026-11-26")
+    [line] = [line for line in text.splitlines() if line.startswith("待写出文件")]
+    code, out = run(capsys, "--workspace", str(ws.root), "status", "--json", "--today", "2026-11-26")
+    # THEN both say how many documents wait, and that no watcher is retrying them
+    waiting = json.loads(out)["unwritten"]
+    assert code == 0 and line.startswith(f"待写出文件：{waiting['count']} 份（已登记") and waiting["count"] == 1
+    assert waiting["retrying"] is False and waiting["reason"] is None
+    assert [path.split("/")[:2] for path in waiting["paths"]] == [["outbox", "receipts"]]
+    # AND once they are written, the JSON says none wait
+    (ws.outbox / "receipts").unlink()
+    assert run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")[0] == 0
+    code, out = run(capsys, "--workspace", str(ws.root), "status", "--json", "--today", "2026-11-26")
+    assert json.loads(out)["unwritten"] == {"count": 0, "paths": [], "retrying": False, "reason": None}
+
+
 def test_status_lists_overdue_cases_with_the_clause_missed(ws, capsys):
     write_register(ws.intake, [register_line()])
     run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
@@ -317,3 +338,87 @@ def test_process_and_watch_refuse_to_start_on_a_malformed_calendar(ws, capsys, m
     err = capsys.readouterr().err
     assert str(ws.root / "calendar.toml") in err and "2027-01-04" in err and "第3行" in err
     assert path.exists() and not started  # nothing was taken in
+
+
+def _process(capsys, ws) -> tuple[int, list[dict]]:
+    code, out = run(capsys, "--workspace", str(ws.root), "process", "--json", "--today", "2026-11-26")
+    return code, [json.loads(line) for line in out.splitlines()]
+
+
+def test_numbers_run_out_as_a_clear_rejection_and_a_wider_seq_continues_them(ws, capsys):
+    import sqlite3
+
+    # GIVEN an older ledger holding KF-2026-99999 (earlier versions took it typed), migrated by this one
+    write_register(ws.intake, [register_line()])
+    _process(capsys, ws)
+    with sqlite3.connect(ws.ledger_path) as db:
+        db.execute("UPDATE counters SET last = 99998")
+    write_register(ws.intake, [register_line(customer="赵敏", phone="13900139000")])
+    assert _process(capsys, ws)[1][0]["case_ids"] == ["KF-2026-99999"]
+    with sqlite3.connect(ws.ledger_path) as db:
+        db.execute("DROP TABLE counters")
+    # WHEN a new 2026 complaint arrives THEN the register is rejected saying what to change, not "系统内部错误"
+    path = write_register(ws.intake, [register_line(customer="陈静", phone="13700137000")])
+    dropped = path.read_bytes()
+    code, [outcome] = _process(capsys, ws)
+    assert code == 1 and outcome["status"] == "rejected"  # 2 would be an internal error
+    [finding] = [f for f in outcome["findings"] if f["severity"] == "error"]
+    assert "系统内部错误" not in finding["message"] and finding["location"].endswith("!A6")
+    for text in ("docgen.toml", "[numbering]", "complaint", '"KF-{year}-{seq:06d}"', "KF-2026-100000"):
+        assert text in finding["message"], text
+    # WHEN the administrator widens {seq} and the same file is dropped again THEN numbering continues
+    (ws.root / "docgen.toml").write_text('[numbering]\ncomplaint = "KF-{year}-{seq:06d}"\n', encoding="utf-8")
+    (ws.intake / "登记表-重交.xlsx").write_bytes(dropped)
+    code, [outcome] = _process(capsys, ws)
+    assert code == 0 and outcome["case_ids"] == ["KF-2026-100000"], outcome
+    # AND a returned register still carrying the old 5-digit numbers is accepted as those cases
+    write_register(ws.intake, [register_line(number="KF-2026-00001", progress="已上门查看"),
+                               register_line(customer="赵敏", phone="13900139000", number="KF-2026-99999")])
+    code, [outcome] = _process(capsys, ws)
+    assert code == 0 and outcome["case_ids"] == ["KF-2026-00001", "KF-2026-99999"], outcome
+    # AND a typed new number of the old width is still refused, and the ledger is intact
+    write_register(ws.intake, [register_line(customer="孙丽", phone="13600136000", number="KF-2026-99998")])
+    code, [outcome] = _process(capsys, ws)
+    assert code == 1 and any("格式不对" in f["message"] for f in outcome["findings"])
+    assert run(capsys, "--workspace", str(ws.root), "verify")[0] == 0
+
+
+def test_verify_reanchor_after_a_restore_from_backup_is_recorded_with_its_reason(ws, capsys, tmp_path):
+    import shutil
+    import sqlite3
+
+    write_register(ws.intake, [register_line()])
+    _process(capsys, ws)
+    with sqlite3.connect(ws.ledger_path) as db, sqlite3.connect(tmp_path / "backup.sqlite3") as backup:
+        db.backup(backup)
+    write_register(ws.intake, [register_line(customer="赵敏", phone="13900139000")])
+    _process(capsys, ws)
+    # GIVEN the ledger restored from the backup: verify fails, and says how to record the restore
+    for path in ws.var.glob("ledger.sqlite3*"):
+        path.unlink()
+    shutil.copyfile(tmp_path / "backup.sqlite3", ws.ledger_path)
+    code, out = run(capsys, "--workspace", str(ws.root), "verify")
+    assert code == 1 and out.count("docgen verify --reanchor --why") == 2
+    # WHEN re-anchored without a reason THEN it is refused and nothing is recorded
+    assert main(["--workspace", str(ws.root), "verify", "--reanchor"]) == 2
+    assert "--why" in capsys.readouterr().err
+    # WHEN with one THEN the old head files and the reason are recorded and verify passes again
+    code, out = run(capsys, "--workspace", str(ws.root), "verify", "--reanchor", "--why", "从 2026-11-20 备份恢复",
+                    "--json")
+    report = json.loads(out)
+    assert code == 0 and report["ok"] and report["reanchored"]
+    assert [f["file"] for f in report["before"]] == [str(p) for p in ws.head_files]
+    assert run(capsys, "--workspace", str(ws.root), "verify")[0] == 0
+    code, out = run(capsys, "--workspace", str(ws.root), "verify", "--reanchor", "--why", "再来一次")
+    assert code == 0 and "无需重新锚定" in out
+
+
+def test_verify_without_a_database_says_to_restore_it(ws, capsys):
+    write_register(ws.intake, [register_line()])
+    _process(capsys, ws)
+    for path in ws.var.glob("ledger.sqlite3*"):
+        path.unlink()
+    ws.head_files[1].write_text("{", encoding="utf-8")  # one head file unreadable too
+    code, out = run(capsys, "--workspace", str(ws.root), "verify")
+    assert code == 1 and "台账被删除了" in out and f"从备份恢复 {ws.ledger_path}" in out and "无法读取" in out
+    assert not ws.ledger_path.exists()  # verify creates no empty ledger to look at

@@ -118,7 +118,7 @@ def test_an_older_ledger_gets_its_counters_from_its_events_once(ws):
     try:
         # THEN its counters start above the numbers it holds, its lines are known, and its head is anchored
         counters = {(r["pattern"], r["year"]): r["last"] for r in ledger.connection.execute("SELECT * FROM counters")}
-        assert counters == {("KF-{year}-{seq:05d}", 2026): 41, ("PG-A-{year}-{seq:05d}", 2026): 7}
+        assert counters == {("KF-{year}-{seq}", 2026): 41, ("PG-A-{year}-{seq}", 2026): 7}  # keyed without width
         with ledger.transaction() as tx:
             assert tx.next_number(NumberFormat("KF-{year}-{seq:05d}"), 2026) == "KF-2026-00042"
             assert tx.next_number(NumberFormat("PG-A-{year}-{seq:05d}"), 2026) == "PG-A-2026-00008"
@@ -264,3 +264,154 @@ def test_events_are_stamped_on_the_offices_day_whatever_the_servers_clock(ws, mo
         assert _closed_on(case) == date(2026, 11, 27)
     finally:
         ledger.close()
+
+
+def _migrated_with(ws, numbers: list[str]):
+    """An older ledger (no counter table) holding ``numbers``, opened by this version."""
+    ledger = ws.open_ledger()
+    with ledger.transaction() as tx:
+        for number in numbers:
+            tx.append("case.registered", {"number": number}, case_id=number)
+    ledger.connection.execute("DROP TABLE counters")
+    ledger.close()
+    return ws.open_ledger()
+
+
+def test_numbers_run_out_clearly_and_widening_the_seq_continues_the_same_count(ws):
+    # GIVEN an older ledger holding KF-2026-99999 (typed by a clerk, accepted by earlier versions)
+    ledger = _migrated_with(ws, ["KF-2026-00001", "KF-2026-99999"])
+    try:
+        # WHEN a 2026 number is asked for under {seq:05d} THEN it says which setting to widen, and to what
+        with pytest.raises(NumbersExhausted) as exhausted, ledger.transaction() as tx:
+            tx.next_number(NumberFormat("KF-{year}-{seq:05d}"), 2026)
+        assert "KF-{year}-{seq:06d}" in str(exhausted.value) and "KF-2026-100000" in str(exhausted.value)
+        assert "docgen.toml" in str(exhausted.value) and exhausted.value.widened == "KF-{year}-{seq:06d}"
+        # WHEN the administrator widens it THEN numbering continues (it restarted at KF-2026-000001)
+        widened = NumberFormat("KF-{year}-{seq:06d}")
+        with ledger.transaction() as tx:
+            assert tx.next_number(widened, 2026) == "KF-2026-100000"
+            tx.append("case.registered", {}, case_id="KF-2026-100000")
+        assert widened.parse("KF-2026-99999") is None  # a new number has the new width
+        assert widened.parse("KF-2026-99999", exact=False) == (2026, 99999)  # an issued one still counts
+        assert ledger.verify() == []
+    finally:
+        ledger.close()
+
+
+def test_counters_keyed_by_the_full_pattern_are_moved_to_the_pattern_without_its_width(ws):
+    # GIVEN a counter written by the previous version, keyed "KF-{year}-{seq:05d}"
+    ledger = ws.open_ledger()
+    ledger.connection.execute("INSERT INTO counters (pattern, year, last) VALUES ('KF-{year}-{seq:05d}', 2026, 120)")
+    ledger.close()
+    # WHEN the ledger is opened again THEN the counter is the widthless key's, and a wider pattern continues it
+    ledger = ws.open_ledger()
+    try:
+        rows = [tuple(r) for r in ledger.connection.execute("SELECT pattern, year, last FROM counters")]
+        assert rows == [("KF-{year}-{seq}", 2026, 120)]
+        with ledger.transaction() as tx:
+            assert tx.next_number(NumberFormat("KF-{year}-{seq:06d}"), 2026) == "KF-2026-000121"
+    finally:
+        ledger.close()
+
+
+def test_a_savepoint_undoes_its_events_and_counters_and_leaves_the_transaction_going(ledger):
+    numbering = NumberFormat("KF-{year}-{seq:05d}")
+    with ledger.transaction() as tx:
+        tx.append("case.registered", {}, case_id=tx.next_number(numbering, 2026))
+        with pytest.raises(RuntimeError), tx.savepoint():
+            tx.append("case.registered", {}, case_id=tx.next_number(numbering, 2026))
+            raise RuntimeError("refused halfway")
+        assert [e.case_id for e in tx.appended] == ["KF-2026-00001"]
+        tx.append("case.registered", {}, case_id=tx.next_number(numbering, 2026))
+    assert [e.case_id for e in ledger.events()] == ["KF-2026-00001", "KF-2026-00002"]
+    assert ledger.verify() == []
+
+
+def test_every_verify_problem_says_what_to_do_next(ws, ledger):
+    _register(ledger, NumberFormat("KF-{year}-{seq:05d}"), 5)
+    _drop_guards(ledger)
+    ledger.connection.execute("DELETE FROM events WHERE seq >= 4")  # behind: deleted, or restored from backup
+    ledger.connection.execute("UPDATE events SET payload = '{}' WHERE seq = 2")  # a rewritten event
+    ledger.connection.execute("UPDATE counters SET last = 1")
+    problems = ledger.verify()
+    assert len(problems) == 4
+    assert all(f"从备份恢复 {ws.ledger_path}" in p and "不要继续受理" in p for p in problems)
+    behind = [p for p in problems if "最新的记录被删除" in p]
+    assert len(behind) == 2 and all('docgen verify --reanchor --why "' in p for p in behind)
+
+
+def _backup(ledger, to) -> None:
+    import sqlite3 as sqlite
+
+    with sqlite.connect(to) as copy:
+        ledger.connection.backup(copy)
+
+
+def test_reanchor_after_a_restore_from_backup_records_why_and_moves_the_head_files_back(ws, tmp_path, caplog):
+    from docgen.ledger import ReanchorRefused
+
+    numbering = NumberFormat("KF-{year}-{seq:05d}")
+    ledger = ws.open_ledger()
+    _register(ledger, numbering, 3)
+    _backup(ledger, tmp_path / "backup.sqlite3")
+    _register(ledger, numbering, 2)
+    ahead = read_head_file(ws.head_files[0])
+    ledger.close()
+    # GIVEN the ledger restored from the backup taken at event 3: the head files say 5, for good
+    for path in ws.var.glob("ledger.sqlite3*"):
+        path.unlink()
+    (tmp_path / "backup.sqlite3").rename(ws.ledger_path)
+    ledger = ws.open_ledger()
+    try:
+        _register(ledger, numbering, 1)
+        assert read_head_file(ws.head_files[0]) == ahead and len(ledger.verify()) == 2  # anchor() never moves back
+        # WHEN it is re-anchored without a reason THEN it is refused
+        with pytest.raises(ReanchorRefused, match="--why"):
+            ledger.reanchor("  ")
+        # WHEN re-anchored with one THEN the old heads, the database head and the reason are recorded
+        event = ledger.reanchor("从 2026-11-20 备份恢复")
+        assert event.kind == "ledger.reanchored" and event.payload["reason"] == "从 2026-11-20 备份恢复"
+        assert [(f["file"], f["seq"], f["hash"]) for f in event.payload["head_files"]] == \
+            [(str(head), *ahead) for head in ws.head_files]
+        assert event.payload["database_head"]["seq"] == 4 and event.seq == 5
+        # AND both head files follow the database again, and the next commit moves them without an error
+        assert ledger.verify() == [] and all(read_head_file(h) == ledger.head()[:2] for h in ws.head_files)
+        caplog.clear()
+        _register(ledger, numbering, 1)
+        assert ledger.verify() == [] and not [r for r in caplog.records if r.levelname == "ERROR"]
+        assert ledger.reanchor("again") is None  # nothing to re-anchor: nothing recorded
+    finally:
+        ledger.close()
+
+
+def test_reanchor_will_not_bless_a_chain_that_was_tampered_with(ledger):
+    from docgen.ledger import ReanchorRefused
+
+    _register(ledger, NumberFormat("KF-{year}-{seq:05d}"), 3)
+    _drop_guards(ledger)
+    ledger.connection.execute("UPDATE events SET payload = '{}' WHERE seq = 2")
+    count = ledger.count()
+    with pytest.raises(ReanchorRefused, match="台账本身有问题"):
+        ledger.reanchor("从备份恢复")
+    assert ledger.count() == count
+
+
+def test_work_order_numbers_run_out_as_a_rejection_of_the_survey_recording_nothing(ws, ledger):
+    from docgen import pipeline
+    from tests.conftest import TODAY, register_line, write_register
+    from tests.test_repair_chain import SIGNED_SURVEY, emitted, fill, step
+
+    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
+    ledger.connection.execute("INSERT INTO counters (pattern, year, last) VALUES ('PG-A-{year}-{seq}', 2026, 99999)")
+    count = ledger.count()
+    survey = fill(ws, emitted(registered, "现场勘察会签表"), {
+        "survey_date": date(2026, 11, 24), "estimate": "1200", "responsible_party": "施工单位",
+        "contractor": "闽建一公司", "work_kind": "单工种", "in_warranty": "是", "repairer": "客户服务维修队",
+        **SIGNED_SURVEY})
+    outcome = pipeline.process_file(ws, ledger, survey, TODAY)
+    assert outcome.status == "rejected" and not outcome.internal_error
+    [finding] = [f for f in outcome.findings if f.severity == "error"]
+    assert "派工单无法编号" in finding.message and "work_order_a" in finding.message
+    assert '"PG-A-{year}-{seq:06d}"' in finding.message and "PG-A-2026-100000" in finding.message
+    # THEN only the rejection is recorded: no case.surveyed, no work order
+    assert [e.kind for e in ledger.events()[count:]] == ["submission.rejected"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from datetime import date, time
@@ -304,7 +305,8 @@ def test_a_system_failure_while_writing_documents_keeps_the_claim_for_the_next_s
 
     # GIVEN rendering fails (a broken template, a full disk) after the submission was committed
     path = write_register(ws.intake, [register_line()])
-    monkeypatch.setattr(pipeline, "render", lambda ws, document: (_ for _ in ()).throw(OSError("磁盘已满")))
+    full = OSError(errno.ENOSPC, "磁盘已满")
+    monkeypatch.setattr(pipeline, "render", lambda ws, document: (_ for _ in ()).throw(full))
     assert process_paths(ws, [path], today=TODAY) == []
     assert "下次运行 docgen 时会重新处理" in capsys.readouterr().err
     assert len(list(ws.spool.glob("*.json"))) == 1
@@ -456,6 +458,27 @@ def test_a_receipt_prints_the_ledger_position_and_hash_it_was_written_at(ws, led
 
     newest = ledger.connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     assert all(read_head_file(path) == (newest[0], newest[1]) for path in ws.head_files)
+
+
+@pytest.mark.parametrize("content, name", [(b"not a workbook", "坏文件.xlsx"), (None, "错误的登记表.xlsx")])
+def test_a_rejections_explanation_prints_the_ledger_position_like_a_receipt(ws, ledger, content, name):
+    # GIVEN a ledger that already holds an accepted file
+    process(ws, ledger, write_register(ws.intake, [register_line()]))
+    # WHEN a file is rejected (unreadable, or a register with a bad phone number)
+    if content is None:
+        path = write_register(ws.intake, [register_line(phone="1380013800")], name=name)
+    else:
+        path = ws.intake / name
+        path.write_bytes(content)
+    outcome = process(ws, ledger, path)
+    assert outcome.status == "rejected"
+    # THEN its 说明.txt, the only document its sender gets, quotes the event just before its own
+    [explanation] = [o for o in outcome.outputs if o.endswith("说明.txt")]
+    text = (ws.root / explanation).read_text(encoding="utf-8")
+    submission = ledger.submission_by_claim(ledger.events()[-1].claim)
+    assert submission.kind == "submission.rejected"
+    digest = ledger.connection.execute("SELECT hash FROM events WHERE seq = ?", (submission.seq - 1,)).fetchone()[0]
+    assert f"账本位置：第 {submission.seq - 1} 条，哈希 {digest}" in text and f"第 {submission.seq} 条" in text
 
 
 def test_configured_folders_are_where_documents_go(tmp_path):
@@ -749,3 +772,150 @@ def test_a_claim_knows_whether_intake_still_holds_its_original(ws):
     assert record.source_is_this_drop()
     path.write_bytes(content + b"saved again")
     assert not record.source_is_this_drop()
+
+
+# --------------------------------------------------------------------------------------------------
+# Nothing keeps a file in intake/ or the spool for good (issue 8 review)
+
+
+def _drop_under_raw_name(ws, raw: bytes, lines: list[dict]) -> Path:
+    """A register in intake/ under a name whose bytes are ``raw`` (as a share writes a GBK name)."""
+    path = write_register(ws.intake, lines, name="drop.xlsx")
+    os.rename(bytes(path), os.fsencode(ws.intake) + b"/" + raw)
+    return ws.intake / os.fsdecode(raw)
+
+
+def test_a_file_whose_name_is_not_utf8_is_processed_under_its_chinese_name(ws, ledger):
+    """A GBK-named 登记.xlsx raised UnicodeEncodeError in the claim: the file stayed in intake/, every
+    `process` exited with a traceback and `watch` died."""
+    from docgen.service import pending, process_paths
+
+    gbk = _drop_under_raw_name(ws, "登记.xlsx".encode("gbk"), [register_line()])
+    latin1 = _drop_under_raw_name(ws, b"caf\xe9.xlsx", [register_line(phone="1")])  # neither UTF-8 nor GB18030
+    assert sorted(pending(ws)) == sorted([gbk, latin1])
+    outcomes = {o.file: o for o in process_paths(ws, pending(ws), today=TODAY)}
+    assert outcomes["登记.xlsx"].status == "accepted" and outcomes["caf\ufffd.xlsx"].status == "rejected"
+    assert list(ws.intake.iterdir()) == [] and list(ws.spool.iterdir()) == []
+    receipt = next(o for o in outcomes["登记.xlsx"].outputs if o.endswith("回执.txt"))
+    assert Path(receipt).name.startswith("登记-") and "文件：登记.xlsx" in (ws.root / receipt).read_text(encoding="utf-8")
+    assert sorted(e.payload["file"] for e in ledger.submissions()) == ["caf\ufffd.xlsx", "登记.xlsx"]
+    assert sorted(p.name.split("-", 4)[-1] for p in ws.archive.rglob("*.xlsx")) == ["caf\ufffd.xlsx", "登记.xlsx"]
+
+
+def test_the_claim_of_a_file_whose_name_is_not_utf8_is_kept_and_recovered(ws, ledger):
+    path = _drop_under_raw_name(ws, "登记.xlsx".encode("gbk"), [register_line()])
+    record = pipeline.claim(ws, path)
+    assert record.name == "登记.xlsx" and record.source == str(path)  # the exact bytes, for recovery
+    assert pipeline.load_claim(record.sidecar) == record
+    [outcome] = pipeline.recover(ws, ledger)  # as after a kill before the claim was processed
+    assert outcome.status == "accepted" and outcome.file == "登记.xlsx"
+
+
+def test_a_file_docgen_may_not_read_leaves_intake_with_a_rejection_asking_for_a_copy(ws, ledger, monkeypatch):
+    """EACCES on the dropped file (a share mapped to another account) was a machine fault: the file
+    stayed in intake/, `process` exited 2 at every run and `watch` failed every minute."""
+    path = write_register(ws.intake, [register_line()])
+    content, real = path.read_bytes(), os.open
+
+    def denied(target, flags, *args, **kwargs):
+        if Path(os.fsdecode(target)).name == path.name:
+            raise PermissionError(errno.EACCES, "Permission denied", os.fsdecode(target))
+        return real(target, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
+    outcome = process(ws, ledger, path)
+    monkeypatch.undo()
+    assert outcome.status == "rejected" and not outcome.internal_error
+    [finding] = outcome.findings
+    assert "没有权限读取" in finding.message and "重新复制" in finding.message
+    assert list(ws.intake.iterdir()) == [] and list(ws.spool.iterdir()) == []
+    [aside] = (ws.var / "refused").iterdir()
+    assert aside.read_bytes() == content  # kept, as it was, for the operator
+
+
+def test_a_refused_entry_goes_to_intake_refused_when_the_rename_into_var_fails(ws, ledger, monkeypatch, tmp_path):
+    """var/ bind-mounted from the same filesystem: st_dev matches, yet rename() fails with EXDEV; the
+    refused entry then stayed in intake/ for good."""
+    from docgen.service import pending
+
+    secret = tmp_path / "passwd"
+    secret.write_bytes(b"root:x:0:0\n")
+    link = ws.intake / "passwd.xlsx"
+    link.symlink_to(secret)
+    real = os.rename
+
+    def across_mounts(source, target):
+        if Path(target).parent == ws.var / "refused":
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real(source, target)
+
+    monkeypatch.setattr(pipeline.os, "rename", across_mounts)
+    outcome = process(ws, ledger, link)
+    monkeypatch.undo()
+    assert outcome.status == "rejected" and "符号链接" in outcome.findings[0].message
+    assert [p.name for p in ws.intake.iterdir()] == [".refused"] and pending(ws) == []
+    [aside] = (ws.intake / ".refused").iterdir()
+    assert aside.is_symlink() and list((ws.var / "refused").iterdir()) == []
+    [submission] = ledger.submissions()
+    assert submission.payload["archived"] == f"intake/.refused/{aside.name}"
+    [explanation] = [o for o in outcome.outputs if o.endswith("说明.txt")]
+    assert f"intake/.refused/{aside.name}" in (ws.root / explanation).read_text(encoding="utf-8")
+    assert list(ws.spool.iterdir()) == []
+
+
+@pytest.mark.parametrize("failure, retried", [
+    (OSError(errno.ENOSPC, "No space left on device"), True),
+    (OSError(errno.EDQUOT, "Disk quota exceeded"), True),
+    (OSError(errno.EROFS, "Read-only file system"), True),
+    (OSError(errno.EIO, "Input/output error"), True),
+    (PermissionError(errno.EACCES, "Permission denied"), True),
+    (PermissionError(errno.EPERM, "Operation not permitted"), True),
+    (NotADirectoryError(errno.ENOTDIR, "Not a directory"), True),
+    (FileExistsError(errno.EEXIST, "File exists"), True),
+    (BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable"), True),
+    (OSError(errno.EBUSY, "Device or resource busy"), True),
+    (pipeline.ChangedWhileClaimed("written to while copied"), True),
+    (FileNotFoundError(errno.ENOENT, "No such file or directory"), False),
+    (OSError(errno.ENAMETOOLONG, "File name too long"), False),
+    (IsADirectoryError(errno.EISDIR, "Is a directory"), False),
+    (OSError(errno.EXDEV, "Invalid cross-device link"), False),
+    (OSError("no errno at all"), False),
+    (ValueError("a bug"), False),
+], ids=lambda value: repr(value)[:40] if isinstance(value, BaseException) else str(value))
+def test_only_a_condition_of_the_machine_is_retried(failure, retried):
+    assert pipeline.system_fault(failure) is retried
+
+
+def test_sqlite_is_retried_when_locked_or_busy_not_on_a_bug():
+    import sqlite3
+
+    assert pipeline.system_fault(sqlite3.OperationalError("database is locked"))
+    assert pipeline.system_fault(sqlite3.OperationalError("database table is locked"))
+    with pytest.raises(sqlite3.Error) as caught:
+        sqlite3.connect(":memory:").execute("SELECT * FROM nowhere")
+    assert not pipeline.system_fault(caught.value)
+
+
+def test_a_missing_archive_file_behind_a_copy_document_is_an_outcome_not_retried_for_ever(ws, ledger, caplog):
+    """FileNotFoundError counted as a machine fault: the claim was retried every minute and reported
+    "未能完成…" at every start."""
+    record = pipeline.claim(ws, write_register(ws.intake, [register_line(phone="1")]))
+    (ws.root / record.archived).unlink()  # the 原件 of the rejection is copied from it
+    outcome = pipeline.process_claim(ws, ledger, record, TODAY)
+    assert outcome.status == "rejected" and outcome.internal_error and "FileNotFoundError" in caplog.text
+    assert any(o.endswith("说明.txt") for o in outcome.outputs) and "系统内部错误" in outcome.findings[-1].message
+    assert list(ws.spool.iterdir()) == [] and pipeline.recover(ws, ledger) == []
+
+
+@pytest.mark.parametrize("failure", [OSError(errno.ENAMETOOLONG, "File name too long"),
+                                     IsADirectoryError(errno.EISDIR, "Is a directory")])
+def test_an_oserror_no_retry_can_mend_in_a_handler_is_a_rejection_that_keeps_the_file(ws, ledger, monkeypatch, failure):
+    from docgen import chain
+
+    def fails(tx, ws_, parsed, submission):
+        raise failure
+
+    monkeypatch.setitem(chain.HANDLERS, "CS-REG", fails)
+    outcome = process(ws, ledger, write_register(ws.intake, [register_line()]))
+    assert outcome.status == "rejected" and outcome.internal_error
+    assert any("原件-" in o for o in outcome.outputs) and list(ws.spool.iterdir()) == []

@@ -735,3 +735,23 @@ def test_every_corpus_file_ends_as_a_kind_or_a_chinese_rejection():
                 bad.append((path.name, "kind", kind))
     # THEN none escapes with another exception or an empty message
     assert bad == []
+
+
+def test_a_file_docgen_may_not_read_is_refused_asking_for_a_fresh_copy(xlsx, monkeypatch, caplog):
+    """EACCES/EPERM on the dropped file itself (a share mapped to another account) never passes by
+    waiting: raised as a machine fault, it kept the file in intake/ for good."""
+    import errno
+
+    real = os.open
+
+    def denied(path, flags, *args, **kwargs):
+        if os.fspath(path) == os.fspath(xlsx):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
+    with pytest.raises(Unreadable) as caught:
+        open_dropped(xlsx)
+    assert caught.value.reason == "no-permission"
+    assert "重新复制" in caught.value.message and "docgen 所用的账户无法读取" in caught.value.message
+    assert "docgen's account" in caplog.text

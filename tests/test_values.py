@@ -380,6 +380,16 @@ def test_a_fraction_of_a_day_that_rounds_to_midnight_is_no_time(raw):
     assert v.parse_time(0.99998) == time(23, 59, 58)
 
 
+def test_a_time_cell_read_as_a_time_rounds_to_the_second_as_excel_shows_it():
+    # 0.9999999 in an hh:mm cell reaches the parser as 23:59:59.991 (openpyxl and the package reader
+    # convert it first): truncated it was accepted as 23:59:59, after the cut-off
+    almost_midnight = time(23, 59, 59, 991_360)
+    assert refused(v.parse_time, almost_midnight).endswith("不是有效时间（已到24:00）；请填写如 9:30、14:05 或 下午2点")
+    assert refused(v.parse_time, datetime(2026, 11, 3, 23, 59, 59, 991_360)).endswith("请填写如 9:30、14:05 或 下午2点")
+    assert v.parse_time(time(9, 29, 59, 600_000)) == time(9, 30)
+    assert v.parse_time(datetime(2026, 11, 3, 14, 5, 0, 200_000)) == time(14, 5)
+
+
 @pytest.mark.parametrize("raw", [*POISON_FLOATS, -1, "0.9999999", datetime(1899, 12, 29), datetime(1899, 12, 31, 12),
                                  pytest.param(10**5000, id="10**5000"), "9:" + " " * 50_000 + "x"])
 def test_poison_in_a_time_is_refused(raw):

@@ -200,6 +200,34 @@ def test_recovery_removes_the_temporary_files_a_kill_left_and_nothing_else(ws):
     assert list(ws.spool.iterdir()) == []
 
 
+def test_recovery_status_and_the_watcher_take_the_same_spool_entries_never_a_sidecar_being_written(ws, caplog):
+    import logging
+
+    from docgen import pipeline
+    from docgen.atomic import open_temporary
+    from docgen.service import process_paths
+    from docgen.watch import Retries
+
+    # GIVEN a claim left in the spool, and beside it a sidecar still being written (its writer alive)
+    record = pipeline.claim(ws, write_register(ws.intake, [register_line()]))
+    handle, temp = open_temporary(ws.spool, ".json")
+    try:
+        os.write(handle, b'{"id": "half')
+        # THEN status, the watcher's retries and recovery all take the one claim, and only it
+        assert pipeline.spool_entries(ws) == [record.sidecar]
+        retries = Retries(ws)
+        retries.leftovers()
+        assert list(retries.attempts) == [record.id]
+        retries.close()
+        with caplog.at_level(logging.INFO):
+            outcomes = process_paths(ws, [])
+        assert [o.status for o in outcomes] == ["accepted"]
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+        assert temp.exists() and list(ws.spool.iterdir()) == [temp]  # a live write is nobody's to judge
+    finally:
+        os.close(handle)
+
+
 def test_a_kill_between_archiving_and_removing_the_original_records_the_file_once(ws):
     from docgen import pipeline
     from docgen.service import pending, process_paths

@@ -154,3 +154,13 @@ def test_a_calendar_file_named_in_the_settings_must_exist(tmp_path):
     (tmp_path / "docgen.toml").write_text('[workdays]\ncalendar_file = "节假日.toml"\n', encoding="utf-8")
     with pytest.raises(WorkspaceError, match="找不到节假日文件"):
         Workspace.open(tmp_path).check_calendar()
+
+
+@pytest.mark.parametrize("key", ["outbox", "var", "intake"])
+def test_a_folder_name_with_a_nul_byte_is_a_settings_error_naming_the_key(tmp_path, key):
+    # TOML's "\u0000" reaches the folder name; resolve() raised "embedded null byte" (a traceback)
+    (tmp_path / "docgen.toml").write_text(f'[paths]\n{key} = "a\\u0000b"\n', encoding="utf-8")
+    with pytest.raises(WorkspaceError) as refused:
+        Workspace.open(tmp_path)
+    message = str(refused.value)
+    assert f"[paths] {key} = “a\\x00b”" in message and "不是有效的文件夹名" in message and f"如 “{key}”" in message

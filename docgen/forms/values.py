@@ -147,14 +147,13 @@ def _from_serial(number: float, raw, today: date, future: bool) -> datetime:
 
 def parse_datetime_parts(raw, *, today: date, future: bool = False) -> tuple[date, time | None]:
     """A date inside the plausible window (``date_window``), and the time of day when the cell carried one."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        raw = _from_serial(raw, raw, today, future)
     if isinstance(raw, datetime):
         return (_in_window(raw.date(), raw, today, future),
-                raw.time().replace(microsecond=0) if raw.time() != time(0, 0) else None)
+                parse_time(raw.time()) if raw.time() != time(0, 0) else None)
     if isinstance(raw, date):
         return _in_window(raw, raw, today, future), None
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        moment = _from_serial(raw, raw, today, future)
-        return moment.date(), (moment.time().replace(microsecond=0) if moment.time() != time(0) else None)
     text = normalize_text(raw)
     if not text:
         raise Unparsable("未填写日期")
@@ -181,20 +180,26 @@ def parse_date(raw, *, today: date, future: bool = False) -> date:
     return parse_datetime_parts(raw, today=today, future=future)[0]
 
 
+def _time_of_day(seconds: float, raw) -> time:
+    """Seconds since midnight, rounded to the second as Excel shows them; 24:00 is no time of day (a
+    time of 0.9999999 is 23:59:59.991, which Excel shows as 0:00:00 and truncating would call 23:59:59)."""
+    whole = round(seconds)
+    if whole >= 86400:
+        raise Unparsable(f"“{shown(raw)}”不是有效时间（已到24:00）；请填写如 9:30、14:05 或 下午2点")
+    return time(whole // 3600, whole % 3600 // 60, whole % 60)
+
+
 def parse_time(raw) -> time:
     if isinstance(raw, datetime):
         # A date and time typed in the cell: its time. A date before EARLIEST_DATE is a negative or
         # multi-day Excel number in a time-formatted cell (-1 shows as 1899-12-29 00:00): no time of day.
         if raw.date() < EARLIEST_DATE:
             raise Unparsable(f"“{shown(raw)}”不是有效时间；请填写如 9:30、14:05 或 下午2点")
-        return raw.time().replace(microsecond=0)
+        raw = raw.time()
     if isinstance(raw, time):
-        return raw.replace(microsecond=0)
+        return _time_of_day(raw.hour * 3600 + raw.minute * 60 + raw.second + raw.microsecond / 1e6, raw)
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw < 1:
-        seconds = round(raw * 86400)
-        if seconds >= 86400:  # 0.9999999 rounds to 24:00, which is no time of day
-            raise Unparsable(f"“{shown(raw)}”不是有效时间（已到24:00）；请填写如 9:30、14:05 或 下午2点")
-        return time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+        return _time_of_day(raw * 86400, raw)
     text = _bounded(normalize_text(raw), raw, "不是时间；请填写如 9:30、14:05 或 下午2点")
     m = _TIME.match(text)
     if not m:

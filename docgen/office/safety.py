@@ -12,6 +12,8 @@ Reasons (``Unreadable.reason``, short English codes for logs and tests):
                     same file under another name too, which may still be written through that name), a
                     named pipe, a socket, a device or a folder; refused from ``lstat`` without reading it
 ``too-large``       file above ``Limits.max_file_bytes``
+``no-permission``   docgen's account may not open the file (``EACCES``/``EPERM``: a share mapped to another
+                    account); the sender is asked to copy it again, the operator told in the log
 ``empty``           0 bytes (an interrupted copy, or a file saved while still open)
 ``encrypted``       password-protected OOXML (an OLE2 file holding ``EncryptionInfo``/``EncryptedPackage``)
                     or a ZIP with encrypted members
@@ -58,8 +60,11 @@ Decisions worth knowing:
   the size limits alone let through files that parse for minutes or take gigabytes:
   ``<mergeCell ref="A1:XFD1048576"/>`` in a 2 KB file makes openpyxl create cells until it runs out
   of memory, and a 10 MB .docx with 66 MiB of paragraphs took python-docx 1 GB.
-- I/O errors on the file itself (``FileNotFoundError``, permissions) are *not* converted: they are
-  problems of the system, not of the sender's file, and must not reject the submission.
+- I/O errors on the file itself (``FileNotFoundError``, ``EIO``) are *not* converted: they are
+  problems of the system, not of the sender's file, and must not reject the submission. The one
+  exception is a dropped file docgen's account may not open (``EACCES``/``EPERM`` from
+  :func:`open_dropped`): it would never become readable by waiting, so it is refused
+  (``no-permission``) rather than kept in intake/ for good.
 """
 
 from __future__ import annotations
@@ -269,6 +274,15 @@ def _not_regular(kind: str) -> Unreadable:
     )
 
 
+def _no_permission() -> Unreadable:
+    return Unreadable(
+        "系统没有权限读取这个文件（常见于从另一个账户映射的共享文件夹放入的文件），没有读取它。"
+        "请把原文件重新复制一份放入 intake 文件夹后再提交；"
+        "如果重新复制后仍然如此，请联系系统管理员：docgen 所用的账户无法读取该共享文件夹中的文件。",
+        "no-permission",
+    )
+
+
 def _check_regular(st: os.stat_result) -> None:
     if not stat.S_ISREG(st.st_mode):
         raise _not_regular(_SPECIAL_KINDS.get(stat.S_IFMT(st.st_mode), "特殊文件"))
@@ -281,9 +295,9 @@ def open_dropped(path: os.PathLike | str, limits: Limits = Limits()) -> tuple[in
 
     Only a regular file with exactly one name (``st_nlink == 1``) at most ``limits.max_file_bytes``
     long is opened; anything else raises :class:`Unreadable` (``not-regular``, ``too-large``) before a
-    byte is read. The checks run on ``lstat`` first (so a device or pipe is never even opened), and
-    again on the open descriptor (``O_NOFOLLOW | O_NONBLOCK``), so a file swapped in between the two is
-    caught too. Returns the descriptor (the caller closes it) and its ``fstat``. A vanished file raises
+    byte is read, and so does a file docgen's account may not open (``no-permission``). The checks run
+    on ``lstat`` first (so a device or pipe is never even opened), and again on the open descriptor
+    (``O_NOFOLLOW | O_NONBLOCK``), so a file swapped in between the two is caught too. Returns the descriptor (the caller closes it) and its ``fstat``. A vanished file raises
     ``FileNotFoundError``; a file replaced by another between the two checks raises
     ``FileNotFoundError`` as well (the new one is a new drop, to be looked at on its own).
     """
@@ -297,6 +311,12 @@ def open_dropped(path: os.PathLike | str, limits: Limits = Limits()) -> tuple[in
     except OSError as failure:
         if failure.errno == errno.ELOOP:  # replaced by a symbolic link since the lstat
             raise _not_regular(_SPECIAL_KINDS[stat.S_IFLNK]) from None
+        if failure.errno in (errno.EACCES, errno.EPERM):
+            # The file's own permissions (its folder was searchable: the lstat above worked). Nothing
+            # docgen can wait for: left in place, it would fail at every scan for good.
+            log.warning("docgen's account (uid %s) may not read %s (%s): refused; give that account read "
+                        "access to the files dropped in this folder", os.geteuid(), path, failure.strerror)
+            raise _no_permission() from None
         raise
     try:
         after = os.fstat(fd)

@@ -119,7 +119,9 @@ def check_numbers(
         if not line.number:
             continue
         where = _at(source.get("number"))
-        if numbering.parse(line.number) is None:
+        # A number docgen issued stays valid whatever its width (KF-2026-99999 after widening to
+        # {seq:06d}); only a number that would be new must have the configured format.
+        if numbering.parse(line.number) is None and registered(line.number) is None:
             example = numbering.format(line.received_date.year, 1)
             findings.append(error(f"第{row}行“登记编号”“{line.number}”格式不对；应为 {example} 这样的统一编号，"
                                   "或留空由系统编号", clause="CS-3.4.3", field="lines.number", **where))
