@@ -205,11 +205,17 @@ def readable_name(name: str) -> str:
         return raw.decode("utf-8", errors="replace")
 
 
+def display_name(name: str) -> str:
+    """A dropped file's name as a receipt or a terminal shows it: readable, without the invisible
+    controls that would display it reversed (the ledger keeps the name exactly as dropped)."""
+    return _without_format_controls(readable_name(name))
+
+
 def safe_part(text: str, limit: int = 80) -> str:
     """Text a clerk typed (a project, a file name), made safe as one path component: no separators
     or characters Windows shares refuse, no invisible format or bidi controls, no leading dots, at
     most ``limit`` bytes of UTF-8; a name whose bytes are not UTF-8 is read by :func:`readable_name`."""
-    cleaned = _UNSAFE.sub("_", _without_format_controls(readable_name(text))).strip().lstrip(".").strip() or "_"
+    cleaned = _UNSAFE.sub("_", display_name(text)).strip().lstrip(".").strip() or "_"
     encoded = cleaned.encode("utf-8")[:limit]
     return encoded.decode("utf-8", errors="ignore") or "_"
 

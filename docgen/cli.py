@@ -25,9 +25,11 @@ def _emit(data, as_json: bool, text: str) -> None:
 
 
 def _outcome_line(outcome) -> str:
-    from docgen.pipeline import STATUS_ZH
+    from docgen.atomic import display_name
+    from docgen.pipeline import INTERNAL_ERROR_STATUS_ZH, STATUS_ZH
 
-    parts = [f"{STATUS_ZH[outcome.status]}：{outcome.file}"]
+    status = INTERNAL_ERROR_STATUS_ZH if outcome.internal_error else STATUS_ZH[outcome.status]
+    parts = [f"{status}：{display_name(outcome.file)}"]
     if outcome.case_ids:
         parts.append(f"  登记编号：{'、'.join(outcome.case_ids)}")
     for finding in outcome.findings:
@@ -99,6 +101,7 @@ def cmd_process(args) -> int:
     ws.ensure_folders()
     ws.check_local_var()
     ws.check_calendar()  # a malformed calendar.toml stops the start, naming the file and line
+    ws.check_ledger_head()  # a ledger cut short or rewritten stops it too
     with exclusive(ws):
         # Never resolve a named entry itself: a link is claimed (and refused) as the link, not its target.
         paths = [Path(p).parent.resolve() / Path(p).name for p in args.paths] if args.paths else pending(ws)
@@ -132,6 +135,7 @@ def cmd_watch(args) -> int:
     ws.ensure_folders()
     ws.check_local_var()
     ws.check_calendar()  # a malformed calendar.toml stops the start, naming the file and line
+    ws.check_ledger_head()  # a ledger cut short or rewritten stops it too
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -349,8 +353,8 @@ def cmd_calendar(args) -> int:
         for message in report["warnings"]:
             print(f"  ! 提示：{message}")
         if report["load_errors"]:
-            print(f"补充日历文件有 {len(report['load_errors'])} 处错误；有错误的年份不会被使用，"
-                  "docgen process 和 docgen watch 在改正之前不会启动")
+            print(f"补充日历文件有 {len(report['load_errors'])} 处错误；改正之前，docgen process 和 docgen watch "
+                  "不会启动（以免按错误的日历计算期限）")
     # An error in the file is a failure of this check (exit 1); warnings (a year not yet published) are not.
     return 1 if report["load_errors"] else 0
 

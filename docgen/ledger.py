@@ -559,7 +559,7 @@ class Ledger:
             if damaged:
                 raise ReanchorRefused("台账本身有问题，重新锚定既不能解决、也不应掩盖这些问题；请从备份恢复 "
                                       f"{self.path} 并联系系统管理员：\n" + "\n".join(damaged))
-            problems = self._check_anchors()
+            problems = self.head_problems()
             if not problems:
                 return None
             before = []
@@ -623,7 +623,7 @@ class Ledger:
         """Walk the hash chain, check it against the head files and the counters against the numbers
         issued; every problem as a sentence that ends with what to do (empty list: the ledger is
         intact)."""
-        return self._check_chain() + self._check_anchors() + self._check_counters() + self._check_integrity()
+        return self._check_chain() + self.head_problems() + self._check_counters() + self._check_integrity()
 
     def _check_chain(self) -> list[str]:
         problems: list[str] = []
@@ -647,7 +647,8 @@ class Ledger:
             return [f"数据库完整性检查失败：{integrity}。{restore_advice(self.path)}"]
         return []
 
-    def _check_anchors(self) -> list[str]:
+    def head_problems(self) -> list[str]:
+        """The database against the head files (cheap: two reads), each problem saying what to do."""
         return head_file_problems(self.path, self.anchors, self.head(), self._hash_at)
 
     def _check_counters(self) -> list[str]:

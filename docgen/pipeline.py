@@ -30,7 +30,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from docgen import chain
-from docgen.atomic import (TEMP_PREFIX, fsync_dir, open_regular, readable_name, remove_orphans, safe_file_name,
+from docgen.atomic import (TEMP_PREFIX, display_name, fsync_dir, open_regular, readable_name, remove_orphans, safe_file_name,
                            write_bytes, write_text, write_with)
 from docgen.chain import Decision, Document, Submission
 from docgen.findings import Finding, error, has_errors, warning
@@ -42,6 +42,7 @@ from docgen.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
+INTERNAL_ERROR_STATUS_ZH = "系统内部错误（已记录，请联系系统管理员）"
 STATUS_ZH = {"accepted": "已受理", "accepted_with_findings": "已受理（有违规或提示记录）",
              "rejected": "退回修改", "duplicate": "重复提交"}
 
@@ -433,7 +434,7 @@ def examine(ws: Workspace, record: Claim, today: date):
 # ============================================================ decide and record
 
 def _explanation(record: Claim, findings: list[Finding], form_title: str | None) -> str:
-    lines = [f"文件：{record.name}", f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
+    lines = [f"文件：{display_name(record.name)}", f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
              f"表单：{'《' + form_title + '》' if form_title else ('未读取' if record.refused else '无法识别')}", ""]
     if record.refused:
         lines += ["处理结果：退回。系统没有读取这个文件，也没有登记任何内容。它已原样移出 intake 文件夹，"
@@ -447,7 +448,7 @@ def _explanation(record: Claim, findings: list[Finding], form_title: str | None)
         lines.append(f"{number}. {where}{finding.message}")
     lines.append("")
     if any(f.cell for f in findings):
-        lines.append("标注副本中，需要修改的单元格已用红色标出，并附有批注说明。")
+        lines.append("标注副本（标注-….xlsx）的“修改说明”工作表逐条列出要修改的地方；能重写原表时，表中需要修改的单元格还用红色标出并附有批注。")
     if not record.refused:  # a refused entry was never read: it has no fingerprint
         lines.append(f"文件指纹（SHA-256）：{record.sha256}")
     lines += _ledger_position("本说明")
@@ -464,8 +465,8 @@ def _ledger_position(what: str) -> list[str]:
     head = open_transaction_head()
     if head is None or head[0] <= 0:
         return []
-    return [f"账本位置：第 {head[0]} 条，哈希 {head[1]}（{what}写成时台账的最后一条记录；"
-            f"本次提交记录为其后的第 {head[0] + 1} 条。可用 docgen verify 核对）"]
+    return [f"账本位置：本次提交登记为台账第 {head[0] + 1} 条；其前一条（第 {head[0]} 条）的哈希为 {head[1]}"
+            f"（{what}写入本次提交记录之中，故引用前一条。可用 docgen verify 核对）"]
 
 
 def rejection_documents(ws: Workspace, record: Claim, kind: str | None, findings: list[Finding],
@@ -489,7 +490,7 @@ def receipt_document(ws: Workspace, record: Claim, today: date, status: str, cas
                      actions: list[Event] = ()) -> Document:
     """回执: what became of the file, for the clerk who dropped it and never sees a terminal (with the
     decisions of minutes now tracked and the earlier ones recorded as done)."""
-    lines = [f"文件：{record.name}", f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
+    lines = [f"文件：{display_name(record.name)}", f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
              f"处理结果：{STATUS_ZH[status]}"]
     if case_ids:
         lines.append(f"登记编号：{'、'.join(case_ids)}")

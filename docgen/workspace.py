@@ -360,6 +360,18 @@ class Workspace:
         named = name != WORKSPACE_FILE_NAME
         return WorkCalendar(extra if extra.exists() or named else None, cutoff=self.settings.workdays.cutoff)
 
+    def check_ledger_head(self) -> None:
+        """Refuse to start (``process``, ``watch``) on a ledger cut short or rewritten behind docgen's back:
+        going on would issue numbers and positions a second time, and quote them in receipts."""
+        ledger = self.open_ledger()
+        try:
+            problems = ledger.head_problems()
+        finally:
+            ledger.close()
+        if problems:
+            raise WorkspaceError("台账与台账头文件不符，已停止受理（请先运行 docgen verify 查看）：\n"
+                                 + "\n".join(f"  {p}" for p in problems))
+
     def check_calendar(self) -> None:
         """Refuse to start (``process``, ``watch``) on a calendar file with errors: a year silently
         dropped would shift deadlines without anyone noticing."""

@@ -46,6 +46,26 @@ def test_init_then_demo_then_process_shows_cases_and_a_rejection(tmp_path, capsy
     assert code == 0 and "哈希链完整" in out
 
 
+def test_a_file_named_with_a_right_to_left_override_is_shown_as_typed_not_reversed(ws, capsys):
+    # GIVEN a register whose name would display as "登记表xslx.exe" with U+202E kept
+    write_register(ws.intake, [register_line()], name="登记表\u202eexe.xlsx")
+    code, out = run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    assert code == 0 and "已受理：登记表exe.xlsx" in out
+    [receipt] = (ws.outbox / "receipts").rglob("*回执.txt")
+    assert "\u202e" not in receipt.name and "文件：登记表exe.xlsx\n" in receipt.read_text(encoding="utf-8")
+
+
+def test_an_internal_error_is_not_shown_as_a_request_to_correct_the_file(ws, capsys, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("a bug these bytes run into")
+
+    monkeypatch.setattr("docgen.pipeline.validate", broken)
+    write_register(ws.intake, [register_line()], name="登记表.xlsx")
+    code, out = run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    assert code == 2 and out.startswith("系统内部错误（已记录，请联系系统管理员）：登记表.xlsx")
+    assert "退回修改" not in out
+
+
 def test_process_exit_status_is_0_when_everything_is_accepted(ws, capsys):
     write_register(ws.intake, [register_line()])
     code, out = run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
@@ -290,6 +310,22 @@ def test_verify_fails_when_the_newest_rows_were_deleted(ws, capsys):
     assert code == 1 and not report["ok"]
     assert {str(p) for p in ws.head_files} == {p.split("台账头文件 ")[1].split(" ")[0] for p in report["problems"]}
     assert all("最新的记录被删除" in p for p in report["problems"])
+
+
+@pytest.mark.parametrize("command", [("process",), ("watch", "--poll", "0.1")])
+def test_process_and_watch_refuse_to_start_on_a_ledger_cut_short(ws, capsys, monkeypatch, command):
+    started = []
+    monkeypatch.setattr("docgen.watch.watch", lambda *args, **kwargs: started.append(True))  # never loops here
+    write_register(ws.intake, [register_line(), register_line(customer="赵敏")])
+    run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    _tamper(ws, "DELETE FROM events WHERE seq > 2")
+    # WHEN the next file arrives at a ledger whose newest rows were deleted
+    path = write_register(ws.intake, [register_line(customer="钱七")])
+    # THEN nothing is taken in: going on would issue positions (and receipts quoting them) a second time
+    assert main(["--workspace", str(ws.root), *command]) == 2
+    err = capsys.readouterr().err
+    assert "台账与台账头文件不符，已停止受理" in err and "最新的记录被删除" in err
+    assert path.exists() and not started
 
 
 def test_verify_fails_when_a_payload_was_rewritten_and_every_later_hash_recomputed(ws, capsys):

@@ -497,6 +497,25 @@ def test_annotate_skips_findings_without_a_cell(tmp_path, blank_register):
     assert list(wb["修改说明"].iter_rows(min_row=2, values_only=True)) == [(1, "登记表", "“受理单位”未填写")]
 
 
+def test_annotate_still_writes_the_correction_sheet_when_the_workbook_cannot_be_loaded_whole(tmp_path, blank_register):
+    from docgen.findings import error
+
+    # GIVEN a workbook docgen read but openpyxl cannot load (a date cell holding <v>inf</v> was one)
+    with zipfile.ZipFile(blank_register) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    parts["xl/styles.xml"] = b"<styleSheet"  # not XML
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(broken, "w") as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    findings = [error("“inf”不是日期", location="登记表!B6", sheet="登记表", cell="B6")]
+    # WHEN its annotated copy is written, THEN it holds the 修改说明 sheet the rejection's 说明.txt promises
+    out = annotate(broken, findings, tmp_path / "标注-broken.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["修改说明"]
+    assert list(wb["修改说明"].iter_rows(min_row=2, values_only=True)) == [(1, "登记表!B6", "“inf”不是日期")]
+
+
 def test_annotate_writes_a_sheet_name_that_looks_like_a_formula_as_text(tmp_path):
     from docgen.findings import error
 

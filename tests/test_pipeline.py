@@ -452,7 +452,7 @@ def test_a_receipt_prints_the_ledger_position_and_hash_it_was_written_at(ws, led
     before = ledger.events()[submission.seq - 2]  # the event just before this file's submission event
     assert before.seq == submission.seq - 1
     digest = ledger.connection.execute("SELECT hash FROM events WHERE seq = ?", (before.seq,)).fetchone()[0]
-    assert f"账本位置：第 {before.seq} 条，哈希 {digest}" in text and f"第 {submission.seq} 条" in text
+    assert f"账本位置：本次提交登记为台账第 {submission.seq} 条；其前一条（第 {before.seq} 条）的哈希为 {digest}" in text
     # AND the head files hold the submission event itself
     from docgen.ledger import read_head_file
 
@@ -478,7 +478,7 @@ def test_a_rejections_explanation_prints_the_ledger_position_like_a_receipt(ws, 
     submission = ledger.submission_by_claim(ledger.events()[-1].claim)
     assert submission.kind == "submission.rejected"
     digest = ledger.connection.execute("SELECT hash FROM events WHERE seq = ?", (submission.seq - 1,)).fetchone()[0]
-    assert f"账本位置：第 {submission.seq - 1} 条，哈希 {digest}" in text and f"第 {submission.seq} 条" in text
+    assert f"账本位置：本次提交登记为台账第 {submission.seq} 条；其前一条（第 {submission.seq - 1} 条）的哈希为 {digest}" in text
 
 
 def test_configured_folders_are_where_documents_go(tmp_path):

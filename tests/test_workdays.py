@@ -253,29 +253,29 @@ def test_example_file_is_valid_and_matches_package_for_2026():
     [
         (
             '[years.2027]\nholidays = ["2027-02-30"]\n',
-            'calendar.toml 第2027年 holidays 中的 "2027-02-30" 不是有效日期',
+            'calendar.toml 的 [years.2027] holidays 中的 "2027-02-30" 不是有效日期',
         ),
         (
             '[years.2027]\nholidays = ["2026-12-31"]\n',
-            'calendar.toml 第2027年 holidays 中的 "2026-12-31" 不在2027年内',
+            'calendar.toml 的 [years.2027] holidays 中的 "2026-12-31" 不在2027年内',
         ),
         (
             '[years.2027]\nholidays = ["2027-01-02"]\nworkdays = ["2027-01-02"]\n',
-            'calendar.toml 第2027年 中 "2027-01-02" 同时出现在 holidays 和 workdays 中',
+            'calendar.toml 的 [years.2027] 中 "2027-01-02" 同时出现在 holidays 和 workdays 中',
         ),
         (
             '[years.2027]\nholidays = ["2027-01-01"]\nholiday = ["2027-01-02"]\n',
-            'calendar.toml 第2027年 含未知项 "holiday"',
+            'calendar.toml 的 [years.2027] 含未知项 "holiday"',
         ),
         (
             '[years.2027]\nholidays = ["2027-01-01", "2027-01-01"]\n',
-            'calendar.toml 第2027年 holidays 中的 "2027-01-01" 重复出现',
+            'calendar.toml 的 [years.2027] holidays 中的 "2027-01-01" 重复出现',
         ),
         (
             '[years.2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-04"]\n',
-            'calendar.toml 第2027年 workdays 中的 "2027-01-04" 是星期一，调休上班日应为周六或周日',
+            'calendar.toml 的 [years.2027] workdays 中的 "2027-01-04" 是星期一，调休上班日应为周六或周日',
         ),
-        ("[years.2027]\nworkdays = []\n", "calendar.toml 第2027年 缺少 holidays"),
+        ("[years.2027]\nworkdays = []\n", "calendar.toml 的 [years.2027] 缺少 holidays"),
         ('[yeras.2027]\nholidays = ["2027-01-01"]\n', 'calendar.toml 含未知项 "yeras"'),
         ('[years.abc]\nholidays = ["2027-01-01"]\n', "calendar.toml 中的 [years.abc] 不是有效年份"),
         ('[years.2027]\nholidays = ["2027-01-01"\n', "calendar.toml 格式有误，无法读取"),

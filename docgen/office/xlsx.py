@@ -10,9 +10,10 @@ workbook re-saved by other software may have lost them.
 
 from __future__ import annotations
 
+import logging
 import re
-from copy import copy
 import warnings
+from copy import copy
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +33,8 @@ from docgen.findings import Finding, error, warning
 from docgen.forms import FORMS, by_title
 from docgen.forms.base import FieldSpec, FormDef, Raw, RawForm
 from docgen.office import xlsx_package as package
+
+log = logging.getLogger(__name__)
 
 META_SHEET = "_meta"
 MAX_LINES = 5000  # a register longer than this is not a register; refuse rather than grind
@@ -440,10 +443,17 @@ def _read_workbook(wb: package.Workbook) -> RawForm | None:
 # ============================================================ marking up a rejected copy
 
 def annotate(source: Path, findings: list[Finding], out_path: Path) -> Path | None:
-    """A copy of the sender's workbook with every wrong cell highlighted and commented in Chinese."""
-    with open(source, "rb") as handle, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl's notes on extensions it drops; nothing to act on
-        wb = openpyxl.load_workbook(handle, keep_links=False)
+    """A copy of the sender's workbook with every wrong cell highlighted and commented in Chinese, and
+    a first sheet 修改说明 listing them. A workbook openpyxl can read but not load whole (a date cell
+    holding ``inf``) still gets the 修改说明 sheet, alone: the rejection's 说明.txt promises it."""
+    try:
+        with open(source, "rb") as handle, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's notes on extensions it drops; nothing to act on
+            wb = openpyxl.load_workbook(handle, keep_links=False)
+    except Exception as failure:  # the parsers raise a zoo of exceptions on damaged files
+        log.warning("could not open %s to mark its cells (%r); writing the 修改说明 sheet alone", source, failure)
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
     try:
         for finding in findings:
             if finding.severity != "error" or not finding.sheet or not finding.cell:
@@ -458,24 +468,28 @@ def annotate(source: Path, findings: list[Finding], out_path: Path) -> Path | No
             comment = Comment(previous + finding.message, "docgen")
             comment.width, comment.height = 320, 120
             cell.comment = comment
-        listing = wb.create_sheet("修改说明", 0)
-        listing.append(["序号", "位置", "问题及应填写的内容"])
-        for cell in listing[1]:
-            cell.font, cell.fill, cell.border = LABEL_FONT, HEADER_FILL, BOX
-        for number, finding in enumerate((f for f in findings if f.severity == "error"), start=1):
-            listing.append([number, finding.location or "", finding.message])
-            for cell in listing[listing.max_row]:
-                cell.font, cell.border, cell.alignment = BODY_FONT, BOX, WRAP
-                if isinstance(cell.value, str):
-                    # Text, never a formula: a sheet named "=cmd|' -C calc'" reaches the location column.
-                    cell.data_type = "s"
-        listing.column_dimensions["A"].width = 6
-        listing.column_dimensions["B"].width = 18
-        listing.column_dimensions["C"].width = 90
-        wb.active = 0
+        _correction_sheet(wb, findings)
         return save_atomic(wb, out_path)
     finally:
         wb.close()
+
+
+def _correction_sheet(wb: openpyxl.Workbook, findings: list[Finding]) -> None:
+    listing = wb.create_sheet("修改说明", 0)
+    listing.append(["序号", "位置", "问题及应填写的内容"])
+    for cell in listing[1]:
+        cell.font, cell.fill, cell.border = LABEL_FONT, HEADER_FILL, BOX
+    for number, finding in enumerate((f for f in findings if f.severity == "error"), start=1):
+        listing.append([number, finding.location or "", finding.message])
+        for cell in listing[listing.max_row]:
+            cell.font, cell.border, cell.alignment = BODY_FONT, BOX, WRAP
+            if isinstance(cell.value, str):
+                # Text, never a formula: a sheet named "=cmd|' -C calc'" reaches the location column.
+                cell.data_type = "s"
+    listing.column_dimensions["A"].width = 6
+    listing.column_dimensions["B"].width = 18
+    listing.column_dimensions["C"].width = 90
+    wb.active = 0
 
 
 def cell_text(value: Any) -> str:

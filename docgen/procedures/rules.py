@@ -123,7 +123,7 @@ def check_numbers(
         # {seq:06d}); only a number that would be new must have the configured format.
         if numbering.parse(line.number) is None and registered(line.number) is None:
             example = numbering.format(line.received_date.year, 1)
-            findings.append(error(f"第{row}行“登记编号”“{line.number}”格式不对；应为 {example} 这样的统一编号，"
+            findings.append(error(f"第{row}行的登记编号“{line.number}”格式不对；应为 {example} 这样的统一编号，"
                                   "或留空由系统编号", clause="CS-3.4.3", field="lines.number", **where))
             continue
         if line.number in seen:

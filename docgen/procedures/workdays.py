@@ -158,7 +158,7 @@ def _parse_year(
     except ValueError:
         return None, [_at_line(f'{label} 中的 [years.{key}] 不是有效年份，应写成 [years.2027] 这样的四位年份'
                                f'（{FIRST_YEAR}–{LAST_YEAR}）', header)]
-    where = f"{label} 第{year}年"
+    where = f"{label} 的 [years.{year}]"
     if not isinstance(table, dict):
         return None, [_at_line(f"{where} 应为一个表（[years.{year}]），而不是单个值", lines.find(None, f"years.{key}"))]
 
