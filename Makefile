@@ -18,14 +18,21 @@ FONTCONFIG_CONF := docgen/data/fonts/64-docgen-chinese-faces.conf
 FONTCONFIG_DIR := /etc/fonts/conf.d
 PYTEST_ARGS ?=
 
-.PHONY: run test setup system-packages forms bench clean
+.PHONY: run test lint setup system-packages forms bench clean
 
 run: setup
 	$(VENV)/bin/docgen forms
 	$(VENV)/bin/docgen watch
 
-test: setup
+test: setup lint
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+# The guardrails, configured in pyproject.toml: ruff's lint rules, and the import contracts (the lower layers
+# import no step, report, pipeline or command; no new import cycle). The type check and `ruff format` are
+# not here yet: see [tool.mypy] in pyproject.toml.
+lint: setup
+	$(VENV)/bin/ruff check docgen tests bench
+	$(VENV)/bin/lint-imports
 
 setup: system-packages $(VENV)/.installed
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from docgen.cases import ACTION_DONE, ACTION_PREFIX, ACTION_REOPENED, action_done
+from docgen.errors import DocgenError
 from docgen.forms.values import chinese_date
 from docgen.ledger import Event, Ledger, Transaction
 
@@ -33,7 +34,7 @@ __all__ = ["ACTION_DONE", "ACTION_EVENT", "ACTION_REOPENED", "Action", "ActionEr
 ACTION_EVENT = "minutes.action"
 
 
-class ActionError(ValueError):
+class ActionError(DocgenError, ValueError):
     """A request about an action that cannot be done; the message is for staff (Chinese)."""
 
 

@@ -1,4 +1,4 @@
-"""Writing a file so that a reader, or a crash, never sees half of it (DESIGN §6).
+"""Writing a file so that a reader, or a crash, never sees half of it (docs/design.md §12).
 
 The content goes to a temporary file in the target's folder (hidden by its leading dot, and so
 ignored by the watcher), is fsynced, and replaces the target with one rename; the folder is fsynced

@@ -289,7 +289,7 @@ def _register_lines(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
             number = tx.next_number(numbering, line.received_date.year)
         except NumbersExhausted as exhausted:
             raise _Refused(numbers_exhausted(exhausted, ws, f"第{row}行是新投诉，无法编号",
-                                             **_where(source.get("number") or source.get("received_date"))))
+                                             **_where(source.get("number") or source.get("received_date")))) from exhausted
         deadlines = rules.deadlines(line, settings, ws.calendar)
         case = _case_payload(line, number, ws, submission, row, deadlines, header)
         tx.append("case.registered", case, case_id=number, claim=submission.claim, sha256=submission.sha256)

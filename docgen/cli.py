@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from docgen import __version__
-from docgen.workspace import Workspace, WorkspaceError, init_workspace
+from docgen.errors import DocgenError
+from docgen.workspace import Workspace, init_workspace
 
 
 def _emit(data, as_json: bool, text: str) -> None:
@@ -306,16 +307,12 @@ def cmd_verify(args) -> int:
 
 
 def _reanchor(ws: Workspace, args) -> int:
-    """``verify --reanchor --why``: after a restore from backup, record why and rewrite the head files."""
-    from docgen.ledger import ReanchorRefused
-
+    """``verify --reanchor --why``: after a restore from backup, record why and rewrite the head files.
+    A refusal (``ReanchorRefused``) reaches :func:`main`'s handler."""
     ledger = ws.open_ledger()
     try:
         event = ledger.reanchor(args.why or "")
         problems, head = ledger.verify(), ledger.head()
-    except ReanchorRefused as refused:
-        print(str(refused), file=sys.stderr)
-        return 2
     finally:
         ledger.close()
     if event is None:
@@ -361,7 +358,9 @@ def cmd_calendar(args) -> int:
 
 def _write_reports(args, write, refusals: tuple[type[Exception], ...] = ()) -> int:
     """Open the workspace's ledger, call ``write(ws, ledger) -> (paths, data)``, print what was written.
-    A refusal (a bad period, an unknown case) is a message for the user, not a traceback."""
+    A refusal (a bad period, an unknown case) is a message for the user, not a traceback: a
+    :class:`DocgenError` reaches :func:`main`'s handler; ``refusals`` names other exceptions (a date
+    that is no date) to print the same way."""
 
     ws = _open(args)
     ledger = ws.open_ledger()
@@ -378,19 +377,19 @@ def _write_reports(args, write, refusals: tuple[type[Exception], ...] = ()) -> i
 
 
 def cmd_report_ratings(args) -> int:
-    from docgen.reports.ratings import PeriodError, write_ratings
+    from docgen.reports.ratings import write_ratings
 
     def write(ws, ledger):
         path = ws.outbox / "reports" / args.quarter / f"维修人员评价-{args.quarter}.xlsx"
         path, summary = write_ratings(ledger, args.quarter, path)
         return [path], {**summary, "output": str(path.relative_to(ws.root))}
 
-    return _write_reports(args, write, (PeriodError,))
+    return _write_reports(args, write)
 
 
 def cmd_report_weekly(args) -> int:
     from docgen.reports import weekly_docs
-    from docgen.reports.periodic import PeriodError, week_bounds
+    from docgen.reports.periodic import week_bounds
 
     def write(ws, ledger):
         # The running week by default (as of today): a service office reports at the end of its week
@@ -409,7 +408,7 @@ def cmd_report_weekly(args) -> int:
         paths = weekly_docs.write_weekly_both(ws, ledger, week, progress=progress)
         return paths, {"week": monday.isoformat()}
 
-    return _write_reports(args, write, (PeriodError,))
+    return _write_reports(args, write)
 
 
 def cmd_report_warning(args) -> int:
@@ -423,11 +422,10 @@ def cmd_report_warning(args) -> int:
 
 
 def cmd_report_statement(args) -> int:
-    from docgen.reports.statements import StatementPeriodError, write_statement
+    from docgen.reports.statements import write_statement
 
     period = args.quarter if args.kind == "quarterly" else args.year
-    return _write_reports(args, lambda ws, ledger: ([write_statement(ws, ledger, period)], {"period": period}),
-                          (StatementPeriodError,))
+    return _write_reports(args, lambda ws, ledger: ([write_statement(ws, ledger, period)], {"period": period}))
 
 
 def cmd_report_case(args) -> int:
@@ -437,13 +435,13 @@ def cmd_report_case(args) -> int:
         try:
             return [write_dossier(ws, ledger, args.case, special=args.kind == "special")], {"case": args.case}
         except LookupError:
-            raise LookupError(f"没有登记编号为 {args.case} 的案件") from None
+            raise DocgenError(f"没有登记编号为 {args.case} 的案件") from None
 
-    return _write_reports(args, write, (LookupError,))
+    return _write_reports(args, write)
 
 
 def cmd_minutes(args) -> int:
-    from docgen.minutes import MinutesError, write_drafts
+    from docgen.minutes import write_drafts
 
     notes: list[str] = []
 
@@ -454,7 +452,7 @@ def cmd_minutes(args) -> int:
         notes.extend(found)
         return paths, {"kind": args.kind, "date": meeting.isoformat(), "notes": found}
 
-    code = _write_reports(args, write, (MinutesError, ValueError))
+    code = _write_reports(args, write, (ValueError,))  # a --date that is no date; MinutesError is one too
     if code == 0 and not args.json:
         for note in notes:
             print(f"注意：{note}")
@@ -493,7 +491,7 @@ def cmd_action_list(args) -> int:
 
 
 def cmd_action_done(args) -> int:
-    from docgen.actions import ActionError, action_json, mark_done
+    from docgen.actions import action_json, mark_done
 
     ws = _open(args)
     today = _today(args) or ws.today()
@@ -505,9 +503,6 @@ def cmd_action_done(args) -> int:
     ledger = ws.open_ledger()
     try:
         action, before, recorded = mark_done(ledger, args.action, done_on, today, by=args.by)
-    except ActionError as refused:
-        print(str(refused), file=sys.stderr)
-        return 2
     finally:
         ledger.close()
     if not recorded:
@@ -522,15 +517,12 @@ def cmd_action_done(args) -> int:
 
 
 def cmd_action_reopen(args) -> int:
-    from docgen.actions import ActionError, action_json, reopen
+    from docgen.actions import action_json, reopen
 
     ws = _open(args)
     ledger = ws.open_ledger()
     try:
         action = reopen(ledger, args.action, args.why, by=args.by)
-    except ActionError as refused:
-        print(str(refused), file=sys.stderr)
-        return 2
     finally:
         ledger.close()
     _emit({"action": action_json(action, _today(args) or ws.today(), ws.calendar)}, args.json,
@@ -574,15 +566,11 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from docgen.demo import DemoError, make_demo, play_repair
+    from docgen.demo import make_demo, play_repair
 
     ws = _open(args)
     if args.repair:
-        try:
-            play_repair(ws)
-        except DemoError as problem:
-            print(str(problem), file=sys.stderr)
-            return 1
+        play_repair(ws)  # a step that fails raises DemoError (exit status 1)
         return 0
     written = make_demo(ws)
     for path in written:
@@ -713,9 +701,9 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except WorkspaceError as problem:
-        print(str(problem), file=sys.stderr)
-        return 2
+    except DocgenError as problem:  # the one handler: a message for people, no traceback
+        print(problem.message or str(problem), file=sys.stderr)
+        return problem.exit_status
 
 
 if __name__ == "__main__":

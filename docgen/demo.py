@@ -7,6 +7,7 @@ import random
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from docgen.errors import DocgenError
 from docgen.forms.register import REGISTER
 from docgen.office.xlsx import build_workbook, save_atomic
 from docgen.workspace import Workspace
@@ -73,8 +74,10 @@ SETTLEMENT = {"audited_amount": "450", "auditor": "客服审核员", "deputy_chi
               "approve_manager": "客服部经理"}  # 450 yuan (≤ 500: no contractor at the survey): the manager signs (CS-3.6.1)
 
 
-class DemoError(RuntimeError):
+class DemoError(DocgenError, RuntimeError):
     """The demo could not go on (a step was rejected or nobody processed it); the message is Chinese."""
+
+    exit_status = 1
 
 
 def _filled(source: Path, values: dict, lines: list[dict]):

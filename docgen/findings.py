@@ -1,6 +1,6 @@
 """Findings: what a rule or a reader has to say about a submitted form.
 
-Two kinds never mix (DESIGN §1): an ``error`` means the file cannot be trusted as that form and is
+Two kinds never mix (docs/design.md §2.5): an ``error`` means the file cannot be trusted as that form and is
 rejected; a ``violation`` or ``warning`` is a fact about the procedure that is recorded on the case.
 """
 

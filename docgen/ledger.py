@@ -1,6 +1,6 @@
 """The ledger: one SQLite file of append-only, hash-chained events. Everything else is derived.
 
-Why these settings (DESIGN §6): WAL with ``synchronous=FULL`` so a committed submission survives a
+Why these settings (docs/design.md §7): WAL with ``synchronous=FULL`` so a committed submission survives a
 power cut; triggers refuse UPDATE and DELETE so history cannot be rewritten by accident; each event's
 hash covers the previous hash, so ``docgen verify`` notices an edit made behind the tool's back.
 Numbers are allocated inside the same ``BEGIN IMMEDIATE`` transaction that records the case, so two
@@ -37,6 +37,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 from zoneinfo import ZoneInfo
+
+from docgen.errors import DocgenError
 
 try:
     import fcntl
@@ -224,11 +226,11 @@ class NumberFormat:
         return (int(year) if year else None), int(match["seq"])
 
 
-class ReanchorRefused(ValueError):
+class ReanchorRefused(DocgenError, ValueError):
     """``Ledger.reanchor`` will not rewrite the head files; the message says why and what to do."""
 
 
-class NumbersExhausted(ValueError):
+class NumbersExhausted(DocgenError, ValueError):
     """Every number of a year's pattern has been issued: the width of ``{seq}`` must grow (``widened``),
     which continues the same counter. The message says so for the administrator."""
 

@@ -33,14 +33,32 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docgen.actions import Action, action_event_detail, all_actions, done_problem, load_actions, normalize_key, record_done
+from docgen.actions import (
+    Action,
+    action_event_detail,
+    all_actions,
+    done_problem,
+    load_actions,
+    normalize_key,
+    record_done,
+)
 from docgen.atomic import safe_part
 from docgen.cases import Case, DeadlineState, all_cases
 from docgen.chain import Decision, Submission
+from docgen.errors import DocgenError
 from docgen.findings import error, has_errors, warning
 from docgen.forms.base import ParsedForm, Raw
-from docgen.forms.minutes import (COORDINATION, DIRECTORS, DONE, MEETING_CLAUSES, REVIEW, SPECIAL, ActionReview,
-                                  MinutesDecision, MinutesHeader)
+from docgen.forms.minutes import (
+    COORDINATION,
+    DIRECTORS,
+    DONE,
+    MEETING_CLAUSES,
+    REVIEW,
+    SPECIAL,
+    ActionReview,
+    MinutesDecision,
+    MinutesHeader,
+)
 from docgen.forms.values import chinese_date
 from docgen.ledger import Ledger, Transaction
 from docgen.projects import FIRST_YEAR_CLAUSE, delivery, ledger_projects
@@ -69,7 +87,7 @@ EVENT_NAMES = {
 _SEPARATORS = re.compile(r"[\s,，、;；/]+")
 
 
-class MinutesError(ValueError):
+class MinutesError(DocgenError, ValueError):
     """A draft that cannot be made (unknown kind, missing community, unknown case); message in Chinese."""
 
 

@@ -1,10 +1,10 @@
-"""process(path) → Outcome: the straight line of DESIGN §1.
+"""process(path) → Outcome: the straight line of docs/design.md §2.
 
     claim (spool copy + hash, fsync, original → archive/)
     → inspect (safety) → read (xlsx/docx) → validate (model) → rules + ledger (one transaction)
     → render documents (temp file, atomic rename) → release the claim (spool entry removed)
 
-Durability (DESIGN §6). The spool entry is the proof of unfinished work: it is created before the
+Durability (docs/design.md §12). The spool entry is the proof of unfinished work: it is created before the
 original leaves ``intake/`` and removed only after every document is written. On start-up
 ``recover`` finishes each leftover entry: if its submission is committed, the stored document
 descriptions are rendered again (idempotent); if not, the file is processed from the spool copy.
@@ -30,8 +30,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from docgen import chain
-from docgen.atomic import (TEMP_PREFIX, display_name, fsync_dir, open_regular, readable_name, remove_orphans, safe_file_name,
-                           write_bytes, write_text, write_with)
+from docgen.atomic import (
+    TEMP_PREFIX,
+    display_name,
+    fsync_dir,
+    open_regular,
+    readable_name,
+    remove_orphans,
+    safe_file_name,
+    write_bytes,
+    write_text,
+    write_with,
+)
 from docgen.chain import Decision, Document, Submission
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms import FORMS
@@ -62,7 +72,7 @@ class Outcome:
     internal_error: bool = False
 
     def as_json(self) -> dict:
-        """Exactly the object of DESIGN §3 (``process --json``)."""
+        """Exactly the object of docs/design.md §3 (``process --json``)."""
         return {"file": self.file, "sha256": self.sha256, "form": self.form, "form_version": self.form_version,
                 "status": self.status, "case_ids": self.case_ids,
                 "findings": [f.as_json() for f in self.findings], "outputs": self.outputs}

@@ -11,12 +11,12 @@ import ctypes
 import fcntl
 import fnmatch
 import logging
+import multiprocessing
 import os
 import signal
 import stat
 import sys
 import time
-import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -25,13 +25,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from docgen.atomic import use_file_mode
-from docgen.pipeline import (Claim, Outcome, claim, process_claim, recover, remove_interrupted_writes,
-                             system_fault)
+from docgen.pipeline import Claim, Outcome, claim, process_claim, recover, remove_interrupted_writes, system_fault
 from docgen.workspace import Workspace, WorkspaceError
 
 log = logging.getLogger(__name__)
 
-# Office, WPS, LibreOffice, macOS and Windows leave these beside the real files (DESIGN §6).
+# Office, WPS, LibreOffice, macOS and Windows leave these beside the real files (docs/design.md §11).
 IGNORED = ("~$*", ".~lock.*#", "~WRL*.tmp", "*.tmp", "*.part", "*.filepart", "._*", "Thumbs.db",
            "desktop.ini", ".DS_Store", ".*", "*.crdownload", "*.swp")
 

@@ -12,20 +12,21 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from functools import cached_property
-from typing import Literal
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from docgen.errors import DocgenError
 from docgen.forms.register import CATEGORIES, DEPARTMENTS
 
 CONFIG_NAME = "docgen.toml"
 FOLDERS = ("forms", "templates", "intake", "outbox", "archive", "rejected", "var")
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(DocgenError):
     """A set-up problem the user must fix; the message is for people."""
 
 

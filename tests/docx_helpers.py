@@ -8,7 +8,6 @@ from pathlib import Path
 import docx
 from docx.oxml.ns import qn
 
-
 WORD_JOINER = "\u2060"
 
 

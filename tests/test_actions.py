@@ -6,8 +6,17 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from docgen.actions import (ACTION_DONE, ACTION_REOPENED, ActionError, action_json, all_actions, done_problem,
-                            mark_done, normalize_key, reopen)
+from docgen.actions import (
+    ACTION_DONE,
+    ACTION_REOPENED,
+    ActionError,
+    action_json,
+    all_actions,
+    done_problem,
+    mark_done,
+    normalize_key,
+    reopen,
+)
 from tests.conftest import freeze_ledger_clock
 
 CST = timezone(timedelta(hours=8))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import os
 import stat
 from pathlib import Path
+
+import pytest
 
 from docgen import atomic
 from docgen.atomic import open_temporary, remove_orphans, safe_file_name, safe_part, write_bytes, write_with

@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 
 from docgen.cli import build_parser, main
+from docgen.demo import DemoError
+from docgen.errors import DocgenError
 from tests.conftest import record_case_with_a_decision, register_line, write_register
 
 
@@ -458,3 +460,30 @@ def test_verify_without_a_database_says_to_restore_it(ws, capsys):
     code, out = run(capsys, "--workspace", str(ws.root), "verify")
     assert code == 1 and "台账被删除了" in out and f"从备份恢复 {ws.ledger_path}" in out and "无法读取" in out
     assert not ws.ledger_path.exists()  # verify creates no empty ledger to look at
+
+
+@pytest.mark.parametrize("error, status", [
+    (DocgenError("工作区 /srv/x 不存在；可用 docgen init /srv/x 创建"), 2),
+    (DemoError("登记表.xlsx 被退回：电话号码有误"), 1),
+    (DocgenError("另一个 docgen 正在处理这个工作区", exit_status=3), 3),
+])
+def test_one_handler_prints_any_docgen_error_in_chinese_and_ends_with_its_exit_status(ws, capsys, monkeypatch,
+                                                                                       error, status):
+    # GIVEN a command that fails with a DocgenError (any command: the handler is in main, not in them)
+    def refuse(args):
+        raise error
+
+    monkeypatch.setattr("docgen.cli.cmd_calendar", refuse)
+    # WHEN it runs THEN the Chinese message alone is on stderr, no traceback, and the status is the error's
+    assert main(["--workspace", str(ws.root), "calendar"]) == status
+    captured = capsys.readouterr()
+    assert captured.err == error.message + "\n" and captured.out == ""
+
+
+def test_an_error_that_is_no_docgen_error_is_not_swallowed_by_the_handler(ws, monkeypatch):
+    def broken(args):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr("docgen.cli.cmd_calendar", broken)
+    with pytest.raises(KeyError):
+        main(["--workspace", str(ws.root), "calendar"])

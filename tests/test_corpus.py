@@ -1,6 +1,6 @@
 """The Apache POI corpus through the real CLI: every real-world or hostile Office file ends cleanly.
 
-One ``docgen process --json`` run over a fresh workspace holding every corpus file (DESIGN §6: none
+One ``docgen process --json`` run over a fresh workspace holding every corpus file (docs/design.md §13: none
 may crash the process; each ends accepted, rejected with a Chinese reason, or duplicate; the original
 is always kept). The run is a subprocess with a timeout and an address-space bound, so a hang or a
 memory blow-up fails the test instead of the machine.

@@ -75,8 +75,9 @@ def test_with_a_watcher_running_the_demo_waits_for_it(ws):
 
 def test_nobody_processing_the_forms_is_a_chinese_message(ws, monkeypatch):
     # GIVEN another docgen holds the workspace but never processes anything
-    import docgen.service as service
     from contextlib import contextmanager
+
+    import docgen.service as service
 
     @contextmanager
     def busy(_ws):

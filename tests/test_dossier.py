@@ -42,6 +42,7 @@ def dossier(ws, ledger, monkeypatch):
 
 from tests.pdf_text import printed  # noqa: E402
 
+
 def _text(path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
                           text=True).stdout

@@ -1,4 +1,4 @@
-"""The form definitions (docgen.forms) and the blank forms in `forms/` generated from them (DESIGN §3:
+"""The form definitions (docgen.forms) and the blank forms in `forms/` generated from them (docs/design.md §3:
 blank forms are generated, never hand-edited; this test proves `forms/` equals what the definitions
 produce)."""
 
@@ -14,7 +14,8 @@ import pytest
 
 from docgen.forms import FORMS, by_title
 from docgen.forms.base import FormDef, Raw, RawForm, validate
-from docgen.forms_io import canonical_xml as canonical, differing_members, write_blank_forms
+from docgen.forms_io import canonical_xml as canonical
+from docgen.forms_io import differing_members, write_blank_forms
 from docgen.workspace import Settings, Workspace
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,7 +25,8 @@ from xml.sax.saxutils import escape
 
 import docx
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from docgen.forms import FORMS
 from docgen.forms import values as v

@@ -12,11 +12,11 @@ import docx
 import pytest
 
 from docgen import forms, pipeline
+from docgen.actions import all_actions
 from docgen.cases import all_cases
 from docgen.chain import Submission
 from docgen.forms.base import validate
 from docgen.forms.minutes import MINUTES
-from docgen.actions import all_actions
 from docgen.minutes import MinutesError, draft_context, handle_minutes, split_case_numbers, write_draft, write_drafts
 from docgen.office.docx import read_tables
 from docgen.office.docx_form import read_form

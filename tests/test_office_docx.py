@@ -1,4 +1,4 @@
-"""docgen.office.docx: reading Word forms made of label → value tables (DESIGN §3 Forms)."""
+"""docgen.office.docx: reading Word forms made of label → value tables (docs/design.md §3)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,9 @@ from docgen.office.docx import (
     read_paragraph_values,
     read_tables,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
 from tests.conftest import POI_CORPUS
 
+ROOT = Path(__file__).resolve().parents[1]
 
 # ------------------------------------------------------------------------------------- helpers
 

@@ -1,4 +1,4 @@
-"""docgen.office.docx_form: a docgen form typed in Word, read by label (DESIGN §3 Forms, .docx)."""
+"""docgen.office.docx_form: a docgen form typed in Word, read by label (docs/design.md §3, Word forms)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""docgen.office.xlsx: blank forms that keep the DESIGN §3 contract, reading filled ones back (also after
+"""docgen.office.xlsx: blank forms that keep the docs/design.md §3 contract, reading filled ones back (also after
 another office suite re-saved them or lost the names), and marking up a rejected copy."""
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from docx import Document
 from docgen import pipeline
 from docgen.cases import all_cases
 from docgen.forms import FORMS
-from docgen.office.xlsx import read_form
 from docgen.forms.base import validate
+from docgen.office.xlsx import read_form
 from tests.conftest import TODAY, register_line, write_register
 from tests.docx_helpers import visible
 

@@ -1,4 +1,4 @@
-"""docgen.render.docx and the packaged Word templates (DESIGN §5 Hostile values, §6 Durability)."""
+"""docgen.render.docx and the packaged Word templates (docs/design.md §9, §13 escaping, §12 durability)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,16 @@ from lxml import etree
 
 from docgen.office.docx import find_fields, read_label_values
 from docgen.render import docx as render_module
-from docgen.render.docx import (PACKAGED_TEMPLATES, RenderError, TemplateNotFound, find_template, make_environment,
-                                render_docx)
+from docgen.render.docx import (
+    PACKAGED_TEMPLATES,
+    RenderError,
+    TemplateNotFound,
+    find_template,
+    make_environment,
+    render_docx,
+)
 from docgen.templates import build_templates
-from tests.docx_helpers import all_text, document_xml, visible, zip_parts  # noqa: F401
-from tests.docx_helpers import assert_built_as_committed, tiny_png  # noqa: E402
+from tests.docx_helpers import all_text, assert_built_as_committed, document_xml, tiny_png, visible, zip_parts  # noqa: F401  # noqa: E402
 
 AMP = "Smith & Sons <Ltd>"
 CDATA = '"]]></w:t>'

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-
 pytest.importorskip("typst", reason="typst is not installed (pip install -e .)")
 pikepdf = pytest.importorskip("pikepdf", reason="pikepdf is not installed (pip install -e .)")
 
@@ -427,7 +426,8 @@ def test_a_character_no_font_has_is_printed_as_a_visible_mark_and_logged(tmp_pat
 
 
 def test_font_stacks_end_with_the_symbol_face():
-    from docgen.render.pdf import FALLBACK_FONTS, MISSING_GLYPH as substitute, fallback_fonts
+    from docgen.render.pdf import FALLBACK_FONTS, fallback_fonts
+    from docgen.render.pdf import MISSING_GLYPH as substitute
 
     assert substitute == MISSING_GLYPH
     assert fallback_fonts() and fallback_fonts()[0] == "Symbola", "apt-get install fonts-symbola"

@@ -1,4 +1,4 @@
-"""The gatekeeper in front of every parser (docgen.office.safety, DESIGN §6).
+"""The gatekeeper in front of every parser (docgen.office.safety, docs/design.md §13).
 
 Hostile and odd files are built in tmp_path; the Apache POI corpus (../shared/corpus/poi) is used where
 real-world bytes matter and is skipped when it is not there.
@@ -20,8 +20,8 @@ import openpyxl
 import pytest
 
 from docgen.office.safety import Limits, Unreadable, inspect, open_dropped, read_limited, time_limit
-
 from tests.conftest import POI_CORPUS as CORPUS
+
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 

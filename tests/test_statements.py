@@ -15,8 +15,16 @@ import pytest
 from docgen import pipeline
 from docgen.cases import Case, DeadlineState
 from docgen.reports.statements import (
-    CHART_FONT, StatementPeriodError, bar_chart_svg, figures_from_cases, period_bounds, previous_period,
-    statement_context, statement_figures, write_statement)
+    CHART_FONT,
+    StatementPeriodError,
+    bar_chart_svg,
+    figures_from_cases,
+    period_bounds,
+    previous_period,
+    statement_context,
+    statement_figures,
+    write_statement,
+)
 from tests.conftest import register_line, write_register
 
 CST = timezone(timedelta(hours=8))

@@ -1,5 +1,5 @@
 """The repair and payment notices: 《施工单位维修通知单》 (CS-3.4.6), 《维修工程款付款通知》 (CS-3.5.9) and
-《工程质量保证金扣款通知》 (CS-3.5.9, CS-2.6), rendered with hostile values (DESIGN §5)."""
+《工程质量保证金扣款通知》 (CS-3.5.9, CS-2.6), rendered with hostile values (docs/design.md §13)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,12 @@ from docx.oxml.ns import qn
 
 from docgen.render.docx import PACKAGED_TEMPLATES, RenderError, find_template, render_docx
 from docgen.templates import build_templates
-from tests.docx_helpers import all_text, document_xml, zip_parts  # noqa: F401
-from tests.docx_helpers import assert_built_as_committed  # noqa: E402
+from tests.docx_helpers import (  # noqa: F401
+    all_text,
+    assert_built_as_committed,  # noqa: E402
+    document_xml,
+    zip_parts,
+)
 
 AMP = "Smith & Sons <Ltd>"
 CDATA = "]]>"

@@ -142,7 +142,8 @@ def test_sigkill_in_the_middle_of_200_files_loses_and_duplicates_nothing(ws, tmp
     for path in files:  # those arriving before the watcher looks are found by its start-up scan
         os.rename(path, ws.intake / path.name)
     # WHEN the watcher is killed with SIGKILL while the batch is under way
-    assert wait_for(lambda: len(_numbers(ws.archive.rglob("*.xlsx"))) >= 40, 120)
+    under_way = wait_for(lambda: len(_numbers(ws.archive.rglob("*.xlsx"))) >= 40 or watcher.poll() is not None, 120)
+    assert under_way and watcher.poll() is None, watcher.stderr.read1() if watcher.poll() is not None else "timed out"
     watcher.send_signal(signal.SIGKILL)
     watcher.wait(10)
     time.sleep(0.5)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from datetime import date, datetime, time, timezone, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import docx
 import pytest
@@ -18,8 +18,12 @@ from docgen.reports.periodic import overdue_warning, weekly
 from docgen.reports.weekly_docs import warning_context, weekly_context, write_overdue_warning, write_weekly
 from docgen.templates import build_templates
 from tests.conftest import register_line, write_register
-from tests.docx_helpers import all_text, document_xml, paragraph_text
-from tests.docx_helpers import assert_built_as_committed  # noqa: E402
+from tests.docx_helpers import (
+    all_text,
+    assert_built_as_committed,  # noqa: E402
+    document_xml,
+    paragraph_text,
+)
 from tests.pdf_text import pdftotext
 
 AMP = "Smith & Sons <Ltd>"

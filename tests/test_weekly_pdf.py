@@ -20,11 +20,26 @@ from docgen.render.pdf import render_pdf  # noqa: E402
 from docgen.reports import weekly_docs  # noqa: E402
 from docgen.reports.periodic import overdue_warning, weekly  # noqa: E402
 from docgen.reports.weekly_docs import (  # noqa: E402
-    warning_context, weekly_context, write_overdue_warning, write_overdue_warning_pdf, write_weekly,
-    write_weekly_pdf)
+    warning_context,
+    weekly_context,
+    write_overdue_warning,
+    write_overdue_warning_pdf,
+    write_weekly,
+    write_weekly_pdf,
+)
 from tests.conftest import register_line, write_register  # noqa: E402
 from tests.test_weekly_docs import (  # noqa: E402,F401 - busy and clock are fixtures
-    AMP, BRACES, CST, GUANDI, JINJIANG, SURVEY_TEAM, busy, clock, warning_context_sample, weekly_context_sample)
+    AMP,
+    BRACES,
+    CST,
+    GUANDI,
+    JINJIANG,
+    SURVEY_TEAM,
+    busy,
+    clock,
+    warning_context_sample,
+    weekly_context_sample,
+)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdfinfo")),
@@ -35,6 +50,7 @@ WARNING_DAY = date(2026, 11, 26)
 
 
 from tests.pdf_text import printed  # noqa: E402
+
 
 def pdftotext(pdf: Path) -> str:
     """The PDF's text as poppler lays it out (``-layout``: a table row on one line, as it is printed)."""

@@ -1,8 +1,8 @@
 """The registry of forms: every form docgen generates, reads and validates."""
 
 from docgen.forms.base import FormDef
-from docgen.forms.register import REGISTER
 from docgen.forms.minutes import MINUTES
+from docgen.forms.register import REGISTER
 from docgen.forms.repair import CALLBACK, FINAL_ACCOUNT, SETTLEMENT, WORK_ORDER
 from docgen.forms.site_survey import SITE_SURVEY
 

@@ -214,7 +214,7 @@ def parse_record(
 
 
 def validate(form: FormDef, raw: RawForm, *, today: date) -> tuple[ParsedForm | None, list[Finding]]:
-    """Types, required fields and formats, with the location of every error (DESIGN §1)."""
+    """Types, required fields and formats, with the location of every error (docs/design.md §2.2)."""
     findings: list[Finding] = list(raw.notes)
     header = None
     if form.header_model is not None:

@@ -1,7 +1,7 @@
 """Read Word forms: tables of label cell → value cell, and "标签：值" lines in body paragraphs.
 
-DESIGN §3: a ``.docx`` form is read by *label*, never by content-control tag (LibreOffice 7.4 drops the
-tags), so forms the offices already use can be read too. This module only turns a file into raw
+docs/design.md §3: a ``.docx`` form is read by *label*, never by content-control tag (LibreOffice 7.4
+drops the tags), so forms the offices already use can be read too. This module only turns a file into raw
 label/value pairs with a location a clerk can find again; which label is which field, and whether the
 value is valid, is decided by the form definitions (see :func:`find_fields`).
 
@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
+
+from docgen.errors import DocgenError
 
 __all__ = [
     "DocxReadError",
@@ -60,7 +62,7 @@ _SKIP = {f"{{{MC}}}Fallback", _w("del"), _w("moveFrom")}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-class DocxReadError(ValueError):
+class DocxReadError(DocgenError, ValueError):
     """The file cannot be read as a Word document; the message is for office staff (Chinese)."""
 
 
@@ -155,7 +157,7 @@ def _paragraph_text(p: etree._Element) -> str:
 
     Repairs one known corruption: LibreOffice 7.4 saves a block-level content control as several
     ``FILLIN ""`` fields, each holding the full text, plus stray copies of pieces of it, so the text
-    reads 4 times over (DESIGN §3/§5). When a paragraph holds two or more such fields with the same
+    reads 4 times over (docs/design.md §3). When a paragraph holds two or more such fields with the same
     result, that result is the paragraph's text.
     """
     parts: list[str] = []

@@ -10,9 +10,9 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
+from docgen.findings import error, warning
 from docgen.forms import FORMS, by_title
 from docgen.forms.base import FormDef, Raw, RawForm
-from docgen.findings import error, warning
 from docgen.office.docx import find_fields, normalize_label, read_label_values, read_paragraph_values, read_tables
 
 MIN_HEADER_MATCHES = 3

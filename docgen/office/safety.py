@@ -3,7 +3,7 @@
 Nothing here parses a form. :func:`inspect` sniffs the file (never trusting its extension), checks the
 ZIP container against :class:`Limits` *before* anything is extracted, reads ``[Content_Types].xml`` and
 ``_rels/.rels`` through defusedxml, and returns ``"xlsx"`` or ``"docx"``; everything else raises
-:class:`Unreadable` whose ``message`` tells the sender, in Simplified Chinese, what to do (DESIGN §6).
+:class:`Unreadable` whose ``message`` tells the sender, in Simplified Chinese, what to do (docs/design.md §13).
 
 Reasons (``Unreadable.reason``, short English codes for logs and tests):
 
@@ -89,6 +89,8 @@ import defusedxml
 import defusedxml.ElementTree as SafeET
 import olefile
 
+from docgen.errors import DocgenError
+
 log = logging.getLogger(__name__)
 
 __all__ = ["Unreadable", "Limits", "inspect", "time_limit", "read_limited", "open_dropped", "too_large"]
@@ -96,7 +98,7 @@ __all__ = ["Unreadable", "Limits", "inspect", "time_limit", "read_limited", "ope
 MiB = 2**20
 
 
-class Unreadable(Exception):
+class Unreadable(DocgenError):
     """The file cannot be taken as a form. `.message` is Simplified Chinese the sender can act on."""
 
     def __init__(self, message: str, reason: str):
@@ -115,7 +117,7 @@ class Limits:
     max_ratio: float = 100.0  # per member, uncompressed/compressed, only checked for members above 1 MiB uncompressed
     max_members: int = 2000
     max_seconds: float = 10.0
-    # What the parsers would build (DESIGN §6 "rows, shared strings"), counted in the raw XML. Measured on
+    # What the parsers would build (docs/design.md §13 "Limits"), counted in the raw XML. Measured on
     # this kind of machine: openpyxl loads ~60k cells/s at ~0.4 kB each; each merged range costs up to
     # ~1.4 ms plus ~15 µs per merged cell; python-docx/lxml holds ~170 bytes per XML element (a 66 MiB
     # document.xml took 1 GB). These defaults keep an accepted file under ~5 s and ~300 MB.
@@ -297,9 +299,10 @@ def open_dropped(path: os.PathLike | str, limits: Limits = Limits()) -> tuple[in
     long is opened; anything else raises :class:`Unreadable` (``not-regular``, ``too-large``) before a
     byte is read, and so does a file docgen's account may not open (``no-permission``). The checks run
     on ``lstat`` first (so a device or pipe is never even opened), and again on the open descriptor
-    (``O_NOFOLLOW | O_NONBLOCK``), so a file swapped in between the two is caught too. Returns the descriptor (the caller closes it) and its ``fstat``. A vanished file raises
-    ``FileNotFoundError``; a file replaced by another between the two checks raises
-    ``FileNotFoundError`` as well (the new one is a new drop, to be looked at on its own).
+    (``O_NOFOLLOW | O_NONBLOCK``), so a file swapped in between the two is caught too. Returns the
+    descriptor (the caller closes it) and its ``fstat``. A vanished file raises ``FileNotFoundError``;
+    a file replaced by another between the two checks raises ``FileNotFoundError`` as well (the new one
+    is a new drop, to be looked at on its own).
     """
     before = os.lstat(path)
     _check_regular(before)

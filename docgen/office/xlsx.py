@@ -1,7 +1,7 @@
 """Workbooks: write a blank or pre-filled form from its definition, read a filled one back, and mark
 up a rejected one for its sender.
 
-Contract (DESIGN §3): every single-value input cell carries a workbook-scoped defined name equal to
+Contract (docs/design.md §3): every single-value input cell carries a workbook-scoped defined name equal to
 the field key; repeating lines are an Excel table named after the collection key whose header cells
 are the field titles; the form id and version live in the hidden sheet ``_meta`` and in the custom
 document properties. The reader prefers those names and falls back to the printed labels, because a

@@ -120,7 +120,7 @@ def check_completion_signoffs(check_service: str | None, check_team_leader: str 
     values = {"check_service": check_service, "check_team_leader": check_team_leader,
               "customer_signature": customer_signature}
     findings = []
-    for key, who, what in COMPLETION_SIGNOFFS:
+    for key, who, _what in COMPLETION_SIGNOFFS:
         if _blank(values[key]):
             expected = ("完工后须由客户签字确认" if key == "customer_signature"
                         else f"竣工检查须由{who}到场检查并签字")

@@ -1,4 +1,4 @@
-"""Render Word documents from docxtpl templates, safely (DESIGN §5 "Hostile values", §6) and fast.
+"""Render Word documents from docxtpl templates, safely (docs/design.md §9, §13) and fast.
 
 docxtpl renders the document XML as one Jinja template. With its default ``autoescape=False`` a value
 such as ``Smith & Sons <Ltd>`` breaks the XML, which docxtpl then "recovers" by silently dropping the
@@ -60,6 +60,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from docgen.atomic import write_bytes
+from docgen.errors import DocgenError
 
 __all__ = ["PACKAGED_TEMPLATES", "RenderError", "TemplateNotFound", "find_template", "make_environment", "no_break",
            "render_docx", "WORD_JOINER", "xml_text"]
@@ -74,7 +75,7 @@ class RenderError(RuntimeError):
     """A document could not be rendered; the message names the template."""
 
 
-class TemplateNotFound(FileNotFoundError):
+class TemplateNotFound(DocgenError, FileNotFoundError):
     """No template of that name in the workspace ``templates/`` folder nor in the package."""
 
 

@@ -1,4 +1,4 @@
-"""Render archive PDFs (PDF/A-3b) from Typst templates (DESIGN §5, issue 4).
+"""Render archive PDFs (PDF/A-3b) from Typst templates (docs/design.md §9, issue 4).
 
 Why Typst and not weasyprint: the weekly report of 200 rows took 2.7-3.5 s in weasyprint (layout costs
 ~15 ms per table row) against a target of 1 s, and it lost to docxtpl + LibreOffice at 500 rows. Typst
@@ -363,7 +363,7 @@ def rendered_in_this_process() -> bool:
 
 def _checked_attachments(attachments) -> list[tuple[Path, str, str]]:
     """``(file, ascii_name, description)`` triples, checked before any work: non-ASCII ``/F`` names come
-    out garbled in readers (DESIGN §5), so the Chinese goes into the description."""
+    out garbled in readers (docs/design.md §9), so the Chinese goes into the description."""
     checked = []
     for item in attachments or ():
         file, name, description = item

@@ -4,7 +4,7 @@ source forms embedded (CS-3.10.6, issue 4 "case dossier").
 Everything printed is derived from the ledger (:mod:`docgen.cases`); nothing is stored twice. The
 source forms are the archived originals of the submissions whose claim appears on the case's events,
 attached byte for byte with ASCII names (``source-01-register.xlsx`` …) and the Chinese original file
-name in the description (DESIGN §5: non-ASCII ``/F`` names come out garbled in readers).
+name in the description (docs/design.md §9: non-ASCII ``/F`` names come out garbled in readers).
 
 The dossier goes to ``outbox/<case>/99-案件档案-<case>.pdf``; :func:`dossier_for_closed` writes it for
 the cases of a list that are closed (called after a settlement).
@@ -37,7 +37,7 @@ STEP_NAMES = {
     "case.surveyed": "现场勘察", "case.work_ordered": "派工", "case.completed": "完工", "case.called_back": "回访",
     "case.final_account": "决算", "case.settled": "结算", "case.violation": "违反程序", "case.closed": "办结",
 }
-# ASCII slugs of the forms for attachment names (never Chinese: DESIGN §5).
+# ASCII slugs of the forms for attachment names (never Chinese: docs/design.md §9).
 FORM_SLUGS = {"CS-REG": "register", "CS-SURVEY": "survey", "CS-WO": "work-order", "CS-CALLBACK": "callback",
               "CS-FINAL": "final-account", "CS-SETTLE": "settlement"}
 # The payload field holding the day a step happened (else the day it was recorded, as docgen.cases does).

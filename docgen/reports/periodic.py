@@ -12,12 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from docgen.cases import Case, DeadlineState, all_cases
+from docgen.errors import PeriodError  # raised here for a week not written like 2026-W48 or 2026-11-23
 from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
-
-
-class PeriodError(ValueError):
-    """A period that is not written like 2026-W48 or 2026-11-23."""
 
 
 def week_bounds(text: str) -> tuple[date, date]:

@@ -18,15 +18,12 @@ import openpyxl
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from docgen.atomic import write_with
+from docgen.errors import PeriodError  # raised here for a quarter not written like 2026Q4
 from docgen.ledger import Ledger
 
 POINTS = {"满意": 100, "基本满意": 80, "不满意": 40}
 _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-
-
-class PeriodError(ValueError):
-    """A quarter that is not written like 2026Q4."""
 
 
 def quarter_bounds(text: str) -> tuple[date, date]:

@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 from docgen.cases import Case, all_cases
+from docgen.errors import PeriodError
 from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
 from docgen.render.pdf import FONT_ROLES, render_pdf
@@ -50,8 +51,8 @@ _CN_QUARTER = "一二三四"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
-class StatementPeriodError(ValueError):
-    """A period that is not written like 2026Q4 or 2026."""
+class StatementPeriodError(PeriodError):
+    """A period that is not written like 2026Q4 or 2026 (a :class:`~docgen.errors.PeriodError`)."""
 
 
 # ------------------------------------------------------------------------------------------- periods

@@ -858,8 +858,8 @@ def build_overdue_warning(path: Path) -> Path:
     _para(document, "{%p endif %}")
 
     note = _para(document, before=6, size=SMALL_PT)
-    _runs(note, ("注：逾期天数按工作日计算，计至预警日期；编号为“action-”开头的是会议决定事项（未关联案件）的事项编号；标注“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按周末推算。",),
-          size=SMALL_PT)
+    _runs(note, ("注：逾期天数按工作日计算，计至预警日期；编号为“action-”开头的是会议决定事项（未关联案件）的事项编号；"
+                 "标注“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按周末推算。",), size=SMALL_PT)
     _seal(document, "客户服务部", before=18)
     return _save_reproducibly(document, path)
 
