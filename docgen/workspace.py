@@ -366,6 +366,10 @@ class Workspace:
         going on would issue numbers and positions a second time, and quote them in receipts."""
         ledger = self.open_ledger()
         try:
+            # A kill between a commit and the writing of its head files leaves them missing or behind: that
+            # is no tampering, so they are brought up to the database first. A head file ahead of the
+            # database, or naming another hash, is never moved by this: that is what stops the start.
+            ledger.anchor()
             problems = ledger.head_problems()
         finally:
             ledger.close()

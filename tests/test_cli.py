@@ -330,6 +330,20 @@ def test_process_and_watch_refuse_to_start_on_a_ledger_cut_short(ws, capsys, mon
     assert path.exists() and not started
 
 
+def test_a_kill_before_the_head_files_were_written_does_not_stop_the_next_start(ws, capsys):
+    # GIVEN a commit whose head files were never written (killed between the commit and the anchor)
+    write_register(ws.intake, [register_line()])
+    run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    for head_file in ws.head_files:
+        head_file.unlink()
+    # WHEN docgen starts again, THEN it takes the next file and the head files are written again
+    path = write_register(ws.intake, [register_line(customer="赵敏")])
+    assert main(["--workspace", str(ws.root), "process", "--today", "2026-11-26"]) == 0
+    assert not path.exists() and all(head_file.exists() for head_file in ws.head_files)
+    code, out = run(capsys, "--workspace", str(ws.root), "verify")
+    assert code == 0
+
+
 def test_verify_fails_when_a_payload_was_rewritten_and_every_later_hash_recomputed(ws, capsys):
     import sqlite3
 
