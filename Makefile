@@ -62,4 +62,5 @@ bench: setup
 	$(PY) bench/bench_reports.py
 
 clean:
-	rm -rf $(VENV) var intake outbox archive rejected
+	rm -rf $(VENV) var archive rejected
+	find intake outbox -mindepth 1 ! -name .gitkeep -delete 2>/dev/null || true  # the placeholders stay

@@ -46,12 +46,19 @@ if str(ROOT) not in sys.path:
 
 import openpyxl  # noqa: E402
 from docxtpl import DocxTemplate  # noqa: E402
+from jinja2 import Environment  # noqa: E402
+
+from docgen.render.docx import no_break  # noqa: E402
+
+# The bare tools render the same templates, which use docgen's one filter (numbers and dates kept on a line).
+FLOOR_JINJA = Environment()
+FLOOR_JINJA.filters["nobreak"] = no_break
 
 from docgen.forms import FORMS  # noqa: E402
 from docgen.forms.values import chinese_date  # noqa: E402
 from docgen.office.xlsx import build_workbook  # noqa: E402
 
-TEMPLATES = ROOT / "docgen" / "templates"
+TEMPLATES = ROOT / "templates"
 REGISTER, SURVEY = FORMS["CS-REG"], FORMS["CS-SURVEY"]
 DEPARTMENT = {"维修": "客户服务部", "设计": "设计研发部", "施工质量": "工程材料部", "销售服务": "经营销售部",
               "物业服务": "物业公司", "其他": "客户服务部"}  # the default routing of docgen.toml
@@ -155,7 +162,8 @@ def floor(files: list[tuple[Path, dict]], out: Path) -> tuple[float, int]:
                          "register_file": path.name, "provisional_note": "",
                          "rows": [{"number": case, "received_at": received, "customer": line["customer"],
                                    "location": location, "category": line["category"], "content": line["content"],
-                                   "feedback_due": due, "provisional": False, "major": line["major"]}]})
+                                   "feedback_due": due, "provisional": False, "major": line["major"]}]},
+                        FLOOR_JINJA)
         dispatch.save(str(out / f"{department}-{office}-转办单-{number}.docx"))
         written += 1
         if line["major"]:
@@ -168,7 +176,7 @@ def floor(files: list[tuple[Path, dict]], out: Path) -> tuple[float, int]:
                            "recipients": ["总经理", "副总经理"], "issued_on": chinese_date(today),
                            "deadlines": [{"label": "责任部门反馈", "due": due, "clause": "CS-3.4.2.2",
                                           "provisional": False}],
-                           "provisional_note": "", "clause": "CS-3.4.7"})
+                           "provisional_note": "", "clause": "CS-3.4.7"}, FLOOR_JINJA)
             notice.save(str(out / f"{case}-重大投诉上报单.docx"))
             written += 1
         if line["category"] == "维修":

@@ -5,7 +5,7 @@ completed minutes document is a ``minutes.action`` event whose deadline ``action
 decision's 完成期限. It is done when a ``minutes.action_done`` event names it, written either
 
 - by the next meeting: every minutes draft lists the earlier decisions still open (上次会议决定事项落实情况)
-  and the clerk marks them 已完成 with a 完成日期 (``docgen.minutes.handle_minutes``), or
+  and the clerk marks them 已完成 with a 完成日期 (``docgen.steps.minutes_intake.handle_minutes``), or
 - by the manager: ``docgen action done action-<seq> [--on DATE] [--by NAME]`` (:func:`mark_done`).
 
 Nothing is stored twice: an action's state is derived from these two kinds of event, here and in

@@ -441,7 +441,7 @@ def cmd_report_case(args) -> int:
 
 
 def cmd_minutes(args) -> int:
-    from docgen.minutes import write_drafts
+    from docgen.reports.minutes_drafts import write_drafts
 
     notes: list[str] = []
 
@@ -579,6 +579,23 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_templates_check(args) -> int:
+    from docgen.render.template_check import check_template
+
+    problems = check_template(Path(args.file), args.as_name)
+    name = args.as_name or Path(args.file).name
+    if args.json:
+        print(json.dumps({"file": args.file, "template": name, "ok": not problems,
+                          "problems": [problem.__dict__ for problem in problems]}, ensure_ascii=False))
+    elif problems:
+        print(f"模板 {name} 有 {len(problems)} 处问题：")
+        for problem in problems:
+            print(f"  {problem}")
+    else:
+        print(f"模板 {name} 检查通过：用示例数据生成成功，没有写错或不认识的标签。")
+    return 1 if problems else 0
+
+
 # ------------------------------------------------------------ wiring
 
 def _open(args) -> Workspace:
@@ -691,6 +708,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = kinds.add_parser("ratings", help="维修人员季度评价（CS-3.5.10）", description="维修人员季度评价（CS-3.5.10）")
     p.set_defaults(func=cmd_report_ratings)
     p.add_argument("--quarter", required=True, help="如 2026Q4")
+    p.add_argument("--json", action="store_true")
+    templates = sub.add_parser("templates", help="Word 与 Typst 模板", description="Word 与 Typst 模板")
+    tasks = templates.add_subparsers(dest="task", required=True, metavar="TASK")
+    text = "用示例数据生成改过的模板，列出写错或不认识的标签（Word 拆开的标签、拼错的变量、Typst 编译错误及行号）"
+    p = tasks.add_parser("check", help=text, description=text)
+    p.set_defaults(func=cmd_templates_check)
+    p.add_argument("file", metavar="FILE", help="模板文件，如 templates/weekly_report.docx 或 templates/pdf/dossier.typ")
+    p.add_argument("--as", dest="as_name", metavar="NAME", help="文件另存为别的名称时，它是哪个模板（如 weekly_report.docx）")
     p.add_argument("--json", action="store_true")
     return parser
 

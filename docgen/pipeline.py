@@ -29,7 +29,6 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from docgen import chain
 from docgen.atomic import (
     TEMP_PREFIX,
     display_name,
@@ -42,12 +41,13 @@ from docgen.atomic import (
     write_text,
     write_with,
 )
-from docgen.chain import Decision, Document, Submission
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms import FORMS
 from docgen.forms.base import RawForm, validate
 from docgen.ledger import Event, Ledger, open_transaction_head
 from docgen.office import safety
+from docgen.steps import STEPS
+from docgen.steps.base import Decision, Document, Submission
 from docgen.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -604,7 +604,7 @@ def _decide(ws: Workspace, ledger: Ledger, record: Claim, today: date, form, raw
                 "documents": [receipt.as_dict()]}, claim=record.id, sha256=record.sha256)
         decision = Decision(findings=list(findings))
         if parsed is not None and not has_errors(findings):
-            handled = chain.HANDLERS[form.form_id](tx, ws, parsed, submission)
+            handled = STEPS[form.form_id](tx, ws, parsed, submission)
             decision = Decision(findings + handled.findings, handled.case_ids, handled.documents)
         if has_errors(decision.findings):
             # Whatever a handler appended belongs to a rejected file: undo it by failing this attempt.

@@ -54,8 +54,8 @@ def zip_parts(path: Path) -> dict[str, bytes]:
 def assert_built_as_committed(group: dict, out_dir: Path) -> list[Path]:
     """Each template of a build group is byte-for-byte reproducible, and the committed file equals what
     the build script makes (compared part by part: another zlib may compress differently)."""
+    from docgen.render import build_templates
     from docgen.render.docx import PACKAGED_TEMPLATES
-    from docgen.templates import build_templates
 
     built = build_templates.build_all(out_dir, group)
     for path in built:
@@ -63,7 +63,7 @@ def assert_built_as_committed(group: dict, out_dir: Path) -> list[Path]:
         assert again.read_bytes() == path.read_bytes()
         assert zip_parts(PACKAGED_TEMPLATES / path.name) == zip_parts(path), (
             f"{path.name} differs from what build_templates.py makes: run "
-            "`python -m docgen.templates.build_templates` and commit the result")
+            "`python -m docgen.render.build_templates` and commit the result")
     return built
 
 

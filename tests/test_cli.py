@@ -182,7 +182,7 @@ def test_minutes_command_in_a_fresh_process(ws):
     import subprocess
     import sys
 
-    # Imported first on its own, as the command line does: no circular import between chain and minutes.
+    # Imported first on its own, as the command line does.
     done = subprocess.run([sys.executable, "-m", "docgen.cli", "--workspace", str(ws.root), "minutes", "directors",
                            "--date", "2026-11-27", "--json"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

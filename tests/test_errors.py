@@ -16,7 +16,7 @@ from docgen.errors import DocgenError, PeriodError
 # Exceptions that never reach a person as such, so they need no Chinese message nor exit status.
 INTERNAL = {
     # undoes a handler's savepoint; the finding it carries is what the sender sees
-    "docgen.chain._Refused",
+    "docgen.steps.register._Refused",
     # a file still being written: the claim is undone and the file taken again (a retry, not a message)
     "docgen.pipeline.ChangedWhileClaimed",
     # a cell value that cannot be parsed: validation turns it into a finding naming the cell
@@ -66,7 +66,7 @@ def test_there_is_one_period_error():
 
 
 @pytest.mark.parametrize("name, standard", [
-    ("docgen.actions.ActionError", ValueError), ("docgen.minutes.MinutesError", ValueError),
+    ("docgen.actions.ActionError", ValueError), ("docgen.reports.minutes_drafts.MinutesError", ValueError),
     ("docgen.ledger.ReanchorRefused", ValueError), ("docgen.ledger.NumbersExhausted", ValueError),
     ("docgen.office.docx.DocxReadError", ValueError), ("docgen.errors.PeriodError", ValueError),
     ("docgen.demo.DemoError", RuntimeError), ("docgen.render.docx.TemplateNotFound", FileNotFoundError),

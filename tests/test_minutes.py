@@ -14,15 +14,16 @@ import pytest
 from docgen import forms, pipeline
 from docgen.actions import all_actions
 from docgen.cases import all_cases
-from docgen.chain import Submission
 from docgen.forms.base import validate
 from docgen.forms.minutes import MINUTES
-from docgen.minutes import MinutesError, draft_context, handle_minutes, split_case_numbers, write_draft, write_drafts
 from docgen.office.docx import read_tables
 from docgen.office.docx_form import read_form
+from docgen.render import build_templates
 from docgen.render.docx import PACKAGED_TEMPLATES
 from docgen.render.pdf import render_pdf
-from docgen.templates import build_templates
+from docgen.reports.minutes_drafts import MinutesError, draft_context, write_draft, write_drafts
+from docgen.steps.base import Submission
+from docgen.steps.minutes_intake import handle_minutes, split_case_numbers
 from tests.conftest import freeze_ledger_clock, register_line, write_register
 from tests.docx_helpers import all_text, visible
 
@@ -85,7 +86,7 @@ def submission(name: str = "会议纪要.docx") -> Submission:
 
 def test_template_is_built_reproducibly_and_listed(tmp_path):
     assert "minutes.docx" in build_templates.MINUTES_TEMPLATES
-    assert build_templates.ALL_TEMPLATES.keys() >= build_templates.MINUTES_TEMPLATES.keys()
+    assert build_templates.TEMPLATES.keys() >= build_templates.MINUTES_TEMPLATES.keys()
     built = build_templates.build_minutes(tmp_path / "minutes.docx")
     assert built.read_bytes() == (PACKAGED_TEMPLATES / "minutes.docx").read_bytes()
 

@@ -681,15 +681,15 @@ def test_a_parser_that_raises_gives_a_rejection_that_keeps_the_file(ws, ledger, 
 
 
 def test_a_handler_that_raises_rolls_back_what_it_recorded_then_rejects(ws, ledger, monkeypatch, caplog):
-    from docgen import chain
+    from docgen.steps import STEPS
 
-    register = chain.HANDLERS["CS-REG"]
+    register = STEPS["CS-REG"]
 
     def half_done(tx, ws_, parsed, submission):
         register(tx, ws_, parsed, submission)  # appends the cases, then fails
         raise KeyError("a bug")
 
-    monkeypatch.setitem(chain.HANDLERS, "CS-REG", half_done)
+    monkeypatch.setitem(STEPS, "CS-REG", half_done)
     outcome = process(ws, ledger, write_register(ws.intake, [register_line()]))
     assert outcome.status == "rejected" and outcome.internal_error and outcome.case_ids == []
     assert [e.kind for e in ledger.events()] == ["submission.rejected"]
@@ -700,12 +700,12 @@ def test_a_handler_that_raises_rolls_back_what_it_recorded_then_rejects(ws, ledg
 def test_a_locked_ledger_in_a_handler_is_retried_not_rejected(ws, ledger, monkeypatch):
     import sqlite3
 
-    from docgen import chain
+    from docgen.steps import STEPS
 
     def locked(tx, ws_, parsed, submission):
         raise sqlite3.OperationalError("database is locked")
 
-    monkeypatch.setitem(chain.HANDLERS, "CS-REG", locked)
+    monkeypatch.setitem(STEPS, "CS-REG", locked)
     record = pipeline.claim(ws, write_register(ws.intake, [register_line()]))
     with pytest.raises(sqlite3.OperationalError):
         pipeline.process_claim(ws, ledger, record, TODAY)
@@ -910,12 +910,12 @@ def test_a_missing_archive_file_behind_a_copy_document_is_an_outcome_not_retried
 @pytest.mark.parametrize("failure", [OSError(errno.ENAMETOOLONG, "File name too long"),
                                      IsADirectoryError(errno.EISDIR, "Is a directory")])
 def test_an_oserror_no_retry_can_mend_in_a_handler_is_a_rejection_that_keeps_the_file(ws, ledger, monkeypatch, failure):
-    from docgen import chain
+    from docgen.steps import STEPS
 
     def fails(tx, ws_, parsed, submission):
         raise failure
 
-    monkeypatch.setitem(chain.HANDLERS, "CS-REG", fails)
+    monkeypatch.setitem(STEPS, "CS-REG", fails)
     outcome = process(ws, ledger, write_register(ws.intake, [register_line()]))
     assert outcome.status == "rejected" and outcome.internal_error
     assert any("原件-" in o for o in outcome.outputs) and list(ws.spool.iterdir()) == []

@@ -17,6 +17,7 @@ from docxtpl import DocxTemplate, Listing, RichText
 from lxml import etree
 
 from docgen.office.docx import find_fields, read_label_values
+from docgen.render import build_templates
 from docgen.render import docx as render_module
 from docgen.render.docx import (
     PACKAGED_TEMPLATES,
@@ -26,7 +27,6 @@ from docgen.render.docx import (
     make_environment,
     render_docx,
 )
-from docgen.templates import build_templates
 from tests.docx_helpers import all_text, assert_built_as_committed, document_xml, tiny_png, visible, zip_parts  # noqa: F401  # noqa: E402
 
 AMP = "Smith & Sons <Ltd>"
@@ -382,7 +382,7 @@ def test_find_template_refuses_paths(tmp_path, name):
 
 
 def test_templates_are_reproducible_and_committed_as_built(tmp_path):
-    built = assert_built_as_committed(build_templates.TEMPLATES, tmp_path)
+    built = assert_built_as_committed(build_templates.NOTICE_TEMPLATES, tmp_path)
     assert sorted(p.name for p in built) == ["dispatch_list.docx", "escalation_notice.docx"]
 
 

@@ -18,7 +18,7 @@ pytest.importorskip("typst", reason="typst is not installed (pip install -e .)")
 pikepdf = pytest.importorskip("pikepdf", reason="pikepdf is not installed (pip install -e .)")
 
 from docgen.render.docx import RenderError, TemplateNotFound  # noqa: E402
-from docgen.render.pdf import FONT_ROLES, cn_date, find_pdf_template, font_roles, render_pdf  # noqa: E402
+from docgen.render.pdf import FONT_ROLES, find_pdf_template, font_roles, render_pdf  # noqa: E402
 from tests.docx_helpers import tiny_png  # noqa: E402
 
 HOSTILE = "Smith & Sons <Ltd>"
@@ -203,13 +203,6 @@ def test_table_header_repeats_on_every_page_and_rows_are_whole(sample):
     # every case number appears exactly once: no row lost or duplicated at a page edge
     text = pdftotext(sample)
     assert re.findall(r"TS-2026-(\d{4})", text) == [f"{i:04d}" for i in range(1, 201)]
-
-
-def test_cn_date_written_in_full():
-    assert cn_date(dt.date(2026, 1, 5)) == "2026年1月5日"
-    assert cn_date(dt.datetime(2026, 11, 26, 9, 30)) == "2026年11月26日"
-    assert cn_date("2026-03-09") == "2026年3月9日"
-    assert cn_date(None) == ""
 
 
 # ------------------------------------------------------------------------------------------- PDF/A

@@ -11,8 +11,8 @@ import pytest
 from docgen import pipeline
 from docgen.cases import all_cases
 from docgen.forms.site_survey import SiteSurvey
-from docgen.procedures import survey_rules
 from docgen.procedures.workdays import WorkCalendar
+from docgen.steps import site_survey as survey_rules
 from tests.conftest import TODAY, register_line, write_register
 
 SIGNED = {"sign_service": "林晓", "sign_engineering": "陈工", "sign_team_leader": "郑队长"}

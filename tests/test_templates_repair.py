@@ -12,8 +12,8 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
+from docgen.render import build_templates
 from docgen.render.docx import PACKAGED_TEMPLATES, RenderError, find_template, render_docx
-from docgen.templates import build_templates
 from tests.docx_helpers import (  # noqa: F401
     all_text,
     assert_built_as_committed,  # noqa: E402
@@ -123,13 +123,16 @@ CONTEXTS = {"contractor_repair_notice.docx": repair_context, "payment_notice.doc
 def test_repair_templates_are_reproducible_and_committed_as_built(tmp_path):
     built = assert_built_as_committed(build_templates.REPAIR_TEMPLATES, tmp_path)
     assert sorted(p.name for p in built) == sorted(NAMES)
-    assert build_templates.ALL_TEMPLATES.keys() >= set(NAMES) | build_templates.TEMPLATES.keys()
+    assert build_templates.TEMPLATES.keys() >= set(NAMES) | build_templates.NOTICE_TEMPLATES.keys()
 
 
-def test_command_line_builds_all_five(tmp_path, capsys):
+def test_build_all_and_the_command_line_build_every_shipped_word_template(tmp_path, capsys):
+    shipped = sorted(p.name for p in PACKAGED_TEMPLATES.glob("*.docx"))
+    assert len(shipped) == 8
+    assert sorted(p.name for p in build_templates.build_all(tmp_path / "all")) == shipped
     assert build_templates.main([str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(build_templates.ALL_TEMPLATES)
-    for name in build_templates.ALL_TEMPLATES:  # the first two are still what they were
+    assert sorted(p.name for p in tmp_path.glob("*.docx")) == sorted(build_templates.TEMPLATES) == shipped
+    for name in build_templates.TEMPLATES:
         assert zip_parts(tmp_path / name) == zip_parts(PACKAGED_TEMPLATES / name), name
 
 

@@ -7,16 +7,17 @@ import re
 import shutil
 import subprocess
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 
 import docx
 import pytest
 from docx.oxml.ns import qn
 
 from docgen import pipeline
+from docgen.render import build_templates
 from docgen.render.docx import PACKAGED_TEMPLATES, RenderError, find_template, render_docx
 from docgen.reports.periodic import overdue_warning, weekly
-from docgen.reports.weekly_docs import warning_context, weekly_context, write_overdue_warning, write_weekly
-from docgen.templates import build_templates
+from docgen.reports.weekly_docs import warning_context, weekly_context, write_daily_warning, write_weekly_both
 from tests.conftest import register_line, write_register
 from tests.docx_helpers import (
     all_text,
@@ -27,6 +28,25 @@ from tests.docx_helpers import (
 from tests.pdf_text import pdftotext
 
 AMP = "Smith & Sons <Ltd>"
+
+
+# `docgen report weekly` and the daily warning write each .docx followed by its PDF/A twin; these pick one kind.
+def weekly_docx(ws, ledger, week: str) -> list[Path]:
+    return [p for p in write_weekly_both(ws, ledger, week) if p.suffix == ".docx"]
+
+
+def weekly_pdfs(ws, ledger, week: str) -> list[Path]:
+    return [p for p in write_weekly_both(ws, ledger, week) if p.suffix == ".pdf"]
+
+
+def warning_docx(ws, ledger, today: date) -> Path:
+    [docx_path] = [p for p in write_daily_warning(ws, ledger, today) if p.suffix == ".docx"]
+    return docx_path
+
+
+def warning_pdf(ws, ledger, today: date) -> Path:
+    [pdf] = [p for p in write_daily_warning(ws, ledger, today) if p.suffix == ".pdf"]
+    return pdf
 BRACES = "{{ 7*7 }}"
 NAMES = ("weekly_report.docx", "overdue_warning.docx")
 JINJIANG, GUANDI = "融侨锦江客户服务处", "融侨观邸客户服务处"
@@ -119,7 +139,7 @@ def busy(ws, ledger, clock):
 def test_report_templates_are_reproducible_and_committed_as_built(tmp_path):
     built = assert_built_as_committed(build_templates.REPORT_TEMPLATES, tmp_path)
     assert sorted(p.name for p in built) == sorted(NAMES)
-    assert build_templates.ALL_TEMPLATES.keys() >= set(NAMES)
+    assert build_templates.TEMPLATES.keys() >= set(NAMES)
 
 
 @pytest.mark.parametrize("name, size", [("weekly_report.docx", (297, 210)), ("overdue_warning.docx", (210, 297))])
@@ -173,10 +193,10 @@ def test_empty_lists_print_a_line_instead_of_an_empty_table(tmp_path):
 
 
 def test_weekly_report_per_office_lists_new_open_and_overdue(ws, ledger, busy):
-    paths = write_weekly(ws, ledger, "2026-W48")
+    paths = weekly_docx(ws, ledger, "2026-W48")
     folder = ws.outbox / "reports" / "2026-W48"
     assert paths == [folder / f"周报-{GUANDI}-2026-W48.docx", folder / f"周报-{JINJIANG}-2026-W48.docx"]
-    assert write_weekly(ws, ledger, "2026-11-26") == paths  # any day of the week names the same week
+    assert weekly_docx(ws, ledger, "2026-11-26") == paths  # any day of the week names the same week
 
     # 融侨锦江: two repairs this week (the hostile name verbatim), neither surveyed
     path = paths[1]
@@ -236,16 +256,16 @@ def test_weekly_context_keys_and_provisional_mark(ws, ledger, busy):
 
 
 def test_the_same_ledger_gives_the_same_report_text_twice(ws, ledger, busy, clock):
-    first = {p.name: all_text(p) for p in write_weekly(ws, ledger, "2026-W48")}
-    warning = all_text(write_overdue_warning(ws, ledger, date(2026, 11, 26)))
-    assert all_text(write_overdue_warning(ws, ledger, date(2026, 11, 26))) == warning
-    assert {p.name: all_text(p) for p in write_weekly(ws, ledger, "2026-W48")} == first
+    first = {p.name: all_text(p) for p in weekly_docx(ws, ledger, "2026-W48")}
+    warning = all_text(warning_docx(ws, ledger, date(2026, 11, 26)))
+    assert all_text(warning_docx(ws, ledger, date(2026, 11, 26))) == warning
+    assert {p.name: all_text(p) for p in weekly_docx(ws, ledger, "2026-W48")} == first
     # later events (a progress note next week) do not change last week's report
     clock["at"] = datetime(2026, 12, 2, 10, 0, tzinfo=CST)
     pipeline.process_file(ws, ledger, write_register(ws.intake, [
         register_line(number=busy["repair"], customer=AMP, content=f"卫生间地漏返水\n备注：{BRACES}",
                       progress="12月2日已勘察")]), date(2026, 12, 2))
-    again = {p.name: all_text(p) for p in write_weekly(ws, ledger, "2026-W48")}
+    again = {p.name: all_text(p) for p in weekly_docx(ws, ledger, "2026-W48")}
     assert again == first
 
 
@@ -253,7 +273,7 @@ def test_the_same_ledger_gives_the_same_report_text_twice(ws, ledger, busy, cloc
 
 
 def test_overdue_warning_groups_by_who_must_act(ws, ledger, busy):
-    path = write_overdue_warning(ws, ledger, date(2026, 11, 26))
+    path = warning_docx(ws, ledger, date(2026, 11, 26))
     assert path == ws.outbox / "reports" / "逾期预警" / "逾期预警-2026-11-26.docx"
     text = all_text(path)
     assert text.startswith("逾期预警\n预警日期：2026年11月26日　　　　下一工作日：2026年11月27日\n")
@@ -297,7 +317,7 @@ def test_overdue_warning_due_items(ws, ledger, busy):
 
 
 def test_nothing_late_still_writes_the_warning(ws, ledger):
-    path = write_overdue_warning(ws, ledger, date(2026, 11, 26))
+    path = warning_docx(ws, ledger, date(2026, 11, 26))
     assert "今日没有已逾期或下一工作日到期的处理事项。" in all_text(path)
 
 
@@ -345,7 +365,7 @@ def test_prints_in_libreoffice_with_numbers_and_dates_on_one_line(tmp_path, ws, 
     KF-2026-00005 after its second hyphen there, and pdftotext read KF-202600005)."""
     if not (shutil.which("pdfinfo") and shutil.which("pdftotext")):
         pytest.skip("poppler-utils (pdfinfo, pdftotext) is needed for the print check")
-    documents = [write_weekly(ws, ledger, "2026-W48")[1], write_overdue_warning(ws, ledger, date(2026, 11, 26))]
+    documents = [weekly_docx(ws, ledger, "2026-W48")[1], warning_docx(ws, ledger, date(2026, 11, 26))]
     if latin != "Times New Roman":
         documents = [with_latin_face(d, latin, tmp_path / "faces" / d.name) for d in documents]
     for document, pdf in zip(documents, soffice_pdfs(tmp_path, documents)):
@@ -361,8 +381,8 @@ def test_prints_in_libreoffice_with_numbers_and_dates_on_one_line(tmp_path, ws, 
 def test_numbers_and_dates_are_held_together_in_the_word_documents(ws, ledger, busy):
     """Each hyphen of a 登记编号 or 依据条款 between WORD JOINERs, the parts of a date joined: invisible, and
     read back as typed once the joiners are left out (tests.docx_helpers.visible)."""
-    weekly_doc = write_weekly(ws, ledger, "2026-W48")[1]
-    warning_doc = write_overdue_warning(ws, ledger, date(2026, 11, 26))
+    weekly_doc = weekly_docx(ws, ledger, "2026-W48")[1]
+    warning_doc = warning_docx(ws, ledger, date(2026, 11, 26))
     for path in (weekly_doc, warning_doc):
         xml = document_xml(path)
         assert "KF-2026-" not in xml and "KF\u2060-\u20602026\u2060-\u206000001" in xml
@@ -405,7 +425,7 @@ def test_song_prints_in_noto_serif_cjk_sc(tmp_path, ws, ledger, busy):
     asking for Noto Serif CJK SC, and not as text asking for the JP face."""
     if not shutil.which("pdffonts") or not shutil.which("pdftoppm"):
         pytest.skip("poppler-utils (pdffonts, pdftoppm) is needed for the font check")
-    weekly_doc = write_weekly(ws, ledger, "2026-W48")[1]
+    weekly_doc = weekly_docx(ws, ledger, "2026-W48")[1]
     faces = {"宋体": "song", "Noto Serif CJK SC": "sc", "Noto Serif CJK JP": "jp", "SimSun": "simsun",
              "黑体": "hei", "Noto Sans CJK SC": "sans-sc"}
     probes = []

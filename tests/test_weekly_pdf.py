@@ -22,10 +22,6 @@ from docgen.reports.periodic import overdue_warning, weekly  # noqa: E402
 from docgen.reports.weekly_docs import (  # noqa: E402
     warning_context,
     weekly_context,
-    write_overdue_warning,
-    write_overdue_warning_pdf,
-    write_weekly,
-    write_weekly_pdf,
 )
 from tests.conftest import register_line, write_register  # noqa: E402
 from tests.test_weekly_docs import (  # noqa: E402,F401 - busy and clock are fixtures
@@ -38,7 +34,11 @@ from tests.test_weekly_docs import (  # noqa: E402,F401 - busy and clock are fix
     busy,
     clock,
     warning_context_sample,
+    warning_docx,
+    warning_pdf,
     weekly_context_sample,
+    weekly_docx,
+    weekly_pdfs,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -101,11 +101,11 @@ def assert_no_markup(text: str) -> None:
 
 
 def test_weekly_pdf_next_to_the_docx_with_the_same_content(ws, ledger, busy):
-    docs = write_weekly(ws, ledger, "2026-W48")
-    pdfs = write_weekly_pdf(ws, ledger, "2026-W48")
+    docs = weekly_docx(ws, ledger, "2026-W48")
+    pdfs = weekly_pdfs(ws, ledger, "2026-W48")
     assert pdfs == [p.with_name(p.stem + ".pdf") for p in docs]
     assert [p.name for p in pdfs] == [f"周报-{GUANDI}-2026-W48.pdf", f"周报-{JINJIANG}-2026-W48.pdf"]
-    assert write_weekly_pdf(ws, ledger, "2026-11-26") == pdfs  # any day of the week names the same week
+    assert weekly_pdfs(ws, ledger, "2026-11-26") == pdfs  # any day of the week names the same week
 
     [guandi, jinjiang] = weekly(ledger, ws.calendar, "2026-W48")
     for pdf, report in zip(pdfs, (guandi, jinjiang)):
@@ -145,7 +145,7 @@ def test_the_command_writes_each_offices_pair_and_reports_progress(ws, ledger, b
     assert [p.name for p in written] == [f"周报-{GUANDI}-2026-W48.docx", f"周报-{GUANDI}-2026-W48.pdf",
                                          f"周报-{JINJIANG}-2026-W48.docx", f"周报-{JINJIANG}-2026-W48.pdf"]
     assert steps == [(1, 2), (2, 2)]
-    assert pdftotext(written[1]) == pdftotext(write_weekly_pdf(ws, ledger, "2026-W48")[0])
+    assert pdftotext(written[1]) == pdftotext(weekly_pdfs(ws, ledger, "2026-W48")[0])
 
 
 def test_weekly_pdf_is_rendered_from_weekly_context(ws, ledger, busy, monkeypatch):
@@ -158,7 +158,7 @@ def test_weekly_pdf_is_rendered_from_weekly_context(ws, ledger, busy, monkeypatc
         return context
 
     monkeypatch.setattr(weekly_docs, "weekly_context", spy)
-    pdfs = write_weekly_pdf(ws, ledger, "2026-W48")
+    pdfs = weekly_pdfs(ws, ledger, "2026-W48")
     assert seen == [GUANDI, JINJIANG]
     assert all("服务处：经由周报上下文" in flat(p) for p in pdfs)
 
@@ -176,8 +176,8 @@ def test_empty_lists_print_a_line_instead_of_an_empty_table(tmp_path):
 
 
 def test_overdue_warning_pdf_grouped_by_who_must_act(ws, ledger, busy):
-    doc = write_overdue_warning(ws, ledger, WARNING_DAY)
-    pdf = write_overdue_warning_pdf(ws, ledger, WARNING_DAY)
+    doc = warning_docx(ws, ledger, WARNING_DAY)
+    pdf = warning_pdf(ws, ledger, WARNING_DAY)
     assert pdf == doc.with_name("逾期预警-2026-11-26.pdf")
     assert_archival(pdf)
     assert all(size == (210, 297) for size in page_sizes_mm(pdf)), "A4 portrait"
@@ -213,16 +213,16 @@ def test_overdue_warning_pdf_grouped_by_who_must_act(ws, ledger, busy):
 
 
 def test_the_same_ledger_gives_the_same_pdf_text_twice(ws, ledger, busy, clock):
-    first = {p.name: pdftotext(p) for p in write_weekly_pdf(ws, ledger, "2026-W48")}
-    warning = pdftotext(write_overdue_warning_pdf(ws, ledger, WARNING_DAY))
-    assert {p.name: pdftotext(p) for p in write_weekly_pdf(ws, ledger, "2026-W48")} == first
-    assert pdftotext(write_overdue_warning_pdf(ws, ledger, WARNING_DAY)) == warning
+    first = {p.name: pdftotext(p) for p in weekly_pdfs(ws, ledger, "2026-W48")}
+    warning = pdftotext(warning_pdf(ws, ledger, WARNING_DAY))
+    assert {p.name: pdftotext(p) for p in weekly_pdfs(ws, ledger, "2026-W48")} == first
+    assert pdftotext(warning_pdf(ws, ledger, WARNING_DAY)) == warning
     # a progress note next week does not change last week's report
     clock["at"] = datetime(2026, 12, 2, 10, 0, tzinfo=CST)
     pipeline.process_file(ws, ledger, write_register(ws.intake, [
         register_line(number=busy["repair"], customer=AMP, content=f"卫生间地漏返水\n备注：{BRACES}",
                       progress="12月2日已勘察")]), date(2026, 12, 2))
-    assert {p.name: pdftotext(p) for p in write_weekly_pdf(ws, ledger, "2026-W48")} == first
+    assert {p.name: pdftotext(p) for p in weekly_pdfs(ws, ledger, "2026-W48")} == first
 
 
 @pytest.fixture(autouse=True)
@@ -254,7 +254,7 @@ def test_a_customer_name_with_a_character_no_cjk_font_has_never_stops_a_report(w
     texts = {p.name: pdftotext(p) for p in written if p.suffix == ".pdf"}
     assert f"王芳{house}" in texts[f"周报-{JINJIANG}-2026-W48.pdf"]
     assert "李〓四" in texts[f"周报-{GUANDI}-2026-W48.pdf"]
-    warning = pdftotext(write_overdue_warning_pdf(ws, ledger, WARNING_DAY))
+    warning = pdftotext(warning_pdf(ws, ledger, WARNING_DAY))
     assert wang in warning and f"王芳{house}" in warning
     for number, shown in ((wang, f"王芳{house}"), (li, "李〓四")):
         dossier = write_dossier(ws, ledger, number)

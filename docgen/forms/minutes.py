@@ -1,9 +1,9 @@
 """《会议纪要》: the minutes of the meetings the procedure requires (CS-3.10.1, CS-3.10.2, CS-3.10.5).
 
-docgen drafts them (``docgen.minutes.write_draft``) with the date, the attendees by role and an agenda
+docgen drafts them (``docgen.reports.minutes_drafts.write_draft``) with the date, the attendees by role and an agenda
 from the ledger; completed and dropped back, the header names the cases discussed and each line of the
 决定事项 table is one decision with its owner and due date, tracked as an action
-(``docgen.minutes.handle_minutes``). The draft also lists the earlier decisions still open in the table
+(``docgen.steps.minutes_intake.handle_minutes``). The draft also lists the earlier decisions still open in the table
 上次会议决定事项落实情况 (``REVIEW``); each row the meeting marks 已完成 closes that action.
 
 Not registered in ``docgen.forms.FORMS`` here; the registry adds it.

@@ -14,7 +14,7 @@ import logging
 import re
 import warnings
 from copy import copy
-from datetime import date, datetime, time
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
@@ -490,14 +490,3 @@ def _correction_sheet(wb: openpyxl.Workbook, findings: list[Finding]) -> None:
     listing.column_dimensions["B"].width = 18
     listing.column_dimensions["C"].width = 90
     wb.active = 0
-
-
-def cell_text(value: Any) -> str:
-    """How a parsed value is written back into a form cell."""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    return "" if value is None else str(value)

@@ -84,7 +84,7 @@ def repair_deadline(calendar: WorkCalendar, survey_date: date, work_kind: str,
     特别复杂 by the date agreed with the customer.
 
     Returns ``None`` for 特别复杂 without an agreed date: there is no deadline to compute, and the
-    missing date is reported by ``survey_rules.check_complex_work``.
+    missing date is reported by ``docgen.steps.site_survey.check_complex_work``.
     """
     if work_kind == COMPLEX:
         if agreed_completion is None:
@@ -98,7 +98,7 @@ def repair_deadline(calendar: WorkCalendar, survey_date: date, work_kind: str,
 def check_completion(completed: date, due: date, extension_consent: bool | None, calendar: WorkCalendar,
                      sources: dict[str, Raw]) -> list[Finding]:
     """CS-3.4.5: a repair finished after its deadline is a recorded violation, counted in working days
-    (as ``survey_rules.check_survey_on_time``: finishing on a rest day right after the deadline is 0
+    (as ``steps.site_survey.check_survey_on_time``: finishing on a rest day right after the deadline is 0
     working days late and not a violation). A late repair without the customer's consent to the
     extension is a second violation: the procedure allows more time only with the customer's prior consent.
     """

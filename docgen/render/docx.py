@@ -22,7 +22,7 @@ following paragraphs. Here:
   non-breaking hyphen (U+2011, and Word's ``<w:noBreakHyphen/>``, which it imports as U+2011) is broken
   *anywhere* in Chinese text ("KF-2026-0000" / "5"); ASCII hyphens between joiners are not broken; and
   no joiner (U+2060, U+FEFF, U+200D) stops it breaking between a figure and 年/月/日, so dates are kept
-  whole by wide enough columns (docgen.templates.build_templates); a date in running Chinese text may
+  whole by wide enough columns (docgen.render.build_templates); a date in running Chinese text may
   still be broken there at 年 or 月, as Chinese text is.
 - Every rendered part is parsed strictly before it is written: broken XML raises :class:`RenderError`
   instead of losing text.
@@ -65,7 +65,17 @@ from docgen.errors import DocgenError
 __all__ = ["PACKAGED_TEMPLATES", "RenderError", "TemplateNotFound", "find_template", "make_environment", "no_break",
            "render_docx", "WORD_JOINER", "xml_text"]
 
-PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _packaged_templates() -> Path:
+    """The templates docgen ships: the repository's top-level ``templates/`` in a source checkout (or an
+    editable install), copied into ``docgen/templates/`` when a wheel is built (setup.py)."""
+    package = Path(__file__).resolve().parent.parent
+    in_wheel = package / "templates"
+    return in_wheel if (in_wheel / "pdf" / "docgen.typ").is_file() else package.parent / "templates"
+
+
+PACKAGED_TEMPLATES = _packaged_templates()
 
 # Characters not allowed in XML 1.0 (tab, LF and CR are allowed; CR is normalised to LF first).
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -421,7 +431,7 @@ def check_template_name(name: str) -> None:
 
 def find_template(name: str, workspace_templates: Path | None) -> Path:
     """The template file ``name``: from the workspace ``templates/`` folder if it is there (offices may
-    adapt a template), else the one packaged in ``docgen/templates/``.
+    adapt a template), else the one docgen ships (``templates/`` of the repository).
 
     ``name`` is a bare file name (e.g. ``"escalation_notice.docx"``); names with a path separator,
     ``..``, a drive or NUL are refused with ``ValueError``.

@@ -4,7 +4,7 @@ Why Typst and not weasyprint: the weekly report of 200 rows took 2.7-3.5 s in we
 ~15 ms per table row) against a target of 1 s, and it lost to docxtpl + LibreOffice at 500 rows. Typst
 lays out the same report in ~0.3 s, writes PDF/A-3b itself and has a sandbox by design (``bench/``).
 
-- Templates are ``.typ`` files in ``docgen/templates/pdf/``; a workspace ``templates/pdf/`` folder overrides
+- Templates are ``.typ`` files in ``templates/pdf/`` of the repository; a workspace ``templates/pdf/`` folder overrides
   them file by file (bare names only, as :func:`docgen.render.docx.find_template`). ``docgen.typ`` is the
   shared library: GB/T 9704 page, 「— 1 —」 page numbers, headings, report tables, signature block.
 - Data never becomes markup: the context goes in as JSON (``sys.inputs.data``) and templates print its
@@ -60,7 +60,6 @@ __all__ = [
     "FONT_ROLES",
     "MISSING_GLYPH",
     "PACKAGED_PDF_TEMPLATES",
-    "cn_date",
     "find_pdf_template",
     "font_roles",
     "render_pdf",
@@ -116,19 +115,6 @@ def find_pdf_template(name: str, workspace_templates: Path | None = None) -> Pat
     ``workspace_templates`` is the workspace ``templates/`` folder (as for docx templates).
     """
     return first_template(name, _template_folders(workspace_templates))
-
-
-def cn_date(value: Any) -> str:
-    """A date written in full as GB/T 9704 asks: ``2026年11月26日`` (no leading zeros)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = _dt.date.fromisoformat(value[:10])
-    if isinstance(value, _dt.datetime):
-        value = value.date()
-    if not isinstance(value, _dt.date):
-        raise TypeError(f"不是日期：{value!r}")
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def _plain(value: Any, missing: dict[str, set[str]] | None = None, where: str = "") -> Any:

@@ -6,8 +6,9 @@ source forms are the archived originals of the submissions whose claim appears o
 attached byte for byte with ASCII names (``source-01-register.xlsx`` …) and the Chinese original file
 name in the description (docs/design.md §9: non-ASCII ``/F`` names come out garbled in readers).
 
-The dossier goes to ``outbox/<case>/99-案件档案-<case>.pdf``; :func:`dossier_for_closed` writes it for
-the cases of a list that are closed (called after a settlement).
+The dossier goes to ``outbox/<case>/99-案件档案-<case>.pdf``: the settlement that closes a case emits it
+as a ``dossier`` document, which the pipeline renders with :func:`write_dossier` (``docgen report case``
+writes it again on demand).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from docgen.ledger import Event, Ledger
 from docgen.render.pdf import render_pdf
 from docgen.workspace import Workspace
 
-__all__ = ["STEP_NAMES", "dossier_context", "dossier_for_closed", "dossier_path", "write_dossier"]
+__all__ = ["STEP_NAMES", "dossier_context", "dossier_path", "write_dossier"]
 
 TEMPLATE = "dossier.typ"
 TITLE = "投诉案件档案"
@@ -313,13 +314,3 @@ def write_dossier(ws: Workspace, ledger: Ledger, case_number: str, *, issued_on:
     path = dossier_path(ws, case_number, "98-专题报告" if special else "99-案件档案")
     return render_pdf(TEMPLATE, context, path, workspace_templates=ws.templates, attachments=attachments)
 
-
-def dossier_for_closed(ws: Workspace, ledger: Ledger, case_numbers: list[str]) -> list[Path]:
-    """The dossier of each case of ``case_numbers`` that is closed (others are skipped)."""
-    written = []
-    for number in dict.fromkeys(case_numbers):
-        case = build(number, ledger.events(case_id=number))
-        if case is None or case.open:
-            continue
-        written.append(write_dossier(ws, ledger, number))
-    return written

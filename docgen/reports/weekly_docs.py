@@ -23,8 +23,7 @@ from docgen.render.pdf import render_pdf
 from docgen.reports.periodic import Overdue, Warning, latest_progress, overdue_warning, week_bounds, weekly
 from docgen.workspace import Workspace
 
-__all__ = ["warning_context", "weekly_context", "write_daily_warning", "write_overdue_warning",
-           "write_overdue_warning_pdf", "write_weekly", "write_weekly_both", "write_weekly_pdf"]
+__all__ = ["warning_context", "weekly_context", "write_daily_warning", "write_weekly_both"]
 
 PROVISIONAL_MARK = "（暂定）"
 NO_PROGRESS = "尚无处理进展"
@@ -116,37 +115,20 @@ def _reports_folder(ws: Workspace) -> Path:
     return ws.root / ws.settings.paths.outbox / "reports"
 
 
-def write_weekly(ws: Workspace, ledger: Ledger, week: str) -> list[Path]:
-    """``outbox/reports/<week>/周报-<office>-<week>.docx`` for every service office with cases that week
-    (``<week>`` written like 2026-W48 whichever way the week was given).
+def write_weekly_both(ws: Workspace, ledger: Ledger, week: str,
+                      progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """``docgen report weekly``: ``outbox/reports/<week>/周报-<office>-<week>.docx`` for every service office
+    with cases that week (``<week>`` written like 2026-W48 whichever way the week was given), each followed
+    by its PDF/A-3b twin ``….pdf`` (``templates/pdf/weekly_report.typ``), both from one :func:`weekly_context`;
+    ``progress(done, total)`` after each office (the command line draws a bar when there are many offices).
 
     The issue date is the first working day after the week (when the report is due), never the clock, so
     the same ledger gives the same documents again."""
-    return _write_weekly(ws, ledger, week, (".docx",))
-
-
-def write_weekly_pdf(ws: Workspace, ledger: Ledger, week: str) -> list[Path]:
-    """The PDF/A-3b twin of :func:`write_weekly`: ``周报-<office>-<week>.pdf`` next to the .docx, rendered
-    from the same :func:`weekly_context` with ``templates/pdf/weekly_report.typ``."""
-    return _write_weekly(ws, ledger, week, (".pdf",))
-
-
-def write_weekly_both(ws: Workspace, ledger: Ledger, week: str,
-                      progress: Callable[[int, int], None] | None = None) -> list[Path]:
-    """``docgen report weekly``: each office's .docx and its PDF/A twin from one context; ``progress(done,
-    total)`` after each office (the command line draws a bar when there are many offices)."""
-    return _write_weekly(ws, ledger, week, (".docx", ".pdf"), progress)
-
-
-def _write_weekly(ws: Workspace, ledger: Ledger, week: str, suffixes: tuple[str, ...],
-                  progress: Callable[[int, int], None] | None = None) -> list[Path]:
     contexts = _weekly_contexts(ws, ledger, week)
     written: list[Path] = []
     for done, (stem, context) in enumerate(contexts, start=1):
-        if ".docx" in suffixes:
-            written.append(render_docx(find_template("weekly_report.docx", ws.templates), context, _with(stem, ".docx")))
-        if ".pdf" in suffixes:
-            written.append(render_pdf("weekly_report.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates))
+        written.append(render_docx(find_template("weekly_report.docx", ws.templates), context, _with(stem, ".docx")))
+        written.append(render_pdf("weekly_report.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates))
         if progress:
             progress(done, len(contexts))
     return written
@@ -186,31 +168,12 @@ def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dic
     }
 
 
-def write_overdue_warning(ws: Workspace, ledger: Ledger, today: date) -> Path:
-    """``outbox/reports/逾期预警/逾期预警-<YYYY-MM-DD>.docx`` (written even when nothing is late)."""
-    [docx] = _write_warning(ws, ledger, today, (".docx",))
-    return docx
-
-
-def write_overdue_warning_pdf(ws: Workspace, ledger: Ledger, today: date) -> Path:
-    """The PDF/A-3b twin of :func:`write_overdue_warning`: ``逾期预警-<YYYY-MM-DD>.pdf`` next to the .docx,
-    rendered from the same :func:`warning_context` with ``templates/pdf/overdue_warning.typ``."""
-    [pdf] = _write_warning(ws, ledger, today, (".pdf",))
-    return pdf
-
-
 def write_daily_warning(ws: Workspace, ledger: Ledger, today: date) -> list[Path]:
-    """The day's 逾期预警 as Word and as PDF/A, from one reading of the ledger."""
-    return _write_warning(ws, ledger, today, (".docx", ".pdf"))
-
-
-def _write_warning(ws: Workspace, ledger: Ledger, today: date, suffixes: tuple[str, ...]) -> list[Path]:
+    """The day's 逾期预警, from one reading of the ledger: ``outbox/reports/逾期预警/逾期预警-<YYYY-MM-DD>.docx``
+    (written even when nothing is late), then its PDF/A-3b twin ``….pdf`` (``templates/pdf/overdue_warning.typ``),
+    both from one :func:`warning_context`."""
     warnings = overdue_warning(ledger, ws.calendar, today)
     context = warning_context(warnings, today, ws.calendar.next_workday(today))
     stem = _reports_folder(ws) / WARNING_FOLDER / f"逾期预警-{today.isoformat()}"
-    written = []
-    if ".docx" in suffixes:
-        written.append(render_docx(find_template("overdue_warning.docx", ws.templates), context, _with(stem, ".docx")))
-    if ".pdf" in suffixes:
-        written.append(render_pdf("overdue_warning.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates))
-    return written
+    return [render_docx(find_template("overdue_warning.docx", ws.templates), context, _with(stem, ".docx")),
+            render_pdf("overdue_warning.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates)]

@@ -1,9 +1,13 @@
-"""Build the packaged Word templates (docxtpl) reproducibly with python-docx.
+"""A tool that writes the Word templates (docxtpl) into the repository's ``templates/`` with python-docx.
 
-Run ``python -m docgen.templates.build_templates [OUT_DIR]``; without OUT_DIR the .docx files are
-written next to this script, which is where the package looks for them (docgen/templates/). The output
-is byte-for-byte reproducible (fixed document properties and zip timestamps), and a test checks that the
-committed files equal what this script produces: change the script, run it, commit both.
+The source of truth is ``templates/*.docx`` itself: the files an office opens and edits in Word or WPS
+(then checks with ``docgen templates check FILE``). This script is how docgen's own versions were first
+made and are remade reproducibly: ``python -m docgen.render.build_templates [OUT_DIR]`` writes all eight
+into OUT_DIR, by default the repository's ``templates/`` (overwriting what is there). The output is
+byte-for-byte reproducible (fixed document properties and zip timestamps), and a test checks that the
+committed files equal what this script produces: change the script, run it, commit both. A template
+edited in Word instead no longer equals the script's output; then the script is the one to change (or
+retire), not the template.
 
 Every Jinja tag is written as one text run so Word never splits it. Fonts are named by their Chinese
 names in ``w:rFonts/@w:eastAsia`` (宋体 for the body, 黑体 for titles and labels); the PDF side maps these
@@ -55,7 +59,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-HERE = Path(__file__).resolve().parent
+# The repository's templates/ (where docgen.render.docx.PACKAGED_TEMPLATES points in a source checkout).
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
 SONG = "宋体"
 HEI = "黑体"
@@ -665,13 +670,11 @@ def build_deposit_deduction_notice(path: Path) -> Path:
     return _save_reproducibly(document, path)
 
 
-TEMPLATES = {
+NOTICE_TEMPLATES = {
     "escalation_notice.docx": build_escalation_notice,
     "dispatch_list.docx": build_dispatch_list,
 }
 
-# Kept apart from TEMPLATES only because an existing test pins build_all() to the first two;
-# the command line builds all of them (ALL_TEMPLATES).
 REPAIR_TEMPLATES = {
     "contractor_repair_notice.docx": build_contractor_repair_notice,
     "payment_notice.docx": build_payment_notice,
@@ -864,7 +867,6 @@ def build_overdue_warning(path: Path) -> Path:
     return _save_reproducibly(document, path)
 
 
-# Kept apart like REPAIR_TEMPLATES; the command line builds all of them (ALL_TEMPLATES).
 REPORT_TEMPLATES = {
     "weekly_report.docx": build_weekly_report,
     "overdue_warning.docx": build_overdue_warning,
@@ -973,24 +975,23 @@ def build_minutes(path: Path) -> Path:
     return _save_reproducibly(document, path)
 
 
-# Kept apart like REPORT_TEMPLATES; the command line builds all of them (ALL_TEMPLATES).
 MINUTES_TEMPLATES = {
     "minutes.docx": build_minutes,
 }
 
 
-ALL_TEMPLATES = {**TEMPLATES, **REPAIR_TEMPLATES, **REPORT_TEMPLATES, **MINUTES_TEMPLATES}
+TEMPLATES = {**NOTICE_TEMPLATES, **REPAIR_TEMPLATES, **REPORT_TEMPLATES, **MINUTES_TEMPLATES}
 
 
-def build_all(out_dir: Path = HERE, templates: dict | None = None) -> list[Path]:
+def build_all(out_dir: Path = TEMPLATES_DIR, templates: dict | None = None) -> list[Path]:
+    """Write every template (or those of ``templates``, a name → builder dict) into ``out_dir``."""
     chosen = TEMPLATES if templates is None else templates
     return [build(Path(out_dir) / name) for name, build in chosen.items()]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    out_dir = Path(args[0]) if args else HERE
-    for path in build_all(out_dir, ALL_TEMPLATES):
+    for path in build_all(Path(args[0]) if args else TEMPLATES_DIR):
         print(path)
     return 0
 

@@ -1,0 +1,23 @@
+"""The workflow steps, one module per form (docs/design.md §6), and ``STEPS``, the one registry of them
+keyed by form id: ``pipeline`` hands each validated form to ``STEPS[form_id]``."""
+
+from docgen.steps import (
+    callback,
+    final_account,
+    minutes_intake,
+    register,
+    settlement,
+    site_survey,
+    work_order,
+)
+from docgen.steps.base import Step
+
+STEPS: dict[str, Step] = {step.form.form_id: step for step in (
+    register.STEP,
+    site_survey.STEP,
+    work_order.STEP,
+    callback.STEP,
+    final_account.STEP,
+    settlement.STEP,
+    minutes_intake.STEP,
+)}

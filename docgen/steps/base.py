@@ -1,0 +1,264 @@
+"""What every step shares (docs/design.md §6): the types a handler returns, the check signature, the
+``Step`` protocol, and the helpers that read a case's history and place a finding on its cell.
+
+A leaf of ``docgen.steps``: it imports no step, so every step module can build on it.
+
+A handler appends its events inside the caller's transaction and returns the documents to write.
+Documents are described as data (``Document``) and stored with the submission, so a crash after the
+commit is mended by rendering the same descriptions again: the ledger says exactly what was written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Protocol
+
+from docgen.atomic import safe_part
+from docgen.findings import Finding, error, has_errors, warning
+from docgen.forms.base import FormDef, ParsedForm, Raw
+from docgen.forms.values import chinese_date
+from docgen.ledger import SETTINGS_FIELD, Event, NumbersExhausted, Transaction
+from docgen.workspace import Workspace
+
+PROVISIONAL_MARK = "（暂定）"
+
+# The 维修单位 choice of a repair the contractor makes itself, through 工程材料部 (CS-3.4.6).
+CONTRACTOR = "施工单位（经工程材料部）"
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str  # relative to the workspace root
+    kind: str  # form | docx | annotated | copy | text
+    spec: dict  # everything the renderer needs, JSON-able
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Decision:
+    findings: list[Finding] = field(default_factory=list)
+    case_ids: list[str] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the handlers know of the file being processed."""
+
+    claim: str
+    sha256: str
+    name: str
+    today: date
+    archived: str | None = None  # the original in archive/, relative to the workspace
+
+    @property
+    def stem(self) -> str:
+        return safe_part(self.name.rsplit(".", 1)[0], 100)
+
+    @property
+    def short(self) -> str:
+        return self.sha256[:8]
+
+
+Handler = Callable[[Transaction, Workspace, ParsedForm, Submission], Decision]
+
+
+# ============================================================ checks
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check sees: the validated form, the workspace (settings, calendar), the day, the ledger as it
+    stands (``tx``, read only) and the facts the handler looked up for it (a due date, an order class)."""
+
+    tx: Transaction
+    ws: Workspace
+    parsed: ParsedForm
+    today: date
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def header(self) -> Any:
+        return self.parsed.header
+
+    @property
+    def sources(self) -> dict[str, Raw]:
+        return self.parsed.header_sources
+
+
+# A check: facts in, findings out, each finding citing its clause. It never raises for something a clerk
+# can fix and never writes to the ledger.
+Check = Callable[[Context], list[Finding]]
+
+
+def once_valid(check: Check) -> Check:
+    """Mark a check that runs only when the checks before it found no error (a deadline is counted on a
+    form whose sign-offs and dates hold)."""
+    check.once_valid = True  # type: ignore[attr-defined]
+    return check
+
+
+def run_checks(checks: tuple[Check, ...], context: Context) -> list[Finding]:
+    """Run a step's checks in order; a check marked ``once_valid`` is skipped once an error is found."""
+    findings: list[Finding] = []
+    for check in checks:
+        if getattr(check, "once_valid", False) and has_errors(findings):
+            continue
+        findings += check(context)
+    return findings
+
+
+# ============================================================ the step protocol
+
+
+class Step(Protocol):
+    """One workflow step: the form it reads, its checks, and its handler (registered in ``STEPS``)."""
+
+    @property
+    def form(self) -> FormDef: ...
+
+    @property
+    def checks(self) -> tuple[Check, ...]: ...
+
+    @property
+    def handle(self) -> Handler: ...
+
+    def __call__(self, tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision: ...
+
+
+@dataclass(frozen=True)
+class FormStep:
+    """The ``Step`` each step module declares as ``STEP``; calling it runs its handler."""
+
+    form: FormDef
+    checks: tuple[Check, ...]
+    handle: Handler
+
+    def __call__(self, tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
+        return self.handle(tx, ws, parsed, submission)
+
+
+# ============================================================ wording shared by the documents
+
+
+def due_text(deadline: dict) -> str:
+    text = chinese_date(date.fromisoformat(deadline["due"]))
+    return text + PROVISIONAL_MARK if deadline["provisional"] else text
+
+
+def provisional_note(deadlines: list[dict]) -> str:
+    if not any(d["provisional"] for d in deadlines):
+        return ""
+    return "注：标有“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按周末推算，待官方安排公布后核定。"
+
+
+def money(amount: Decimal | str) -> str:
+    return f"{Decimal(amount):,.2f}"
+
+
+def location(case: dict) -> str:
+    """项目 + 楼栋 + 房号 of a registered case."""
+    return "".join(part for part in (case["project"], case.get("building") and f"{case['building']}栋",
+                                     case.get("room") and f"{case['room']}室") if part)
+
+
+def received_text(case: dict) -> str:
+    received = case["received_at"]
+    day = chinese_date(date.fromisoformat(received[:10]))
+    return f"{day} {received[11:16]}" if case.get("time_known") else day
+
+
+def where(raw: Raw | None) -> dict:
+    """The location of a cell, as a finding's keyword arguments."""
+    return {"location": raw.location, "sheet": raw.sheet, "cell": raw.cell} if raw else {}
+
+
+def at(parsed: ParsedForm, key: str) -> dict:
+    """The location of a header field of ``parsed``, as a finding's keyword arguments."""
+    return where(parsed.header_sources.get(key))
+
+
+# ============================================================ the case history
+
+
+def has_event(tx: Transaction, number: str, kind: str) -> bool:
+    return tx.connection.execute("SELECT 1 FROM events WHERE case_id = ? AND kind = ? LIMIT 1",
+                                 (number, kind)).fetchone() is not None
+
+
+def latest_event(tx: Transaction, number: str, kind: str) -> Event | None:
+    row = tx.connection.execute("SELECT * FROM events WHERE case_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1",
+                                (number, kind)).fetchone()
+    return Event.from_row(row) if row else None
+
+
+def record(tx: Transaction, kind: str, payload: dict, number: str, submission: Submission) -> Event:
+    return tx.append(kind, payload, case_id=number, claim=submission.claim, sha256=submission.sha256)
+
+
+def record_violations(tx: Transaction, findings: list[Finding], number: str, submission: Submission) -> None:
+    """Each breach once on the case, however often the form that shows it is sent again."""
+    known = {(json.loads(row["payload"])["clause"], json.loads(row["payload"])["message"]) for row in tx.connection.execute(
+        "SELECT payload FROM events WHERE case_id = ? AND kind = 'case.violation'", (number,))}
+    for finding in findings:
+        if finding.severity == "violation" and (finding.clause, finding.message) not in known:
+            record(tx, "case.violation", {"clause": finding.clause, "message": finding.message,
+                                         "field": finding.field}, number, submission)
+
+
+def correction_note(tx: Transaction, number: str, kind: str, title: str) -> list[Finding]:
+    """The same step sent twice: the new one is recorded as a correction, the old one kept."""
+    if has_event(tx, number, kind):
+        return [warning(f"该案件已提交过《{title}》；本次作为更正记录，原记录保留在历史中", clause="CS-3.5.1",
+                        field="case_number")]
+    return []
+
+
+def out_of_order(parsed: ParsedForm, message: str) -> Decision:
+    return Decision(findings=[error(message, clause="CS-3.5.1", field="case_number", **at(parsed, "case_number"))])
+
+
+def steps_before(tx: Transaction, parsed: ParsedForm, number: str, order_number: str,
+                 needs: tuple[str, str] | None = None) -> tuple[Event | None, Event | None, Decision | None]:
+    """The case's work order and, where the step needs one, the event it follows; or the refusal
+    (unknown case, no work order yet, wrong 派工单编号, a step out of order)."""
+    if not tx.case_exists(number):
+        return None, None, Decision(findings=[error(f"登记编号“{number}”不存在；请核对编号", clause="CS-3.4.3",
+                                                    field="case_number", **at(parsed, "case_number"))])
+    if has_event(tx, number, "case.closed"):
+        return None, None, out_of_order(parsed, f"{number} 已结算办结；如需更正，请联系客户服务部")
+    order = latest_event(tx, number, "case.work_ordered")
+    if order is None:
+        return None, None, out_of_order(parsed, f"{number} 尚未提交《现场勘察会签表》，没有派工单；请先完成现场勘察")
+    if order.payload["order_number"] != order_number:
+        return None, None, Decision(findings=[error(
+            f"派工单编号“{order_number}”与案件 {number} 的派工单 {order.payload['order_number']} 不符",
+            clause="CS-3.5.1", field="order_number", **at(parsed, "order_number"))])
+    if needs is None:
+        return order, None, None
+    kind, missing = needs
+    before = latest_event(tx, number, kind)
+    if before is None:
+        return None, None, out_of_order(parsed, f"{number} {missing}")
+    return order, before, None
+
+
+def numbers_exhausted(exhausted: NumbersExhausted, ws: Workspace, what: str, **where) -> Finding:
+    """A year's numbers run out (the width of {seq} used up): a rejection of the file saying which
+    setting the administrator widens. Field ``settings.…``: the same file dropped again afterwards is
+    processed, not a duplicate."""
+    numbering = ws.settings.numbering
+    setting = next((key for key in ("complaint", "work_order_a", "work_order_b")
+                    if getattr(numbering, key) == exhausted.pattern), "complaint")
+    return error(
+        f"{what}：{exhausted.year} 年的编号已经用完（编号格式“{exhausted.pattern}”最大到 {exhausted.capacity}），"
+        f"本文件的内容均未登记。请系统管理员在 docgen.toml 的 [numbering] 中把 {setting} 改为 "
+        f"\"{exhausted.widened}\"（编号将从 {exhausted.next_number} 接着编，已发出的编号照常有效）；"
+        "改好后把同一个文件重新放入 intake 文件夹即可，不会被当作重复提交",
+        clause="CS-3.4.3", field=f"{SETTINGS_FIELD}numbering.{setting}", **where)

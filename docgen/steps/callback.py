@@ -1,0 +1,67 @@
+"""The callback 《回访记录》 (CS-3.5.4): the customer is called back within one working day after the
+completion; a late callback is a recorded violation. Emits nothing; the callback feeds the rating
+(CS-3.5.10, ``reports/ratings.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from docgen.findings import Finding, error, has_errors
+from docgen.forms.base import ParsedForm
+from docgen.forms.repair import CALLBACK
+from docgen.ledger import Transaction
+from docgen.procedures import repair_rules
+from docgen.steps.base import (
+    Check,
+    Context,
+    Decision,
+    FormStep,
+    Submission,
+    at,
+    correction_note,
+    record,
+    record_violations,
+    run_checks,
+    steps_before,
+)
+from docgen.workspace import Workspace
+
+
+def callback_on_time(context: Context) -> list[Finding]:
+    """CS-3.5.4: not before the completion; later than one working day after it is a violation."""
+    call = context.header
+    return repair_rules.check_callback(call.callback_date, context.facts["due"], context.ws.calendar, context.sources,
+                                       completed=context.facts["completed"])
+
+
+def callback_not_ahead(context: Context) -> list[Finding]:
+    """CS-3.5.4: a callback cannot be dated after today."""
+    call = context.header
+    if call.callback_date > context.today:
+        return [error(f"回访日期{call.callback_date.isoformat()}晚于今天", clause="CS-3.5.4",
+                      field="callback_date", **at(context.parsed, "callback_date"))]
+    return []
+
+
+CHECKS: tuple[Check, ...] = (callback_on_time, callback_not_ahead)
+
+
+def handle_callback(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
+    call = parsed.header
+    _, completed, refused = steps_before(tx, parsed, call.case_number, call.order_number,
+                                         ("case.completed", "尚未完工（《工程派工单》未交回），不能先交回访记录"))
+    if refused:
+        return refused
+    facts = {"due": date.fromisoformat(completed.payload["deadlines"][0]["due"]),
+             "completed": date.fromisoformat(completed.payload["completed_date"])}
+    findings = run_checks(CHECKS, Context(tx, ws, parsed, submission.today, facts))
+    if has_errors(findings):
+        return Decision(findings=findings)
+    findings += correction_note(tx, call.case_number, "case.called_back", CALLBACK.title)
+    record(tx, "case.called_back", call.model_dump(mode="json"), call.case_number, submission)
+    record_violations(tx, findings, call.case_number, submission)
+    return Decision(findings, [call.case_number], [])
+
+
+STEP = FormStep(CALLBACK, CHECKS, handle_callback)

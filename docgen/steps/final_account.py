@@ -1,0 +1,67 @@
+"""The final account 《维修工程决算书》 (CS-3.5.5): each line = 数量 × 单价, 合计 = the sum, 大写 = 合计.
+Emits 07 《维修工程结算书》 naming the audit route (CS-3.5.6) and the sign-offs its amount needs
+(CS-3.5.7, 3.5.8, 3.6.1).
+"""
+
+from __future__ import annotations
+
+from docgen.findings import Finding, has_errors
+from docgen.forms.amounts import to_uppercase
+from docgen.forms.base import ParsedForm
+from docgen.forms.repair import FINAL_ACCOUNT, SETTLEMENT
+from docgen.ledger import Transaction
+from docgen.procedures import repair_rules
+from docgen.steps.base import (
+    Check,
+    Context,
+    Decision,
+    Document,
+    FormStep,
+    Submission,
+    correction_note,
+    money,
+    record,
+    run_checks,
+    steps_before,
+)
+from docgen.workspace import Workspace
+
+
+def sums(context: Context) -> list[Finding]:
+    """CS-3.5.5: the arithmetic of the lines, the 合计 and its 大写."""
+    account, parsed = context.header, context.parsed
+    lines = [line.model_dump() for line in parsed.lines]
+    return repair_rules.check_final_account(lines, account.total, account.total_uppercase,
+                                            parsed.line_sources, parsed.header_sources)
+
+
+CHECKS: tuple[Check, ...] = (sums,)
+
+
+def handle_final_account(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
+    account = parsed.header
+    order, _, refused = steps_before(tx, parsed, account.case_number, account.order_number,
+                                     ("case.completed", "尚未完工（《工程派工单》未交回），不能先交决算书"))
+    if refused:
+        return refused
+    findings = run_checks(CHECKS, Context(tx, ws, parsed, submission.today))
+    if has_errors(findings):
+        return Decision(findings=findings)
+    findings += correction_note(tx, account.case_number, "case.final_account", FINAL_ACCOUNT.title)
+    record(tx, "case.final_account", {**account.model_dump(mode="json"),
+                                      "lines": [parsed_line.model_dump(mode="json") for parsed_line in parsed.lines]},
+           account.case_number, submission)
+    order_class = order.payload["order_class"]
+    route = repair_rules.audit_route(account.total, ws.settings.repair.exactly_20000_audited_by)
+    signoffs = repair_rules.required_settlement_signoffs(order_class, account.total)
+    header = {"case_number": account.case_number, "order_number": account.order_number, "order_class": order_class,
+              "final_total": f"{money(account.total)}（{to_uppercase(account.total)}）",
+              "audit_route": f"{route}（CS-3.5.6）",
+              "required_signoffs": "；".join(f"{who}（{clause}）" for _, who, clause in signoffs)
+              + "。以上按决算金额列出；审定金额跨入另一审批档次的，按审定金额的权限签字（CS-3.6.1）"}
+    document = Document(f"{ws.settings.paths.outbox}/{account.case_number}/07-{SETTLEMENT.title}.xlsx", "form",
+                        {"form_id": SETTLEMENT.form_id, "header": header, "lines": []})
+    return Decision(findings, [account.case_number], [document])
+
+
+STEP = FormStep(FINAL_ACCOUNT, CHECKS, handle_final_account)

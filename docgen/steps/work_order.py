@@ -1,0 +1,97 @@
+"""The work order 《工程派工单》 returned completed (CS-3.5.2, CS-3.5.3): the completion check and the
+customer's sign-off, a late repair recorded as a violation (CS-3.4.5); emits 05 《回访记录》, due in one
+working day (CS-3.5.4), and 06 《维修工程决算书》 for the team leader (CS-3.5.5).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from docgen.findings import Finding, error, has_errors
+from docgen.forms.base import ParsedForm
+from docgen.forms.repair import CALLBACK, FINAL_ACCOUNT, WORK_ORDER
+from docgen.forms.values import chinese_date
+from docgen.ledger import Transaction
+from docgen.procedures import repair_rules
+from docgen.steps.base import (
+    Check,
+    Context,
+    Decision,
+    Document,
+    FormStep,
+    Submission,
+    at,
+    correction_note,
+    due_text,
+    latest_event,
+    location,
+    once_valid,
+    record,
+    record_violations,
+    run_checks,
+    steps_before,
+)
+from docgen.workspace import Workspace
+
+
+def signoffs(context: Context) -> list[Finding]:
+    """CS-3.5.3: 竣工检查 by 客户服务人员/物业人员 and 维修队长, and the customer's signature."""
+    done = context.header
+    return repair_rules.check_completion_signoffs(done.check_service, done.check_team_leader,
+                                                  done.customer_signature, context.sources)
+
+
+@once_valid
+def completed_in_window(context: Context) -> list[Finding]:
+    """CS-3.5.2: completed between the survey and today."""
+    done, surveyed_on = context.header, context.facts["surveyed_on"]
+    if surveyed_on <= done.completed_date <= context.today:
+        return []
+    return [error(f"完工日期{done.completed_date.isoformat()}应在勘察日期{surveyed_on.isoformat()}与今天"
+                  f"（{context.today.isoformat()}）之间", clause="CS-3.5.2", field="completed_date",
+                  **at(context.parsed, "completed_date"))]
+
+
+@once_valid
+def completed_on_time(context: Context) -> list[Finding]:
+    """CS-3.4.5: a late repair, and a late one without the customer's consent, are violations."""
+    done = context.header
+    return repair_rules.check_completion(done.completed_date, context.facts["due"], done.extension_consent,
+                                         context.ws.calendar, context.sources)
+
+
+CHECKS: tuple[Check, ...] = (signoffs, completed_in_window, completed_on_time)
+
+
+def handle_work_order(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
+    done = parsed.header
+    order, _, refused = steps_before(tx, parsed, done.case_number, done.order_number)
+    if refused:
+        return refused
+    surveyed_on = date.fromisoformat(latest_event(tx, done.case_number, "case.surveyed").payload["survey_date"])
+    due = date.fromisoformat(order.payload["deadlines"][0]["due"])
+    findings = run_checks(CHECKS, Context(tx, ws, parsed, submission.today, {"surveyed_on": surveyed_on, "due": due}))
+    if has_errors(findings):
+        return Decision(findings=findings)
+    findings += correction_note(tx, done.case_number, "case.completed", WORK_ORDER.title)
+    callback = repair_rules.callback_due(ws.calendar, done.completed_date)
+    deadline = {"key": "callback", "label": "电话回访客户", "due": callback.due.isoformat(), "clause": "CS-3.5.4",
+                "provisional": callback.provisional, "basis": callback.basis, "actor": "客户服务部（处）资料员"}
+    record(tx, "case.completed", {**done.model_dump(mode="json"), "deadlines": [deadline]}, done.case_number, submission)
+    record_violations(tx, findings, done.case_number, submission)
+    registered = tx.registration(done.case_number).payload
+    folder = f"{ws.settings.paths.outbox}/{done.case_number}"
+    callback_form = {"case_number": done.case_number, "order_number": done.order_number,
+                     "customer": registered["customer"], "phone": registered["phone"],
+                     "completed": chinese_date(done.completed_date),
+                     "callback_due": f"{due_text(deadline)}前（CS-3.5.4）"}
+    account = {"case_number": done.case_number, "order_number": done.order_number,
+               "order_class": order.payload["order_class"], "address": location(registered)}
+    documents = [Document(f"{folder}/05-{CALLBACK.title}.xlsx", "form",
+                          {"form_id": CALLBACK.form_id, "header": callback_form, "lines": []}),
+                 Document(f"{folder}/06-{FINAL_ACCOUNT.title}.xlsx", "form",
+                          {"form_id": FINAL_ACCOUNT.form_id, "header": account, "lines": []})]
+    return Decision(findings, [done.case_number], documents)
+
+
+STEP = FormStep(WORK_ORDER, CHECKS, handle_work_order)
