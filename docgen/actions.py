@@ -18,20 +18,20 @@ reopen``, with the reason) withdraws a completion recorded by mistake. The histo
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 from docgen.cases import ACTION_DONE, ACTION_PREFIX, ACTION_REOPENED, action_done
 from docgen.errors import DocgenError
-from docgen.forms.values import chinese_date
-from docgen.ledger import Event, Ledger, Transaction
+from docgen.events import MINUTES_ACTION
+from docgen.ledger import Event, EventReads, Ledger, Transaction
+from docgen.wording import chinese_date, day_of
 
 __all__ = ["ACTION_DONE", "ACTION_EVENT", "ACTION_REOPENED", "Action", "ActionError", "action_json", "all_actions",
            "action_event_detail", "done_problem", "load_actions", "mark_done", "normalize_key", "reopen"]
 
-ACTION_EVENT = "minutes.action"
+ACTION_EVENT = MINUTES_ACTION
 
 
 class ActionError(DocgenError, ValueError):
@@ -73,7 +73,7 @@ def normalize_key(text: str | None) -> str | None:
 
 def _from_events(events: list[Event], until: date | None) -> list[Action]:
     if until is not None:  # what the ledger knew at the end of that day
-        events = [e for e in events if date.fromisoformat(e.recorded_at[:10]) <= until]
+        events = [e for e in events if day_of(e.recorded_at) <= until]
     done_events = [e for e in events if e.kind in (ACTION_DONE, ACTION_REOPENED)]
     actions: dict[str, Action] = {}
     for event in events:
@@ -92,15 +92,13 @@ def _from_events(events: list[Event], until: date | None) -> list[Action]:
     return sorted(actions.values(), key=lambda action: action.seq)
 
 
-def load_actions(connection: sqlite3.Connection, until: date | None = None) -> list[Action]:
+def load_actions(source: EventReads, until: date | None = None) -> list[Action]:
     """Every action in decision order, as the ledger (or an open transaction) holds them."""
-    rows = connection.execute("SELECT * FROM events WHERE kind IN (?, ?, ?) ORDER BY seq",
-                              (ACTION_EVENT, ACTION_DONE, ACTION_REOPENED))
-    return _from_events([Event.from_row(row) for row in rows], until)
+    return _from_events(source.events(kinds=(ACTION_EVENT, ACTION_DONE, ACTION_REOPENED)), until)
 
 
 def all_actions(ledger: Ledger, until: date | None = None) -> list[Action]:
-    return load_actions(ledger.connection, until)
+    return load_actions(ledger, until)
 
 
 def done_problem(action: Action, done_on: date, today: date) -> str | None:
@@ -132,7 +130,7 @@ def mark_done(ledger: Ledger, key_text: str, done_on: date, today: date,
     was already done on that very day). ActionError, with nothing recorded, when refused."""
     key = normalize_key(key_text)
     with ledger.transaction() as tx:
-        action = next((a for a in load_actions(tx.connection) if a.key == key), None) if key else None
+        action = next((a for a in load_actions(tx) if a.key == key), None) if key else None
         if action is None:
             raise ActionError(unknown_key_message(key_text))
         problem = done_problem(action, done_on, today)
@@ -151,7 +149,7 @@ def reopen(ledger: Ledger, key_text: str, reason: str, by: str | None = None) ->
     if not (reason or "").strip():
         raise ActionError("请用 --why 写明撤销完成登记的原因（例如：误将 action-12 登记为完成）")
     with ledger.transaction() as tx:
-        action = next((a for a in load_actions(tx.connection) if a.key == key), None) if key else None
+        action = next((a for a in load_actions(tx) if a.key == key), None) if key else None
         if action is None:
             raise ActionError(unknown_key_message(key_text))
         if action.open:

@@ -5,21 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from docgen.events import CASE_CLOSED, CASE_REGISTERED, MINUTES_ACTION_DONE, MINUTES_ACTION_REOPENED, STAGES, met_by
 from docgen.ledger import Event, Ledger
+from docgen.wording import day_of
 
-# Which event meets which deadline, and the payload field holding the day it happened (else the day
-# it was recorded).
-MET_BY = {"feedback": (("case.progress", "case.surveyed", "case.work_ordered"), None),
-          "survey": ("case.surveyed", "survey_date"),
-          "repair": ("case.completed", "completed_date"), "callback": ("case.called_back", "callback_date"),
-          "settle": ("case.closed", None)}
+# Which event meets which deadline, the payload field holding the day it happened and the stage each event
+# marks: the event catalogue (docgen.events, docs/design.md §7).
 # A decision of minutes (``minutes.action``, deadline ``action-<seq>``) is met by the
 # ``minutes.action_done`` event naming it (payload ``action``), on its ``done_on``; a later one corrects it,
 # and a later ``minutes.action_reopened`` (a completion recorded by mistake) makes it open again.
-ACTION_PREFIX, ACTION_DONE, ACTION_REOPENED = "action-", "minutes.action_done", "minutes.action_reopened"
-STAGES = (("case.closed", "已办结"), ("case.settled", "已结算"), ("case.final_account", "待结算"),
-          ("case.called_back", "已回访"), ("case.completed", "已完工"), ("case.work_ordered", "维修中"),
-          ("case.surveyed", "已勘察"), ("case.progress", "处理中"), ("case.registered", "已登记"))
+ACTION_PREFIX, ACTION_DONE, ACTION_REOPENED = "action-", MINUTES_ACTION_DONE, MINUTES_ACTION_REOPENED
 
 
 @dataclass
@@ -53,7 +48,7 @@ class Case:
 
     @property
     def open(self) -> bool:
-        return not any(event.kind == "case.closed" for event in self.events)
+        return not any(event.kind == CASE_CLOSED for event in self.events)
 
     @property
     def major(self) -> bool:
@@ -72,7 +67,7 @@ class Case:
 
 
 def build(number: str, events: list[Event]) -> Case | None:
-    registration = next((e for e in events if e.kind == "case.registered"), None)
+    registration = next((e for e in events if e.kind == CASE_REGISTERED), None)
     if registration is None:
         return None
     case = Case(number, registration.payload, events)
@@ -90,14 +85,13 @@ def build(number: str, events: list[Event]) -> Case | None:
             state.met_on = date.fromisoformat(done.payload["done_on"]) if done else None
             case.deadlines.append(state)
             continue
-        kinds, day_field = MET_BY.get(state.key, ((), None))
-        kinds = (kinds,) if isinstance(kinds, str) else kinds
+        kinds, day_field = met_by(state.key)
         # Only what happens after registration meets a deadline (a note typed on the register itself
         # is not the responsible department's feedback); a corrected step counts with its own date.
         meetings = [e for e in events if e.kind in kinds and e.claim != registration.claim]
         meeting = (meetings[-1] if day_field else meetings[0]) if meetings else None
         if meeting is not None:
-            state.met_on = date.fromisoformat((day_field and meeting.payload.get(day_field)) or meeting.recorded_at[:10])
+            state.met_on = day_of((day_field and meeting.payload.get(day_field)) or meeting.recorded_at)
         case.deadlines.append(state)
     return case
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from docgen import __version__
 from docgen.errors import DocgenError
+from docgen.events import label as event_label
 from docgen.workspace import Workspace, init_workspace
 
 
@@ -260,20 +261,9 @@ def _case_detail(case, today: date) -> str:
     for event in case.events:
         detail = (action_event_detail(event) or event.payload.get("progress") or event.payload.get("message")
                   or event.payload.get("file") or "")
-        lines.append(f"  {event.seq:>6}  {event.recorded_at[:19].replace('T', ' ')}  {EVENT_NAMES.get(event.kind, event.kind)}"
+        lines.append(f"  {event.seq:>6}  {event.recorded_at[:19].replace('T', ' ')}  {event_label(event.kind)}"
                      f"{'  ' + detail if detail else ''}")
     return "\n".join(lines)
-
-
-EVENT_NAMES = {"case.registered": "登记（case.registered）", "case.progress": "处理进展（case.progress）",
-               "case.work_ordered": "派工（case.work_ordered）", "case.completed": "完工（case.completed）",
-               "case.called_back": "回访（case.called_back）", "case.final_account": "决算（case.final_account）",
-               "case.settled": "结算（case.settled）",
-               "case.escalated": "上报总经理、副总经理（case.escalated）", "case.surveyed": "现场勘察（case.surveyed）",
-               "case.violation": "违反程序（case.violation）", "case.closed": "办结（case.closed）",
-               "case.minutes": "会议纪要（case.minutes）", "minutes.action": "会议决定（minutes.action）",
-               "minutes.action_done": "会议决定事项完成（minutes.action_done）",
-               "minutes.action_reopened": "撤销完成登记（minutes.action_reopened）"}
 
 
 def cmd_verify(args) -> int:

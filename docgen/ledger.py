@@ -39,6 +39,7 @@ from typing import Any, Callable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
 from docgen.errors import DocgenError
+from docgen.events import CASE_REGISTERED, LEDGER_REANCHORED, SUBMISSION_KINDS, SUBMISSION_REJECTED
 
 try:
     import fcntl
@@ -93,7 +94,6 @@ DERIVED = {
     )""",
 }
 
-SUBMISSION_KINDS = ("submission.accepted", "submission.rejected", "submission.duplicate")
 
 
 def _default(value: Any) -> Any:
@@ -298,7 +298,46 @@ def open_transaction_head() -> tuple[int, str] | None:
     return None if tx is None else (tx.last_seq, tx.last_hash)
 
 
-class Transaction:
+class EventReads:
+    """The reads of the events table its callers need, on a :class:`Ledger` or inside an open
+    :class:`Transaction` alike: no module but this one runs SQL (docs/design.md §7)."""
+
+    connection: sqlite3.Connection
+
+    def events(self, *, case_id: str | None = None, kind: str | None = None,
+               kinds: Sequence[str] | None = None) -> list[Event]:
+        """The events of a case and/or of one kind (or of any of ``kinds``), in ledger order."""
+        query, args = "SELECT * FROM events WHERE 1=1", []
+        if case_id is not None:
+            query += " AND case_id = ?"
+            args.append(case_id)
+        if kind is not None:
+            query += " AND kind = ?"
+            args.append(kind)
+        if kinds is not None:
+            query += f" AND kind IN ({', '.join('?' * len(kinds))})"
+            args.extend(kinds)
+        return [Event.from_row(row) for row in self.connection.execute(query + " ORDER BY seq", args)]
+
+    def has_event(self, case_id: str, kind: str) -> bool:
+        return self.connection.execute("SELECT 1 FROM events WHERE case_id = ? AND kind = ? LIMIT 1",
+                                       (case_id, kind)).fetchone() is not None
+
+    def latest_event(self, case_id: str, kind: str) -> Event | None:
+        """The newest event of ``kind`` on the case (a step sent again corrects the earlier one)."""
+        row = self.connection.execute("SELECT * FROM events WHERE case_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1",
+                                      (case_id, kind)).fetchone()
+        return Event.from_row(row) if row else None
+
+    def registered_projects(self) -> set[str]:
+        """Every 项目/小区 a registered complaint names."""
+        rows = self.connection.execute(
+            "SELECT DISTINCT json_extract(payload, '$.project') AS project FROM events WHERE kind = ?",
+            (CASE_REGISTERED,))
+        return {row["project"] for row in rows if row["project"]}
+
+
+class Transaction(EventReads):
     def __init__(self, connection: sqlite3.Connection, zone: ZoneInfo = ZoneInfo(OFFICE_TIMEZONE)):
         self.connection = connection
         self.zone = zone
@@ -318,7 +357,7 @@ class Transaction:
             (seq, recorded_at, kind, case_id, claim, sha256, body, self.last_hash, digest))
         self.last_seq, self.last_hash = seq, digest
         event = Event(seq, recorded_at, kind, case_id, claim, sha256, json.loads(body))
-        if kind == "case.registered" and case_id:
+        if kind == CASE_REGISTERED and case_id:
             fingerprint = _payload_fingerprint(event.payload)
             if fingerprint:
                 self.connection.execute(
@@ -383,7 +422,7 @@ class Transaction:
         return row["case_id"] if row else None
 
 
-class Ledger:
+class Ledger(EventReads):
     """``anchors``: head files kept outside the database (see the module docstring); ``numberings``: the
     workspace's numbering patterns, whose counters are set from the events when an older ledger is
     first opened."""
@@ -576,7 +615,7 @@ class Ledger:
             try:
                 tx = Transaction(self.connection, self.zone)
                 head = {"seq": tx.last_seq, "hash": tx.last_hash} if tx.last_seq else None
-                event = tx.append("ledger.reanchored", {"reason": reason, "head_files": before,
+                event = tx.append(LEDGER_REANCHORED, {"reason": reason, "head_files": before,
                                                         "database_head": head, "problems": problems})
             except BaseException:
                 self.connection.execute("ROLLBACK")
@@ -590,16 +629,6 @@ class Ledger:
         return row["hash"] if row else None
 
     # ------------------------------------------------------------ reading
-
-    def events(self, *, case_id: str | None = None, kind: str | None = None) -> list[Event]:
-        query, args = "SELECT * FROM events WHERE 1=1", []
-        if case_id is not None:
-            query += " AND case_id = ?"
-            args.append(case_id)
-        if kind is not None:
-            query += " AND kind = ?"
-            args.append(kind)
-        return [Event.from_row(row) for row in self.connection.execute(query + " ORDER BY seq", args)]
 
     def submission_by_sha(self, sha256: str) -> Event | None:
         """The first accepted or rejected submission of these bytes, not counting rejections for an
@@ -716,7 +745,7 @@ def head_file_problems(ledger_path: Path, anchors: Sequence[Path], head: tuple[i
 
 
 def _refused_for_a_setting(event: Event) -> bool:
-    return event.kind == "submission.rejected" and any(
+    return event.kind == SUBMISSION_REJECTED and any(
         isinstance(finding, dict) and str(finding.get("field") or "").startswith(SETTINGS_FIELD)
         for finding in event.payload.get("findings", []))
 

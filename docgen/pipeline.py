@@ -41,6 +41,14 @@ from docgen.atomic import (
     write_text,
     write_with,
 )
+from docgen.events import (
+    CASE_REGISTERED,
+    MINUTES_ACTION,
+    MINUTES_ACTION_DONE,
+    SUBMISSION_ACCEPTED,
+    SUBMISSION_DUPLICATE,
+    SUBMISSION_REJECTED,
+)
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms import FORMS
 from docgen.forms.base import RawForm, validate
@@ -515,7 +523,7 @@ def receipt_document(ws: Workspace, record: Claim, today: date, status: str, cas
         lines += ["", "会议决定事项："]
         for event in actions:
             p = event.payload
-            if event.kind == "minutes.action":
+            if event.kind == MINUTES_ACTION:
                 lines.append(f"  新增跟踪：{p['deadlines'][0]['key']}  {p.get('text')}（{p.get('owner')}，{p.get('due')}前）")
             else:
                 lines.append(f"  登记完成：{p.get('action')}（完成日期 {p.get('done_on')}）")
@@ -538,7 +546,7 @@ def _duplicate_findings(first: Event) -> list[Finding]:
     """What the sender of the same bytes again needs to hear: which file it repeats, and if that one
     was sent back, what still has to be fixed."""
     received = first.payload.get("claimed_at", "")[:16].replace("T", " ")
-    if first.kind == "submission.rejected":
+    if first.kind == SUBMISSION_REJECTED:
         note = warning(f"与 {received} 提交的 {first.payload.get('file')} 内容完全相同；该文件已被退回，"
                        "请按下列说明修改后再提交（未作任何修改的文件不会再次处理）", location="整个文件")
         return [note] + [Finding(**f) for f in first.payload.get("findings", [])]
@@ -579,7 +587,7 @@ def _reject_after_crash(ws: Workspace, ledger: Ledger, record: Claim, form) -> E
         if already is not None:
             return already
         documents = rejection_documents(ws, record, None, findings, form.title if form else None)
-        return tx.append("submission.rejected", {
+        return tx.append(SUBMISSION_REJECTED, {
             **_base(record, form), "status": "rejected", "internal_error": True, "case_ids": [],
             "findings": [f.__dict__ for f in findings],
             "documents": [d.as_dict() for d in documents]}, claim=record.id, sha256=record.sha256)
@@ -598,7 +606,7 @@ def _decide(ws: Workspace, ledger: Ledger, record: Claim, today: date, form, raw
         if first is not None:
             case_ids, repeated = first.payload.get("case_ids", []), _duplicate_findings(first)
             receipt = receipt_document(ws, record, today, "duplicate", case_ids, repeated, [], [])
-            return tx.append("submission.duplicate", {
+            return tx.append(SUBMISSION_DUPLICATE, {
                 **base, "status": "duplicate", "of_seq": first.seq, "of_file": first.payload.get("file"),
                 "case_ids": case_ids, "findings": [f.__dict__ for f in repeated],
                 "documents": [receipt.as_dict()]}, claim=record.id, sha256=record.sha256)
@@ -611,17 +619,17 @@ def _decide(ws: Workspace, ledger: Ledger, record: Claim, today: date, form, raw
             if len(tx.appended):
                 raise AssertionError("a handler recorded events for a rejected submission")
             documents = rejection_documents(ws, record, kind, decision.findings, form.title if form else None)
-            return tx.append("submission.rejected", {
+            return tx.append(SUBMISSION_REJECTED, {
                 **base, "status": "rejected", "case_ids": [],
                 "findings": [f.__dict__ for f in decision.findings],
                 "documents": [d.as_dict() for d in documents]}, claim=record.id, sha256=record.sha256)
         status = "accepted_with_findings" if decision.findings else "accepted"
-        registered = [e.payload for e in tx.appended if e.kind == "case.registered"]
-        actions = [e for e in tx.appended if e.kind in ("minutes.action", "minutes.action_done")]
+        registered = [e.payload for e in tx.appended if e.kind == CASE_REGISTERED]
+        actions = [e for e in tx.appended if e.kind in (MINUTES_ACTION, MINUTES_ACTION_DONE)]
         documents = decision.documents + [receipt_document(ws, record, today, status, decision.case_ids,
                                                            decision.findings, decision.documents, registered,
                                                            actions)]
-        return tx.append("submission.accepted", {
+        return tx.append(SUBMISSION_ACCEPTED, {
             **base, "status": status, "case_ids": decision.case_ids,
             "findings": [f.__dict__ for f in decision.findings],
             "documents": [d.as_dict() for d in documents]}, claim=record.id, sha256=record.sha256)

@@ -17,8 +17,8 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
-from docgen.forms.values import chinese_date
 from docgen.ledger import Ledger
+from docgen.wording import chinese_date
 from docgen.workspace import Settings
 
 __all__ = ["FIRST_YEAR_CLAUSE", "Delivery", "delivery", "first_year_last_day", "ledger_projects",
@@ -78,9 +78,7 @@ def delivery(settings: Settings, project: str, day: date) -> Delivery:
 
 def ledger_projects(ledger: Ledger) -> list[str]:
     """Every 项目/小区 a registered complaint names, in sort order."""
-    rows = ledger.connection.execute(
-        "SELECT DISTINCT json_extract(payload, '$.project') AS project FROM events WHERE kind = 'case.registered'")
-    return sorted({row["project"] for row in rows if row["project"]})
+    return sorted(ledger.registered_projects())
 
 
 def undated_projects(settings: Settings, ledger: Ledger) -> list[str]:

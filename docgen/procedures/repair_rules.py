@@ -24,6 +24,7 @@ from docgen.findings import Finding, error, violation, warning
 from docgen.forms.amounts import from_uppercase, to_uppercase
 from docgen.forms.base import Raw
 from docgen.procedures.workdays import Deadline, WorkCalendar
+from docgen.wording import money
 
 CENT = Decimal("0.01")
 
@@ -59,7 +60,7 @@ def _blank(value) -> bool:
 
 def _yuan(amount: Decimal) -> str:
     """``Decimal("1250")`` → 1,250.00 元（壹仟贰佰伍拾元整）; the 大写 is left out if it cannot be written."""
-    figure = f"{amount:,.2f} 元"
+    figure = money(amount, " 元")
     try:
         return f"{figure}（{to_uppercase(amount.quantize(CENT, ROUND_HALF_UP))}）"
     except ValueError:
@@ -67,7 +68,7 @@ def _yuan(amount: Decimal) -> str:
 
 
 def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f}元"
+    return money(amount, "元")
 
 
 # ---------------------------------------------------------------- work order and deadline

@@ -55,6 +55,8 @@ from pathlib import Path
 
 import chinese_calendar
 
+from docgen.wording import chinese_date, clock
+
 __all__ = [
     "DEFAULT_CUTOFF",
     "FILE_SOURCE",
@@ -100,14 +102,6 @@ class YearSchedule:
     holidays: frozenset[date]
     workdays: frozenset[date]
     source: str = ""
-
-
-def _cn_date(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def _cn_time(t: time) -> str:
-    return f"{t.hour}:{t.minute:02d}"
 
 
 class _Lines:
@@ -350,22 +344,22 @@ class WorkCalendar:
     def add_workdays(self, start: date, n: int) -> Deadline:
         due = self._count(start, n)
         note = self._provisional_note(start, due)
-        return Deadline(due, bool(note), f"自{_cn_date(start)}起{n}个工作日{note}")
+        return Deadline(due, bool(note), f"自{chinese_date(start)}起{n}个工作日{note}")
 
     def due_within_workdays(self, received: datetime, n: int) -> Deadline:
         day, at = _split(received)
         start = self.effective_start(received)
         due = self._count(start, n)
         note = self._provisional_note(day, due)
-        stamp = f"{_cn_date(day)}{_cn_time(at)}收到"
+        stamp = f"{chinese_date(day)}{clock(at, pad_hour=False)}收到"
         if start != day:
             why = (
-                f"{_cn_time(self.cutoff)}后收到"
+                f"{clock(self.cutoff, pad_hour=False)}后收到"
                 if self.is_workday(day)
                 else "当日非工作日"
             )
-            stamp += f"（{why}，按下一工作日{_cn_date(start)}起算）"
-        basis = f"{stamp}，自{_cn_date(start)}起{n}个工作日，截止{_cn_date(due)}{note}"
+            stamp += f"（{why}，按下一工作日{chinese_date(start)}起算）"
+        basis = f"{stamp}，自{chinese_date(start)}起{n}个工作日，截止{chinese_date(due)}{note}"
         return Deadline(due, bool(note), basis)
 
     def due_within_days(self, received: datetime, n: int) -> Deadline:
@@ -375,9 +369,9 @@ class WorkCalendar:
         nominal = day + timedelta(days=n)
         due = nominal if self.is_workday(nominal) else self.next_workday(nominal)
         note = self._provisional_note(day, due)
-        basis = f"{_cn_date(day)}收到，自次日起{n}个自然日至{_cn_date(nominal)}"
+        basis = f"{chinese_date(day)}收到，自次日起{n}个自然日至{chinese_date(nominal)}"
         if due != nominal:
-            basis += f"（该日非工作日，顺延至{_cn_date(due)}）"
+            basis += f"（该日非工作日，顺延至{chinese_date(due)}）"
         return Deadline(due, bool(note), basis + note)
 
     def workdays_late(self, due: date, done: date) -> int:
@@ -415,7 +409,7 @@ def calendar_report(cal: WorkCalendar, today: date | None = None) -> dict:
         "file_sources": {y: sch.source for y, sch in sorted(cal.file_years.items())},
         "extra_file": str(cal.extra_file) if cal.extra_file is not None else None,
         "load_errors": list(cal.load_errors),
-        "cutoff": _cn_time(cal.cutoff),
+        "cutoff": clock(cal.cutoff, pad_hour=False),
         "current_year": this_year,
         "current_year_covered": cal.is_covered(this_year),
         "next_year": next_year,

@@ -15,35 +15,42 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from pathlib import Path, PurePosixPath
 
 from docgen.atomic import safe_part
 from docgen.cases import Case, DeadlineState, build
+from docgen.events import (
+    CASE_CALLED_BACK,
+    CASE_CLOSED,
+    CASE_COMPLETED,
+    CASE_ESCALATED,
+    CASE_FINAL_ACCOUNT,
+    CASE_PROGRESS,
+    CASE_REGISTERED,
+    CASE_SETTLED,
+    CASE_SURVEYED,
+    CASE_VIOLATION,
+    CASE_WORK_ORDERED,
+    day_field,
+)
+from docgen.events import label as event_label
 from docgen.forms import FORMS
-from docgen.forms.values import chinese_date
 from docgen.ledger import Event, Ledger
 from docgen.render.pdf import render_pdf
+from docgen.wording import chinese_date, day_of, money, received_text
 from docgen.workspace import Workspace
 
-__all__ = ["STEP_NAMES", "dossier_context", "dossier_path", "write_dossier"]
+__all__ = ["dossier_context", "dossier_path", "write_dossier"]
 
 TEMPLATE = "dossier.typ"
 TITLE = "投诉案件档案"
 ISSUER = "客户服务部"
 PROVISIONAL_MARK = "（暂定）"
 
-STEP_NAMES = {
-    "case.registered": "登记", "case.escalated": "上报总经理、副总经理", "case.progress": "处理进展",
-    "case.surveyed": "现场勘察", "case.work_ordered": "派工", "case.completed": "完工", "case.called_back": "回访",
-    "case.final_account": "决算", "case.settled": "结算", "case.violation": "违反程序", "case.closed": "办结",
-}
 # ASCII slugs of the forms for attachment names (never Chinese: docs/design.md §9).
 FORM_SLUGS = {"CS-REG": "register", "CS-SURVEY": "survey", "CS-WO": "work-order", "CS-CALLBACK": "callback",
               "CS-FINAL": "final-account", "CS-SETTLE": "settlement"}
-# The payload field holding the day a step happened (else the day it was recorded, as docgen.cases does).
-STEP_DAY = {"case.surveyed": "survey_date", "case.completed": "completed_date", "case.called_back": "callback_date",
-            "case.final_account": "prepared_date"}
 
 _ASCII_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -56,7 +63,7 @@ def _day(value) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(str(value)[:10])
+        return day_of(value)
     except ValueError:
         return None
 
@@ -67,8 +74,9 @@ def _cn(value) -> str:
 
 
 def _money(value) -> str:
+    """``1,200.50元``; a value that is not an amount is shown as it is."""
     try:
-        return f"{Decimal(str(value).replace(',', '')):,.2f}"
+        return money(str(value), "元")
     except (InvalidOperation, ValueError):
         return str(value)
 
@@ -109,54 +117,52 @@ def _location(registered: dict) -> str:
 
 
 def _received(registered: dict) -> str:
-    received = registered.get("received_at") or registered.get("received_date") or ""
-    day = _cn(received)
-    if registered.get("time_known") and len(received) >= 16:
-        return f"{day} {received[11:16]}"
-    return day
+    return received_text(registered) if registered.get("received_at") or registered.get("received_date") else ""
 
 
 def _step_day(event: Event, case: Case) -> date | None:
     """The day a step happened: the date written on its form where it has one, else the day it was recorded."""
-    if event.kind == "case.registered":
+    if event.kind == CASE_REGISTERED:
         return _day(event.payload.get("received_at") or event.payload.get("received_date")) or _day(event.recorded_at)
-    if event.kind == "case.work_ordered":
+    if event.kind == CASE_WORK_ORDERED:
         # The work order is issued with the survey it follows (its repair time counts from the survey date).
-        survey = next((e for e in case.events if e.kind == "case.surveyed" and e.claim == event.claim), None)
+        survey = next((e for e in case.events if e.kind == CASE_SURVEYED and e.claim == event.claim), None)
         if survey is not None:
             return _step_day(survey, case)
-    field = STEP_DAY.get(event.kind)
+    field = day_field(event.kind)
     return (field and _day(event.payload.get(field))) or _day(event.recorded_at)
 
 
 def step_facts(event: Event) -> str:
     """The key facts of one step, as an auditor reads them."""
     p, kind = event.payload, event.kind
-    if kind == "case.registered":
+    if kind == CASE_REGISTERED:
         return _facts([("受理方式", p.get("channel")), ("受理人", p.get("receiver")),
                        ("转责任部门", p.get("department")), ("处理进展", p.get("progress"))])
-    if kind == "case.escalated":
-        return _facts([("上报", "、".join(p.get("recipients") or [])), ("依据", p.get("clause"))])
-    if kind == "case.progress":
+    if kind == CASE_ESCALATED:
+        # The step reads 上报重大投诉 (the catalogue's label); its facts say to whom: 上报总经理、副总经理.
+        recipients = "、".join(p.get("recipients") or [])
+        return _facts([(None, recipients and f"上报{recipients}"), ("依据", p.get("clause"))])
+    if kind == CASE_PROGRESS:
         return _facts([("进展", p.get("progress"))])
-    if kind == "case.surveyed":
+    if kind == CASE_SURVEYED:
         responsible = p.get("responsible_party")
         if responsible and p.get("contractor"):
             responsible = f"{responsible}（{p['contractor']}）"
         return _facts([
             ("勘察日期", _cn(p.get("survey_date"))), ("责任方", responsible), ("维修类型", p.get("work_kind")),
             ("保修期内", _yes_no(p.get("in_warranty"))), ("维修单位", p.get("repairer")),
-            ("预估金额", p.get("estimate") and f"{_money(p['estimate'])}元"),
+            ("预估金额", p.get("estimate") and _money(p['estimate'])),
             ("约定完成日期", _cn(p.get("agreed_completion"))), ("勘察意见", p.get("findings")),
             ("会签", _signatures(p, "CS-SURVEY", ("sign_service", "sign_engineering", "sign_team_leader",
                                                    "sign_contractor")))])
-    if kind == "case.work_ordered":
+    if kind == CASE_WORK_ORDERED:
         due = next((d for d in p.get("deadlines") or [] if d.get("key") == "repair"), None)
         return _facts([
             ("派工单号", p.get("order_number")), ("类别", p.get("order_class") and f"{p['order_class']}类"),
             ("维修单位", p.get("repairer")), ("维修类型", p.get("work_kind")),
             ("完成期限", due and _cn(due.get("due")) + (PROVISIONAL_MARK if due.get("provisional") else ""))])
-    if kind == "case.completed":
+    if kind == CASE_COMPLETED:
         opinion = p.get("customer_opinion")
         if opinion and p.get("customer_remarks"):
             opinion = f"{opinion}（{p['customer_remarks']}）"
@@ -167,27 +173,27 @@ def step_facts(event: Event) -> str:
                                      {"check_service": "客户服务人员或物业人员", "check_team_leader": "维修队长"})),
             ("客户签认", p.get("customer_signature")), ("客户意见", opinion),
             ("客户同意延期", p.get("extension_consent"))])
-    if kind == "case.called_back":
+    if kind == CASE_CALLED_BACK:
         return _facts([("回访日期", _cn(p.get("callback_date"))), ("回访人", p.get("caller")),
                        ("满意程度", p.get("satisfaction")), ("客户意见", p.get("opinion"))])
-    if kind == "case.final_account":
-        lines = "；".join(f"{line.get('item')} {_money(line.get('amount'))}元" for line in p.get("lines") or [])
-        total = p.get("total") and f"{_money(p['total'])}元"
+    if kind == CASE_FINAL_ACCOUNT:
+        lines = "；".join(f"{line.get('item')} {_money(line.get('amount'))}" for line in p.get("lines") or [])
+        total = p.get("total") and _money(p['total'])
         if total and p.get("total_uppercase"):
             total += f"（{p['total_uppercase']}）"
         return _facts([("编制日期", _cn(p.get("prepared_date"))), ("编制人", p.get("team_leader")),
                        ("合计", total), ("明细", lines)])
-    if kind == "case.settled":
+    if kind == CASE_SETTLED:
         return _facts([
             ("派工单号", p.get("order_number")), ("决算金额", _with_yuan(p.get("final_total"))),
-            ("审定金额", p.get("audited_amount") and f"{_money(p['audited_amount'])}元"),
+            ("审定金额", p.get("audited_amount") and _money(p['audited_amount'])),
             ("审核部门", p.get("audit_route")), ("高于决算的原因", p.get("over_reason")),
             ("签字", _signatures(p, "CS-SETTLE", ("auditor", "contractor_confirm", "deputy_chief_engineer_confirm",
                                                   "approve_manager", "review_deputy_chief_engineer",
                                                   "approve_deputy_gm", "approve_gm")))])
-    if kind == "case.violation":
+    if kind == CASE_VIOLATION:
         return _facts([(None, p.get("message")), ("条款", p.get("clause"))])
-    if kind == "case.closed":
+    if kind == CASE_CLOSED:
         return _facts([(None, p.get("reason"))])
     return ""
 
@@ -253,17 +259,17 @@ def dossier_context(ws: Workspace, case: Case, sources: list[dict], issued_on: d
     for event in case.events:
         source = by_claim.get(event.claim or "")
         # The same step sent again is recorded as a correction; the earlier record stays in the history.
-        corrected = event.kind in seen and event.kind not in ("case.progress", "case.violation")
+        corrected = event.kind in seen and event.kind not in (CASE_PROGRESS, CASE_VIOLATION)
         seen.add(event.kind)
         steps.append({
             "seq": str(event.seq), "date": _cn(_step_day(event, case)),
-            "step": STEP_NAMES.get(event.kind, event.kind) + ("（更正）" if corrected else ""),
+            "step": event_label(event.kind) + ("（更正）" if corrected else ""),
             "facts": step_facts(event),
             "source": f"{source['original']}（附件{source['order']}）" if source else "",
         })
     violations = [{"clause": e.payload.get("clause") or "", "message": e.payload.get("message") or "",
                    "date": _cn(e.recorded_at), "source": (by_claim.get(e.claim or "") or {}).get("original", "")}
-                  for e in case.events if e.kind == "case.violation"]
+                  for e in case.events if e.kind == CASE_VIOLATION]
     header = [
         ("登记编号", case.number), ("受理时间", _received(r)),
         ("客户", r.get("customer")), ("电话", r.get("phone")),
@@ -271,7 +277,7 @@ def dossier_context(ws: Workspace, case: Case, sources: list[dict], issued_on: d
         ("责任部门", r.get("department")), ("服务处", r.get("office")),
         ("重大投诉", "是" if case.major else "否"), ("案件状态", case.stage),
     ]
-    closed = next((e for e in reversed(case.events) if e.kind == "case.closed"), None)
+    closed = next((e for e in reversed(case.events) if e.kind == CASE_CLOSED), None)
     return {
         "title": TITLE, "number": case.number, "header": header, "content": r.get("content") or "",
         "steps": steps, "deadlines": [_deadline_row(d, ws, case) for d in case.deadlines],

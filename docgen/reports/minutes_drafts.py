@@ -32,12 +32,14 @@ from docgen.actions import Action, action_event_detail, all_actions
 from docgen.atomic import safe_part
 from docgen.cases import Case, DeadlineState, all_cases
 from docgen.errors import DocgenError
+from docgen.events import CASE_CLOSED, CASE_MINUTES, CASE_PROGRESS, STAGES
+from docgen.events import label as event_label
 from docgen.forms.minutes import COORDINATION, DIRECTORS, MEETING_CLAUSES, SPECIAL
-from docgen.forms.values import chinese_date
 from docgen.ledger import Ledger
 from docgen.projects import FIRST_YEAR_CLAUSE, delivery, ledger_projects
 from docgen.render.docx import find_template, render_docx
 from docgen.reports.periodic import latest_progress, weekly
+from docgen.wording import chinese_date, day_of, received_at, received_text
 from docgen.workspace import Workspace
 
 __all__ = ["KINDS", "MinutesError", "coordination_projects", "draft_context", "draft_path", "open_actions",
@@ -47,14 +49,6 @@ KINDS = {"coordination": COORDINATION, "directors": DIRECTORS, "special": SPECIA
 COORDINATION_ROLES = ("客户服务部", "物业公司", "经营销售部", "工程材料部")  # CS-3.10.1
 TEMPLATE = "minutes.docx"
 PROVISIONAL_MARK = "（暂定）"
-EVENT_NAMES = {
-    "case.registered": "登记受理", "case.escalated": "上报重大投诉", "case.progress": "处理进展",
-    "case.surveyed": "现场勘察", "case.work_ordered": "派工维修", "case.completed": "维修完工",
-    "case.called_back": "完工回访", "case.final_account": "维修决算", "case.settled": "维修结算",
-    "case.closed": "办结", "case.violation": "违反程序记录", "case.minutes": "会议纪要",
-    "minutes.action": "会议决定", "minutes.action_done": "会议决定事项完成",
-    "minutes.action_reopened": "撤销完成登记",
-}
 
 
 class MinutesError(DocgenError, ValueError):
@@ -65,12 +59,12 @@ class MinutesError(DocgenError, ValueError):
 
 
 def _received(case: Case) -> date:
-    return date.fromisoformat(case.registered["received_at"][:10])
+    return received_at(case.registered).date()
 
 
 def _as_of(case: Case, until: date) -> Case:
     """The case as it stood at the end of ``until``: later events and later meetings of deadlines left out."""
-    events = [e for e in case.events if date.fromisoformat(e.recorded_at[:10]) <= until]
+    events = [e for e in case.events if day_of(e.recorded_at) <= until]
     deadlines = [DeadlineState(d.key, d.label, d.due, d.clause, d.provisional,
                                d.met_on if d.met_on and d.met_on <= until else None, d.actor)
                  for d in case.deadlines]
@@ -97,14 +91,12 @@ def _next_deadline(case: Case, meeting_date: date) -> str:
 
 
 def _stage(case: Case) -> str:
-    from docgen.cases import STAGES
-
     kinds = {e.kind for e in case.events}
     return next((name for kind, name in STAGES if kind in kinds), "已登记")
 
 
 def _closed(case: Case) -> bool:
-    return any(e.kind == "case.closed" for e in case.events)
+    return any(e.kind == CASE_CLOSED for e in case.events)
 
 
 def _week_label(day: date) -> str:
@@ -188,15 +180,15 @@ def _directors(ws: Workspace, ledger: Ledger, meeting_date: date) -> dict:
 
 
 def _history_line(event) -> str:
-    name = EVENT_NAMES.get(event.kind, event.kind)
+    name = event_label(event.kind)
     extra = ""
-    if event.kind == "case.progress":
+    if event.kind == CASE_PROGRESS:
         extra = f"：{event.payload.get('progress') or ''}"
-    elif event.kind == "case.minutes":
+    elif event.kind == CASE_MINUTES:
         extra = f"：{event.payload.get('meeting_type') or ''}（{event.payload.get('meeting_date') or ''}）"
     elif detail := action_event_detail(event):
         extra = f"：{detail}"
-    return f"{chinese_date(date.fromisoformat(event.recorded_at[:10]))}　{name}{extra}"
+    return f"{chinese_date(day_of(event.recorded_at))}　{name}{extra}"
 
 
 def _special(ws: Workspace, ledger: Ledger, meeting_date: date, case_number: str | None) -> dict:
@@ -207,11 +199,8 @@ def _special(ws: Workspace, ledger: Ledger, meeting_date: date, case_number: str
         raise MinutesError(f"登记编号“{case_number}”不存在；请核对编号")
     case = _as_of(case, meeting_date)
     r = case.registered
-    received = r.get("received_at") or ""
     facts = "\n".join((
-        f"受理时间：{chinese_date(date.fromisoformat(received[:10]))}"
-        + (f" {received[11:16]}" if r.get("time_known") and len(received) >= 16 else "")
-        + f"（{r.get('channel') or ''}）",
+        f"受理时间：{received_text(r)}（{r.get('channel') or ''}）",
         f"客户：{r.get('customer') or ''}　{r.get('phone') or ''}",
         f"房号：{_location(case)}",
         f"类别：{r.get('category') or ''}；责任部门：{r.get('department') or ''}；受理人：{r.get('receiver') or ''}",

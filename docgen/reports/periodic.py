@@ -13,8 +13,10 @@ from datetime import date, timedelta
 
 from docgen.cases import Case, DeadlineState, all_cases
 from docgen.errors import PeriodError  # raised here for a week not written like 2026-W48 or 2026-11-23
+from docgen.events import CASE_CLOSED, CASE_PROGRESS
 from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
+from docgen.wording import day_of, received_at
 
 
 def week_bounds(text: str) -> tuple[date, date]:
@@ -35,12 +37,12 @@ def week_bounds(text: str) -> tuple[date, date]:
 
 
 def _received(case: Case) -> date:
-    return date.fromisoformat(case.registered["received_at"][:10])
+    return received_at(case.registered).date()
 
 
 def _closed_on(case: Case) -> date | None:
-    closing = next((e for e in case.events if e.kind == "case.closed"), None)
-    return date.fromisoformat(closing.recorded_at[:10]) if closing else None
+    closing = next((e for e in case.events if e.kind == CASE_CLOSED), None)
+    return day_of(closing.recorded_at) if closing else None
 
 
 @dataclass
@@ -65,7 +67,7 @@ class Weekly:
 
 def latest_progress(case: Case, until: date) -> str:
     notes = [e.payload.get("progress") for e in case.events
-             if e.kind == "case.progress" and date.fromisoformat(e.recorded_at[:10]) <= until]
+             if e.kind == CASE_PROGRESS and day_of(e.recorded_at) <= until]
     return notes[-1] if notes else ""
 
 

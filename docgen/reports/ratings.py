@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from docgen.atomic import write_with
 from docgen.errors import PeriodError  # raised here for a quarter not written like 2026Q4
+from docgen.events import CASE_CALLED_BACK, CASE_COMPLETED
 from docgen.ledger import Ledger
 
 POINTS = {"满意": 100, "基本满意": 80, "不满意": 40}
@@ -58,8 +59,8 @@ def split_workers(text: str | None) -> list[str]:
 def tally(ledger: Ledger, first: date, last: date) -> tuple[dict[str, Tally], dict[str, Tally]]:
     workers: dict[str, Tally] = defaultdict(Tally)
     teams: dict[str, Tally] = defaultdict(Tally)
-    callbacks = {e.case_id: e.payload for e in ledger.events(kind="case.called_back")}  # the latest wins
-    completions = {e.case_id: e for e in ledger.events(kind="case.completed")}  # a correction replaces
+    callbacks = {e.case_id: e.payload for e in ledger.events(kind=CASE_CALLED_BACK)}  # the latest wins
+    completions = {e.case_id: e for e in ledger.events(kind=CASE_COMPLETED)}  # a correction replaces
     for event in completions.values():
         done = event.payload
         if not first <= date.fromisoformat(done["completed_date"]) < last:

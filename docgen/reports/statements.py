@@ -30,6 +30,7 @@ from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
 from docgen.render.pdf import FONT_ROLES, render_pdf
 from docgen.reports.ratings import quarter_bounds
+from docgen.wording import chinese_date, received_at
 
 __all__ = ["StatementPeriodError", "bar_chart_svg", "figures_from_cases", "period_bounds", "previous_period",
            "statement_context", "statement_figures", "write_statement"]
@@ -118,7 +119,7 @@ def _tally(cases: list[Case], first: date, end: date, as_of: date | None = None)
     t = _Tally()
     for case in cases:
         r = case.registered
-        received = date.fromisoformat(r["received_at"][:10])
+        received = received_at(r).date()
         if first <= received < end:
             category, project = _name(r.get("category")), _name(r.get("project"))
             t.total += 1
@@ -289,10 +290,6 @@ def bar_chart_svg(items: list[tuple[str, float]], title: str, *, unit: str = "",
 # ----------------------------------------------------------------------------------------- documents
 
 
-def _cn(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _str_rows(rows: list[dict]) -> list[dict]:
     return [{k: str(v) for k, v in row.items()} for row in rows]
 
@@ -305,8 +302,8 @@ def statement_context(figures: dict) -> dict:
     return {
         "period": figures["period"],
         "period_name": figures["period_name"],
-        "span": f"{_cn(figures['first'])}至{_cn(last)}"
-                + (f"，截至{_cn(figures['as_of'])}" if figures.get("as_of") else ""),
+        "span": f"{chinese_date(figures['first'])}至{chinese_date(last)}"
+                + (f"，截至{chinese_date(figures['as_of'])}" if figures.get("as_of") else ""),
         "previous_name": prev["period_name"],
         "issued_on": figures["issued_on"].isoformat(),
         "total": str(figures["total"]), "major": str(figures["major"]),

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Callable
 
 from docgen.atomic import safe_part
-from docgen.cases import STAGES, Case, DeadlineState
-from docgen.forms.values import chinese_date
+from docgen.cases import Case, DeadlineState
+from docgen.events import STAGES
 from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
 from docgen.render.docx import find_template, render_docx
 from docgen.render.pdf import render_pdf
 from docgen.reports.periodic import Overdue, Warning, latest_progress, overdue_warning, week_bounds, weekly
+from docgen.wording import chinese_date, day_of, received_text
 from docgen.workspace import Workspace
 
 __all__ = ["warning_context", "weekly_context", "write_daily_warning", "write_weekly_both"]
@@ -38,9 +39,7 @@ def _due(deadline: DeadlineState) -> str:
 
 
 def _received(case: Case) -> str:
-    received = case.registered.get("received_at") or ""
-    day = chinese_date(date.fromisoformat(received[:10]))
-    return f"{day} {received[11:16]}" if case.registered.get("time_known") and len(received) >= 16 else day
+    return received_text(case.registered)
 
 
 def _location(case: Case) -> str:
@@ -51,7 +50,7 @@ def _location(case: Case) -> str:
 
 def _stage_at(case: Case, until: date) -> str:
     """The case's stage as it stood at the end of ``until`` (later events do not count)."""
-    kinds = {e.kind for e in case.events if date.fromisoformat(e.recorded_at[:10]) <= until}
+    kinds = {e.kind for e in case.events if day_of(e.recorded_at) <= until}
     return next((name for kind, name in STAGES if kind in kinds), "已登记")
 
 

@@ -10,18 +10,19 @@ commit is mended by rendering the same descriptions again: the ledger says exact
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any, Protocol
 
 from docgen.atomic import safe_part
+from docgen.events import CASE_CLOSED, CASE_VIOLATION, CASE_WORK_ORDERED
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms.base import FormDef, ParsedForm, Raw
-from docgen.forms.values import chinese_date
 from docgen.ledger import SETTINGS_FIELD, Event, NumbersExhausted, Transaction
+from docgen.wording import chinese_date
+from docgen.wording import money as money  # re-exported for the steps
+from docgen.wording import received_text as received_text
 from docgen.workspace import Workspace
 
 PROVISIONAL_MARK = "（暂定）"
@@ -158,20 +159,10 @@ def provisional_note(deadlines: list[dict]) -> str:
     return "注：标有“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按周末推算，待官方安排公布后核定。"
 
 
-def money(amount: Decimal | str) -> str:
-    return f"{Decimal(amount):,.2f}"
-
-
 def location(case: dict) -> str:
     """项目 + 楼栋 + 房号 of a registered case."""
     return "".join(part for part in (case["project"], case.get("building") and f"{case['building']}栋",
                                      case.get("room") and f"{case['room']}室") if part)
-
-
-def received_text(case: dict) -> str:
-    received = case["received_at"]
-    day = chinese_date(date.fromisoformat(received[:10]))
-    return f"{day} {received[11:16]}" if case.get("time_known") else day
 
 
 def where(raw: Raw | None) -> dict:
@@ -188,14 +179,11 @@ def at(parsed: ParsedForm, key: str) -> dict:
 
 
 def has_event(tx: Transaction, number: str, kind: str) -> bool:
-    return tx.connection.execute("SELECT 1 FROM events WHERE case_id = ? AND kind = ? LIMIT 1",
-                                 (number, kind)).fetchone() is not None
+    return tx.has_event(number, kind)
 
 
 def latest_event(tx: Transaction, number: str, kind: str) -> Event | None:
-    row = tx.connection.execute("SELECT * FROM events WHERE case_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1",
-                                (number, kind)).fetchone()
-    return Event.from_row(row) if row else None
+    return tx.latest_event(number, kind)
 
 
 def record(tx: Transaction, kind: str, payload: dict, number: str, submission: Submission) -> Event:
@@ -204,11 +192,10 @@ def record(tx: Transaction, kind: str, payload: dict, number: str, submission: S
 
 def record_violations(tx: Transaction, findings: list[Finding], number: str, submission: Submission) -> None:
     """Each breach once on the case, however often the form that shows it is sent again."""
-    known = {(json.loads(row["payload"])["clause"], json.loads(row["payload"])["message"]) for row in tx.connection.execute(
-        "SELECT payload FROM events WHERE case_id = ? AND kind = 'case.violation'", (number,))}
+    known = {(e.payload["clause"], e.payload["message"]) for e in tx.events(case_id=number, kind=CASE_VIOLATION)}
     for finding in findings:
         if finding.severity == "violation" and (finding.clause, finding.message) not in known:
-            record(tx, "case.violation", {"clause": finding.clause, "message": finding.message,
+            record(tx, CASE_VIOLATION, {"clause": finding.clause, "message": finding.message,
                                          "field": finding.field}, number, submission)
 
 
@@ -231,9 +218,9 @@ def steps_before(tx: Transaction, parsed: ParsedForm, number: str, order_number:
     if not tx.case_exists(number):
         return None, None, Decision(findings=[error(f"登记编号“{number}”不存在；请核对编号", clause="CS-3.4.3",
                                                     field="case_number", **at(parsed, "case_number"))])
-    if has_event(tx, number, "case.closed"):
+    if has_event(tx, number, CASE_CLOSED):
         return None, None, out_of_order(parsed, f"{number} 已结算办结；如需更正，请联系客户服务部")
-    order = latest_event(tx, number, "case.work_ordered")
+    order = latest_event(tx, number, CASE_WORK_ORDERED)
     if order is None:
         return None, None, out_of_order(parsed, f"{number} 尚未提交《现场勘察会签表》，没有派工单；请先完成现场勘察")
     if order.payload["order_number"] != order_number:

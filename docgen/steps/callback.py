@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from docgen.events import CASE_CALLED_BACK, CASE_COMPLETED
 from docgen.findings import Finding, error, has_errors
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import CALLBACK
@@ -50,7 +51,7 @@ CHECKS: tuple[Check, ...] = (callback_on_time, callback_not_ahead)
 def handle_callback(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     call = parsed.header
     _, completed, refused = steps_before(tx, parsed, call.case_number, call.order_number,
-                                         ("case.completed", "尚未完工（《工程派工单》未交回），不能先交回访记录"))
+                                         (CASE_COMPLETED, "尚未完工（《工程派工单》未交回），不能先交回访记录"))
     if refused:
         return refused
     facts = {"due": date.fromisoformat(completed.payload["deadlines"][0]["due"]),
@@ -58,8 +59,8 @@ def handle_callback(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
     findings = run_checks(CHECKS, Context(tx, ws, parsed, submission.today, facts))
     if has_errors(findings):
         return Decision(findings=findings)
-    findings += correction_note(tx, call.case_number, "case.called_back", CALLBACK.title)
-    record(tx, "case.called_back", call.model_dump(mode="json"), call.case_number, submission)
+    findings += correction_note(tx, call.case_number, CASE_CALLED_BACK, CALLBACK.title)
+    record(tx, CASE_CALLED_BACK, call.model_dump(mode="json"), call.case_number, submission)
     record_violations(tx, findings, call.case_number, submission)
     return Decision(findings, [call.case_number], [])
 

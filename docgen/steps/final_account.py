@@ -5,8 +5,8 @@ Emits 07 《维修工程结算书》 naming the audit route (CS-3.5.6) and the s
 
 from __future__ import annotations
 
+from docgen.events import CASE_COMPLETED, CASE_FINAL_ACCOUNT
 from docgen.findings import Finding, has_errors
-from docgen.forms.amounts import to_uppercase
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import FINAL_ACCOUNT, SETTLEMENT
 from docgen.ledger import Transaction
@@ -19,11 +19,11 @@ from docgen.steps.base import (
     FormStep,
     Submission,
     correction_note,
-    money,
     record,
     run_checks,
     steps_before,
 )
+from docgen.wording import money_in_words
 from docgen.workspace import Workspace
 
 
@@ -41,21 +41,21 @@ CHECKS: tuple[Check, ...] = (sums,)
 def handle_final_account(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     account = parsed.header
     order, _, refused = steps_before(tx, parsed, account.case_number, account.order_number,
-                                     ("case.completed", "尚未完工（《工程派工单》未交回），不能先交决算书"))
+                                     (CASE_COMPLETED, "尚未完工（《工程派工单》未交回），不能先交决算书"))
     if refused:
         return refused
     findings = run_checks(CHECKS, Context(tx, ws, parsed, submission.today))
     if has_errors(findings):
         return Decision(findings=findings)
-    findings += correction_note(tx, account.case_number, "case.final_account", FINAL_ACCOUNT.title)
-    record(tx, "case.final_account", {**account.model_dump(mode="json"),
+    findings += correction_note(tx, account.case_number, CASE_FINAL_ACCOUNT, FINAL_ACCOUNT.title)
+    record(tx, CASE_FINAL_ACCOUNT, {**account.model_dump(mode="json"),
                                       "lines": [parsed_line.model_dump(mode="json") for parsed_line in parsed.lines]},
            account.case_number, submission)
     order_class = order.payload["order_class"]
     route = repair_rules.audit_route(account.total, ws.settings.repair.exactly_20000_audited_by)
     signoffs = repair_rules.required_settlement_signoffs(order_class, account.total)
     header = {"case_number": account.case_number, "order_number": account.order_number, "order_class": order_class,
-              "final_total": f"{money(account.total)}（{to_uppercase(account.total)}）",
+              "final_total": money_in_words(account.total),
               "audit_route": f"{route}（CS-3.5.6）",
               "required_signoffs": "；".join(f"{who}（{clause}）" for _, who, clause in signoffs)
               + "。以上按决算金额列出；审定金额跨入另一审批档次的，按审定金额的权限签字（CS-3.6.1）"}

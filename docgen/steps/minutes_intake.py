@@ -14,6 +14,7 @@ from pathlib import Path
 
 from docgen.actions import Action, done_problem, load_actions, normalize_key, record_done
 from docgen.atomic import safe_part
+from docgen.events import CASE_MINUTES, MINUTES_ACTION
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms.base import ParsedForm, Raw
 from docgen.forms.minutes import (
@@ -26,10 +27,10 @@ from docgen.forms.minutes import (
     MinutesDecision,
     MinutesHeader,
 )
-from docgen.forms.values import chinese_date
 from docgen.ledger import Transaction
 from docgen.projects import FIRST_YEAR_CLAUSE, delivery
 from docgen.steps.base import Check, Context, Decision, Document, FormStep, Submission, run_checks
+from docgen.wording import chinese_date
 from docgen.workspace import Workspace
 
 _SEPARATORS = re.compile(r"[\s,，、;；/]+")
@@ -61,7 +62,7 @@ def _review(tx: Transaction, header: MinutesHeader, rows: list[tuple[ActionRevie
     the decision or after today. Done without a date counts as done on the meeting date (a warning says so).
     """
     findings, marked = [], []
-    actions = {action.key: action for action in load_actions(tx.connection)}
+    actions = {action.key: action for action in load_actions(tx)}
     seen: dict[str, int] = {}
     for review, row, sources in rows:
         label = f"{REVIEW.title}第{row}行"
@@ -141,10 +142,10 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
     for number in cases:
         own = [{"text": d.text, "owner": d.owner, "due": d.due.isoformat(), "row": row}
                for d, row in zip(decisions, parsed.line_rows) if d.case_number == number]
-        tx.append("case.minutes", {**meeting, "decisions": own}, case_id=number,
+        tx.append(CASE_MINUTES, {**meeting, "decisions": own}, case_id=number,
                   claim=submission.claim, sha256=submission.sha256)
         result.case_ids.append(number)
-    earlier = {(a.meeting_type, a.meeting_date, a.project, a.text): a for a in load_actions(tx.connection)}
+    earlier = {(a.meeting_type, a.meeting_date, a.project, a.text): a for a in load_actions(tx)}
     for decision, row in zip(decisions, parsed.line_rows):
         # The same minutes sent again (a typo corrected) must not track its decisions twice: a decision of
         # the same meeting with the same text is that decision, corrected if its owner, due date or case
@@ -160,7 +161,7 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
                                            "登记编号已按本次纪要更正", clause=clause, field="decisions.text"))
         key = same.key if same is not None else f"action-{tx.last_seq + 1}"  # the seq of the event about to be appended
         due = decision.due.isoformat()
-        tx.append("minutes.action", {
+        tx.append(MINUTES_ACTION, {
             **meeting, "owner": decision.owner, "text": decision.text, "due": due, "row": row,
             "deadlines": [{"key": key, "label": decision.text, "due": due, "clause": clause, "provisional": False,
                            "basis": "会议纪要", "actor": decision.owner}],
@@ -178,7 +179,7 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
 
 def _reviewed_rows(tx: Transaction, header: MinutesHeader, reviews) -> list[dict]:
     """What the filed PDF says of the earlier decisions this meeting reviewed (rows with a known 事项编号)."""
-    known = {action.key: action for action in load_actions(tx.connection)}
+    known = {action.key: action for action in load_actions(tx)}
     rows = []
     for review, _, _ in reviews:
         action = known.get(normalize_key(review.action) or "")

@@ -7,17 +7,16 @@ Emits 01 《现场勘察会签表》 for a repair, 02 重大投诉上报单 for 
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 
 from docgen.atomic import safe_part
+from docgen.events import CASE_ESCALATED, CASE_PROGRESS, CASE_REGISTERED
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms.base import ParsedForm
 from docgen.forms.register import REGISTER, RegisterLine
 from docgen.forms.site_survey import SITE_SURVEY
-from docgen.forms.values import chinese_date
 from docgen.ledger import MIN_YEAR, NumberFormat, NumbersExhausted, Transaction, line_fingerprint
 from docgen.procedures import rules
 from docgen.steps.base import (
@@ -36,6 +35,7 @@ from docgen.steps.base import (
     run_checks,
 )
 from docgen.steps.base import where as _where
+from docgen.wording import chinese_date
 from docgen.workspace import Workspace
 
 
@@ -195,10 +195,10 @@ def _register_lines(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
             if line.progress and line.progress != _latest_progress(tx, number):
                 _record_progress(tx, number, line, row, submission)
             registered_now = any(case["number"] == number for case in new_cases)  # escalated below if major
-            if line.major and not registered_now and not has_event(tx, number, "case.escalated"):
+            if line.major and not registered_now and not has_event(tx, number, CASE_ESCALATED):
                 # Found to be major after registration: reported at once all the same (CS-3.4.7).
                 case = {**earlier, "major": True}
-                tx.append("case.escalated", {"recipients": list(settings.escalation.recipients),
+                tx.append(CASE_ESCALATED, {"recipients": list(settings.escalation.recipients),
                                              "clause": "CS-3.4.7", "file": submission.name},
                           case_id=number, claim=submission.claim, sha256=submission.sha256)
                 decision.documents.append(escalation_document(case, ws, submission.today))
@@ -215,7 +215,7 @@ def _register_lines(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
                                              **_where(source.get("number") or source.get("received_date")))) from exhausted
         deadlines = rules.deadlines(line, settings, ws.calendar)
         case = _case_payload(line, number, ws, submission, row, deadlines, header)
-        tx.append("case.registered", case, case_id=number, claim=submission.claim, sha256=submission.sha256)
+        tx.append(CASE_REGISTERED, case, case_id=number, claim=submission.claim, sha256=submission.sha256)
         if line.progress:
             _record_progress(tx, number, line, row, submission)
         new_cases.append(case)
@@ -228,7 +228,7 @@ def _register_lines(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
             decision.documents.append(survey_document(case, ws))
         if case["major"]:
             # CS-3.4.7: a major complaint is reported at once to the general manager and deputy GM.
-            tx.append("case.escalated", {"recipients": list(settings.escalation.recipients), "clause": "CS-3.4.7"},
+            tx.append(CASE_ESCALATED, {"recipients": list(settings.escalation.recipients), "clause": "CS-3.4.7"},
                       case_id=case["number"], claim=submission.claim, sha256=submission.sha256)
             decision.documents.append(escalation_document(case, ws, submission.today))
     decision.documents += dispatch_documents(new_cases, submission, ws)
@@ -244,15 +244,13 @@ def _feedback(case: dict) -> dict:
 
 def _record_progress(tx: Transaction, number: str, line: RegisterLine, row: int, submission: Submission) -> None:
     """CS-3.4.4: what is not yet settled stays on the register with its progress noted."""
-    tx.append("case.progress", {"progress": line.progress, "row": row, "file": submission.name},
+    tx.append(CASE_PROGRESS, {"progress": line.progress, "row": row, "file": submission.name},
               case_id=number, claim=submission.claim, sha256=submission.sha256)
 
 
 def _latest_progress(tx: Transaction, number: str) -> str | None:
-    row = tx.connection.execute(
-        "SELECT payload FROM events WHERE case_id = ? AND kind = 'case.progress' ORDER BY seq DESC LIMIT 1",
-        (number,)).fetchone()
-    return None if row is None else json.loads(row["payload"]).get("progress")
+    latest = tx.latest_event(number, CASE_PROGRESS)
+    return None if latest is None else latest.payload.get("progress")
 
 
 # ------------------------------------------------------------ checks (CS-3.4.2, CS-3.4.3)

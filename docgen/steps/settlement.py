@@ -6,14 +6,13 @@ and the dossier; the case closes.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
+from docgen.events import CASE_CLOSED, CASE_FINAL_ACCOUNT, CASE_SETTLED
 from docgen.findings import Finding, has_errors, warning
 from docgen.forms.amounts import to_uppercase
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import SETTLEMENT
-from docgen.forms.values import chinese_date
 from docgen.ledger import Transaction
 from docgen.procedures import repair_rules
 from docgen.steps.base import (
@@ -33,6 +32,7 @@ from docgen.steps.base import (
     run_checks,
     steps_before,
 )
+from docgen.wording import chinese_date
 from docgen.workspace import Workspace
 
 SETTLEMENT_SIGNATURES = ("auditor", "contractor_confirm", "deputy_chief_engineer_confirm", "approve_manager",
@@ -60,8 +60,7 @@ def latest_per_case(events) -> dict[str, dict]:
 
 
 def settled_elsewhere(tx: Transaction, excluding: str) -> dict[str, dict]:
-    rows = tx.connection.execute("SELECT case_id, payload FROM events WHERE kind = 'case.settled' ORDER BY seq")
-    settled = latest_per_case((row["case_id"], json.loads(row["payload"])) for row in rows)
+    settled = latest_per_case((e.case_id, e.payload) for e in tx.events(kind=CASE_SETTLED))
     settled.pop(excluding, None)
     return settled
 
@@ -69,7 +68,7 @@ def settled_elsewhere(tx: Transaction, excluding: str) -> dict[str, dict]:
 def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     settled = parsed.header
     order, account, refused = steps_before(tx, parsed, settled.case_number, settled.order_number,
-                                           ("case.final_account", "尚未交回《维修工程决算书》，不能先交结算书"))
+                                           (CASE_FINAL_ACCOUNT, "尚未交回《维修工程决算书》，不能先交结算书"))
     if refused:
         return refused
     order_class = order.payload["order_class"]
@@ -78,7 +77,7 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
     findings = run_checks(CHECKS, Context(tx, ws, parsed, submission.today, facts))
     if has_errors(findings):
         return Decision(findings=findings)
-    findings += correction_note(tx, settled.case_number, "case.settled", SETTLEMENT.title)
+    findings += correction_note(tx, settled.case_number, CASE_SETTLED, SETTLEMENT.title)
     amount = settled.audited_amount
     # CS-3.5.6 routes the audit by the amount submitted for audit: the final account's total.
     route = repair_rules.audit_route(Decimal(account.payload["total"]), ws.settings.repair.exactly_20000_audited_by)
@@ -101,11 +100,11 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
         deposit_findings = ([] if deposit is None else
                             repair_rules.deposit_warning(contractor, deposit, deducted_before, amount))
         findings += deposit_findings
-    record(tx, "case.settled", {**settled.model_dump(mode="json"), "order_class": order_class,
+    record(tx, CASE_SETTLED, {**settled.model_dump(mode="json"), "order_class": order_class,
                                 "contractor": contractor, "audit_route": route, "by_contractor": by_contractor},
             settled.case_number, submission)
-    if not has_event(tx, settled.case_number, "case.closed"):
-        record(tx, "case.closed", {"reason": "结算完成（CS-3.5.9）"}, settled.case_number, submission)
+    if not has_event(tx, settled.case_number, CASE_CLOSED):
+        record(tx, CASE_CLOSED, {"reason": "结算完成（CS-3.5.9）"}, settled.case_number, submission)
     record_violations(tx, findings, settled.case_number, submission)
     registered = tx.registration(settled.case_number).payload
     folder = f"{ws.settings.paths.outbox}/{settled.case_number}"

@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from docgen.events import CASE_CLOSED, CASE_SURVEYED, CASE_WORK_ORDERED
 from docgen.findings import Finding, error, has_errors, violation, warning
 from docgen.forms.base import ParsedForm, Raw
 from docgen.forms.repair import WORK_ORDER
 from docgen.forms.site_survey import SITE_SURVEY, SiteSurvey
-from docgen.forms.values import chinese_date
 from docgen.ledger import NumberFormat, NumbersExhausted, Transaction
 from docgen.procedures import repair_rules
 from docgen.procedures.workdays import WorkCalendar
@@ -38,6 +38,7 @@ from docgen.steps.base import (
     record_violations,
     run_checks,
 )
+from docgen.wording import chinese_date, received_at
 from docgen.workspace import Workspace
 
 # CS-3.4.5 "500元以下工程，施工单位无须到场". 以下 includes the number (Civil Code art. 1259, as
@@ -153,11 +154,11 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
                                        "不需要《现场勘察会签表》；请核对登记编号", clause="CS-3.4.5",
                                        field="case_number", **where))
         return decision
-    if has_event(tx, survey.case_number, "case.closed"):
+    if has_event(tx, survey.case_number, CASE_CLOSED):
         decision.findings.append(error(f"{survey.case_number} 已结算办结；如需更正，请联系客户服务部",
                                        clause="CS-3.4.5", field="case_number", **where))
         return decision
-    received = date.fromisoformat(registered["received_at"][:10])
+    received = received_at(registered).date()
     if not received <= survey.survey_date <= submission.today:
         survey_at = sources.get("survey_date")
         decision.findings.append(error(
@@ -169,12 +170,12 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
     decision.findings += run_checks(CHECKS, Context(tx, ws, parsed, submission.today, {"due": due}))
     if has_errors(decision.findings):
         return decision
-    if has_event(tx, survey.case_number, "case.surveyed"):
+    if has_event(tx, survey.case_number, CASE_SURVEYED):
         decision.findings.append(warning("该案件已提交过《现场勘察会签表》；本次作为更正记录，原记录保留在历史中",
                                          clause="CS-3.4.5", field="case_number"))
     try:
         with tx.savepoint():  # the work order's numbers run out: the survey is not recorded either
-            tx.append("case.surveyed", survey.model_dump(mode="json"), case_id=survey.case_number,
+            tx.append(CASE_SURVEYED, survey.model_dump(mode="json"), case_id=survey.case_number,
                       claim=submission.claim, sha256=submission.sha256)
             decision.documents += after_survey(tx, ws, survey, registered, submission)
     except NumbersExhausted as exhausted:
@@ -191,7 +192,7 @@ def after_survey(tx: Transaction, ws: Workspace, survey, registered: dict, submi
     """The work order (and, for the contractor, the notice to 工程材料部) that follow a survey."""
     order_class = repair_rules.work_order_class(survey.in_warranty)
     numbering = NumberFormat(getattr(ws.settings.numbering, f"work_order_{order_class.lower()}"))
-    existing = latest_event(tx, registered["number"], "case.work_ordered")
+    existing = latest_event(tx, registered["number"], CASE_WORK_ORDERED)
     # A corrected survey keeps its work order number unless the class (保修 or not) changed with it.
     same_class = existing is not None and existing.payload["order_class"] == order_class
     order_number = existing.payload["order_number"] if same_class else next_order(tx, numbering, survey.survey_date.year)
@@ -199,7 +200,7 @@ def after_survey(tx: Transaction, ws: Workspace, survey, registered: dict, submi
     repair = {"key": "repair", "label": "完成维修（竣工检查、客户签认）", "due": deadline.due.isoformat(),
               "clause": "CS-3.4.5", "provisional": deadline.provisional, "basis": deadline.basis,
               "actor": survey.repairer}
-    record(tx, "case.work_ordered", {"order_number": order_number, "order_class": order_class,
+    record(tx, CASE_WORK_ORDERED, {"order_number": order_number, "order_class": order_class,
                                      "work_kind": survey.work_kind, "repairer": survey.repairer,
                                      "contractor": survey.contractor, "estimate": str(survey.estimate),
                                      "deadlines": [repair]}, registered["number"], submission)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from docgen.events import CASE_COMPLETED, CASE_SURVEYED
 from docgen.findings import Finding, error, has_errors
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import CALLBACK, FINAL_ACCOUNT, WORK_ORDER
-from docgen.forms.values import chinese_date
 from docgen.ledger import Transaction
 from docgen.procedures import repair_rules
 from docgen.steps.base import (
@@ -31,6 +31,7 @@ from docgen.steps.base import (
     run_checks,
     steps_before,
 )
+from docgen.wording import chinese_date
 from docgen.workspace import Workspace
 
 
@@ -68,16 +69,16 @@ def handle_work_order(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
     order, _, refused = steps_before(tx, parsed, done.case_number, done.order_number)
     if refused:
         return refused
-    surveyed_on = date.fromisoformat(latest_event(tx, done.case_number, "case.surveyed").payload["survey_date"])
+    surveyed_on = date.fromisoformat(latest_event(tx, done.case_number, CASE_SURVEYED).payload["survey_date"])
     due = date.fromisoformat(order.payload["deadlines"][0]["due"])
     findings = run_checks(CHECKS, Context(tx, ws, parsed, submission.today, {"surveyed_on": surveyed_on, "due": due}))
     if has_errors(findings):
         return Decision(findings=findings)
-    findings += correction_note(tx, done.case_number, "case.completed", WORK_ORDER.title)
+    findings += correction_note(tx, done.case_number, CASE_COMPLETED, WORK_ORDER.title)
     callback = repair_rules.callback_due(ws.calendar, done.completed_date)
     deadline = {"key": "callback", "label": "电话回访客户", "due": callback.due.isoformat(), "clause": "CS-3.5.4",
                 "provisional": callback.provisional, "basis": callback.basis, "actor": "客户服务部（处）资料员"}
-    record(tx, "case.completed", {**done.model_dump(mode="json"), "deadlines": [deadline]}, done.case_number, submission)
+    record(tx, CASE_COMPLETED, {**done.model_dump(mode="json"), "deadlines": [deadline]}, done.case_number, submission)
     record_violations(tx, findings, done.case_number, submission)
     registered = tx.registration(done.case_number).payload
     folder = f"{ws.settings.paths.outbox}/{done.case_number}"

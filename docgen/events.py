@@ -1,0 +1,103 @@
+"""The catalogue of event kinds (docs/design.md §7): each kind the ledger records, declared once.
+
+A kind is a ``str`` (its stored name, ``"case.registered"``), so the ledger stores and compares it exactly as
+the bare strings it replaced and existing ledgers read unchanged. It also carries:
+
+- ``label``: the one Chinese name the clerk reads (``docgen status``, minutes drafts, dossier, reports);
+- ``day_field``: the payload field holding the day it happened (else the day it was recorded);
+- ``marks_stage``: the stage of a case once it has this event (``cases.Case.stage``; the latest stage in
+  the order declared below wins);
+- ``meets``: the deadline keys it meets (``cases.build``).
+
+A leaf: it imports nothing from docgen.
+"""
+
+from __future__ import annotations
+
+
+class EventKind(str):
+    """An event kind: its stored name, with what docgen knows about it."""
+
+    label: str
+    day_field: str | None
+    marks_stage: str | None
+    meets: tuple[str, ...]
+
+    def __new__(cls, name: str, *, label: str, day_field: str | None = None, marks_stage: str | None = None,
+                meets: tuple[str, ...] = ()) -> EventKind:
+        kind = super().__new__(cls, name)
+        kind.label, kind.day_field, kind.marks_stage, kind.meets = label, day_field, marks_stage, meets
+        return kind
+
+    @property
+    def name(self) -> str:
+        return str.__str__(self)
+
+
+# ------------------------------------------------------------------ submissions (one per file processed)
+SUBMISSION_ACCEPTED = EventKind("submission.accepted", label="文件已受理")
+SUBMISSION_REJECTED = EventKind("submission.rejected", label="文件被退回")
+SUBMISSION_DUPLICATE = EventKind("submission.duplicate", label="重复提交")
+SUBMISSION_KINDS = (SUBMISSION_ACCEPTED, SUBMISSION_REJECTED, SUBMISSION_DUPLICATE)
+
+# ------------------------------------------------------------------ a case, in the order of its chain
+# ``feedback`` (CS-3.4.4) is met by the first response recorded after registration, on the day recorded;
+# the other deadlines by the latest event meeting them, on its ``day_field`` (see FIRST_RESPONSE).
+CASE_REGISTERED = EventKind("case.registered", label="登记受理", day_field="received_at", marks_stage="已登记")
+CASE_ESCALATED = EventKind("case.escalated", label="上报重大投诉")
+CASE_PROGRESS = EventKind("case.progress", label="处理进展", marks_stage="处理中", meets=("feedback",))
+CASE_SURVEYED = EventKind("case.surveyed", label="现场勘察", day_field="survey_date", marks_stage="已勘察",
+                          meets=("feedback", "survey"))
+CASE_WORK_ORDERED = EventKind("case.work_ordered", label="派工维修", marks_stage="维修中", meets=("feedback",))
+CASE_COMPLETED = EventKind("case.completed", label="维修完工", day_field="completed_date", marks_stage="已完工",
+                           meets=("repair",))
+CASE_CALLED_BACK = EventKind("case.called_back", label="完工回访", day_field="callback_date", marks_stage="已回访",
+                             meets=("callback",))
+CASE_FINAL_ACCOUNT = EventKind("case.final_account", label="维修决算", day_field="prepared_date",
+                               marks_stage="待结算")
+CASE_SETTLED = EventKind("case.settled", label="维修结算", marks_stage="已结算")
+CASE_CLOSED = EventKind("case.closed", label="办结", marks_stage="已办结", meets=("settle",))
+CASE_VIOLATION = EventKind("case.violation", label="违反程序记录")
+CASE_MINUTES = EventKind("case.minutes", label="会议纪要")
+
+# ------------------------------------------------------------------ minutes' decisions (CS-3.10)
+# A decision (deadline ``action-<seq>``) is met by the ``minutes.action_done`` naming it, on its ``done_on``;
+# a later ``minutes.action_reopened`` makes it open again (``cases.action_done``, ``actions``).
+MINUTES_ACTION = EventKind("minutes.action", label="会议决定")
+MINUTES_ACTION_DONE = EventKind("minutes.action_done", label="会议决定事项完成", day_field="done_on")
+MINUTES_ACTION_REOPENED = EventKind("minutes.action_reopened", label="撤销完成登记")
+
+# ------------------------------------------------------------------ the ledger itself
+LEDGER_REANCHORED = EventKind("ledger.reanchored", label="重新锚定台账")
+
+KINDS: dict[str, EventKind] = {kind: kind for kind in (
+    *SUBMISSION_KINDS, CASE_REGISTERED, CASE_ESCALATED, CASE_PROGRESS, CASE_SURVEYED, CASE_WORK_ORDERED,
+    CASE_COMPLETED, CASE_CALLED_BACK, CASE_FINAL_ACCOUNT, CASE_SETTLED, CASE_CLOSED, CASE_VIOLATION, CASE_MINUTES,
+    MINUTES_ACTION, MINUTES_ACTION_DONE, MINUTES_ACTION_REOPENED, LEDGER_REANCHORED)}
+
+# Deadlines met by the first event that meets them, on the day it was recorded (not its day_field).
+FIRST_RESPONSE = frozenset({"feedback"})
+# The stage of a case: the stage of the latest kind, in chain order, that it has (closed wins over settled …).
+STAGES: tuple[tuple[EventKind, str], ...] = tuple(
+    (kind, kind.marks_stage) for kind in reversed(KINDS.values()) if kind.marks_stage)
+
+
+def label(kind: str) -> str:
+    """The Chinese name of ``kind`` for the clerk; an unknown kind (a newer docgen's) keeps its stored name."""
+    known = KINDS.get(kind)
+    return known.label if known is not None else kind
+
+
+def met_by(key: str) -> tuple[tuple[EventKind, ...], str | None]:
+    """The kinds that meet deadline ``key``, and the payload field holding the day (None: the day recorded,
+    the first such event counting)."""
+    kinds = tuple(kind for kind in KINDS.values() if key in kind.meets)
+    if not kinds or key in FIRST_RESPONSE:
+        return kinds, None
+    return kinds, kinds[-1].day_field
+
+
+def day_field(kind: str) -> str | None:
+    """The payload field holding the day an event of ``kind`` happened (None: the day it was recorded)."""
+    known = KINDS.get(kind)
+    return known.day_field if known is not None else None
