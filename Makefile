@@ -27,12 +27,13 @@ run: setup
 test: setup lint
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
-# The guardrails, configured in pyproject.toml: ruff's lint rules, and the import contracts (the lower layers
-# import no step, report, pipeline or command; no new import cycle). The type check and `ruff format` are
-# not here yet: see [tool.mypy] in pyproject.toml.
+# The guardrails, configured in pyproject.toml: ruff's lint rules, the import contracts (the lower layers
+# import no step, report, pipeline or command; no new import cycle) and the type check of docgen/ (mypy,
+# [tool.mypy]). `ruff format` is not here yet.
 lint: setup
 	$(VENV)/bin/ruff check docgen tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy docgen
 
 setup: system-packages $(VENV)/.installed
 

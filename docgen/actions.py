@@ -152,7 +152,7 @@ def reopen(ledger: Ledger, key_text: str, reason: str, by: str | None = None) ->
         action = next((a for a in load_actions(tx) if a.key == key), None) if key else None
         if action is None:
             raise ActionError(unknown_key_message(key_text))
-        if action.open:
+        if action.done_on is None:  # action.open
             raise ActionError(f"{action.key} 尚未登记为完成，无需撤销")
         tx.append(ACTION_REOPENED, {"action": action.key, "was_done_on": action.done_on.isoformat(),
                                     "reason": reason.strip(), "by": by or None, "clause": action.clause},

@@ -6,6 +6,7 @@ import hashlib
 import random
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Iterable
 
 from docgen.errors import DocgenError
 from docgen.forms.register import REGISTER
@@ -174,7 +175,7 @@ def play_repair(ws: Workspace, say=print, wait_seconds: float = 60.0, seed: int 
     number = registered["case_ids"][0]
     folder = ws.outbox / number
 
-    def step(label: str, source: Path, values: dict, lines: list[dict] = ()) -> dict:
+    def step(label: str, source: Path, values: dict, lines: Iterable[dict] = ()) -> dict:
         target = ws.intake / f"演示-{source.stem}-{stamp}.xlsx"
         _filled(source, values, list(lines)).save(_partial(target))
         say(f"{label}：{target.name}")

@@ -282,9 +282,10 @@ def highest_issued(connection: sqlite3.Connection, numbering: NumberFormat) -> d
     for number in _issued(connection):
         parsed = numbering.parse(str(number), exact=False)
         if parsed:
-            year = parsed[0] if numbering.has_year else 0
-            if parsed[1] > highest.get(year, (0, ""))[0]:
-                highest[year] = (parsed[1], str(number))
+            parsed_year, seq = parsed
+            year = parsed_year if parsed_year is not None else 0  # None: a pattern without {year}
+            if seq > highest.get(year, (0, ""))[0]:
+                highest[year] = (seq, str(number))
     return highest
 
 
@@ -342,6 +343,8 @@ class Transaction(EventReads):
         self.connection = connection
         self.zone = zone
         row = connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        self.last_seq: int
+        self.last_hash: str
         self.last_seq, self.last_hash = (row["seq"], row["hash"]) if row else (0, GENESIS)
         self.appended: list[Event] = []
 
@@ -607,7 +610,7 @@ class Ledger(EventReads):
             for anchor in self.anchors:
                 try:
                     recorded = read_head_file(anchor)
-                    state = {"seq": recorded[0], "hash": recorded[1]} if recorded else {"missing": True}
+                    state: dict[str, object] = {"seq": recorded[0], "hash": recorded[1]} if recorded else {"missing": True}
                 except ValueError as broken:
                     state = {"unreadable": str(broken)}
                 before.append({"file": str(anchor), **state})

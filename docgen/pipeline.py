@@ -27,6 +27,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from docgen.atomic import (
@@ -505,7 +506,7 @@ def rejection_documents(ws: Workspace, record: Claim, kind: str | None, findings
 
 def receipt_document(ws: Workspace, record: Claim, today: date, status: str, case_ids: list[str],
                      findings: list[Finding], documents: list[Document], registered: list[dict],
-                     actions: list[Event] = ()) -> Document:
+                     actions: Sequence[Event] = ()) -> Document:
     """回执: what became of the file, for the clerk who dropped it and never sees a terminal (with the
     decisions of minutes now tracked and the earlier ones recorded as done)."""
     lines = [f"文件：{display_name(record.name)}", f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
@@ -762,7 +763,7 @@ def remove_interrupted_writes(ws: Workspace) -> list[Path]:
 def recover(ws: Workspace, ledger: Ledger) -> list[Outcome]:
     """Finish whatever a crash left in the spool (see the module docstring)."""
     remove_interrupted_writes(ws)  # first: the spool, too, may hold a dead writer's temporary file
-    outcomes = []
+    outcomes: list[Outcome] = []
     if not ws.spool.exists():
         return outcomes
     for leftover in ws.spool.iterdir():

@@ -53,7 +53,7 @@ class Delivery:
             return "unknown"
         if self.day < self.delivered:
             return "before"
-        return "first_year" if self.day <= self.last_day else "after"
+        return "first_year" if self.day <= first_year_last_day(self.delivered) else "after"
 
     def explain(self) -> str:
         """In Chinese, for staff: where the community stands and what CS-3.10.1 asks."""
@@ -61,7 +61,7 @@ class Delivery:
         if self.delivered is None:
             return (f"docgen.toml 中没有“{name}”的交付日期，无法核对{day}是否在交付后一年内（{FIRST_YEAR_CLAUSE}）；"
                     f"请系统管理员在 docgen.toml 中添加 [projects.\"{name}\"] delivered = 交付日期（如 2026-03-01）")
-        delivered, last = chinese_date(self.delivered), chinese_date(self.last_day)
+        delivered, last = chinese_date(self.delivered), chinese_date(first_year_last_day(self.delivered))
         if self.state == "before":
             return (f"“{name}”的交付日期为{delivered}，{day}尚未交付；《客户服务管理程序》第3.10.1条"
                     f"（{FIRST_YEAR_CLAUSE}）规定交付后一年内每周召开投诉协调例会")

@@ -154,9 +154,11 @@ class Runner:
         self.ws = ws
         use_file_mode(ws.settings.paths.file_mode)  # documents, receipts and archive copies alike
         self.ledger = ws.open_ledger()
-        self.jobs, self.pool = jobs, None
+        self.jobs = jobs
+        self.pool: ProcessPoolExecutor | None = None
         # New workers that could not be started: how often in a row, when to try next, and why.
-        self.start_failures, self.next_start, self.start_failure = 0, 0.0, None
+        self.start_failures, self.next_start = 0, 0.0
+        self.start_failure: Exception | None = None
         if jobs > 1:
             # Start every worker now, before any thread (the watcher's) exists in this process.
             self.pool = self._start_pool(_worker_context())
@@ -181,7 +183,7 @@ class Runner:
     def _end_broken(self) -> None:
         """When a worker has died the pool ends the others with SIGTERM, which they ignore, and waits
         for them for ever (the watcher could then never stop): kill them; their work is in the spool."""
-        if getattr(self.pool, "_broken", False):
+        if self.pool is not None and getattr(self.pool, "_broken", False):
             _kill_workers(self.pool)
 
     def recover(self) -> list[Outcome]:
@@ -205,6 +207,7 @@ class Runner:
         """Process a claimed file, or finish one whose documents could not be written yet. The
         future carries the claim (``future.claim``): its spool entry stays until the documents exist,
         and the watcher tries it again should this attempt fail."""
+        future: Future[Outcome]
         if self.jobs > 1:
             future = self._to_pool(record, today)
         else:
@@ -213,7 +216,9 @@ class Runner:
                 future.set_result(process_claim(self.ws, self.ledger, record, today))
             except BaseException as failure:  # keep the run going; the spool entry stays for recovery
                 future.set_exception(failure)
-        future.claim = record
+        # An attribute of our own on the stdlib's Future (pool.submit makes it, so no subclass), which
+        # declares no such attribute: set with setattr, read back with getattr (collect, watch).
+        setattr(future, "claim", record)  # noqa: B010
         return future
 
     def _to_pool(self, record: Claim, today: date | None) -> Future:
@@ -227,24 +232,24 @@ class Runner:
                 self._discard_pool()
         if time.monotonic() >= self.next_start:
             try:
-                self._restart_pool()
-                return self.pool.submit(_work, record, today)
+                return self._restart_pool().submit(_work, record, today)
             except Exception as failure:  # never raised: the watcher would die of it
                 self._restart_failed(failure)
         # The claim stays in the spool; the watcher tries it again, `process` leaves it to the next run.
-        failure = self.start_failure
-        return _failed(WorkersUnavailable(f"处理进程未能启动（{type(failure).__name__}: {failure}）"))
+        why = self.start_failure
+        return _failed(WorkersUnavailable(f"处理进程未能启动（{type(why).__name__}: {why}）"))
 
     def _discard_pool(self) -> None:
         """End a broken pool. Its surviving workers are killed, perhaps in the middle of writing a
         document (their claims stay in the spool and are done again); the temporary files they were
         writing are removed once they are dead, not left in outbox/ and archive/ until a restart."""
         pool, self.pool = self.pool, None
-        _kill_workers(pool)
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            _kill_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
         remove_interrupted_writes(self.ws)
 
-    def _restart_pool(self) -> None:
+    def _restart_pool(self) -> ProcessPoolExecutor:
         # docgen.toml may have been edited since the start: every new worker would fail on it, so read
         # it here first and say what is wrong. Spawned, not forked: this process has threads now.
         Workspace.open(self.ws.root)
@@ -253,6 +258,7 @@ class Runner:
             log.warning("new worker processes started after %d failed attempts", self.start_failures)
             print("处理进程已重新启动；保留在 var/spool 中的文件将继续处理", file=sys.stderr, flush=True)
         self.start_failures, self.next_start, self.start_failure = 0, 0.0, None
+        return self.pool
 
     def _restart_failed(self, failure: Exception) -> None:
         """Try again later, each time a little later (1, 2, 4 … 60 s); the operator is told once."""
@@ -349,9 +355,9 @@ def process_paths(ws: Workspace, paths: Iterable[Path], *, jobs: int = 1, today:
     outcomes: list[Outcome] = []
     runner = Runner(ws, jobs)
     try:
-        for outcome in runner.recover():
-            outcomes.append(outcome)
-            on_outcome(outcome)
+        for recovered in runner.recover():
+            outcomes.append(recovered)
+            on_outcome(recovered)
         futures = [(path, runner.submit(path, today)) for path in paths]
         for path, future in futures:
             outcome = collect(path, future, failures)

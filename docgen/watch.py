@@ -111,7 +111,8 @@ _ERRORS_ZH = {errno.ENOSPC: "磁盘已满", errno.EDQUOT: "超出磁盘配额", 
 def _reason(ws: Workspace, failure: BaseException) -> str:
     """A clerk's reading of a failure: which folder, and what is wrong with it."""
     if isinstance(failure, OSError):
-        what = _ERRORS_ZH.get(failure.errno) or failure.strerror or str(failure)
+        known = _ERRORS_ZH.get(failure.errno) if failure.errno is not None else None
+        what = known or failure.strerror or str(failure)
         try:
             folder = Path(os.path.abspath(failure.filename)).relative_to(ws.root).parts[0]
         except (TypeError, ValueError, IndexError):
@@ -255,8 +256,8 @@ def watch(ws: Workspace, *, poll: float | None = None, jobs: int = 2,
                 next_rescan = time.monotonic() + settings.rescan_seconds
             stop.wait(min(0.05, poll or 0.05))
         for path, future in in_flight:
-            if (outcome := collect(path, future)) is not None:
-                on_outcome(outcome)
+            if (last := collect(path, future)) is not None:
+                on_outcome(last)
     finally:
         retries.close()
         # watchdog logs an ERROR when its emitter thread is stopped mid-read; nothing is wrong then.

@@ -255,7 +255,8 @@ def _check_paths(root: Path, paths: Paths) -> None:
     """Every folder inside the workspace (unless ``outside_workspace_reason`` says why), none of them
     the workspace itself, and the written folders distinct from intake/ and from each other."""
     base = root.resolve()
-    problems, seen = [], {}
+    problems: list[str] = []
+    seen: dict[str, Path] = {}
     for name in FOLDERS:
         value = getattr(paths, name)
         try:

@@ -204,8 +204,8 @@ def parse_record(
     except ValidationError as invalid:
         for item in invalid.errors():
             key = str(item["loc"][0]) if item["loc"] else ""
-            spec = next((s for s in specs if s.key == key), None)
-            title = spec.title if spec else key
+            named = next((s for s in specs if s.key == key), None)
+            title = named.title if named else key
             findings.append(
                 error(f"{context}“{title}”不符合要求：{item['msg']}", field=field_prefix + key,
                       **_where(sources.get(key), context))

@@ -655,8 +655,9 @@ def _count_tags(body: bytes, prefixes: list[bytes], census: _Census) -> None:
 
 
 def _area(ref: bytes) -> int:
-    corners = [_CELL_REF.fullmatch(part) for part in ref.split(b":")]
-    if not corners or len(corners) > 2 or not all(corners):
+    parts = ref.split(b":")
+    corners = [m for m in (_CELL_REF.fullmatch(part) for part in parts) if m is not None]
+    if not parts or len(parts) > 2 or len(corners) != len(parts):
         return 0  # openpyxl will complain; the pipeline turns that into "damaged"
     cols = [_column(m.group(1)) for m in corners]
     rows = [int(m.group(2)) for m in corners]

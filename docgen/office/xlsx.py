@@ -254,7 +254,10 @@ def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
 
 
 def _name(wb: openpyxl.Workbook, key: str, sheet: str, coordinate: str) -> None:
-    column, row = re.match(r"([A-Z]+)(\d+)", coordinate).groups()
+    match = re.match(r"([A-Z]+)(\d+)", coordinate)
+    if match is None:
+        raise ValueError(f"not a cell coordinate: {coordinate!r}")
+    column, row = match.groups()
     wb.defined_names[key] = DefinedName(key, attr_text=f"'{sheet}'!${column}${row}")
 
 
@@ -278,7 +281,7 @@ def _norm_label(text: Any) -> str:
 
 
 def _label_index(specs: list[FieldSpec]) -> dict[str, FieldSpec]:
-    index = {}
+    index: dict[str, FieldSpec] = {}
     for spec in specs:
         for label in spec.labels:
             index.setdefault(_norm_label(label), spec)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -104,13 +104,14 @@ def _values(form: FormDef, blank: Blank, header: dict, lines: list[dict]) -> dic
     return values
 
 
-def fill_form(form: FormDef, path: Path, header: dict[str, Any] | None = None, lines: list[dict] = ()) -> Path:
+def fill_form(form: FormDef, path: Path, header: dict[str, Any] | None = None,
+              lines: Iterable[dict[str, Any]] = ()) -> Path:
     """Write the form pre-filled with ``header`` and ``lines``, atomically."""
-    lines = list(lines)
+    rows = list(lines)
     blank = blank_for(form)
-    if len(lines) > blank.capacity:
-        return write_form(form, path, header, lines)
-    values = _values(form, blank, header or {}, lines)
+    if len(rows) > blank.capacity:
+        return write_form(form, path, header, rows)
+    values = _values(form, blank, header or {}, rows)
 
     def fill(match: re.Match) -> str:
         coordinate = match[1]

@@ -197,7 +197,7 @@ def check_final_account(lines: list[dict], total: Decimal | None, total_uppercas
         findings.append(error(f"合计 {_money(total)} 与各项金额（按数量×单价核算）之和不符；合计应为 {_yuan(expected_total)}", **where))
 
     where = {"clause": "CS-3.5.5", "field": "total_uppercase", **_at(sources.get("total_uppercase"))}
-    if _blank(total_uppercase):
+    if total_uppercase is None or _blank(total_uppercase):
         findings.append(error(f"未填写合计金额（大写）；合计应为 {_yuan(expected_total)}", **where))
         return findings
     try:

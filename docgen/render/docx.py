@@ -285,7 +285,10 @@ def _render_properties(props: _Properties, context: dict) -> bytes:
     from docx.opc.packuri import PackURI
     from docx.opc.parts.coreprops import CorePropertiesPart
 
-    part = CorePropertiesPart.load(PackURI("/" + props.name), props.content_type, props.blob, None)
+    # python-docx annotates XmlPart.load's package as Package, yet hands it on to Part, which takes
+    # Package | None: a core-properties part rendered on its own needs no package.
+    part = CorePropertiesPart.load(PackURI("/" + props.name), props.content_type, props.blob,
+                                   None)  # type: ignore[arg-type]
     for prop, template in props.templates.items():
         setattr(part.core_properties, prop, template.render(context))  # as render_properties does
     return part.blob

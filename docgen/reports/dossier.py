@@ -205,10 +205,10 @@ def _sources(ledger: Ledger, case: Case, root: Path) -> list[dict]:
     """Every source form of the case: the submissions whose claim appears on its events, in order."""
     claims = list(dict.fromkeys(e.claim for e in case.events if e.claim))
     by_claim: dict[str, Event] = {}
-    for submission in ledger.submissions():
-        if submission.claim in claims and submission.claim not in by_claim and submission.payload.get("archived"):
-            by_claim[submission.claim] = submission
-    sources = []
+    for recorded in ledger.submissions():
+        if recorded.claim in claims and recorded.claim not in by_claim and recorded.payload.get("archived"):
+            by_claim[recorded.claim] = recorded
+    sources: list[dict] = []
     for claim in claims:
         submission = by_claim.get(claim)
         if submission is None:

@@ -324,7 +324,7 @@ def write_drafts(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, p
     named in a note so that its date gets configured."""
     if kind != "coordination" or project:
         notes = []
-        if kind == "coordination":
+        if kind == "coordination" and project:  # (a coordination meeting reaches here only with a project)
             standing = delivery(ws.settings, project, meeting_date)
             if standing.state != "first_year":
                 notes.append(standing.explain())

@@ -68,7 +68,7 @@ class Weekly:
 def latest_progress(case: Case, until: date) -> str:
     notes = [e.payload.get("progress") for e in case.events
              if e.kind == CASE_PROGRESS and day_of(e.recorded_at) <= until]
-    return notes[-1] if notes else ""
+    return (notes[-1] or "") if notes else ""
 
 
 def weekly(ledger: Ledger, calendar: WorkCalendar, week: str, today: date | None = None) -> list[Weekly]:

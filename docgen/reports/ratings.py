@@ -61,16 +61,18 @@ def tally(ledger: Ledger, first: date, last: date) -> tuple[dict[str, Tally], di
     teams: dict[str, Tally] = defaultdict(Tally)
     callbacks = {e.case_id: e.payload for e in ledger.events(kind=CASE_CALLED_BACK)}  # the latest wins
     completions = {e.case_id: e for e in ledger.events(kind=CASE_COMPLETED)}  # a correction replaces
-    for event in completions.values():
+    for case_id, event in completions.items():
+        if case_id is None:  # a completion is always recorded against its case
+            continue
         done = event.payload
         if not first <= date.fromisoformat(done["completed_date"]) < last:
             continue
         answers = [done.get("customer_opinion")]
-        callback = callbacks.get(event.case_id)
+        callback = callbacks.get(case_id)
         if callback:
             answers.append(callback.get("satisfaction"))
         for tally_ in [workers[name] for name in split_workers(done.get("workers"))] + [teams[done.get("repairer") or "—"]]:
-            tally_.repairs.add(event.case_id)
+            tally_.repairs.add(case_id)
             tally_.callbacks += bool(callback)
             for answer in answers:
                 if answer in POINTS:

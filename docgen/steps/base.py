@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from docgen.atomic import safe_part
 from docgen.events import CASE_CLOSED, CASE_VIOLATION, CASE_WORK_ORDERED
@@ -69,24 +71,52 @@ class Submission:
 
 Handler = Callable[[Transaction, Workspace, ParsedForm, Submission], Decision]
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def header_of(parsed: ParsedForm, model: type[M]) -> M:
+    """The header of ``parsed`` as its form's model. ``STEPS`` hands each step only its own form, so a
+    mismatch is a bug in docgen, not something a clerk wrote."""
+    header = parsed.header
+    if not isinstance(header, model):
+        raise TypeError(f"{parsed.form.form_id}: header is {type(header).__name__}, not {model.__name__}")
+    return header
+
+
+def lines_of(parsed: ParsedForm, model: type[M]) -> list[M]:
+    """The lines of ``parsed`` as its form's line model (see ``header_of``)."""
+    lines = [line for line in parsed.lines if isinstance(line, model)]
+    if len(lines) != len(parsed.lines):
+        raise TypeError(f"{parsed.form.form_id}: a line is not {model.__name__}")
+    return lines
+
+
+def rows_of(parsed: ParsedForm, key: str, model: type[M]) -> list[tuple[M, int, dict[str, Raw]]]:
+    """The rows of the further table ``key`` of ``parsed`` as its model (see ``header_of``)."""
+    rows = [(row, number, sources) for row, number, sources in parsed.tables.get(key, []) if isinstance(row, model)]
+    if len(rows) != len(parsed.tables.get(key, [])):
+        raise TypeError(f"{parsed.form.form_id}: a row of {key} is not {model.__name__}")
+    return rows
+
 
 # ============================================================ checks
 
 
+H = TypeVar("H", bound=BaseModel)
+
+
 @dataclass(frozen=True)
-class Context:
-    """What a check sees: the validated form, the workspace (settings, calendar), the day, the ledger as it
-    stands (``tx``, read only) and the facts the handler looked up for it (a due date, an order class)."""
+class Context(Generic[H]):
+    """What a check sees: the validated form and its header as the form's model, the workspace (settings,
+    calendar), the day, the ledger as it stands (``tx``, read only) and the facts the handler looked up for
+    it (a due date, an order class)."""
 
     tx: Transaction
     ws: Workspace
     parsed: ParsedForm
+    header: H
     today: date
     facts: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def header(self) -> Any:
-        return self.parsed.header
 
     @property
     def sources(self) -> dict[str, Raw]:
@@ -95,7 +125,7 @@ class Context:
 
 # A check: facts in, findings out, each finding citing its clause. It never raises for something a clerk
 # can fix and never writes to the ledger.
-Check = Callable[[Context], list[Finding]]
+Check = Callable[[Context[Any]], list[Finding]]
 
 
 def once_valid(check: Check) -> Check:
@@ -105,7 +135,7 @@ def once_valid(check: Check) -> Check:
     return check
 
 
-def run_checks(checks: tuple[Check, ...], context: Context) -> list[Finding]:
+def run_checks(checks: tuple[Check, ...], context: Context[Any]) -> list[Finding]:
     """Run a step's checks in order; a check marked ``once_valid`` is skipped once an error is found."""
     findings: list[Finding] = []
     for check in checks:
@@ -184,6 +214,14 @@ def has_event(tx: Transaction, number: str, kind: str) -> bool:
 
 def latest_event(tx: Transaction, number: str, kind: str) -> Event | None:
     return tx.latest_event(number, kind)
+
+
+def registration(tx: Transaction, number: str) -> dict:
+    """What was registered of a case already found to exist (``steps_before``, ``tx.case_exists``)."""
+    event = tx.registration(number)
+    if event is None:
+        raise LookupError(f"{number} is not registered")
+    return event.payload
 
 
 def record(tx: Transaction, kind: str, payload: dict, number: str, submission: Submission) -> Event:

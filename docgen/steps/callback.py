@@ -10,7 +10,7 @@ from datetime import date
 from docgen.events import CASE_CALLED_BACK, CASE_COMPLETED
 from docgen.findings import Finding, error, has_errors
 from docgen.forms.base import ParsedForm
-from docgen.forms.repair import CALLBACK
+from docgen.forms.repair import CALLBACK, Callback
 from docgen.ledger import Transaction
 from docgen.procedures import repair_rules
 from docgen.steps.base import (
@@ -21,6 +21,7 @@ from docgen.steps.base import (
     Submission,
     at,
     correction_note,
+    header_of,
     record,
     record_violations,
     run_checks,
@@ -29,14 +30,14 @@ from docgen.steps.base import (
 from docgen.workspace import Workspace
 
 
-def callback_on_time(context: Context) -> list[Finding]:
+def callback_on_time(context: Context[Callback]) -> list[Finding]:
     """CS-3.5.4: not before the completion; later than one working day after it is a violation."""
     call = context.header
     return repair_rules.check_callback(call.callback_date, context.facts["due"], context.ws.calendar, context.sources,
                                        completed=context.facts["completed"])
 
 
-def callback_not_ahead(context: Context) -> list[Finding]:
+def callback_not_ahead(context: Context[Callback]) -> list[Finding]:
     """CS-3.5.4: a callback cannot be dated after today."""
     call = context.header
     if call.callback_date > context.today:
@@ -49,14 +50,15 @@ CHECKS: tuple[Check, ...] = (callback_on_time, callback_not_ahead)
 
 
 def handle_callback(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
-    call = parsed.header
+    call = header_of(parsed, Callback)
     _, completed, refused = steps_before(tx, parsed, call.case_number, call.order_number,
                                          (CASE_COMPLETED, "尚未完工（《工程派工单》未交回），不能先交回访记录"))
     if refused:
         return refused
+    assert completed is not None  # steps_before gives the event it was asked for, or a refusal
     facts = {"due": date.fromisoformat(completed.payload["deadlines"][0]["due"]),
              "completed": date.fromisoformat(completed.payload["completed_date"])}
-    findings = run_checks(CHECKS, Context(tx, ws, parsed, submission.today, facts))
+    findings = run_checks(CHECKS, Context(tx, ws, parsed, call, submission.today, facts))
     if has_errors(findings):
         return Decision(findings=findings)
     findings += correction_note(tx, call.case_number, CASE_CALLED_BACK, CALLBACK.title)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from docgen.events import CASE_COMPLETED, CASE_FINAL_ACCOUNT
 from docgen.findings import Finding, has_errors
 from docgen.forms.base import ParsedForm
-from docgen.forms.repair import FINAL_ACCOUNT, SETTLEMENT
+from docgen.forms.repair import FINAL_ACCOUNT, SETTLEMENT, FinalAccountHeader
 from docgen.ledger import Transaction
 from docgen.procedures import repair_rules
 from docgen.steps.base import (
@@ -19,6 +19,7 @@ from docgen.steps.base import (
     FormStep,
     Submission,
     correction_note,
+    header_of,
     record,
     run_checks,
     steps_before,
@@ -27,7 +28,7 @@ from docgen.wording import money_in_words
 from docgen.workspace import Workspace
 
 
-def sums(context: Context) -> list[Finding]:
+def sums(context: Context[FinalAccountHeader]) -> list[Finding]:
     """CS-3.5.5: the arithmetic of the lines, the 合计 and its 大写."""
     account, parsed = context.header, context.parsed
     lines = [line.model_dump() for line in parsed.lines]
@@ -39,12 +40,13 @@ CHECKS: tuple[Check, ...] = (sums,)
 
 
 def handle_final_account(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
-    account = parsed.header
+    account = header_of(parsed, FinalAccountHeader)
     order, _, refused = steps_before(tx, parsed, account.case_number, account.order_number,
                                      (CASE_COMPLETED, "尚未完工（《工程派工单》未交回），不能先交决算书"))
     if refused:
         return refused
-    findings = run_checks(CHECKS, Context(tx, ws, parsed, submission.today))
+    assert order is not None  # steps_before gives the work order, or a refusal
+    findings = run_checks(CHECKS, Context(tx, ws, parsed, account, submission.today))
     if has_errors(findings):
         return Decision(findings=findings)
     findings += correction_note(tx, account.case_number, CASE_FINAL_ACCOUNT, FINAL_ACCOUNT.title)

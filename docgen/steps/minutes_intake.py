@@ -9,6 +9,7 @@ Drafting minutes is a report: ``docgen.reports.minutes_drafts``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -29,7 +30,18 @@ from docgen.forms.minutes import (
 )
 from docgen.ledger import Transaction
 from docgen.projects import FIRST_YEAR_CLAUSE, delivery
-from docgen.steps.base import Check, Context, Decision, Document, FormStep, Submission, run_checks
+from docgen.steps.base import (
+    Check,
+    Context,
+    Decision,
+    Document,
+    FormStep,
+    Submission,
+    header_of,
+    lines_of,
+    rows_of,
+    run_checks,
+)
 from docgen.wording import chinese_date
 from docgen.workspace import Workspace
 
@@ -54,7 +66,7 @@ def _where(raw: Raw | None) -> dict:
     return {} if raw is None else {"location": raw.location, "sheet": raw.sheet, "cell": raw.cell}
 
 
-def _review(tx: Transaction, header: MinutesHeader, rows: list[tuple[ActionReview, int, dict]], clause: str,
+def _review(tx: Transaction, header: MinutesHeader, rows: list[tuple[ActionReview, int, dict[str, Raw]]], clause: str,
             today: date) -> tuple[list, list[tuple[Action, date, int]]]:
     """The earlier decisions the meeting marked 已完成: findings, and (action, done on, row) to record.
 
@@ -68,7 +80,7 @@ def _review(tx: Transaction, header: MinutesHeader, rows: list[tuple[ActionRevie
         label = f"{REVIEW.title}第{row}行"
         key = normalize_key(review.action)
         action = actions.get(key) if key else None
-        if action is None:
+        if not key or action is None:
             findings.append(error(f"{label}的事项编号“{review.action}”不存在；应为草稿中列出的事项编号（如 action-12），"
                                   "请勿改动该列", clause=clause, field="review.action", **_where(sources.get("action"))))
             continue
@@ -124,11 +136,11 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
     marked 已完成 a ``minutes.action_done`` event (on the action's case). Nothing is recorded when any case
     number or 事项编号 is unknown, any decision lacks an owner or a due date, or a completion is invalid.
     """
-    header: MinutesHeader = parsed.header  # type: ignore[assignment]
-    decisions: list[MinutesDecision] = parsed.lines  # type: ignore[assignment]
-    reviews = parsed.tables.get(REVIEW.key, [])
+    header = header_of(parsed, MinutesHeader)
+    decisions = lines_of(parsed, MinutesDecision)
+    reviews = rows_of(parsed, REVIEW.key, ActionReview)
     clause = MEETING_CLAUSES[header.meeting_type]
-    result = Decision(findings=run_checks(CHECKS, Context(tx, ws, parsed, submission.today)))
+    result = Decision(findings=run_checks(CHECKS, Context(tx, ws, parsed, header, submission.today)))
     named = split_case_numbers(header.cases)
     if has_errors(result.findings):
         return result
@@ -140,7 +152,7 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
         meeting["project"] = header.project
     cases = list(dict.fromkeys(named + [d.case_number for d in decisions if d.case_number]))
     for number in cases:
-        own = [{"text": d.text, "owner": d.owner, "due": d.due.isoformat(), "row": row}
+        own = [{"text": d.text, "owner": d.owner, "due": _due(d).isoformat(), "row": row}
                for d, row in zip(decisions, parsed.line_rows) if d.case_number == number]
         tx.append(CASE_MINUTES, {**meeting, "decisions": own}, case_id=number,
                   claim=submission.claim, sha256=submission.sha256)
@@ -160,7 +172,7 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
             result.findings.append(warning(f"决定事项第{row}行“{decision.text}”已登记为{same.key}，责任人、完成期限或"
                                            "登记编号已按本次纪要更正", clause=clause, field="decisions.text"))
         key = same.key if same is not None else f"action-{tx.last_seq + 1}"  # the seq of the event about to be appended
-        due = decision.due.isoformat()
+        due = _due(decision).isoformat()
         tx.append(MINUTES_ACTION, {
             **meeting, "owner": decision.owner, "text": decision.text, "due": due, "row": row,
             "deadlines": [{"key": key, "label": decision.text, "due": due, "clause": clause, "provisional": False,
@@ -177,7 +189,15 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
     return result
 
 
-def _reviewed_rows(tx: Transaction, header: MinutesHeader, reviews) -> list[dict]:
+def _due(decision: MinutesDecision) -> date:
+    """The 完成期限 of a decision recorded: ``decisions_complete`` refuses minutes with a decision without one."""
+    if decision.due is None:
+        raise ValueError(f"decision {decision.text!r} has no due date")
+    return decision.due
+
+
+def _reviewed_rows(tx: Transaction, header: MinutesHeader,
+                   reviews: list[tuple[ActionReview, int, dict[str, Raw]]]) -> list[dict]:
     """What the filed PDF says of the earlier decisions this meeting reviewed (rows with a known 事项编号)."""
     known = {action.key: action for action in load_actions(tx)}
     rows = []
@@ -193,7 +213,7 @@ def _reviewed_rows(tx: Transaction, header: MinutesHeader, reviews) -> list[dict
 
 
 def archive_pdf(ws: Workspace, header, decisions, cases: list[str], clause: str, submission,
-                reviewed: list[dict] = ()) -> Document:
+                reviewed: Sequence[dict] = ()) -> Document:
     """The completed minutes as PDF/A-3b for the archive, the Word original attached inside; ``reviewed``
     are the earlier decisions the meeting reported on (see :func:`_reviewed_rows`)."""
     from docgen.procedures.clauses import cite
@@ -217,22 +237,22 @@ def archive_pdf(ws: Workspace, header, decisions, cases: list[str], clause: str,
 
 # ------------------------------------------------------------ checks (CS-3.10.1, 3.10.2, 3.10.5)
 
-def _clause(context: Context) -> str:
+def _clause(context: Context[MinutesHeader]) -> str:
     return MEETING_CLAUSES[context.header.meeting_type]
 
 
-def cases_named(context: Context) -> list[Finding]:
+def cases_named(context: Context[MinutesHeader]) -> list[Finding]:
     """Every 登记编号 in 涉及案件 exists."""
     return [error(f"“涉及案件”中的登记编号“{number}”不存在；请核对编号", clause=_clause(context), field="cases",
                   **_where(context.sources.get("cases")))
             for number in split_case_numbers(context.header.cases) if not context.tx.case_exists(number)]
 
 
-def decisions_complete(context: Context) -> list[Finding]:
+def decisions_complete(context: Context[MinutesHeader]) -> list[Finding]:
     """Each decision on a case that exists, with an owner and a due date (not before the meeting)."""
     header, parsed, clause = context.header, context.parsed, _clause(context)
     findings: list[Finding] = []
-    for decision, row, sources in zip(parsed.lines, parsed.line_rows, parsed.line_sources):
+    for decision, row, sources in zip(lines_of(parsed, MinutesDecision), parsed.line_rows, parsed.line_sources):
         if decision.case_number and not context.tx.case_exists(decision.case_number):
             findings.append(error(f"决定事项第{row}行的登记编号“{decision.case_number}”不存在；请核对编号",
                                   clause=clause, field="decisions.case_number", **_where(sources.get("case_number"))))
@@ -249,15 +269,15 @@ def decisions_complete(context: Context) -> list[Finding]:
     return findings
 
 
-def earlier_actions(context: Context) -> list[Finding]:
+def earlier_actions(context: Context[MinutesHeader]) -> list[Finding]:
     """The rows of 上次会议决定事项落实情况: known 事项编号, consistent 完成情况 and 完成日期."""
-    reviews = context.parsed.tables.get(REVIEW.key, [])
+    reviews = rows_of(context.parsed, REVIEW.key, ActionReview)
     return _review(context.tx, context.header, reviews, _clause(context), context.today)[0]
 
 
-def something_filled(context: Context) -> list[Finding]:
+def something_filled(context: Context[MinutesHeader]) -> list[Finding]:
     """A decision, or the 完成情况 of an earlier one."""
-    reviews = context.parsed.tables.get(REVIEW.key, [])
+    reviews = rows_of(context.parsed, REVIEW.key, ActionReview)
     if not context.parsed.lines and not any(r.status or r.done_on for r, _, _ in reviews):
         return [error(f"“决定事项”中没有填写任何一行，“{REVIEW.title}”也没有填写完成情况；"
                       "请填写本次会议的决定事项或上次决定事项的完成情况", clause=_clause(context),
@@ -265,7 +285,7 @@ def something_filled(context: Context) -> list[Finding]:
     return []
 
 
-def coordination_project(context: Context) -> list[Finding]:
+def coordination_project(context: Context[MinutesHeader]) -> list[Finding]:
     """CS-3.10.1: a coordination meeting names its community; outside its first year it is noted."""
     header = context.header
     if header.meeting_type != COORDINATION:

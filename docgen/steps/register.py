@@ -14,8 +14,8 @@ from datetime import date
 from docgen.atomic import safe_part
 from docgen.events import CASE_ESCALATED, CASE_PROGRESS, CASE_REGISTERED
 from docgen.findings import Finding, error, has_errors, warning
-from docgen.forms.base import ParsedForm
-from docgen.forms.register import REGISTER, RegisterLine
+from docgen.forms.base import ParsedForm, Raw
+from docgen.forms.register import REGISTER, RegisterHeader, RegisterLine
 from docgen.forms.site_survey import SITE_SURVEY
 from docgen.ledger import MIN_YEAR, NumberFormat, NumbersExhausted, Transaction, line_fingerprint
 from docgen.procedures import rules
@@ -28,6 +28,8 @@ from docgen.steps.base import (
     Submission,
     due_text,
     has_event,
+    header_of,
+    lines_of,
     location,
     numbers_exhausted,
     provisional_note,
@@ -134,7 +136,9 @@ def check_issued_numbers(lines: list[RegisterLine], rows: list[int], sources: li
     as KF-2026-99999 made the next KF-2026-100000). Wrong formats and clashes are ``rules.check_numbers``."""
     findings = []
     for line, row, source in zip(lines, rows, sources):
-        parsed = numbering.parse(line.number) if line.number else None
+        if not line.number:
+            continue
+        parsed = numbering.parse(line.number)
         if parsed is None or registered(line.number) is not None:
             continue
         year, where = parsed[0], _where(source.get("number"))
@@ -150,13 +154,14 @@ def check_issued_numbers(lines: list[RegisterLine], rows: list[int], sources: li
 def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     numbering = NumberFormat(ws.settings.numbering.complaint)
     decision = Decision()
-    header = parsed.header.model_dump(mode="json") if parsed.header else {}
+    register = header_of(parsed, RegisterHeader)
+    header = register.model_dump(mode="json")
 
     def registered(number: str) -> dict | None:
         event = tx.registration(number)
         return event.payload if event else None
 
-    context = Context(tx, ws, parsed, submission.today, {"numbering": numbering, "registered": registered})
+    context = Context(tx, ws, parsed, register, submission.today, {"numbering": numbering, "registered": registered})
     decision.findings += run_checks(CHECKS, context)
     if has_errors(decision.findings):
         return decision
@@ -172,8 +177,9 @@ def _register_lines(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
                     numbering: NumberFormat, header: dict, decision: Decision,
                     registered: Callable[[str], dict | None]) -> Decision:
     settings = ws.settings
-    lines: list[RegisterLine] = parsed.lines  # type: ignore[assignment]
-    returned_lines, new_cases = [], []
+    lines = lines_of(parsed, RegisterLine)
+    returned_lines: list[dict] = []
+    new_cases: list[dict] = []
     for line, row, source in zip(lines, parsed.line_rows, parsed.line_sources):
         number, earlier = line.number, None
         if number:
@@ -191,6 +197,7 @@ def _register_lines(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
                     clause="CS-3.4.3", field="lines.number",
                     **_where(source.get("number") or source.get("customer"))))
         if earlier is not None:
+            assert number is not None  # found by its number or its fingerprint
             # The same complaint sent again (typically the returned register with progress noted).
             if line.progress and line.progress != _latest_progress(tx, number):
                 _record_progress(tx, number, line, row, submission)
@@ -255,32 +262,33 @@ def _latest_progress(tx: Transaction, number: str) -> str | None:
 
 # ------------------------------------------------------------ checks (CS-3.4.2, CS-3.4.3)
 
-def _plausible(context: Context) -> list[list]:
+def _plausible(context: Context[RegisterHeader]) -> tuple[list[RegisterLine], list[int], list[dict[str, Raw]]]:
     """The lines whose 受理日期 can carry a number (the others are errors already), as columns:
     lines, rows, sources."""
     parsed = context.parsed
-    plausible = [(line, row, source) for line, row, source in zip(parsed.lines, parsed.line_rows, parsed.line_sources)
+    plausible = [(line, row, source)
+                 for line, row, source in zip(lines_of(parsed, RegisterLine), parsed.line_rows, parsed.line_sources)
                  if not check_received_window(line, source.get("received_date"), row)]
-    return [list(column) for column in zip(*plausible)] or [[], [], []]
+    return [p[0] for p in plausible], [p[1] for p in plausible], [p[2] for p in plausible]
 
 
-def check_lines(context: Context) -> list[Finding]:
+def check_lines(context: Context[RegisterHeader]) -> list[Finding]:
     """Per line: the 受理日期 between 2000-01-01 and today (CS-3.4.3), a hand-written 责任部门 (CS-3.4.2)."""
     findings: list[Finding] = []
     parsed = context.parsed
-    for line, row, source in zip(parsed.lines, parsed.line_rows, parsed.line_sources):
+    for line, row, source in zip(lines_of(parsed, RegisterLine), parsed.line_rows, parsed.line_sources):
         window = check_received_window(line, source.get("received_date"), row)
         findings += window or rules.check_received_date(line, context.today, source.get("received_date"), row)
         findings += rules.routing_findings(line, context.ws.settings, source.get("department"), row)
     return findings
 
 
-def check_numbers(context: Context) -> list[Finding]:
+def check_numbers(context: Context[RegisterHeader]) -> list[Finding]:
     """CS-3.4.3: typed 登记编号 well formed, not given to another complaint, not twice in the file."""
     return rules.check_numbers(*_plausible(context), context.facts["numbering"], context.facts["registered"])
 
 
-def check_typed_numbers(context: Context) -> list[Finding]:
+def check_typed_numbers(context: Context[RegisterHeader]) -> list[Finding]:
     """CS-3.4.3: a typed 登记编号 is one docgen issued, in the year of its 受理日期."""
     return check_issued_numbers(*_plausible(context), context.facts["numbering"], context.facts["registered"])
 

@@ -12,7 +12,7 @@ from docgen.events import CASE_CLOSED, CASE_FINAL_ACCOUNT, CASE_SETTLED
 from docgen.findings import Finding, has_errors, warning
 from docgen.forms.amounts import to_uppercase
 from docgen.forms.base import ParsedForm
-from docgen.forms.repair import SETTLEMENT
+from docgen.forms.repair import SETTLEMENT, Settlement
 from docgen.ledger import Transaction
 from docgen.procedures import repair_rules
 from docgen.steps.base import (
@@ -25,10 +25,12 @@ from docgen.steps.base import (
     Submission,
     correction_note,
     has_event,
+    header_of,
     location,
     money,
     record,
     record_violations,
+    registration,
     run_checks,
     steps_before,
 )
@@ -39,7 +41,7 @@ SETTLEMENT_SIGNATURES = ("auditor", "contractor_confirm", "deputy_chief_engineer
                          "review_deputy_chief_engineer", "approve_deputy_gm", "approve_gm")
 
 
-def approvals(context: Context) -> list[Finding]:
+def approvals(context: Context[Settlement]) -> list[Finding]:
     """CS-3.5.6 … 3.5.8, 3.6.1: the sign-offs the amount needs; a reason when audited above the final account."""
     settled = context.header
     values = {key: getattr(settled, key) for key in SETTLEMENT_SIGNATURES}
@@ -66,15 +68,16 @@ def settled_elsewhere(tx: Transaction, excluding: str) -> dict[str, dict]:
 
 
 def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
-    settled = parsed.header
+    settled = header_of(parsed, Settlement)
     order, account, refused = steps_before(tx, parsed, settled.case_number, settled.order_number,
                                            (CASE_FINAL_ACCOUNT, "尚未交回《维修工程决算书》，不能先交结算书"))
     if refused:
         return refused
+    assert order is not None and account is not None  # steps_before gives both, or a refusal
     order_class = order.payload["order_class"]
     values = {key: getattr(settled, key) for key in SETTLEMENT_SIGNATURES}
     facts = {"order_class": order_class, "account_total": Decimal(account.payload["total"])}
-    findings = run_checks(CHECKS, Context(tx, ws, parsed, submission.today, facts))
+    findings = run_checks(CHECKS, Context(tx, ws, parsed, settled, submission.today, facts))
     if has_errors(findings):
         return Decision(findings=findings)
     findings += correction_note(tx, settled.case_number, CASE_SETTLED, SETTLEMENT.title)
@@ -87,9 +90,9 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
     # CS-3.6: a revolving fund carries the repair until 财务计统部 pays it back.
     fund_name = ws.settings.repair.fund_by_class.get(order_class)
     fund = ws.settings.repair.funds.get(fund_name) if fund_name else None
-    if fund is not None and not by_contractor:
+    if fund_name and fund is not None and not by_contractor:
         used = sum((Decimal(p["audited_amount"]) for p in others.values() if not p.get("by_contractor")
-                    and ws.settings.repair.fund_by_class.get(p.get("order_class")) == fund_name), Decimal("0"))
+                    and ws.settings.repair.fund_by_class.get(p.get("order_class", "")) == fund_name), Decimal("0"))
         findings += repair_rules.fund_warning(fund_name, fund, used, amount)
     deducted_before, deposit_findings = Decimal("0"), []
     if order_class == "A" and not by_contractor:
@@ -106,7 +109,7 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
     if not has_event(tx, settled.case_number, CASE_CLOSED):
         record(tx, CASE_CLOSED, {"reason": "结算完成（CS-3.5.9）"}, settled.case_number, submission)
     record_violations(tx, findings, settled.case_number, submission)
-    registered = tx.registration(settled.case_number).payload
+    registered = registration(tx, settled.case_number)
     folder = f"{ws.settings.paths.outbox}/{settled.case_number}"
     approvals = [{"role": who, "name": values[key] or ""} for key, who, _ in
                  repair_rules.required_settlement_signoffs(order_class, amount)]

@@ -10,7 +10,7 @@ from datetime import date
 from docgen.events import CASE_COMPLETED, CASE_SURVEYED
 from docgen.findings import Finding, error, has_errors
 from docgen.forms.base import ParsedForm
-from docgen.forms.repair import CALLBACK, FINAL_ACCOUNT, WORK_ORDER
+from docgen.forms.repair import CALLBACK, FINAL_ACCOUNT, WORK_ORDER, WorkOrder
 from docgen.ledger import Transaction
 from docgen.procedures import repair_rules
 from docgen.steps.base import (
@@ -23,11 +23,13 @@ from docgen.steps.base import (
     at,
     correction_note,
     due_text,
+    header_of,
     latest_event,
     location,
     once_valid,
     record,
     record_violations,
+    registration,
     run_checks,
     steps_before,
 )
@@ -35,7 +37,7 @@ from docgen.wording import chinese_date
 from docgen.workspace import Workspace
 
 
-def signoffs(context: Context) -> list[Finding]:
+def signoffs(context: Context[WorkOrder]) -> list[Finding]:
     """CS-3.5.3: 竣工检查 by 客户服务人员/物业人员 and 维修队长, and the customer's signature."""
     done = context.header
     return repair_rules.check_completion_signoffs(done.check_service, done.check_team_leader,
@@ -43,7 +45,7 @@ def signoffs(context: Context) -> list[Finding]:
 
 
 @once_valid
-def completed_in_window(context: Context) -> list[Finding]:
+def completed_in_window(context: Context[WorkOrder]) -> list[Finding]:
     """CS-3.5.2: completed between the survey and today."""
     done, surveyed_on = context.header, context.facts["surveyed_on"]
     if surveyed_on <= done.completed_date <= context.today:
@@ -54,7 +56,7 @@ def completed_in_window(context: Context) -> list[Finding]:
 
 
 @once_valid
-def completed_on_time(context: Context) -> list[Finding]:
+def completed_on_time(context: Context[WorkOrder]) -> list[Finding]:
     """CS-3.4.5: a late repair, and a late one without the customer's consent, are violations."""
     done = context.header
     return repair_rules.check_completion(done.completed_date, context.facts["due"], done.extension_consent,
@@ -65,13 +67,16 @@ CHECKS: tuple[Check, ...] = (signoffs, completed_in_window, completed_on_time)
 
 
 def handle_work_order(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
-    done = parsed.header
+    done = header_of(parsed, WorkOrder)
     order, _, refused = steps_before(tx, parsed, done.case_number, done.order_number)
     if refused:
         return refused
-    surveyed_on = date.fromisoformat(latest_event(tx, done.case_number, CASE_SURVEYED).payload["survey_date"])
+    # A work order exists only after a survey (site_survey records both), so both events are there.
+    survey = latest_event(tx, done.case_number, CASE_SURVEYED)
+    assert order is not None and survey is not None
+    surveyed_on = date.fromisoformat(survey.payload["survey_date"])
     due = date.fromisoformat(order.payload["deadlines"][0]["due"])
-    findings = run_checks(CHECKS, Context(tx, ws, parsed, submission.today, {"surveyed_on": surveyed_on, "due": due}))
+    findings = run_checks(CHECKS, Context(tx, ws, parsed, done, submission.today, {"surveyed_on": surveyed_on, "due": due}))
     if has_errors(findings):
         return Decision(findings=findings)
     findings += correction_note(tx, done.case_number, CASE_COMPLETED, WORK_ORDER.title)
@@ -80,7 +85,7 @@ def handle_work_order(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
                 "provisional": callback.provisional, "basis": callback.basis, "actor": "客户服务部（处）资料员"}
     record(tx, CASE_COMPLETED, {**done.model_dump(mode="json"), "deadlines": [deadline]}, done.case_number, submission)
     record_violations(tx, findings, done.case_number, submission)
-    registered = tx.registration(done.case_number).payload
+    registered = registration(tx, done.case_number)
     folder = f"{ws.settings.paths.outbox}/{done.case_number}"
     callback_form = {"case_number": done.case_number, "order_number": done.order_number,
                      "customer": registered["customer"], "phone": registered["phone"],
