@@ -29,9 +29,10 @@ test: setup lint
 
 # The guardrails, configured in pyproject.toml: ruff's lint rules, the import contracts (the lower layers
 # import no step, report, pipeline or command; no new import cycle) and the type check of docgen/ (mypy,
-# [tool.mypy]). `ruff format` is not here yet.
+# [tool.mypy]), and the layout `ruff format` gives (run `.venv/bin/ruff format docgen tests bench` to apply it).
 lint: setup
 	$(VENV)/bin/ruff check docgen tests bench
+	$(VENV)/bin/ruff format --check docgen tests bench
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy docgen
 

@@ -50,28 +50,46 @@ PROGRESS = [
 def context(n: int, variant: int = 0) -> dict:
     """A weekly_context-shaped dict (every value a str) with ``n`` rows in ``open_rows``; each ``variant``
     gives every row other text (case numbers, customers, progress)."""
+
     def number(i: int) -> str:
         return f"TS-2026-{variant * 1000 + i + 1:05d}"
 
-    open_rows = [{
-        "number": number(i),
-        "received": f"2026年11月{1 + i % 20}日 {8 + i % 10:02d}:{i * 7 % 60:02d}",
-        "customer": f"客户{variant * 1000 + i + 1}（{['张', '王', '李', '赵', '陈'][(i + variant) % 5]}先生/女士）",
-        "category": CATEGORIES[i % len(CATEGORIES)],
-        "department": DEPARTMENTS[i % len(DEPARTMENTS)],
-        "stage": STAGES[i % len(STAGES)],
-        "progress": PROGRESS[(i + variant) % len(PROGRESS)],
-        "next_due": f"回复客户\n2026年12月{1 + i % 25}日" + ("（暂定）" if i % 17 == 0 else ""),
-    } for i in range(n)]
-    new_rows = [{
-        "number": number(n + i), "received": f"2026年11月{23 + i}日", "customer": f"新客户{i + 1}",
-        "location": f"翠苑{i + 1}栋{101 + i}室", "category": CATEGORIES[i % len(CATEGORIES)],
-        "department": DEPARTMENTS[i % len(DEPARTMENTS)], "content": "楼上漏水，天花板出现水渍，要求尽快处理。",
-    } for i in range(5)]
-    overdue_rows = [{
-        "number": number(i), "customer": open_rows[i]["customer"] if i < n else f"客户{i + 1}",
-        "label": "答复客户处理意见", "due": f"2026年11月{20 + i}日", "clause": "CS-3.4.4", "late": str(i + 1),
-    } for i in range(5)]
+    open_rows = [
+        {
+            "number": number(i),
+            "received": f"2026年11月{1 + i % 20}日 {8 + i % 10:02d}:{i * 7 % 60:02d}",
+            "customer": f"客户{variant * 1000 + i + 1}（{['张', '王', '李', '赵', '陈'][(i + variant) % 5]}先生/女士）",
+            "category": CATEGORIES[i % len(CATEGORIES)],
+            "department": DEPARTMENTS[i % len(DEPARTMENTS)],
+            "stage": STAGES[i % len(STAGES)],
+            "progress": PROGRESS[(i + variant) % len(PROGRESS)],
+            "next_due": f"回复客户\n2026年12月{1 + i % 25}日" + ("（暂定）" if i % 17 == 0 else ""),
+        }
+        for i in range(n)
+    ]
+    new_rows = [
+        {
+            "number": number(n + i),
+            "received": f"2026年11月{23 + i}日",
+            "customer": f"新客户{i + 1}",
+            "location": f"翠苑{i + 1}栋{101 + i}室",
+            "category": CATEGORIES[i % len(CATEGORIES)],
+            "department": DEPARTMENTS[i % len(DEPARTMENTS)],
+            "content": "楼上漏水，天花板出现水渍，要求尽快处理。",
+        }
+        for i in range(5)
+    ]
+    overdue_rows = [
+        {
+            "number": number(i),
+            "customer": open_rows[i]["customer"] if i < n else f"客户{i + 1}",
+            "label": "答复客户处理意见",
+            "due": f"2026年11月{20 + i}日",
+            "clause": "CS-3.4.4",
+            "late": str(i + 1),
+        }
+        for i in range(5)
+    ]
     counts = lambda names: [{"name": name, "count": str(3 + k)} for k, name in enumerate(names)]  # noqa: E731
     return {
         "office": "翠苑服务处",
@@ -98,9 +116,22 @@ def ours(ctx: dict, out: Path) -> float:
 
 
 def convert(docx: Path, outdir: Path) -> Path:
-    subprocess.run(["soffice", f"-env:UserInstallation={LO_PROFILE}", "--headless", "--norestore",
-                    "--convert-to", "pdf", "--outdir", str(outdir), str(docx)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={LO_PROFILE}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(outdir),
+            str(docx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     pdf = outdir / (docx.stem + ".pdf")
     if not pdf.is_file():
         raise RuntimeError(f"LibreOffice wrote no PDF for {docx}")
@@ -156,7 +187,9 @@ def main() -> int:
         print(f"{n} rows: docgen {ma:.3f} s, docxtpl+LibreOffice {mb:.3f} s ({reps} runs)", file=sys.stderr)
 
     print()
-    print("| rows | runs | docgen PDF/A s | docxtpl+LibreOffice s | ratio ours/theirs | pages docgen | pages LO | ≤ 1 s |")
+    print(
+        "| rows | runs | docgen PDF/A s | docxtpl+LibreOffice s | ratio ours/theirs | pages docgen | pages LO | ≤ 1 s |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|:---:|")
     for n, reps, ma, mb, pa, pb in rows:
         ok = ("yes" if ma <= TARGET_SECONDS else "NO") if n == TARGET_ROWS else ""
@@ -164,23 +197,35 @@ def main() -> int:
     print()
     target = [r for r in rows if r[0] == TARGET_ROWS]
     if target:
-        print(f"Target {TARGET_ROWS} rows ≤ {TARGET_SECONDS:g} s: {'met' if target[0][2] <= TARGET_SECONDS else 'NOT met'}"
-              f" ({target[0][2]:.3f} s).")
+        print(
+            f"Target {TARGET_ROWS} rows ≤ {TARGET_SECONDS:g} s: {'met' if target[0][2] <= TARGET_SECONDS else 'NOT met'}"
+            f" ({target[0][2]:.3f} s)."
+        )
     behind = [r[0] for r in rows if r[2] >= r[3]]
-    print("docgen ahead of LibreOffice at every size." if not behind
-          else f"docgen NOT ahead of LibreOffice at: {', '.join(map(str, behind))} rows.")
+    print(
+        "docgen ahead of LibreOffice at every size."
+        if not behind
+        else f"docgen NOT ahead of LibreOffice at: {', '.join(map(str, behind))} rows."
+    )
     # The first render of a new process (e.g. `docgen report weekly` from a terminal): Typst loads the
     # installed fonts once per process; the import of the Python stack is not counted.
     cold = []
     for r in range(args.repeat):
-        code = ("import sys, time; sys.path.insert(0, %r); from bench_reports import context; "
-                "from docgen.render.pdf import render_pdf; from pathlib import Path; t = time.perf_counter(); "
-                "render_pdf('weekly_report.typ', context(%d, variant=%d), Path(%r)); print(time.perf_counter() - t)"
-                % (str(Path(__file__).parent), TARGET_ROWS, 50 + r, str(work / "cold.pdf")))
-        cold.append(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                         check=True).stdout.strip()))
-    print(f"First render in a new process, {TARGET_ROWS} rows (fonts loaded on the way): "
-          f"{statistics.median(cold):.3f} s (median of {len(cold)}).")
+        code = (
+            "import sys, time; sys.path.insert(0, %r); from bench_reports import context; "
+            "from docgen.render.pdf import render_pdf; from pathlib import Path; t = time.perf_counter(); "
+            "render_pdf('weekly_report.typ', context(%d, variant=%d), Path(%r)); print(time.perf_counter() - t)"
+            % (str(Path(__file__).parent), TARGET_ROWS, 50 + r, str(work / "cold.pdf"))
+        )
+        cold.append(
+            float(
+                subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+            )
+        )
+    print(
+        f"First render in a new process, {TARGET_ROWS} rows (fonts loaded on the way): "
+        f"{statistics.median(cold):.3f} s (median of {len(cold)})."
+    )
     print(f"Outputs in {work}")
     return 0
 

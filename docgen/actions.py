@@ -28,8 +28,21 @@ from docgen.events import MINUTES_ACTION
 from docgen.ledger import Event, EventReads, Ledger, Transaction
 from docgen.wording import chinese_date, day_of
 
-__all__ = ["ACTION_DONE", "ACTION_EVENT", "ACTION_REOPENED", "Action", "ActionError", "action_json", "all_actions",
-           "action_event_detail", "done_problem", "load_actions", "mark_done", "normalize_key", "reopen"]
+__all__ = [
+    "ACTION_DONE",
+    "ACTION_EVENT",
+    "ACTION_REOPENED",
+    "Action",
+    "ActionError",
+    "action_json",
+    "all_actions",
+    "action_event_detail",
+    "done_problem",
+    "load_actions",
+    "mark_done",
+    "normalize_key",
+    "reopen",
+]
 
 ACTION_EVENT = MINUTES_ACTION
 
@@ -84,11 +97,19 @@ def _from_events(events: list[Event], until: date | None) -> list[Action]:
         done = action_done(deadline["key"], done_events)
         first = actions.get(deadline["key"])  # a later event with the same key corrects the decision
         actions[deadline["key"]] = Action(
-            deadline["key"], first.seq if first else event.seq, event.case_id, payload.get("text") or "",
+            deadline["key"],
+            first.seq if first else event.seq,
+            event.case_id,
+            payload.get("text") or "",
             payload.get("owner") or "",
-            date.fromisoformat(deadline["due"]), deadline["clause"], payload.get("meeting_type") or "",
-            date.fromisoformat(payload["meeting_date"]), payload.get("project") or None,
-            date.fromisoformat(done.payload["done_on"]) if done else None, done.payload.get("by") if done else None)
+            date.fromisoformat(deadline["due"]),
+            deadline["clause"],
+            payload.get("meeting_type") or "",
+            date.fromisoformat(payload["meeting_date"]),
+            payload.get("project") or None,
+            date.fromisoformat(done.payload["done_on"]) if done else None,
+            done.payload.get("by") if done else None,
+        )
     return sorted(actions.values(), key=lambda action: action.seq)
 
 
@@ -104,8 +125,10 @@ def all_actions(ledger: Ledger, until: date | None = None) -> list[Action]:
 def done_problem(action: Action, done_on: date, today: date) -> str | None:
     """Why ``done_on`` cannot be the day ``action`` was done (Chinese), or None."""
     if done_on < action.meeting_date:
-        return (f"完成日期{chinese_date(done_on)}早于作出该决定的会议日期{chinese_date(action.meeting_date)}"
-                f"（{action.meeting_type}）；应为{chinese_date(action.meeting_date)}或之后的日期")
+        return (
+            f"完成日期{chinese_date(done_on)}早于作出该决定的会议日期{chinese_date(action.meeting_date)}"
+            f"（{action.meeting_type}）；应为{chinese_date(action.meeting_date)}或之后的日期"
+        )
     if done_on > today:
         return f"完成日期{chinese_date(done_on)}晚于今天（{chinese_date(today)}）；尚未发生的完成不能登记"
     return None
@@ -115,16 +138,37 @@ def unknown_key_message(text: str) -> str:
     return f"事项编号“{text}”不存在；应为会议纪要决定事项的编号，如 action-12（docgen action list 可列出全部事项）"
 
 
-def record_done(tx: Transaction, action: Action, done_on: date, *, by: str | None, source: str,
-                claim: str | None = None, sha256: str | None = None, **extra) -> Event:
+def record_done(
+    tx: Transaction,
+    action: Action,
+    done_on: date,
+    *,
+    by: str | None,
+    source: str,
+    claim: str | None = None,
+    sha256: str | None = None,
+    **extra,
+) -> Event:
     """Append the ``minutes.action_done`` event, on the action's case when it has one."""
-    return tx.append(ACTION_DONE, {"action": action.key, "done_on": done_on.isoformat(), "by": by or None,
-                                   "source": source, "clause": action.clause, **extra},
-                     case_id=action.case_id, claim=claim, sha256=sha256)
+    return tx.append(
+        ACTION_DONE,
+        {
+            "action": action.key,
+            "done_on": done_on.isoformat(),
+            "by": by or None,
+            "source": source,
+            "clause": action.clause,
+            **extra,
+        },
+        case_id=action.case_id,
+        claim=claim,
+        sha256=sha256,
+    )
 
 
-def mark_done(ledger: Ledger, key_text: str, done_on: date, today: date,
-              by: str | None = None) -> tuple[Action, date | None, bool]:
+def mark_done(
+    ledger: Ledger, key_text: str, done_on: date, today: date, by: str | None = None
+) -> tuple[Action, date | None, bool]:
     """``docgen action done``: the action marked done on ``done_on``. Returns the action as it now stands,
     the day it was marked done before (None: it was open) and whether an event was recorded (False: it
     was already done on that very day). ActionError, with nothing recorded, when refused."""
@@ -154,9 +198,17 @@ def reopen(ledger: Ledger, key_text: str, reason: str, by: str | None = None) ->
             raise ActionError(unknown_key_message(key_text))
         if action.done_on is None:  # action.open
             raise ActionError(f"{action.key} 尚未登记为完成，无需撤销")
-        tx.append(ACTION_REOPENED, {"action": action.key, "was_done_on": action.done_on.isoformat(),
-                                    "reason": reason.strip(), "by": by or None, "clause": action.clause},
-                  case_id=action.case_id)
+        tx.append(
+            ACTION_REOPENED,
+            {
+                "action": action.key,
+                "was_done_on": action.done_on.isoformat(),
+                "reason": reason.strip(),
+                "by": by or None,
+                "clause": action.clause,
+            },
+            case_id=action.case_id,
+        )
     return next(a for a in all_actions(ledger) if a.key == action.key)
 
 
@@ -174,8 +226,19 @@ def action_event_detail(event: Event) -> str | None:
 
 def action_json(action: Action, today: date, calendar=None) -> dict:
     late = calendar.workdays_late(action.due, today) if calendar is not None and action.overdue(today) else 0
-    return {"key": action.key, "case_id": action.case_id, "text": action.text, "owner": action.owner,
-            "due": action.due.isoformat(), "clause": action.clause, "meeting_type": action.meeting_type,
-            "meeting_date": action.meeting_date.isoformat(), "project": action.project,
-            "done": not action.open, "done_on": action.done_on.isoformat() if action.done_on else None,
-            "done_by": action.done_by, "overdue": action.overdue(today), "workdays_late": late}
+    return {
+        "key": action.key,
+        "case_id": action.case_id,
+        "text": action.text,
+        "owner": action.owner,
+        "due": action.due.isoformat(),
+        "clause": action.clause,
+        "meeting_type": action.meeting_type,
+        "meeting_date": action.meeting_date.isoformat(),
+        "project": action.project,
+        "done": not action.open,
+        "done_on": action.done_on.isoformat() if action.done_on else None,
+        "done_by": action.done_by,
+        "overdue": action.overdue(today),
+        "workdays_late": late,
+    }

@@ -176,7 +176,7 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029/\\:*?"<>|]+')
 
 def _without_format_controls(text: str) -> str:
     """Drop invisible format characters (Unicode category Cf): the bidi overrides and isolates
-    (U+202A–U+202E, U+2066–U+2069), which make ``登记表\u202Excod.exe`` display as ``登记表exe.docx``,
+    (U+202A–U+202E, U+2066–U+2069), which make ``登记表\u202excod.exe`` display as ``登记表exe.docx``,
     the marks U+200E/U+200F, zero-width characters and the byte-order mark."""
     return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 

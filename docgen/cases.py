@@ -78,8 +78,14 @@ def build(number: str, events: list[Event]) -> Case | None:
         for record in event.payload.get("deadlines", []):
             records[record["key"]] = record
     for record in records.values():
-        state = DeadlineState(record["key"], record["label"], date.fromisoformat(record["due"]), record["clause"],
-                              record["provisional"], actor=record.get("actor") or registration.payload.get("department"))
+        state = DeadlineState(
+            record["key"],
+            record["label"],
+            date.fromisoformat(record["due"]),
+            record["clause"],
+            record["provisional"],
+            actor=record.get("actor") or registration.payload.get("department"),
+        )
         if state.key.startswith(ACTION_PREFIX):
             done = action_done(state.key, events)
             state.met_on = date.fromisoformat(done.payload["done_on"]) if done else None
@@ -100,8 +106,10 @@ def action_done(key: str, events: list[Event]) -> Event | None:
     """The ``minutes.action_done`` event that marks the action ``key`` done (the latest, a correction
     replacing an earlier one), or None while it is open (never marked, or reopened since).
     ``docgen.actions`` reads actions the same way."""
-    latest = next((e for e in reversed(events)
-                   if e.kind in (ACTION_DONE, ACTION_REOPENED) and e.payload.get("action") == key), None)
+    latest = next(
+        (e for e in reversed(events) if e.kind in (ACTION_DONE, ACTION_REOPENED) and e.payload.get("action") == key),
+        None,
+    )
     return latest if latest is not None and latest.kind == ACTION_DONE else None
 
 
@@ -117,17 +125,38 @@ def all_cases(ledger: Ledger) -> list[Case]:
 def case_json(case: Case, today: date) -> dict:
     nxt = case.next_deadline()
     return {
-        "case_id": case.number, "stage": case.stage, "open": case.open, "major": case.major,
-        "category": case.registered.get("category"), "department": case.registered.get("department"),
-        "customer": case.registered.get("customer"), "project": case.registered.get("project"),
+        "case_id": case.number,
+        "stage": case.stage,
+        "open": case.open,
+        "major": case.major,
+        "category": case.registered.get("category"),
+        "department": case.registered.get("department"),
+        "customer": case.registered.get("customer"),
+        "project": case.registered.get("project"),
         "received_at": case.registered.get("received_at"),
-        "next_deadline": None if nxt is None else {"key": nxt.key, "label": nxt.label, "due": nxt.due.isoformat(),
-                                                   "clause": nxt.clause, "provisional": nxt.provisional,
-                                                   "actor": nxt.actor},
-        "overdue": [{"key": d.key, "label": d.label, "due": d.due.isoformat(), "clause": d.clause}
-                    for d in case.overdue(today)],
-        "deadlines": [{"key": d.key, "label": d.label, "due": d.due.isoformat(), "clause": d.clause,
-                       "provisional": d.provisional, "met_on": d.met_on.isoformat() if d.met_on else None}
-                      for d in case.deadlines],
+        "next_deadline": None
+        if nxt is None
+        else {
+            "key": nxt.key,
+            "label": nxt.label,
+            "due": nxt.due.isoformat(),
+            "clause": nxt.clause,
+            "provisional": nxt.provisional,
+            "actor": nxt.actor,
+        },
+        "overdue": [
+            {"key": d.key, "label": d.label, "due": d.due.isoformat(), "clause": d.clause} for d in case.overdue(today)
+        ],
+        "deadlines": [
+            {
+                "key": d.key,
+                "label": d.label,
+                "due": d.due.isoformat(),
+                "clause": d.clause,
+                "provisional": d.provisional,
+                "met_on": d.met_on.isoformat() if d.met_on else None,
+            }
+            for d in case.deadlines
+        ],
         "events": [{"seq": e.seq, "kind": e.kind, "recorded_at": e.recorded_at} for e in case.events],
     }

@@ -46,6 +46,7 @@ def _outcome_line(outcome) -> str:
 def _printer(as_json: bool):
     def show(outcome) -> None:
         print(json.dumps(outcome.as_json(), ensure_ascii=False) if as_json else _outcome_line(outcome), flush=True)
+
     return show
 
 
@@ -75,6 +76,7 @@ def _today(args) -> date | None:
 
 # ------------------------------------------------------------ commands
 
+
 def cmd_init(args) -> int:
     ws = init_workspace(Path(args.dir))
     from docgen.atomic import use_file_mode
@@ -91,8 +93,11 @@ def cmd_forms(args) -> int:
 
     ws = _open(args)
     written = write_blank_forms(ws)
-    _emit({"forms": [str(p.relative_to(ws.root)) for p in written]}, args.json,
-          "\n".join(f"已生成空白表单：{p.relative_to(ws.root)}" for p in written) or f"{ws.forms} 中的空白表单已是最新")
+    _emit(
+        {"forms": [str(p.relative_to(ws.root)) for p in written]},
+        args.json,
+        "\n".join(f"已生成空白表单：{p.relative_to(ws.root)}" for p in written) or f"{ws.forms} 中的空白表单已是最新",
+    )
     return 0
 
 
@@ -143,11 +148,14 @@ def cmd_watch(args) -> int:
         signal.signal(sig, lambda *_: stop.set())
     mode = f"每 {args.poll} 秒轮询" if args.poll else "inotify"
     if not args.json:
-        print(f"docgen {__version__} 正在监视 {ws.intake}（{mode}）；把填好的表单放入该文件夹即可。按 Ctrl+C 停止。",
-              flush=True)
+        print(
+            f"docgen {__version__} 正在监视 {ws.intake}（{mode}）；把填好的表单放入该文件夹即可。按 Ctrl+C 停止。",
+            flush=True,
+        )
     with exclusive(ws):
-        watch(ws, poll=args.poll, jobs=args.jobs or min(2, os.cpu_count() or 1), on_outcome=_printer(args.json),
-              stop=stop)
+        watch(
+            ws, poll=args.poll, jobs=args.jobs or min(2, os.cpu_count() or 1), on_outcome=_printer(args.json), stop=stop
+        )
     return 0
 
 
@@ -175,8 +183,7 @@ def _unwritten(ws: Workspace) -> dict:
     finally:
         ledger.close()
     note = retry_note(ws) if missing else None
-    return {"count": len(missing), "paths": missing, "retrying": note is not None,
-            "reason": (note or {}).get("reason")}
+    return {"count": len(missing), "paths": missing, "retrying": note is not None, "reason": (note or {}).get("reason")}
 
 
 def _unwritten_line(waiting: dict) -> str | None:
@@ -221,8 +228,19 @@ def cmd_status(args) -> int:
         due = "" if nxt is None else nxt.due.isoformat() + ("（暂定）" if nxt.provisional else "")
         flags = ("【逾期】" if case.overdue(today) else "") + ("【重大】" if case.major else "")
         label = "" if nxt is None else f"{nxt.label}（{nxt.clause}）— {nxt.actor or ''}"
-        print(_row((case.number, case.stage, case.registered.get("category", ""),
-                    case.registered.get("department", ""), due, flags + label), widths))
+        print(
+            _row(
+                (
+                    case.number,
+                    case.stage,
+                    case.registered.get("category", ""),
+                    case.registered.get("department", ""),
+                    due,
+                    flags + label,
+                ),
+                widths,
+            )
+        )
     overdue = sum(1 for c in cases if c.overdue(today))
     print(f"\n共 {len(cases)} 件，其中逾期 {overdue} 件（截至 {today.isoformat()}）")
     return 0
@@ -235,34 +253,47 @@ def _width(text: str) -> int:
 def _row(cells, widths) -> str:
     """Columns aligned as a terminal shows them: a Chinese character takes two columns."""
     padded = [cell + " " * max(1, width - _width(cell)) for cell, width in zip(cells, widths)]
-    return "".join(padded) + "".join(cells[len(widths):])
+    return "".join(padded) + "".join(cells[len(widths) :])
 
 
 def _case_detail(case, today: date) -> str:
     from docgen.actions import action_event_detail
 
     registered = case.registered
-    lines = [f"登记编号：{case.number}　阶段：{case.stage}{'　【重大投诉】' if case.major else ''}",
-             f"客户：{registered.get('customer')}　电话：{registered.get('phone')}　"
-             f"项目：{registered.get('project')}"
-             f"{' ' + registered['building'] + '栋' if registered.get('building') else ''}{registered.get('room') or ''}",
-             f"类别：{registered.get('category')}　责任部门：{registered.get('department')}　"
-             f"服务处：{registered.get('office')}　受理：{registered.get('received_at', '')[:16].replace('T', ' ')}",
-             f"内容：{registered.get('content')}", "", "期限："]
+    lines = [
+        f"登记编号：{case.number}　阶段：{case.stage}{'　【重大投诉】' if case.major else ''}",
+        f"客户：{registered.get('customer')}　电话：{registered.get('phone')}　"
+        f"项目：{registered.get('project')}"
+        f"{' ' + registered['building'] + '栋' if registered.get('building') else ''}{registered.get('room') or ''}",
+        f"类别：{registered.get('category')}　责任部门：{registered.get('department')}　"
+        f"服务处：{registered.get('office')}　受理：{registered.get('received_at', '')[:16].replace('T', ' ')}",
+        f"内容：{registered.get('content')}",
+        "",
+        "期限：",
+    ]
     for deadline in case.deadlines:
         if deadline.met_on:
             state = f"已于 {deadline.met_on.isoformat()} 完成" + ("（逾期完成）" if deadline.late() else "")
         else:
             state = "【逾期】" if deadline in case.overdue(today) else ("待办" if case.open else "—")
         mark = "（暂定）" if deadline.provisional else ""
-        lines.append(f"  {deadline.due.isoformat()}{mark}  {deadline.label}（{deadline.clause}）  "
-                     f"{deadline.actor or ''}  {state}")
+        lines.append(
+            f"  {deadline.due.isoformat()}{mark}  {deadline.label}（{deadline.clause}）  "
+            f"{deadline.actor or ''}  {state}"
+        )
     lines += ["", "事件："]
     for event in case.events:
-        detail = (action_event_detail(event) or event.payload.get("progress") or event.payload.get("message")
-                  or event.payload.get("file") or "")
-        lines.append(f"  {event.seq:>6}  {event.recorded_at[:19].replace('T', ' ')}  {event_label(event.kind)}"
-                     f"{'  ' + detail if detail else ''}")
+        detail = (
+            action_event_detail(event)
+            or event.payload.get("progress")
+            or event.payload.get("message")
+            or event.payload.get("file")
+            or ""
+        )
+        lines.append(
+            f"  {event.seq:>6}  {event.recorded_at[:19].replace('T', ' ')}  {event_label(event.kind)}"
+            f"{'  ' + detail if detail else ''}"
+        )
     return "\n".join(lines)
 
 
@@ -271,16 +302,24 @@ def cmd_verify(args) -> int:
 
     ws = _open(args)
     if args.why is not None and not args.reanchor:
-        print("--why 只与 --reanchor 一起使用：docgen verify --reanchor --why \"从 2026-11-20 备份恢复\"", file=sys.stderr)
+        print(
+            '--why 只与 --reanchor 一起使用：docgen verify --reanchor --why "从 2026-11-20 备份恢复"', file=sys.stderr
+        )
         return 2
     if not ws.ledger_path.exists():
         if args.reanchor:
-            print(f"台账数据库 {ws.ledger_path} 不存在，无法重新锚定；请先从备份恢复该文件，再运行 docgen verify", file=sys.stderr)
+            print(
+                f"台账数据库 {ws.ledger_path} 不存在，无法重新锚定；请先从备份恢复该文件，再运行 docgen verify",
+                file=sys.stderr,
+            )
             return 2
         # No database, yet a head file says there was one: it was removed, not never made.
         problems = head_file_problems(ws.ledger_path, ws.head_files, None, None)
-        _emit({"ok": not problems, "events": 0, "problems": problems}, args.json,
-              "台账校验失败：\n" + "\n".join(problems) if problems else "台账尚未建立（还没有处理过文件）")
+        _emit(
+            {"ok": not problems, "events": 0, "problems": problems},
+            args.json,
+            "台账校验失败：\n" + "\n".join(problems) if problems else "台账尚未建立（还没有处理过文件）",
+        )
         return 1 if problems else 0
     if args.reanchor:
         return _reanchor(ws, args)
@@ -290,9 +329,18 @@ def cmd_verify(args) -> int:
     finally:
         ledger.close()
     anchored = f"，与台账头文件一致（最新第 {head[0]} 条，哈希 {head[1][:16]}…）" if head else ""
-    _emit({"ok": not problems, "events": count, "problems": problems,
-           "head": {"seq": head[0], "hash": head[1]} if head else None}, args.json,
-          f"台账校验通过：{count} 条事件，哈希链完整{anchored}" if not problems else "台账校验失败：\n" + "\n".join(problems))
+    _emit(
+        {
+            "ok": not problems,
+            "events": count,
+            "problems": problems,
+            "head": {"seq": head[0], "hash": head[1]} if head else None,
+        },
+        args.json,
+        f"台账校验通过：{count} 条事件，哈希链完整{anchored}"
+        if not problems
+        else "台账校验失败：\n" + "\n".join(problems),
+    )
     return 0 if not problems else 1
 
 
@@ -308,15 +356,35 @@ def _reanchor(ws: Workspace, args) -> int:
     if event is None:
         text = "台账头文件与数据库一致，无需重新锚定；未作任何记录"
     else:
-        before = "；".join(f"{f['file']} 原为" + (f"第 {f['seq']} 条（哈希 {f['hash'][:16]}…）" if "seq" in f else
-                                                 "不存在" if f.get("missing") else "无法读取") for f in event.payload["head_files"])
-        text = (f"已重新锚定：{before}；现均为第 {head[0]} 条（哈希 {head[1][:16]}…）。"
-                f"原因“{event.payload['reason']}”已记入台账第 {event.seq} 条事件")
+        before = "；".join(
+            f"{f['file']} 原为"
+            + (
+                f"第 {f['seq']} 条（哈希 {f['hash'][:16]}…）"
+                if "seq" in f
+                else "不存在"
+                if f.get("missing")
+                else "无法读取"
+            )
+            for f in event.payload["head_files"]
+        )
+        text = (
+            f"已重新锚定：{before}；现均为第 {head[0]} 条（哈希 {head[1][:16]}…）。"
+            f"原因“{event.payload['reason']}”已记入台账第 {event.seq} 条事件"
+        )
     if problems:
         text += "\n台账校验仍有问题：\n" + "\n".join(problems)
-    _emit({"ok": not problems, "reanchored": event is not None, "event": event.seq if event else None,
-           "before": event.payload["head_files"] if event else None, "problems": problems,
-           "head": {"seq": head[0], "hash": head[1]} if head else None}, args.json, text)
+    _emit(
+        {
+            "ok": not problems,
+            "reanchored": event is not None,
+            "event": event.seq if event else None,
+            "before": event.payload["head_files"] if event else None,
+            "problems": problems,
+            "head": {"seq": head[0], "hash": head[1]} if head else None,
+        },
+        args.json,
+        text,
+    )
     return 0 if not problems else 1
 
 
@@ -340,8 +408,10 @@ def cmd_calendar(args) -> int:
         for message in report["warnings"]:
             print(f"  ! 提示：{message}")
         if report["load_errors"]:
-            print(f"补充日历文件有 {len(report['load_errors'])} 处错误；改正之前，docgen process 和 docgen watch "
-                  "不会启动（以免按错误的日历计算期限）")
+            print(
+                f"补充日历文件有 {len(report['load_errors'])} 处错误；改正之前，docgen process 和 docgen watch "
+                "不会启动（以免按错误的日历计算期限）"
+            )
     # An error in the file is a failure of this check (exit 1); warnings (a year not yet published) are not.
     return 1 if report["load_errors"] else 0
 
@@ -437,8 +507,9 @@ def cmd_minutes(args) -> int:
 
     def write(ws, ledger):
         meeting = date.fromisoformat(args.date) if args.date else ws.today()
-        paths, found = write_drafts(ws, ledger, args.kind, meeting, project=args.project, case_number=args.case,
-                                    force=args.force)
+        paths, found = write_drafts(
+            ws, ledger, args.kind, meeting, project=args.project, case_number=args.case, force=args.force
+        )
         notes.extend(found)
         return paths, {"kind": args.kind, "date": meeting.isoformat(), "notes": found}
 
@@ -446,7 +517,9 @@ def cmd_minutes(args) -> int:
     if code == 0 and not args.json:
         for note in notes:
             print(f"注意：{note}")
-        print("会上填写“上次会议决定事项落实情况”的完成情况，会后填写决定事项（责任人、完成期限），放回 intake/ 即登记。")
+        print(
+            "会上填写“上次会议决定事项落实情况”的完成情况，会后填写决定事项（责任人、完成期限），放回 intake/ 即登记。"
+        )
     return code
 
 
@@ -469,7 +542,11 @@ def cmd_action_list(args) -> int:
         if action.done_on:
             state = f"已于{action.done_on.isoformat()}完成" + ("（逾期）" if action.done_on > action.due else "")
         elif item["overdue"]:  # due Friday, asked on Saturday: past the date, no working day late yet
-            state = f"【逾期{item['workdays_late']}个工作日】" if item["workdays_late"] else "【已过期限，逾期不足1个工作日】"
+            state = (
+                f"【逾期{item['workdays_late']}个工作日】"
+                if item["workdays_late"]
+                else "【已过期限，逾期不足1个工作日】"
+            )
         else:
             state = "未完成"
         origin = f"{action.meeting()}" + (f"，{action.case_id}" if action.case_id else "")
@@ -500,8 +577,10 @@ def cmd_action_done(args) -> int:
     elif before is not None:
         text = f"已更正：{action.key} 的完成日期由 {before.isoformat()} 改为 {done_on.isoformat()}"
     else:
-        text = (f"已登记完成：{action.key}　{action.text}（{action.owner}，完成期限 {action.due.isoformat()}），"
-                f"完成日期 {done_on.isoformat()}" + ("，逾期完成" if done_on > action.due else ""))
+        text = (
+            f"已登记完成：{action.key}　{action.text}（{action.owner}，完成期限 {action.due.isoformat()}），"
+            f"完成日期 {done_on.isoformat()}" + ("，逾期完成" if done_on > action.due else "")
+        )
     _emit({"action": action_json(action, today, ws.calendar), "recorded": recorded}, args.json, text)
     return 0
 
@@ -515,8 +594,11 @@ def cmd_action_reopen(args) -> int:
         action = reopen(ledger, args.action, args.why, by=args.by)
     finally:
         ledger.close()
-    _emit({"action": action_json(action, _today(args) or ws.today(), ws.calendar)}, args.json,
-          f"已撤销 {action.key} 的完成登记，该事项重新列为未完成（原因：{args.why.strip()}）")
+    _emit(
+        {"action": action_json(action, _today(args) or ws.today(), ws.calendar)},
+        args.json,
+        f"已撤销 {action.key} 的完成登记，该事项重新列为未完成（原因：{args.why.strip()}）",
+    )
     return 0
 
 
@@ -530,15 +612,19 @@ def cmd_funds(args) -> int:
         return 0
     print("周转金（CS-3.6）：")
     for fund in report["funds"]:
-        print(f"  {fund['name']}：额度 {fund['fund']}，已结算 {fund['settled']}，待结算 {fund['pending']}，"
-              f"余额 {fund['balance']}{'  ! ' + fund['warning'] if fund['warning'] else ''}")
+        print(
+            f"  {fund['name']}：额度 {fund['fund']}，已结算 {fund['settled']}，待结算 {fund['pending']}，"
+            f"余额 {fund['balance']}{'  ! ' + fund['warning'] if fund['warning'] else ''}"
+        )
     print("工程质量保证金（CS-3.5.9）：")
     for deposit in report["deposits"] or [{"contractor": "（docgen.toml 的 [repair.deposits] 中尚未登记）"}]:
         if "deducted" not in deposit:
             print(f"  {deposit['contractor']}")
             continue
-        print(f"  {deposit['contractor']}：保证金 {deposit['deposit']}，已扣 {deposit['deducted']}，"
-              f"剩余 {deposit['remaining']}{'  ! ' + deposit['warning'] if deposit['warning'] else ''}")
+        print(
+            f"  {deposit['contractor']}：保证金 {deposit['deposit']}，已扣 {deposit['deducted']}，"
+            f"剩余 {deposit['remaining']}{'  ! ' + deposit['warning'] if deposit['warning'] else ''}"
+        )
     return 0
 
 
@@ -575,8 +661,17 @@ def cmd_templates_check(args) -> int:
     problems = check_template(Path(args.file), args.as_name)
     name = args.as_name or Path(args.file).name
     if args.json:
-        print(json.dumps({"file": args.file, "template": name, "ok": not problems,
-                          "problems": [problem.__dict__ for problem in problems]}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "file": args.file,
+                    "template": name,
+                    "ok": not problems,
+                    "problems": [problem.__dict__ for problem in problems],
+                },
+                ensure_ascii=False,
+            )
+        )
     elif problems:
         print(f"模板 {name} 有 {len(problems)} 处问题：")
         for problem in problems:
@@ -588,6 +683,7 @@ def cmd_templates_check(args) -> int:
 
 # ------------------------------------------------------------ wiring
 
+
 def _open(args) -> Workspace:
     from docgen.atomic import use_file_mode
 
@@ -597,7 +693,9 @@ def _open(args) -> Workspace:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="docgen", description="表单受理：读取填好的表单，登记入账，生成下一步表单与通知。")
+    parser = argparse.ArgumentParser(
+        prog="docgen", description="表单受理：读取填好的表单，登记入账，生成下一步表单与通知。"
+    )
     parser.add_argument("--version", action="version", version=f"docgen {__version__}")
     parser.add_argument("--workspace", metavar="DIR", help="工作区目录（默认：环境变量 DOCGEN_WORKSPACE 或仓库根目录）")
     parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
@@ -628,42 +726,63 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--today", help=argparse.SUPPRESS)
     p = command("verify", cmd_verify, "校验台账的哈希链、台账头文件与数据库完整性")
-    p.add_argument("--reanchor", action="store_true",
-                   help="从备份恢复台账后，把台账头文件改为数据库当前的最新位置（原记录与原因记入台账；须同时写 --why）")
-    p.add_argument("--why", metavar="REASON", help="重新锚定的原因，如 \"从 2026-11-20 备份恢复\"")
+    p.add_argument(
+        "--reanchor",
+        action="store_true",
+        help="从备份恢复台账后，把台账头文件改为数据库当前的最新位置（原记录与原因记入台账；须同时写 --why）",
+    )
+    p.add_argument("--why", metavar="REASON", help='重新锚定的原因，如 "从 2026-11-20 备份恢复"')
     p.add_argument("--json", action="store_true")
     p = command("calendar", cmd_calendar, "显示工作日历覆盖的年份，并检查 calendar.toml")
     p.add_argument("--json", action="store_true")
     p.add_argument("--today", help=argparse.SUPPRESS)
     p = command("demo", cmd_demo, "生成示例表单放入 intake/，演示整个流程")
-    p.add_argument("--repair", action="store_true",
-                   help="演示一件维修投诉从登记、勘察、派工、回访、决算到结算办结的全过程（每一步都填写上一步生成的表单）")
-    p = command("minutes", cmd_minutes, "会议纪要草稿：coordination 投诉协调例会（CS-3.10.1）、directors 服务处主任例会"
-                                         "（CS-3.10.2）、special 重大投诉专题会议（CS-3.10.5）")
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="演示一件维修投诉从登记、勘察、派工、回访、决算到结算办结的全过程（每一步都填写上一步生成的表单）",
+    )
+    p = command(
+        "minutes",
+        cmd_minutes,
+        "会议纪要草稿：coordination 投诉协调例会（CS-3.10.1）、directors 服务处主任例会"
+        "（CS-3.10.2）、special 重大投诉专题会议（CS-3.10.5）",
+    )
     p.add_argument("kind", choices=("coordination", "directors", "special"))
     p.add_argument("--date", help="会议日期，如 2026-11-27（默认：今天）")
     p.add_argument("--project", help="投诉协调例会的小区/项目")
     p.add_argument("--case", help="专题会议的登记编号")
-    p.add_argument("--force", action="store_true",
-                   help="小区交付已满一年（或尚未交付）时仍起草投诉协调例会纪要（CS-3.10.1 只要求交付后一年内每周召开）")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="小区交付已满一年（或尚未交付）时仍起草投诉协调例会纪要（CS-3.10.1 只要求交付后一年内每周召开）",
+    )
     p.add_argument("--json", action="store_true")
-    action = sub.add_parser("action", help="会议纪要决定事项的跟踪：列出、登记完成",
-                            description="会议纪要决定事项的跟踪：列出、登记完成（CS-3.10.1、3.10.2、3.10.5）")
+    action = sub.add_parser(
+        "action",
+        help="会议纪要决定事项的跟踪：列出、登记完成",
+        description="会议纪要决定事项的跟踪：列出、登记完成（CS-3.10.1、3.10.2、3.10.5）",
+    )
     steps = action.add_subparsers(dest="step", required=True, metavar="STEP")
     p = steps.add_parser("list", help="列出决定事项及其完成情况", description="列出决定事项及其完成情况")
     p.set_defaults(func=cmd_action_list)
     p.add_argument("--open", action="store_true", help="只列未完成的事项")
     p.add_argument("--json", action="store_true")
     p.add_argument("--today", help=argparse.SUPPRESS)
-    p = steps.add_parser("done", help="登记一项决定事项已完成", description="登记一项决定事项已完成；之后不再列入逾期与逾期预警")
+    p = steps.add_parser(
+        "done", help="登记一项决定事项已完成", description="登记一项决定事项已完成；之后不再列入逾期与逾期预警"
+    )
     p.set_defaults(func=cmd_action_done)
     p.add_argument("action", metavar="ACTION", help="事项编号，如 action-12（见 docgen action list）")
     p.add_argument("--on", metavar="DATE", help="完成日期，如 2026-12-01（默认：今天）")
     p.add_argument("--by", metavar="NAME", help="确认完成的人")
     p.add_argument("--json", action="store_true")
     p.add_argument("--today", help=argparse.SUPPRESS)
-    p = steps.add_parser("reopen", help="撤销误登记的完成，事项重新列为未完成",
-                         description="撤销误登记的完成，事项重新列为未完成；原因记入台账")
+    p = steps.add_parser(
+        "reopen",
+        help="撤销误登记的完成，事项重新列为未完成",
+        description="撤销误登记的完成，事项重新列为未完成；原因记入台账",
+    )
     p.set_defaults(func=cmd_action_reopen)
     p.add_argument("action", metavar="ACTION", help="事项编号，如 action-12")
     p.add_argument("--why", required=True, help="撤销的原因")
@@ -676,21 +795,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     report = sub.add_parser("report", help="生成报表", description="生成报表")
     kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
-    p = kinds.add_parser("weekly", help="各服务处投诉处理周报（CS-3.10.3）", description="各服务处投诉处理周报（CS-3.10.3）")
+    p = kinds.add_parser(
+        "weekly", help="各服务处投诉处理周报（CS-3.10.3）", description="各服务处投诉处理周报（CS-3.10.3）"
+    )
     p.set_defaults(func=cmd_report_weekly)
     p.add_argument("--week", help="如 2026-W48、该周内的某一天、last（上周）；默认：本周，截至今日")
     p.add_argument("--json", action="store_true")
-    p = kinds.add_parser("warning", help="逾期预警（明日到期与已逾期，按责任方）", description="逾期预警（明日到期与已逾期，按责任方）")
+    p = kinds.add_parser(
+        "warning", help="逾期预警（明日到期与已逾期，按责任方）", description="逾期预警（明日到期与已逾期，按责任方）"
+    )
     p.set_defaults(func=cmd_report_warning)
     p.add_argument("--date", help="如 2026-11-26（默认：今天）")
     p.add_argument("--json", action="store_true")
-    for kind, flag, example, text in (("quarterly", "--quarter", "2026Q4", "季度客户服务统计报表（CS-3.10.4、CS-3.7.2）"),
-                                      ("annual", "--year", "2026", "年度客户服务统计报表（CS-3.10.4、CS-3.7.2）")):
+    for kind, flag, example, text in (
+        ("quarterly", "--quarter", "2026Q4", "季度客户服务统计报表（CS-3.10.4、CS-3.7.2）"),
+        ("annual", "--year", "2026", "年度客户服务统计报表（CS-3.10.4、CS-3.7.2）"),
+    ):
         p = kinds.add_parser(kind, help=text, description=text)
         p.set_defaults(func=cmd_report_statement)
         p.add_argument(flag, required=True, help=f"如 {example}")
         p.add_argument("--json", action="store_true")
-    for kind, text in (("case", "案件档案 PDF/A（含原始表单）"), ("special", "重大或处理困难投诉的专题报告（CS-3.10.6）")):
+    for kind, text in (
+        ("case", "案件档案 PDF/A（含原始表单）"),
+        ("special", "重大或处理困难投诉的专题报告（CS-3.10.6）"),
+    ):
         p = kinds.add_parser(kind, help=text, description=text)
         p.set_defaults(func=cmd_report_case)
         p.add_argument("case", metavar="KF-…")
@@ -704,16 +832,22 @@ def build_parser() -> argparse.ArgumentParser:
     text = "用示例数据生成改过的模板，列出写错或不认识的标签（Word 拆开的标签、拼错的变量、Typst 编译错误及行号）"
     p = tasks.add_parser("check", help=text, description=text)
     p.set_defaults(func=cmd_templates_check)
-    p.add_argument("file", metavar="FILE", help="模板文件，如 templates/weekly_report.docx 或 templates/pdf/dossier.typ")
-    p.add_argument("--as", dest="as_name", metavar="NAME", help="文件另存为别的名称时，它是哪个模板（如 weekly_report.docx）")
+    p.add_argument(
+        "file", metavar="FILE", help="模板文件，如 templates/weekly_report.docx 或 templates/pdf/dossier.typ"
+    )
+    p.add_argument(
+        "--as", dest="as_name", metavar="NAME", help="文件另存为别的名称时，它是哪个模板（如 weekly_report.docx）"
+    )
     p.add_argument("--json", action="store_true")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         return args.func(args)
     except DocgenError as problem:  # the one handler: a message for people, no traceback

@@ -32,12 +32,18 @@ CHANNELS = ("来电", "来访", "物业公司转交", "经营销售部转交")
 
 def _line(rng: random.Random, when: datetime, category: str, content: str, major: bool) -> dict:
     return {
-        "received_date": when.date(), "received_time": when.time().replace(second=0, microsecond=0),
-        "channel": rng.choice(CHANNELS), "customer": rng.choice(SURNAMES) + rng.choice(GIVEN),
+        "received_date": when.date(),
+        "received_time": when.time().replace(second=0, microsecond=0),
+        "channel": rng.choice(CHANNELS),
+        "customer": rng.choice(SURNAMES) + rng.choice(GIVEN),
         "phone": f"1{rng.choice('3589')}{rng.randrange(10**8, 10**9)}",
-        "project": rng.choice(PROJECTS), "building": str(rng.randrange(1, 12)),
-        "room": f"{rng.randrange(1, 30)}0{rng.randrange(1, 5)}", "content": content,
-        "category": category, "major": major, "receiver": rng.choice(RECEIVERS),
+        "project": rng.choice(PROJECTS),
+        "building": str(rng.randrange(1, 12)),
+        "room": f"{rng.randrange(1, 30)}0{rng.randrange(1, 5)}",
+        "content": content,
+        "category": category,
+        "major": major,
+        "receiver": rng.choice(RECEIVERS),
     }
 
 
@@ -63,16 +69,34 @@ def make_demo(ws: Workspace, today: date | None = None, seed: int | None = None)
 # ============================================================ one repair, from register to closure
 
 REPAIR_LINE = ("维修", "入户门锁芯损坏，无法反锁，要求更换", False)
-SURVEY = {"estimate": "450", "responsible_party": "公司", "work_kind": "单工种", "in_warranty": "否",
-          "repairer": "客户服务维修队", "sign_service": "林晓", "sign_engineering": "陈工", "sign_team_leader": "郑队长"}
-WORK_ORDER = {"workers": "张师傅、李师傅", "check_service": "林晓", "check_team_leader": "郑队长",
-              "customer_opinion": "满意"}
+SURVEY = {
+    "estimate": "450",
+    "responsible_party": "公司",
+    "work_kind": "单工种",
+    "in_warranty": "否",
+    "repairer": "客户服务维修队",
+    "sign_service": "林晓",
+    "sign_engineering": "陈工",
+    "sign_team_leader": "郑队长",
+}
+WORK_ORDER = {
+    "workers": "张师傅、李师傅",
+    "check_service": "林晓",
+    "check_team_leader": "郑队长",
+    "customer_opinion": "满意",
+}
 CALLBACK = {"satisfaction": "满意", "caller": "陈静"}
 FINAL_ACCOUNT = {"team_leader": "郑队长", "total": "450", "total_uppercase": "肆佰伍拾元整"}
-COST_LINES = [{"项目": "入户门锁芯更换", "工种": "木工", "单位": "把", "数量": 1, "单价（元）": 300, "金额（元）": 300},
-              {"项目": "门扇调整", "工种": "木工", "单位": "项", "数量": 1, "单价（元）": 150, "金额（元）": 150}]
-SETTLEMENT = {"audited_amount": "450", "auditor": "客服审核员", "deputy_chief_engineer_confirm": "副总工",
-              "approve_manager": "客服部经理"}  # 450 yuan (≤ 500: no contractor at the survey): the manager signs (CS-3.6.1)
+COST_LINES = [
+    {"项目": "入户门锁芯更换", "工种": "木工", "单位": "把", "数量": 1, "单价（元）": 300, "金额（元）": 300},
+    {"项目": "门扇调整", "工种": "木工", "单位": "项", "数量": 1, "单价（元）": 150, "金额（元）": 150},
+]
+SETTLEMENT = {
+    "audited_amount": "450",
+    "auditor": "客服审核员",
+    "deputy_chief_engineer_confirm": "副总工",
+    "approve_manager": "客服部经理",
+}  # 450 yuan (≤ 500: no contractor at the survey): the manager signs (CS-3.6.1)
 
 
 class DemoError(DocgenError, RuntimeError):
@@ -143,7 +167,9 @@ def _outcome(ws: Workspace, path: Path, sha256: str, wait_seconds: float) -> dic
             if event is not None and all((ws.root / d["path"]).exists() for d in event.payload["documents"]):
                 break
             if clock.monotonic() > deadline:
-                raise DemoError(f"{wait_seconds:.0f} 秒内没有处理 {path.name}；请确认 docgen watch 正在运行，或稍后运行 docgen process")
+                raise DemoError(
+                    f"{wait_seconds:.0f} 秒内没有处理 {path.name}；请确认 docgen watch 正在运行，或稍后运行 docgen process"
+                )
             clock.sleep(0.2)
     finally:
         ledger.close()
@@ -168,8 +194,10 @@ def play_repair(ws: Workspace, say=print, wait_seconds: float = 60.0, seed: int 
     stamp = datetime.now().strftime("%H%M%S")
     received = datetime.combine(today, time(9, 10))
     register = ws.intake / f"演示-维修-来电来访登记表-{stamp}.xlsx"
-    save_atomic(build_workbook(REGISTER, {"office": "客户服务部", "clerk": "林晓"}, [_line(rng, received, *REPAIR_LINE)]),
-                _partial(register))
+    save_atomic(
+        build_workbook(REGISTER, {"office": "客户服务部", "clerk": "林晓"}, [_line(rng, received, *REPAIR_LINE)]),
+        _partial(register),
+    )
     say(f"1. 登记：{register.name}")
     registered = _outcome(ws, register, _place(_partial(register), register), wait_seconds)
     number = registered["case_ids"][0]
@@ -181,14 +209,24 @@ def play_repair(ws: Workspace, say=print, wait_seconds: float = 60.0, seed: int 
         say(f"{label}：{target.name}")
         return _outcome(ws, target, _place(_partial(target), target), wait_seconds)
 
-    surveyed = step("2. 现场勘察会签（CS-3.4.5）", _emitted(ws, registered, "现场勘察会签表"),
-                    {**SURVEY, "survey_date": today})
-    completed = step("3. 派工、完工验收（CS-3.5.1、CS-3.5.3）", _emitted(ws, surveyed, "工程派工单"),
-                     {**WORK_ORDER, "completed_date": today, "customer_signature": "业主"})
+    surveyed = step(
+        "2. 现场勘察会签（CS-3.4.5）", _emitted(ws, registered, "现场勘察会签表"), {**SURVEY, "survey_date": today}
+    )
+    completed = step(
+        "3. 派工、完工验收（CS-3.5.1、CS-3.5.3）",
+        _emitted(ws, surveyed, "工程派工单"),
+        {**WORK_ORDER, "completed_date": today, "customer_signature": "业主"},
+    )
     step("4. 回访（CS-3.5.4）", _emitted(ws, completed, "回访记录"), {**CALLBACK, "callback_date": today})
-    accounted = step("5. 维修工程决算（CS-3.5.5）", _emitted(ws, completed, "维修工程决算书"),
-                     {**FINAL_ACCOUNT, "prepared_date": today}, COST_LINES)
+    accounted = step(
+        "5. 维修工程决算（CS-3.5.5）",
+        _emitted(ws, completed, "维修工程决算书"),
+        {**FINAL_ACCOUNT, "prepared_date": today},
+        COST_LINES,
+    )
     settled = step("6. 结算、审批与付款（CS-3.5.6、CS-3.6.1）", _emitted(ws, accounted, "维修工程结算书"), SETTLEMENT)
     dossier = next((ws.root / d["path"] for d in settled["documents"] if "案件档案" in d["path"]), None)
-    say(f"案件 {number} 已办结；案件档案（PDF/A，内含全部原始表单）：{dossier.relative_to(ws.root) if dossier else '未生成'}")
+    say(
+        f"案件 {number} 已办结；案件档案（PDF/A，内含全部原始表单）：{dossier.relative_to(ws.root) if dossier else '未生成'}"
+    )
     return {"number": number, "folder": folder, "dossier": dossier}

@@ -36,9 +36,13 @@ def _fonts() -> Check:
         return Check("fail", "字体", f"无法读取已安装的字体（{problem}）；请安装 fonts-noto-cjk")
     missing = [ROLE_NAMES[role] for role, families in roles.items() if not families]
     if missing:
-        return Check("fail", "字体", f"没有可用于{'、'.join(missing)}的中文字体：PDF 中的汉字会显示为方框。请安装 fonts-noto-cjk")
+        return Check(
+            "fail", "字体", f"没有可用于{'、'.join(missing)}的中文字体：PDF 中的汉字会显示为方框。请安装 fonts-noto-cjk"
+        )
     used = "，".join(f"{ROLE_NAMES[role]}→{families[0]}" for role, families in roles.items())
-    stand_ins = [ROLE_NAMES[role] for role, families in roles.items() if families[0].startswith(("Noto", "Source Han", "AR PL"))]
+    stand_ins = [
+        ROLE_NAMES[role] for role, families in roles.items() if families[0].startswith(("Noto", "Source Han", "AR PL"))
+    ]
     note = f"（{'、'.join(stand_ins)}未安装 Windows 字体，以开源字体代替）" if stand_ins else ""
     return Check("ok", "字体", f"PDF 使用：{used}{note}")
 
@@ -55,12 +59,21 @@ def _calendar(ws: Workspace) -> list[Check]:
 def _folders(ws: Workspace) -> list[Check]:
     checks = []
     kind = _network_filesystem(ws.var if ws.var.exists() else ws.root)
-    checks.append(Check("fail", "台账位置", f"{ws.var} 位于网络文件系统（{kind}）；台账必须放在本机磁盘") if kind
-                  else Check("ok", "台账位置", f"{ws.var} 在本机磁盘上"))
+    checks.append(
+        Check("fail", "台账位置", f"{ws.var} 位于网络文件系统（{kind}）；台账必须放在本机磁盘")
+        if kind
+        else Check("ok", "台账位置", f"{ws.var} 在本机磁盘上")
+    )
     intake_kind = _network_filesystem(ws.intake) if ws.intake.exists() else None
     if intake_kind and not ws.settings.watch.poll_seconds:
-        checks.append(Check("warn", "收件夹", f"{ws.intake} 在网络共享（{intake_kind}）上，inotify 收不到其他电脑放入的文件；"
-                                           "请在 docgen.toml 的 [watch] 设置 poll_seconds，或用 docgen watch --poll 5"))
+        checks.append(
+            Check(
+                "warn",
+                "收件夹",
+                f"{ws.intake} 在网络共享（{intake_kind}）上，inotify 收不到其他电脑放入的文件；"
+                "请在 docgen.toml 的 [watch] 设置 poll_seconds，或用 docgen watch --poll 5",
+            )
+        )
     for name in ("intake", "outbox", "archive", "rejected", "var"):
         if not ws.folder(name).exists():
             checks.append(Check("warn", "文件夹", f"{ws.folder(name)} 不存在；运行 docgen init {ws.root} 创建"))
@@ -82,10 +95,15 @@ def _deliveries(ws: Workspace) -> list[Check]:
     if not undated:
         return [Check("ok", "小区交付日期", "台账中各小区的交付日期均已登记")]
     example = undated[0]
-    return [Check("warn", "小区交付日期",
-                  f"以下小区在台账中有投诉，但 docgen.toml 中没有交付日期：{'、'.join(undated)}。无法判断是否在交付后一年内、"
-                  f"须每周召开投诉协调例会（{FIRST_YEAR_CLAUSE}）。请在 docgen.toml 中逐个添加，例如："
-                  f"[projects.\"{example}\"] 下一行写 delivered = 2026-03-01")]
+    return [
+        Check(
+            "warn",
+            "小区交付日期",
+            f"以下小区在台账中有投诉，但 docgen.toml 中没有交付日期：{'、'.join(undated)}。无法判断是否在交付后一年内、"
+            f"须每周召开投诉协调例会（{FIRST_YEAR_CLAUSE}）。请在 docgen.toml 中逐个添加，例如："
+            f'[projects."{example}"] 下一行写 delivered = 2026-03-01',
+        )
+    ]
 
 
 def _versions() -> Check:

@@ -23,8 +23,15 @@ class EventKind(str):
     marks_stage: str | None
     meets: tuple[str, ...]
 
-    def __new__(cls, name: str, *, label: str, day_field: str | None = None, marks_stage: str | None = None,
-                meets: tuple[str, ...] = ()) -> EventKind:
+    def __new__(
+        cls,
+        name: str,
+        *,
+        label: str,
+        day_field: str | None = None,
+        marks_stage: str | None = None,
+        meets: tuple[str, ...] = (),
+    ) -> EventKind:
         kind = super().__new__(cls, name)
         kind.label, kind.day_field, kind.marks_stage, kind.meets = label, day_field, marks_stage, meets
         return kind
@@ -46,15 +53,17 @@ SUBMISSION_KINDS = (SUBMISSION_ACCEPTED, SUBMISSION_REJECTED, SUBMISSION_DUPLICA
 CASE_REGISTERED = EventKind("case.registered", label="登记受理", day_field="received_at", marks_stage="已登记")
 CASE_ESCALATED = EventKind("case.escalated", label="上报重大投诉")
 CASE_PROGRESS = EventKind("case.progress", label="处理进展", marks_stage="处理中", meets=("feedback",))
-CASE_SURVEYED = EventKind("case.surveyed", label="现场勘察", day_field="survey_date", marks_stage="已勘察",
-                          meets=("feedback", "survey"))
+CASE_SURVEYED = EventKind(
+    "case.surveyed", label="现场勘察", day_field="survey_date", marks_stage="已勘察", meets=("feedback", "survey")
+)
 CASE_WORK_ORDERED = EventKind("case.work_ordered", label="派工维修", marks_stage="维修中", meets=("feedback",))
-CASE_COMPLETED = EventKind("case.completed", label="维修完工", day_field="completed_date", marks_stage="已完工",
-                           meets=("repair",))
-CASE_CALLED_BACK = EventKind("case.called_back", label="完工回访", day_field="callback_date", marks_stage="已回访",
-                             meets=("callback",))
-CASE_FINAL_ACCOUNT = EventKind("case.final_account", label="维修决算", day_field="prepared_date",
-                               marks_stage="待结算")
+CASE_COMPLETED = EventKind(
+    "case.completed", label="维修完工", day_field="completed_date", marks_stage="已完工", meets=("repair",)
+)
+CASE_CALLED_BACK = EventKind(
+    "case.called_back", label="完工回访", day_field="callback_date", marks_stage="已回访", meets=("callback",)
+)
+CASE_FINAL_ACCOUNT = EventKind("case.final_account", label="维修决算", day_field="prepared_date", marks_stage="待结算")
 CASE_SETTLED = EventKind("case.settled", label="维修结算", marks_stage="已结算")
 CASE_CLOSED = EventKind("case.closed", label="办结", marks_stage="已办结", meets=("settle",))
 CASE_VIOLATION = EventKind("case.violation", label="违反程序记录")
@@ -70,16 +79,35 @@ MINUTES_ACTION_REOPENED = EventKind("minutes.action_reopened", label="撤销完�
 # ------------------------------------------------------------------ the ledger itself
 LEDGER_REANCHORED = EventKind("ledger.reanchored", label="重新锚定台账")
 
-KINDS: dict[str, EventKind] = {kind: kind for kind in (
-    *SUBMISSION_KINDS, CASE_REGISTERED, CASE_ESCALATED, CASE_PROGRESS, CASE_SURVEYED, CASE_WORK_ORDERED,
-    CASE_COMPLETED, CASE_CALLED_BACK, CASE_FINAL_ACCOUNT, CASE_SETTLED, CASE_CLOSED, CASE_VIOLATION, CASE_MINUTES,
-    MINUTES_ACTION, MINUTES_ACTION_DONE, MINUTES_ACTION_REOPENED, LEDGER_REANCHORED)}
+KINDS: dict[str, EventKind] = {
+    kind: kind
+    for kind in (
+        *SUBMISSION_KINDS,
+        CASE_REGISTERED,
+        CASE_ESCALATED,
+        CASE_PROGRESS,
+        CASE_SURVEYED,
+        CASE_WORK_ORDERED,
+        CASE_COMPLETED,
+        CASE_CALLED_BACK,
+        CASE_FINAL_ACCOUNT,
+        CASE_SETTLED,
+        CASE_CLOSED,
+        CASE_VIOLATION,
+        CASE_MINUTES,
+        MINUTES_ACTION,
+        MINUTES_ACTION_DONE,
+        MINUTES_ACTION_REOPENED,
+        LEDGER_REANCHORED,
+    )
+}
 
 # Deadlines met by the first event that meets them, on the day it was recorded (not its day_field).
 FIRST_RESPONSE = frozenset({"feedback"})
 # The stage of a case: the stage of the latest kind, in chain order, that it has (closed wins over settled …).
 STAGES: tuple[tuple[EventKind, str], ...] = tuple(
-    (kind, kind.marks_stage) for kind in reversed(KINDS.values()) if kind.marks_stage)
+    (kind, kind.marks_stage) for kind in reversed(KINDS.values()) if kind.marks_stage
+)
 
 
 def label(kind: str) -> str:

@@ -95,7 +95,6 @@ DERIVED = {
 }
 
 
-
 def _default(value: Any) -> Any:
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
@@ -110,8 +109,16 @@ def canonical(payload: Any) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default)
 
 
-def event_hash(prev_hash: str, seq: int, recorded_at: str, kind: str, case_id: str | None,
-               claim: str | None, sha256: str | None, payload: str) -> str:
+def event_hash(
+    prev_hash: str,
+    seq: int,
+    recorded_at: str,
+    kind: str,
+    case_id: str | None,
+    claim: str | None,
+    sha256: str | None,
+    payload: str,
+) -> str:
     body = canonical([seq, recorded_at, kind, case_id, claim, sha256, payload])
     return hashlib.sha256((prev_hash + "\n" + body).encode("utf-8")).hexdigest()
 
@@ -128,8 +135,15 @@ class Event:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "Event":
-        return cls(row["seq"], row["recorded_at"], row["kind"], row["case_id"], row["claim"], row["sha256"],
-                   json.loads(row["payload"]))
+        return cls(
+            row["seq"],
+            row["recorded_at"],
+            row["kind"],
+            row["case_id"],
+            row["claim"],
+            row["sha256"],
+            json.loads(row["payload"]),
+        )
 
 
 class NumberFormat:
@@ -176,8 +190,9 @@ class NumberFormat:
             else:
                 width = re.fullmatch(r"0([1-9]\d?)d", spec or "")
                 if spec and not width:
-                    raise ValueError(f"编号格式“{pattern}”中的 {{seq:{spec}}} 无效；序号写 {{seq}}，"
-                                     "或用 {seq:05d} 补零到 5 位")
+                    raise ValueError(
+                        f"编号格式“{pattern}”中的 {{seq:{spec}}} 无效；序号写 {{seq}}，或用 {{seq:05d}} 补零到 5 位"
+                    )
                 if width:
                     self.width = int(width[1])
                     # A zero-padded width is part of the format: "KF-2026-1" is not "KF-2026-00001".
@@ -191,10 +206,12 @@ class NumberFormat:
         unsafe = sorted(set(re.findall(r'[\x00-\x1f\x7f/\\:*?"<>|\s]', literal_text)))
         if unsafe or literal_text.startswith(".") or pattern.startswith("."):
             shown = "、".join(repr(c)[1:-1] if c.strip() else "空白" for c in unsafe) or "开头的“.”"
-            raise ValueError(f"编号格式“{pattern}”含有不能用于文件名的字符（{shown}）；编号用作 outbox 中的文件夹名，"
-                             "只能由字母、数字、汉字和 - 等组成")
+            raise ValueError(
+                f"编号格式“{pattern}”含有不能用于文件名的字符（{shown}）；编号用作 outbox 中的文件夹名，"
+                "只能由字母、数字、汉字和 - 等组成"
+            )
         self.has_year = "year" in names
-        self.capacity = 10 ** self.width - 1 if self.width else None
+        self.capacity = 10**self.width - 1 if self.width else None
         self.key = "".join(key)
         self.regex = re.compile(regex + r"\Z")
         self._loose = re.compile(loose + r"\Z")
@@ -241,7 +258,8 @@ class NumbersExhausted(DocgenError, ValueError):
         super().__init__(
             f"编号格式“{self.pattern}”的 {numbering.width} 位序号在 {year} 年已经用完（最大 {self.capacity}）；"
             f"请在 docgen.toml 的 [numbering] 中改为“{self.widened}”，编号将从 {self.next_number} 接着编"
-            "（已发出的编号照常有效）")
+            "（已发出的编号照常有效）"
+        )
 
 
 # A rejection caused by a setting, not by the file (a finding whose ``field`` starts with this, such as
@@ -270,10 +288,19 @@ def _payload_fingerprint(payload: dict) -> str | None:
 
 def _issued(connection: sqlite3.Connection) -> Iterator[str]:
     """Every number the ledger shows as issued: case numbers and work-order numbers."""
-    yield from (row[0] for row in connection.execute(
-        "SELECT case_id FROM events WHERE kind = 'case.registered' AND case_id IS NOT NULL"))
-    yield from (row[0] for row in connection.execute(
-        "SELECT json_extract(payload, '$.order_number') FROM events WHERE kind = 'case.work_ordered'") if row[0])
+    yield from (
+        row[0]
+        for row in connection.execute(
+            "SELECT case_id FROM events WHERE kind = 'case.registered' AND case_id IS NOT NULL"
+        )
+    )
+    yield from (
+        row[0]
+        for row in connection.execute(
+            "SELECT json_extract(payload, '$.order_number') FROM events WHERE kind = 'case.work_ordered'"
+        )
+        if row[0]
+    )
 
 
 def highest_issued(connection: sqlite3.Connection, numbering: NumberFormat) -> dict[int, tuple[int, str]]:
@@ -305,8 +332,9 @@ class EventReads:
 
     connection: sqlite3.Connection
 
-    def events(self, *, case_id: str | None = None, kind: str | None = None,
-               kinds: Sequence[str] | None = None) -> list[Event]:
+    def events(
+        self, *, case_id: str | None = None, kind: str | None = None, kinds: Sequence[str] | None = None
+    ) -> list[Event]:
         """The events of a case and/or of one kind (or of any of ``kinds``), in ledger order."""
         query, args = "SELECT * FROM events WHERE 1=1", []
         if case_id is not None:
@@ -321,20 +349,26 @@ class EventReads:
         return [Event.from_row(row) for row in self.connection.execute(query + " ORDER BY seq", args)]
 
     def has_event(self, case_id: str, kind: str) -> bool:
-        return self.connection.execute("SELECT 1 FROM events WHERE case_id = ? AND kind = ? LIMIT 1",
-                                       (case_id, kind)).fetchone() is not None
+        return (
+            self.connection.execute(
+                "SELECT 1 FROM events WHERE case_id = ? AND kind = ? LIMIT 1", (case_id, kind)
+            ).fetchone()
+            is not None
+        )
 
     def latest_event(self, case_id: str, kind: str) -> Event | None:
         """The newest event of ``kind`` on the case (a step sent again corrects the earlier one)."""
-        row = self.connection.execute("SELECT * FROM events WHERE case_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1",
-                                      (case_id, kind)).fetchone()
+        row = self.connection.execute(
+            "SELECT * FROM events WHERE case_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1", (case_id, kind)
+        ).fetchone()
         return Event.from_row(row) if row else None
 
     def registered_projects(self) -> set[str]:
         """Every 项目/小区 a registered complaint names."""
         rows = self.connection.execute(
             "SELECT DISTINCT json_extract(payload, '$.project') AS project FROM events WHERE kind = ?",
-            (CASE_REGISTERED,))
+            (CASE_REGISTERED,),
+        )
         return {row["project"] for row in rows if row["project"]}
 
 
@@ -348,8 +382,15 @@ class Transaction(EventReads):
         self.last_seq, self.last_hash = (row["seq"], row["hash"]) if row else (0, GENESIS)
         self.appended: list[Event] = []
 
-    def append(self, kind: str, payload: dict, *, case_id: str | None = None, claim: str | None = None,
-               sha256: str | None = None) -> Event:
+    def append(
+        self,
+        kind: str,
+        payload: dict,
+        *,
+        case_id: str | None = None,
+        claim: str | None = None,
+        sha256: str | None = None,
+    ) -> Event:
         seq = self.last_seq + 1
         recorded_at = datetime.now(self.zone).isoformat(timespec="milliseconds")
         body = canonical(payload)
@@ -357,7 +398,8 @@ class Transaction(EventReads):
         self.connection.execute(
             "INSERT INTO events (seq, recorded_at, kind, case_id, claim, sha256, payload, prev_hash, hash)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, recorded_at, kind, case_id, claim, sha256, body, self.last_hash, digest))
+            (seq, recorded_at, kind, case_id, claim, sha256, body, self.last_hash, digest),
+        )
         self.last_seq, self.last_hash = seq, digest
         event = Event(seq, recorded_at, kind, case_id, claim, sha256, json.loads(body))
         if kind == CASE_REGISTERED and case_id:
@@ -365,14 +407,18 @@ class Transaction(EventReads):
             if fingerprint:
                 self.connection.execute(
                     "INSERT OR IGNORE INTO line_fingerprints (fingerprint, case_id, seq) VALUES (?, ?, ?)",
-                    (fingerprint, case_id, seq))
+                    (fingerprint, case_id, seq),
+                )
         self.appended.append(event)
         return event
 
     def case_exists(self, case_id: str) -> bool:
-        return self.connection.execute(
-            "SELECT 1 FROM events WHERE kind = 'case.registered' AND case_id = ? LIMIT 1", (case_id,)
-        ).fetchone() is not None
+        return (
+            self.connection.execute(
+                "SELECT 1 FROM events WHERE kind = 'case.registered' AND case_id = ? LIMIT 1", (case_id,)
+            ).fetchone()
+            is not None
+        )
 
     def registration(self, case_id: str) -> Event | None:
         row = self.connection.execute(
@@ -385,20 +431,23 @@ class Transaction(EventReads):
         Never a number given before, even if its events were removed."""
         numbering.check_year(year)
         key = year if numbering.has_year else 0
-        row = self.connection.execute("SELECT last FROM counters WHERE pattern = ? AND year = ?",
-                                      (numbering.key, key)).fetchone()
+        row = self.connection.execute(
+            "SELECT last FROM counters WHERE pattern = ? AND year = ?", (numbering.key, key)
+        ).fetchone()
         if row is None:  # the first number of this pattern and year: start above whatever the events show
             last = highest_issued(self.connection, numbering).get(key, (0, ""))[0]
-            self.connection.execute("INSERT INTO counters (pattern, year, last) VALUES (?, ?, ?)",
-                                    (numbering.key, key, last))
+            self.connection.execute(
+                "INSERT INTO counters (pattern, year, last) VALUES (?, ?, ?)", (numbering.key, key, last)
+            )
         else:
             last = row["last"]
         number = numbering.format(year, last + 1)  # NumbersExhausted when the width is used up
         while self.case_exists(number):  # a counter lowered behind the tool's back: still never reissue
             last += 1
             number = numbering.format(year, last + 1)
-        self.connection.execute("UPDATE counters SET last = ? WHERE pattern = ? AND year = ?",
-                                (last + 1, numbering.key, key))
+        self.connection.execute(
+            "UPDATE counters SET last = ? WHERE pattern = ? AND year = ?", (last + 1, numbering.key, key)
+        )
         return number
 
     @contextmanager
@@ -414,14 +463,15 @@ class Transaction(EventReads):
             self.connection.execute("ROLLBACK TO docgen_step")
             self.connection.execute("RELEASE docgen_step")
             self.last_seq, self.last_hash = mark[0], mark[1]
-            del self.appended[mark[2]:]
+            del self.appended[mark[2] :]
             raise
         self.connection.execute("RELEASE docgen_step")
 
     def case_by_fingerprint(self, fingerprint: str) -> str | None:
         """The case registered for a line with this ``line_fingerprint``, if any."""
-        row = self.connection.execute("SELECT case_id FROM line_fingerprints WHERE fingerprint = ?",
-                                      (fingerprint,)).fetchone()
+        row = self.connection.execute(
+            "SELECT case_id FROM line_fingerprints WHERE fingerprint = ?", (fingerprint,)
+        ).fetchone()
         return row["case_id"] if row else None
 
 
@@ -430,8 +480,14 @@ class Ledger(EventReads):
     workspace's numbering patterns, whose counters are set from the events when an older ledger is
     first opened."""
 
-    def __init__(self, path: Path, timezone: str = OFFICE_TIMEZONE, *, anchors: Sequence[Path] = (),
-                 numberings: Sequence[str] = ()):
+    def __init__(
+        self,
+        path: Path,
+        timezone: str = OFFICE_TIMEZONE,
+        *,
+        anchors: Sequence[Path] = (),
+        numberings: Sequence[str] = (),
+    ):
         self.path = path
         self.zone = ZoneInfo(timezone)
         self.anchors = [Path(anchor) for anchor in anchors]
@@ -447,8 +503,10 @@ class Ledger(EventReads):
     def _add_derived_tables(self, numberings: Sequence[str]) -> None:
         """Migrate a ledger written before the counter and fingerprint tables: create them and fill
         them from the events, once (in one transaction, so two processes opening it agree)."""
-        tables = lambda: {row[0] for row in self.connection.execute(  # noqa: E731
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+        def tables() -> set[str]:
+            return {row[0] for row in self.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
         if set(DERIVED) <= tables():
             self._rekey_counters()
             return
@@ -464,12 +522,14 @@ class Ledger(EventReads):
                         self._raise_counter(numbering.key, year, last)
             if "line_fingerprints" in missing:
                 for row in self.connection.execute(
-                        "SELECT seq, case_id, payload FROM events WHERE kind = 'case.registered' ORDER BY seq"
+                    "SELECT seq, case_id, payload FROM events WHERE kind = 'case.registered' ORDER BY seq"
                 ).fetchall():
                     fingerprint = row["case_id"] and _payload_fingerprint(json.loads(row["payload"]))
                     if fingerprint:
-                        self.connection.execute("INSERT OR IGNORE INTO line_fingerprints VALUES (?, ?, ?)",
-                                                (fingerprint, row["case_id"], row["seq"]))
+                        self.connection.execute(
+                            "INSERT OR IGNORE INTO line_fingerprints VALUES (?, ?, ?)",
+                            (fingerprint, row["case_id"], row["seq"]),
+                        )
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise
@@ -479,12 +539,16 @@ class Ledger(EventReads):
             self.anchor()
 
     def _raise_counter(self, key: str, year: int, last: int) -> None:
-        self.connection.execute("INSERT INTO counters (pattern, year, last) VALUES (?, ?, ?) ON CONFLICT "
-                                "(pattern, year) DO UPDATE SET last = max(last, excluded.last)", (key, year, last))
+        self.connection.execute(
+            "INSERT INTO counters (pattern, year, last) VALUES (?, ?, ?) ON CONFLICT "
+            "(pattern, year) DO UPDATE SET last = max(last, excluded.last)",
+            (key, year, last),
+        )
 
     def _rekey_counters(self) -> None:
         """Counters written under the full pattern (``KF-{year}-{seq:05d}``, before counters were keyed
         without the width) move to the pattern's key, keeping the highest of each (key, year)."""
+
         def stale() -> list[tuple[str, str]]:
             found = []
             for (pattern,) in self.connection.execute("SELECT DISTINCT pattern FROM counters").fetchall():
@@ -501,8 +565,9 @@ class Ledger(EventReads):
         self.connection.execute("BEGIN IMMEDIATE")
         try:
             for pattern, key in stale():  # again inside the lock: another process may have done it
-                for row in self.connection.execute("SELECT year, last FROM counters WHERE pattern = ?",
-                                                   (pattern,)).fetchall():
+                for row in self.connection.execute(
+                    "SELECT year, last FROM counters WHERE pattern = ?", (pattern,)
+                ).fetchall():
                     self._raise_counter(key, row["year"], row["last"])
                 self.connection.execute("DELETE FROM counters WHERE pattern = ?", (pattern,))
         except BaseException:
@@ -566,8 +631,12 @@ class Ledger(EventReads):
         if head is None:
             return
         seq, digest, recorded_at = head
-        text = json.dumps({"ledger": self.path.name, "seq": seq, "hash": digest, "recorded_at": recorded_at},
-                          ensure_ascii=False) + "\n"
+        text = (
+            json.dumps(
+                {"ledger": self.path.name, "seq": seq, "hash": digest, "recorded_at": recorded_at}, ensure_ascii=False
+            )
+            + "\n"
+        )
         for anchor in self.anchors:
             try:
                 current = read_head_file(anchor)
@@ -577,8 +646,12 @@ class Ledger(EventReads):
                 if current == (seq, digest):
                     continue
                 if current[0] > seq or self._hash_at(current[0]) != current[1]:
-                    log.error("ledger head file %s (seq %s) is not on the database's chain; left for verify "
-                              "(docgen verify --reanchor after a restore from backup)", anchor, current[0])
+                    log.error(
+                        "ledger head file %s (seq %s) is not on the database's chain; left for verify "
+                        "(docgen verify --reanchor after a restore from backup)",
+                        anchor,
+                        current[0],
+                    )
                     continue
             try:
                 write_text(anchor, text)
@@ -601,8 +674,10 @@ class Ledger(EventReads):
         with self._head_lock():
             damaged = self._check_chain() + self._check_counters() + self._check_integrity()
             if damaged:
-                raise ReanchorRefused("台账本身有问题，重新锚定既不能解决、也不应掩盖这些问题；请从备份恢复 "
-                                      f"{self.path} 并联系系统管理员：\n" + "\n".join(damaged))
+                raise ReanchorRefused(
+                    "台账本身有问题，重新锚定既不能解决、也不应掩盖这些问题；请从备份恢复 "
+                    f"{self.path} 并联系系统管理员：\n" + "\n".join(damaged)
+                )
             problems = self.head_problems()
             if not problems:
                 return None
@@ -610,7 +685,9 @@ class Ledger(EventReads):
             for anchor in self.anchors:
                 try:
                     recorded = read_head_file(anchor)
-                    state: dict[str, object] = {"seq": recorded[0], "hash": recorded[1]} if recorded else {"missing": True}
+                    state: dict[str, object] = (
+                        {"seq": recorded[0], "hash": recorded[1]} if recorded else {"missing": True}
+                    )
                 except ValueError as broken:
                     state = {"unreadable": str(broken)}
                 before.append({"file": str(anchor), **state})
@@ -618,8 +695,10 @@ class Ledger(EventReads):
             try:
                 tx = Transaction(self.connection, self.zone)
                 head = {"seq": tx.last_seq, "hash": tx.last_hash} if tx.last_seq else None
-                event = tx.append(LEDGER_REANCHORED, {"reason": reason, "head_files": before,
-                                                        "database_head": head, "problems": problems})
+                event = tx.append(
+                    LEDGER_REANCHORED,
+                    {"reason": reason, "head_files": before, "database_head": head, "problems": problems},
+                )
             except BaseException:
                 self.connection.execute("ROLLBACK")
                 raise
@@ -639,19 +718,32 @@ class Ledger(EventReads):
         setting changed, the same file dropped again is processed, not repeated as a duplicate."""
         rows = self.connection.execute(
             "SELECT * FROM events WHERE sha256 = ? AND kind IN ('submission.accepted', 'submission.rejected')"
-            " ORDER BY seq", (sha256,))
-        return next((e for e in map(Event.from_row, rows)
-                     if not e.payload.get("internal_error") and not _refused_for_a_setting(e)), None)
+            " ORDER BY seq",
+            (sha256,),
+        )
+        return next(
+            (
+                e
+                for e in map(Event.from_row, rows)
+                if not e.payload.get("internal_error") and not _refused_for_a_setting(e)
+            ),
+            None,
+        )
 
     def submission_by_claim(self, claim: str) -> Event | None:
         row = self.connection.execute(
             "SELECT * FROM events WHERE claim = ? AND kind IN (?, ?, ?) ORDER BY seq LIMIT 1",
-            (claim, *SUBMISSION_KINDS)).fetchone()
+            (claim, *SUBMISSION_KINDS),
+        ).fetchone()
         return Event.from_row(row) if row else None
 
     def submissions(self) -> list[Event]:
-        return [Event.from_row(row) for row in self.connection.execute(
-            "SELECT * FROM events WHERE kind IN (?, ?, ?) ORDER BY seq", SUBMISSION_KINDS)]
+        return [
+            Event.from_row(row)
+            for row in self.connection.execute(
+                "SELECT * FROM events WHERE kind IN (?, ?, ?) ORDER BY seq", SUBMISSION_KINDS
+            )
+        ]
 
     def verify(self) -> list[str]:
         """Walk the hash chain, check it against the head files and the counters against the numbers
@@ -668,8 +760,16 @@ class Ledger(EventReads):
                 problems.append(f"事件 {expected_seq} 至 {row['seq'] - 1} 缺失（记录被删除）。{restore}")
             if row["prev_hash"] != previous:
                 problems.append(f"事件 {row['seq']} 的前序哈希与上一事件不符（链条被改动）。{restore}")
-            digest = event_hash(row["prev_hash"], row["seq"], row["recorded_at"], row["kind"], row["case_id"],
-                                row["claim"], row["sha256"], row["payload"])
+            digest = event_hash(
+                row["prev_hash"],
+                row["seq"],
+                row["recorded_at"],
+                row["kind"],
+                row["case_id"],
+                row["claim"],
+                row["sha256"],
+                row["payload"],
+            )
             if digest != row["hash"]:
                 problems.append(f"事件 {row['seq']}（{row['kind']}）的内容与其哈希不符（记录被改动）。{restore}")
             previous, expected_seq = row["hash"], row["seq"] + 1
@@ -687,16 +787,20 @@ class Ledger(EventReads):
 
     def _check_counters(self) -> list[str]:
         problems = []
-        for row in self.connection.execute("SELECT pattern, year, last FROM counters ORDER BY pattern, year").fetchall():
+        for row in self.connection.execute(
+            "SELECT pattern, year, last FROM counters ORDER BY pattern, year"
+        ).fetchall():
             try:
                 numbering = NumberFormat(row["pattern"])
             except ValueError:
                 continue
             highest, number = highest_issued(self.connection, numbering).get(row["year"], (0, ""))
             if row["last"] < highest:
-                problems.append(f"编号计数器（{row['pattern']}，{row['year'] or '不分年份'}）为 {row['last']}，"
-                                f"低于已发出的编号 {number}：下一个编号可能重复（计数器被改动过）。"
-                                f"{restore_advice(self.path)}")
+                problems.append(
+                    f"编号计数器（{row['pattern']}，{row['year'] or '不分年份'}）为 {row['last']}，"
+                    f"低于已发出的编号 {number}：下一个编号可能重复（计数器被改动过）。"
+                    f"{restore_advice(self.path)}"
+                )
         return problems
 
     def count(self) -> int:
@@ -711,46 +815,63 @@ def restore_advice(ledger_path: Path) -> str:
 REANCHOR_COMMAND = 'docgen verify --reanchor --why "从 2026-11-20 备份恢复"'
 
 
-def head_file_problems(ledger_path: Path, anchors: Sequence[Path], head: tuple[int, str, str] | None,
-                       hash_at: Callable[[int], str | None] | None) -> list[str]:
+def head_file_problems(
+    ledger_path: Path,
+    anchors: Sequence[Path],
+    head: tuple[int, str, str] | None,
+    hash_at: Callable[[int], str | None] | None,
+) -> list[str]:
     """The database against the head files, each problem ending with what to do. ``head`` is the
     database's newest event (None: empty), ``hash_at`` its hash at a position; ``hash_at`` None means
     there is no database file at all (``verify`` does not create one to look)."""
     restore = restore_advice(ledger_path)
-    restored = (f"如果台账是从备份恢复的（恢复后的数据库比头文件旧），请核实后运行 {REANCHOR_COMMAND}"
-                f"（写明恢复自哪一天的备份）重新记录头文件；否则{restore}")
+    restored = (
+        f"如果台账是从备份恢复的（恢复后的数据库比头文件旧），请核实后运行 {REANCHOR_COMMAND}"
+        f"（写明恢复自哪一天的备份）重新记录头文件；否则{restore}"
+    )
     problems = []
     for anchor in anchors:
         try:
             recorded = read_head_file(anchor)
         except ValueError as broken:
-            problems.append(f"台账头文件 {anchor} 无法读取（{broken}）：无法确认最新的记录没有被删除或改写。"
-                            f"请从备份恢复该文件；没有备份时，请系统管理员核实台账无误后运行 {REANCHOR_COMMAND}")
+            problems.append(
+                f"台账头文件 {anchor} 无法读取（{broken}）：无法确认最新的记录没有被删除或改写。"
+                f"请从备份恢复该文件；没有备份时，请系统管理员核实台账无误后运行 {REANCHOR_COMMAND}"
+            )
             continue
         if recorded is None:
             if head is not None:
-                problems.append(f"台账头文件 {anchor} 不存在：无法确认最新的记录没有被删除。请从备份恢复该文件；"
-                                f"没有备份时，请系统管理员核实台账无误后运行 {REANCHOR_COMMAND}")
+                problems.append(
+                    f"台账头文件 {anchor} 不存在：无法确认最新的记录没有被删除。请从备份恢复该文件；"
+                    f"没有备份时，请系统管理员核实台账无误后运行 {REANCHOR_COMMAND}"
+                )
             continue
         seq, digest = recorded
         if hash_at is None:
-            problems.append(f"台账数据库 {ledger_path} 不存在，但台账头文件 {anchor} 记录了第 {seq} 条：台账被删除了。"
-                            f"{restore}（不要运行 docgen process 或 watch，否则会从空台账重新编号）")
+            problems.append(
+                f"台账数据库 {ledger_path} 不存在，但台账头文件 {anchor} 记录了第 {seq} 条：台账被删除了。"
+                f"{restore}（不要运行 docgen process 或 watch，否则会从空台账重新编号）"
+            )
         elif head is None or seq > head[0]:
-            problems.append(f"台账头文件 {anchor} 记录的最新位置是第 {seq} 条（哈希 {digest[:16]}…），"
-                            f"数据库却只到第 {head[0] if head else 0} 条：最新的记录被删除了。{restored}")
+            problems.append(
+                f"台账头文件 {anchor} 记录的最新位置是第 {seq} 条（哈希 {digest[:16]}…），"
+                f"数据库却只到第 {head[0] if head else 0} 条：最新的记录被删除了。{restored}"
+            )
         elif hash_at(seq) != digest:
             actual = hash_at(seq)
-            problems.append(f"数据库第 {seq} 条的哈希 {actual[:16] if actual else '（缺失）'}… 与台账头文件 {anchor} "
-                            f"记录的 {digest[:16]}… 不符：记录被改写并重新计算了哈希，或台账从备份恢复后又受理了文件。"
-                            f"{restored}")
+            problems.append(
+                f"数据库第 {seq} 条的哈希 {actual[:16] if actual else '（缺失）'}… 与台账头文件 {anchor} "
+                f"记录的 {digest[:16]}… 不符：记录被改写并重新计算了哈希，或台账从备份恢复后又受理了文件。"
+                f"{restored}"
+            )
     return problems
 
 
 def _refused_for_a_setting(event: Event) -> bool:
     return event.kind == SUBMISSION_REJECTED and any(
         isinstance(finding, dict) and str(finding.get("field") or "").startswith(SETTINGS_FIELD)
-        for finding in event.payload.get("findings", []))
+        for finding in event.payload.get("findings", [])
+    )
 
 
 def read_head_file(path: Path) -> tuple[int, str] | None:

@@ -62,8 +62,12 @@ from docgen.workspace import Workspace
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR_STATUS_ZH = "系统内部错误（已记录，请联系系统管理员）"
-STATUS_ZH = {"accepted": "已受理", "accepted_with_findings": "已受理（有违规或提示记录）",
-             "rejected": "退回修改", "duplicate": "重复提交"}
+STATUS_ZH = {
+    "accepted": "已受理",
+    "accepted_with_findings": "已受理（有违规或提示记录）",
+    "rejected": "退回修改",
+    "duplicate": "重复提交",
+}
 
 
 @dataclass
@@ -82,9 +86,16 @@ class Outcome:
 
     def as_json(self) -> dict:
         """Exactly the object of docs/design.md §3 (``process --json``)."""
-        return {"file": self.file, "sha256": self.sha256, "form": self.form, "form_version": self.form_version,
-                "status": self.status, "case_ids": self.case_ids,
-                "findings": [f.as_json() for f in self.findings], "outputs": self.outputs}
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "form": self.form,
+            "form_version": self.form_version,
+            "status": self.status,
+            "case_ids": self.case_ids,
+            "findings": [f.as_json() for f in self.findings],
+            "outputs": self.outputs,
+        }
 
 
 @dataclass(frozen=True)
@@ -129,9 +140,11 @@ class Claim:
 
 # ============================================================ claim
 
+
 def _limits(ws: Workspace) -> safety.Limits:
-    return safety.Limits(max_file_bytes=int(ws.settings.limits.max_file_mb * 2**20),
-                         max_seconds=ws.settings.limits.max_seconds)
+    return safety.Limits(
+        max_file_bytes=int(ws.settings.limits.max_file_mb * 2**20), max_seconds=ws.settings.limits.max_seconds
+    )
 
 
 class ChangedWhileClaimed(OSError):
@@ -233,6 +246,7 @@ def _move_to_archive(path: Path, target: Path, spool: Path, opened: os.stat_resu
     A file written to during the copy (same inode, other size or time) is left in intake/ and the
     claim undone (:class:`ChangedWhileClaimed`); a file replaced by a new one under the same name
     (another inode) is left for its own claim."""
+
     def same_file() -> bool:
         try:
             now = os.lstat(path)
@@ -256,8 +270,9 @@ def _move_to_archive(path: Path, target: Path, spool: Path, opened: os.stat_resu
         fsync_dir(path.parent)
 
 
-def _refuse(ws: Workspace, path: Path, claim_id: str, spool: Path, claimed_at: str,
-            refused: safety.Unreadable) -> Claim:
+def _refuse(
+    ws: Workspace, path: Path, claim_id: str, spool: Path, claimed_at: str, refused: safety.Unreadable
+) -> Claim:
     """An entry that is not read (a link, a pipe, a device, a file too large or that docgen may not
     read) gets an outcome all the same: the claim records why, :func:`decide` turns that into a
     rejection, and the entry leaves intake/ by a rename (a rename moves the link or pipe itself;
@@ -270,8 +285,16 @@ def _refuse(ws: Workspace, path: Path, claim_id: str, spool: Path, claimed_at: s
     duplicate of it."""
     aside = _aside(ws, path, claim_id)
     sha = hashlib.sha256(f"docgen refused {claim_id}".encode()).hexdigest()
-    record = Claim(claim_id, sha, readable_name(path.name), str(path), str(spool), _kept(ws, aside), claimed_at,
-                   refused=refused.message)
+    record = Claim(
+        claim_id,
+        sha,
+        readable_name(path.name),
+        str(path),
+        str(spool),
+        _kept(ws, aside),
+        claimed_at,
+        refused=refused.message,
+    )
     log.warning("refused %s (%s) without reading it; moving it to %s", record.name, refused.reason, aside)
     try:
         write_bytes(spool, b"")
@@ -284,8 +307,13 @@ def _refuse(ws: Workspace, path: Path, claim_id: str, spool: Path, claimed_at: s
             local = _aside(ws, path, claim_id, local=True)
             if aside == local or not os.path.lexists(path):
                 raise
-            log.warning("could not move %s into %s (%r); keeping it in %s instead", record.name, aside.parent,
-                        failure, local.parent)
+            log.warning(
+                "could not move %s into %s (%r); keeping it in %s instead",
+                record.name,
+                aside.parent,
+                failure,
+                local.parent,
+            )
             aside, record = local, replace(record, archived=_kept(ws, local))
             _save(record)  # the sidecar names where the entry is before it moves there
             fsync_dir(ws.spool)
@@ -337,6 +365,7 @@ def release(record: Claim) -> None:
 
 # ============================================================ read
 
+
 def read(kind: str, path: Path) -> RawForm | None:
     if kind == "xlsx":
         from docgen.office.xlsx import read_form
@@ -352,8 +381,10 @@ def _unreadable(message: str) -> list[Finding]:
 
 
 # docgen failed on the file (a bug met by these bytes), not the file on a rule: what the sender is told.
-INTERNAL_ERROR = ("系统内部错误，已记录。这不一定是文件的问题，本文件中的内容均未登记；请先不要修改文件，"
-                  "请联系系统管理员，问题解决后把同一个文件重新放入 intake 文件夹即可（不会被当作重复提交）")
+INTERNAL_ERROR = (
+    "系统内部错误，已记录。这不一定是文件的问题，本文件中的内容均未登记；请先不要修改文件，"
+    "请联系系统管理员，问题解决后把同一个文件重新放入 intake 文件夹即可（不会被当作重复提交）"
+)
 
 
 def _internal_error() -> list[Finding]:
@@ -370,19 +401,57 @@ def _is_internal(findings: list[Finding]) -> bool:
 # file met later is docgen's own); a folder replaced by a file (ENOTDIR, EEXIST from mkdir); a file
 # busy, or a resource exhausted for a moment. Any other OSError (a missing archive file behind a
 # ``copy`` document, ENAMETOOLONG, EISDIR, EXDEV ...) fails the same way on every try.
-_MACHINE_ERRNOS = frozenset({
-    errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EEXIST,
-    errno.EAGAIN, errno.EWOULDBLOCK, errno.EBUSY, errno.EINTR, errno.ENOMEM, errno.EMFILE, errno.ENFILE,
-    errno.ENOLCK, errno.ESTALE, errno.ETIMEDOUT,
-})
+_MACHINE_ERRNOS = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EROFS,
+        errno.EIO,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOTDIR,
+        errno.EEXIST,
+        errno.EAGAIN,
+        errno.EWOULDBLOCK,
+        errno.EBUSY,
+        errno.EINTR,
+        errno.ENOMEM,
+        errno.EMFILE,
+        errno.ENFILE,
+        errno.ENOLCK,
+        errno.ESTALE,
+        errno.ETIMEDOUT,
+    }
+)
 # SQLite's primary result codes of the same kind: the ledger locked or busy (another writer), or the
 # disk under it full, read-only, failing, gone or damaged (its outcome could not be recorded anyway).
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOMEM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 5, 6, 7, 8, 10, 11
 _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_PROTOCOL, _SQLITE_NOTADB = 13, 14, 15, 26
-_MACHINE_SQLITE = frozenset({_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_NOMEM, _SQLITE_READONLY, _SQLITE_IOERR,
-                             _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_PROTOCOL, _SQLITE_NOTADB})
-_MACHINE_SQLITE_TEXT = ("locked", "busy", "disk i/o error", "disk is full", "readonly", "unable to open",
-                        "malformed", "not a database", "out of memory")
+_MACHINE_SQLITE = frozenset(
+    {
+        _SQLITE_BUSY,
+        _SQLITE_LOCKED,
+        _SQLITE_NOMEM,
+        _SQLITE_READONLY,
+        _SQLITE_IOERR,
+        _SQLITE_CORRUPT,
+        _SQLITE_FULL,
+        _SQLITE_CANTOPEN,
+        _SQLITE_PROTOCOL,
+        _SQLITE_NOTADB,
+    }
+)
+_MACHINE_SQLITE_TEXT = (
+    "locked",
+    "busy",
+    "disk i/o error",
+    "disk is full",
+    "readonly",
+    "unable to open",
+    "malformed",
+    "not a database",
+    "out of memory",
+)
 
 
 def system_fault(failure: BaseException) -> bool:
@@ -424,22 +493,48 @@ def examine(ws: Workspace, record: Claim, today: date):
     except (OSError, MemoryError) as failure:
         if isinstance(failure, FileNotFoundError) or not path.exists():
             raise
-        return None, None, None, _unreadable(f"文件无法读取（{type(failure).__name__}）；请用 Excel 或 WPS 重新保存后提交")
+        return (
+            None,
+            None,
+            None,
+            _unreadable(f"文件无法读取（{type(failure).__name__}）；请用 Excel 或 WPS 重新保存后提交"),
+        )
     except Exception as failure:  # the parsers raise a zoo of exceptions on damaged files
         log.info("parser failed on %s: %r", record.name, failure)
-        return None, None, None, _unreadable(
-            "文件已损坏或格式不受支持，无法读取内容；请用 Excel/WPS 打开后“另存为” .xlsx（或 Word 另存为 .docx）再提交")
+        return (
+            None,
+            None,
+            None,
+            _unreadable(
+                "文件已损坏或格式不受支持，无法读取内容；请用 Excel/WPS 打开后“另存为” .xlsx（或 Word 另存为 .docx）再提交"
+            ),
+        )
     if raw is None:
         titles = "、".join(f"《{form.title}》" for form in FORMS.values())
-        return None, None, None, _unreadable(
-            f"无法识别这是哪一种表单（没有表单编号，也找不到表单标题）；请使用 forms/ 文件夹中的空白表单填写。可受理的表单：{titles}")
+        return (
+            None,
+            None,
+            None,
+            _unreadable(
+                f"无法识别这是哪一种表单（没有表单编号，也找不到表单标题）；请使用 forms/ 文件夹中的空白表单填写。可受理的表单：{titles}"
+            ),
+        )
     form = FORMS.get(raw.form_id)
     if form is None:
         return None, None, None, _unreadable(f"表单编号“{raw.form_id}”不是本系统的表单")
     if raw.version is not None and raw.version != form.version:
-        return form, raw, None, [error(
-            f"表单版本为第{raw.version}版，当前受理第{form.version}版；请使用 forms/ 中最新的《{form.title}》重新填写",
-            location="_meta!B2", field="form_version")]
+        return (
+            form,
+            raw,
+            None,
+            [
+                error(
+                    f"表单版本为第{raw.version}版，当前受理第{form.version}版；请使用 forms/ 中最新的《{form.title}》重新填写",
+                    location="_meta!B2",
+                    field="form_version",
+                )
+            ],
+        )
     try:
         parsed, findings = validate(form, raw, today=today)
     except Exception as failure:
@@ -452,22 +547,35 @@ def examine(ws: Workspace, record: Claim, today: date):
 
 # ============================================================ decide and record
 
+
 def _explanation(record: Claim, findings: list[Finding], form_title: str | None) -> str:
-    lines = [f"文件：{display_name(record.name)}", f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
-             f"表单：{'《' + form_title + '》' if form_title else ('未读取' if record.refused else '无法识别')}", ""]
+    lines = [
+        f"文件：{display_name(record.name)}",
+        f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
+        f"表单：{'《' + form_title + '》' if form_title else ('未读取' if record.refused else '无法识别')}",
+        "",
+    ]
     if record.refused:
-        lines += ["处理结果：退回。系统没有读取这个文件，也没有登记任何内容。它已原样移出 intake 文件夹，"
-                  f"由系统管理员保管（{record.archived}）。", ""]
+        lines += [
+            "处理结果：退回。系统没有读取这个文件，也没有登记任何内容。它已原样移出 intake 文件夹，"
+            f"由系统管理员保管（{record.archived}）。",
+            "",
+        ]
     elif _is_internal(findings):
         lines += ["处理结果：系统内部错误，已记录。本文件中的内容均未登记；原件已保存在本文件夹中。", ""]
     else:
-        lines += ["处理结果：退回修改。本文件中的内容均未登记，请按以下说明修改后，将整个文件重新放入 intake 文件夹。", ""]
+        lines += [
+            "处理结果：退回修改。本文件中的内容均未登记，请按以下说明修改后，将整个文件重新放入 intake 文件夹。",
+            "",
+        ]
     for number, finding in enumerate((f for f in findings if f.severity == "error"), start=1):
         where = f"【{finding.location}】" if finding.location else ""
         lines.append(f"{number}. {where}{finding.message}")
     lines.append("")
     if any(f.cell for f in findings):
-        lines.append("标注副本（标注-….xlsx）的“修改说明”工作表逐条列出要修改的地方；能重写原表时，表中需要修改的单元格还用红色标出并附有批注。")
+        lines.append(
+            "标注副本（标注-….xlsx）的“修改说明”工作表逐条列出要修改的地方；能重写原表时，表中需要修改的单元格还用红色标出并附有批注。"
+        )
     if not record.refused:  # a refused entry was never read: it has no fingerprint
         lines.append(f"文件指纹（SHA-256）：{record.sha256}")
     lines += _ledger_position("本说明")
@@ -484,33 +592,52 @@ def _ledger_position(what: str) -> list[str]:
     head = open_transaction_head()
     if head is None or head[0] <= 0:
         return []
-    return [f"账本位置：本次提交登记为台账第 {head[0] + 1} 条；其前一条（第 {head[0]} 条）的哈希为 {head[1]}"
-            f"（{what}写入本次提交记录之中，故引用前一条。可用 docgen verify 核对）"]
+    return [
+        f"账本位置：本次提交登记为台账第 {head[0] + 1} 条；其前一条（第 {head[0]} 条）的哈希为 {head[1]}"
+        f"（{what}写入本次提交记录之中，故引用前一条。可用 docgen verify 核对）"
+    ]
 
 
-def rejection_documents(ws: Workspace, record: Claim, kind: str | None, findings: list[Finding],
-                        form_title: str | None) -> list[Document]:
+def rejection_documents(
+    ws: Workspace, record: Claim, kind: str | None, findings: list[Finding], form_title: str | None
+) -> list[Document]:
     name = safe_file_name(record.name)
     stem = Path(name).stem
     folder = Path(ws.settings.paths.rejected) / f"{stem}-{record.sha256[:8]}"
     # A refused entry (a link, a pipe, a file too large) was never read: nothing of it is copied back.
     documents = [] if record.refused else [Document(str(folder / f"原件-{name}"), "copy", {"source": record.archived})]
     if kind == "xlsx" and any(f.cell for f in findings):
-        documents.append(Document(str(folder / f"标注-{stem}.xlsx"), "annotated",
-                                  {"source": record.archived,
-                                   "findings": [{**f.__dict__} for f in findings]}))
-    documents.append(Document(str(folder / "说明.txt"), "text",
-                              {"content": _explanation(record, findings, form_title)}))
+        documents.append(
+            Document(
+                str(folder / f"标注-{stem}.xlsx"),
+                "annotated",
+                {"source": record.archived, "findings": [{**f.__dict__} for f in findings]},
+            )
+        )
+    documents.append(
+        Document(str(folder / "说明.txt"), "text", {"content": _explanation(record, findings, form_title)})
+    )
     return documents
 
 
-def receipt_document(ws: Workspace, record: Claim, today: date, status: str, case_ids: list[str],
-                     findings: list[Finding], documents: list[Document], registered: list[dict],
-                     actions: Sequence[Event] = ()) -> Document:
+def receipt_document(
+    ws: Workspace,
+    record: Claim,
+    today: date,
+    status: str,
+    case_ids: list[str],
+    findings: list[Finding],
+    documents: list[Document],
+    registered: list[dict],
+    actions: Sequence[Event] = (),
+) -> Document:
     """回执: what became of the file, for the clerk who dropped it and never sees a terminal (with the
     decisions of minutes now tracked and the earlier ones recorded as done)."""
-    lines = [f"文件：{display_name(record.name)}", f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
-             f"处理结果：{STATUS_ZH[status]}"]
+    lines = [
+        f"文件：{display_name(record.name)}",
+        f"收到时间：{record.claimed_at[:19].replace('T', ' ')}",
+        f"处理结果：{STATUS_ZH[status]}",
+    ]
     if case_ids:
         lines.append(f"登记编号：{'、'.join(case_ids)}")
     if registered:
@@ -525,7 +652,9 @@ def receipt_document(ws: Workspace, record: Claim, today: date, status: str, cas
         for event in actions:
             p = event.payload
             if event.kind == MINUTES_ACTION:
-                lines.append(f"  新增跟踪：{p['deadlines'][0]['key']}  {p.get('text')}（{p.get('owner')}，{p.get('due')}前）")
+                lines.append(
+                    f"  新增跟踪：{p['deadlines'][0]['key']}  {p.get('text')}（{p.get('owner')}，{p.get('due')}前）"
+                )
             else:
                 lines.append(f"  登记完成：{p.get('action')}（完成日期 {p.get('done_on')}）")
     if documents:
@@ -539,8 +668,11 @@ def receipt_document(ws: Workspace, record: Claim, today: date, status: str, cas
     lines += ["", f"文件指纹（SHA-256）：{record.sha256}"] + _ledger_position("本回执")
     stem = Path(safe_file_name(record.name)).stem
     suffix = "-重复" if status == "duplicate" else ""
-    return Document(f"{ws.settings.paths.outbox}/receipts/{today.isoformat()}/{stem}-{record.sha256[:8]}{suffix}-回执.txt",
-                    "text", {"content": "\n".join(lines) + "\n"})
+    return Document(
+        f"{ws.settings.paths.outbox}/receipts/{today.isoformat()}/{stem}-{record.sha256[:8]}{suffix}-回执.txt",
+        "text",
+        {"content": "\n".join(lines) + "\n"},
+    )
 
 
 def _duplicate_findings(first: Event) -> list[Finding]:
@@ -548,16 +680,28 @@ def _duplicate_findings(first: Event) -> list[Finding]:
     was sent back, what still has to be fixed."""
     received = first.payload.get("claimed_at", "")[:16].replace("T", " ")
     if first.kind == SUBMISSION_REJECTED:
-        note = warning(f"与 {received} 提交的 {first.payload.get('file')} 内容完全相同；该文件已被退回，"
-                       "请按下列说明修改后再提交（未作任何修改的文件不会再次处理）", location="整个文件")
+        note = warning(
+            f"与 {received} 提交的 {first.payload.get('file')} 内容完全相同；该文件已被退回，"
+            "请按下列说明修改后再提交（未作任何修改的文件不会再次处理）",
+            location="整个文件",
+        )
         return [note] + [Finding(**f) for f in first.payload.get("findings", [])]
-    return [warning(f"与 {received} 提交的 {first.payload.get('file')} 内容完全相同，已按重复提交处理，未再次登记",
-                    location="整个文件")]
+    return [
+        warning(
+            f"与 {received} 提交的 {first.payload.get('file')} 内容完全相同，已按重复提交处理，未再次登记",
+            location="整个文件",
+        )
+    ]
 
 
 def _base(record: Claim, form) -> dict:
-    return {"file": record.name, "archived": record.archived, "claimed_at": record.claimed_at,
-            "form": form.form_id if form else None, "form_version": form.version if form else None}
+    return {
+        "file": record.name,
+        "archived": record.archived,
+        "claimed_at": record.claimed_at,
+        "form": form.form_id if form else None,
+        "form_version": form.version if form else None,
+    }
 
 
 def decide(ws: Workspace, ledger: Ledger, record: Claim, today: date) -> Event:
@@ -576,8 +720,12 @@ def decide(ws: Workspace, ledger: Ledger, record: Claim, today: date) -> Event:
         except Exception as failure:
             if system_fault(failure):
                 raise
-            log.exception("deciding on %s (claim %s, sha256 %s) failed; recorded as a rejection",
-                          record.name, record.id, record.sha256)
+            log.exception(
+                "deciding on %s (claim %s, sha256 %s) failed; recorded as a rejection",
+                record.name,
+                record.id,
+                record.sha256,
+            )
     return _reject_after_crash(ws, ledger, record, form)
 
 
@@ -588,14 +736,24 @@ def _reject_after_crash(ws: Workspace, ledger: Ledger, record: Claim, form) -> E
         if already is not None:
             return already
         documents = rejection_documents(ws, record, None, findings, form.title if form else None)
-        return tx.append(SUBMISSION_REJECTED, {
-            **_base(record, form), "status": "rejected", "internal_error": True, "case_ids": [],
-            "findings": [f.__dict__ for f in findings],
-            "documents": [d.as_dict() for d in documents]}, claim=record.id, sha256=record.sha256)
+        return tx.append(
+            SUBMISSION_REJECTED,
+            {
+                **_base(record, form),
+                "status": "rejected",
+                "internal_error": True,
+                "case_ids": [],
+                "findings": [f.__dict__ for f in findings],
+                "documents": [d.as_dict() for d in documents],
+            },
+            claim=record.id,
+            sha256=record.sha256,
+        )
 
 
-def _decide(ws: Workspace, ledger: Ledger, record: Claim, today: date, form, raw, parsed,
-            findings: list[Finding]) -> Event:
+def _decide(
+    ws: Workspace, ledger: Ledger, record: Claim, today: date, form, raw, parsed, findings: list[Finding]
+) -> Event:
     kind = raw.source_kind if raw else None
     submission = Submission(record.id, record.sha256, record.name, today, record.archived)
     with ledger.transaction() as tx:
@@ -607,10 +765,20 @@ def _decide(ws: Workspace, ledger: Ledger, record: Claim, today: date, form, raw
         if first is not None:
             case_ids, repeated = first.payload.get("case_ids", []), _duplicate_findings(first)
             receipt = receipt_document(ws, record, today, "duplicate", case_ids, repeated, [], [])
-            return tx.append(SUBMISSION_DUPLICATE, {
-                **base, "status": "duplicate", "of_seq": first.seq, "of_file": first.payload.get("file"),
-                "case_ids": case_ids, "findings": [f.__dict__ for f in repeated],
-                "documents": [receipt.as_dict()]}, claim=record.id, sha256=record.sha256)
+            return tx.append(
+                SUBMISSION_DUPLICATE,
+                {
+                    **base,
+                    "status": "duplicate",
+                    "of_seq": first.seq,
+                    "of_file": first.payload.get("file"),
+                    "case_ids": case_ids,
+                    "findings": [f.__dict__ for f in repeated],
+                    "documents": [receipt.as_dict()],
+                },
+                claim=record.id,
+                sha256=record.sha256,
+            )
         decision = Decision(findings=list(findings))
         if parsed is not None and not has_errors(findings):
             handled = STEPS[form.form_id](tx, ws, parsed, submission)
@@ -620,23 +788,42 @@ def _decide(ws: Workspace, ledger: Ledger, record: Claim, today: date, form, raw
             if len(tx.appended):
                 raise AssertionError("a handler recorded events for a rejected submission")
             documents = rejection_documents(ws, record, kind, decision.findings, form.title if form else None)
-            return tx.append(SUBMISSION_REJECTED, {
-                **base, "status": "rejected", "case_ids": [],
-                "findings": [f.__dict__ for f in decision.findings],
-                "documents": [d.as_dict() for d in documents]}, claim=record.id, sha256=record.sha256)
+            return tx.append(
+                SUBMISSION_REJECTED,
+                {
+                    **base,
+                    "status": "rejected",
+                    "case_ids": [],
+                    "findings": [f.__dict__ for f in decision.findings],
+                    "documents": [d.as_dict() for d in documents],
+                },
+                claim=record.id,
+                sha256=record.sha256,
+            )
         status = "accepted_with_findings" if decision.findings else "accepted"
         registered = [e.payload for e in tx.appended if e.kind == CASE_REGISTERED]
         actions = [e for e in tx.appended if e.kind in (MINUTES_ACTION, MINUTES_ACTION_DONE)]
-        documents = decision.documents + [receipt_document(ws, record, today, status, decision.case_ids,
-                                                           decision.findings, decision.documents, registered,
-                                                           actions)]
-        return tx.append(SUBMISSION_ACCEPTED, {
-            **base, "status": status, "case_ids": decision.case_ids,
-            "findings": [f.__dict__ for f in decision.findings],
-            "documents": [d.as_dict() for d in documents]}, claim=record.id, sha256=record.sha256)
+        documents = decision.documents + [
+            receipt_document(
+                ws, record, today, status, decision.case_ids, decision.findings, decision.documents, registered, actions
+            )
+        ]
+        return tx.append(
+            SUBMISSION_ACCEPTED,
+            {
+                **base,
+                "status": status,
+                "case_ids": decision.case_ids,
+                "findings": [f.__dict__ for f in decision.findings],
+                "documents": [d.as_dict() for d in documents],
+            },
+            claim=record.id,
+            sha256=record.sha256,
+        )
 
 
 # ============================================================ render
+
 
 def render(ws: Workspace, document: Document) -> None:
     target = (ws.root / document.path).resolve()
@@ -684,8 +871,11 @@ def render(ws: Workspace, document: Document) -> None:
 def outcome_of(event: Event, ws: Workspace) -> Outcome:
     payload = event.payload
     return Outcome(
-        file=payload["file"], sha256=event.sha256 or "", form=payload.get("form"),
-        form_version=payload.get("form_version"), status=payload["status"],
+        file=payload["file"],
+        sha256=event.sha256 or "",
+        form=payload.get("form"),
+        form_version=payload.get("form_version"),
+        status=payload["status"],
         case_ids=list(payload.get("case_ids", [])),
         findings=[Finding(**f) for f in payload.get("findings", [])],
         outputs=[d["path"] for d in payload.get("documents", []) if (ws.root / d["path"]).exists()],
@@ -729,8 +919,11 @@ def _finish_despite(ws: Workspace, record: Claim, event: Event) -> Outcome:
     outcome = outcome_of(event, ws)
     if failed:
         outcome.internal_error = True
-        outcome.findings.append(warning(f"系统内部错误，已记录：以下文件未能生成，请联系系统管理员：{'、'.join(failed)}",
-                                        location="整个文件"))
+        outcome.findings.append(
+            warning(
+                f"系统内部错误，已记录：以下文件未能生成，请联系系统管理员：{'、'.join(failed)}", location="整个文件"
+            )
+        )
     return outcome
 
 
@@ -739,6 +932,7 @@ def process_file(ws: Workspace, ledger: Ledger, path: Path, today: date | None =
 
 
 # ============================================================ restart
+
 
 def spool_entries(ws: Workspace) -> list[Path]:
     """The claims waiting in the spool, as their sidecars ``{claim id}.json``, in claim order: what
@@ -795,9 +989,12 @@ def recover(ws: Workspace, ledger: Ledger) -> list[Outcome]:
             outcomes.append(process_claim(ws, ledger, record))
         except Exception as failure:  # one entry that cannot be finished must not block all others
             log.exception("recovering %s failed", sidecar.name)
-            print(f"未能完成上次中断的 {record.name}（{type(failure).__name__}: {failure}）；"
-                  f"它仍保留在 {ws.spool}，下次启动时会再试（docgen watch 运行时会自动重试）",
-                  file=sys.stderr, flush=True)
+            print(
+                f"未能完成上次中断的 {record.name}（{type(failure).__name__}: {failure}）；"
+                f"它仍保留在 {ws.spool}，下次启动时会再试（docgen watch 运行时会自动重试）",
+                file=sys.stderr,
+                flush=True,
+            )
     return outcomes
 
 

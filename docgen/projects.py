@@ -21,8 +21,7 @@ from docgen.ledger import Ledger
 from docgen.wording import chinese_date
 from docgen.workspace import Settings
 
-__all__ = ["FIRST_YEAR_CLAUSE", "Delivery", "delivery", "first_year_last_day", "ledger_projects",
-           "undated_projects"]
+__all__ = ["FIRST_YEAR_CLAUSE", "Delivery", "delivery", "first_year_last_day", "ledger_projects", "undated_projects"]
 
 FIRST_YEAR_CLAUSE = "CS-3.10.1"
 
@@ -59,15 +58,21 @@ class Delivery:
         """In Chinese, for staff: where the community stands and what CS-3.10.1 asks."""
         name, day = self.project, chinese_date(self.day)
         if self.delivered is None:
-            return (f"docgen.toml 中没有“{name}”的交付日期，无法核对{day}是否在交付后一年内（{FIRST_YEAR_CLAUSE}）；"
-                    f"请系统管理员在 docgen.toml 中添加 [projects.\"{name}\"] delivered = 交付日期（如 2026-03-01）")
+            return (
+                f"docgen.toml 中没有“{name}”的交付日期，无法核对{day}是否在交付后一年内（{FIRST_YEAR_CLAUSE}）；"
+                f'请系统管理员在 docgen.toml 中添加 [projects."{name}"] delivered = 交付日期（如 2026-03-01）'
+            )
         delivered, last = chinese_date(self.delivered), chinese_date(first_year_last_day(self.delivered))
         if self.state == "before":
-            return (f"“{name}”的交付日期为{delivered}，{day}尚未交付；《客户服务管理程序》第3.10.1条"
-                    f"（{FIRST_YEAR_CLAUSE}）规定交付后一年内每周召开投诉协调例会")
+            return (
+                f"“{name}”的交付日期为{delivered}，{day}尚未交付；《客户服务管理程序》第3.10.1条"
+                f"（{FIRST_YEAR_CLAUSE}）规定交付后一年内每周召开投诉协调例会"
+            )
         if self.state == "after":
-            return (f"“{name}”于{delivered}交付，交付后一年内的最后一日为{last}，{day}已满一年；"
-                    f"《客户服务管理程序》第3.10.1条（{FIRST_YEAR_CLAUSE}）只要求交付后一年内每周召开投诉协调例会")
+            return (
+                f"“{name}”于{delivered}交付，交付后一年内的最后一日为{last}，{day}已满一年；"
+                f"《客户服务管理程序》第3.10.1条（{FIRST_YEAR_CLAUSE}）只要求交付后一年内每周召开投诉协调例会"
+            )
         return f"“{name}”于{delivered}交付，交付后一年内（至{last}）每周召开投诉协调例会（{FIRST_YEAR_CLAUSE}）"
 
 
@@ -83,5 +88,4 @@ def ledger_projects(ledger: Ledger) -> list[str]:
 
 def undated_projects(settings: Settings, ledger: Ledger) -> list[str]:
     """Communities with complaints in the ledger whose delivery date docgen.toml does not give."""
-    return [p for p in ledger_projects(ledger)
-            if p not in settings.projects or settings.projects[p].delivered is None]
+    return [p for p in ledger_projects(ledger) if p not in settings.projects or settings.projects[p].delivered is None]

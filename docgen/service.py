@@ -31,13 +31,27 @@ from docgen.workspace import Workspace, WorkspaceError
 log = logging.getLogger(__name__)
 
 # Office, WPS, LibreOffice, macOS and Windows leave these beside the real files (docs/design.md §11).
-IGNORED = ("~$*", ".~lock.*#", "~WRL*.tmp", "*.tmp", "*.part", "*.filepart", "._*", "Thumbs.db",
-           "desktop.ini", ".DS_Store", ".*", "*.crdownload", "*.swp")
+IGNORED = (
+    "~$*",
+    ".~lock.*#",
+    "~WRL*.tmp",
+    "*.tmp",
+    "*.part",
+    "*.filepart",
+    "._*",
+    "Thumbs.db",
+    "desktop.ini",
+    ".DS_Store",
+    ".*",
+    "*.crdownload",
+    "*.swp",
+)
 
 
 def ignored(name: str) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(name.lower(), pattern.lower())
-               for pattern in IGNORED)
+    return any(
+        fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(name.lower(), pattern.lower()) for pattern in IGNORED
+    )
 
 
 def open_in_office(path: Path) -> bool:
@@ -47,8 +61,9 @@ def open_in_office(path: Path) -> bool:
     whose name is 248–255 bytes long would be longer than 255 bytes (``ENAMETOOLONG``), so no program
     can have created it."""
     folder = path.parent
-    return any(os.path.lexists(folder / lock)
-               for lock in (f"~${path.name[2:]}", f"~${path.name}", f".~lock.{path.name}#"))
+    return any(
+        os.path.lexists(folder / lock) for lock in (f"~${path.name[2:]}", f"~${path.name}", f".~lock.{path.name}#")
+    )
 
 
 # Excel saves to a temporary name without an extension and then renames it; such a file is taken
@@ -164,8 +179,9 @@ class Runner:
             self.pool = self._start_pool(_worker_context())
 
     def _start_pool(self, context) -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=(str(self.ws.root),),
-                                   mp_context=context)
+        pool = ProcessPoolExecutor(
+            max_workers=self.jobs, initializer=_init_worker, initargs=(str(self.ws.root),), mp_context=context
+        )
         try:
             list(pool.map(_ready, range(self.jobs * 2)))
         except BaseException:  # a worker could not start: end the others, leave no pool half alive
@@ -269,9 +285,13 @@ class Runner:
             log.warning("starting new worker processes failed again: %r", failure)
             return
         log.error("starting new worker processes failed", exc_info=failure)
-        print(f"无法启动新的处理进程（{type(failure).__name__}: {failure}）；docgen 仍在运行，收到的文件保留在 "
-              f"var/spool 中，稍后自动重试启动（间隔逐渐加长，最长 {MAX_RESTART_SECONDS:.0f} 秒）。"
-              "如刚修改过 docgen.toml，请检查并改正", file=sys.stderr, flush=True)
+        print(
+            f"无法启动新的处理进程（{type(failure).__name__}: {failure}）；docgen 仍在运行，收到的文件保留在 "
+            f"var/spool 中，稍后自动重试启动（间隔逐渐加长，最长 {MAX_RESTART_SECONDS:.0f} 秒）。"
+            "如刚修改过 docgen.toml，请检查并改正",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 # New workers that could not be started are tried again this much later, doubling each time.
@@ -315,8 +335,12 @@ def _failed(failure: BaseException) -> Future:
     return future
 
 
-def collect(path: Path, future: Future, failures: list[Path] | None = None,
-            retry: Callable[[Claim, BaseException], float | None] | None = None) -> Outcome | None:
+def collect(
+    path: Path,
+    future: Future,
+    failures: list[Path] | None = None,
+    retry: Callable[[Claim, BaseException], float | None] | None = None,
+) -> Outcome | None:
     """The outcome of one file, or None after telling the operator why there is none yet.
 
     A failure here is the system's (a full disk, a broken template), not the sender's: the claim
@@ -336,22 +360,35 @@ def collect(path: Path, future: Future, failures: list[Path] | None = None,
                 log.warning("processing %s failed again: %r", record.name, failure)
             else:
                 log.exception("processing %s failed", record.name)
-                print(f"处理 {record.name} 时出现系统错误（{type(failure).__name__}: {failure}）；"
-                      f"文件已保留在 var/spool，约 {delay:.0f} 秒后自动重试，直到写出为止",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"处理 {record.name} 时出现系统错误（{type(failure).__name__}: {failure}）；"
+                    f"文件已保留在 var/spool，约 {delay:.0f} 秒后自动重试，直到写出为止",
+                    file=sys.stderr,
+                    flush=True,
+                )
             return None
         log.exception("processing %s failed", path.name)
         where = "仍在 intake 文件夹中" if path.exists() else "已保留在 var/spool"
-        print(f"处理 {path.name} 时出现系统错误（{type(failure).__name__}: {failure}）；"
-              f"文件{where}，下次运行 docgen 时会重新处理", file=sys.stderr, flush=True)
+        print(
+            f"处理 {path.name} 时出现系统错误（{type(failure).__name__}: {failure}）；"
+            f"文件{where}，下次运行 docgen 时会重新处理",
+            file=sys.stderr,
+            flush=True,
+        )
         if failures is not None:
             failures.append(path)
         return None
 
 
-def process_paths(ws: Workspace, paths: Iterable[Path], *, jobs: int = 1, today: date | None = None,
-                  on_outcome: Callable[[Outcome], None] = lambda outcome: None,
-                  failures: list[Path] | None = None) -> list[Outcome]:
+def process_paths(
+    ws: Workspace,
+    paths: Iterable[Path],
+    *,
+    jobs: int = 1,
+    today: date | None = None,
+    on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+    failures: list[Path] | None = None,
+) -> list[Outcome]:
     outcomes: list[Outcome] = []
     runner = Runner(ws, jobs)
     try:

@@ -103,9 +103,16 @@ class _Events(FileSystemEventHandler):
 RETRY_NOTE = "retrying.json"  # in var/: why documents are waiting, for `docgen status` (another process)
 FIRST_RETRY_SECONDS, MAX_RETRY_SECONDS = 1.0, 60.0
 
-_ERRORS_ZH = {errno.ENOSPC: "磁盘已满", errno.EDQUOT: "超出磁盘配额", errno.EROFS: "只读文件系统",
-              errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.ENOTDIR: "不是文件夹",
-              errno.EEXIST: "同名文件已存在", errno.EIO: "读写错误"}
+_ERRORS_ZH = {
+    errno.ENOSPC: "磁盘已满",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.EROFS: "只读文件系统",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.ENOTDIR: "不是文件夹",
+    errno.EEXIST: "同名文件已存在",
+    errno.EIO: "读写错误",
+}
 
 
 def _reason(ws: Workspace, failure: BaseException) -> str:
@@ -169,8 +176,12 @@ class Retries:
         note = self.ws.var / RETRY_NOTE
         try:
             if self.attempts:
-                write_text(note, json.dumps({"pid": os.getpid(), "reason": self.reason,
-                                             "claims": len(self.attempts)}, ensure_ascii=False))
+                write_text(
+                    note,
+                    json.dumps(
+                        {"pid": os.getpid(), "reason": self.reason, "claims": len(self.attempts)}, ensure_ascii=False
+                    ),
+                )
             else:
                 note.unlink(missing_ok=True)
         except OSError as failure:  # var/ on the same full disk: status then gives no reason
@@ -209,9 +220,14 @@ def _daily_warning(ws: Workspace, runner: Runner):
     return today
 
 
-def watch(ws: Workspace, *, poll: float | None = None, jobs: int = 2,
-          on_outcome: Callable[[Outcome], None] = lambda outcome: None,
-          stop: threading.Event | None = None) -> None:
+def watch(
+    ws: Workspace,
+    *,
+    poll: float | None = None,
+    jobs: int = 2,
+    on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+    stop: threading.Event | None = None,
+) -> None:
     stop = stop or threading.Event()
     settings = ws.settings.watch
     poll = poll if poll is not None else settings.poll_seconds

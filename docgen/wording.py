@@ -21,8 +21,17 @@ from decimal import Decimal
 from docgen.forms.amounts import to_uppercase
 from docgen.forms.values import chinese_date
 
-__all__ = ["chinese_date", "chinese_datetime", "clock", "day_of", "money", "money_in_words", "received_at",
-           "received_text", "to_uppercase"]
+__all__ = [
+    "chinese_date",
+    "chinese_datetime",
+    "clock",
+    "day_of",
+    "money",
+    "money_in_words",
+    "received_at",
+    "received_text",
+    "to_uppercase",
+]
 
 
 def clock(t: time | datetime, pad_hour: bool = True) -> str:

@@ -55,10 +55,10 @@ class Paths(Strict):
             return value
         if isinstance(value, int) and not isinstance(value, bool):
             # Parsed TOML cannot tell 0o644 from 420 (which would silently mean 0644): a string only.
-            raise ValueError(f"{value} 是整数；请写成字符串，例如 file_mode = \"0640\"")
+            raise ValueError(f'{value} 是整数；请写成字符串，例如 file_mode = "0640"')
         text = str(value).strip().removeprefix("0o")
         if not (isinstance(value, str) and 3 <= len(text) <= 4 and all(c in "01234567" for c in text)):
-            raise ValueError(f"“{value}”不是八进制权限，应写成带引号的 \"0640\" 或 \"0644\"")
+            raise ValueError(f'“{value}”不是八进制权限，应写成带引号的 "0640" 或 "0644"')
         mode = int(text, 8)
         if mode & ~0o666 or mode & 0o600 != 0o600:
             raise ValueError(f"“{value}”无效：文件权限只能是读写位（如 0640、0644），且 docgen 自己必须能读写（6xx）")
@@ -85,8 +85,9 @@ class Repair(Strict):
     # CS-3.5.6 says both "2万元以下" (客户服务部) and "2万元以上" (审计核算部) about exactly 20,000.
     exactly_20000_audited_by: Literal["审计核算部", "客户服务部"] = "审计核算部"
     # CS-3.6: revolving funds; CS-3.5.9: quality deposits (工程质量保证金) per contractor, in yuan.
-    funds: dict[str, Decimal] = Field(default_factory=lambda: {"客户服务部": Decimal("100000"),
-                                                               "客户服务维修队": Decimal("100000")})
+    funds: dict[str, Decimal] = Field(
+        default_factory=lambda: {"客户服务部": Decimal("100000"), "客户服务维修队": Decimal("100000")}
+    )
     deposits: dict[str, Decimal] = Field(default_factory=dict)
     # Which revolving fund carries a settled repair until 财务计统部 pays it back, by work-order class.
     fund_by_class: dict[str, str] = Field(default_factory=lambda: {"A": "客户服务维修队", "B": "客户服务维修队"})
@@ -127,8 +128,14 @@ def _default_routing() -> dict[str, str]:
     # CS-3.4.2 names a responsible department per complaint; defaults from the duties in section 2,
     # NC-3.2.4 (sales service → 经营销售部) and NC-3.2.5 (after handover: repairs by 客户服务部 and
     # its repair team, construction quality through 工程材料部).
-    return {"维修": "客户服务部", "设计": "设计研发部", "施工质量": "工程材料部", "销售服务": "经营销售部",
-            "物业服务": "物业公司", "其他": "客户服务部"}
+    return {
+        "维修": "客户服务部",
+        "设计": "设计研发部",
+        "施工质量": "工程材料部",
+        "销售服务": "经营销售部",
+        "物业服务": "物业公司",
+        "其他": "客户服务部",
+    }
 
 
 class Routing(Strict):
@@ -267,15 +274,19 @@ def _check_paths(root: Path, paths: Paths) -> None:
             target = (base / value).resolve()
         except (ValueError, OSError, RuntimeError):
             shown = "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127 else c for c in value)
-            problems.append(f"  [paths] {name} = “{shown}” 不是有效的文件夹名（含有空字符或控制字符）；"
-                            f"请改成工作区内的一个文件夹名，如 “{name}”")
+            problems.append(
+                f"  [paths] {name} = “{shown}” 不是有效的文件夹名（含有空字符或控制字符）；"
+                f"请改成工作区内的一个文件夹名，如 “{name}”"
+            )
             continue
         if target == base:
             problems.append(f"  [paths] {name} = “{value}” 是工作区本身；请填写工作区内的一个文件夹名，如 “{name}”")
             continue
         if not target.is_relative_to(base) and not (paths.outside_workspace_reason or "").strip():
-            problems.append(f"  [paths] {name} = “{value}” 在工作区 {base} 之外（{target}）。各文件夹应位于工作区之内；"
-                            "如确需放在工作区外，请在 [paths] 中用 outside_workspace_reason = \"…\" 写明原因")
+            problems.append(
+                f"  [paths] {name} = “{value}” 在工作区 {base} 之外（{target}）。各文件夹应位于工作区之内；"
+                '如确需放在工作区外，请在 [paths] 中用 outside_workspace_reason = "…" 写明原因'
+            )
         if name in _DISTINCT:
             for other, where in seen.items():
                 nested = "intake" in (name, other) and (target.is_relative_to(where) or where.is_relative_to(target))
@@ -311,8 +322,12 @@ class Workspace:
         from docgen.ledger import Ledger
 
         numbering = self.settings.numbering
-        return Ledger(self.ledger_path, timezone=self.settings.workdays.timezone, anchors=self.head_files,
-                      numberings=(numbering.complaint, numbering.work_order_a, numbering.work_order_b))
+        return Ledger(
+            self.ledger_path,
+            timezone=self.settings.workdays.timezone,
+            anchors=self.head_files,
+            numberings=(numbering.complaint, numbering.work_order_a, numbering.work_order_b),
+        )
 
     @property
     def head_files(self) -> tuple[Path, Path]:
@@ -349,7 +364,8 @@ class Workspace:
             raise WorkspaceError(
                 f"{self.var} 位于网络文件系统（{kind}）上；台账数据库必须放在本机磁盘。"
                 f"请在 {CONFIG_NAME} 的 [paths] var 中指定本地目录（在工作区之外时，"
-                "同时用 outside_workspace_reason 写明原因）")
+                "同时用 outside_workspace_reason 写明原因）"
+            )
 
     @cached_property
     def calendar(self):
@@ -375,16 +391,20 @@ class Workspace:
         finally:
             ledger.close()
         if problems:
-            raise WorkspaceError("台账与台账头文件不符，已停止受理（请先运行 docgen verify 查看）：\n"
-                                 + "\n".join(f"  {p}" for p in problems))
+            raise WorkspaceError(
+                "台账与台账头文件不符，已停止受理（请先运行 docgen verify 查看）：\n"
+                + "\n".join(f"  {p}" for p in problems)
+            )
 
     def check_calendar(self) -> None:
         """Refuse to start (``process``, ``watch``) on a calendar file with errors: a year silently
         dropped would shift deadlines without anyone noticing."""
         errors = self.calendar.load_errors
         if errors:
-            raise WorkspaceError(f"工作日历文件 {self.calendar.extra_file} 有误，请修改后再启动"
-                                 "（可用 docgen calendar 检查）：\n" + "\n".join(f"  {e}" for e in errors))
+            raise WorkspaceError(
+                f"工作日历文件 {self.calendar.extra_file} 有误，请修改后再启动"
+                "（可用 docgen calendar 检查）：\n" + "\n".join(f"  {e}" for e in errors)
+            )
 
 
 def default_root() -> Path:

@@ -29,6 +29,8 @@ def pytest_report_header(config) -> list[str]:
     except (OSError, subprocess.SubprocessError) as problem:
         version = f"soffice --version failed: {problem}"
     return [f"soffice: {version or '(no version printed)'} ({soffice})"]
+
+
 _names = itertools.count(1)
 
 
@@ -46,9 +48,18 @@ def ledger(ws):
 
 def register_line(**overrides) -> dict:
     line = {
-        "received_date": date(2026, 11, 23), "received_time": time(10, 0), "channel": "来电",
-        "customer": "王建国", "phone": "13800138000", "project": "融侨锦江", "building": "3", "room": "1502",
-        "content": "卫生间地漏返水", "category": "维修", "major": False, "receiver": "林晓",
+        "received_date": date(2026, 11, 23),
+        "received_time": time(10, 0),
+        "channel": "来电",
+        "customer": "王建国",
+        "phone": "13800138000",
+        "project": "融侨锦江",
+        "building": "3",
+        "room": "1502",
+        "content": "卫生间地漏返水",
+        "category": "维修",
+        "major": False,
+        "receiver": "林晓",
     }
     line.update(overrides)
     return line
@@ -66,8 +77,11 @@ def find_poi_corpus() -> Path:
     keeps shared/ when the checkout sits elsewhere (a fresh clone in /tmp); DOCGEN_POI_CORPUS wins."""
     import os
 
-    candidates = [os.environ.get("DOCGEN_POI_CORPUS"), Path(__file__).resolve().parents[1].parent / "shared/corpus/poi",
-                  "/work/shared/corpus/poi"]
+    candidates = [
+        os.environ.get("DOCGEN_POI_CORPUS"),
+        Path(__file__).resolve().parents[1].parent / "shared/corpus/poi",
+        "/work/shared/corpus/poi",
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
@@ -98,13 +112,49 @@ def record_case_with_a_decision(ledger: Ledger, due: str) -> None:
     """KF-2026-00001 (融侨锦江) with nothing due this year but a decision of the 27 November coordination
     minutes (CS-3.10.1): action-2, owner 物业公司, due ``due``; recorded as docgen.minutes records them."""
     with ledger.transaction() as tx:
-        tx.append("case.registered", {
-            "number": "KF-2026-00001", "customer": "王建国", "department": "客户服务部", "office": "融侨锦江客户服务处",
-            "category": "销售服务", "project": "融侨锦江", "received_at": "2026-11-23T10:00:00",
-            "deadlines": [{"key": "settle", "label": "处理完毕", "due": "2026-12-31", "clause": "CS-3.4.5",
-                           "provisional": False}]}, case_id="KF-2026-00001", claim="register")
-        tx.append("minutes.action", {
-            "meeting_type": "投诉协调例会", "meeting_date": "2026-11-27", "clause": "CS-3.10.1", "owner": "物业公司",
-            "text": "物业公司排查同楼栋地漏", "due": due,
-            "deadlines": [{"key": "action-2", "label": "物业公司排查同楼栋地漏", "due": due, "clause": "CS-3.10.1",
-                           "provisional": False, "actor": "物业公司"}]}, case_id="KF-2026-00001", claim="minutes")
+        tx.append(
+            "case.registered",
+            {
+                "number": "KF-2026-00001",
+                "customer": "王建国",
+                "department": "客户服务部",
+                "office": "融侨锦江客户服务处",
+                "category": "销售服务",
+                "project": "融侨锦江",
+                "received_at": "2026-11-23T10:00:00",
+                "deadlines": [
+                    {
+                        "key": "settle",
+                        "label": "处理完毕",
+                        "due": "2026-12-31",
+                        "clause": "CS-3.4.5",
+                        "provisional": False,
+                    }
+                ],
+            },
+            case_id="KF-2026-00001",
+            claim="register",
+        )
+        tx.append(
+            "minutes.action",
+            {
+                "meeting_type": "投诉协调例会",
+                "meeting_date": "2026-11-27",
+                "clause": "CS-3.10.1",
+                "owner": "物业公司",
+                "text": "物业公司排查同楼栋地漏",
+                "due": due,
+                "deadlines": [
+                    {
+                        "key": "action-2",
+                        "label": "物业公司排查同楼栋地漏",
+                        "due": due,
+                        "clause": "CS-3.10.1",
+                        "provisional": False,
+                        "actor": "物业公司",
+                    }
+                ],
+            },
+            case_id="KF-2026-00001",
+            claim="minutes",
+        )

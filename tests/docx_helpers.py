@@ -20,8 +20,15 @@ def paragraph_text(p) -> str:
     """A paragraph's (``w:p``) text as Word shows it: line breaks, tabs and non-breaking hyphens included."""
     parts = []
     for el in p.iter(qn("w:t"), qn("w:br"), qn("w:tab"), qn("w:noBreakHyphen")):
-        parts.append(el.text or "" if el.tag == qn("w:t") else "\n" if el.tag == qn("w:br")
-                     else "\t" if el.tag == qn("w:tab") else "-")
+        parts.append(
+            el.text or ""
+            if el.tag == qn("w:t")
+            else "\n"
+            if el.tag == qn("w:br")
+            else "\t"
+            if el.tag == qn("w:tab")
+            else "-"
+        )
     return visible("".join(parts))
 
 
@@ -63,7 +70,8 @@ def assert_built_as_committed(group: dict, out_dir: Path) -> list[Path]:
         assert again.read_bytes() == path.read_bytes()
         assert zip_parts(PACKAGED_TEMPLATES / path.name) == zip_parts(path), (
             f"{path.name} differs from what build_templates.py makes: run "
-            "`python -m docgen.render.build_templates` and commit the result")
+            "`python -m docgen.render.build_templates` and commit the result"
+        )
     return built
 
 
@@ -76,5 +84,9 @@ def tiny_png(width: int = 4, height: int = 3) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     raw = b"".join(b"\x00" + b"\x80\x20\x20" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )

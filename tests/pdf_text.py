@@ -15,8 +15,9 @@ from pathlib import Path
 
 def pdftotext(pdf: Path, *args: str) -> str:
     """``pdftotext -layout [args] pdf -``."""
-    return subprocess.run(["pdftotext", "-layout", *args, str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", *args, str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def printed(layout: str, value: str) -> bool:
@@ -33,5 +34,8 @@ def printed(layout: str, value: str) -> bool:
         return any(rest[:k] in lines[index] and from_line(index + 1, rest[k:]) for k in range(len(rest), 0, -1))
 
     first = min(len(value), 2)  # the value starts with at least two of its characters on its first line
-    return any(value[:k] in line and from_line(index + 1, value[k:])
-               for index, line in enumerate(lines) for k in range(len(value), first - 1, -1))
+    return any(
+        value[:k] in line and from_line(index + 1, value[k:])
+        for index, line in enumerate(lines)
+        for k in range(len(value), first - 1, -1)
+    )

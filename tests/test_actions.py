@@ -28,22 +28,54 @@ def clock(monkeypatch):
     return freeze_ledger_clock(monkeypatch, datetime(2026, 11, 27, 16, 0, tzinfo=CST))
 
 
-def decide(ledger, text: str, due: str, *, case_id: str | None = None, project: str | None = None,
-           meeting_date: date = MEETING) -> str:
+def decide(
+    ledger, text: str, due: str, *, case_id: str | None = None, project: str | None = None, meeting_date: date = MEETING
+) -> str:
     """A decision as docgen.minutes.handle_minutes records it; returns its key."""
     with ledger.transaction() as tx:
         key = f"action-{tx.last_seq + 1}"
-        tx.append("minutes.action", {
-            "meeting_type": "投诉协调例会", "meeting_date": meeting_date.isoformat(), "clause": "CS-3.10.1",
-            "owner": "物业公司", "text": text, "due": due, **({"project": project} if project else {}),
-            "deadlines": [{"key": key, "label": text, "due": due, "clause": "CS-3.10.1", "provisional": False,
-                           "basis": "会议纪要", "actor": "物业公司"}]}, case_id=case_id, claim="minutes-1")
+        tx.append(
+            "minutes.action",
+            {
+                "meeting_type": "投诉协调例会",
+                "meeting_date": meeting_date.isoformat(),
+                "clause": "CS-3.10.1",
+                "owner": "物业公司",
+                "text": text,
+                "due": due,
+                **({"project": project} if project else {}),
+                "deadlines": [
+                    {
+                        "key": key,
+                        "label": text,
+                        "due": due,
+                        "clause": "CS-3.10.1",
+                        "provisional": False,
+                        "basis": "会议纪要",
+                        "actor": "物业公司",
+                    }
+                ],
+            },
+            case_id=case_id,
+            claim="minutes-1",
+        )
     return key
 
 
-@pytest.mark.parametrize("written, key", [
-    ("action-12", "action-12"), ("ACTION-12", "action-12"), (" action－１２ ", "action-12"), ("12", "action-12"),
-    ("action-012", "action-12"), ("KF-2026-00001", None), ("", None), (None, None), ("action-", None)])
+@pytest.mark.parametrize(
+    "written, key",
+    [
+        ("action-12", "action-12"),
+        ("ACTION-12", "action-12"),
+        (" action－１２ ", "action-12"),
+        ("12", "action-12"),
+        ("action-012", "action-12"),
+        ("KF-2026-00001", None),
+        ("", None),
+        (None, None),
+        ("action-", None),
+    ],
+)
 def test_an_action_id_is_read_as_written_by_hand(written, key):
     assert normalize_key(written) == key
 
@@ -53,7 +85,12 @@ def test_an_action_is_open_until_a_done_event_names_it_and_a_later_one_corrects_
     key = decide(ledger, "物业公司排查同楼栋地漏", "2026-12-02", project="融侨锦江")
     [action] = all_actions(ledger)
     assert (action.key, action.open, action.due, action.project, action.case_id) == (
-        key, True, date(2026, 12, 2), "融侨锦江", None)
+        key,
+        True,
+        date(2026, 12, 2),
+        "融侨锦江",
+        None,
+    )
     assert action.overdue(date(2026, 12, 3)) and not action.overdue(date(2026, 12, 2))
     # WHEN it is marked done on 1 December, then corrected to 30 November
     clock["at"] = datetime(2026, 12, 1, 10, 0, tzinfo=CST)
@@ -76,14 +113,18 @@ def test_marking_done_again_on_the_same_day_records_nothing(ledger, clock):
     assert len(ledger.events(kind=ACTION_DONE)) == 1
 
 
-@pytest.mark.parametrize("key_text, done_on, expected", [
-    ("action-999", MEETING, "action-999”不存在"),
-    ("KF-2026-00001", MEETING, "KF-2026-00001”不存在"),
-    (None, date(2026, 11, 26), "早于作出该决定的会议日期2026年11月27日"),
-    (None, date(2026, 11, 28), "晚于今天"),
-])
+@pytest.mark.parametrize(
+    "key_text, done_on, expected",
+    [
+        ("action-999", MEETING, "action-999”不存在"),
+        ("KF-2026-00001", MEETING, "KF-2026-00001”不存在"),
+        (None, date(2026, 11, 26), "早于作出该决定的会议日期2026年11月27日"),
+        (None, date(2026, 11, 28), "晚于今天"),
+    ],
+)
 def test_an_unknown_action_or_an_impossible_date_is_refused_in_chinese_and_nothing_recorded(
-        ledger, clock, key_text, done_on, expected):
+    ledger, clock, key_text, done_on, expected
+):
     key = decide(ledger, "复查", "2026-12-02")
     with pytest.raises(ActionError, match=expected):
         mark_done(ledger, key_text or key, done_on, today=MEETING)
@@ -128,8 +169,13 @@ def test_a_completion_recorded_by_mistake_is_withdrawn_with_its_reason(ledger, c
     # THEN it is open and overdue again after its due date, and the history keeps both events with the reason
     assert action.open and action.overdue(date(2026, 12, 3))
     [withdrawn] = ledger.events(kind=ACTION_REOPENED)
-    assert withdrawn.payload == {"action": key, "was_done_on": "2026-12-01", "reason": "误将排查登记为完成，实际尚未排查",
-                                 "by": "陈主任", "clause": "CS-3.10.1"}
+    assert withdrawn.payload == {
+        "action": key,
+        "was_done_on": "2026-12-01",
+        "reason": "误将排查登记为完成，实际尚未排查",
+        "by": "陈主任",
+        "clause": "CS-3.10.1",
+    }
     assert len(ledger.events(kind=ACTION_DONE)) == 1
     # AND it can be marked done again later; an open action cannot be withdrawn
     with pytest.raises(ActionError, match="尚未登记为完成"):
@@ -144,8 +190,11 @@ def test_a_withdrawn_completion_leaves_the_case_deadline_unmet(ledger, clock):
     from docgen.cases import all_cases
 
     with ledger.transaction() as tx:
-        tx.append("case.registered", {"number": "KF-2026-00001", "received_at": "2026-11-23T10:00:00",
-                                      "deadlines": []}, case_id="KF-2026-00001")
+        tx.append(
+            "case.registered",
+            {"number": "KF-2026-00001", "received_at": "2026-11-23T10:00:00", "deadlines": []},
+            case_id="KF-2026-00001",
+        )
     key = decide(ledger, "工程材料部安排施工单位勘察", "2026-12-02", case_id="KF-2026-00001")
     clock["at"] = datetime(2026, 12, 1, 10, 0, tzinfo=CST)
     mark_done(ledger, key, date(2026, 12, 1), date(2026, 12, 1))

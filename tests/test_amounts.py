@@ -55,9 +55,33 @@ def test_known_values_are_read(amount, upper):
 
 def _sample() -> list[Decimal]:
     rng = random.Random(20260520)
-    edges = [0, 1, 5, 10, 50, 100, 105, 1000, 1005, 1010, 1100, 10000, 10001, 10010, 10100, 100005,
-             107000, 1000500, 1070000, 10007000, 100000000, 100000005, 100050000, 1000000700,
-             999999999999]
+    edges = [
+        0,
+        1,
+        5,
+        10,
+        50,
+        100,
+        105,
+        1000,
+        1005,
+        1010,
+        1100,
+        10000,
+        10001,
+        10010,
+        10100,
+        100005,
+        107000,
+        1000500,
+        1070000,
+        10007000,
+        100000000,
+        100000005,
+        100050000,
+        1000000700,
+        999999999999,
+    ]
     cents = [e * 100 + c for e in edges for c in (0, 5, 10, 50, 55, 99)]
     for _ in range(5000 - len(cents)):
         # Mostly sparse digits (zeros are where the 零 rules bite), over every magnitude.
@@ -127,7 +151,9 @@ def test_what_is_no_uppercase_amount_is_refused(text, part):
     assert part in str(caught.value)
 
 
-@pytest.mark.parametrize("amount, part", [("-1", "负数"), ("1.005", "分"), ("1000000000000", "过大"), ("NaN", "不是金额")])
+@pytest.mark.parametrize(
+    "amount, part", [("-1", "负数"), ("1.005", "分"), ("1000000000000", "过大"), ("NaN", "不是金额")]
+)
 def test_what_cannot_be_written_is_refused(amount, part):
     with pytest.raises(ValueError) as caught:
         to_uppercase(Decimal(amount))
@@ -136,7 +162,11 @@ def test_what_cannot_be_written_is_refused(amount, part):
 
 @pytest.mark.parametrize(
     "raw, expected",
-    [("壹仟贰佰元伍角", Decimal("1200.50")), ("人民币壹拾万零伍元整", Decimal("100005.00")), ("1200元整", Decimal("1200.00"))],
+    [
+        ("壹仟贰佰元伍角", Decimal("1200.50")),
+        ("人民币壹拾万零伍元整", Decimal("100005.00")),
+        ("1200元整", Decimal("1200.00")),
+    ],
 )
 def test_parse_amount_reads_uppercase(raw, expected):
     assert v.parse_amount(raw) == expected

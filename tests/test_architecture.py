@@ -20,19 +20,29 @@ def _modules():
 def test_only_the_ledger_runs_sql():
     # GIVEN every module of docgen  THEN none but docgen/ledger.py calls .execute( (or its siblings):
     # a read the callers need is a query method of Ledger/Transaction (EventReads)
-    offenders = [f"{name}:{node.lineno}" for name, tree in _modules() if name != "docgen/ledger.py"
-                 for node in ast.walk(tree)
-                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_CALLS]
+    offenders = [
+        f"{name}:{node.lineno}"
+        for name, tree in _modules()
+        if name != "docgen/ledger.py"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_CALLS
+    ]
     assert offenders == []
 
 
 def test_event_kinds_are_named_only_in_the_catalogue():
     # GIVEN every module of docgen  THEN an event kind's stored name is written only in docgen/events.py;
     # the others use its constant
-    offenders = [f"{name}:{node.lineno} {node.value}" for name, tree in _modules() if name != "docgen/events.py"
-                 for node in ast.walk(tree)
-                 if isinstance(node, ast.Constant) and isinstance(node.value, str) and KIND.match(node.value)
-                 and not FILE_NAME.search(node.value)]
+    offenders = [
+        f"{name}:{node.lineno} {node.value}"
+        for name, tree in _modules()
+        if name != "docgen/events.py"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and KIND.match(node.value)
+        and not FILE_NAME.search(node.value)
+    ]
     assert offenders == []
 
 

@@ -27,13 +27,16 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
 
 
-@pytest.mark.parametrize("typed, safe", [
-    ("../../etc/passwd", "_.._etc_passwd"),
-    ("融侨外滩/二期", "融侨外滩_二期"),
-    ('a:b*c?"d"<e>|f', "a_b_c_d_e_f"),
-    ("...", "_"),
-    ("", "_"),
-])
+@pytest.mark.parametrize(
+    "typed, safe",
+    [
+        ("../../etc/passwd", "_.._etc_passwd"),
+        ("融侨外滩/二期", "融侨外滩_二期"),
+        ('a:b*c?"d"<e>|f', "a_b_c_d_e_f"),
+        ("...", "_"),
+        ("", "_"),
+    ],
+)
 def test_safe_part_removes_separators_and_leading_dots(typed, safe):
     assert safe_part(typed) == safe
 
@@ -45,8 +48,16 @@ def test_safe_names_are_cut_on_character_boundaries_and_keep_the_extension():
     assert name.endswith(".xlsx") and len(name.encode()) <= 120
 
 
-@pytest.mark.parametrize("typed", ["登记表\u202excod.exe", "\u202b登记表\u202c.xlsx", "登\u200b记\u200d表\u2066.xlsx",
-                                   "\ufeff登记表\u200f.xlsx", "登记表\u2067x\u2069.xlsx"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "登记表\u202excod.exe",
+        "\u202b登记表\u202c.xlsx",
+        "登\u200b记\u200d表\u2066.xlsx",
+        "\ufeff登记表\u200f.xlsx",
+        "登记表\u2067x\u2069.xlsx",
+    ],
+)
 def test_bidi_and_other_invisible_format_characters_never_reach_a_file_name(typed):
     import unicodedata
 
@@ -110,8 +121,10 @@ def test_every_file_docgen_writes_gets_the_umask_or_the_configured_mode(ws, tmp_
     if setting:
         (ws.root / "docgen.toml").write_text(f"[paths]\nfile_mode = {setting}\n", encoding="utf-8")
     # GIVEN a clerk's register and a broken file, created by the share's server as 0600
-    for name, data in (("登记表-权限.xlsx", write_register(tmp_path, [register_line()]).read_bytes()),
-                       ("坏文件.xlsx", b"not a workbook")):
+    for name, data in (
+        ("登记表-权限.xlsx", write_register(tmp_path, [register_line()]).read_bytes()),
+        ("坏文件.xlsx", b"not a workbook"),
+    ):
         (ws.intake / name).write_bytes(data)
         os.chmod(ws.intake / name, 0o600)
     # AND the blank forms an earlier version wrote, 0600, whose content has not changed since
@@ -128,8 +141,12 @@ def test_every_file_docgen_writes_gets_the_umask_or_the_configured_mode(ws, tmp_
     finally:
         os.umask(old_umask)
     # THEN every one of them has the umask's mode (0644 under 022), or the configured one
-    written = {p.relative_to(ws.root): stat.S_IMODE(p.stat().st_mode)
-               for folder in ("forms", "outbox", "rejected", "archive") for p in (ws.root / folder).rglob("*") if p.is_file()}
+    written = {
+        p.relative_to(ws.root): stat.S_IMODE(p.stat().st_mode)
+        for folder in ("forms", "outbox", "rejected", "archive")
+        for p in (ws.root / folder).rglob("*")
+        if p.is_file()
+    }
     kinds = {str(path).split("/")[0] for path in written} | {path.suffix for path in written}
     assert {"forms", "outbox", "rejected", "archive", ".docx", ".xlsx", ".txt"} <= kinds
     assert any("回执" in path.name for path in written) and any("原件-" in path.name for path in written)

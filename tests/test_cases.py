@@ -6,10 +6,16 @@ from datetime import date
 
 from docgen.cases import all_cases, case_json
 
-REGISTERED = {"number": "KF-2026-00001", "customer": "王建国", "category": "维修", "major": True,
-              "deadlines": [
-                  {"key": "feedback", "label": "反馈", "due": "2026-11-26", "clause": "CS-3.4.2.2", "provisional": False},
-                  {"key": "survey", "label": "勘察", "due": "2026-11-24", "clause": "CS-3.4.5", "provisional": False}]}
+REGISTERED = {
+    "number": "KF-2026-00001",
+    "customer": "王建国",
+    "category": "维修",
+    "major": True,
+    "deadlines": [
+        {"key": "feedback", "label": "反馈", "due": "2026-11-26", "clause": "CS-3.4.2.2", "provisional": False},
+        {"key": "survey", "label": "勘察", "due": "2026-11-24", "clause": "CS-3.4.5", "provisional": False},
+    ],
+}
 
 
 def register(ledger, claim="c1"):
@@ -42,8 +48,14 @@ def test_a_survey_meets_its_deadline_on_the_day_it_was_done_late_or_not(ledger):
 def test_a_decision_of_minutes_on_a_case_is_met_by_the_event_marking_it_done(ledger):
     # GIVEN a case and a decision of minutes on it, due 27 November (CS-3.10.1)
     register(ledger)
-    action = {"key": "action-2", "label": "复查", "due": "2026-11-27", "clause": "CS-3.10.1", "provisional": False,
-              "actor": "物业公司"}
+    action = {
+        "key": "action-2",
+        "label": "复查",
+        "due": "2026-11-27",
+        "clause": "CS-3.10.1",
+        "provisional": False,
+        "actor": "物业公司",
+    }
     with ledger.transaction() as tx:
         tx.append("minutes.action", {"text": "复查", "deadlines": [action]}, case_id="KF-2026-00001", claim="m1")
         # a done event for another action does not meet it

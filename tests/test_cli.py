@@ -154,9 +154,11 @@ def test_report_weekly_defaults_to_the_running_week_and_knows_last_week(ws, caps
 def test_report_quarterly_annual_and_case_from_the_command_line(ws, capsys):
     write_register(ws.intake, [register_line()])
     run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
-    for argv, suffix in ((("quarterly", "--quarter", "2026Q4"), "客户服务统计报表-2026Q4.pdf"),
-                         (("annual", "--year", "2026"), "客户服务统计报表-2026.pdf"),
-                         (("case", "KF-2026-00001"), "99-案件档案-KF-2026-00001.pdf")):
+    for argv, suffix in (
+        (("quarterly", "--quarter", "2026Q4"), "客户服务统计报表-2026Q4.pdf"),
+        (("annual", "--year", "2026"), "客户服务统计报表-2026.pdf"),
+        (("case", "KF-2026-00001"), "99-案件档案-KF-2026-00001.pdf"),
+    ):
         code, out = run(capsys, "--workspace", str(ws.root), "report", *argv, "--json")
         [output] = json.loads(out)["outputs"]
         assert code == 0 and output.endswith(suffix) and (ws.root / output).stat().st_size > 1000
@@ -175,7 +177,9 @@ def test_special_report_cs_3_10_6_tells_the_history_and_leaves_room_for_measures
     from tests.pdf_text import printed
 
     flat = "".join(text.split())
-    assert "关于KF-2026-00001投诉的专题报告" in flat and printed(text, "上报总经理、副总经理") and "处理意见与建议" in flat
+    assert (
+        "关于KF-2026-00001投诉的专题报告" in flat and printed(text, "上报总经理、副总经理") and "处理意见与建议" in flat
+    )
 
 
 def test_minutes_command_in_a_fresh_process(ws):
@@ -183,8 +187,23 @@ def test_minutes_command_in_a_fresh_process(ws):
     import sys
 
     # Imported first on its own, as the command line does.
-    done = subprocess.run([sys.executable, "-m", "docgen.cli", "--workspace", str(ws.root), "minutes", "directors",
-                           "--date", "2026-11-27", "--json"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "docgen.cli",
+            "--workspace",
+            str(ws.root),
+            "minutes",
+            "directors",
+            "--date",
+            "2026-11-27",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     [output] = json.loads(done.stdout)["outputs"]
     assert "服务处主任例会" in output and (ws.root / output).exists()
@@ -237,7 +256,12 @@ def test_a_decision_marked_done_by_the_manager_leaves_status_overdue(ws, capsys)
     code, out = run(capsys, *workspace, "action", "list", "--json", *today)
     [action] = json.loads(out)["actions"]
     assert (action["key"], action["done"], action["done_on"], action["done_by"], action["overdue"]) == (
-        "action-2", True, "2026-12-01", "陈主任", False)
+        "action-2",
+        True,
+        "2026-12-01",
+        "陈主任",
+        False,
+    )
     assert run(capsys, *workspace, "action", "list", "--open", *today)[1].strip() == "没有未完成的会议决定事项"
     # AND the case's history shows both events
     assert "会议决定事项完成" in run(capsys, *workspace, "status", "--case", "KF-2026-00001")[1]
@@ -251,12 +275,15 @@ def test_a_decision_marked_done_by_the_manager_leaves_status_overdue(ws, capsys)
     assert "撤销完成登记：误登记，地漏尚未排查" in run(capsys, *workspace, "status", "--case", "KF-2026-00001")[1]
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (("action-9",), "事项编号“action-9”不存在"),
-    (("action-2", "--on", "2026-11-26"), "早于作出该决定的会议日期2026年11月27日"),
-    (("action-2", "--on", "2026-12-09"), "晚于今天"),
-    (("action-2", "--on", "12月1日"), "应写成 2026-12-01"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (("action-9",), "事项编号“action-9”不存在"),
+        (("action-2", "--on", "2026-11-26"), "早于作出该决定的会议日期2026年11月27日"),
+        (("action-2", "--on", "2026-12-09"), "晚于今天"),
+        (("action-2", "--on", "12月1日"), "应写成 2026-12-01"),
+    ],
+)
 def test_action_done_refuses_in_chinese_without_a_traceback(ws, capsys, argv, expected):
     _case_with_a_decision_due(ws, "2026-11-30")
     assert main(["--workspace", str(ws.root), "action", "done", *argv, "--today", "2026-12-02"]) == 2
@@ -274,8 +301,9 @@ def test_minutes_coordination_follows_the_first_year_after_delivery(ws, capsys):
     """CS-3.10.1: weekly coordination meetings in a community's first year after delivery."""
     write_register(ws.intake, [register_line(project="融侨锦江")])
     run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
-    (ws.root / "docgen.toml").write_text('[projects."融侨锦江"]\ndelivered = 2025-01-10\n\n'
-                                         '[projects."翠苑"]\ndelivered = 2026-03-01\n', encoding="utf-8")
+    (ws.root / "docgen.toml").write_text(
+        '[projects."融侨锦江"]\ndelivered = 2025-01-10\n\n[projects."翠苑"]\ndelivered = 2026-03-01\n', encoding="utf-8"
+    )
     minutes = ("--workspace", str(ws.root), "minutes", "coordination", "--date", "2026-11-27")
     # GIVEN 融侨锦江 past its first year: refused, saying why and how to insist
     assert main([*minutes, "--project", "融侨锦江"]) == 2
@@ -286,7 +314,9 @@ def test_minutes_coordination_follows_the_first_year_after_delivery(ws, capsys):
     # WHEN no community is named THEN every community in its first year is drafted (翠苑 only)
     code, out = run(capsys, *minutes, "--json")
     data = json.loads(out)
-    assert code == 0 and [o.rsplit("/", 1)[1] for o in data["outputs"]] == ["会议纪要-投诉协调例会-翠苑-2026-11-27.docx"]
+    assert code == 0 and [o.rsplit("/", 1)[1] for o in data["outputs"]] == [
+        "会议纪要-投诉协调例会-翠苑-2026-11-27.docx"
+    ]
     assert data["notes"] == []
 
 
@@ -356,8 +386,16 @@ def test_verify_fails_when_a_payload_was_rewritten_and_every_later_hash_recomput
         db.row_factory = sqlite3.Row
         previous = db.execute("SELECT hash FROM events WHERE seq = 1").fetchone()[0]
         for row in db.execute("SELECT * FROM events WHERE seq >= 2 ORDER BY seq").fetchall():
-            digest = event_hash(previous, row["seq"], row["recorded_at"], row["kind"], row["case_id"], row["claim"],
-                                row["sha256"], row["payload"])
+            digest = event_hash(
+                previous,
+                row["seq"],
+                row["recorded_at"],
+                row["kind"],
+                row["case_id"],
+                row["claim"],
+                row["sha256"],
+                row["payload"],
+            )
             db.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (previous, digest, row["seq"]))
             previous = digest
     code, out = run(capsys, "--workspace", str(ws.root), "verify")
@@ -383,8 +421,9 @@ def test_calendar_exits_non_zero_when_the_file_it_names_is_missing(ws, capsys):
 def test_process_and_watch_refuse_to_start_on_a_malformed_calendar(ws, capsys, monkeypatch, command):
     started = []
     monkeypatch.setattr("docgen.watch.watch", lambda *args, **kwargs: started.append(True))  # never loops here
-    (ws.root / "calendar.toml").write_text('[years.2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-04"]\n',
-                                           encoding="utf-8")
+    (ws.root / "calendar.toml").write_text(
+        '[years.2027]\nholidays = ["2027-01-01"]\nworkdays = ["2027-01-04"]\n', encoding="utf-8"
+    )
     path = write_register(ws.intake, [register_line()])
     assert main(["--workspace", str(ws.root), *command]) == 2
     err = capsys.readouterr().err
@@ -424,8 +463,13 @@ def test_numbers_run_out_as_a_clear_rejection_and_a_wider_seq_continues_them(ws,
     code, [outcome] = _process(capsys, ws)
     assert code == 0 and outcome["case_ids"] == ["KF-2026-100000"], outcome
     # AND a returned register still carrying the old 5-digit numbers is accepted as those cases
-    write_register(ws.intake, [register_line(number="KF-2026-00001", progress="已上门查看"),
-                               register_line(customer="赵敏", phone="13900139000", number="KF-2026-99999")])
+    write_register(
+        ws.intake,
+        [
+            register_line(number="KF-2026-00001", progress="已上门查看"),
+            register_line(customer="赵敏", phone="13900139000", number="KF-2026-99999"),
+        ],
+    )
     code, [outcome] = _process(capsys, ws)
     assert code == 0 and outcome["case_ids"] == ["KF-2026-00001", "KF-2026-99999"], outcome
     # AND a typed new number of the old width is still refused, and the ledger is intact
@@ -455,8 +499,9 @@ def test_verify_reanchor_after_a_restore_from_backup_is_recorded_with_its_reason
     assert main(["--workspace", str(ws.root), "verify", "--reanchor"]) == 2
     assert "--why" in capsys.readouterr().err
     # WHEN with one THEN the old head files and the reason are recorded and verify passes again
-    code, out = run(capsys, "--workspace", str(ws.root), "verify", "--reanchor", "--why", "从 2026-11-20 备份恢复",
-                    "--json")
+    code, out = run(
+        capsys, "--workspace", str(ws.root), "verify", "--reanchor", "--why", "从 2026-11-20 备份恢复", "--json"
+    )
     report = json.loads(out)
     assert code == 0 and report["ok"] and report["reanchored"]
     assert [f["file"] for f in report["before"]] == [str(p) for p in ws.head_files]
@@ -476,13 +521,17 @@ def test_verify_without_a_database_says_to_restore_it(ws, capsys):
     assert not ws.ledger_path.exists()  # verify creates no empty ledger to look at
 
 
-@pytest.mark.parametrize("error, status", [
-    (DocgenError("工作区 /srv/x 不存在；可用 docgen init /srv/x 创建"), 2),
-    (DemoError("登记表.xlsx 被退回：电话号码有误"), 1),
-    (DocgenError("另一个 docgen 正在处理这个工作区", exit_status=3), 3),
-])
-def test_one_handler_prints_any_docgen_error_in_chinese_and_ends_with_its_exit_status(ws, capsys, monkeypatch,
-                                                                                       error, status):
+@pytest.mark.parametrize(
+    "error, status",
+    [
+        (DocgenError("工作区 /srv/x 不存在；可用 docgen init /srv/x 创建"), 2),
+        (DemoError("登记表.xlsx 被退回：电话号码有误"), 1),
+        (DocgenError("另一个 docgen 正在处理这个工作区", exit_status=3), 3),
+    ],
+)
+def test_one_handler_prints_any_docgen_error_in_chinese_and_ends_with_its_exit_status(
+    ws, capsys, monkeypatch, error, status
+):
     # GIVEN a command that fails with a DocgenError (any command: the handler is in main, not in them)
     def refuse(args):
         raise error

@@ -41,8 +41,9 @@ if not CORPUS.is_dir():
 
 
 def corpus_files() -> list[Path]:
-    return sorted(p for folder in FOLDERS if (CORPUS / folder).is_dir()
-                  for p in (CORPUS / folder).rglob("*") if p.is_file())
+    return sorted(
+        p for folder in FOLDERS if (CORPUS / folder).is_dir() for p in (CORPUS / folder).rglob("*") if p.is_file()
+    )
 
 
 def docgen_command() -> list[str]:
@@ -58,8 +59,15 @@ def run_docgen(*args: str, timeout: float = TIMEOUT, on_line=None) -> tuple[int,
     """Run the CLI; stdout lines are read as they come (``on_line(line, monotonic_time)``)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("DOCGEN_WORKSPACE", None)
-    proc = subprocess.Popen([*docgen_command(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, encoding="utf-8", env=env, preexec_fn=_bounded)
+    proc = subprocess.Popen(
+        [*docgen_command(), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        preexec_fn=_bounded,
+    )
     lines: list[str] = []
     err: list[str] = []
 
@@ -69,8 +77,10 @@ def run_docgen(*args: str, timeout: float = TIMEOUT, on_line=None) -> tuple[int,
                 on_line(line, time.monotonic())
             lines.append(line.rstrip("\n"))
 
-    threads = [threading.Thread(target=pump_out, daemon=True),
-               threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)]
+    threads = [
+        threading.Thread(target=pump_out, daemon=True),
+        threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True),
+    ]
     for t in threads:
         t.start()
     try:
@@ -85,6 +95,7 @@ def run_docgen(*args: str, timeout: float = TIMEOUT, on_line=None) -> tuple[int,
 
 
 # ------------------------------------------------------------ what the corpus holds (found independently)
+
 
 def ole_streams(path: Path) -> set[str] | None:
     if path.read_bytes()[:8] != OLE_MAGIC:
@@ -130,6 +141,7 @@ def has_macros(path: Path) -> bool:
 
 # ------------------------------------------------------------ the run
 
+
 def _run_corpus(base: Path) -> dict:
     files = corpus_files()
     assert files, f"no files under {CORPUS}/{{{','.join(FOLDERS)}}}"
@@ -144,11 +156,19 @@ def _run_corpus(base: Path) -> dict:
         dropped[name] = str(source)
     arrivals: list[float] = []
     started = time.monotonic()
-    code, lines, err = run_docgen("--workspace", str(ws), "process", "--json",
-                                  on_line=lambda line, at: arrivals.append(at))
+    code, lines, err = run_docgen(
+        "--workspace", str(ws), "process", "--json", on_line=lambda line, at: arrivals.append(at)
+    )
     elapsed = time.monotonic() - started
-    return {"ws": str(ws), "dropped": dropped, "code": code, "lines": lines, "stderr": err,
-            "elapsed": elapsed, "arrivals": [started, *arrivals]}
+    return {
+        "ws": str(ws),
+        "dropped": dropped,
+        "code": code,
+        "lines": lines,
+        "stderr": err,
+        "elapsed": elapsed,
+        "arrivals": [started, *arrivals],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -193,10 +213,13 @@ def test_one_json_line_per_file(corpus_run, outcomes):
         assert outcome["status"] in STATUSES, (name, outcome["status"])
         assert re.fullmatch(r"[0-9a-f]{64}", outcome["sha256"]), name
     statuses = Counter(o["status"] for o in outcomes.values())
-    reasons = Counter(o["findings"][0]["message"][:24] for o in outcomes.values()
-                      if o["status"] == "rejected" and o["findings"])
-    print(f"\nPOI corpus: {len(outcomes)} files in {corpus_run['elapsed']:.1f} s, exit {corpus_run['code']}: "
-          + ", ".join(f"{status} {count}" for status, count in statuses.most_common()))
+    reasons = Counter(
+        o["findings"][0]["message"][:24] for o in outcomes.values() if o["status"] == "rejected" and o["findings"]
+    )
+    print(
+        f"\nPOI corpus: {len(outcomes)} files in {corpus_run['elapsed']:.1f} s, exit {corpus_run['code']}: "
+        + ", ".join(f"{status} {count}" for status, count in statuses.most_common())
+    )
     for reason, count in reasons.most_common():
         print(f"  {count:4d}  {reason}…")
     if corpus_run["code"] == 0:
@@ -290,8 +313,10 @@ def test_per_file_time_of_the_slowest(corpus_run, tmp_path):
     # (the first one also waited for start-up).
     arrivals = corpus_run["arrivals"]
     names = [json.loads(line)["file"] for line in corpus_run["lines"] if line.strip()]
-    gaps = sorted(((arrivals[i + 1] - arrivals[i] - (startup if i == 0 else 0.0), name)
-                   for i, name in enumerate(names)), reverse=True)
+    gaps = sorted(
+        ((arrivals[i + 1] - arrivals[i] - (startup if i == 0 else 0.0), name) for i, name in enumerate(names)),
+        reverse=True,
+    )
     print(f"\ncorpus run: {len(gaps)} files in {corpus_run['elapsed']:.1f} s; CLI start-up {startup:.2f} s")
     worst = 0.0
     for gap, name in gaps[:6]:
@@ -303,5 +328,7 @@ def test_per_file_time_of_the_slowest(corpus_run, tmp_path):
         alone = time.monotonic() - started - startup
         worst = max(worst, alone)
         assert code in (0, 1) and "Traceback" not in err, err
-        print(f"  {alone:6.2f} s alone (gap in the big run {gap:5.2f} s)  {corpus_run['dropped'][name].relative_to(CORPUS)}")
+        print(
+            f"  {alone:6.2f} s alone (gap in the big run {gap:5.2f} s)  {corpus_run['dropped'][name].relative_to(CORPUS)}"
+        )
     print(f"max per-file wall time (start-up subtracted): {worst:.2f} s")

@@ -13,8 +13,14 @@ import pytest
 from docgen.cases import all_cases
 from docgen.demo import DemoError, play_repair
 
-SOURCES = ["source-01-register.xlsx", "source-02-survey.xlsx", "source-03-work-order.xlsx",
-           "source-04-callback.xlsx", "source-05-final-account.xlsx", "source-06-settlement.xlsx"]
+SOURCES = [
+    "source-01-register.xlsx",
+    "source-02-survey.xlsx",
+    "source-03-work-order.xlsx",
+    "source-04-callback.xlsx",
+    "source-05-final-account.xlsx",
+    "source-06-settlement.xlsx",
+]
 
 
 def assert_closed_with_its_dossier(ws, played: dict) -> None:
@@ -38,8 +44,13 @@ def test_a_repair_is_played_from_the_register_to_its_dossier_without_a_watcher(w
     # THEN every step was a form docgen emitted, filled and accepted, and the case is closed with its
     # dossier holding the six source forms and a payment notice (class B: no deposit deduction)
     assert [line.split("：")[0] for line in said[:6]] == [
-        "1. 登记", "2. 现场勘察会签（CS-3.4.5）", "3. 派工、完工验收（CS-3.5.1、CS-3.5.3）", "4. 回访（CS-3.5.4）",
-        "5. 维修工程决算（CS-3.5.5）", "6. 结算、审批与付款（CS-3.5.6、CS-3.6.1）"]
+        "1. 登记",
+        "2. 现场勘察会签（CS-3.4.5）",
+        "3. 派工、完工验收（CS-3.5.1、CS-3.5.3）",
+        "4. 回访（CS-3.5.4）",
+        "5. 维修工程决算（CS-3.5.5）",
+        "6. 结算、审批与付款（CS-3.5.6、CS-3.6.1）",
+    ]
     assert "已办结" in said[-1] and "99-案件档案" in said[-1]
     assert_closed_with_its_dossier(ws, played)
     assert list(ws.intake.iterdir()) == []  # every dropped form was taken in
@@ -57,8 +68,11 @@ def _held_by_another(ws) -> bool:
 
 def test_with_a_watcher_running_the_demo_waits_for_it(ws):
     # GIVEN docgen watch running on the workspace (it holds the workspace lock)
-    watcher = subprocess.Popen([sys.executable, "-m", "docgen.cli", "--workspace", str(ws.root), "watch", "--jobs", "1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "docgen.cli", "--workspace", str(ws.root), "watch", "--jobs", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 30
         while not _held_by_another(ws):  # the watcher has started and holds the workspace

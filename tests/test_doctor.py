@@ -15,9 +15,17 @@ def test_a_healthy_workspace_has_no_failure(ws):
 
 def test_missing_cjk_fonts_and_a_ledger_on_a_share_are_failures(ws, monkeypatch):
     # GIVEN a machine where Typst finds no CJK face for 黑体 and 楷体 (only DejaVu is installed)
-    monkeypatch.setattr(doctor, "_installed_font_roles",
-                        lambda: {"song": ["Noto Serif CJK SC"], "fangsong": ["Noto Serif CJK SC"], "hei": [], "kai": [],
-                                 "title": ["Noto Serif CJK SC"]})
+    monkeypatch.setattr(
+        doctor,
+        "_installed_font_roles",
+        lambda: {
+            "song": ["Noto Serif CJK SC"],
+            "fangsong": ["Noto Serif CJK SC"],
+            "hei": [],
+            "kai": [],
+            "title": ["Noto Serif CJK SC"],
+        },
+    )
     monkeypatch.setattr(doctor, "_network_filesystem", lambda path: "cifs")
     failures = {check.topic: check.message for check in doctor.diagnose(ws) if check.status == "fail"}
     assert "fonts-noto-cjk" in failures["字体"] and "黑体、楷体" in failures["字体"]
@@ -45,16 +53,26 @@ def test_communities_in_the_ledger_without_a_delivery_date_are_named(ws, ledger,
     assert not [c for c in doctor.diagnose(fresh) if c.topic == "小区交付日期"]
     assert not fresh.ledger_path.exists()
     # GIVEN complaints in two communities and a delivery date for one of them
-    pipeline.process_file(ws, ledger, write_register(ws.intake, [
-        register_line(project="融侨锦江"), register_line(project="翠苑", customer="李四", received_time=time(9, 0))]),
-        date(2026, 11, 26))
+    pipeline.process_file(
+        ws,
+        ledger,
+        write_register(
+            ws.intake,
+            [
+                register_line(project="融侨锦江"),
+                register_line(project="翠苑", customer="李四", received_time=time(9, 0)),
+            ],
+        ),
+        date(2026, 11, 26),
+    )
     (ws.root / "docgen.toml").write_text('[projects."翠苑"]\ndelivered = 2026-03-01\n', encoding="utf-8")
     # WHEN the doctor looks THEN the other one is named, with the clause and what to write
     [check] = [c for c in doctor.diagnose(Workspace.open(ws.root)) if c.topic == "小区交付日期"]
     assert check.status == "warn" and "融侨锦江" in check.message and "翠苑" not in check.message.split("例如")[0]
     assert "CS-3.10.1" in check.message and '[projects."融侨锦江"]' in check.message
     # AND once both are dated, it is fine
-    (ws.root / "docgen.toml").write_text('[projects."翠苑"]\ndelivered = 2026-03-01\n\n[projects."融侨锦江"]\n'
-                                         'delivered = 2025-06-30\n', encoding="utf-8")
+    (ws.root / "docgen.toml").write_text(
+        '[projects."翠苑"]\ndelivered = 2026-03-01\n\n[projects."融侨锦江"]\ndelivered = 2025-06-30\n', encoding="utf-8"
+    )
     [check] = [c for c in doctor.diagnose(Workspace.open(ws.root)) if c.topic == "小区交付日期"]
     assert check.status == "ok"

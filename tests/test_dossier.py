@@ -16,19 +16,31 @@ from docgen.reports.dossier import write_dossier
 from tests.conftest import freeze_ledger_clock, register_line, write_register
 from tests.test_repair_chain import run_chain, step
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
-                                reason="poppler-utils (pdftotext, pdffonts) not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
+    reason="poppler-utils (pdftotext, pdffonts) not installed",
+)
 
 ISSUED = date(2026, 12, 1)
 
 
 def _class_a_case(ws, ledger):
     return run_chain(
-        ws, ledger, in_warranty=True, total="1200.50", uppercase="壹仟贰佰元伍角",
-        cost_lines=[{"项目": "地漏更换", "工种": "水电", "单位": "个", "数量": 1, "单价（元）": 200.5, "金额（元）": 200.5},
-                    {"项目": "防水修补", "工种": "泥工", "单位": "平方米", "数量": 4, "单价（元）": 250, "金额（元）": 1000}],
-        approvals={"contractor_confirm": "闽建一公司 王工", "review_deputy_chief_engineer": "副总工",
-                   "approve_deputy_gm": "副总经理"})
+        ws,
+        ledger,
+        in_warranty=True,
+        total="1200.50",
+        uppercase="壹仟贰佰元伍角",
+        cost_lines=[
+            {"项目": "地漏更换", "工种": "水电", "单位": "个", "数量": 1, "单价（元）": 200.5, "金额（元）": 200.5},
+            {"项目": "防水修补", "工种": "泥工", "单位": "平方米", "数量": 4, "单价（元）": 250, "金额（元）": 1000},
+        ],
+        approvals={
+            "contractor_confirm": "闽建一公司 王工",
+            "review_deputy_chief_engineer": "副总工",
+            "approve_deputy_gm": "副总经理",
+        },
+    )
 
 
 @pytest.fixture
@@ -44,8 +56,7 @@ from tests.pdf_text import printed  # noqa: E402
 
 
 def _text(path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
 
 
 def test_the_dossier_of_a_closed_class_a_case_tells_its_whole_story(ws, ledger, dossier):
@@ -54,10 +65,36 @@ def test_the_dossier_of_a_closed_class_a_case_tells_its_whole_story(ws, ledger, 
     text = _text(path)
     flat = "".join(text.split())
     # short tokens only: pdftotext reads table cells line by line, so a wrapped cell interleaves
-    for expected in ("投诉案件档案", number, "王建国", "13800138000", "融侨锦江客户服务处", "卫生间地漏返水",
-                     "登记", "现场勘察", "派工", "完工", "回访", "决算", "结算", "办结", "PG-A-2026-00001",
-                     "张师", "郑队长", "副总经理", "1,200.50元", "按时", "CS-3.4.5", "CS-3.5.4", "CS-3.4.2.2",
-                     "source-06-settlement.xlsx", "附件6", "客户服务部", "2026年12月1日", "2026年11月24日"):
+    for expected in (
+        "投诉案件档案",
+        number,
+        "王建国",
+        "13800138000",
+        "融侨锦江客户服务处",
+        "卫生间地漏返水",
+        "登记",
+        "现场勘察",
+        "派工",
+        "完工",
+        "回访",
+        "决算",
+        "结算",
+        "办结",
+        "PG-A-2026-00001",
+        "张师",
+        "郑队长",
+        "副总经理",
+        "1,200.50元",
+        "按时",
+        "CS-3.4.5",
+        "CS-3.5.4",
+        "CS-3.4.2.2",
+        "source-06-settlement.xlsx",
+        "附件6",
+        "客户服务部",
+        "2026年12月1日",
+        "2026年11月24日",
+    ):
         assert expected in flat, expected
     register_file = next(e.payload["file"] for e in ledger.submissions() if e.payload.get("form") == "CS-REG")
     assert register_file in flat
@@ -81,15 +118,26 @@ def test_the_dossier_embeds_every_font_with_a_cjk_face(dossier):
 def test_the_dossier_is_pdfa_3b_with_each_source_form_attached_byte_for_byte(ws, ledger, dossier):
     number, path = dossier
     submissions = [s for s in ledger.submissions() if number in s.payload.get("case_ids", [])]
-    assert [s.payload["form"] for s in submissions] == ["CS-REG", "CS-SURVEY", "CS-WO", "CS-CALLBACK", "CS-FINAL",
-                                                        "CS-SETTLE"]
+    assert [s.payload["form"] for s in submissions] == [
+        "CS-REG",
+        "CS-SURVEY",
+        "CS-WO",
+        "CS-CALLBACK",
+        "CS-FINAL",
+        "CS-SETTLE",
+    ]
     with pikepdf.open(path) as pdf:
         with pdf.open_metadata() as meta:
             assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "B"
         files = pdf.attachments
-        assert sorted(files) == ["source-01-register.xlsx", "source-02-survey.xlsx", "source-03-work-order.xlsx",
-                                 "source-04-callback.xlsx", "source-05-final-account.xlsx",
-                                 "source-06-settlement.xlsx"]
+        assert sorted(files) == [
+            "source-01-register.xlsx",
+            "source-02-survey.xlsx",
+            "source-03-work-order.xlsx",
+            "source-04-callback.xlsx",
+            "source-05-final-account.xlsx",
+            "source-06-settlement.xlsx",
+        ]
         associated = {str(spec.get("/F")): spec for spec in pdf.Root.get("/AF", [])}
         for name, submission in zip(sorted(files), submissions):
             assert name.isascii()
@@ -108,9 +156,23 @@ def test_a_late_step_and_a_violation_show_in_the_dossier(ws, ledger):
     # GIVEN a survey on 11-25 for a complaint due for survey on 11-24 (CS-3.4.5): one working day late
     registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
     number = registered.case_ids[0]
-    surveyed = step(ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), {
-        "survey_date": date(2026, 11, 25), "estimate": "300", "responsible_party": "公司", "work_kind": "单工种",
-        "in_warranty": "否", "repairer": "客户服务维修队", **SIGNED_SURVEY}))
+    surveyed = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(registered, "现场勘察会签表"),
+            {
+                "survey_date": date(2026, 11, 25),
+                "estimate": "300",
+                "responsible_party": "公司",
+                "work_kind": "单工种",
+                "in_warranty": "否",
+                "repairer": "客户服务维修队",
+                **SIGNED_SURVEY,
+            },
+        ),
+    )
     path = write_dossier(ws, ledger, number, issued_on=ISSUED)
     text = _text(path)
     flat = "".join(text.split())
@@ -118,7 +180,7 @@ def test_a_late_step_and_a_violation_show_in_the_dossier(ws, ledger):
     # AND the breach recorded on the case is listed with its clause
     [violation] = ledger.events(case_id=number, kind="case.violation")
     assert violation.payload["clause"] == "CS-3.4.5"
-    violations = flat[flat.index("四、违反程序情况"):flat.index("五、原始文件")]
+    violations = flat[flat.index("四、违反程序情况") : flat.index("五、原始文件")]
     assert "CS-3.4.5" in violations and "现场勘察于2026-11-25进行" in violations
     assert "未发现违反程序" not in flat
     # the pipeline emitted no dossier for this case, still open (the one above was asked for)

@@ -65,12 +65,19 @@ def test_there_is_one_period_error():
     assert issubclass(statements.StatementPeriodError, PeriodError)
 
 
-@pytest.mark.parametrize("name, standard", [
-    ("docgen.actions.ActionError", ValueError), ("docgen.reports.minutes_drafts.MinutesError", ValueError),
-    ("docgen.ledger.ReanchorRefused", ValueError), ("docgen.ledger.NumbersExhausted", ValueError),
-    ("docgen.office.docx.DocxReadError", ValueError), ("docgen.errors.PeriodError", ValueError),
-    ("docgen.demo.DemoError", RuntimeError), ("docgen.render.docx.TemplateNotFound", FileNotFoundError),
-])
+@pytest.mark.parametrize(
+    "name, standard",
+    [
+        ("docgen.actions.ActionError", ValueError),
+        ("docgen.reports.minutes_drafts.MinutesError", ValueError),
+        ("docgen.ledger.ReanchorRefused", ValueError),
+        ("docgen.ledger.NumbersExhausted", ValueError),
+        ("docgen.office.docx.DocxReadError", ValueError),
+        ("docgen.errors.PeriodError", ValueError),
+        ("docgen.demo.DemoError", RuntimeError),
+        ("docgen.render.docx.TemplateNotFound", FileNotFoundError),
+    ],
+)
 def test_errors_keep_the_standard_class_code_catches_them_by(name, standard):
     assert issubclass(CLASSES[name], standard)
 

@@ -28,7 +28,7 @@ def first_difference(old: bytes, new: bytes, context: int = 80) -> str:
     a, b = old.decode("utf-8"), new.decode("utf-8")
     at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     start = max(0, at - context)
-    return f"\n  forms/:    …{a[start:at + context]}…\n  generated: …{b[start:at + context]}…"
+    return f"\n  forms/:    …{a[start : at + context]}…\n  generated: …{b[start : at + context]}…"
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +55,9 @@ def test_committed_blank_form_equals_what_the_definition_produces(form: FormDef,
     # WHEN compared member by member, XML canonicalised, timestamps ignored
     differing = differing_members(committed_path, generated[form.file_name])
     # THEN every member is the same
-    assert not differing, (f"{form.file_name}: {', '.join(differing)} differ; {REGENERATE}"
-                           + "".join(f"\n{name}:{first_difference(old, new)}" for name, (old, new) in differing.items()))
+    assert not differing, f"{form.file_name}: {', '.join(differing)} differ; {REGENERATE}" + "".join(
+        f"\n{name}:{first_difference(old, new)}" for name, (old, new) in differing.items()
+    )
 
 
 def test_generated_members_are_all_xml(generated):
@@ -86,7 +87,8 @@ def test_definition_is_consistent(form: FormDef):
 @pytest.mark.parametrize("form", FORMS.values(), ids=lambda form: form.form_id)
 def test_field_keys_are_unique_and_usable_as_excel_names(form: FormDef):
     keys = [spec.key for spec in form.header_fields + form.line_fields] + (
-        [form.lines_key] if form.line_model is not None else [])
+        [form.lines_key] if form.line_model is not None else []
+    )
     assert len(keys) == len(set(keys)), f"duplicate keys: {sorted(k for k in keys if keys.count(k) > 1)}"
     for key in keys:
         # a defined name / table name: starts with a letter, no spaces, not a cell reference like "AB12"
@@ -155,14 +157,44 @@ PARSED_KINDS = ("date", "datetime", "time", "decimal", "amount")
 INF, NAN = float("inf"), float("nan")
 # (value, the kinds for which it is a valid value and so no poison: 0.9999999 yuan is 1.00 to the fen)
 POISON = [
-    (INF, ()), (-INF, ()), (NAN, ()), ("inf", ()), ("-inf", ()), ("nan", ()), ("NaN", ()), ("Infinity", ()),
-    ("sNaN", ()), (1e308, ()), (-1e308, ()), (-1, ()), (-1.5, ()), ("-1", ()), ("1" + "0" * 400, ()),
-    ("9" * 400, ()), ("9" * 400 + ".5", ()), ("0.9999999", ("decimal", "amount")), (0.9999999, ("decimal", "amount")),
-    (2958466, ("decimal", "amount")), ("2958466", ("decimal", "amount")), (10**400, ()),
-    ("2026-02-30", ()), ("１０２６年１１月３日", ()), ("1026-11-03", ()), ("0001-01-01", ()), ("00000101", ("decimal", "amount")),
-    ("\x00", ()), ("\ud800", ()), ("8" * 100_000, ()), ("9:" + " " * 50_000 + "x", ()),
-    ("1" + " " * 50_000 + "一", ()), ("¥" + " " * 50_000 + "x", ()), ("壹" * 50_000, ()),
-    (True, ()), (Decimal("NaN"), ()), (Decimal("-Infinity"), ()), (Decimal("1e999999999"), ()),
+    (INF, ()),
+    (-INF, ()),
+    (NAN, ()),
+    ("inf", ()),
+    ("-inf", ()),
+    ("nan", ()),
+    ("NaN", ()),
+    ("Infinity", ()),
+    ("sNaN", ()),
+    (1e308, ()),
+    (-1e308, ()),
+    (-1, ()),
+    (-1.5, ()),
+    ("-1", ()),
+    ("1" + "0" * 400, ()),
+    ("9" * 400, ()),
+    ("9" * 400 + ".5", ()),
+    ("0.9999999", ("decimal", "amount")),
+    (0.9999999, ("decimal", "amount")),
+    (2958466, ("decimal", "amount")),
+    ("2958466", ("decimal", "amount")),
+    (10**400, ()),
+    ("2026-02-30", ()),
+    ("１０２６年１１月３日", ()),
+    ("1026-11-03", ()),
+    ("0001-01-01", ()),
+    ("00000101", ("decimal", "amount")),
+    ("\x00", ()),
+    ("\ud800", ()),
+    ("8" * 100_000, ()),
+    ("9:" + " " * 50_000 + "x", ()),
+    ("1" + " " * 50_000 + "一", ()),
+    ("¥" + " " * 50_000 + "x", ()),
+    ("壹" * 50_000, ()),
+    (True, ()),
+    (Decimal("NaN"), ()),
+    (Decimal("-Infinity"), ()),
+    (Decimal("1e999999999"), ()),
 ]
 
 
@@ -177,8 +209,9 @@ def _fields_of(form: FormDef):
             yield table.key, spec
 
 
-PARSED_FIELDS = [(form, where, spec) for form in FORMS.values() for where, spec in _fields_of(form)
-                 if spec.meta.kind in PARSED_KINDS]
+PARSED_FIELDS = [
+    (form, where, spec) for form in FORMS.values() for where, spec in _fields_of(form) if spec.meta.kind in PARSED_KINDS
+]
 
 
 def _one_cell_form(form: FormDef, where: str, key: str, value) -> tuple[RawForm, str, str]:
@@ -188,8 +221,11 @@ def _one_cell_form(form: FormDef, where: str, key: str, value) -> tuple[RawForm,
         return RawForm(form.form_id, form.version, {key: raw}, [], [], "xlsx"), key, "C7"
     if where == "lines":
         return RawForm(form.form_id, form.version, {}, [{key: raw}], [7], "xlsx"), f"{form.lines_key}.{key}", "C7"
-    return (RawForm(form.form_id, form.version, {}, [], [], "xlsx", tables={where: [(7, {key: raw})]}),
-            f"{where}.{key}", "C7")
+    return (
+        RawForm(form.form_id, form.version, {}, [], [], "xlsx", tables={where: [(7, {key: raw})]}),
+        f"{where}.{key}",
+        "C7",
+    )
 
 
 def test_every_parsed_field_of_every_form_is_covered():
@@ -198,9 +234,15 @@ def test_every_parsed_field_of_every_form_is_covered():
     assert len([1 for _, _, spec in PARSED_FIELDS if spec.meta.kind == "date"]) == 9
 
 
-@pytest.mark.parametrize("form, where, spec, value", [
-    pytest.param(form, where, spec, value, id=f"{form.form_id}.{where}.{spec.key}-{repr(value)[:24]}")
-    for value, valid_for in POISON for form, where, spec in PARSED_FIELDS if spec.meta.kind not in valid_for])
+@pytest.mark.parametrize(
+    "form, where, spec, value",
+    [
+        pytest.param(form, where, spec, value, id=f"{form.form_id}.{where}.{spec.key}-{repr(value)[:24]}")
+        for value, valid_for in POISON
+        for form, where, spec in PARSED_FIELDS
+        if spec.meta.kind not in valid_for
+    ],
+)
 def test_a_poison_value_in_any_field_is_an_error_on_its_cell_never_an_exception(form, where, spec, value):
     raw, field_key, cell = _one_cell_form(form, where, spec.key, value)
     parsed, findings = validate(form, raw, today=TODAY)  # must not raise
@@ -227,8 +269,11 @@ def _workbook_with_cells(folder: Path, form: FormDef, xml_values: dict[str, str]
         parts = {name: package.read(name) for name in package.namelist()}
     sheet = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
     for key, number in xml_values.items():
-        sheet, count = re.subn(rf'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is><t>@@{key}@@</t></is>',
-                               rf'\1 t="n"><v>{number}</v>', sheet)
+        sheet, count = re.subn(
+            rf'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is><t>@@{key}@@</t></is>',
+            rf'\1 t="n"><v>{number}</v>',
+            sheet,
+        )
         assert count == 1, key
     parts["xl/worksheets/sheet1.xml"] = sheet.encode("utf-8")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
@@ -237,17 +282,48 @@ def _workbook_with_cells(folder: Path, form: FormDef, xml_values: dict[str, str]
     return path
 
 
-NUMBERS_IN_DATE_CELLS = ["inf", "-inf", "nan", "NaN", "1e999", "1e308", "-1e308", "-1", "-0.5", "2958466", "9" * 400,
-                         "9" * 5000, "0.9999999", "1E+2"]
-TEXT_IN_DATE_CELLS = ["inf", "nan", "Infinity", "9" * 400, "1" + "0" * 400, "0.9999999", "2026-02-30",
-                      "１０２６年１１月３日", "1026-11-03", "0001-01-01", "2958466", "8" * 30_000]
+NUMBERS_IN_DATE_CELLS = [
+    "inf",
+    "-inf",
+    "nan",
+    "NaN",
+    "1e999",
+    "1e308",
+    "-1e308",
+    "-1",
+    "-0.5",
+    "2958466",
+    "9" * 400,
+    "9" * 5000,
+    "0.9999999",
+    "1E+2",
+]
+TEXT_IN_DATE_CELLS = [
+    "inf",
+    "nan",
+    "Infinity",
+    "9" * 400,
+    "1" + "0" * 400,
+    "0.9999999",
+    "2026-02-30",
+    "１０２６年１１月３日",
+    "1026-11-03",
+    "0001-01-01",
+    "2958466",
+    "8" * 30_000,
+]
 
 
-@pytest.mark.parametrize("form", [f for f in FORMS.values() if any(s.meta.kind == "date" for s in f.header_fields
-                                                                     + f.line_fields)], ids=lambda f: f.form_id)
-@pytest.mark.parametrize("value, as_number", [pytest.param(value, True, id=f"number {value[:16]}")
-                                               for value in NUMBERS_IN_DATE_CELLS]
-                         + [pytest.param(value, False, id=f"text {value[:16]}") for value in TEXT_IN_DATE_CELLS])
+@pytest.mark.parametrize(
+    "form",
+    [f for f in FORMS.values() if any(s.meta.kind == "date" for s in f.header_fields + f.line_fields)],
+    ids=lambda f: f.form_id,
+)
+@pytest.mark.parametrize(
+    "value, as_number",
+    [pytest.param(value, True, id=f"number {value[:16]}") for value in NUMBERS_IN_DATE_CELLS]
+    + [pytest.param(value, False, id=f"text {value[:16]}") for value in TEXT_IN_DATE_CELLS],
+)
 def test_a_poison_value_in_a_date_cell_of_a_workbook_is_an_error_on_that_cell(tmp_path, form, value, as_number):
     from docgen.office.xlsx import read_form
 
@@ -268,8 +344,10 @@ def test_a_poison_value_in_a_date_cell_of_a_workbook_is_an_error_on_that_cell(tm
         assert f"“{spec.title}”" in finding.message, finding.message
 
 
-@pytest.mark.parametrize("typed, shown", [("1026-11-03", "1026-11-03"), ("0001-01-01", "0001-01-01"),
-                                          ("１０２６年１１月３日", "１０２６年１１月３日")])
+@pytest.mark.parametrize(
+    "typed, shown",
+    [("1026-11-03", "1026-11-03"), ("0001-01-01", "0001-01-01"), ("１０２６年１１月３日", "１０２６年１１月３日")],
+)
 def test_a_register_line_received_in_an_impossible_year_is_refused_on_its_cell(typed, shown):
     # Issue 8 §3: "1026-11-03" became case KF-1026-00001 and 0001-01-01 became KF-1-00001
     form = FORMS["CS-REG"]
@@ -277,4 +355,5 @@ def test_a_register_line_received_in_an_impossible_year_is_refused_on_its_cell(t
     _, findings = validate(form, raw, today=TODAY)
     [finding] = [f for f in findings if f.field == field_key]
     assert finding.cell == cell and finding.message == (
-        f"第7行“受理日期”：日期“{shown}”不在合理范围（2000年1月1日至今天）内，请检查年份")
+        f"第7行“受理日期”：日期“{shown}”不在合理范围（2000年1月1日至今天）内，请检查年份"
+    )

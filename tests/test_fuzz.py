@@ -40,26 +40,63 @@ TODAY = date(2026, 11, 26)
 # DOCGEN_FUZZ_EXAMPLES=5000 digs deeper on a developer's machine, with fresh random examples each run
 # (a failure prints how to reproduce it); without it, the same examples on every run and machine.
 DEEPER = int(os.environ.get("DOCGEN_FUZZ_EXAMPLES", "0"))
-FUZZ = settings(max_examples=DEEPER or 100, deadline=None, derandomize=not DEEPER, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=DEEPER or 100,
+    deadline=None,
+    derandomize=not DEEPER,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 READERS = settings(FUZZ, max_examples=DEEPER or 100)
 
 # What a clerk's keyboard (and a Chinese input method) puts into dates, times, phones and amounts.
-FORM_CHARACTERS = ("0123456789０１２３４５６７８９-/.:：年月日号时点分秒半上午下午晚上早上中午 \u3000\t零壹贰叁肆伍陆柒捌玖"
-                   "拾佰仟万亿元圆角分整正人民币¥￥,，eE+infatyNIS转机ext()（）x一二十百千两〇")
+FORM_CHARACTERS = (
+    "0123456789０１２３４５６７８９-/.:：年月日号时点分秒半上午下午晚上早上中午 \u3000\t零壹贰叁肆伍陆柒捌玖"
+    "拾佰仟万亿元圆角分整正人民币¥￥,，eE+infatyNIS转机ext()（）x一二十百千两〇"
+)
 # Values that are never a valid date, time, amount or quantity (the issue's list and relatives).
-POISON = ["inf", "-inf", "nan", "NaN", "Infinity", "-Infinity", "sNaN", "1e999", "-1", "-0.5", "1" + "0" * 400,
-          "9" * 400, "9" * 400 + ".5", "1e9999999", "１０２６年１１月３日", "1026-11-03", "0001-01-01", "2026-02-30",
-          "\u202e2026-11-03", "8" * 20_000]
+POISON = [
+    "inf",
+    "-inf",
+    "nan",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "sNaN",
+    "1e999",
+    "-1",
+    "-0.5",
+    "1" + "0" * 400,
+    "9" * 400,
+    "9" * 400 + ".5",
+    "1e9999999",
+    "１０２６年１１月３日",
+    "1026-11-03",
+    "0001-01-01",
+    "2026-02-30",
+    "\u202e2026-11-03",
+    "8" * 20_000,
+]
 # Numbers as a numeric cell (<v>…</v>) may hold them: dates and times for none of these.
 POISON_NUMBERS = ["inf", "-inf", "nan", "1e999", "1e308", "-1e308", "-1", "2958466", "9" * 400, "9" * 5000]
 PARSED_KINDS = {"date", "datetime", "time", "amount", "decimal"}
 
 raw_values = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(min_value=-10**600, max_value=10**600),
-    st.floats(), st.floats(min_value=-1, max_value=2), st.decimals(), st.datetimes(), st.dates(), st.times(),
-    st.timedeltas(), st.text(), st.text(alphabet=FORM_CHARACTERS, max_size=40),
-    st.text(alphabet=FORM_CHARACTERS, min_size=90, max_size=400), st.sampled_from(POISON),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(10**600), max_value=10**600),
+    st.floats(),
+    st.floats(min_value=-1, max_value=2),
+    st.decimals(),
+    st.datetimes(),
+    st.dates(),
+    st.times(),
+    st.timedeltas(),
+    st.text(),
+    st.text(alphabet=FORM_CHARACTERS, max_size=40),
+    st.text(alphabet=FORM_CHARACTERS, min_size=90, max_size=400),
+    st.sampled_from(POISON),
     st.sampled_from(POISON_NUMBERS).map(float),
 )
 
@@ -90,13 +127,17 @@ def _check_datetime_parts(parts, future: bool = False) -> None:
 PARSERS = {
     "text": (lambda raw: v.parse_text(raw, max_length=2000), lambda value: isinstance(value, str)),
     "date": (lambda raw: v.parse_date(raw, today=TODAY), _date_in_window),
-    "date, future allowed": (lambda raw: v.parse_date(raw, today=TODAY, future=True),
-                             lambda value: _date_in_window(value, future=True)),
+    "date, future allowed": (
+        lambda raw: v.parse_date(raw, today=TODAY, future=True),
+        lambda value: _date_in_window(value, future=True),
+    ),
     "datetime": (lambda raw: v.parse_datetime_parts(raw, today=TODAY), _check_datetime_parts),
     "time": (v.parse_time, lambda value: isinstance(value, time)),
     "phone": (v.parse_phone, lambda value: re.fullmatch(r"[\d-]+(转\d*)?", value) is not None),
-    "choice": (lambda raw: v.parse_choice(raw, CHANNELS, {"电话": "来电", "上门": "来访"}),
-               lambda value: value in CHANNELS),
+    "choice": (
+        lambda raw: v.parse_choice(raw, CHANNELS, {"电话": "来电", "上门": "来访"}),
+        lambda value: value in CHANNELS,
+    ),
     "yes/no": (v.parse_yes_no, lambda value: isinstance(value, bool)),
     "amount": (v.parse_amount, _check_amount),
     "number": (v.parse_number, _check_number),
@@ -134,7 +175,7 @@ def test_uppercase_amounts_read_back_as_written(amount):
 
 
 @FUZZ
-@given(amount=st.one_of(st.decimals(), st.floats(), st.integers(min_value=-10**600, max_value=10**600)))
+@given(amount=st.one_of(st.decimals(), st.floats(), st.integers(min_value=-(10**600), max_value=10**600)))
 def test_to_uppercase_refuses_with_a_reason_and_nothing_else(amount):
     try:
         assert from_uppercase(to_uppercase(amount)) == Decimal(str(amount))
@@ -153,8 +194,15 @@ UNREADABLE = (xlsx.package.PackageError, DocxReadError)
 def _plausible(spec: FieldSpec) -> str:
     """A value the field accepts, as a clerk would type it."""
     kind = spec.meta.kind
-    return {"date": "2026-11-20", "time": "9:30", "phone": "13800138000", "amount": "1200.50", "decimal": "2",
-            "yesno": "否", "number": "KF-2026-00001"}.get(kind) or (spec.meta.choices[0] if kind == "choice" else "测试")
+    return {
+        "date": "2026-11-20",
+        "time": "9:30",
+        "phone": "13800138000",
+        "amount": "1200.50",
+        "decimal": "2",
+        "yesno": "否",
+        "number": "KF-2026-00001",
+    }.get(kind) or (spec.meta.choices[0] if kind == "choice" else "测试")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -202,12 +250,16 @@ def _workbook(form: FormDef, filled: bool) -> Base:
     parts = _members(out.getvalue())
     # The cells, as the reader finds them in the filled workbook (the blank one has the same layout).
     filled_out = io.BytesIO()
-    xlsx.build_workbook(form, {s.key: _plausible(s) for s in form.header_fields},
-                        [{s.key: _plausible(s) for s in form.line_fields}] if form.line_fields else []).save(filled_out)
+    xlsx.build_workbook(
+        form,
+        {s.key: _plausible(s) for s in form.header_fields},
+        [{s.key: _plausible(s) for s in form.line_fields}] if form.line_fields else [],
+    ).save(filled_out)
     raw = xlsx._read_workbook(xlsx.package.load(io.BytesIO(filled_out.getvalue())))
     fields = [Field(form, spec.key, spec, raw.header[spec.key].location) for spec in form.header_fields]
-    fields += [Field(form, f"{form.lines_key}.{spec.key}", spec, raw.lines[0][spec.key].location)
-               for spec in form.line_fields]
+    fields += [
+        Field(form, f"{form.lines_key}.{spec.key}", spec, raw.lines[0][spec.key].location) for spec in form.line_fields
+    ]
     return Base(f"{form.form_id} {'filled' if filled else 'blank'}.xlsx", "xlsx", form, parts, tuple(fields))
 
 
@@ -223,7 +275,8 @@ def _word_form(form: FormDef) -> Base:
             row.cells[0].text, row.cells[1].text = spec.title, f"@@{spec.key}@@"
             fields.append(Field(form, spec.key, spec, f"@@{spec.key}@@"))
     for key, specs in ([(form.lines_key, form.line_fields)] if form.line_fields else []) + [
-            (table.key, table.fields) for table in form.tables]:
+        (table.key, table.fields) for table in form.tables
+    ]:
         table = document.add_table(rows=3, cols=len(specs))
         for column, spec in enumerate(specs):
             table.rows[0].cells[column].text = spec.title
@@ -242,32 +295,49 @@ def _bases() -> dict[str, Base]:
     return {base.name: base for base in made}
 
 
-BASE_NAMES = sorted([f"{form_id} {state}.xlsx" for form_id in FORMS for state in ("blank", "filled")]
-                    + [f"{form_id}.docx" for form_id in FORMS])
+BASE_NAMES = sorted(
+    [f"{form_id} {state}.xlsx" for form_id in FORMS for state in ("blank", "filled")]
+    + [f"{form_id}.docx" for form_id in FORMS]
+)
 
 # A cell's content: (type, text). n: a numeric cell holding this text; s: text; b: boolean; e: an error
 # value; d: an ISO 8601 date cell. Word forms hold text only.
 xml_text = st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\t\n"), max_size=60)
 cell_contents = st.one_of(
-    st.tuples(st.just("n"), st.one_of(st.sampled_from(POISON_NUMBERS), st.floats().map(repr),
-                                      st.integers(min_value=-10**30, max_value=10**30).map(str), xml_text)),
-    st.tuples(st.just("s"), st.one_of(st.sampled_from(POISON), xml_text,
-                                      st.text(alphabet=FORM_CHARACTERS, max_size=30))),
+    st.tuples(
+        st.just("n"),
+        st.one_of(
+            st.sampled_from(POISON_NUMBERS),
+            st.floats().map(repr),
+            st.integers(min_value=-(10**30), max_value=10**30).map(str),
+            xml_text,
+        ),
+    ),
+    st.tuples(
+        st.just("s"), st.one_of(st.sampled_from(POISON), xml_text, st.text(alphabet=FORM_CHARACTERS, max_size=30))
+    ),
     st.tuples(st.just("b"), st.sampled_from(["0", "1", "true", "2", ""])),
     st.tuples(st.just("e"), st.sampled_from(["#N/A", "#REF!", "#DIV/0!"])),
-    st.tuples(st.just("d"), st.one_of(st.sampled_from(["0001-01-01", "9999-12-31T23:59:59", "2026-13-01",
-                                                       "2026-11-03T25:00"]), xml_text)),
+    st.tuples(
+        st.just("d"),
+        st.one_of(st.sampled_from(["0001-01-01", "9999-12-31T23:59:59", "2026-13-01", "2026-11-03T25:00"]), xml_text),
+    ),
 )
 
 
 def _set_cell(sheet: str, reference: str, content: tuple[str, str]) -> str:
     kind, text = content
-    body = {"n": f't="n"><v>{escape(text)}</v>', "b": f't="b"><v>{text}</v>', "e": f't="e"><v>{text}</v>',
-            "d": f't="d"><v>{escape(text)}</v>',
-            "s": f't="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is>'}[kind]
+    body = {
+        "n": f't="n"><v>{escape(text)}</v>',
+        "b": f't="b"><v>{text}</v>',
+        "e": f't="e"><v>{text}</v>',
+        "d": f't="d"><v>{escape(text)}</v>',
+        "s": f't="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is>',
+    }[kind]
     pattern = rf'<c r="{reference}"(?P<style> s="\d+")?(?: t="\w+")?(?:/>|>.*?</c>)'
-    changed, count = re.subn(pattern, lambda m: f'<c r="{reference}"{m["style"] or ""} {body}</c>', sheet,
-                             count=1, flags=re.S)
+    changed, count = re.subn(
+        pattern, lambda m: f'<c r="{reference}"{m["style"] or ""} {body}</c>', sheet, count=1, flags=re.S
+    )
     assert count == 1, reference
     return changed
 
@@ -316,8 +386,9 @@ def test_any_value_in_any_cell_of_a_form_ends_as_a_value_or_a_finding_on_that_ce
     if base.kind == "xlsx":
         contents = {where: data.draw(cell_contents, label=where.key) for where in chosen}
     else:
-        contents = {where: ("s", data.draw(st.one_of(st.sampled_from(POISON), xml_text), label=where.key))
-                    for where in chosen}
+        contents = {
+            where: ("s", data.draw(st.one_of(st.sampled_from(POISON), xml_text), label=where.key)) for where in chosen
+        }
     path = tmp_path_factory.getbasetemp() / f"cells-{base.name}"
     path.write_bytes(_with_values(base, contents))
     result = _examine(path, base.form)
@@ -342,15 +413,60 @@ def _flip(data: bytes, flips: list[tuple[int, int]]) -> bytes:
     return bytes(mutable)
 
 
-flips = st.lists(st.tuples(st.integers(min_value=0, max_value=2**20), st.integers(min_value=1, max_value=255)),
-                 min_size=1, max_size=8)
+flips = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=2**20), st.integers(min_value=1, max_value=255)),
+    min_size=1,
+    max_size=8,
+)
 
 
 # What a damaged or hostile producer may put in an attribute or a text node of a well-formed part.
-XML_VALUES = ["", "0", "-1", "1", "2", "99999999999", "9" * 400, "1e999", "nan", "inf", "1.5", "A1", "A:A", "1:1",
-              "A1:A", "B0", "A1:XFD1048576", "$A$1", "ZZZ9", "rId1", "rId99", "/xl/worksheets/sheet9.xml", "../x.xml",
-              "#REF!", "'登记表'!$B$3", "登记表!A1,登记表!B2", "_meta", "hidden", "true", "s", "n", "e", "b", "str", "d",
-              "inlineStr", "CS-REG", "CS-XX", "表单编号", "版本", "²", "\u202e", "lines", "received_date"]
+XML_VALUES = [
+    "",
+    "0",
+    "-1",
+    "1",
+    "2",
+    "99999999999",
+    "9" * 400,
+    "1e999",
+    "nan",
+    "inf",
+    "1.5",
+    "A1",
+    "A:A",
+    "1:1",
+    "A1:A",
+    "B0",
+    "A1:XFD1048576",
+    "$A$1",
+    "ZZZ9",
+    "rId1",
+    "rId99",
+    "/xl/worksheets/sheet9.xml",
+    "../x.xml",
+    "#REF!",
+    "'登记表'!$B$3",
+    "登记表!A1,登记表!B2",
+    "_meta",
+    "hidden",
+    "true",
+    "s",
+    "n",
+    "e",
+    "b",
+    "str",
+    "d",
+    "inlineStr",
+    "CS-REG",
+    "CS-XX",
+    "表单编号",
+    "版本",
+    "²",
+    "\u202e",
+    "lines",
+    "received_date",
+]
 _SPOTS = re.compile(r'="([^"]*)"|>([^<]+)<')
 
 
@@ -373,21 +489,36 @@ def test_a_damaged_package_is_read_or_refused_the_documented_way(tmp_path_factor
     zipped again with a valid CRC (which only the XML readers see); or values rewritten in a member that
     stays well-formed XML (which the readers must make sense of)."""
     base = _bases()[name]
-    how = data.draw(st.sampled_from(["flip the file", "cut the file", "flip a member", "cut a member",
-                                     "rewrite values in a member", "rewrite values in a member"]), label="how")
+    how = data.draw(
+        st.sampled_from(
+            [
+                "flip the file",
+                "cut the file",
+                "flip a member",
+                "cut a member",
+                "rewrite values in a member",
+                "rewrite values in a member",
+            ]
+        ),
+        label="how",
+    )
     if how.endswith("the file"):
         whole = base.package()
-        mutated = (_flip(whole, data.draw(flips, label="flips")) if how == "flip the file"
-                   else whole[:data.draw(st.integers(min_value=0, max_value=len(whole) - 1), label="cut")])
+        mutated = (
+            _flip(whole, data.draw(flips, label="flips"))
+            if how == "flip the file"
+            else whole[: data.draw(st.integers(min_value=0, max_value=len(whole) - 1), label="cut")]
+        )
     else:
         parts = dict(base.parts)
         xml = how.startswith("rewrite")  # in an XML part, not docx's thumbnail.jpeg
-        member = data.draw(st.sampled_from(sorted(n for n in parts if not xml or n.endswith((".xml", ".rels")))),
-                           label="member")
+        member = data.draw(
+            st.sampled_from(sorted(n for n in parts if not xml or n.endswith((".xml", ".rels")))), label="member"
+        )
         if how == "flip a member":
             parts[member] = _flip(parts[member], data.draw(flips, label="flips"))
         elif how == "cut a member":
-            parts[member] = parts[member][:data.draw(st.integers(0, max(0, len(parts[member]) - 1)), label="cut")]
+            parts[member] = parts[member][: data.draw(st.integers(0, max(0, len(parts[member]) - 1)), label="cut")]
         else:
             count = data.draw(st.integers(1, 4), label="count")
             parts[member] = _rewrite_values(parts[member].decode("utf-8"), data, count).encode("utf-8")
@@ -443,17 +574,26 @@ def test_a_numeric_cell_holding_no_number_is_read_as_its_text(tmp_path):
 
 def test_a_form_version_of_inf_in_the_meta_sheet_is_no_version(tmp_path):
     base = _bases()["CS-CALLBACK filled.xlsx"]
-    parts = _replace(base.parts, "xl/worksheets/sheet2.xml", '<c r="B2" t="n"><v>1</v></c>', '<c r="B2" t="n"><v>inf</v></c>')
+    parts = _replace(
+        base.parts, "xl/worksheets/sheet2.xml", '<c r="B2" t="n"><v>1</v></c>', '<c r="B2" t="n"><v>inf</v></c>'
+    )
     raw = xlsx.read_form(_write(tmp_path, "version.xlsx", parts, base))  # was OverflowError
     assert raw.form_id == "CS-CALLBACK" and raw.version is None
 
 
-@pytest.mark.parametrize("changes", [
-    [("xl/workbook.xml", "'回访记录'!$B$3", "'回访记录'!A:A")],  # a defined name on a whole column
-    # a merge of a whole row, in a workbook whose defined names were lost (so its labels are read)
-    [("xl/worksheets/sheet1.xml", '<mergeCell ref="A1:B1"/>', '<mergeCell ref="A:A"/>'),
-     ("xl/workbook.xml", "<definedName ", "<lostName "), ("xl/workbook.xml", "</definedName>", "</lostName>")],
-], ids=["defined name A:A", "merge A:A"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        [("xl/workbook.xml", "'回访记录'!$B$3", "'回访记录'!A:A")],  # a defined name on a whole column
+        # a merge of a whole row, in a workbook whose defined names were lost (so its labels are read)
+        [
+            ("xl/worksheets/sheet1.xml", '<mergeCell ref="A1:B1"/>', '<mergeCell ref="A:A"/>'),
+            ("xl/workbook.xml", "<definedName ", "<lostName "),
+            ("xl/workbook.xml", "</definedName>", "</lostName>"),
+        ],
+    ],
+    ids=["defined name A:A", "merge A:A"],
+)
 def test_whole_rows_and_columns_where_a_cell_is_expected_are_no_cells(tmp_path, changes):
     base = _bases()["CS-CALLBACK filled.xlsx"]
     parts = base.parts

@@ -34,7 +34,7 @@ def test_verify_passes_on_an_intact_chain_and_names_a_tampered_event(ledger):
     assert ledger.verify() == []
     # GIVEN someone edits a payload behind the tool's back (dropping the guard first)
     ledger.connection.execute("DROP TRIGGER events_are_append_only_u")
-    ledger.connection.execute("UPDATE events SET payload = '{\"customer\":\"改过\"}' WHERE seq = 2")
+    ledger.connection.execute('UPDATE events SET payload = \'{"customer":"改过"}\' WHERE seq = 2')
     problems = ledger.verify()
     assert len(problems) == 1 and "事件 2" in problems[0]
 
@@ -104,9 +104,17 @@ def test_an_older_ledger_gets_its_counters_from_its_events_once(ws):
     ledger = ws.open_ledger()
     with ledger.transaction() as tx:
         for n in (3, 41):
-            tx.append("case.registered", {"number": f"KF-2026-{n:05d}", "received_date": "2026-11-23",
-                                          "customer": "王建国", "phone": "13800138000", "content": f"第{n}件"},
-                      case_id=f"KF-2026-{n:05d}")
+            tx.append(
+                "case.registered",
+                {
+                    "number": f"KF-2026-{n:05d}",
+                    "received_date": "2026-11-23",
+                    "customer": "王建国",
+                    "phone": "13800138000",
+                    "content": f"第{n}件",
+                },
+                case_id=f"KF-2026-{n:05d}",
+            )
         tx.append("case.work_ordered", {"order_number": "PG-A-2026-00007"}, case_id="KF-2026-00003")
     ledger.connection.execute("DROP TABLE counters")
     ledger.connection.execute("DROP TABLE line_fingerprints")
@@ -122,7 +130,10 @@ def test_an_older_ledger_gets_its_counters_from_its_events_once(ws):
         with ledger.transaction() as tx:
             assert tx.next_number(NumberFormat("KF-{year}-{seq:05d}"), 2026) == "KF-2026-00042"
             assert tx.next_number(NumberFormat("PG-A-{year}-{seq:05d}"), 2026) == "PG-A-2026-00008"
-            assert tx.case_by_fingerprint(line_fingerprint("2026-11-23", "王建国", "13800138000", "第41件")) == "KF-2026-00041"
+            assert (
+                tx.case_by_fingerprint(line_fingerprint("2026-11-23", "王建国", "13800138000", "第41件"))
+                == "KF-2026-00041"
+            )
         assert ledger.verify() == []
     finally:
         ledger.close()
@@ -137,10 +148,12 @@ def test_verify_reports_a_counter_below_the_highest_number_issued(ledger):
 
 
 def test_identical_lines_have_one_fingerprint_whatever_the_spacing_and_width_of_their_characters():
-    assert line_fingerprint("2026-11-23", "王 建国", "１３８００１３８０００", "卫生间 地漏返水！") == \
-        line_fingerprint("2026-11-23", "王建国", "13800138000", "卫生间地漏返水!")
-    assert line_fingerprint("2026-11-23", "王建国", "13800138000", "地漏返水") != \
-        line_fingerprint("2026-11-24", "王建国", "13800138000", "地漏返水")
+    assert line_fingerprint("2026-11-23", "王 建国", "１３８００１３８０００", "卫生间 地漏返水！") == line_fingerprint(
+        "2026-11-23", "王建国", "13800138000", "卫生间地漏返水!"
+    )
+    assert line_fingerprint("2026-11-23", "王建国", "13800138000", "地漏返水") != line_fingerprint(
+        "2026-11-24", "王建国", "13800138000", "地漏返水"
+    )
 
 
 def _rehash_from(ledger, first: int) -> None:
@@ -148,9 +161,19 @@ def _rehash_from(ledger, first: int) -> None:
     rows = ledger.connection.execute("SELECT * FROM events WHERE seq >= ? ORDER BY seq", (first,)).fetchall()
     previous = ledger.connection.execute("SELECT prev_hash FROM events WHERE seq = ?", (first,)).fetchone()[0]
     for row in rows:
-        digest = event_hash(previous, row["seq"], row["recorded_at"], row["kind"], row["case_id"], row["claim"],
-                            row["sha256"], row["payload"])
-        ledger.connection.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (previous, digest, row["seq"]))
+        digest = event_hash(
+            previous,
+            row["seq"],
+            row["recorded_at"],
+            row["kind"],
+            row["case_id"],
+            row["claim"],
+            row["sha256"],
+            row["payload"],
+        )
+        ledger.connection.execute(
+            "UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (previous, digest, row["seq"])
+        )
         previous = digest
 
 
@@ -175,7 +198,7 @@ def test_verify_notices_the_newest_rows_deleted(ledger):
 def test_verify_notices_a_payload_rewritten_and_every_later_hash_recomputed(ledger):
     _register(ledger, NumberFormat("KF-{year}-{seq:05d}"), 5)
     _drop_guards(ledger)
-    ledger.connection.execute("UPDATE events SET payload = '{\"number\":\"改过\"}' WHERE seq = 2")
+    ledger.connection.execute('UPDATE events SET payload = \'{"number":"改过"}\' WHERE seq = 2')
     _rehash_from(ledger, 2)
     problems = ledger.verify()
     assert len(problems) == 2 and all("第 5 条" in p and "重新计算了哈希" in p for p in problems)
@@ -214,17 +237,20 @@ def test_a_padded_number_has_exactly_its_width_and_its_year_four_digits():
             numbering.format(year, 1)
 
 
-@pytest.mark.parametrize("pattern, expected", [
-    ("KF-{year}", "必须包含 {seq}"),
-    ("../../{seq}", "不能用于文件名"),
-    ("KF/{year}-{seq}", "不能用于文件名"),
-    ("KF {seq}", "不能用于文件名"),
-    ("KF-{seq}-{seq}", "出现了两次"),
-    ("KF-{year:02d}-{seq}", "四位数字"),
-    ("KF-{seq:5d}", "无效"),
-    ("KF-{seq", "花括号"),
-    ("KF-{}", "只能使用"),
-])
+@pytest.mark.parametrize(
+    "pattern, expected",
+    [
+        ("KF-{year}", "必须包含 {seq}"),
+        ("../../{seq}", "不能用于文件名"),
+        ("KF/{year}-{seq}", "不能用于文件名"),
+        ("KF {seq}", "不能用于文件名"),
+        ("KF-{seq}-{seq}", "出现了两次"),
+        ("KF-{year:02d}-{seq}", "四位数字"),
+        ("KF-{seq:5d}", "无效"),
+        ("KF-{seq", "花括号"),
+        ("KF-{}", "只能使用"),
+    ],
+)
 def test_a_numbering_pattern_that_would_break_later_is_refused(pattern, expected):
     with pytest.raises(ValueError, match=re.escape(expected)):
         NumberFormat(pattern)
@@ -255,8 +281,11 @@ def test_events_are_stamped_on_the_offices_day_whatever_the_servers_clock(ws, mo
     try:
         # WHEN a case is registered and closed
         with ledger.transaction() as tx:
-            tx.append("case.registered", {"number": "KF-2026-00001", "received_at": "2026-11-27T06:20:00",
-                                          "deadlines": []}, case_id="KF-2026-00001")
+            tx.append(
+                "case.registered",
+                {"number": "KF-2026-00001", "received_at": "2026-11-27T06:20:00", "deadlines": []},
+                case_id="KF-2026-00001",
+            )
             closed = tx.append("case.closed", {}, case_id="KF-2026-00001")
         # THEN both are stamped 06:30 on 27 November, +08:00, and the case closed on 27 November
         assert closed.recorded_at.startswith("2026-11-27T06:30:00") and closed.recorded_at.endswith("+08:00")
@@ -371,8 +400,9 @@ def test_reanchor_after_a_restore_from_backup_records_why_and_moves_the_head_fil
         # WHEN re-anchored with one THEN the old heads, the database head and the reason are recorded
         event = ledger.reanchor("从 2026-11-20 备份恢复")
         assert event.kind == "ledger.reanchored" and event.payload["reason"] == "从 2026-11-20 备份恢复"
-        assert [(f["file"], f["seq"], f["hash"]) for f in event.payload["head_files"]] == \
-            [(str(head), *ahead) for head in ws.head_files]
+        assert [(f["file"], f["seq"], f["hash"]) for f in event.payload["head_files"]] == [
+            (str(head), *ahead) for head in ws.head_files
+        ]
         assert event.payload["database_head"]["seq"] == 4 and event.seq == 5
         # AND both head files follow the database again, and the next commit moves them without an error
         assert ledger.verify() == [] and all(read_head_file(h) == ledger.head()[:2] for h in ws.head_files)
@@ -404,10 +434,20 @@ def test_work_order_numbers_run_out_as_a_rejection_of_the_survey_recording_nothi
     registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
     ledger.connection.execute("INSERT INTO counters (pattern, year, last) VALUES ('PG-A-{year}-{seq}', 2026, 99999)")
     count = ledger.count()
-    survey = fill(ws, emitted(registered, "现场勘察会签表"), {
-        "survey_date": date(2026, 11, 24), "estimate": "1200", "responsible_party": "施工单位",
-        "contractor": "闽建一公司", "work_kind": "单工种", "in_warranty": "是", "repairer": "客户服务维修队",
-        **SIGNED_SURVEY})
+    survey = fill(
+        ws,
+        emitted(registered, "现场勘察会签表"),
+        {
+            "survey_date": date(2026, 11, 24),
+            "estimate": "1200",
+            "responsible_party": "施工单位",
+            "contractor": "闽建一公司",
+            "work_kind": "单工种",
+            "in_warranty": "是",
+            "repairer": "客户服务维修队",
+            **SIGNED_SURVEY,
+        },
+    )
     outcome = pipeline.process_file(ws, ledger, survey, TODAY)
     assert outcome.status == "rejected" and not outcome.internal_error
     [finding] = [f for f in outcome.findings if f.severity == "error"]

@@ -34,11 +34,26 @@ MEETING = date(2026, 11, 27)  # Friday of week 48
 def registered(ws, ledger, clock):
     """Two complaints of week 48: a repair in 融侨锦江, a major sales complaint in 融侨观邸 (stamped by ``clock``,
     so that what a draft reads of the ledger does not depend on the day the tests run)."""
-    pipeline.process_file(ws, ledger, write_register(ws.intake, [
-        register_line(project="融侨锦江"),
-        register_line(project="融侨观邸", customer="李四", category="销售服务", major=True,
-                      content="合同约定的车位未交付", received_time=time(9, 0))], name="登记表-会议纪要.xlsx"),
-        date(2026, 11, 26))
+    pipeline.process_file(
+        ws,
+        ledger,
+        write_register(
+            ws.intake,
+            [
+                register_line(project="融侨锦江"),
+                register_line(
+                    project="融侨观邸",
+                    customer="李四",
+                    category="销售服务",
+                    major=True,
+                    content="合同约定的车位未交付",
+                    received_time=time(9, 0),
+                ),
+            ],
+            name="登记表-会议纪要.xlsx",
+        ),
+        date(2026, 11, 26),
+    )
     cases = {c.registered["project"]: c.number for c in all_cases(ledger)}
     return cases["融侨锦江"], cases["融侨观邸"]
 
@@ -102,7 +117,14 @@ def test_case_numbers_split_on_commas_and_enumeration_marks():
 def test_coordination_draft_lists_the_communitys_complaints_with_next_deadline(ws, ledger, registered):
     jinjiang, guandi = registered
     path = write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")
-    assert path == ws.root / ws.settings.paths.outbox / "reports" / "2026-W48" / "会议纪要-投诉协调例会-融侨锦江-2026-11-27.docx"
+    assert (
+        path
+        == ws.root
+        / ws.settings.paths.outbox
+        / "reports"
+        / "2026-W48"
+        / "会议纪要-投诉协调例会-融侨锦江-2026-11-27.docx"
+    )
     text = all_text(path)
     assert "《融侨锦江投诉协调例会会议纪要》" in text
     assert jinjiang in text and guandi not in text  # only this community
@@ -164,15 +186,21 @@ def read_back(path: Path):
 def test_completed_minutes_become_case_events_and_tracked_actions(ws, ledger, registered, minutes_registered):
     jinjiang, _ = registered
     draft = write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")
-    done = fill(draft, {"主持人": "陈主任", "记录人": "林晓"}, [
-        ("工程材料部安排施工单位三日内勘察", "工程材料部", "2026-12-02", jinjiang),
-        ("物业公司排查同楼栋地漏", "物业公司", "2026年12月4日", ""),
-    ])
+    done = fill(
+        draft,
+        {"主持人": "陈主任", "记录人": "林晓"},
+        [
+            ("工程材料部安排施工单位三日内勘察", "工程材料部", "2026-12-02", jinjiang),
+            ("物业公司排查同楼栋地漏", "物业公司", "2026年12月4日", ""),
+        ],
+    )
     parsed, findings = read_back(done)
     assert parsed is not None, findings
     assert parsed.header.meeting_type == "投诉协调例会" and parsed.header.chair == "陈主任"
     assert [(d.owner, d.due, d.case_number) for d in parsed.lines] == [
-        ("工程材料部", date(2026, 12, 2), jinjiang), ("物业公司", date(2026, 12, 4), None)]
+        ("工程材料部", date(2026, 12, 2), jinjiang),
+        ("物业公司", date(2026, 12, 4), None),
+    ]
 
     with ledger.transaction() as tx:
         decision = handle_minutes(tx, ws, parsed, submission())
@@ -183,11 +211,19 @@ def test_completed_minutes_become_case_events_and_tracked_actions(ws, ledger, re
     assert [d["owner"] for d in recorded[0].payload["decisions"]] == ["工程材料部"]
     actions = ledger.events(kind="minutes.action")
     assert [(e.case_id, e.payload["owner"], e.payload["due"]) for e in actions] == [
-        (jinjiang, "工程材料部", "2026-12-02"), (None, "物业公司", "2026-12-04")]
+        (jinjiang, "工程材料部", "2026-12-02"),
+        (None, "物业公司", "2026-12-04"),
+    ]
     deadline = actions[0].payload["deadlines"][0]
-    assert deadline == {"key": f"action-{actions[0].seq}", "label": "工程材料部安排施工单位三日内勘察",
-                        "due": "2026-12-02", "clause": "CS-3.10.1", "provisional": False, "basis": "会议纪要",
-                        "actor": "工程材料部"}
+    assert deadline == {
+        "key": f"action-{actions[0].seq}",
+        "label": "工程材料部安排施工单位三日内勘察",
+        "due": "2026-12-02",
+        "clause": "CS-3.10.1",
+        "provisional": False,
+        "basis": "会议纪要",
+        "actor": "工程材料部",
+    }
     # the action on a case is one of its deadlines, pending, with the owner as who must act
     case = next(c for c in all_cases(ledger) if c.number == jinjiang)
     action = next(d for d in case.deadlines if d.key == deadline["key"])
@@ -197,8 +233,11 @@ def test_completed_minutes_become_case_events_and_tracked_actions(ws, ledger, re
 def test_unknown_case_number_is_an_error_naming_it(ws, ledger, registered, minutes_registered):
     jinjiang, _ = registered
     draft = write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")
-    done = fill(draft, {"主持人": "陈主任", "记录人": "林晓", "涉及案件": f"{jinjiang}、KF-2026-09999"},
-                [("复查", "客户服务部", "2026-12-01", "KF-2026-08888")])
+    done = fill(
+        draft,
+        {"主持人": "陈主任", "记录人": "林晓", "涉及案件": f"{jinjiang}、KF-2026-09999"},
+        [("复查", "客户服务部", "2026-12-01", "KF-2026-08888")],
+    )
     parsed, findings = read_back(done)
     assert parsed is not None, findings
     before = len(ledger.events())
@@ -211,10 +250,14 @@ def test_unknown_case_number_is_an_error_naming_it(ws, ledger, registered, minut
 
 def test_decision_without_owner_or_due_date_is_an_error_on_its_row(ws, ledger, registered, minutes_registered):
     draft = write_draft(ws, ledger, "directors", MEETING)
-    done = fill(draft, {"主持人": "陈主任", "记录人": "林晓"}, [
-        ("各服务处周一前报送周报", "", "2026-11-30", ""),
-        ("逾期勘察专项督办", "客户服务部", "", ""),
-    ])
+    done = fill(
+        draft,
+        {"主持人": "陈主任", "记录人": "林晓"},
+        [
+            ("各服务处周一前报送周报", "", "2026-11-30", ""),
+            ("逾期勘察专项督办", "客户服务部", "", ""),
+        ],
+    )
     parsed, findings = read_back(done)
     assert parsed is not None, findings
     with ledger.transaction() as tx:
@@ -239,13 +282,18 @@ def test_completed_minutes_dropped_into_intake_are_accepted_end_to_end(ws, ledge
     from docgen.cli import main
 
     _, major = registered
-    assert main(["--workspace", str(ws.root), "minutes", "special", "--case", major, "--date", "2026-11-27",
-                 "--json"]) == 0
+    assert (
+        main(["--workspace", str(ws.root), "minutes", "special", "--case", major, "--date", "2026-11-27", "--json"])
+        == 0
+    )
     import json
 
     [draft] = json.loads(capsys.readouterr().out)["outputs"]
-    done = fill(ws.root / draft, {"主持人": "客服部经理", "记录人": "陈静"},
-                [("与业主协商车位交付方案", "经营销售部 王经理", "2026-12-04", major)])
+    done = fill(
+        ws.root / draft,
+        {"主持人": "客服部经理", "记录人": "陈静"},
+        [("与业主协商车位交付方案", "经营销售部 王经理", "2026-12-04", major)],
+    )
     dropped = ws.intake / "重大投诉专题会议纪要.docx"
     done.rename(dropped)
     outcome = pipeline.process_file(ws, ledger, dropped, MEETING)
@@ -333,11 +381,25 @@ def test_each_draft_lists_the_earlier_decisions_still_open_that_concern_it(clock
     jinjiang, guandi = registered
     # GIVEN on 27 November the coordination meeting of 融侨锦江 took two decisions, the special meeting on
     # the major complaint of 融侨观邸 one
-    hold(ws, ledger, "coordination", MEETING, [("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", ""),
-                                               ("工程材料部安排施工单位勘察", "工程材料部", "2026-12-02", jinjiang)],
-         project="融侨锦江")
-    hold(ws, ledger, "special", MEETING, [("与业主协商车位交付方案", "经营销售部", "2026-12-04", guandi)],
-         case_number=guandi)
+    hold(
+        ws,
+        ledger,
+        "coordination",
+        MEETING,
+        [
+            ("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", ""),
+            ("工程材料部安排施工单位勘察", "工程材料部", "2026-12-02", jinjiang),
+        ],
+        project="融侨锦江",
+    )
+    hold(
+        ws,
+        ledger,
+        "special",
+        MEETING,
+        [("与业主协商车位交付方案", "经营销售部", "2026-12-04", guandi)],
+        case_number=guandi,
+    )
     keys = {a.text: a.key for a in all_actions(ledger)}
     # WHEN the next coordination meeting of 融侨锦江 is drafted, on Friday 4 December
     clock["at"] = datetime(2026, 12, 3, 16, 0, tzinfo=CST)
@@ -345,36 +407,69 @@ def test_each_draft_lists_the_earlier_decisions_still_open_that_concern_it(clock
     # THEN 上次会议决定事项落实情况 lists that community's two decisions by due date: owner, due date,
     # working days late (2 December → 3 and 4 December), and empty 完成情况 and 完成日期 to fill in
     assert rows == [
-        [keys["工程材料部安排施工单位勘察"], f"工程材料部安排施工单位勘察\n（2026年11月27日投诉协调例会；{jinjiang}）",
-         "工程材料部", "2026年12月2日", "2", "", ""],
-        [keys["物业公司排查同楼栋地漏"], "物业公司排查同楼栋地漏\n（2026年11月27日投诉协调例会）",
-         "物业公司", "2026年12月9日", "—", "", ""]]
+        [
+            keys["工程材料部安排施工单位勘察"],
+            f"工程材料部安排施工单位勘察\n（2026年11月27日投诉协调例会；{jinjiang}）",
+            "工程材料部",
+            "2026年12月2日",
+            "2",
+            "",
+            "",
+        ],
+        [
+            keys["物业公司排查同楼栋地漏"],
+            "物业公司排查同楼栋地漏\n（2026年11月27日投诉协调例会）",
+            "物业公司",
+            "2026年12月9日",
+            "—",
+            "",
+            "",
+        ],
+    ]
     # AND the special meeting on 融侨观邸 (CS-3.10.5) reviews only its own decision; the directors' meeting
     # (CS-3.10.2) reviews all three
     assert [r[0] for r in review_rows(write_draft(ws, ledger, "special", NEXT, case_number=guandi))] == [
-        keys["与业主协商车位交付方案"]]
+        keys["与业主协商车位交付方案"]
+    ]
     assert len(review_rows(write_draft(ws, ledger, "directors", NEXT))) == 3
     # AND a draft for the meeting that took them does not review them, nor does one for another community
     assert review_rows(write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")) == []
     assert review_rows(write_draft(ws, ledger, "coordination", NEXT, project="融侨观邸")) == [
-        [keys["与业主协商车位交付方案"], f"与业主协商车位交付方案\n（2026年11月27日重大投诉专题会议；{guandi}）",
-         "经营销售部", "2026年12月4日", "—", "", ""]]  # on one of its complaints
+        [
+            keys["与业主协商车位交付方案"],
+            f"与业主协商车位交付方案\n（2026年11月27日重大投诉专题会议；{guandi}）",
+            "经营销售部",
+            "2026年12月4日",
+            "—",
+            "",
+            "",
+        ]
+    ]  # on one of its complaints
 
 
 def test_decisions_marked_done_at_the_next_meeting_are_met_and_leave_the_lists(clock, ws, ledger, registered):
     jinjiang, _ = registered
     # GIVEN the two decisions of 融侨锦江's meeting of 27 November
-    hold(ws, ledger, "coordination", MEETING, [("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", ""),
-                                               ("工程材料部安排施工单位勘察", "工程材料部", "2026-12-02", jinjiang)],
-         project="融侨锦江")
+    hold(
+        ws,
+        ledger,
+        "coordination",
+        MEETING,
+        [
+            ("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", ""),
+            ("工程材料部安排施工单位勘察", "工程材料部", "2026-12-02", jinjiang),
+        ],
+        project="融侨锦江",
+    )
     keys = {a.text: a.key for a in all_actions(ledger)}
     survey_action, drain_action = keys["工程材料部安排施工单位勘察"], keys["物业公司排查同楼栋地漏"]
     # WHEN on 4 December the meeting marks the first 已完成 on 1 December and the second 未完成, takes no new
     # decision, and the minutes come back
     clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
     draft = write_draft(ws, ledger, "coordination", NEXT, project="融侨锦江")
-    completed = fill_review(fill(draft, SIGNED, []), {survey_action: ("已完成", "2026年12月1日"),
-                                                      drain_action: ("未完成", "")})
+    completed = fill_review(
+        fill(draft, SIGNED, []), {survey_action: ("已完成", "2026年12月1日"), drain_action: ("未完成", "")}
+    )
     decision, findings = examine(ws, ledger, completed, NEXT)
     # THEN one completion is recorded, on the case of the action, by the meeting's chair
     assert findings == [] and decision.case_ids == [jinjiang]
@@ -388,10 +483,23 @@ def test_decisions_marked_done_at_the_next_meeting_are_met_and_leave_the_lists(c
     # AND the filed PDF/A says what the meeting reported on each earlier decision
     [filed] = [d for d in decision.documents if d.kind == "pdf"]
     assert filed.spec["context"]["reviewed"] == [
-        {"key": survey_action, "text": "工程材料部安排施工单位勘察", "owner": "工程材料部", "due": "2026年12月2日",
-         "status": "已完成", "done_on": "2026年12月1日"},
-        {"key": drain_action, "text": "物业公司排查同楼栋地漏", "owner": "物业公司", "due": "2026年12月9日",
-         "status": "未完成", "done_on": ""}]
+        {
+            "key": survey_action,
+            "text": "工程材料部安排施工单位勘察",
+            "owner": "工程材料部",
+            "due": "2026年12月2日",
+            "status": "已完成",
+            "done_on": "2026年12月1日",
+        },
+        {
+            "key": drain_action,
+            "text": "物业公司排查同楼栋地漏",
+            "owner": "物业公司",
+            "due": "2026年12月9日",
+            "status": "未完成",
+            "done_on": "",
+        },
+    ]
     pdf = render_pdf(filed.spec["template"], filed.spec["context"], ws.root / "filed.pdf")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "上次会议决定事项落实情况" in text and "本次会议没有形成决定事项" in text
@@ -415,18 +523,34 @@ def test_done_without_a_date_counts_on_the_meeting_date_with_a_warning(clock, ws
 def test_minutes_sent_again_after_a_correction_track_each_decision_once(clock, ws, ledger, registered):
     jinjiang, _ = registered
     # GIVEN the minutes of 融侨锦江's meeting of 27 November, handled with two decisions
-    draft = hold(ws, ledger, "coordination", MEETING, [("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", ""),
-                                                       ("工程材料部安排施工单位勘察", "工程材料部", "2026-12-02", jinjiang)],
-                 project="融侨锦江")
+    draft = hold(
+        ws,
+        ledger,
+        "coordination",
+        MEETING,
+        [
+            ("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", ""),
+            ("工程材料部安排施工单位勘察", "工程材料部", "2026-12-02", jinjiang),
+        ],
+        project="融侨锦江",
+    )
     keys = {a.text: a.key for a in all_actions(ledger)}
     # WHEN the secretary corrects the second decision's due date and sends the minutes again
-    again = fill(draft, SIGNED, [("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", ""),
-                                 ("工程材料部安排施工单位勘察", "工程材料部", "2026-12-03", jinjiang)])
+    again = fill(
+        draft,
+        SIGNED,
+        [
+            ("物业公司排查同楼栋地漏", "物业公司", "2026-12-09", ""),
+            ("工程材料部安排施工单位勘察", "工程材料部", "2026-12-03", jinjiang),
+        ],
+    )
     decision, findings = examine(ws, ledger, again, MEETING)
     # THEN there are still two actions: the first untouched, the second with the corrected due date
     actions = all_actions(ledger)
-    assert [(a.key, a.due) for a in actions] == [(keys["物业公司排查同楼栋地漏"], date(2026, 12, 9)),
-                                                 (keys["工程材料部安排施工单位勘察"], date(2026, 12, 3))]
+    assert [(a.key, a.due) for a in actions] == [
+        (keys["物业公司排查同楼栋地漏"], date(2026, 12, 9)),
+        (keys["工程材料部安排施工单位勘察"], date(2026, 12, 3)),
+    ]
     assert ["未重复登记" in f.message for f in findings] == [True, False]
     assert "已按本次纪要更正" in findings[1].message
     # AND the case's deadline follows the correction
@@ -435,8 +559,9 @@ def test_minutes_sent_again_after_a_correction_track_each_decision_once(clock, w
 
 
 @pytest.mark.parametrize("status, warned", [("已完成", None), ("未完成", "已于2026年11月30日登记为完成")])
-def test_a_review_without_a_date_leaves_a_completion_already_recorded_alone(clock, ws, ledger, registered,
-                                                                             status, warned):
+def test_a_review_without_a_date_leaves_a_completion_already_recorded_alone(
+    clock, ws, ledger, registered, status, warned
+):
     from docgen.actions import mark_done
 
     # GIVEN a decision due 30 November, the next meeting's draft listing it, and the manager marking it
@@ -458,23 +583,30 @@ def test_a_review_without_a_date_leaves_a_completion_already_recorded_alone(cloc
         assert note.severity == "warning" and warned in note.message
 
 
-@pytest.mark.parametrize("status, day, typed_key, expected, column", [
-    ("已完成", "2026-11-20", None, "完成日期2026年11月20日早于作出该决定的会议日期2026年11月27日", 7),
-    ("已完成", "下周一", None, "“完成日期”：“下周一”无法确定是哪一天", 7),
-    ("已完成", "2026-12-31", None, "晚于今天", 7),
-    ("做完了", "", None, "“完成情况”：“做完了”不是可选项；应为以下之一：已完成、未完成", 6),
-    ("未完成", "2026-12-01", None, "填写了完成日期，但完成情况为“未完成”", 6),
-    ("已完成", "2026-12-01", "action-99999", "事项编号“action-99999”不存在；应为草稿中列出的事项编号", 1),
-    ("已完成", "2026-12-01", "KF-2026-00001", "事项编号“KF-2026-00001”不存在", 1),
-])
+@pytest.mark.parametrize(
+    "status, day, typed_key, expected, column",
+    [
+        ("已完成", "2026-11-20", None, "完成日期2026年11月20日早于作出该决定的会议日期2026年11月27日", 7),
+        ("已完成", "下周一", None, "“完成日期”：“下周一”无法确定是哪一天", 7),
+        ("已完成", "2026-12-31", None, "晚于今天", 7),
+        ("做完了", "", None, "“完成情况”：“做完了”不是可选项；应为以下之一：已完成、未完成", 6),
+        ("未完成", "2026-12-01", None, "填写了完成日期，但完成情况为“未完成”", 6),
+        ("已完成", "2026-12-01", "action-99999", "事项编号“action-99999”不存在；应为草稿中列出的事项编号", 1),
+        ("已完成", "2026-12-01", "KF-2026-00001", "事项编号“KF-2026-00001”不存在", 1),
+    ],
+)
 def test_an_invalid_review_is_a_chinese_error_naming_the_cell_and_nothing_is_recorded(
-        clock, ws, ledger, registered, status, day, typed_key, expected, column):
+    clock, ws, ledger, registered, status, day, typed_key, expected, column
+):
     hold(ws, ledger, "directors", MEETING, [("逾期勘察专项督办", "客户服务部", "2026-12-02", "")])
     [action] = all_actions(ledger)
     clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
     draft = write_draft(ws, ledger, "directors", NEXT)
-    completed = fill_review(fill(draft, SIGNED, [("复查", "客户服务部", "2026-12-11", "")]),
-                            {action.key: (status, day)}, {action.key: typed_key} if typed_key else None)
+    completed = fill_review(
+        fill(draft, SIGNED, [("复查", "客户服务部", "2026-12-11", "")]),
+        {action.key: (status, day)},
+        {action.key: typed_key} if typed_key else None,
+    )
     decision, findings = examine(ws, ledger, completed, NEXT)
     [problem] = [f for f in findings if f.severity == "error"]
     assert expected in problem.message and "上次会议决定事项落实情况第2行" in problem.message
@@ -487,19 +619,28 @@ def test_minutes_with_neither_a_decision_nor_a_review_filled_in_are_sent_back(cl
     clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
     decision, findings = examine(ws, ledger, fill(write_draft(ws, ledger, "directors", NEXT), SIGNED, []), NEXT)
     assert [f.message for f in findings if f.severity == "error"] == [
-        "“决定事项”中没有填写任何一行，“上次会议决定事项落实情况”也没有填写完成情况；请填写本次会议的决定事项或上次决定事项的完成情况"]
+        "“决定事项”中没有填写任何一行，“上次会议决定事项落实情况”也没有填写完成情况；请填写本次会议的决定事项或上次决定事项的完成情况"
+    ]
 
 
 def test_review_dropped_into_intake_marks_the_action_done_end_to_end(clock, ws, ledger, registered, pdf_stub):
     """The clerk's whole round: draft, meeting, Word, intake/; the receipt and the ledger say it is done."""
     jinjiang, _ = registered
-    hold(ws, ledger, "coordination", MEETING, [("工程材料部安排施工单位勘察", "工程材料部", "2026-12-02", jinjiang)],
-         project="融侨锦江")
+    hold(
+        ws,
+        ledger,
+        "coordination",
+        MEETING,
+        [("工程材料部安排施工单位勘察", "工程材料部", "2026-12-02", jinjiang)],
+        project="融侨锦江",
+    )
     [action] = all_actions(ledger)
     clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
     draft = write_draft(ws, ledger, "coordination", NEXT, project="融侨锦江")
-    completed = fill_review(fill(draft, SIGNED, [("回访客户确认维修效果", "客户服务部", "2026-12-08", jinjiang)]),
-                            {action.key: ("已完成", "12月3日")})
+    completed = fill_review(
+        fill(draft, SIGNED, [("回访客户确认维修效果", "客户服务部", "2026-12-08", jinjiang)]),
+        {action.key: ("已完成", "12月3日")},
+    )
     dropped = ws.intake / "投诉协调例会纪要-12月4日.docx"
     completed.rename(dropped)
     outcome = pipeline.process_file(ws, ledger, dropped, NEXT)
@@ -532,7 +673,10 @@ def test_coordination_exactly_one_year_after_delivery_is_drafted(ws, ledger, reg
     # WHEN its coordination meeting is drafted for 27 November 2026, exactly one year after delivery
     context = draft_context(ws, ledger, "coordination", MEETING, project="融侨锦江")
     # THEN it is drafted without a warning, and the scope says until when weekly meetings are held
-    assert context["notice"] == "" and "交付后一年内（至2026年11月27日）每周召开投诉协调例会（CS-3.10.1）" in context["scope"]
+    assert (
+        context["notice"] == ""
+        and "交付后一年内（至2026年11月27日）每周召开投诉协调例会（CS-3.10.1）" in context["scope"]
+    )
 
 
 def test_coordination_the_day_after_the_first_year_is_refused_unless_forced(ws, ledger, registered):
@@ -559,7 +703,7 @@ def test_coordination_before_delivery_is_refused(ws, ledger, registered):
 def test_coordination_of_a_community_without_a_delivery_date_is_drafted_with_a_visible_note(ws, ledger, registered):
     path = write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")
     text = all_text(path)
-    assert "docgen.toml 中没有“融侨锦江”的交付日期" in text and 'delivered = 交付日期' in text
+    assert "docgen.toml 中没有“融侨锦江”的交付日期" in text and "delivered = 交付日期" in text
     assert header_table(path)["项目/小区"] == "融侨锦江"
 
 
@@ -569,15 +713,19 @@ def test_without_a_community_every_community_in_its_first_year_is_drafted(ws, le
     # WHEN the coordination meetings of 27 November are drafted without naming a community
     paths, notes = write_drafts(ws, ledger, "coordination", MEETING)
     # THEN 翠苑's is drafted, and 融侨锦江's too, named in a note as undated; 融侨观邸's is not
-    assert [p.name for p in paths] == ["会议纪要-投诉协调例会-翠苑-2026-11-27.docx",
-                                       "会议纪要-投诉协调例会-融侨锦江-2026-11-27.docx"]
+    assert [p.name for p in paths] == [
+        "会议纪要-投诉协调例会-翠苑-2026-11-27.docx",
+        "会议纪要-投诉协调例会-融侨锦江-2026-11-27.docx",
+    ]
     assert len(notes) == 1 and "融侨锦江" in notes[0] and "融侨观邸" not in notes[0] and "CS-3.10.1" in notes[0]
     assert "没有“融侨锦江”的交付日期" in all_text(paths[1]) and "交付日期" not in all_text(paths[0])
     # AND --force only makes sense for one named community
     with pytest.raises(MinutesError, match="--project"):
         write_drafts(ws, ledger, "coordination", MEETING, force=True)
     # AND when no community is in its first year and none is undated, the note says so
-    ws = configured(ws, '[projects."融侨观邸"]\ndelivered = 2020-06-30\n\n[projects."融侨锦江"]\ndelivered = 2021-05-01\n')
+    ws = configured(
+        ws, '[projects."融侨观邸"]\ndelivered = 2020-06-30\n\n[projects."融侨锦江"]\ndelivered = 2021-05-01\n'
+    )
     paths, notes = write_drafts(ws, ledger, "coordination", MEETING)
     assert paths == [] and "没有处于交付后一年内的小区" in notes[0]
 
@@ -606,8 +754,12 @@ def test_a_review_table_whose_header_was_edited_is_named_not_silently_dropped(cl
     hold(ws, ledger, "directors", MEETING, [("各服务处周一前报送周报", "各服务处", "2026-11-30", "")])
     [action] = all_actions(ledger)
     clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
-    reviewed = fill_review(fill(write_draft(ws, ledger, "directors", NEXT), SIGNED,
-                                [("各服务处补报上周周报", "各服务处", "2026-12-07", "")]), {action.key: ("已完成", "2026年12月1日")})
+    reviewed = fill_review(
+        fill(
+            write_draft(ws, ledger, "directors", NEXT), SIGNED, [("各服务处补报上周周报", "各服务处", "2026-12-07", "")]
+        ),
+        {action.key: ("已完成", "2026年12月1日")},
+    )
     # GIVEN the clerk retitled two columns of the review table (完成情况 → 落实情况, 完成日期 → 落实日期)
     document = docx.Document(str(reviewed))
     header = next(t for t in document.tables if t.rows[0].cells[0].text == "事项编号").rows[0]
@@ -628,9 +780,12 @@ def test_minutes_saved_again_by_libreoffice_read_the_same(clock, ws, ledger, reg
     hold(ws, ledger, "directors", MEETING, [("各服务处周一前报送周报", "各服务处", "2026-11-30", "")])
     [earlier] = all_actions(ledger)
     clock["at"] = datetime(2026, 12, 4, 16, 0, tzinfo=CST)
-    completed = fill_review(fill(write_draft(ws, ledger, "directors", NEXT), SIGNED,
-                                 [("各服务处补报上周周报", "各服务处", "2026-12-07", "")]),
-                            {earlier.key: ("已完成", "2026年12月1日")})
+    completed = fill_review(
+        fill(
+            write_draft(ws, ledger, "directors", NEXT), SIGNED, [("各服务处补报上周周报", "各服务处", "2026-12-07", "")]
+        ),
+        {earlier.key: ("已完成", "2026年12月1日")},
+    )
     (tmp_path / "lo").mkdir()
     resaved = resave_with_libreoffice(completed, tmp_path / "lo", to="docx:MS Word 2007 XML")
     decision, findings = examine(ws, ledger, resaved, NEXT)
@@ -638,4 +793,5 @@ def test_minutes_saved_again_by_libreoffice_read_the_same(clock, ws, ledger, reg
     actions = all_actions(ledger)
     assert [(a.text, a.owner, a.due, a.done_on) for a in actions] == [
         ("各服务处周一前报送周报", "各服务处", date(2026, 11, 30), date(2026, 12, 1)),
-        ("各服务处补报上周周报", "各服务处", date(2026, 12, 7), None)]
+        ("各服务处补报上周周报", "各服务处", date(2026, 12, 7), None),
+    ]

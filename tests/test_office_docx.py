@@ -65,9 +65,19 @@ def soffice_resave(src: Path, out_dir: Path, fmt: str = "docx") -> Path:
     profile = out_dir / "lo-profile"  # a private profile: other soffice processes may be running
     out_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", fmt,
-         "--outdir", str(out_dir), str(src)],
-        check=True, capture_output=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(out_dir),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     out = out_dir / f"{src.stem}.{fmt}"
     assert out.exists(), f"LibreOffice wrote nothing for {src.name}"
@@ -80,13 +90,16 @@ def complaint_form(tmp_path) -> Path:
     row, a value spanning three columns, labels with colons, asterisks, notes and odd spacing."""
     d = docx.Document()
     d.add_paragraph("客户投诉登记表")
-    t = table(d, [
-        ["客户投诉登记表", "", "", ""],
-        ["登记编号：", "KF-2026-00001", "受理时间", "2026年11月26日 10:30"],
-        ["*客户姓名", "张三", "联系电话（必填）", "13800138000"],
-        ["项目/小区", "锦绣花园", "房　号", ""],
-        ["投诉内容", "客厅渗水\n已持续一周", "", ""],
-    ])
+    t = table(
+        d,
+        [
+            ["客户投诉登记表", "", "", ""],
+            ["登记编号：", "KF-2026-00001", "受理时间", "2026年11月26日 10:30"],
+            ["*客户姓名", "张三", "联系电话（必填）", "13800138000"],
+            ["项目/小区", "锦绣花园", "房　号", ""],
+            ["投诉内容", "客厅渗水\n已持续一周", "", ""],
+        ],
+    )
     t.cell(0, 0).merge(t.cell(0, 3))
     t.cell(4, 1).merge(t.cell(4, 3))
     fill(t.cell(0, 0), "客户投诉登记表")
@@ -179,16 +192,22 @@ def test_content_controls_inside_cells(tmp_path):
     t = table(d, [["客户姓名：", ""], ["投诉内容", ""], ["联系电话", ""]])
     # block-level content control holding two paragraphs
     clear_cell(t.cell(1, 1))
-    t.cell(1, 1)._tc.append(parse_xml(
-        f'<w:sdt {nsdecls("w")}><w:sdtPr><w:tag w:val="content"/></w:sdtPr><w:sdtContent>'
-        '<w:p><w:r><w:t>楼上漏水</w:t></w:r></w:p><w:p><w:r><w:t>已三天</w:t></w:r></w:p>'
-        '</w:sdtContent></w:sdt>'))
+    t.cell(1, 1)._tc.append(
+        parse_xml(
+            f'<w:sdt {nsdecls("w")}><w:sdtPr><w:tag w:val="content"/></w:sdtPr><w:sdtContent>'
+            "<w:p><w:r><w:t>楼上漏水</w:t></w:r></w:p><w:p><w:r><w:t>已三天</w:t></w:r></w:p>"
+            "</w:sdtContent></w:sdt>"
+        )
+    )
     # run-level content control next to ordinary text
     p = t.cell(0, 1).paragraphs[0]
     p.add_run("张")
-    p._p.append(parse_xml(
-        f'<w:sdt {nsdecls("w")}><w:sdtPr><w:tag w:val="customer"/></w:sdtPr>'
-        '<w:sdtContent><w:r><w:t>三</w:t></w:r></w:sdtContent></w:sdt>'))
+    p._p.append(
+        parse_xml(
+            f'<w:sdt {nsdecls("w")}><w:sdtPr><w:tag w:val="customer"/></w:sdtPr>'
+            "<w:sdtContent><w:r><w:t>三</w:t></w:r></w:sdtContent></w:sdt>"
+        )
+    )
     # a content control wrapping the whole cell
     row = t.rows[2]._tr
     value_tc = row.findall(qn("w:tc"))[1]
@@ -196,11 +215,13 @@ def test_content_controls_inside_cells(tmp_path):
     row.replace(value_tc, wrapper)
     wrapper.find(qn("w:sdtContent")).append(value_tc)
     fill_tc = value_tc.find(qn("w:p"))
-    fill_tc.append(parse_xml(f'<w:r {nsdecls("w")}><w:t>13800138000</w:t></w:r>'))
+    fill_tc.append(parse_xml(f"<w:r {nsdecls('w')}><w:t>13800138000</w:t></w:r>"))
     path = save(d, tmp_path / "sdt.docx")
 
     assert pairs(read_label_values(path)) == [
-        ("客户姓名：", "张三"), ("投诉内容", "楼上漏水\n已三天"), ("联系电话", "13800138000"),
+        ("客户姓名：", "张三"),
+        ("投诉内容", "楼上漏水\n已三天"),
+        ("联系电话", "13800138000"),
     ]
     assert read_tables(path)[0][2] == ["联系电话", "13800138000"]
 
@@ -208,12 +229,15 @@ def test_content_controls_inside_cells(tmp_path):
 def test_hyperlinks_fields_and_tracked_changes_read_as_shown(tmp_path):
     d = docx.Document()
     t = table(d, [["电子邮箱", ""], ["金额", ""]])
-    t.cell(0, 1).paragraphs[0]._p.append(parse_xml(
-        f'<w:hyperlink {nsdecls("w")}><w:r><w:t>kefu@example.com</w:t></w:r></w:hyperlink>'))
-    t.cell(1, 1).paragraphs[0]._p.append(parse_xml(
-        f'<w:ins {nsdecls("w")} w:id="1" w:author="a"><w:r><w:t>600</w:t></w:r></w:ins>'))
-    t.cell(1, 1).paragraphs[0]._p.append(parse_xml(
-        f'<w:del {nsdecls("w")} w:id="2" w:author="a"><w:r><w:delText>500</w:delText></w:r></w:del>'))
+    t.cell(0, 1).paragraphs[0]._p.append(
+        parse_xml(f"<w:hyperlink {nsdecls('w')}><w:r><w:t>kefu@example.com</w:t></w:r></w:hyperlink>")
+    )
+    t.cell(1, 1).paragraphs[0]._p.append(
+        parse_xml(f'<w:ins {nsdecls("w")} w:id="1" w:author="a"><w:r><w:t>600</w:t></w:r></w:ins>')
+    )
+    t.cell(1, 1).paragraphs[0]._p.append(
+        parse_xml(f'<w:del {nsdecls("w")} w:id="2" w:author="a"><w:r><w:delText>500</w:delText></w:r></w:del>')
+    )
     path = save(d, tmp_path / "misc.docx")
     assert pairs(read_label_values(path)) == [("电子邮箱", "kefu@example.com"), ("金额", "600")]
 
@@ -231,12 +255,20 @@ def test_nested_tables(tmp_path):
 
     values = read_label_values(path)
     assert pairs(values) == [
-        ("客户姓名", "张三"), ("房屋信息", "见下表"), ("楼栋", "3栋"), ("房号", "1502"),
-        ("接待人", "李四"), ("责任部门", "工程材料部"),
+        ("客户姓名", "张三"),
+        ("房屋信息", "见下表"),
+        ("楼栋", "3栋"),
+        ("房号", "1502"),
+        ("接待人", "李四"),
+        ("责任部门", "工程材料部"),
     ]
     assert [v.location for v in values] == [
-        "表格1 第1行 第2列", "表格1 第2行 第2列", "表格2 第1行 第2列", "表格2 第2行 第2列",
-        "表格1 第3行 第2列", "表格3 第1行 第2列",
+        "表格1 第1行 第2列",
+        "表格1 第2行 第2列",
+        "表格2 第1行 第2列",
+        "表格2 第2行 第2列",
+        "表格1 第3行 第2列",
+        "表格3 第1行 第2列",
     ]
     tables = read_tables(path)
     assert len(tables) == 3
@@ -281,14 +313,17 @@ def test_find_fields_synonyms_first_match_and_exact_before_loose():
         DocxValue(" 金 额 ( 元 ) ：", "600", "表格1 第5行 第2列"),
         DocxValue("ＥＭＡＩＬ", "a@b.c", "表格1 第6行 第2列"),
     ]
-    found = find_fields(values, {
-        "customer": ["客户姓名", "业主姓名"],  # the first value that matches any name wins
-        "mobile": ["电话（手机）"],
-        "landline": ["电话（座机）"],
-        "amount": ["金额"],
-        "email": ["Email", "电子邮箱"],
-        "nothing": [],
-    })
+    found = find_fields(
+        values,
+        {
+            "customer": ["客户姓名", "业主姓名"],  # the first value that matches any name wins
+            "mobile": ["电话（手机）"],
+            "landline": ["电话（座机）"],
+            "amount": ["金额"],
+            "email": ["Email", "电子邮箱"],
+            "nothing": [],
+        },
+    )
     assert found["customer"].value == "王五"
     assert found["mobile"].value == "13800138000"
     assert found["landline"].value == "0571-1234567"
@@ -306,7 +341,9 @@ def test_normalize_label():
 
 
 def test_docx_value_equality_ignores_numeric_position():
-    assert DocxValue("a", "b", "表格1 第1行 第2列", table=1, row=1, column=2) == DocxValue("a", "b", "表格1 第1行 第2列")
+    assert DocxValue("a", "b", "表格1 第1行 第2列", table=1, row=1, column=2) == DocxValue(
+        "a", "b", "表格1 第1行 第2列"
+    )
 
 
 # ---------------------------------------------------------------------------- paragraph values
@@ -412,38 +449,52 @@ def test_content_control_text_multiplied_by_libreoffice_is_repaired(tmp_path):
     d = docx.Document()
     t = table(d, [["投诉内容", ""], ["客户姓名", ""]])
     clear_cell(t.cell(0, 1))
-    t.cell(0, 1)._tc.append(parse_xml(
-        f'<w:sdt {nsdecls("w")}><w:sdtPr><w:tag w:val="content"/></w:sdtPr><w:sdtContent>'
-        '<w:p><w:r><w:t xml:space="preserve">客厅天花板渗水 abc 已一周</w:t></w:r></w:p>'
-        '<w:p><w:r><w:t>第二段</w:t></w:r></w:p></w:sdtContent></w:sdt>'))
-    t.cell(1, 1).paragraphs[0]._p.append(parse_xml(
-        f'<w:sdt {nsdecls("w")}><w:sdtPr><w:tag w:val="customer"/></w:sdtPr>'
-        '<w:sdtContent><w:r><w:t>张三丰</w:t></w:r></w:sdtContent></w:sdt>'))
+    t.cell(0, 1)._tc.append(
+        parse_xml(
+            f'<w:sdt {nsdecls("w")}><w:sdtPr><w:tag w:val="content"/></w:sdtPr><w:sdtContent>'
+            '<w:p><w:r><w:t xml:space="preserve">客厅天花板渗水 abc 已一周</w:t></w:r></w:p>'
+            "<w:p><w:r><w:t>第二段</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+        )
+    )
+    t.cell(1, 1).paragraphs[0]._p.append(
+        parse_xml(
+            f'<w:sdt {nsdecls("w")}><w:sdtPr><w:tag w:val="customer"/></w:sdtPr>'
+            "<w:sdtContent><w:r><w:t>张三丰</w:t></w:r></w:sdtContent></w:sdt>"
+        )
+    )
     path = save(d, tmp_path / "sdt.docx")
     resaved = soffice_resave(path, tmp_path / "lo")
     # LibreOffice 7.4 turns the block content control into FILLIN fields and repeats the text
     xml = subprocess.run(["unzip", "-p", str(resaved), "word/document.xml"], capture_output=True).stdout
     if b"FILLIN" not in xml:
         pytest.skip("this LibreOffice keeps content controls; nothing to repair")
-    assert pairs(read_label_values(resaved)) == [("投诉内容", "客厅天花板渗水 abc 已一周\n第二段"), ("客户姓名", "张三丰")]
+    assert pairs(read_label_values(resaved)) == [
+        ("投诉内容", "客厅天花板渗水 abc 已一周\n第二段"),
+        ("客户姓名", "张三丰"),
+    ]
 
 
 def test_fillin_repair_is_narrow(tmp_path):
     """Only paragraphs with two or more identical ``FILLIN ""`` results are collapsed."""
+
     def fillin(result: str, instr: str = ' FILLIN ""') -> str:
-        return (f'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">{instr}'
-                f'</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
-                f'<w:r><w:t>{result}</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>')
+        return (
+            f'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">{instr}'
+            f'</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            f'<w:r><w:t>{result}</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        )
 
     d = docx.Document()
     t = table(d, [["甲", ""], ["乙", ""], ["丙", ""]])
-    for row, body in enumerate([
-        fillin("漏水") + '<w:r><w:t>漏</w:t></w:r>' + fillin("漏水"),  # LibreOffice's pattern
-        fillin("一") + fillin("二"),  # different results: untouched
-        fillin("页码", " PAGE ") + fillin("页码", " PAGE "),  # other fields: untouched
-    ]):
+    for row, body in enumerate(
+        [
+            fillin("漏水") + "<w:r><w:t>漏</w:t></w:r>" + fillin("漏水"),  # LibreOffice's pattern
+            fillin("一") + fillin("二"),  # different results: untouched
+            fillin("页码", " PAGE ") + fillin("页码", " PAGE "),  # other fields: untouched
+        ]
+    ):
         p = t.cell(row, 1).paragraphs[0]._p
-        for r in parse_xml(f'<w:p {nsdecls("w")}>{body}</w:p>'):
+        for r in parse_xml(f"<w:p {nsdecls('w')}>{body}</w:p>"):
             p.append(r)
     path = save(d, tmp_path / "fillin.docx")
     assert [v.value for v in read_label_values(path)] == ["漏水", "一二", "页码页码"]

@@ -17,13 +17,49 @@ REGISTER = FORMS["CS-REG"]
 SURVEY = FORMS["CS-SURVEY"]
 TODAY = date(2026, 11, 26)
 
-REGISTER_TITLES = ["受理日期", "受理时间", "来源渠道", "客户姓名", "联系电话", "项目/小区", "楼栋", "房号",
-                   "投诉/来访内容", "投诉类别", "是否重大投诉", "接待人"]
+REGISTER_TITLES = [
+    "受理日期",
+    "受理时间",
+    "来源渠道",
+    "客户姓名",
+    "联系电话",
+    "项目/小区",
+    "楼栋",
+    "房号",
+    "投诉/来访内容",
+    "投诉类别",
+    "是否重大投诉",
+    "接待人",
+]
 REGISTER_ROWS = [
-    ["2026年11月3日", "9:30", "电话", "王建国", "138 0013 8000", "融侨锦江", "3", "1502", "卫生间地漏返水",
-     "报修", "否", "林晓"],
-    ["2026/11/4", "下午2点", "来访", "李梅", "0591-87654321", "融侨锦江", "5", "201", "外墙渗水", "施工质量",
-     "是", "陈思"],
+    [
+        "2026年11月3日",
+        "9:30",
+        "电话",
+        "王建国",
+        "138 0013 8000",
+        "融侨锦江",
+        "3",
+        "1502",
+        "卫生间地漏返水",
+        "报修",
+        "否",
+        "林晓",
+    ],
+    [
+        "2026/11/4",
+        "下午2点",
+        "来访",
+        "李梅",
+        "0591-87654321",
+        "融侨锦江",
+        "5",
+        "201",
+        "外墙渗水",
+        "施工质量",
+        "是",
+        "陈思",
+    ],
 ]
 
 
@@ -67,10 +103,30 @@ def test_register_typed_in_word_validates_like_the_workbook(tmp_path):
     parsed, findings = validate(REGISTER, raw, today=TODAY)
     assert findings == []
     first, second = (line.model_dump() for line in parsed.lines)
-    assert first | {"received_date": date(2026, 11, 3), "received_time": time(9, 30), "channel": "来电",
-                    "phone": "13800138000", "category": "维修", "major": False} == first
-    assert second | {"received_date": date(2026, 11, 4), "received_time": time(14, 0), "channel": "来访",
-                     "phone": "0591-87654321", "category": "施工质量", "major": True} == second
+    assert (
+        first
+        | {
+            "received_date": date(2026, 11, 3),
+            "received_time": time(9, 30),
+            "channel": "来电",
+            "phone": "13800138000",
+            "category": "维修",
+            "major": False,
+        }
+        == first
+    )
+    assert (
+        second
+        | {
+            "received_date": date(2026, 11, 4),
+            "received_time": time(14, 0),
+            "channel": "来访",
+            "phone": "0591-87654321",
+            "category": "施工质量",
+            "major": True,
+        }
+        == second
+    )
 
 
 def test_register_with_older_column_titles_is_read_by_synonyms(tmp_path):
@@ -80,8 +136,17 @@ def test_register_with_older_column_titles_is_read_by_synonyms(tmp_path):
     raw = read_form(word_register(tmp_path / "旧登记表.docx", titles, rows))
     # THEN each column is matched to its field
     assert [{k: r.value for k, r in line.items()} for line in raw.lines] == [
-        {"received_date": "11月3日", "customer": "王建国", "phone": "１３８００１３８０００", "channel": "热线",
-         "project": "融侨锦江", "content": "地漏返水", "category": "维修", "receiver": "林晓"}]
+        {
+            "received_date": "11月3日",
+            "customer": "王建国",
+            "phone": "１３８００１３８０００",
+            "channel": "热线",
+            "project": "融侨锦江",
+            "content": "地漏返水",
+            "category": "维修",
+            "receiver": "林晓",
+        }
+    ]
     parsed, findings = validate(REGISTER, raw, today=TODAY)
     assert findings == []
     assert parsed.lines[0].phone == "13800138000" and parsed.lines[0].channel == "来电"
@@ -139,13 +204,24 @@ def test_site_survey_typed_as_label_value_table_is_read_by_label(tmp_path):
     assert findings == []
     survey = parsed.header
     assert (survey.case_number, survey.phone, survey.survey_date, survey.survey_time) == (
-        "KF-2026-00001", "13800138000", date(2026, 11, 24), time(14, 30))
+        "KF-2026-00001",
+        "13800138000",
+        date(2026, 11, 24),
+        time(14, 30),
+    )
     assert (survey.estimate, survey.responsible_party, survey.in_warranty) == (Decimal("1200.50"), "施工单位", True)
 
 
 def test_site_survey_labels_with_synonyms_colons_and_spaces(tmp_path):
-    pairs = [("统一编号：", "KF-2026-00002"), ("勘 察 日 期", "2026-11-25"), ("预估金额(元)", "800元"),
-             ("责任方*", "物业"), ("维修类型", "单工种"), ("是否在保修期内", "否"), ("维修单位", "客户服务维修队")]
+    pairs = [
+        ("统一编号：", "KF-2026-00002"),
+        ("勘 察 日 期", "2026-11-25"),
+        ("预估金额(元)", "800元"),
+        ("责任方*", "物业"),
+        ("维修类型", "单工种"),
+        ("是否在保修期内", "否"),
+        ("维修单位", "客户服务维修队"),
+    ]
     raw = read_form(word_survey(tmp_path / "s.docx", pairs))
     parsed, findings = validate(SURVEY, raw, today=TODAY)
     assert findings == []
@@ -176,12 +252,26 @@ def test_a_further_table_is_read_by_its_own_titles_wherever_it_stands(tmp_path):
     # decisions table, each with a blank row
     document = docx.Document()
     document.add_paragraph("会议纪要")
-    add_table(document, [["会议类型", "服务处主任例会", "会议日期", "2026-12-04"], ["主持人", "陈主任", "记录人", "林晓"],
-                         ["参会人员", "各服务处主任", "", ""]])
-    add_table(document, [["完成日期", "事项编号", "原决定事项", "完成情况（已完成/未完成）"],
-                         ["2026-12-01", "action-7", "复查", "已完成"], ["", "", "", ""]])
-    add_table(document, [["决定事项", "责任人", "完成期限", "登记编号"], ["报送周报", "各服务处", "2026-12-07", ""],
-                         ["", "", "", ""]])
+    add_table(
+        document,
+        [
+            ["会议类型", "服务处主任例会", "会议日期", "2026-12-04"],
+            ["主持人", "陈主任", "记录人", "林晓"],
+            ["参会人员", "各服务处主任", "", ""],
+        ],
+    )
+    add_table(
+        document,
+        [
+            ["完成日期", "事项编号", "原决定事项", "完成情况（已完成/未完成）"],
+            ["2026-12-01", "action-7", "复查", "已完成"],
+            ["", "", "", ""],
+        ],
+    )
+    add_table(
+        document,
+        [["决定事项", "责任人", "完成期限", "登记编号"], ["报送周报", "各服务处", "2026-12-07", ""], ["", "", "", ""]],
+    )
     path = tmp_path / "会议纪要.docx"
     document.save(str(path))
     # WHEN it is read
@@ -190,12 +280,16 @@ def test_a_further_table_is_read_by_its_own_titles_wherever_it_stands(tmp_path):
     assert raw.form_id == "CS-MINUTES" and [line["text"].value for line in raw.lines] == ["报送周报"]
     [(row, review)] = raw.tables["review"]
     assert row == 2 and {k: v.value for k, v in review.items()} == {
-        "action": "action-7", "status": "已完成", "done_on": "2026-12-01"}
+        "action": "action-7",
+        "status": "已完成",
+        "done_on": "2026-12-01",
+    }
     assert review["done_on"].location == "表格2 第2行 第1列"
     # AND validated, the review row is parsed like any line
     parsed, findings = validate(FORMS["CS-MINUTES"], raw, today=date(2026, 12, 4))
     assert findings == [] and [(r.action, r.status, r.done_on) for r, _, _ in parsed.tables["review"]] == [
-        ("action-7", "已完成", date(2026, 12, 1))]
+        ("action-7", "已完成", date(2026, 12, 1))
+    ]
 
 
 def test_a_form_without_its_further_table_reads_as_none_there(tmp_path):

@@ -40,7 +40,7 @@ def blank_survey(tmp_path) -> Path:
 
 def name_target(wb, key: str) -> tuple[str, str]:
     """(sheet, "B3") of a workbook-scoped defined name."""
-    (sheet, reference), = list(wb.defined_names[key].destinations)
+    ((sheet, reference),) = list(wb.defined_names[key].destinations)
     return sheet, reference.replace("$", "")
 
 
@@ -66,28 +66,96 @@ def list_options(validation) -> tuple[str, ...]:
 # the mess clerks make. Keys are the column titles printed on the form.
 MESSY_HEADER = {"office": "融侨客户服务处", "clerk": "林晓"}
 MESSY_LINES = [
-    {"受理日期": "2026/11/3", "受理时间": "9:30", "来源渠道": "电话", "客户姓名": "王建国",
-     "联系电话": "１３８ ００１３ ８０００", "项目/小区": "融侨锦江", "楼栋": "3", "房号": "1502",
-     "投诉/来访内容": "卫生间地漏返水", "投诉类别": "报修", "是否重大投诉": "否", "接待人": "林晓"},
-    {"受理日期": "11月3日", "受理时间": 14 / 24, "来源渠道": "来访", "客户姓名": "李梅",
-     "联系电话": "(0591)87654321", "项目/小区": "融侨锦江", "楼栋": 5, "房号": 201,
-     "投诉/来访内容": "外墙渗水，已两次报修未处理", "投诉类别": "施工质量", "是否重大投诉": "是", "接待人": "陈思"},
-    {"受理日期": datetime(2026, 11, 4), "受理时间": "下午2点", "来源渠道": "物业公司", "客户姓名": "张伟",
-     "联系电话": 13800138001.0, "项目/小区": "江滨花园", "投诉/来访内容": "电梯异响",
-     "投诉类别": "物业", "接待人": "林晓"},
+    {
+        "受理日期": "2026/11/3",
+        "受理时间": "9:30",
+        "来源渠道": "电话",
+        "客户姓名": "王建国",
+        "联系电话": "１３８ ００１３ ８０００",
+        "项目/小区": "融侨锦江",
+        "楼栋": "3",
+        "房号": "1502",
+        "投诉/来访内容": "卫生间地漏返水",
+        "投诉类别": "报修",
+        "是否重大投诉": "否",
+        "接待人": "林晓",
+    },
+    {
+        "受理日期": "11月3日",
+        "受理时间": 14 / 24,
+        "来源渠道": "来访",
+        "客户姓名": "李梅",
+        "联系电话": "(0591)87654321",
+        "项目/小区": "融侨锦江",
+        "楼栋": 5,
+        "房号": 201,
+        "投诉/来访内容": "外墙渗水，已两次报修未处理",
+        "投诉类别": "施工质量",
+        "是否重大投诉": "是",
+        "接待人": "陈思",
+    },
+    {
+        "受理日期": datetime(2026, 11, 4),
+        "受理时间": "下午2点",
+        "来源渠道": "物业公司",
+        "客户姓名": "张伟",
+        "联系电话": 13800138001.0,
+        "项目/小区": "江滨花园",
+        "投诉/来访内容": "电梯异响",
+        "投诉类别": "物业",
+        "接待人": "林晓",
+    },
 ]
 # What the register must read as, whichever office suite saved it last.
 EXPECTED_LINES = [
-    {"received_date": date(2026, 11, 3), "received_time": time(9, 30), "channel": "来电", "customer": "王建国",
-     "phone": "13800138000", "project": "融侨锦江", "building": "3", "room": "1502", "content": "卫生间地漏返水",
-     "category": "维修", "major": False, "receiver": "林晓", "number": None, "department": None},
-    {"received_date": date(2026, 11, 3), "received_time": time(14, 0), "channel": "来访", "customer": "李梅",
-     "phone": "0591-87654321", "project": "融侨锦江", "building": "5", "room": "201",
-     "content": "外墙渗水，已两次报修未处理", "category": "施工质量", "major": True, "receiver": "陈思",
-     "number": None, "department": None},
-    {"received_date": date(2026, 11, 4), "received_time": time(14, 0), "channel": "物业公司转交", "customer": "张伟",
-     "phone": "13800138001", "project": "江滨花园", "building": None, "room": None, "content": "电梯异响",
-     "category": "物业服务", "major": False, "receiver": "林晓", "number": None, "department": None},
+    {
+        "received_date": date(2026, 11, 3),
+        "received_time": time(9, 30),
+        "channel": "来电",
+        "customer": "王建国",
+        "phone": "13800138000",
+        "project": "融侨锦江",
+        "building": "3",
+        "room": "1502",
+        "content": "卫生间地漏返水",
+        "category": "维修",
+        "major": False,
+        "receiver": "林晓",
+        "number": None,
+        "department": None,
+    },
+    {
+        "received_date": date(2026, 11, 3),
+        "received_time": time(14, 0),
+        "channel": "来访",
+        "customer": "李梅",
+        "phone": "0591-87654321",
+        "project": "融侨锦江",
+        "building": "5",
+        "room": "201",
+        "content": "外墙渗水，已两次报修未处理",
+        "category": "施工质量",
+        "major": True,
+        "receiver": "陈思",
+        "number": None,
+        "department": None,
+    },
+    {
+        "received_date": date(2026, 11, 4),
+        "received_time": time(14, 0),
+        "channel": "物业公司转交",
+        "customer": "张伟",
+        "phone": "13800138001",
+        "project": "江滨花园",
+        "building": None,
+        "room": None,
+        "content": "电梯异响",
+        "category": "物业服务",
+        "major": False,
+        "receiver": "林晓",
+        "number": None,
+        "department": None,
+    },
 ]
 
 
@@ -131,9 +199,20 @@ def resave_with_libreoffice(source: Path, outdir: Path, to: str = "xlsx") -> Pat
     profile = Path(f"/tmp/lo-profile-{uuid.uuid4().hex}")  # private: parallel tests must not share one
     try:
         done = subprocess.run(
-            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-             "--convert-to", to, "--outdir", str(outdir), str(source)],
-            capture_output=True, text=True, timeout=180,
+            [
+                soffice,
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                to,
+                "--outdir",
+                str(outdir),
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
@@ -267,17 +346,26 @@ def test_a_blank_form_reads_as_no_lines_and_is_refused(blank_register):
 # ----------------------------------------------------------------------------- writing values
 
 
-@pytest.mark.parametrize("hostile", ['=HYPERLINK("http://example.com","点击")', "+86 138 0013 8000", "-1+1",
-                                     "@SUM(A1:A9)", "=1+1"])
+@pytest.mark.parametrize(
+    "hostile", ['=HYPERLINK("http://example.com","点击")', "+86 138 0013 8000", "-1+1", "@SUM(A1:A9)", "=1+1"]
+)
 def test_values_that_look_like_formulas_stay_text(tmp_path, hostile):
     # GIVEN a value starting with = + - @ WHEN written into a form THEN it is stored as text, no formula
-    path = write_form(REGISTER, tmp_path / "out.xlsx", {"office": hostile},
-                      [{"customer": hostile, "content": hostile, "received_date": date(2026, 11, 3)}])
+    path = write_form(
+        REGISTER,
+        tmp_path / "out.xlsx",
+        {"office": hostile},
+        [{"customer": hostile, "content": hostile, "received_date": date(2026, 11, 3)}],
+    )
     wb = openpyxl.load_workbook(path)  # formulas would come back as data_type "f"
     ws = wb[REGISTER.sheet_title]
     header_row, columns, _ = table_layout(ws)
     sheet, office = name_target(wb, "office")
-    cells = [ws[office], ws.cell(header_row + 1, columns["客户姓名"]), ws.cell(header_row + 1, columns["投诉/来访内容"])]
+    cells = [
+        ws[office],
+        ws.cell(header_row + 1, columns["客户姓名"]),
+        ws.cell(header_row + 1, columns["投诉/来访内容"]),
+    ]
     for cell in cells:
         assert (cell.value, cell.data_type) == (hostile, "s"), cell.coordinate
     with zipfile.ZipFile(path) as package:
@@ -289,9 +377,19 @@ def test_values_that_look_like_formulas_stay_text(tmp_path, hostile):
 
 
 def test_prefilled_form_reads_back_as_written(tmp_path):
-    line = {"received_date": date(2026, 11, 23), "received_time": time(10, 0), "channel": "来电",
-            "customer": "王建国", "phone": "13800138000", "project": "融侨锦江", "content": "地漏返水",
-            "category": "维修", "major": True, "receiver": "林晓", "number": "KF-2026-00001"}
+    line = {
+        "received_date": date(2026, 11, 23),
+        "received_time": time(10, 0),
+        "channel": "来电",
+        "customer": "王建国",
+        "phone": "13800138000",
+        "project": "融侨锦江",
+        "content": "地漏返水",
+        "category": "维修",
+        "major": True,
+        "receiver": "林晓",
+        "number": "KF-2026-00001",
+    }
     path = write_form(REGISTER, tmp_path / "prefilled.xlsx", {"office": "客户服务部"}, [line])
     raw = read_form(path)
     parsed, findings = validate(REGISTER, raw, today=TODAY)
@@ -302,8 +400,15 @@ def test_prefilled_form_reads_back_as_written(tmp_path):
 
 
 def test_prefilled_survey_amount_and_choices_round_trip(tmp_path):
-    values = {"case_number": "KF-2026-00001", "survey_date": date(2026, 11, 24), "estimate": Decimal("1200.50"),
-              "responsible_party": "施工单位", "work_kind": "单工种", "in_warranty": True, "repairer": "客户服务维修队"}
+    values = {
+        "case_number": "KF-2026-00001",
+        "survey_date": date(2026, 11, 24),
+        "estimate": Decimal("1200.50"),
+        "responsible_party": "施工单位",
+        "work_kind": "单工种",
+        "in_warranty": True,
+        "repairer": "客户服务维修队",
+    }
     path = write_form(SURVEY, tmp_path / "survey.xlsx", values)
     parsed, findings = validate(SURVEY, read_form(path), today=TODAY)
     assert findings == []
@@ -363,9 +468,16 @@ def test_register_without_names_or_table_is_read_by_labels(tmp_path, blank_regis
 
 
 def test_survey_without_names_is_read_by_labels(tmp_path):
-    values = {"case_number": "KF-2026-00007", "survey_date": "2026年11月24日", "estimate": "￥1,200.50",
-              "responsible_party": "施工单位", "work_kind": "单工种", "in_warranty": "是", "repairer": "客户服务维修队",
-              "phone": "0591 87654321"}
+    values = {
+        "case_number": "KF-2026-00007",
+        "survey_date": "2026年11月24日",
+        "estimate": "￥1,200.50",
+        "responsible_party": "施工单位",
+        "work_kind": "单工种",
+        "in_warranty": "是",
+        "repairer": "客户服务维修队",
+        "phone": "0591 87654321",
+    }
     path = write_form(SURVEY, tmp_path / "survey.xlsx", values)
     wb = openpyxl.load_workbook(path)
     for key in list(wb.defined_names.keys()):
@@ -419,8 +531,12 @@ def _wrong_register(tmp_path, blank_register) -> tuple[Path, dict[str, str]]:
     def at(title, line):
         return f"{get_column_letter(columns[title])}{header_row + line}"
 
-    return path, {"lines.phone": at("联系电话", 1), "lines.received_date": at("受理日期", 2),
-                  "lines.customer": at("客户姓名", 3), "lines.category": at("投诉类别", 3)}
+    return path, {
+        "lines.phone": at("联系电话", 1),
+        "lines.received_date": at("受理日期", 2),
+        "lines.customer": at("客户姓名", 3),
+        "lines.category": at("投诉类别", 3),
+    }
 
 
 def test_wrong_cells_give_error_findings_at_the_exact_cell(tmp_path, blank_register):
@@ -445,10 +561,19 @@ def test_wrong_cells_give_error_findings_at_the_exact_cell(tmp_path, blank_regis
 
 
 def test_wrong_survey_cell_is_located_through_its_defined_name(tmp_path):
-    path = write_form(SURVEY, tmp_path / "survey.xlsx",
-                      {"case_number": "KF-2026-00001", "survey_date": "2026-02-30", "estimate": "1200元",
-                       "responsible_party": "施工单位", "work_kind": "单工种", "in_warranty": "否",
-                       "repairer": "客户服务维修队"})
+    path = write_form(
+        SURVEY,
+        tmp_path / "survey.xlsx",
+        {
+            "case_number": "KF-2026-00001",
+            "survey_date": "2026-02-30",
+            "estimate": "1200元",
+            "responsible_party": "施工单位",
+            "work_kind": "单工种",
+            "in_warranty": "否",
+            "repairer": "客户服务维修队",
+        },
+    )
     parsed, findings = validate(SURVEY, read_form(path), today=TODAY)
     assert parsed is None
     sheet, cell = name_target(openpyxl.load_workbook(path), "survey_date")
@@ -489,8 +614,10 @@ def test_annotate_marks_the_wrong_cells_in_a_copy(tmp_path, blank_register):
 def test_annotate_skips_findings_without_a_cell(tmp_path, blank_register):
     from docgen.findings import error, warning
 
-    findings = [error("“受理单位”未填写", field="office", location="登记表"),
-                warning("迟了", location="登记表!B6", sheet="登记表", cell="B6")]
+    findings = [
+        error("“受理单位”未填写", field="office", location="登记表"),
+        warning("迟了", location="登记表!B6", sheet="登记表", cell="B6"),
+    ]
     out = annotate(blank_register, findings, tmp_path / "annotated.xlsx")
     wb = openpyxl.load_workbook(out)
     assert wb["登记表"]["B6"].comment is None  # warnings are not marked on the sender's copy
@@ -525,16 +652,28 @@ def test_annotate_writes_a_sheet_name_that_looks_like_a_formula_as_text(tmp_path
     workbook.active.title = evil
     workbook.active["F6"] = "1380013800"
     workbook.save(tmp_path / "evil.xlsx")
-    findings = [error("不是有效的电话号码", location=f"{evil}!F6", sheet=evil, cell="F6"),
-                error("+1 应为 11 位手机号", location="-2+3"), error("@SUM(A1) 无效", location="@A1")]
+    findings = [
+        error("不是有效的电话号码", location=f"{evil}!F6", sheet=evil, cell="F6"),
+        error("+1 应为 11 位手机号", location="-2+3"),
+        error("@SUM(A1) 无效", location="@A1"),
+    ]
     # WHEN its annotated copy is written
     out = annotate(tmp_path / "evil.xlsx", findings, tmp_path / "标注-evil.xlsx")
     # THEN every text in 修改说明 is a text cell, never a formula
     listing = openpyxl.load_workbook(out)["修改说明"]
     cells = [cell for row in listing.iter_rows(min_row=2, min_col=2) for cell in row]
-    assert [c.value for c in cells] == [f"{evil}!F6", "不是有效的电话号码", "-2+3", "+1 应为 11 位手机号",
-                                        "@A1", "@SUM(A1) 无效"]
+    assert [c.value for c in cells] == [
+        f"{evil}!F6",
+        "不是有效的电话号码",
+        "-2+3",
+        "+1 应为 11 位手机号",
+        "@A1",
+        "@SUM(A1) 无效",
+    ]
     assert all(c.data_type == "s" for c in cells)
     with zipfile.ZipFile(out) as package:
-        assert all("<f>" not in package.read(name).decode("utf-8")
-                   for name in package.namelist() if name.startswith("xl/worksheets/"))
+        assert all(
+            "<f>" not in package.read(name).decode("utf-8")
+            for name in package.namelist()
+            if name.startswith("xl/worksheets/")
+        )

@@ -25,10 +25,14 @@ def values(raw_form):
 
 def test_filled_register_reads_back_like_one_built_with_openpyxl(tmp_path):
     # GIVEN the same lines (values as they come back from the ledger's JSON, and hostile text)
-    lines = [register_line(number="KF-2026-00001", received_date="2026-11-23", received_time="10:00:00",
-                           feedback_due="2026年11月26日"),
-             register_line(customer="=HYPERLINK(\"http://x\")", content="Smith & Sons <Ltd>\n第二行", major=True,
-                           progress="@SUM(A1)")]
+    lines = [
+        register_line(
+            number="KF-2026-00001", received_date="2026-11-23", received_time="10:00:00", feedback_due="2026年11月26日"
+        ),
+        register_line(
+            customer='=HYPERLINK("http://x")', content="Smith & Sons <Ltd>\n第二行", major=True, progress="@SUM(A1)"
+        ),
+    ]
     header = {"office": "客户服务部", "clerk": "-林晓"}
     # WHEN written both ways
     built = write_form(FORMS["CS-REG"], tmp_path / "built.xlsx", header, lines)
@@ -45,8 +49,9 @@ def test_filled_register_reads_back_like_one_built_with_openpyxl(tmp_path):
 
 
 def test_filled_form_keeps_the_blank_names_table_and_dropdowns(tmp_path):
-    filled = fill_form(FORMS["CS-SURVEY"], tmp_path / "survey.xlsx", {"case_number": "KF-2026-00001",
-                                                                     "estimate": Decimal("1200.50")})
+    filled = fill_form(
+        FORMS["CS-SURVEY"], tmp_path / "survey.xlsx", {"case_number": "KF-2026-00001", "estimate": Decimal("1200.50")}
+    )
     workbook = openpyxl.load_workbook(filled)
     assert set(workbook.defined_names) == {spec.key for spec in FORMS["CS-SURVEY"].header_fields}
     assert workbook["勘察会签表"].data_validations.dataValidation
@@ -65,11 +70,27 @@ def test_more_lines_than_the_blank_holds_falls_back_to_building(tmp_path):
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_opens_a_filled_form_and_keeps_its_values(tmp_path):
-    filled = fill_form(FORMS["CS-REG"], tmp_path / "in" / "filled.xlsx", {"office": "客户服务部"},
-                       [register_line(number="KF-2026-00009")])
+    filled = fill_form(
+        FORMS["CS-REG"],
+        tmp_path / "in" / "filled.xlsx",
+        {"office": "客户服务部"},
+        [register_line(number="KF-2026-00009")],
+    )
     out = tmp_path / "out"
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    "--convert-to", "xlsx", "--outdir", str(out), str(filled)],
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(filled),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     _, lines, _ = values(read_form(out / "filled.xlsx"))
     assert lines[0]["number"] == "KF-2026-00009" and lines[0]["customer"] == "王建国"

@@ -26,7 +26,9 @@ STYLES = """<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2
 STRINGS = """<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
 <si><t>受理单位</t></si><si><r><t>客户</t></r><r><t>服务部</t></r><rPh><t>きゃく</t></rPh></si></sst>"""
 RELS = """<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{}</Relationships>"""
-REL = '<Relationship Id="{}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{}" Target="{}"/>'
+REL = (
+    '<Relationship Id="{}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{}" Target="{}"/>'
+)
 
 
 def build(tmp_path, date1904=False):
@@ -34,9 +36,14 @@ def build(tmp_path, date1904=False):
     with zipfile.ZipFile(path, "w") as package:
         package.writestr("_rels/.rels", RELS.format(REL.format("rId1", "officeDocument", "xl/workbook.xml")))
         package.writestr("xl/workbook.xml", WORKBOOK.format(pr='<workbookPr date1904="1"/>' if date1904 else ""))
-        package.writestr("xl/_rels/workbook.xml.rels", RELS.format(
-            REL.format("rId1", "worksheet", "worksheets/sheet1.xml") + REL.format("rId2", "styles", "styles.xml")
-            + REL.format("rId3", "sharedStrings", "sharedStrings.xml")))
+        package.writestr(
+            "xl/_rels/workbook.xml.rels",
+            RELS.format(
+                REL.format("rId1", "worksheet", "worksheets/sheet1.xml")
+                + REL.format("rId2", "styles", "styles.xml")
+                + REL.format("rId3", "sharedStrings", "sharedStrings.xml")
+            ),
+        )
         package.writestr("xl/worksheets/sheet1.xml", SHEET)
         package.writestr("xl/styles.xml", STYLES)
         package.writestr("xl/sharedStrings.xml", STRINGS)
@@ -66,8 +73,12 @@ def test_same_values_as_openpyxl_on_a_generated_form(tmp_path):
     from docgen.office.xlsx import write_form
     from tests.conftest import register_line
 
-    path = write_form(FORMS["CS-REG"], tmp_path / "r.xlsx", {"office": "客户服务部"},
-                      [register_line(), register_line(customer="李四", major=True)])
+    path = write_form(
+        FORMS["CS-REG"],
+        tmp_path / "r.xlsx",
+        {"office": "客户服务部"},
+        [register_line(), register_line(customer="李四", major=True)],
+    )
     ours = xlsx_package.load(path)["登记表"]
     theirs = openpyxl.load_workbook(path, data_only=True)["登记表"]
     for row in theirs.iter_rows():
@@ -80,13 +91,16 @@ def test_chinese_builtin_date_formats_error_cells_and_iso_date_cells(tmp_path):
     # GIVEN a Chinese Excel's built-in 年月日 format (id 31), an #N/A cell and an ISO date cell
     path = build(tmp_path)
     sheet = SHEET.replace('<c s="1"><v>46349.5</v></c>', '<c s="3"><v>46349</v></c>').replace(
-        '<c t="b"><v>1</v></c>', '<c t="e"><v>#N/A</v></c><c t="d"><v>2026-11-23T10:00:00</v></c>')
+        '<c t="b"><v>1</v></c>', '<c t="e"><v>#N/A</v></c><c t="d"><v>2026-11-23T10:00:00</v></c>'
+    )
     styles = STYLES.replace('<xf numFmtId="20"/></cellXfs>', '<xf numFmtId="20"/><xf numFmtId="31"/></cellXfs>')
     rebuilt = tmp_path / "cjk.xlsx"
     with zipfile.ZipFile(path) as old, zipfile.ZipFile(rebuilt, "w") as new:
         for name in old.namelist():
             data = old.read(name)
-            new.writestr(name, sheet if name.endswith("sheet1.xml") else styles if name.endswith("styles.xml") else data)
+            new.writestr(
+                name, sheet if name.endswith("sheet1.xml") else styles if name.endswith("styles.xml") else data
+            )
     values = xlsx_package.load(rebuilt)["登记表"]
     assert values.value(4, 2) == datetime(2026, 11, 23)
     assert isinstance(values.value(4, 6), xlsx_package.CellError) and values.value(4, 6) == "#N/A"

@@ -20,10 +20,18 @@ def test_week_bounds_from_iso_week_or_any_day():
 
 def test_weekly_counts_new_open_and_overdue_per_office(ws, ledger):
     # GIVEN two complaints of week 48 in two communities, one of them a repair never surveyed
-    pipeline.process_file(ws, ledger, write_register(ws.intake, [
-        register_line(project="融侨锦江"),
-        register_line(project="融侨观邸", customer="李四", category="销售服务", received_time=time(9, 0))]),
-        date(2026, 11, 26))
+    pipeline.process_file(
+        ws,
+        ledger,
+        write_register(
+            ws.intake,
+            [
+                register_line(project="融侨锦江"),
+                register_line(project="融侨观邸", customer="李四", category="销售服务", received_time=time(9, 0)),
+            ],
+        ),
+        date(2026, 11, 26),
+    )
     reports = {report.office: report for report in weekly(ledger, ws.calendar, "2026-W48")}
     assert set(reports) == {"融侨锦江客户服务处", "融侨观邸客户服务处"}
     jinjiang = reports["融侨锦江客户服务处"]
@@ -61,9 +69,11 @@ def test_a_decision_of_minutes_leaves_the_warning_and_the_weekly_report_once_don
     # THEN on Wednesday 2 December it is 2 working days late, on the owner's page of the warning and in the week
     [warning] = overdue_warning(ledger, ws.calendar, date(2026, 12, 2))
     assert warning.department == "物业公司" and [(o.deadline.key, o.workdays_late) for o in warning.late] == [
-        ("action-2", 2)]
+        ("action-2", 2)
+    ]
     assert [o.deadline.key for o in weekly(ledger, ws.calendar, "2026-W49", today=date(2026, 12, 2))[0].overdue] == [
-        "action-2"]
+        "action-2"
+    ]
     # WHEN it is marked done on 1 December
     mark_done(ledger, "action-2", date(2026, 12, 1), today=date(2026, 12, 2))
     # THEN neither lists it any more
@@ -77,18 +87,39 @@ def test_a_decision_on_no_case_is_in_the_warning_under_its_owner_until_done(ws, 
 
     # GIVEN the directors' meeting of 27 November decided, on no case, that 各服务处 report by Monday 30 November
     with ledger.transaction() as tx:
-        tx.append("minutes.action", {
-            "meeting_type": "服务处主任例会", "meeting_date": "2026-11-27", "clause": "CS-3.10.2", "owner": "各服务处",
-            "text": "各服务处周一前报送周报", "due": "2026-11-30",
-            "deadlines": [{"key": "action-1", "label": "各服务处周一前报送周报", "due": "2026-11-30",
-                           "clause": "CS-3.10.2", "provisional": False, "actor": "各服务处"}]}, case_id=None,
-            claim="minutes")
+        tx.append(
+            "minutes.action",
+            {
+                "meeting_type": "服务处主任例会",
+                "meeting_date": "2026-11-27",
+                "clause": "CS-3.10.2",
+                "owner": "各服务处",
+                "text": "各服务处周一前报送周报",
+                "due": "2026-11-30",
+                "deadlines": [
+                    {
+                        "key": "action-1",
+                        "label": "各服务处周一前报送周报",
+                        "due": "2026-11-30",
+                        "clause": "CS-3.10.2",
+                        "provisional": False,
+                        "actor": "各服务处",
+                    }
+                ],
+            },
+            case_id=None,
+            claim="minutes",
+        )
     # WHEN the warning of Friday 27 November is drawn THEN it is due on the next working day, under its owner,
     # numbered by its 事项编号 and described by the meeting that took it
     [friday] = overdue_warning(ledger, ws.calendar, date(2026, 11, 27))
     assert friday.department == "各服务处" and friday.late == []
     [due] = friday.due_tomorrow
-    assert (due.number, due.subject, due.deadline.clause) == ("action-1", "2026年11月27日服务处主任例会决定", "CS-3.10.2")
+    assert (due.number, due.subject, due.deadline.clause) == (
+        "action-1",
+        "2026年11月27日服务处主任例会决定",
+        "CS-3.10.2",
+    )
     # AND on Wednesday 2 December it is 2 working days late
     [late] = overdue_warning(ledger, ws.calendar, date(2026, 12, 2))[0].late
     assert (late.number, late.workdays_late) == ("action-1", 2)
@@ -106,4 +137,8 @@ def test_an_open_decision_on_a_case_since_closed_stays_in_the_warning(ws, ledger
     [warning] = overdue_warning(ledger, ws.calendar, date(2026, 12, 2))
     [late] = warning.late
     assert (warning.department, late.number, late.deadline.key, late.workdays_late) == (
-        "物业公司", "KF-2026-00001", "action-2", 2)
+        "物业公司",
+        "KF-2026-00001",
+        "action-2",
+        2,
+    )

@@ -36,12 +36,21 @@ def process(ws, ledger, path, today=TODAY):
 
 def test_register_becomes_numbered_cases_with_their_next_documents(ws, ledger):
     # GIVEN a register with a repair, a major sales complaint and a property complaint
-    path = write_register(ws.intake, [
-        register_line(),
-        register_line(customer="李秀英", phone="13900139000", category="销售服务", major=True,
-                      content="车位优惠未兑现", channel="经营销售部转交"),
-        register_line(customer="张伟", phone="0591-87654321", category="物业服务", content="车库照明损坏"),
-    ])
+    path = write_register(
+        ws.intake,
+        [
+            register_line(),
+            register_line(
+                customer="李秀英",
+                phone="13900139000",
+                category="销售服务",
+                major=True,
+                content="车位优惠未兑现",
+                channel="经营销售部转交",
+            ),
+            register_line(customer="张伟", phone="0591-87654321", category="物业服务", content="车库照明损坏"),
+        ],
+    )
     # WHEN it is processed
     outcome = process(ws, ledger, path)
     # THEN three cases are numbered in order and each gets what the procedure asks for
@@ -91,16 +100,24 @@ def test_resubmitted_register_adds_progress_instead_of_new_cases(ws, ledger):
 
 def test_number_already_present_is_kept_and_allocation_continues_above_it(ws, ledger):
     first = process(ws, ledger, write_register(ws.intake, [register_line(customer="赵敏")]))
-    outcome = process(ws, ledger, write_register(ws.intake, [register_line(customer="赵敏", number=first.case_ids[0]),
-                                                             register_line(customer="陈静")]))
+    outcome = process(
+        ws,
+        ledger,
+        write_register(
+            ws.intake, [register_line(customer="赵敏", number=first.case_ids[0]), register_line(customer="陈静")]
+        ),
+    )
     assert outcome.case_ids == ["KF-2026-00001", "KF-2026-00002"]
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("KF-2026-000001", "格式不对；应为 KF-2026-00001"),  # one digit too many, beside KF-2026-00001
-    ("KF-2026-99999", "登记编号“KF-2026-99999”不是本系统发出的编号；新投诉请留空，由系统编号"),
-    ("KF-1999-00001", "登记编号“KF-1999-00001”的年份1999与受理日期2026-11-23不符"),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("KF-2026-000001", "格式不对；应为 KF-2026-00001"),  # one digit too many, beside KF-2026-00001
+        ("KF-2026-99999", "登记编号“KF-2026-99999”不是本系统发出的编号；新投诉请留空，由系统编号"),
+        ("KF-1999-00001", "登记编号“KF-1999-00001”的年份1999与受理日期2026-11-23不符"),
+    ],
+)
 def test_a_typed_number_is_accepted_only_as_one_docgen_issued(ws, ledger, typed, expected):
     # GIVEN KF-2026-00001 issued, and a register with a number typed by a clerk for a new complaint
     process(ws, ledger, write_register(ws.intake, [register_line()]))
@@ -110,7 +127,9 @@ def test_a_typed_number_is_accepted_only_as_one_docgen_issued(ws, ledger, typed,
     [finding] = [f for f in outcome.findings if f.field == "lines.number"]
     assert expected in finding.message and finding.location.endswith("!A6") and finding.clause == "CS-3.4.3"
     assert [c.number for c in all_cases(ledger)] == ["KF-2026-00001"]
-    assert process(ws, ledger, write_register(ws.intake, [register_line(customer="陈静")])).case_ids == ["KF-2026-00002"]
+    assert process(ws, ledger, write_register(ws.intake, [register_line(customer="陈静")])).case_ids == [
+        "KF-2026-00002"
+    ]
 
 
 @pytest.mark.parametrize("typed", ["1026-11-03", "0001-01-01"])
@@ -123,8 +142,10 @@ def test_an_impossible_date_is_an_error_never_a_number_of_its_year(ws, ledger, t
 
 def test_the_same_register_saved_again_by_another_program_registers_nothing_twice(ws, ledger):
     # GIVEN five complaints registered
-    lines = [register_line(customer=name, phone=f"1380013800{n}", content=f"卫生间地漏返水，第{n}次")
-             for n, name in enumerate(("王建国", "李秀英", "张伟", "赵敏", "陈静"))]
+    lines = [
+        register_line(customer=name, phone=f"1380013800{n}", content=f"卫生间地漏返水，第{n}次")
+        for n, name in enumerate(("王建国", "李秀英", "张伟", "赵敏", "陈静"))
+    ]
     first = process(ws, ledger, write_register(ws.intake, lines, header={"office": "客户服务部", "clerk": "林晓"}))
     assert len(first.case_ids) == 5
     # WHEN the same lines come again in other bytes: another program's spacing, full-width characters,
@@ -150,8 +171,9 @@ def test_a_line_repeated_in_one_register_is_one_case(ws, ledger):
 
 def test_number_of_another_complaint_is_a_clash_on_its_cell(ws, ledger):
     first = process(ws, ledger, write_register(ws.intake, [register_line()]))
-    clash = write_register(ws.intake, [register_line(number=first.case_ids[0], customer="另一位客户",
-                                                     phone="13700137000")])
+    clash = write_register(
+        ws.intake, [register_line(number=first.case_ids[0], customer="另一位客户", phone="13700137000")]
+    )
     outcome = process(ws, ledger, clash)
     assert outcome.status == "rejected"
     [finding] = [f for f in outcome.findings if f.field == "lines.number"]
@@ -162,8 +184,9 @@ def test_number_of_another_complaint_is_a_clash_on_its_cell(ws, ledger):
 
 def test_rejected_register_records_nothing_and_explains_itself(ws, ledger):
     # GIVEN a register with a bad phone number and an ambiguous date
-    path = write_register(ws.intake, [register_line(phone="1380013800"), register_line(received_date="11/3")],
-                          name="错误的登记表.xlsx")
+    path = write_register(
+        ws.intake, [register_line(phone="1380013800"), register_line(received_date="11/3")], name="错误的登记表.xlsx"
+    )
     outcome = process(ws, ledger, path)
     assert outcome.status == "rejected"
     assert {f.location for f in outcome.findings} == {"登记表!F6", "登记表!B7"}
@@ -190,8 +213,9 @@ def test_same_bytes_twice_is_a_duplicate_kept_aside(ws, ledger):
 
 def test_complaint_received_on_30_december_gets_a_provisional_deadline_that_says_so(ws, ledger):
     # GIVEN a repair received 2026-12-30: its 3-working-day feedback runs into 2027, not yet published
-    path = write_register(ws.intake, [register_line(received_date=date(2026, 12, 30), received_time=time(16, 0),
-                                                    major=True)])
+    path = write_register(
+        ws.intake, [register_line(received_date=date(2026, 12, 30), received_time=time(16, 0), major=True)]
+    )
     outcome = process(ws, ledger, path, today=date(2026, 12, 31))
     assert outcome.status == "accepted"
     [case] = all_cases(ledger)
@@ -215,10 +239,19 @@ def test_emitted_site_survey_is_a_valid_intake_form(ws, ledger):
     outcome = process(ws, ledger, write_register(ws.intake, [register_line()]))
     emitted = ws.root / f"outbox/{outcome.case_ids[0]}/01-现场勘察会签表.xlsx"
     workbook = openpyxl.load_workbook(emitted)
-    for key, value in {"survey_date": date(2026, 11, 24), "estimate": "1,200.50", "responsible_party": "施工单位",
-                       "work_kind": "单工种", "in_warranty": "是", "repairer": "客户服务维修队",
-                       "contractor": "闽建一公司", "sign_service": "林晓", "sign_engineering": "陈工", "sign_team_leader": "郑队长",
-                       "sign_contractor": "某建设公司 王工"}.items():
+    for key, value in {
+        "survey_date": date(2026, 11, 24),
+        "estimate": "1,200.50",
+        "responsible_party": "施工单位",
+        "work_kind": "单工种",
+        "in_warranty": "是",
+        "repairer": "客户服务维修队",
+        "contractor": "闽建一公司",
+        "sign_service": "林晓",
+        "sign_engineering": "陈工",
+        "sign_team_leader": "郑队长",
+        "sign_contractor": "某建设公司 王工",
+    }.items():
         sheet, cell = next(iter(workbook.defined_names[key].destinations))
         workbook[sheet][cell.replace("$", "")] = value
     filled = ws.intake / "勘察表-已填.xlsx"
@@ -321,11 +354,35 @@ def test_a_register_typed_in_word_is_read_by_its_labels(ws, ledger):
     # GIVEN the office's own Word register: a title and a table whose header carries the column titles
     document = Document()
     document.add_paragraph("来电、来访登记表")
-    titles = ["受理日期", "受理时间", "来源渠道", "客户姓名", "联系电话", "项目/小区", "楼栋", "房号",
-              "投诉/来访内容", "投诉类别", "是否重大投诉", "接待人"]
+    titles = [
+        "受理日期",
+        "受理时间",
+        "来源渠道",
+        "客户姓名",
+        "联系电话",
+        "项目/小区",
+        "楼栋",
+        "房号",
+        "投诉/来访内容",
+        "投诉类别",
+        "是否重大投诉",
+        "接待人",
+    ]
     table = document.add_table(rows=2, cols=len(titles))
-    values = ["2026年11月23日", "10:00", "来电", "王建国", "138 0013 8000", "融侨锦江", "3", "1502",
-              "卫生间地漏返水", "维修", "否", "林晓"]
+    values = [
+        "2026年11月23日",
+        "10:00",
+        "来电",
+        "王建国",
+        "138 0013 8000",
+        "融侨锦江",
+        "3",
+        "1502",
+        "卫生间地漏返水",
+        "维修",
+        "否",
+        "林晓",
+    ]
     for column, (title, value) in enumerate(zip(titles, values)):
         table.cell(0, column).text, table.cell(1, column).text = title, value
     path = ws.intake / "登记表.docx"
@@ -347,9 +404,14 @@ def test_crash_between_linking_into_archive_and_unlinking_from_intake_records_th
 
 def test_text_typed_by_a_clerk_never_becomes_a_path_outside_the_outbox(ws, ledger):
     # GIVEN a project name that reads like a path, and one far too long for a file name
-    path = write_register(ws.intake, [register_line(project="../../../../etc/融侨/二期", category="施工质量"),
-                                      register_line(project="融侨" * 60, customer="李四")],
-                          name="很长的文件名" * 13 + ".xlsx")  # 239 bytes: fits, until docgen adds to it
+    path = write_register(
+        ws.intake,
+        [
+            register_line(project="../../../../etc/融侨/二期", category="施工质量"),
+            register_line(project="融侨" * 60, customer="李四"),
+        ],
+        name="很长的文件名" * 13 + ".xlsx",
+    )  # 239 bytes: fits, until docgen adds to it
     outcome = process(ws, ledger, path)
     assert outcome.status == "accepted"
     for output in outcome.outputs:
@@ -384,8 +446,9 @@ def test_a_complaint_marked_major_on_the_returned_register_is_escalated_then(ws,
     first = process(ws, ledger, write_register(ws.intake, [register_line()]))
     number = first.case_ids[0]
     # WHEN the returned register comes back with 是否重大投诉 = 是 and a changed 类别
-    again = process(ws, ledger, write_register(ws.intake, [register_line(number=number, major=True,
-                                                                         category="施工质量")]))
+    again = process(
+        ws, ledger, write_register(ws.intake, [register_line(number=number, major=True, category="施工质量")])
+    )
     # THEN it is reported at once (CS-3.4.7), and the changed fact is pointed out, not applied
     assert f"outbox/{number}/02-重大投诉上报单.docx" in again.outputs
     assert [e.kind for e in ledger.events(case_id=number)].count("case.escalated") == 1
@@ -399,8 +462,11 @@ def test_feedback_is_met_by_a_later_progress_note_not_by_one_typed_at_registrati
     first = process(ws, ledger, write_register(ws.intake, [register_line(progress="已记录")]))
     [case] = all_cases(ledger)
     assert next(d for d in case.deadlines if d.key == "feedback").met_on is None
-    process(ws, ledger, write_register(ws.intake, [register_line(number=first.case_ids[0],
-                                                                 progress="工程材料部已回复，周五维修")]))
+    process(
+        ws,
+        ledger,
+        write_register(ws.intake, [register_line(number=first.case_ids[0], progress="工程材料部已回复，周五维修")]),
+    )
     [case] = all_cases(ledger)
     assert next(d for d in case.deadlines if d.key == "feedback").met_on is not None
 
@@ -452,7 +518,9 @@ def test_a_receipt_prints_the_ledger_position_and_hash_it_was_written_at(ws, led
     before = ledger.events()[submission.seq - 2]  # the event just before this file's submission event
     assert before.seq == submission.seq - 1
     digest = ledger.connection.execute("SELECT hash FROM events WHERE seq = ?", (before.seq,)).fetchone()[0]
-    assert f"账本位置：本次提交登记为台账第 {submission.seq} 条；其前一条（第 {before.seq} 条）的哈希为 {digest}" in text
+    assert (
+        f"账本位置：本次提交登记为台账第 {submission.seq} 条；其前一条（第 {before.seq} 条）的哈希为 {digest}" in text
+    )
     # AND the head files hold the submission event itself
     from docgen.ledger import read_head_file
 
@@ -478,7 +546,10 @@ def test_a_rejections_explanation_prints_the_ledger_position_like_a_receipt(ws, 
     submission = ledger.submission_by_claim(ledger.events()[-1].claim)
     assert submission.kind == "submission.rejected"
     digest = ledger.connection.execute("SELECT hash FROM events WHERE seq = ?", (submission.seq - 1,)).fetchone()[0]
-    assert f"账本位置：本次提交登记为台账第 {submission.seq} 条；其前一条（第 {submission.seq - 1} 条）的哈希为 {digest}" in text
+    assert (
+        f"账本位置：本次提交登记为台账第 {submission.seq} 条；其前一条（第 {submission.seq - 1} 条）的哈希为 {digest}"
+        in text
+    )
 
 
 def test_configured_folders_are_where_documents_go(tmp_path):
@@ -514,6 +585,7 @@ def test_archive_on_another_filesystem_is_a_whole_copy(ws, ledger, monkeypatch):
 
 
 # ------------------------------------------------------------ intake that nothing can stop (issue 8 §2)
+
 
 def _everything_written(ws) -> list[Path]:
     return [p for folder in (ws.archive, ws.rejected, ws.outbox) for p in folder.rglob("*")]
@@ -553,7 +625,9 @@ def test_a_hard_linked_file_is_refused_and_its_other_name_untouched(ws, ledger, 
     os.link(elsewhere, dropped)
     outcome = process(ws, ledger, dropped)
     _refused_outcome_is_explained(ws, ledger, outcome, "硬链接")
-    assert elsewhere.exists() and not any(p.is_file() and os.path.samefile(p, elsewhere) for p in _everything_written(ws))
+    assert elsewhere.exists() and not any(
+        p.is_file() and os.path.samefile(p, elsewhere) for p in _everything_written(ws)
+    )
 
 
 def test_a_named_pipe_is_refused_at_once_instead_of_blocking_the_intake(ws, ledger):
@@ -797,7 +871,9 @@ def test_a_file_whose_name_is_not_utf8_is_processed_under_its_chinese_name(ws, l
     assert outcomes["登记.xlsx"].status == "accepted" and outcomes["caf\ufffd.xlsx"].status == "rejected"
     assert list(ws.intake.iterdir()) == [] and list(ws.spool.iterdir()) == []
     receipt = next(o for o in outcomes["登记.xlsx"].outputs if o.endswith("回执.txt"))
-    assert Path(receipt).name.startswith("登记-") and "文件：登记.xlsx" in (ws.root / receipt).read_text(encoding="utf-8")
+    assert Path(receipt).name.startswith("登记-") and "文件：登记.xlsx" in (ws.root / receipt).read_text(
+        encoding="utf-8"
+    )
     assert sorted(e.payload["file"] for e in ledger.submissions()) == ["caf\ufffd.xlsx", "登记.xlsx"]
     assert sorted(p.name.split("-", 4)[-1] for p in ws.archive.rglob("*.xlsx")) == ["caf\ufffd.xlsx", "登记.xlsx"]
 
@@ -863,25 +939,29 @@ def test_a_refused_entry_goes_to_intake_refused_when_the_rename_into_var_fails(w
     assert list(ws.spool.iterdir()) == []
 
 
-@pytest.mark.parametrize("failure, retried", [
-    (OSError(errno.ENOSPC, "No space left on device"), True),
-    (OSError(errno.EDQUOT, "Disk quota exceeded"), True),
-    (OSError(errno.EROFS, "Read-only file system"), True),
-    (OSError(errno.EIO, "Input/output error"), True),
-    (PermissionError(errno.EACCES, "Permission denied"), True),
-    (PermissionError(errno.EPERM, "Operation not permitted"), True),
-    (NotADirectoryError(errno.ENOTDIR, "Not a directory"), True),
-    (FileExistsError(errno.EEXIST, "File exists"), True),
-    (BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable"), True),
-    (OSError(errno.EBUSY, "Device or resource busy"), True),
-    (pipeline.ChangedWhileClaimed("written to while copied"), True),
-    (FileNotFoundError(errno.ENOENT, "No such file or directory"), False),
-    (OSError(errno.ENAMETOOLONG, "File name too long"), False),
-    (IsADirectoryError(errno.EISDIR, "Is a directory"), False),
-    (OSError(errno.EXDEV, "Invalid cross-device link"), False),
-    (OSError("no errno at all"), False),
-    (ValueError("a bug"), False),
-], ids=lambda value: repr(value)[:40] if isinstance(value, BaseException) else str(value))
+@pytest.mark.parametrize(
+    "failure, retried",
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), True),
+        (OSError(errno.EDQUOT, "Disk quota exceeded"), True),
+        (OSError(errno.EROFS, "Read-only file system"), True),
+        (OSError(errno.EIO, "Input/output error"), True),
+        (PermissionError(errno.EACCES, "Permission denied"), True),
+        (PermissionError(errno.EPERM, "Operation not permitted"), True),
+        (NotADirectoryError(errno.ENOTDIR, "Not a directory"), True),
+        (FileExistsError(errno.EEXIST, "File exists"), True),
+        (BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable"), True),
+        (OSError(errno.EBUSY, "Device or resource busy"), True),
+        (pipeline.ChangedWhileClaimed("written to while copied"), True),
+        (FileNotFoundError(errno.ENOENT, "No such file or directory"), False),
+        (OSError(errno.ENAMETOOLONG, "File name too long"), False),
+        (IsADirectoryError(errno.EISDIR, "Is a directory"), False),
+        (OSError(errno.EXDEV, "Invalid cross-device link"), False),
+        (OSError("no errno at all"), False),
+        (ValueError("a bug"), False),
+    ],
+    ids=lambda value: repr(value)[:40] if isinstance(value, BaseException) else str(value),
+)
 def test_only_a_condition_of_the_machine_is_retried(failure, retried):
     assert pipeline.system_fault(failure) is retried
 
@@ -907,8 +987,9 @@ def test_a_missing_archive_file_behind_a_copy_document_is_an_outcome_not_retried
     assert list(ws.spool.iterdir()) == [] and pipeline.recover(ws, ledger) == []
 
 
-@pytest.mark.parametrize("failure", [OSError(errno.ENAMETOOLONG, "File name too long"),
-                                     IsADirectoryError(errno.EISDIR, "Is a directory")])
+@pytest.mark.parametrize(
+    "failure", [OSError(errno.ENAMETOOLONG, "File name too long"), IsADirectoryError(errno.EISDIR, "Is a directory")]
+)
 def test_an_oserror_no_retry_can_mend_in_a_handler_is_a_rejection_that_keeps_the_file(ws, ledger, monkeypatch, failure):
     from docgen.steps import STEPS
 

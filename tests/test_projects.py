@@ -14,12 +14,15 @@ from tests.conftest import register_line, write_register
 SETTINGS = Settings(projects={"翠苑": Project(delivered=date(2026, 3, 1)), "融侨锦江": Project()})
 
 
-@pytest.mark.parametrize("delivered, last", [
-    (date(2026, 3, 1), date(2027, 3, 1)),
-    (date(2025, 11, 27), date(2026, 11, 27)),
-    (date(2024, 2, 29), date(2025, 2, 28)),  # no 29 February in 2025: the month's last day (art. 202)
-    (date(2027, 2, 28), date(2028, 2, 28)),
-])
+@pytest.mark.parametrize(
+    "delivered, last",
+    [
+        (date(2026, 3, 1), date(2027, 3, 1)),
+        (date(2025, 11, 27), date(2026, 11, 27)),
+        (date(2024, 2, 29), date(2025, 2, 28)),  # no 29 February in 2025: the month's last day (art. 202)
+        (date(2027, 2, 28), date(2028, 2, 28)),
+    ],
+)
 def test_the_first_year_ends_on_the_same_day_a_year_later(delivered, last):
     assert first_year_last_day(delivered) == last
 
@@ -56,8 +59,18 @@ def test_a_community_without_a_delivery_date_is_unknown_and_says_where_to_set_it
 
 
 def test_communities_seen_in_the_ledger_without_a_delivery_date(ws, ledger):
-    pipeline.process_file(ws, ledger, write_register(ws.intake, [
-        register_line(project="融侨锦江"), register_line(project="翠苑", customer="李四", received_time=time(9, 0)),
-        register_line(project="融侨观邸", customer="张三", received_time=time(9, 30))]), date(2026, 11, 26))
+    pipeline.process_file(
+        ws,
+        ledger,
+        write_register(
+            ws.intake,
+            [
+                register_line(project="融侨锦江"),
+                register_line(project="翠苑", customer="李四", received_time=time(9, 0)),
+                register_line(project="融侨观邸", customer="张三", received_time=time(9, 30)),
+            ],
+        ),
+        date(2026, 11, 26),
+    )
     assert ledger_projects(ledger) == ["翠苑", "融侨观邸", "融侨锦江"]
     assert undated_projects(SETTINGS, ledger) == ["融侨观邸", "融侨锦江"]

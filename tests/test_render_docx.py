@@ -87,17 +87,19 @@ def escalation_context(**overrides) -> dict:
 def dispatch_context(n: int = 20, **overrides) -> dict:
     rows = []
     for i in range(1, n + 1):
-        rows.append({
-            "number": f"KF-2026-{i:05d}",
-            "received_at": f"2026年11月{i}日",
-            "customer": f"客户{i}" if i != 7 else AMP,
-            "location": f"锦绣花园 {i % 5 + 1}栋 {i:02d}03",
-            "category": ["维修", "物业", "销售"][i % 3],
-            "content": f"第{i}件：卫生间漏水。" + ("\n" + HOSTILE[i % len(HOSTILE)] if i % 4 == 0 else ""),
-            "feedback_due": f"2026年12月{i}日",
-            "provisional": i in (19, 20),
-            "major": i == 5,
-        })
+        rows.append(
+            {
+                "number": f"KF-2026-{i:05d}",
+                "received_at": f"2026年11月{i}日",
+                "customer": f"客户{i}" if i != 7 else AMP,
+                "location": f"锦绣花园 {i % 5 + 1}栋 {i:02d}03",
+                "category": ["维修", "物业", "销售"][i % 3],
+                "content": f"第{i}件：卫生间漏水。" + ("\n" + HOSTILE[i % len(HOSTILE)] if i % 4 == 0 else ""),
+                "feedback_due": f"2026年12月{i}日",
+                "provisional": i in (19, 20),
+                "major": i == 5,
+            }
+        )
     context = {
         "department": "工程材料部",
         "office": "锦绣花园客户服务处",
@@ -177,9 +179,16 @@ def feature_context(value: str) -> dict:
     rich = RichText()  # RichText and Listing escape their text themselves (braces and \\r are theirs to handle)
     rich.add(f"粗体{AMP}", bold=True)
     rich.add("\n第二行\t制表", italic=True)
-    return {"title": f"标题 {value}", "v": value, "rich": rich, "listing": Listing(f"甲\n乙\t丙 {AMP}"),
-            "tabbed": f"一\t二\n三 {value}", "wide": ["a", AMP, "c", "d"], "narrow": ["仅一格"],
-            "pictures": [1, 2]}
+    return {
+        "title": f"标题 {value}",
+        "v": value,
+        "rich": rich,
+        "listing": Listing(f"甲\n乙\t丙 {AMP}"),
+        "tabbed": f"一\t二\n三 {value}",
+        "wide": ["a", AMP, "c", "d"],
+        "narrow": ["仅一格"],
+        "pictures": [1, 2],
+    }
 
 
 # ---------------------------------------------------------------------------------- render_docx
@@ -189,8 +198,14 @@ def feature_context(value: str) -> dict:
 def test_hostile_values_verbatim_and_nothing_dropped(tmp_path, value):
     template = simple_template(tmp_path, "开始", "值：{{ v }}", "后续段落一", "后续段落二：{{ w }}", "结束")
     out = render_docx(template, {"v": value, "w": "尾"}, tmp_path / "out" / "r.docx")
-    expected_value = (value.replace("\r\n", "\n").replace("\r", "\n")
-                      .replace("\u0001", "").replace("\u000b", "").replace("\u0000", "").replace("\ufffe", ""))
+    expected_value = (
+        value.replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\u0001", "")
+        .replace("\u000b", "")
+        .replace("\u0000", "")
+        .replace("\ufffe", "")
+    )
     assert all_text(out) == f"开始\n值：{expected_value}\n后续段落一\n后续段落二：尾\n结束"
 
 
@@ -344,11 +359,16 @@ def test_headers_properties_tables_pictures_same_as_docxtpl(tmp_path, value):
     document = docx.Document(str(out))
     expected = value.replace("\r\n", "\n")
     assert document.core_properties.title == f"标题 {value}".replace("&", "&amp;").replace("<", "&lt;").replace(
-        ">", "&gt;").replace("{", "&#123;").replace("}", "&#125;").replace("\r\n", "\n")  # docxtpl's double escape
+        ">", "&gt;"
+    ).replace("{", "&#123;").replace("}", "&#125;").replace("\r\n", "\n")  # docxtpl's double escape
     assert document.sections[0].header.paragraphs[0].text == f"页眉：{expected}"
     assert [len(t.columns) for t in document.tables] == [4, 1]  # fix_tables added and dropped grid columns
-    ids = [e.get("id") for e in document.element.body.iter("{http://schemas.openxmlformats.org/drawingml/2006/"
-                                                          "wordprocessingDrawing}docPr")]
+    ids = [
+        e.get("id")
+        for e in document.element.body.iter(
+            "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
+        )
+    ]
     assert ids == ["1001", "1002", "1003"]
     text = all_text(out)
     assert f"粗体{AMP}\n第二行\t制表" in text and f"甲\n乙\t丙 {AMP}" in text
@@ -371,8 +391,21 @@ def test_find_template_missing(tmp_path):
         find_template("nope.docx", tmp_path)
 
 
-@pytest.mark.parametrize("name", ["../escalation_notice.docx", "a/b.docx", "a\\b.docx", "..", ".", "",
-                                  "/etc/passwd", "C:evil.docx", "x\0.docx", "..docx"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../escalation_notice.docx",
+        "a/b.docx",
+        "a\\b.docx",
+        "..",
+        ".",
+        "",
+        "/etc/passwd",
+        "C:evil.docx",
+        "x\0.docx",
+        "..docx",
+    ],
+)
 def test_find_template_refuses_paths(tmp_path, name):
     with pytest.raises(ValueError, match="模板名称无效"):
         find_template(name, tmp_path)
@@ -408,11 +441,35 @@ def test_escalation_notice(tmp_path):
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
 
     assert text.startswith("重大投诉上报单\n登记编号：KF-2026-00042")
-    for label in ("登记编号", "受理时间", "来源渠道", "客户姓名", "联系电话", "项目/小区", "楼栋", "房号",
-                  "投诉类别", "责任部门", "接待人", "投诉内容", "事项", "期限", "依据条款"):
+    for label in (
+        "登记编号",
+        "受理时间",
+        "来源渠道",
+        "客户姓名",
+        "联系电话",
+        "项目/小区",
+        "楼栋",
+        "房号",
+        "投诉类别",
+        "责任部门",
+        "接待人",
+        "投诉内容",
+        "事项",
+        "期限",
+        "依据条款",
+    ):
         assert f"\n{label}\n" in text, label
-    for value in ("2026年11月25日 14:30", "来电", "13800138000", "锦绣花园", "3栋", "1502", "维修",
-                  "工程材料部", "李四"):
+    for value in (
+        "2026年11月25日 14:30",
+        "来电",
+        "13800138000",
+        "锦绣花园",
+        "3栋",
+        "1502",
+        "维修",
+        "工程材料部",
+        "李四",
+    ):
         assert f"\n{value}\n" in text, value
     assert f"张三（{AMP}）" in text
     assert f"客厅天花板渗水，已持续一周。\n业主要求立即维修并赔偿损失。{CDATA}" in text
@@ -433,8 +490,9 @@ def test_escalation_notice(tmp_path):
     assert_no_jinja_left(document_xml(out))
 
     # the notice is itself a label → value form the reader understands
-    found = find_fields(read_label_values(out), {"customer": ["客户姓名"], "content": ["投诉内容"],
-                                                 "department": ["责任部门"]})
+    found = find_fields(
+        read_label_values(out), {"customer": ["客户姓名"], "content": ["投诉内容"], "department": ["责任部门"]}
+    )
     assert found["customer"].value == f"张三（{AMP}）"
     assert found["content"].value.endswith(CDATA)
     assert found["department"].value == "工程材料部"
@@ -460,7 +518,9 @@ def test_dispatch_list_twenty_rows(tmp_path):
     section = document.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (297, 210)
     text = all_text(out)
-    assert text.startswith("投诉转办单\n责任部门：工程材料部　　　　服务处：锦绣花园客户服务处　　　　转办日期：2026年11月26日")
+    assert text.startswith(
+        "投诉转办单\n责任部门：工程材料部　　　　服务处：锦绣花园客户服务处　　　　转办日期：2026年11月26日"
+    )
     assert "依据《来电、来访登记表》（来电来访登记表 & 汇总<11月>.xlsx）转办，共 20 件。" in text
     assert "请于反馈期限前向客户服务部反馈处理信息" in text and "CS-3.4.2.2" in text
     assert "3. 标注“（暂定）”的期限跨入2027年" in text
@@ -476,8 +536,14 @@ def test_dispatch_list_twenty_rows(tmp_path):
         provisional = "（暂定）" if expected["provisional"] else ""
         major = "（重大）" if expected["major"] else ""
         assert row == [
-            expected["number"], expected["received_at"], expected["customer"], expected["location"],
-            expected["category"] + major, expected["content"], expected["feedback_due"] + provisional, "",
+            expected["number"],
+            expected["received_at"],
+            expected["customer"],
+            expected["location"],
+            expected["category"] + major,
+            expected["content"],
+            expected["feedback_due"] + provisional,
+            "",
         ], i
     assert sum("（暂定）" in r[6] for r in body) == 2
     assert sum("（重大）" in r[4] for r in body) == 1
@@ -506,9 +572,19 @@ def test_escalation_notice_prints_on_one_page(tmp_path):
         pytest.skip("LibreOffice (soffice) and poppler-utils (pdfinfo) are needed for the print check")
     out = render_docx(find_template("escalation_notice.docx", None), escalation_context(), tmp_path / "notice.docx")
     subprocess.run(
-        [soffice, f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
-        check=True, capture_output=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     info = subprocess.run([pdfinfo, str(tmp_path / "notice.pdf")], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Pages:\s+1$", info, re.M), info

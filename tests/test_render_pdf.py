@@ -37,22 +37,34 @@ def sample_context(n: int = 200) -> dict:
     departments = ["工程材料部", "物业公司", "经营销售部", "客户服务部"]
     rows = []
     for i in range(1, n + 1):
-        rows.append({
-            "no": i,
-            "case": f"TS-2026-{i:04d}",
-            "room": f"翠湖花园{i % 30 + 1}栋{i % 4 + 1}单元{i % 28 + 1:02d}0{i % 4 + 1}室",
-            "category": categories[i % 5],
-            "dept": departments[i % 4],
-            "summary": (f"{HOSTILE} 供应的防水材料不合格，卫生间楼板渗水至楼下住户天花板" if i == 1
-                        else INJECTION if i == 2
-                        else "客厅墙面出现裂缝，长约1.2米，业主要求在春节前修复" * (1 + (i % 7 == 0))),
-            "status": "已关闭" if i % 4 == 0 else "处理中",
-            "days": i % 9,
-        })
-    columns = [("序号", "no", "num", "5%"), ("投诉编号", "case", "", "15%"), ("项目及房号", "room", "", "17%"),
-               ("类别", "category", "center", "8%"), ("责任部门", "dept", "center", "10%"),
-               ("投诉内容", "summary", "", "31%"), ("状态", "status", "center", "7%"),
-               ("逾期天数", "days", "num", "7%")]
+        rows.append(
+            {
+                "no": i,
+                "case": f"TS-2026-{i:04d}",
+                "room": f"翠湖花园{i % 30 + 1}栋{i % 4 + 1}单元{i % 28 + 1:02d}0{i % 4 + 1}室",
+                "category": categories[i % 5],
+                "dept": departments[i % 4],
+                "summary": (
+                    f"{HOSTILE} 供应的防水材料不合格，卫生间楼板渗水至楼下住户天花板"
+                    if i == 1
+                    else INJECTION
+                    if i == 2
+                    else "客厅墙面出现裂缝，长约1.2米，业主要求在春节前修复" * (1 + (i % 7 == 0))
+                ),
+                "status": "已关闭" if i % 4 == 0 else "处理中",
+                "days": i % 9,
+            }
+        )
+    columns = [
+        ("序号", "no", "num", "5%"),
+        ("投诉编号", "case", "", "15%"),
+        ("项目及房号", "room", "", "17%"),
+        ("类别", "category", "center", "8%"),
+        ("责任部门", "dept", "center", "10%"),
+        ("投诉内容", "summary", "", "31%"),
+        ("状态", "status", "center", "7%"),
+        ("逾期天数", "days", "num", "7%"),
+    ]
     return {
         "title": TITLE,
         "addressee": "公司各部门、各服务中心",
@@ -75,8 +87,12 @@ def sample(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("pdf")
     source = folder / "登记表.xlsx"
     source.write_bytes(b"PK\x03\x04 fake workbook bytes")
-    out = render_pdf("sample_report.typ", sample_context(), folder / "out" / "周报.pdf",
-                     attachments=[(source, "CS-REG-2026-0047.xlsx", "客户投诉登记表（原件）")])
+    out = render_pdf(
+        "sample_report.typ",
+        sample_context(),
+        folder / "out" / "周报.pdf",
+        attachments=[(source, "CS-REG-2026-0047.xlsx", "客户投诉登记表（原件）")],
+    )
     return out
 
 
@@ -141,8 +157,11 @@ def test_every_font_embedded_cjk_and_no_dejavu(sample):
 def test_chinese_face_names_resolve_to_installed_cjk_faces(tmp_path):
     # GIVEN a template asking for each Chinese face (宋体, 仿宋, 黑体, 楷体, 小标宋) by its docgen role
     roles = ["song", "fangsong", "hei", "kai", "title"]
-    body = "\n".join(f'#text(font: font-of("{role}"))[{role}：中华人民共和国 Smith 123] #text(font: font-of("{role}"), '
-                     f'weight: "bold")[加粗]\n' for role in roles)
+    body = "\n".join(
+        f'#text(font: font-of("{role}"))[{role}：中华人民共和国 Smith 123] #text(font: font-of("{role}"), '
+        f'weight: "bold")[加粗]\n'
+        for role in roles
+    )
     templates = workspace_template(tmp_path, "fonts.typ", '#import "docgen.typ": *\n#show: gbt-doc\n' + body)
     # WHEN it is rendered
     out = render_pdf("fonts.typ", {}, tmp_path / "fonts.pdf", workspace_templates=templates)
@@ -192,8 +211,12 @@ def test_page_numbers_in_gbt9704_form(sample):
 
 @needs_poppler
 def test_table_header_repeats_on_every_page_and_rows_are_whole(sample):
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(
-        ["pdfinfo", str(sample)], capture_output=True, text=True, check=True).stdout).group(1))
+    pages = int(
+        re.search(
+            r"Pages:\s+(\d+)",
+            subprocess.run(["pdfinfo", str(sample)], capture_output=True, text=True, check=True).stdout,
+        ).group(1)
+    )
     assert pages >= 3
     pages_with_rows = [page for page in range(1, pages + 1) if "TS-2026-" in pdftotext(sample, page, page)]
     assert len(pages_with_rows) >= 3
@@ -231,7 +254,9 @@ def test_attachment_names_must_be_ascii(tmp_path):
     source = tmp_path / "a.xlsx"
     source.write_bytes(b"x")
     with pytest.raises(ValueError, match="ASCII"):
-        render_pdf("sample_report.typ", sample_context(3), tmp_path / "x.pdf", attachments=[(source, "登记表.xlsx", "登记表")])
+        render_pdf(
+            "sample_report.typ", sample_context(3), tmp_path / "x.pdf", attachments=[(source, "登记表.xlsx", "登记表")]
+        )
     assert not (tmp_path / "x.pdf").exists()
 
 
@@ -254,8 +279,11 @@ def test_template_names_are_bare_file_names(tmp_path):
 @needs_poppler
 def test_workspace_template_overrides_and_imports_packaged_library(tmp_path):
     # GIVEN an office's own sample_report.typ that still uses the packaged docgen.typ
-    templates = workspace_template(tmp_path, "sample_report.typ",
-                                   '#import "docgen.typ": *\n#show: gbt-doc.with(title: data.title + "（本地模板）")\n')
+    templates = workspace_template(
+        tmp_path,
+        "sample_report.typ",
+        '#import "docgen.typ": *\n#show: gbt-doc.with(title: data.title + "（本地模板）")\n',
+    )
     # WHEN it is rendered THEN the office's template is used, with the packaged look
     out = render_pdf("sample_report.typ", {"title": "周报"}, tmp_path / "o.pdf", workspace_templates=templates)
     assert "周报（本地模板）" in pdftotext(out)
@@ -279,19 +307,23 @@ TYPST_MARKUP = '#read("/etc/passwd") *粗体* <label> $x$ #set text(red) [link](
 @needs_poppler
 def test_values_are_printed_as_typed_never_evaluated(tmp_path):
     templates = workspace_template(tmp_path, "value.typ", '#import "docgen.typ": *\n#show: gbt-doc\n#txt(data.value)\n')
-    out = render_pdf("value.typ", {"value": TYPST_MARKUP + HOSTILE + "\x07"}, tmp_path / "v.pdf",
-                     workspace_templates=templates)
+    out = render_pdf(
+        "value.typ", {"value": TYPST_MARKUP + HOSTILE + "\x07"}, tmp_path / "v.pdf", workspace_templates=templates
+    )
     text = "".join(pdftotext(out).split())  # a line may wrap at any space
     assert "".join((TYPST_MARKUP + HOSTILE).split()) in text  # the control character is dropped, the rest is as typed
     assert SECRET_MARK not in all_stream_bytes(out)
 
 
-@pytest.mark.parametrize("source", [
-    '#read("/etc/passwd")',                      # absolute paths are relative to the private root
-    '#read("../../../../../../etc/passwd")',     # and nothing leaves it
-    '#image("http://127.0.0.1:9/pixel.png")',    # no network
-    '#read("link.txt")',                          # a symlink in the template folder is not staged
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        '#read("/etc/passwd")',  # absolute paths are relative to the private root
+        '#read("../../../../../../etc/passwd")',  # and nothing leaves it
+        '#image("http://127.0.0.1:9/pixel.png")',  # no network
+        '#read("link.txt")',  # a symlink in the template folder is not staged
+    ],
+)
 def test_templates_cannot_read_outside_their_folder(tmp_path, source, caplog):
     templates = workspace_template(tmp_path, "evil.typ", source)
     (templates / "pdf" / "link.txt").symlink_to("/etc/passwd")
@@ -301,13 +333,16 @@ def test_templates_cannot_read_outside_their_folder(tmp_path, source, caplog):
     assert any("link.txt" in r.getMessage() for r in caplog.records)  # the refused symlink is named
 
 
-@pytest.mark.parametrize("source, refused", [
-    ('#import "@preview/cetz:0.3.1": canvas\n', "在线包"),
-    ('#let p = "\\u{40}preview/cetz:0.3.1"\n#import p: *\n', "在线包"),       # a name built at run time
-    ('#import "@" + "preview/cetz:0.3.1": *\n', "在线包"),
-    ('#include ("@local/x:0.1.0")\n', "在线包"),
-    ('#eval("1 + 1")\n', "eval"),                                          # code built from text
-])
+@pytest.mark.parametrize(
+    "source, refused",
+    [
+        ('#import "@preview/cetz:0.3.1": canvas\n', "在线包"),
+        ('#let p = "\\u{40}preview/cetz:0.3.1"\n#import p: *\n', "在线包"),  # a name built at run time
+        ('#import "@" + "preview/cetz:0.3.1": *\n', "在线包"),
+        ('#include ("@local/x:0.1.0")\n', "在线包"),
+        ('#eval("1 + 1")\n', "eval"),  # code built from text
+    ],
+)
 def test_package_imports_and_eval_are_refused_before_compiling(tmp_path, source, refused):
     templates = workspace_template(tmp_path, "pkg.typ", source)
     with pytest.raises(RenderError, match=refused):
@@ -342,7 +377,9 @@ def test_a_hard_link_to_a_file_elsewhere_is_not_staged(tmp_path, caplog):
 
 
 def test_files_inside_the_template_folder_are_served(tmp_path):
-    templates = workspace_template(tmp_path, "logo.typ", '#import "docgen.typ": *\n#show: gbt-doc\n#image("logo.png", width: 2cm)\n中文')
+    templates = workspace_template(
+        tmp_path, "logo.typ", '#import "docgen.typ": *\n#show: gbt-doc\n#image("logo.png", width: 2cm)\n中文'
+    )
     (templates / "pdf" / "logo.png").write_bytes(png())
     out = render_pdf("logo.typ", {}, tmp_path / "logo.pdf", workspace_templates=templates)
     with pikepdf.open(out) as pdf:
@@ -369,15 +406,22 @@ def test_a_removed_staging_folder_is_made_again(tmp_path):
 def test_a_long_run_without_spaces_wraps_inside_its_cell(tmp_path):
     # GIVEN a narrow column holding an e-mail address with no space to break at
     address = "zhang.wei.customer.service.2026@example-property-management.com.cn"
-    source = ('#import "docgen.typ": *\n#show: gbt-doc\n'
-              '#report-table((("甲列", "a", "", "20%"), ("乙列", "b", "", "80%")), data.rows)\n')
+    source = (
+        '#import "docgen.typ": *\n#show: gbt-doc\n'
+        '#report-table((("甲列", "a", "", "20%"), ("乙列", "b", "", "80%")), data.rows)\n'
+    )
     templates = workspace_template(tmp_path, "cells.typ", source)
-    out = render_pdf("cells.typ", {"rows": [{"a": address, "b": "右侧内容"}]}, tmp_path / "c.pdf",
-                     workspace_templates=templates)
+    out = render_pdf(
+        "cells.typ", {"rows": [{"a": address, "b": "右侧内容"}]}, tmp_path / "c.pdf", workspace_templates=templates
+    )
     # WHEN the words are located on the page THEN the address stays left of the next column's text
     html = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True, text=True, check=True).stdout
-    words = [(float(x0), float(x1), word) for x0, x1, word in
-             re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', html)]
+    words = [
+        (float(x0), float(x1), word)
+        for x0, x1, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', html
+        )
+    ]
     right_column = min(x0 for x0, _, word in words if "右侧内容" in word)
     address_parts = [(x0, x1) for x0, x1, word in words if word and word in address]
     assert "".join(word for _, _, word in words if word and word in address).replace(" ", "") == address
@@ -386,33 +430,45 @@ def test_a_long_run_without_spaces_wraps_inside_its_cell(tmp_path):
 
 # ------------------------------------------------------------------------- characters no font has
 
-HOUSE = "\U0001F3E0"  # 🏠, in Symbola (fonts-symbola) and in no CJK face
+HOUSE = "\U0001f3e0"  # 🏠, in Symbola (fonts-symbola) and in no CJK face
 PRIVATE = "\ue000"  # private use: whatever a font draws there means nothing
-UNASSIGNED = "\U0002A6E0"  # after the end of CJK Extension B, before Extension C: no character at all
-RARE_EXT_B = "\U0002A6D6"  # 𪛖, the last ideograph of Extension B as first published: not in Noto CJK
+UNASSIGNED = "\U0002a6e0"  # after the end of CJK Extension B, before Extension C: no character at all
+RARE_EXT_B = "\U0002a6d6"  # 𪛖, the last ideograph of Extension B as first published: not in Noto CJK
 MISSING_GLYPH = "〓"  # GETA MARK: what Chinese typesetting prints for a character it cannot set
 
 
 @needs_poppler
 def test_a_character_no_font_has_is_printed_as_a_visible_mark_and_logged(tmp_path, caplog):
     # GIVEN values holding an emoji, a private-use character, an unassigned code point and a rare ideograph
-    templates = workspace_template(tmp_path, "names.typ", '#import "docgen.typ": *\n#show: gbt-doc\n'
-                                   '#for n in data.names [#flush(txt(n))]\n'
-                                   '#report-table((("客户", "name", "", "50%"),), data.rows)\n')
+    templates = workspace_template(
+        tmp_path,
+        "names.typ",
+        '#import "docgen.typ": *\n#show: gbt-doc\n'
+        "#for n in data.names [#flush(txt(n))]\n"
+        '#report-table((("客户", "name", "", "50%"),), data.rows)\n',
+    )
     names = [f"王芳{HOUSE}", f"李{PRIVATE}四", f"赵{UNASSIGNED}六", f"钱{RARE_EXT_B}七"]
     # WHEN they are rendered, in running text and in a table
     with caplog.at_level(logging.WARNING, logger="docgen.render.pdf"):
-        out = render_pdf("names.typ", {"names": names, "rows": [{"name": n} for n in names]}, tmp_path / "n.pdf",
-                         workspace_templates=templates)
+        out = render_pdf(
+            "names.typ",
+            {"names": names, "rows": [{"name": n} for n in names]},
+            tmp_path / "n.pdf",
+            workspace_templates=templates,
+        )
     # THEN the PDF/A is written: the emoji from the symbol face every font stack ends with
     text = pdftotext(out)
     assert text.count(f"王芳{HOUSE}") == 2
-    assert any(name.split("+", 1)[-1].startswith("Symbola") for name, _ in pdffonts(out)), "apt-get install fonts-symbola"
+    assert any(name.split("+", 1)[-1].startswith("Symbola") for name, _ in pdffonts(out)), (
+        "apt-get install fonts-symbola"
+    )
     # AND a character no font can draw is printed as 〓, in its place, and the warning names the field
     assert text.count(f"李{MISSING_GLYPH}四") == 2 and text.count(f"赵{MISSING_GLYPH}六") == 2
     assert PRIVATE not in text and UNASSIGNED not in text
     assert text.count(f"钱{RARE_EXT_B}七") + text.count(f"钱{MISSING_GLYPH}七") == 2  # printed if a font has it
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and MISSING_GLYPH in r.getMessage()]
+    warnings = [
+        r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and MISSING_GLYPH in r.getMessage()
+    ]
     assert len(warnings) == 1, caplog.text
     assert "names[1] U+E000" in warnings[0] and "rows[2].name U+2A6E0" in warnings[0]
     assert "U+1F3E0" not in warnings[0]

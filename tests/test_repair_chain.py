@@ -15,8 +15,12 @@ from docgen.demo import fill_emitted
 from tests.conftest import TODAY, register_line, write_register
 from tests.docx_helpers import visible
 
-SIGNED_SURVEY = {"sign_service": "林晓", "sign_engineering": "陈工", "sign_team_leader": "郑队长",
-                 "sign_contractor": "王工"}
+SIGNED_SURVEY = {
+    "sign_service": "林晓",
+    "sign_engineering": "陈工",
+    "sign_team_leader": "郑队长",
+    "sign_contractor": "王工",
+}
 
 
 def fill(ws, emitted: str, values: dict, lines: list[dict] | None = None, name: str | None = None) -> Path:
@@ -36,39 +40,109 @@ def emitted(outcome, fragment: str) -> str:
 
 def docx_text(path: Path) -> str:
     document = Document(str(path))
-    return visible("\n".join([p.text for p in document.paragraphs] +  # without the invisible WORD JOINERs
-                             [cell.text for table in document.tables for row in table.rows for cell in row.cells]))
+    return visible(
+        "\n".join(
+            [p.text for p in document.paragraphs]  # without the invisible WORD JOINERs
+            + [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+        )
+    )
 
 
-def run_chain(ws, ledger, *, in_warranty: bool, cost_lines: list[dict], total: str, uppercase: str,
-              approvals: dict) -> tuple[str, list]:
+def run_chain(
+    ws, ledger, *, in_warranty: bool, cost_lines: list[dict], total: str, uppercase: str, approvals: dict
+) -> tuple[str, list]:
     registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
     number = registered.case_ids[0]
-    surveyed = step(ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), {
-        "survey_date": date(2026, 11, 24), "estimate": "1200", "responsible_party": "施工单位",
-        "contractor": "闽建一公司", "work_kind": "单工种", "in_warranty": "是" if in_warranty else "否",
-        "repairer": "客户服务维修队", **SIGNED_SURVEY}))
-    completed = step(ws, ledger, fill(ws, emitted(surveyed, "工程派工单"), {
-        "workers": "张师傅、李师傅", "completed_date": date(2026, 11, 26), "check_service": "林晓",
-        "check_team_leader": "郑队长", "customer_signature": "王建国", "customer_opinion": "满意"}))
-    step(ws, ledger, fill(ws, emitted(completed, "回访记录"), {
-        "callback_date": date(2026, 11, 27), "satisfaction": "满意", "caller": "陈静"}), today=date(2026, 11, 27))
-    accounted = step(ws, ledger, fill(ws, emitted(completed, "维修工程决算书"), {
-        "team_leader": "郑队长", "prepared_date": date(2026, 11, 27), "total": total, "total_uppercase": uppercase},
-        cost_lines), today=date(2026, 11, 27))
-    settled = step(ws, ledger, fill(ws, emitted(accounted, "维修工程结算书"), {
-        "audited_amount": total, "auditor": "客服审核员", "deputy_chief_engineer_confirm": "副总工", **approvals}),
-        today=date(2026, 11, 30))
+    surveyed = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(registered, "现场勘察会签表"),
+            {
+                "survey_date": date(2026, 11, 24),
+                "estimate": "1200",
+                "responsible_party": "施工单位",
+                "contractor": "闽建一公司",
+                "work_kind": "单工种",
+                "in_warranty": "是" if in_warranty else "否",
+                "repairer": "客户服务维修队",
+                **SIGNED_SURVEY,
+            },
+        ),
+    )
+    completed = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(surveyed, "工程派工单"),
+            {
+                "workers": "张师傅、李师傅",
+                "completed_date": date(2026, 11, 26),
+                "check_service": "林晓",
+                "check_team_leader": "郑队长",
+                "customer_signature": "王建国",
+                "customer_opinion": "满意",
+            },
+        ),
+    )
+    step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(completed, "回访记录"),
+            {"callback_date": date(2026, 11, 27), "satisfaction": "满意", "caller": "陈静"},
+        ),
+        today=date(2026, 11, 27),
+    )
+    accounted = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(completed, "维修工程决算书"),
+            {
+                "team_leader": "郑队长",
+                "prepared_date": date(2026, 11, 27),
+                "total": total,
+                "total_uppercase": uppercase,
+            },
+            cost_lines,
+        ),
+        today=date(2026, 11, 27),
+    )
+    settled = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(accounted, "维修工程结算书"),
+            {"audited_amount": total, "auditor": "客服审核员", "deputy_chief_engineer_confirm": "副总工", **approvals},
+        ),
+        today=date(2026, 11, 30),
+    )
     return number, [registered, surveyed, completed, accounted, settled]
 
 
 def test_class_a_warranty_repair_from_register_to_payment_and_deposit_deduction(ws, ledger):
     number, outcomes = run_chain(
-        ws, ledger, in_warranty=True, total="1200.50", uppercase="壹仟贰佰元伍角",
-        cost_lines=[{"项目": "地漏更换", "工种": "水电", "单位": "个", "数量": 1, "单价（元）": 200.5, "金额（元）": 200.5},
-                    {"项目": "防水修补", "工种": "泥工", "单位": "平方米", "数量": 4, "单价（元）": 250, "金额（元）": 1000}],
-        approvals={"contractor_confirm": "闽建一公司 王工", "review_deputy_chief_engineer": "副总工",
-                   "approve_deputy_gm": "副总经理"})
+        ws,
+        ledger,
+        in_warranty=True,
+        total="1200.50",
+        uppercase="壹仟贰佰元伍角",
+        cost_lines=[
+            {"项目": "地漏更换", "工种": "水电", "单位": "个", "数量": 1, "单价（元）": 200.5, "金额（元）": 200.5},
+            {"项目": "防水修补", "工种": "泥工", "单位": "平方米", "数量": 4, "单价（元）": 250, "金额（元）": 1000},
+        ],
+        approvals={
+            "contractor_confirm": "闽建一公司 王工",
+            "review_deputy_chief_engineer": "副总工",
+            "approve_deputy_gm": "副总经理",
+        },
+    )
     surveyed, settled = outcomes[1], outcomes[-1]
     assert any("PG-A-2026-00001" in o for o in surveyed.outputs)
     payment = docx_text(ws.root / emitted(settled, "付款通知"))
@@ -82,9 +156,16 @@ def test_class_a_warranty_repair_from_register_to_payment_and_deposit_deduction(
 
 def test_class_b_repair_needs_no_contractor_and_gets_no_deposit_deduction(ws, ledger):
     number, outcomes = run_chain(
-        ws, ledger, in_warranty=False, total="800", uppercase="捌佰元整",
-        cost_lines=[{"项目": "门锁更换", "工种": "木工", "单位": "把", "数量": 2, "单价（元）": 400, "金额（元）": 800}],
-        approvals={"approve_manager": "客服部经理"})
+        ws,
+        ledger,
+        in_warranty=False,
+        total="800",
+        uppercase="捌佰元整",
+        cost_lines=[
+            {"项目": "门锁更换", "工种": "木工", "单位": "把", "数量": 2, "单价（元）": 400, "金额（元）": 800}
+        ],
+        approvals={"approve_manager": "客服部经理"},
+    )
     surveyed, settled = outcomes[1], outcomes[-1]
     assert any("PG-B-2026-00001" in o for o in surveyed.outputs)
     assert any("付款通知" in o for o in settled.outputs)
@@ -93,19 +174,65 @@ def test_class_b_repair_needs_no_contractor_and_gets_no_deposit_deduction(ws, le
 
 def test_a_missing_approval_is_rejected_and_the_copy_points_at_the_cell(ws, ledger):
     registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
-    surveyed = step(ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), {
-        "survey_date": date(2026, 11, 24), "estimate": "300", "responsible_party": "公司", "work_kind": "单工种",
-        "in_warranty": "否", "repairer": "客户服务维修队", **SIGNED_SURVEY}))
-    completed = step(ws, ledger, fill(ws, emitted(surveyed, "工程派工单"), {
-        "workers": "张师傅", "completed_date": date(2026, 11, 25), "check_service": "林晓",
-        "check_team_leader": "郑队长", "customer_signature": "王建国", "customer_opinion": "基本满意"}))
-    accounted = step(ws, ledger, fill(ws, emitted(completed, "维修工程决算书"), {
-        "team_leader": "郑队长", "prepared_date": date(2026, 11, 26), "total": "5000", "total_uppercase": "伍仟元整"},
-        [{"项目": "墙面修补", "单位": "项", "数量": 1, "单价（元）": 5000, "金额（元）": 5000}]))
+    surveyed = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(registered, "现场勘察会签表"),
+            {
+                "survey_date": date(2026, 11, 24),
+                "estimate": "300",
+                "responsible_party": "公司",
+                "work_kind": "单工种",
+                "in_warranty": "否",
+                "repairer": "客户服务维修队",
+                **SIGNED_SURVEY,
+            },
+        ),
+    )
+    completed = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(surveyed, "工程派工单"),
+            {
+                "workers": "张师傅",
+                "completed_date": date(2026, 11, 25),
+                "check_service": "林晓",
+                "check_team_leader": "郑队长",
+                "customer_signature": "王建国",
+                "customer_opinion": "基本满意",
+            },
+        ),
+    )
+    accounted = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(completed, "维修工程决算书"),
+            {
+                "team_leader": "郑队长",
+                "prepared_date": date(2026, 11, 26),
+                "total": "5000",
+                "total_uppercase": "伍仟元整",
+            },
+            [{"项目": "墙面修补", "单位": "项", "数量": 1, "单价（元）": 5000, "金额（元）": 5000}],
+        ),
+    )
     # WHEN the settlement of 5,000 yuan comes back without the deputy GM's approval (CS-3.6.1)
-    path = fill(ws, emitted(accounted, "维修工程结算书"), {
-        "audited_amount": "5000", "auditor": "审核员", "deputy_chief_engineer_confirm": "副总工",
-        "review_deputy_chief_engineer": "副总工"})
+    path = fill(
+        ws,
+        emitted(accounted, "维修工程结算书"),
+        {
+            "audited_amount": "5000",
+            "auditor": "审核员",
+            "deputy_chief_engineer_confirm": "副总工",
+            "review_deputy_chief_engineer": "副总工",
+        },
+    )
     outcome = pipeline.process_file(ws, ledger, path, TODAY)
     assert outcome.status == "rejected"
     [missing] = [f for f in outcome.findings if f.field == "approve_deputy_gm"]
@@ -117,20 +244,43 @@ def test_a_missing_approval_is_rejected_and_the_copy_points_at_the_cell(ws, ledg
 
 def test_a_step_out_of_order_is_a_clear_finding(ws, ledger):
     registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
-    surveyed = step(ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), {
-        "survey_date": date(2026, 11, 24), "estimate": "300", "responsible_party": "公司", "work_kind": "单工种",
-        "in_warranty": "否", "repairer": "客户服务维修队", **SIGNED_SURVEY}))
+    surveyed = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(registered, "现场勘察会签表"),
+            {
+                "survey_date": date(2026, 11, 24),
+                "estimate": "300",
+                "responsible_party": "公司",
+                "work_kind": "单工种",
+                "in_warranty": "否",
+                "repairer": "客户服务维修队",
+                **SIGNED_SURVEY,
+            },
+        ),
+    )
     order = openpyxl.load_workbook(ws.root / emitted(surveyed, "工程派工单"))
     assert order is not None
     # A final account for a repair whose work order never came back
     from docgen.forms import FORMS
     from docgen.office.xlsx_fill import fill_form
 
-    early = fill_form(FORMS["CS-FINAL"], ws.intake / "决算书.xlsx",
-                      {"case_number": registered.case_ids[0], "order_number": "PG-B-2026-00001", "order_class": "B",
-                       "team_leader": "郑队长", "prepared_date": date(2026, 11, 25), "total": "100",
-                       "total_uppercase": "壹佰元整"},
-                      [{"item": "修补", "unit": "项", "quantity": 1, "unit_price": 100, "amount": 100}])
+    early = fill_form(
+        FORMS["CS-FINAL"],
+        ws.intake / "决算书.xlsx",
+        {
+            "case_number": registered.case_ids[0],
+            "order_number": "PG-B-2026-00001",
+            "order_class": "B",
+            "team_leader": "郑队长",
+            "prepared_date": date(2026, 11, 25),
+            "total": "100",
+            "total_uppercase": "壹佰元整",
+        },
+        [{"item": "修补", "unit": "项", "quantity": 1, "unit_price": 100, "amount": 100}],
+    )
     outcome = pipeline.process_file(ws, ledger, early, TODAY)
     assert outcome.status == "rejected" and "尚未完工" in outcome.findings[0].message
 
@@ -138,9 +288,15 @@ def test_a_step_out_of_order_is_a_clear_finding(ws, ledger):
 def test_quarterly_rating_per_worker_and_team_cs_3_5_10(ws, ledger, capsys):
     from docgen.cli import main
 
-    run_chain(ws, ledger, in_warranty=False, total="800", uppercase="捌佰元整",
-              cost_lines=[{"项目": "门锁更换", "单位": "把", "数量": 2, "单价（元）": 400, "金额（元）": 800}],
-              approvals={"approve_manager": "客服部经理"})
+    run_chain(
+        ws,
+        ledger,
+        in_warranty=False,
+        total="800",
+        uppercase="捌佰元整",
+        cost_lines=[{"项目": "门锁更换", "单位": "把", "数量": 2, "单价（元）": 400, "金额（元）": 800}],
+        approvals={"approve_manager": "客服部经理"},
+    )
     assert main(["--workspace", str(ws.root), "report", "ratings", "--quarter", "2026Q4", "--json"]) == 0
     import json
 
@@ -160,10 +316,18 @@ def test_funds_and_deposits_are_derived_from_settlements_cs_3_6(ws, ledger, caps
 
     ws = Workspace.open(ws.root)
     _, outcomes = run_chain(
-        ws, ledger, in_warranty=True, total="1200.50", uppercase="壹仟贰佰元伍角",
+        ws,
+        ledger,
+        in_warranty=True,
+        total="1200.50",
+        uppercase="壹仟贰佰元伍角",
         cost_lines=[{"项目": "防水修补", "单位": "项", "数量": 1, "单价（元）": 1200.5, "金额（元）": 1200.5}],
-        approvals={"contractor_confirm": "王工", "review_deputy_chief_engineer": "副总工",
-                   "approve_deputy_gm": "副总经理"})
+        approvals={
+            "contractor_confirm": "王工",
+            "review_deputy_chief_engineer": "副总工",
+            "approve_deputy_gm": "副总经理",
+        },
+    )
     # THEN the deduction brings the contractor past 80 % of its deposit: a warning on the settlement
     assert any(f.severity == "warning" and "闽建一公司" in f.message for f in outcomes[-1].findings)
     assert main(["--workspace", str(ws.root), "funds", "--json"]) == 0
@@ -181,9 +345,21 @@ def _resave_with_libreoffice(path: Path, tmp_path: Path) -> Path:
     import subprocess
 
     out = tmp_path / "resaved"
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
-                    "--convert-to", "xlsx", "--outdir", str(out), str(path)], check=True, capture_output=True,
-                   timeout=180)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     path.unlink()
     return Path(shutil.move(str(out / path.name), str(path)))
 
@@ -198,21 +374,92 @@ def test_every_emitted_form_survives_a_libreoffice_resave_and_is_accepted(ws, le
     # GIVEN a clerk whose office suite is LibreOffice: every form is filled, saved by LibreOffice, dropped
     resave = lambda path: _resave_with_libreoffice(path, tmp_path)  # noqa: E731
     registered = step(ws, ledger, resave(write_register(ws.intake, [register_line()])))
-    surveyed = step(ws, ledger, resave(fill(ws, emitted(registered, "现场勘察会签表"), {
-        "survey_date": date(2026, 11, 24), "estimate": "600", "responsible_party": "公司", "work_kind": "多工种",
-        "in_warranty": "否", "repairer": "客户服务维修队", **SIGNED_SURVEY})))
-    completed = step(ws, ledger, resave(fill(ws, emitted(surveyed, "工程派工单"), {
-        "workers": "张师傅", "completed_date": date(2026, 11, 27), "check_service": "林晓",
-        "check_team_leader": "郑队长", "customer_signature": "王建国", "customer_opinion": "满意"})),
-        today=date(2026, 11, 27))
-    step(ws, ledger, resave(fill(ws, emitted(completed, "回访记录"), {
-        "callback_date": date(2026, 11, 30), "satisfaction": "满意", "caller": "陈静"})), today=date(2026, 11, 30))
-    accounted = step(ws, ledger, resave(fill(ws, emitted(completed, "维修工程决算书"), {
-        "team_leader": "郑队长", "prepared_date": date(2026, 11, 30), "total": "1,500.00", "total_uppercase": "壹仟伍佰元整"},
-        [{"项目": "吊顶修复", "单位": "平方米", "数量": 6, "单价（元）": 250, "金额（元）": 1500}])), today=date(2026, 11, 30))
-    settled = step(ws, ledger, resave(fill(ws, emitted(accounted, "维修工程结算书"), {
-        "audited_amount": "1500", "auditor": "审核员", "deputy_chief_engineer_confirm": "副总工",
-        "review_deputy_chief_engineer": "副总工", "approve_deputy_gm": "副总经理"})), today=date(2026, 12, 1))
+    surveyed = step(
+        ws,
+        ledger,
+        resave(
+            fill(
+                ws,
+                emitted(registered, "现场勘察会签表"),
+                {
+                    "survey_date": date(2026, 11, 24),
+                    "estimate": "600",
+                    "responsible_party": "公司",
+                    "work_kind": "多工种",
+                    "in_warranty": "否",
+                    "repairer": "客户服务维修队",
+                    **SIGNED_SURVEY,
+                },
+            )
+        ),
+    )
+    completed = step(
+        ws,
+        ledger,
+        resave(
+            fill(
+                ws,
+                emitted(surveyed, "工程派工单"),
+                {
+                    "workers": "张师傅",
+                    "completed_date": date(2026, 11, 27),
+                    "check_service": "林晓",
+                    "check_team_leader": "郑队长",
+                    "customer_signature": "王建国",
+                    "customer_opinion": "满意",
+                },
+            )
+        ),
+        today=date(2026, 11, 27),
+    )
+    step(
+        ws,
+        ledger,
+        resave(
+            fill(
+                ws,
+                emitted(completed, "回访记录"),
+                {"callback_date": date(2026, 11, 30), "satisfaction": "满意", "caller": "陈静"},
+            )
+        ),
+        today=date(2026, 11, 30),
+    )
+    accounted = step(
+        ws,
+        ledger,
+        resave(
+            fill(
+                ws,
+                emitted(completed, "维修工程决算书"),
+                {
+                    "team_leader": "郑队长",
+                    "prepared_date": date(2026, 11, 30),
+                    "total": "1,500.00",
+                    "total_uppercase": "壹仟伍佰元整",
+                },
+                [{"项目": "吊顶修复", "单位": "平方米", "数量": 6, "单价（元）": 250, "金额（元）": 1500}],
+            )
+        ),
+        today=date(2026, 11, 30),
+    )
+    settled = step(
+        ws,
+        ledger,
+        resave(
+            fill(
+                ws,
+                emitted(accounted, "维修工程结算书"),
+                {
+                    "audited_amount": "1500",
+                    "auditor": "审核员",
+                    "deputy_chief_engineer_confirm": "副总工",
+                    "review_deputy_chief_engineer": "副总工",
+                    "approve_deputy_gm": "副总经理",
+                },
+            )
+        ),
+        today=date(2026, 12, 1),
+    )
     # THEN the chain reaches the payment notice
     assert any("付款通知" in o for o in settled.outputs)
     [case] = all_cases(ledger)
@@ -222,22 +469,73 @@ def test_every_emitted_form_survives_a_libreoffice_resave_and_is_accepted(ws, le
 def test_contractor_repairs_go_to_engineering_and_are_neither_paid_nor_deducted_cs_3_4_6(ws, ledger):
     """CS-3.4.6: work the repair team cannot do goes to the contractor through 工程材料部."""
     registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
-    surveyed = step(ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), {
-        "survey_date": date(2026, 11, 24), "estimate": "3000", "responsible_party": "施工单位",
-        "contractor": "闽建一公司", "work_kind": "多工种", "in_warranty": "是",
-        "repairer": "施工单位（经工程材料部）", **SIGNED_SURVEY}))
+    surveyed = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(registered, "现场勘察会签表"),
+            {
+                "survey_date": date(2026, 11, 24),
+                "estimate": "3000",
+                "responsible_party": "施工单位",
+                "contractor": "闽建一公司",
+                "work_kind": "多工种",
+                "in_warranty": "是",
+                "repairer": "施工单位（经工程材料部）",
+                **SIGNED_SURVEY,
+            },
+        ),
+    )
     notice = docx_text(ws.root / emitted(surveyed, "施工单位维修通知单"))
     assert "工程材料部" in notice and "PG-A-2026-00001" in notice and "2026年12月3日" in notice  # 7 working days
-    completed = step(ws, ledger, fill(ws, emitted(surveyed, "工程派工单"), {
-        "workers": "闽建维修组", "completed_date": date(2026, 11, 26), "check_service": "林晓",
-        "check_team_leader": "郑队长", "customer_signature": "王建国", "customer_opinion": "满意"}))
-    accounted = step(ws, ledger, fill(ws, emitted(completed, "维修工程决算书"), {
-        "team_leader": "郑队长", "prepared_date": date(2026, 11, 26), "total": "3000", "total_uppercase": "叁仟元整"},
-        [{"项目": "外墙渗漏修复", "单位": "项", "数量": 1, "单价（元）": 3000, "金额（元）": 3000}]))
-    settled = step(ws, ledger, fill(ws, emitted(accounted, "维修工程结算书"), {
-        "audited_amount": "3000", "auditor": "审核员", "contractor_confirm": "王工",
-        "deputy_chief_engineer_confirm": "副总工", "review_deputy_chief_engineer": "副总工",
-        "approve_deputy_gm": "副总经理"}))
+    completed = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(surveyed, "工程派工单"),
+            {
+                "workers": "闽建维修组",
+                "completed_date": date(2026, 11, 26),
+                "check_service": "林晓",
+                "check_team_leader": "郑队长",
+                "customer_signature": "王建国",
+                "customer_opinion": "满意",
+            },
+        ),
+    )
+    accounted = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(completed, "维修工程决算书"),
+            {
+                "team_leader": "郑队长",
+                "prepared_date": date(2026, 11, 26),
+                "total": "3000",
+                "total_uppercase": "叁仟元整",
+            },
+            [{"项目": "外墙渗漏修复", "单位": "项", "数量": 1, "单价（元）": 3000, "金额（元）": 3000}],
+        ),
+    )
+    settled = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(accounted, "维修工程结算书"),
+            {
+                "audited_amount": "3000",
+                "auditor": "审核员",
+                "contractor_confirm": "王工",
+                "deputy_chief_engineer_confirm": "副总工",
+                "review_deputy_chief_engineer": "副总工",
+                "approve_deputy_gm": "副总经理",
+            },
+        ),
+    )
     assert not any("付款通知" in o or "保证金" in o for o in settled.outputs)
     assert any("施工单位自行维修" in f.message for f in settled.findings)
 
@@ -246,12 +544,19 @@ def test_each_class_can_draw_on_its_own_revolving_fund_cs_3_6(ws, ledger, capsys
     from docgen.cli import main
     from docgen.workspace import Workspace
 
-    (ws.root / "docgen.toml").write_text('[repair.fund_by_class]\nA = "客户服务维修队"\nB = "客户服务部"\n',
-                                         encoding="utf-8")
+    (ws.root / "docgen.toml").write_text(
+        '[repair.fund_by_class]\nA = "客户服务维修队"\nB = "客户服务部"\n', encoding="utf-8"
+    )
     ws = Workspace.open(ws.root)
-    run_chain(ws, ledger, in_warranty=False, total="800", uppercase="捌佰元整",
-              cost_lines=[{"项目": "门锁更换", "单位": "把", "数量": 2, "单价（元）": 400, "金额（元）": 800}],
-              approvals={"approve_manager": "客服部经理"})
+    run_chain(
+        ws,
+        ledger,
+        in_warranty=False,
+        total="800",
+        uppercase="捌佰元整",
+        cost_lines=[{"项目": "门锁更换", "单位": "把", "数量": 2, "单价（元）": 400, "金额（元）": 800}],
+        approvals={"approve_manager": "客服部经理"},
+    )
     assert main(["--workspace", str(ws.root), "funds", "--json"]) == 0
     import json
 
@@ -263,9 +568,14 @@ def test_a_closed_case_gets_its_archive_dossier_with_the_source_forms_inside(ws,
     import pikepdf
 
     number, outcomes = run_chain(
-        ws, ledger, in_warranty=False, total="800", uppercase="捌佰元整",
+        ws,
+        ledger,
+        in_warranty=False,
+        total="800",
+        uppercase="捌佰元整",
         cost_lines=[{"项目": "门锁更换", "单位": "把", "数量": 2, "单价（元）": 400, "金额（元）": 800}],
-        approvals={"approve_manager": "客服部经理"})
+        approvals={"approve_manager": "客服部经理"},
+    )
     dossier = ws.root / emitted(outcomes[-1], "案件档案")
     with pikepdf.open(dossier) as pdf:
         assert len(pdf.attachments) == 6  # register, survey, work order, callback, final account, settlement

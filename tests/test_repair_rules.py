@@ -21,6 +21,7 @@ def calendar() -> WorkCalendar:
 
 # ---------------------------------------------------------------- CS-3.5.1 work order class
 
+
 def test_cs_3_5_1_warranty_is_class_a_otherwise_class_b():
     assert rr.work_order_class(True) == "A"
     assert rr.work_order_class(False) == "B"
@@ -28,17 +29,21 @@ def test_cs_3_5_1_warranty_is_class_a_otherwise_class_b():
 
 # ---------------------------------------------------------------- CS-3.4.5 repair deadline
 
-@pytest.mark.parametrize("survey, kind, due", [
-    # an ordinary week: Tue 11-24 + 3 → Fri 11-27; + 7 → Thu 12-03
-    (date(2026, 11, 24), "单工种", date(2026, 11, 27)),
-    (date(2026, 11, 24), "多工种", date(2026, 12, 3)),
-    # National Day 2026: 10-01..10-07 off, Sat 10-10 is a make-up working day
-    (date(2026, 9, 30), "单工种", date(2026, 10, 10)),
-    (date(2026, 9, 30), "多工种", date(2026, 10, 15)),
-    # Spring Festival 2026: 02-15..02-23 off, Sat 02-14 and Sat 02-28 are make-up working days
-    (date(2026, 2, 12), "单工种", date(2026, 2, 24)),
-    (date(2026, 2, 12), "多工种", date(2026, 2, 28)),
-])
+
+@pytest.mark.parametrize(
+    "survey, kind, due",
+    [
+        # an ordinary week: Tue 11-24 + 3 → Fri 11-27; + 7 → Thu 12-03
+        (date(2026, 11, 24), "单工种", date(2026, 11, 27)),
+        (date(2026, 11, 24), "多工种", date(2026, 12, 3)),
+        # National Day 2026: 10-01..10-07 off, Sat 10-10 is a make-up working day
+        (date(2026, 9, 30), "单工种", date(2026, 10, 10)),
+        (date(2026, 9, 30), "多工种", date(2026, 10, 15)),
+        # Spring Festival 2026: 02-15..02-23 off, Sat 02-14 and Sat 02-28 are make-up working days
+        (date(2026, 2, 12), "单工种", date(2026, 2, 24)),
+        (date(2026, 2, 12), "多工种", date(2026, 2, 28)),
+    ],
+)
 def test_cs_3_4_5_single_trade_3_multi_trade_7_working_days_across_holidays(calendar, survey, kind, due):
     deadline = rr.repair_deadline(calendar, survey, kind, None)
     assert deadline.due == due and deadline.provisional is False
@@ -61,8 +66,10 @@ def test_cs_3_4_5_unknown_work_kind_is_a_programming_error(calendar):
 
 # ---------------------------------------------------------------- CS-3.4.5 completion on time
 
-SRC = {"completed_date": Raw("2026-12-01", "派工单!C5", "派工单", "C5"),
-       "extension_consent": Raw(None, "派工单!C6", "派工单", "C6")}
+SRC = {
+    "completed_date": Raw("2026-12-01", "派工单!C5", "派工单", "C5"),
+    "extension_consent": Raw(None, "派工单!C6", "派工单", "C6"),
+}
 
 
 def test_cs_3_4_5_completion_on_the_due_day_is_on_time(calendar):
@@ -104,12 +111,19 @@ def test_cs_3_4_5_lateness_across_national_day_counts_only_working_days(calendar
 
 # ---------------------------------------------------------------- CS-3.5.3 completion sign-offs
 
+
 def test_cs_3_5_3_all_signed_is_clean():
     assert rr.check_completion_signoffs("林晓", "郑队长", "张先生", {}) == []
 
 
-@pytest.mark.parametrize("missing, who", [("check_service", "客户服务人员或物业人员"),
-                                          ("check_team_leader", "维修队长"), ("customer_signature", "客户签认")])
+@pytest.mark.parametrize(
+    "missing, who",
+    [
+        ("check_service", "客户服务人员或物业人员"),
+        ("check_team_leader", "维修队长"),
+        ("customer_signature", "客户签认"),
+    ],
+)
 def test_cs_3_5_3_each_missing_signatory_is_named(missing, who):
     values = {"check_service": "林晓", "check_team_leader": "郑队长", "customer_signature": "张先生", missing: "  "}
     sources = {missing: Raw(None, "竣工!B9", "竣工", "B9")}
@@ -123,6 +137,7 @@ def test_cs_3_5_3_nothing_signed_gives_three_errors():
 
 
 # ---------------------------------------------------------------- CS-3.5.4 callback
+
 
 def test_cs_3_5_4_callback_due_one_working_day_after_completion(calendar):
     assert rr.callback_due(calendar, date(2026, 11, 24)).due == date(2026, 11, 25)
@@ -157,17 +172,26 @@ def test_cs_3_5_4_no_callback_yet_is_not_checked_here(calendar):
 
 # ---------------------------------------------------------------- CS-3.5.5 final account
 
+
 def _line(item, quantity, price, amount):
-    return {"item": item, "trade": "泥工", "unit": "m²", "quantity": D(quantity), "unit_price": D(price),
-            "amount": None if amount is None else D(amount)}
+    return {
+        "item": item,
+        "trade": "泥工",
+        "unit": "m²",
+        "quantity": D(quantity),
+        "unit_price": D(price),
+        "amount": None if amount is None else D(amount),
+    }
 
 
 def _line_sources(n):
     return [{"amount": Raw(None, f"决算书!F{7 + i}", "决算书", f"F{7 + i}")} for i in range(n)]
 
 
-TOTAL_SRC = {"total": Raw(None, "决算书!F20", "决算书", "F20"),
-             "total_uppercase": Raw(None, "决算书!C21", "决算书", "C21")}
+TOTAL_SRC = {
+    "total": Raw(None, "决算书!F20", "决算书", "F20"),
+    "total_uppercase": Raw(None, "决算书!C21", "决算书", "C21"),
+}
 
 
 def test_cs_3_5_5_a_correct_final_account_is_clean():
@@ -225,8 +249,10 @@ def test_cs_3_5_5_missing_amount_total_and_uppercase_are_named():
 
 # ---------------------------------------------------------------- CS-3.5.6 audit route
 
-@pytest.mark.parametrize("amount, dept", [("19999.99", "客户服务部"), ("20000", "审计核算部"),
-                                          ("20000.01", "审计核算部")])
+
+@pytest.mark.parametrize(
+    "amount, dept", [("19999.99", "客户服务部"), ("20000", "审计核算部"), ("20000.01", "审计核算部")]
+)
 def test_cs_3_5_6_audit_route_at_20000(amount, dept):
     assert rr.audit_route(D(amount)) == dept
 
@@ -246,20 +272,26 @@ DEPUTY = [("review_deputy_chief_engineer", "负责质量的副总工程师审核
 GM = [("approve_gm", "总经理审批")]
 
 
-@pytest.mark.parametrize("amount, tier", [("0.01", MANAGER), ("1000", MANAGER), ("1000.01", DEPUTY),
-                                          ("10000", DEPUTY), ("10000.01", GM), ("250000", GM)])
+@pytest.mark.parametrize(
+    "amount, tier",
+    [("0.01", MANAGER), ("1000", MANAGER), ("1000.01", DEPUTY), ("10000", DEPUTY), ("10000.01", GM), ("250000", GM)],
+)
 def test_cs_3_6_1_approval_tier_boundaries(amount, tier):
     assert rr.approval_tier(D(amount)) == tier
 
 
 # ---------------------------------------------------------------- CS-3.5.6–3.5.8 settlement sign-offs
 
+
 def test_cs_3_5_7_class_a_needs_the_contractor_class_b_does_not():
     a = rr.required_settlement_signoffs("A", D("800"))
     b = rr.required_settlement_signoffs("B", D("800"))
-    assert a == [("auditor", "审核人", "CS-3.5.6"), ("contractor_confirm", "施工单位确认", "CS-3.5.7"),
-                 ("deputy_chief_engineer_confirm", "负责质量的副总工程师认定", "CS-3.5.8"),
-                 ("approve_manager", "客户服务部经理", "CS-3.6.1")]
+    assert a == [
+        ("auditor", "审核人", "CS-3.5.6"),
+        ("contractor_confirm", "施工单位确认", "CS-3.5.7"),
+        ("deputy_chief_engineer_confirm", "负责质量的副总工程师认定", "CS-3.5.8"),
+        ("approve_manager", "客户服务部经理", "CS-3.6.1"),
+    ]
     assert b == [a[0], a[2], a[3]]
 
 
@@ -269,8 +301,12 @@ def test_cs_3_6_1_settlement_signoffs_follow_the_approval_tier():
     assert rr.required_settlement_signoffs("B", D("10000.01"))[-1] == ("approve_gm", "总经理审批", "CS-3.6.1")
 
 
-FULL_A = {"auditor": "李审", "contractor_confirm": "王工", "deputy_chief_engineer_confirm": "周总工",
-          "approve_manager": "林经理"}
+FULL_A = {
+    "auditor": "李审",
+    "contractor_confirm": "王工",
+    "deputy_chief_engineer_confirm": "周总工",
+    "approve_manager": "林经理",
+}
 
 
 def test_cs_3_5_8_fully_signed_class_a_settlement_is_clean():
@@ -324,6 +360,7 @@ def test_cs_3_5_1_unknown_order_class_is_an_error_not_an_exception():
 
 # ---------------------------------------------------------------- CS-3.5.9 quality deposit
 
+
 def test_cs_3_5_9_below_80_percent_no_warning():
     assert rr.deposit_warning("某建设公司", D("100000"), D("70000"), D("9999.99")) == []
 
@@ -351,6 +388,7 @@ def test_cs_3_5_9_threshold_is_configurable():
 
 
 # ---------------------------------------------------------------- CS-3.6 revolving funds
+
 
 def test_cs_3_6_fund_at_exactly_20_percent_left_is_fine():
     assert rr.fund_warning("客户服务维修队", D("100000"), D("60000"), D("20000")) == []

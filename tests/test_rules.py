@@ -21,14 +21,17 @@ def line(**overrides) -> RegisterLine:
     return RegisterLine.model_validate(register_line(**overrides))
 
 
-@pytest.mark.parametrize("category, department", [
-    ("维修", "客户服务部"),  # NC-3.2.5 C: repairs by the company repair team under 客户服务部
-    ("施工质量", "工程材料部"),  # NC-3.2.5 B: warranty work through 工程材料部
-    ("销售服务", "经营销售部"),  # NC-3.2.4 C
-    ("设计", "设计研发部"),
-    ("物业服务", "物业公司"),
-    ("其他", "客户服务部"),
-])
+@pytest.mark.parametrize(
+    "category, department",
+    [
+        ("维修", "客户服务部"),  # NC-3.2.5 C: repairs by the company repair team under 客户服务部
+        ("施工质量", "工程材料部"),  # NC-3.2.5 B: warranty work through 工程材料部
+        ("销售服务", "经营销售部"),  # NC-3.2.4 C
+        ("设计", "设计研发部"),
+        ("物业服务", "物业公司"),
+        ("其他", "客户服务部"),
+    ],
+)
 def test_cs_3_4_2_every_category_has_a_responsible_department(category, department):
     assert rules.responsible_department(line(category=category), SETTINGS) == department
 
@@ -79,8 +82,12 @@ def test_received_after_today_is_an_error_on_its_cell():
 
 def test_cs_3_4_3_numbers_wrong_format_repeated_or_clashing_are_errors():
     numbering = NumberFormat("KF-{year}-{seq:05d}")
-    lines = [line(number="KF-2026-1"), line(number="KF-2026-00002"), line(number="KF-2026-00002"),
-             line(number="KF-2026-00003", customer="另一位")]
+    lines = [
+        line(number="KF-2026-1"),
+        line(number="KF-2026-00002"),
+        line(number="KF-2026-00002"),
+        line(number="KF-2026-00003", customer="另一位"),
+    ]
     known = {"KF-2026-00003": {"received_date": "2026-11-23", "customer": "王建国", "phone": "13800138000"}}
     findings = rules.check_numbers(lines, [6, 7, 8, 9], [{}] * 4, numbering, known.get)
     assert [f.message.split("“")[0][:3] for f in findings] == ["第6行", "第8行", "第9行"]

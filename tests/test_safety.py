@@ -52,7 +52,9 @@ def ole_file(streams: dict[str, bytes]) -> bytes:
         return (
             raw.ljust(64, b"\0")
             + struct.pack("<HBB3I", len(raw), kind, 1, nostream, right, child)
-            + b"\0" * 16 + b"\0" * 4 + b"\0" * 16
+            + b"\0" * 16
+            + b"\0" * 4
+            + b"\0" * 16
             + struct.pack("<IQ", start, size)
         )
 
@@ -66,8 +68,10 @@ def ole_file(streams: dict[str, bytes]) -> bytes:
         dirs.append(b"\0" * 64 + struct.pack("<HBB3I", 0, 0, 0, nostream, nostream, nostream) + b"\0" * 48)
 
     header = (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16
-        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\0" * 16
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + b"\0" * 6
         + struct.pack("<IIIIIIIII", 0, 1, 1, 0, 4096, end, 0, end, 0)
         + struct.pack("<109I", 0, *([free] * 108))
     )
@@ -153,7 +157,10 @@ def test_accepts_a_str_path(xlsx):
 
 def test_excel_template_is_accepted_as_xlsx(xlsx, tmp_path):
     template = patched(
-        xlsx, tmp_path / "form.xltx", "[Content_Types].xml", XLSX_MAIN,
+        xlsx,
+        tmp_path / "form.xltx",
+        "[Content_Types].xml",
+        XLSX_MAIN,
         b"application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
     )
     assert inspect(template) == "xlsx"
@@ -173,10 +180,14 @@ def test_external_links_are_accepted_and_not_followed(xlsx, tmp_path):
         b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
         b'externalLinkPath" Target="file:///\\\\server\\share\\other.xlsx" TargetMode="External"/></Relationships>'
     )
-    path = rebuild(xlsx, tmp_path / "linked.xlsx", add={
-        "xl/externalLinks/externalLink1.xml": link,
-        "xl/externalLinks/_rels/externalLink1.xml.rels": rels,
-    })
+    path = rebuild(
+        xlsx,
+        tmp_path / "linked.xlsx",
+        add={
+            "xl/externalLinks/externalLink1.xml": link,
+            "xl/externalLinks/_rels/externalLink1.xml.rels": rels,
+        },
+    )
     # THEN it is accepted (the readers never fetch a link target)
     assert inspect(path) == "xlsx"
 
@@ -266,7 +277,10 @@ def test_opendocument_spreadsheet_gets_save_as_xlsx_advice(tmp_path):
 
 def test_powerpoint_package_is_not_a_form(xlsx, tmp_path):
     path = patched(
-        xlsx, tmp_path / "slides.xlsx", "[Content_Types].xml", XLSX_MAIN,
+        xlsx,
+        tmp_path / "slides.xlsx",
+        "[Content_Types].xml",
+        XLSX_MAIN,
         b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
     )
     error = rejection(path)
@@ -342,7 +356,11 @@ def test_legacy_excel_asks_to_save_as_xlsx(tmp_path):
     path.write_bytes(ole_file({"Workbook": b"\x09\x08", "\x05SummaryInformation": b""}))
     error = rejection(path)
     assert (error.reason, "Excel 97-2003" in error.message, "另存为" in error.message, ".xlsx" in error.message) == (
-        "legacy-xls", True, True, True)
+        "legacy-xls",
+        True,
+        True,
+        True,
+    )
 
 
 def test_legacy_word_asks_to_save_as_docx(tmp_path):
@@ -350,7 +368,11 @@ def test_legacy_word_asks_to_save_as_docx(tmp_path):
     path.write_bytes(ole_file({"WordDocument": b"\xec\xa5", "1Table": b""}))
     error = rejection(path)
     assert (error.reason, "Word 97-2003" in error.message, "另存为" in error.message, ".docx" in error.message) == (
-        "legacy-doc", True, True, True)
+        "legacy-doc",
+        True,
+        True,
+        True,
+    )
 
 
 def test_legacy_powerpoint_is_not_a_form(tmp_path):
@@ -373,7 +395,9 @@ def test_corrupt_ole_is_reported_as_damaged(tmp_path):
 
 
 @needs_corpus
-@pytest.mark.parametrize("name", ["poifs/protect.xlsx", "poifs/protected_agile.docx", "document/bug53475-password-is-solrcell.docx"])
+@pytest.mark.parametrize(
+    "name", ["poifs/protect.xlsx", "poifs/protected_agile.docx", "document/bug53475-password-is-solrcell.docx"]
+)
 def test_real_encrypted_files_ask_to_remove_the_password(name):
     error = rejection(CORPUS / name)
     assert (error.reason, "请去掉密码后重新提交" in error.message) == ("encrypted", True)
@@ -431,7 +455,9 @@ def test_too_many_members_is_rejected(xlsx, tmp_path):
     assert rejection(path).reason == "zip-bomb"
 
 
-@pytest.mark.parametrize("name", ["../evil.xml", "xl/../../evil.xml", "/etc/cron.d/evil", "..\\evil.xml", "C:/evil.xml"])
+@pytest.mark.parametrize(
+    "name", ["../evil.xml", "xl/../../evil.xml", "/etc/cron.d/evil", "..\\evil.xml", "C:/evil.xml"]
+)
 def test_path_traversal_and_absolute_member_names_are_rejected(xlsx, tmp_path, name):
     path = tmp_path / "traversal.xlsx"
     with zipfile.ZipFile(xlsx) as zin, zipfile.ZipFile(path, "w") as zout:
@@ -500,7 +526,10 @@ def test_package_without_main_part_is_reported_as_damaged(xlsx, tmp_path):
 
 def test_dtd_in_content_types_is_hostile(xlsx, tmp_path):
     path = patched(
-        xlsx, tmp_path / "dtd.xlsx", "[Content_Types].xml", b"<Types",
+        xlsx,
+        tmp_path / "dtd.xlsx",
+        "[Content_Types].xml",
+        b"<Types",
         b'<!DOCTYPE Types [<!ENTITY x "x">]><Types',
     )
     assert rejection(path).reason == "hostile-xml"
@@ -525,7 +554,9 @@ def test_malformed_content_types_is_reported_as_damaged(xlsx, tmp_path):
 
 def test_strict_ooxml_gets_a_save_as_message(xlsx, tmp_path):
     path = patched(
-        xlsx, tmp_path / "strict.xlsx", "_rels/.rels",
+        xlsx,
+        tmp_path / "strict.xlsx",
+        "_rels/.rels",
         b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
         b"http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
     )
@@ -535,8 +566,11 @@ def test_strict_ooxml_gets_a_save_as_message(xlsx, tmp_path):
 
 def test_word_template_gets_save_as_docx_advice(docx_file, tmp_path):
     path = patched(
-        docx_file, tmp_path / "form.dotx", "[Content_Types].xml",
-        b"wordprocessingml.document.main+xml", b"wordprocessingml.template.main+xml",
+        docx_file,
+        tmp_path / "form.dotx",
+        "[Content_Types].xml",
+        b"wordprocessingml.document.main+xml",
+        b"wordprocessingml.template.main+xml",
     )
     error = rejection(path)
     assert (error.reason, ".docx" in error.message) == ("unsupported", True)
@@ -551,12 +585,19 @@ def test_vba_project_in_an_xlsx_is_refused_with_save_as_advice(xlsx, tmp_path):
     path = rebuild(xlsx, tmp_path / "macro.xlsx", add={"xl/vbaProject.bin": ole_file({"PROJECT": b"ID="})})
     error = rejection(path)
     assert (error.reason, "宏" in error.message, "另存为" in error.message, ".xlsx" in error.message) == (
-        "macro", True, True, True)
+        "macro",
+        True,
+        True,
+        True,
+    )
 
 
 def test_macro_enabled_main_part_is_refused_even_without_vba(xlsx, tmp_path):
     path = patched(
-        xlsx, tmp_path / "form.xlsm", "[Content_Types].xml", XLSX_MAIN,
+        xlsx,
+        tmp_path / "form.xlsm",
+        "[Content_Types].xml",
+        XLSX_MAIN,
         b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
     )
     assert rejection(path).reason == "macro"
@@ -564,7 +605,9 @@ def test_macro_enabled_main_part_is_refused_even_without_vba(xlsx, tmp_path):
 
 def test_macro_enabled_word_document_is_refused_with_docx_advice(docx_file, tmp_path):
     path = patched(
-        docx_file, tmp_path / "form.docm", "[Content_Types].xml",
+        docx_file,
+        tmp_path / "form.docm",
+        "[Content_Types].xml",
         b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
         b"application/vnd.ms-word.document.macroEnabled.main+xml",
     )
@@ -573,7 +616,9 @@ def test_macro_enabled_word_document_is_refused_with_docx_advice(docx_file, tmp_
 
 
 @needs_corpus
-@pytest.mark.parametrize("name", ["spreadsheet/SimpleMacro.xlsm", "document/SimpleMacro.docm", "spreadsheet/xlmmacro.xlsm"])
+@pytest.mark.parametrize(
+    "name", ["spreadsheet/SimpleMacro.xlsm", "document/SimpleMacro.docm", "spreadsheet/xlmmacro.xlsm"]
+)
 def test_real_macro_files_are_refused(name):
     assert rejection(CORPUS / name).reason == "macro"
 
@@ -610,7 +655,9 @@ def test_ordinary_merges_are_accepted(xlsx, tmp_path):
 
 
 def test_too_many_cells_are_rejected(xlsx, tmp_path):
-    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c><c r="B%d"><v>2</v></c></row>' % (i, i, i) for i in range(1, 101))
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d"><v>1</v></c><c r="B%d"><v>2</v></c></row>' % (i, i, i) for i in range(1, 101)
+    )
     path = sheet_with(xlsx, tmp_path / "cells.xlsx", rows=rows)
     assert rejection(path, Limits(max_cells=150)).reason == "too-large"
 
@@ -628,7 +675,8 @@ def test_cells_with_a_namespace_prefix_are_counted(xlsx, tmp_path):
 def test_too_many_shared_strings_are_rejected(xlsx, tmp_path):
     sst = (
         b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        + b"<si><t>x</t></si>" * 200 + b"</sst>"
+        + b"<si><t>x</t></si>" * 200
+        + b"</sst>"
     )
     path = rebuild(xlsx, tmp_path / "sst.xlsx", add={"xl/sharedStrings.xml": sst})
     assert rejection(path, Limits(max_cells=100)).reason == "too-large"
@@ -638,8 +686,11 @@ def test_too_many_xml_elements_in_a_document_are_rejected(docx_file, tmp_path):
     with zipfile.ZipFile(docx_file) as zin:
         body = zin.read("word/document.xml")
     paragraphs = b"<w:p><w:r><w:t>x</w:t></w:r></w:p>" * 1000
-    path = rebuild(docx_file, tmp_path / "long.docx",
-                   replace={"word/document.xml": body.replace(b"<w:body>", b"<w:body>" + paragraphs, 1)})
+    path = rebuild(
+        docx_file,
+        tmp_path / "long.docx",
+        replace={"word/document.xml": body.replace(b"<w:body>", b"<w:body>" + paragraphs, 1)},
+    )
     assert rejection(path, Limits(max_xml_elements=2000)).reason == "too-large"
 
 

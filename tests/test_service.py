@@ -7,8 +7,22 @@ import pytest
 from docgen.service import exclusive, ignored, open_in_office, pending
 
 
-@pytest.mark.parametrize("name", ["~$登记表.xlsx", ".~lock.登记表.xlsx#", "~WRL0003.tmp", "a.tmp", "b.part",
-                                  "c.filepart", "._登记表.xlsx", "Thumbs.db", "desktop.ini", ".DS_Store", "THUMBS.DB"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "~$登记表.xlsx",
+        ".~lock.登记表.xlsx#",
+        "~WRL0003.tmp",
+        "a.tmp",
+        "b.part",
+        "c.filepart",
+        "._登记表.xlsx",
+        "Thumbs.db",
+        "desktop.ini",
+        ".DS_Store",
+        "THUMBS.DB",
+    ],
+)
 def test_office_and_system_leftovers_are_ignored(name):
     assert ignored(name)
 
@@ -33,8 +47,12 @@ def test_a_second_run_on_the_same_workspace_is_refused(ws):
     import sys
 
     with exclusive(ws):  # as a running `docgen watch` holds it
-        second = subprocess.run([sys.executable, "-m", "docgen.cli", "--workspace", str(ws.root), "process"],
-                                capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            [sys.executable, "-m", "docgen.cli", "--workspace", str(ws.root), "process"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert second.returncode == 2 and "另一个 docgen 正在处理这个工作区" in second.stderr
 
 
@@ -94,8 +112,12 @@ def test_links_pipes_and_dangling_links_are_pending_folders_are_not(ws, tmp_path
     (ws.intake / "dangling-without-extension").symlink_to(tmp_path / "gone")
     os.mkfifo(ws.intake / "pipe.xlsx")
     (ws.intake / "folder").mkdir()
-    assert sorted(p.name for p in pending(ws)) == ["dangling-without-extension", "dangling.xlsx", "link.xlsx",
-                                                   "pipe.xlsx"]
+    assert sorted(p.name for p in pending(ws)) == [
+        "dangling-without-extension",
+        "dangling.xlsx",
+        "link.xlsx",
+        "pipe.xlsx",
+    ]
 
 
 def test_every_special_entry_in_intake_gets_an_outcome_and_leaves_intake(ws, tmp_path):

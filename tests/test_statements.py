@@ -51,13 +51,23 @@ def two_quarters(ws, ledger, clock):
     Q4: 6 repairs at 融侨锦江 (2 of them major) and 1 sales complaint at 融侨观邸, answered the next day."""
     q3 = date(2026, 8, 10)
     clock["at"] = datetime(2026, 8, 10, 11, 0, tzinfo=CST)
-    _process(ws, ledger, [register_line(received_date=q3, customer=f"业主{i}") for i in range(2)]
-             + [register_line(received_date=q3, project="融侨观邸", customer="李四", category="销售服务")], q3)
+    _process(
+        ws,
+        ledger,
+        [register_line(received_date=q3, customer=f"业主{i}") for i in range(2)]
+        + [register_line(received_date=q3, project="融侨观邸", customer="李四", category="销售服务")],
+        q3,
+    )
     q4 = date(2026, 11, 23)
     clock["at"] = datetime(2026, 11, 23, 11, 0, tzinfo=CST)
     sales_line = dict(received_date=q4, project="融侨观邸", customer="李四", category="销售服务")
-    ids = _process(ws, ledger, [register_line(received_date=q4, customer=f"客户{i}", major=i < 2) for i in range(6)]
-                   + [register_line(**sales_line)], q4)
+    ids = _process(
+        ws,
+        ledger,
+        [register_line(received_date=q4, customer=f"客户{i}", major=i < 2) for i in range(6)]
+        + [register_line(**sales_line)],
+        q4,
+    )
     clock["at"] = datetime(2026, 11, 24, 15, 0, tzinfo=CST)  # progress on the sales complaint the next day
     _process(ws, ledger, [register_line(**sales_line, number=ids[-1], progress="经营销售部已联系业主")], q4)
     return ids
@@ -95,17 +105,33 @@ def test_quarter_figures_counts_rates_and_trend_warning(ws, ledger, two_quarters
 
 
 def _case(number, received, category, project, deadlines):
-    return Case(number, {"received_at": received + "T10:00:00+08:00", "category": category, "project": project,
-                         "department": "工程材料部", "major": False}, [], deadlines)
+    return Case(
+        number,
+        {
+            "received_at": received + "T10:00:00+08:00",
+            "category": category,
+            "project": project,
+            "department": "工程材料部",
+            "major": False,
+        },
+        [],
+        deadlines,
+    )
 
 
 def test_on_time_means_met_on_or_before_due_and_dash_when_nothing_due():
     due = date(2026, 10, 12)
-    cases = [_case("A", "2026-10-09", "维修", "P", [DeadlineState("survey", "勘察", due, "CS-3.4.5", False, due)]),
-             _case("B", "2026-10-09", "维修", "P", [DeadlineState("survey", "勘察", due, "CS-3.4.5", False,
-                                                                  due + timedelta(days=1))]),
-             _case("C", "2026-10-09", "维修", "P", [DeadlineState("survey", "勘察", date(2027, 1, 4), "CS-3.4.5",
-                                                                  False)])]  # due after the quarter
+    cases = [
+        _case("A", "2026-10-09", "维修", "P", [DeadlineState("survey", "勘察", due, "CS-3.4.5", False, due)]),
+        _case(
+            "B",
+            "2026-10-09",
+            "维修",
+            "P",
+            [DeadlineState("survey", "勘察", due, "CS-3.4.5", False, due + timedelta(days=1))],
+        ),
+        _case("C", "2026-10-09", "维修", "P", [DeadlineState("survey", "勘察", date(2027, 1, 4), "CS-3.4.5", False)]),
+    ]  # due after the quarter
     rates = {row["key"]: row for row in figures_from_cases(cases, "2026Q4")["on_time"]}
     assert (rates["survey"]["due"], rates["survey"]["met"], rates["survey"]["rate"]) == (2, 1, "50.0%")
     assert rates["callback"]["rate"] == "—" and rates["survey"]["change"] == "—"
@@ -119,8 +145,12 @@ def test_a_running_quarter_counts_a_deadline_once_it_is_settled():
     def survey(number, due, met=None):
         return _case(number, "2026-11-25", "维修", "P", [DeadlineState("survey", "勘察", due, "CS-3.4.5", False, met)])
 
-    cases = [survey("A", date(2026, 11, 26)), survey("B", today), survey("C", date(2026, 11, 30), today),
-             survey("D", date(2026, 11, 30))]
+    cases = [
+        survey("A", date(2026, 11, 26)),
+        survey("B", today),
+        survey("C", date(2026, 11, 30), today),
+        survey("D", date(2026, 11, 30)),
+    ]
     # WHEN the quarter is reported as of today
     rates = {row["key"]: row for row in figures_from_cases(cases, "2026Q4", as_of=today)["on_time"]}
     # THEN the late one and the one done early count (1 of 2 on time); those that can still be met do not
@@ -130,10 +160,12 @@ def test_a_running_quarter_counts_a_deadline_once_it_is_settled():
 def test_rise_needs_half_again_and_three_more():
     def cases(n, day):
         return [_case(f"{day}{i}", day, "维修", "融侨锦江", []) for i in range(n)]
+
     assert figures_from_cases(cases(4, "2026-08-01") + cases(6, "2026-11-01"), "2026Q4")["warnings"] == []  # +50%, +2
     assert figures_from_cases(cases(8, "2026-08-01") + cases(11, "2026-11-01"), "2026Q4")["warnings"] == []  # +3, <50%
     assert figures_from_cases(cases(0, "2026-08-01") + cases(3, "2026-11-01"), "2026Q4")["warnings"] == [
-        "融侨锦江“维修”类投诉由0件增至3件，可能引发重大投诉，请提前处理（CS-3.7.4）"]
+        "融侨锦江“维修”类投诉由0件增至3件，可能引发重大投诉，请提前处理（CS-3.7.4）"
+    ]
 
 
 def test_bar_chart_escapes_labels_and_uses_the_cjk_font():
@@ -176,8 +208,9 @@ def _bar_boxes(pdf: Path, tmp: Path) -> list[tuple[int, int, int, int, int]]:
         magic, width, height, _maxval, pixels = data.split(maxsplit=4)
         assert magic == b"P6"
         width, height = int(width), int(height)
-        hits = [i // 3 for i in range(0, width * height * 3, 3)
-                if all(abs(pixels[i + k] - BAR[k]) <= 6 for k in range(3))]
+        hits = [
+            i // 3 for i in range(0, width * height * 3, 3) if all(abs(pixels[i + k] - BAR[k]) <= 6 for k in range(3))
+        ]
         xs, ys = [i % width for i in hits], [i // width for i in hits]
         boxes.append((len(hits), min(xs, default=0), min(ys, default=0), max(xs, default=0), max(ys, default=0)))
     return boxes
@@ -206,9 +239,18 @@ def test_statement_pdf_sections_counts_warning_fonts_and_reproducible(ws, ledger
     pdf = write_statement(ws, ledger, "2026q4")
     assert pdf == ws.root / "outbox" / "reports" / "2026Q4" / "客户服务统计报表-2026Q4.pdf"
     text = _text(pdf)
-    for heading in ("客户服务统计报表", "（2026年第四季度", "2026年10月1日至2026年12月31日", "一、投诉分类统计",
-                    "二、按项目与责任部门", "（一）按项目", "（二）按责任部门", "三、各条款按时完成率", "四、与上期比较",
-                    "五、预警（CS-3.7.4）"):
+    for heading in (
+        "客户服务统计报表",
+        "（2026年第四季度",
+        "2026年10月1日至2026年12月31日",
+        "一、投诉分类统计",
+        "二、按项目与责任部门",
+        "（一）按项目",
+        "（二）按责任部门",
+        "三、各条款按时完成率",
+        "四、与上期比较",
+        "五、预警（CS-3.7.4）",
+    ):
         assert heading in text, heading
     issued = ws.calendar.next_workday(date(2026, 12, 31))  # the first working day after the quarter
     assert f"客户服务部{issued.year}年{issued.month}月{issued.day}日" in text  # the issuer over the date

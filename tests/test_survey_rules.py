@@ -19,15 +19,24 @@ SIGNED = {"sign_service": "林晓", "sign_engineering": "陈工", "sign_team_lea
 
 
 def survey(**overrides) -> SiteSurvey:
-    data = {"case_number": "KF-2026-00001", "survey_date": date(2026, 11, 24), "estimate": Decimal("800"),
-            "responsible_party": "施工单位", "work_kind": "单工种", "in_warranty": True,
-            "repairer": "客户服务维修队", **SIGNED, "sign_contractor": "王工"}
+    data = {
+        "case_number": "KF-2026-00001",
+        "survey_date": date(2026, 11, 24),
+        "estimate": Decimal("800"),
+        "responsible_party": "施工单位",
+        "work_kind": "单工种",
+        "in_warranty": True,
+        "repairer": "客户服务维修队",
+        **SIGNED,
+        "sign_contractor": "王工",
+    }
     data.update(overrides)
     return SiteSurvey.model_validate(data)
 
 
-@pytest.mark.parametrize("estimate, contractor_needed", [
-    (Decimal("499.99"), False), (Decimal("500"), False), (Decimal("500.01"), True)])
+@pytest.mark.parametrize(
+    "estimate, contractor_needed", [(Decimal("499.99"), False), (Decimal("500"), False), (Decimal("500.01"), True)]
+)
 def test_cs_3_4_5_contractor_signs_above_500_yuan(estimate, contractor_needed):
     findings = survey_rules.check_signatures(survey(estimate=estimate, sign_contractor=None), {})
     assert bool(findings) is contractor_needed
@@ -35,8 +44,10 @@ def test_cs_3_4_5_contractor_signs_above_500_yuan(estimate, contractor_needed):
         assert findings[0].severity == "error" and "施工单位" in findings[0].message
 
 
-@pytest.mark.parametrize("key, signatory", [("sign_service", "客户服务部"), ("sign_engineering", "工程材料部或物业公司"),
-                                            ("sign_team_leader", "维修队长")])
+@pytest.mark.parametrize(
+    "key, signatory",
+    [("sign_service", "客户服务部"), ("sign_engineering", "工程材料部或物业公司"), ("sign_team_leader", "维修队长")],
+)
 def test_cs_3_4_5_each_always_required_signature_is_named_when_missing(key, signatory):
     [finding] = survey_rules.check_signatures(survey(**{key: None}), {})
     assert signatory in finding.message and finding.field == key and finding.clause == "CS-3.4.5"
@@ -51,7 +62,9 @@ def test_cs_3_4_5_especially_complex_work_needs_consent_and_an_agreed_date():
 
 def test_cs_3_4_5_a_late_survey_is_a_recorded_violation_counted_in_working_days():
     calendar = WorkCalendar()
-    on_time = survey_rules.check_survey_on_time(survey(survey_date=date(2026, 11, 24)), date(2026, 11, 24), calendar, {})
+    on_time = survey_rules.check_survey_on_time(
+        survey(survey_date=date(2026, 11, 24)), date(2026, 11, 24), calendar, {}
+    )
     assert on_time == []
     # due Friday 11-27, done Tuesday 12-01: Monday and Tuesday are the 2 working days late
     [late] = survey_rules.check_survey_on_time(survey(survey_date=date(2026, 12, 1)), date(2026, 11, 27), calendar, {})
@@ -62,9 +75,16 @@ def test_a_late_survey_dropped_back_is_accepted_and_the_breach_recorded_on_the_c
     registered = pipeline.process_file(ws, ledger, write_register(ws.intake, [register_line()]), TODAY)
     number = registered.case_ids[0]
     workbook = openpyxl.load_workbook(ws.root / f"outbox/{number}/01-现场勘察会签表.xlsx")
-    values = {"survey_date": date(2026, 11, 26), "estimate": "300", "responsible_party": "施工单位",
-              "work_kind": "单工种", "in_warranty": "是", "repairer": "客户服务维修队", "contractor": "闽建一公司",
-              **SIGNED}
+    values = {
+        "survey_date": date(2026, 11, 26),
+        "estimate": "300",
+        "responsible_party": "施工单位",
+        "work_kind": "单工种",
+        "in_warranty": "是",
+        "repairer": "客户服务维修队",
+        "contractor": "闽建一公司",
+        **SIGNED,
+    }
     for key, value in values.items():
         sheet, cell = next(iter(workbook.defined_names[key].destinations))
         workbook[sheet][cell.replace("$", "")] = value

@@ -42,7 +42,7 @@ def edited_notice(tmp_path: Path, replacement: str, name: str = "escalation_noti
                 xml = data.decode("utf-8")
                 start = xml.index(TAG)
                 run_start = xml.rindex("<w:r>", 0, start)
-                xml = xml[:run_start] + replacement + xml[start + len(TAG):]
+                xml = xml[:run_start] + replacement + xml[start + len(TAG) :]
                 data = xml.encode("utf-8")
             zout.writestr(info, data)
     return target
@@ -51,7 +51,8 @@ def edited_notice(tmp_path: Path, replacement: str, name: str = "escalation_noti
 def runs(*texts: str) -> str:
     """Runs as Word splits a typed tag: each with its own properties, a proofing mark in between."""
     return '<w:proofErr w:type="spellStart"/>'.join(
-        f'<w:r>{RUN_PROPERTIES}<w:t xml:space="preserve">{text}</w:t></w:r>' for text in texts)
+        f'<w:r>{RUN_PROPERTIES}<w:t xml:space="preserve">{text}</w:t></w:r>' for text in texts
+    )
 
 
 # ------------------------------------------------------------------------------ what docgen ships
@@ -65,7 +66,9 @@ def test_every_shipped_template_passes_with_its_sample_data(name):
 
 def test_the_templates_live_in_the_top_level_folder_as_office_files():
     assert PACKAGED_TEMPLATES == ROOT / "templates"
-    shipped = {p.name for p in PACKAGED_TEMPLATES.glob("*.docx")} | {p.name for p in PACKAGED_PDF_TEMPLATES.glob("*.typ")}
+    shipped = {p.name for p in PACKAGED_TEMPLATES.glob("*.docx")} | {
+        p.name for p in PACKAGED_PDF_TEMPLATES.glob("*.typ")
+    }
     assert shipped == set(template_names())  # a sample for each, and no template without one
     assert not (ROOT / "docgen" / "templates").exists()
 
@@ -142,8 +145,9 @@ def test_a_typst_error_is_reported_with_its_line(tmp_path):
 
 def test_a_broken_shared_library_is_reported_in_its_own_lines(tmp_path):
     path = tmp_path / "docgen.typ"
-    path.write_text((PACKAGED_PDF_TEMPLATES / "docgen.typ").read_text(encoding="utf-8") + "\n#let broken = (\n",
-                    encoding="utf-8")
+    path.write_text(
+        (PACKAGED_PDF_TEMPLATES / "docgen.typ").read_text(encoding="utf-8") + "\n#let broken = (\n", encoding="utf-8"
+    )
     [problem] = check_template(path)
     assert re.match(r"第\d+行第\d+列", problem.where) and "Typst 编译失败" in problem.message
 

@@ -63,10 +63,19 @@ def repair_context(**overrides) -> dict:
             "address": f"锦绣花园3栋1502{CDATA}",
             "complaint": f"{MULTILINE}\n备注：{BRACES}",
         },
-        "order": {"number": "PG-2026-0107", "order_class": "A", "work_kind": "多工种维修",
-                  "due": "2027年1月4日", "provisional": True},
-        "survey": {"date": "2026年11月26日", "responsible_party": f"施工单位：{AMP}", "estimate": "1,200.50",
-                   "findings": f"屋面防水层老化开裂，需重做防水。\n涉及泥工、防水两个工种。{CDATA}"},
+        "order": {
+            "number": "PG-2026-0107",
+            "order_class": "A",
+            "work_kind": "多工种维修",
+            "due": "2027年1月4日",
+            "provisional": True,
+        },
+        "survey": {
+            "date": "2026年11月26日",
+            "responsible_party": f"施工单位：{AMP}",
+            "estimate": "1,200.50",
+            "findings": f"屋面防水层老化开裂，需重做防水。\n涉及泥工、防水两个工种。{CDATA}",
+        },
         "issued_on": "2026年11月26日",
         "provisional_note": "2027年工作日历尚未发布，标注“（暂定）”的期限按周末推算。",
     }
@@ -104,8 +113,12 @@ def deposit_context(**overrides) -> dict:
         "contractor": AMP,
         "amount": "1,200.50",
         "amount_uppercase": "壹仟贰佰元伍角",
-        "deposit": {"recorded": "50,000.00", "deducted_before": "3,000.00", "deducted_after": "4,200.50",
-                    "remaining": "45,799.50"},
+        "deposit": {
+            "recorded": "50,000.00",
+            "deducted_before": "3,000.00",
+            "deducted_after": "4,200.50",
+            "remaining": "45,799.50",
+        },
         "warning": f"本次扣款后保证金余额不足登记金额的95%，请关注。\n{BRACES}",
         "issued_on": "2026年11月26日",
     }
@@ -113,8 +126,11 @@ def deposit_context(**overrides) -> dict:
     return context
 
 
-CONTEXTS = {"contractor_repair_notice.docx": repair_context, "payment_notice.docx": payment_context,
-            "deposit_deduction_notice.docx": deposit_context}
+CONTEXTS = {
+    "contractor_repair_notice.docx": repair_context,
+    "payment_notice.docx": payment_context,
+    "deposit_deduction_notice.docx": deposit_context,
+}
 
 
 # ------------------------------------------------------------------------------ the files
@@ -185,8 +201,21 @@ def test_contractor_repair_notice(tmp_path):
     assert text.startswith("施工单位维修通知单\n派工单号：PG-2026-0107　　　　日期：2026年11月26日\n工程材料部：\n")
     assert "《客户服务管理程序》第3.4.6条（CS-3.4.6）" in text and "第3.4.5条（CS-3.4.5）" in text
     assert "请工程材料部督促施工单位于2027年1月4日（暂定）前完成维修" in text
-    for label in ("登记编号", "派工单号", "客户姓名", "联系电话", "房屋地址", "投诉内容", "勘察日期", "责任方",
-                  "派工类别", "维修类型", "预估费用", "完成期限", "勘察结论"):
+    for label in (
+        "登记编号",
+        "派工单号",
+        "客户姓名",
+        "联系电话",
+        "房屋地址",
+        "投诉内容",
+        "勘察日期",
+        "责任方",
+        "派工类别",
+        "维修类型",
+        "预估费用",
+        "完成期限",
+        "勘察结论",
+    ):
         assert f"\n{label}\n" in text, label
     assert "\nA类\n" in text and "\n1,200.50 元\n" in text and "\n2027年1月4日（暂定）\n" in text
     assert f"{MULTILINE}\n备注：{BRACES}" in text
@@ -216,8 +245,10 @@ def test_payment_notice(tmp_path):
     context = payment_context()
     out, text = render("payment_notice.docx", context, tmp_path)
     assert text.startswith("维修工程款付款通知\n派工单号：PG-2026-0107　　　　日期：2026年11月26日\n财务计统部：\n")
-    assert ("根据《客户服务管理程序》第3.5.9条，请财务计统部据此向物业公司拨付客户服务维修队维修工程款，"
-            "无须其他部门再行审核。") in text
+    assert (
+        "根据《客户服务管理程序》第3.5.9条，请财务计统部据此向物业公司拨付客户服务维修队维修工程款，"
+        "无须其他部门再行审核。"
+    ) in text
     assert "\n审定金额（小写）\n￥1,200.50 元\n" in text
     assert "\n审定金额（大写）\n人民币壹仟贰佰元伍角\n" in text
     assert "\n收款单位\n物业公司（客户服务维修队）\n" in text
@@ -229,7 +260,8 @@ def test_payment_notice(tmp_path):
     assert approvals.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     rows = [[c.text for c in row.cells] for row in approvals.rows]
     assert rows == [["序号", "审批环节", "签字人"]] + [
-        [str(i), a["role"], a["name"]] for i, a in enumerate(context["settlement"]["approvals"], start=1)]
+        [str(i), a["role"], a["name"]] for i, a in enumerate(context["settlement"]["approvals"], start=1)
+    ]
     assert_no_jinja_left(document_xml(out))
 
 
@@ -254,8 +286,12 @@ def test_deposit_deduction_notice(tmp_path):
     assert "第3.5.9条（CS-3.5.9）" in text and "第2.6条（CS-2.6）" in text
     assert f"请从{AMP}的工程质量保证金中扣回。" in text
     assert "\n扣款金额（小写）\n￥1,200.50 元\n" in text and "\n扣款金额（大写）\n人民币壹仟贰佰元伍角\n" in text
-    for label, value in (("保证金金额", "50,000.00"), ("本次前已扣", "3,000.00"), ("本次后累计已扣", "4,200.50"),
-                         ("保证金余额", "45,799.50")):
+    for label, value in (
+        ("保证金金额", "50,000.00"),
+        ("本次前已扣", "3,000.00"),
+        ("本次后累计已扣", "4,200.50"),
+        ("保证金余额", "45,799.50"),
+    ):
         assert f"\n{label}\n{value} 元\n" in text, label
     assert f"提示：{context['warning']}" in text
     assert text.endswith("客户服务部（盖章）\n日期：2026年11月26日\n抄送：审计核算部（备案）")
@@ -286,9 +322,19 @@ def test_prints_on_one_page(tmp_path, name):
         pytest.skip("LibreOffice (soffice) and poppler-utils (pdfinfo) are needed for the print check")
     out, _ = render(name, CONTEXTS[name](), tmp_path)
     subprocess.run(
-        [soffice, f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(out)],
-        check=True, capture_output=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     pdf = tmp_path / name.replace(".docx", ".pdf")
     info = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, check=True).stdout

@@ -145,8 +145,14 @@ def test_times(raw, expected):
 
 @pytest.mark.parametrize(
     "fraction, expected",
-    [(0.0, time(0, 0)), (0.5, time(12, 0)), (0.375, time(9, 0)), (9.5 / 24, time(9, 30)),
-     (0.3958333333, time(9, 30)), (14 / 24 + 5 / 1440, time(14, 5))],
+    [
+        (0.0, time(0, 0)),
+        (0.5, time(12, 0)),
+        (0.375, time(9, 0)),
+        (9.5 / 24, time(9, 30)),
+        (0.3958333333, time(9, 30)),
+        (14 / 24 + 5 / 1440, time(14, 5)),
+    ],
 )
 def test_fraction_of_a_day_as_excel_stores_times(fraction, expected):
     assert v.parse_time(fraction) == expected
@@ -238,7 +244,9 @@ def test_synonym_is_not_used_without_synonyms():
 # ----------------------------------------------------------------------------------- yes / no
 
 
-@pytest.mark.parametrize("raw", ["是", " 是 ", "Y", "y", "yes", "YES", "True", True, "√", "✓", "1", 1, 1.0, "重大", "是的"])
+@pytest.mark.parametrize(
+    "raw", ["是", " 是 ", "Y", "y", "yes", "YES", "True", True, "√", "✓", "1", 1, 1.0, "重大", "是的"]
+)
 def test_yes(raw):
     assert v.parse_yes_no(raw) is True
 
@@ -278,7 +286,9 @@ def test_amounts(raw, expected):
     assert parsed.as_tuple().exponent == -2  # always to the fen
 
 
-@pytest.mark.parametrize("raw, part", [("abc", "不是金额"), ("一千二百元", "不是金额"), ("-5", "负数"), (True, "不是金额")])
+@pytest.mark.parametrize(
+    "raw, part", [("abc", "不是金额"), ("一千二百元", "不是金额"), ("-5", "负数"), (True, "不是金额")]
+)
 def test_what_is_no_amount_is_refused(raw, part):
     assert part in refused(v.parse_amount, raw)
 
@@ -318,21 +328,35 @@ def test_half_hours_and_midnight_in_words():
 # years ahead for a date agreed or due.
 
 
-@pytest.mark.parametrize("raw, shown", [
-    ("1026-11-03", "1026-11-03"), ("１０２６年１１月３日", "１０２６年１１月３日"), ("0001-01-01", "0001-01-01"),
-    ("1999-12-31", "1999-12-31"), ("19991231", "19991231"), (date(1999, 12, 31), "1999-12-31"),
-    (datetime(1899, 12, 29), "1899-12-29 00:00"), ("2206-11-03", "2206-11-03"), (datetime(2099, 1, 1), "2099-01-01 00:00"),
-])
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("1026-11-03", "1026-11-03"),
+        ("１０２６年１１月３日", "１０２６年１１月３日"),
+        ("0001-01-01", "0001-01-01"),
+        ("1999-12-31", "1999-12-31"),
+        ("19991231", "19991231"),
+        (date(1999, 12, 31), "1999-12-31"),
+        (datetime(1899, 12, 29), "1899-12-29 00:00"),
+        ("2206-11-03", "2206-11-03"),
+        (datetime(2099, 1, 1), "2099-01-01 00:00"),
+    ],
+)
 def test_dates_outside_the_plausible_window_are_refused_asking_to_check_the_year(raw, shown):
     message = refused(v.parse_date, raw, today=TODAY)
     assert message == f"日期“{shown}”不在合理范围（2000年1月1日至今天）内，请检查年份"
 
 
 def test_a_date_after_today_is_refused_as_such_when_no_future_is_allowed():
-    assert refused(v.parse_date, "2026-11-21", today=TODAY) == "日期“2026-11-21”晚于今天（2026年11月20日）；请填写实际的日期"
+    assert (
+        refused(v.parse_date, "2026-11-21", today=TODAY)
+        == "日期“2026-11-21”晚于今天（2026年11月20日）；请填写实际的日期"
+    )
     # "12月30日" written on 4 January means last year's; read as this year's it is ahead, and refused
     assert "晚于今天" in refused(v.parse_date, "12月30日", today=date(2027, 1, 4))
-    assert v.parse_date("2026-11-20", today=TODAY) == TODAY and v.parse_date("2000-01-01", today=TODAY) == date(2000, 1, 1)
+    assert v.parse_date("2026-11-20", today=TODAY) == TODAY and v.parse_date("2000-01-01", today=TODAY) == date(
+        2000, 1, 1
+    )
 
 
 def test_dates_agreed_or_due_may_lie_up_to_two_years_ahead():
@@ -354,9 +378,12 @@ def test_excel_serials_are_held_to_the_same_window():
 def test_which_fields_may_be_in_the_future():
     from docgen.forms import FORMS
 
-    future = {(form.form_id, spec.key) for form in FORMS.values()
-              for spec in form.header_fields + form.line_fields + [s for t in form.tables for s in t.fields]
-              if spec.meta.future}
+    future = {
+        (form.form_id, spec.key)
+        for form in FORMS.values()
+        for spec in form.header_fields + form.line_fields + [s for t in form.tables for s in t.fields]
+        if spec.meta.future
+    }
     assert future == {("CS-SURVEY", "agreed_completion"), ("CS-MINUTES", "due")}
 
 
@@ -366,8 +393,22 @@ def test_which_fields_may_be_in_the_future():
 POISON_FLOATS = [float("inf"), float("-inf"), float("nan"), 1e308, -1e308]
 
 
-@pytest.mark.parametrize("raw", [*POISON_FLOATS, "inf", "nan", "Infinity", "1" + "0" * 400, "9" * 400,
-                                 "9" * 400 + ".5", 10**400, pytest.param(10**5000, id="10**5000"), "\x00", "8" * 100_000])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        *POISON_FLOATS,
+        "inf",
+        "nan",
+        "Infinity",
+        "1" + "0" * 400,
+        "9" * 400,
+        "9" * 400 + ".5",
+        10**400,
+        pytest.param(10**5000, id="10**5000"),
+        "\x00",
+        "8" * 100_000,
+    ],
+)
 def test_poison_in_a_date_is_refused(raw):
     message = refused(v.parse_date, raw, today=TODAY)
     assert "不是日期" in message or "无法确定是哪一天" in message
@@ -390,15 +431,39 @@ def test_a_time_cell_read_as_a_time_rounds_to_the_second_as_excel_shows_it():
     assert v.parse_time(datetime(2026, 11, 3, 14, 5, 0, 200_000)) == time(14, 5)
 
 
-@pytest.mark.parametrize("raw", [*POISON_FLOATS, -1, "0.9999999", datetime(1899, 12, 29), datetime(1899, 12, 31, 12),
-                                 pytest.param(10**5000, id="10**5000"), "9:" + " " * 50_000 + "x"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        *POISON_FLOATS,
+        -1,
+        "0.9999999",
+        datetime(1899, 12, 29),
+        datetime(1899, 12, 31, 12),
+        pytest.param(10**5000, id="10**5000"),
+        "9:" + " " * 50_000 + "x",
+    ],
+)
 def test_poison_in_a_time_is_refused(raw):
     assert "时间" in refused(v.parse_time, raw)
 
 
-@pytest.mark.parametrize("raw", [*POISON_FLOATS, "1e9999999", "-1e9999999", "1e-9999999", "sNaN", "Infinity",
-                                 Decimal("1e999999999"), Decimal("NaN"), pytest.param(10**5000, id="10**5000"), "1" + " " * 50_000 + "一",
-                                 "9" * 400, "1" + "0" * 400])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        *POISON_FLOATS,
+        "1e9999999",
+        "-1e9999999",
+        "1e-9999999",
+        "sNaN",
+        "Infinity",
+        Decimal("1e999999999"),
+        Decimal("NaN"),
+        pytest.param(10**5000, id="10**5000"),
+        "1" + " " * 50_000 + "一",
+        "9" * 400,
+        "1" + "0" * 400,
+    ],
+)
 def test_poison_in_an_amount_or_a_quantity_is_refused(raw):
     for parser in (v.parse_amount, v.parse_number):
         try:
@@ -413,8 +478,9 @@ def test_negative_zero_is_zero():
     assert v.parse_number(5.551115123125783e-17) == 0  # =0.1+0.2-0.3 in Excel
 
 
-@pytest.mark.parametrize("parser", [v.parse_time, v.parse_phone, v.parse_amount, v.parse_number,
-                                    lambda raw: v.parse_date(raw, today=TODAY)])
+@pytest.mark.parametrize(
+    "parser", [v.parse_time, v.parse_phone, v.parse_amount, v.parse_number, lambda raw: v.parse_date(raw, today=TODAY)]
+)
 def test_a_long_cell_is_refused_at_once_whatever_it_holds(parser):
     # patterns with neighbouring \s* took minutes on 50,000 spaces (the watcher's time limit does not
     # cover validation); anything longer than a value can be is refused before a pattern sees it

@@ -19,8 +19,12 @@ from tests.conftest import register_line, write_register
 
 def run_watcher(ws, **options):
     outcomes, stop = [], threading.Event()
-    thread = threading.Thread(target=watch, args=(ws,), kwargs={"jobs": 1, "on_outcome": outcomes.append,
-                                                                "stop": stop, **options}, daemon=True)
+    thread = threading.Thread(
+        target=watch,
+        args=(ws,),
+        kwargs={"jobs": 1, "on_outcome": outcomes.append, "stop": stop, **options},
+        daemon=True,
+    )
     thread.start()
     return outcomes, stop, thread
 
@@ -48,7 +52,8 @@ def test_dropped_register_is_processed_and_office_lock_files_are_left_alone(ws, 
         assert outcomes[0].status == "accepted" and outcomes[0].case_ids == ["KF-2026-00001"]
         time.sleep(0.5)
         assert sorted(p.name for p in ws.intake.iterdir()) == sorted(
-            ["~$登记表.xlsx", ".~lock.登记表.xlsx#", "~WRL0001.tmp", "Thumbs.db"])
+            ["~$登记表.xlsx", ".~lock.登记表.xlsx#", "~WRL0001.tmp", "Thumbs.db"]
+        )
     finally:
         stop.set()
         thread.join(10)
@@ -115,7 +120,7 @@ def test_a_file_written_in_two_passes_half_a_second_apart_is_one_submission(ws, 
             first.write(data[: len(data) // 2])
         time.sleep(0.5)
         with open(target, "ab") as second:
-            second.write(data[len(data) // 2:])
+            second.write(data[len(data) // 2 :])
         # THEN the whole file is one accepted submission, and no fragment was rejected
         assert wait_for(lambda: len(outcomes) >= 1)
         time.sleep(1.5)  # room for a second, wrong, outcome
@@ -127,17 +132,30 @@ def test_a_file_written_in_two_passes_half_a_second_apart_is_one_submission(ws, 
 
 
 def _docgen(ws, *args, **popen):
-    return subprocess.Popen([sys.executable, "-m", "docgen.cli", "--workspace", str(ws.root), *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-m", "docgen.cli", "--workspace", str(ws.root), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        **popen,
+    )
 
 
 def test_sigkill_in_the_middle_of_200_files_loses_and_duplicates_nothing(ws, tmp_path):
     # GIVEN 200 registers, one complaint each, dropped at once
     staging = tmp_path / "staging"
     staging.mkdir()
-    files = [write_register(staging, [register_line(customer=f"客户{i:03d}", phone=f"139{i:08d}",
-                                                    category="维修" if i % 3 == 0 else "物业服务")],
-                            name=f"登记表-{i:03d}.xlsx") for i in range(200)]
+    files = [
+        write_register(
+            staging,
+            [
+                register_line(
+                    customer=f"客户{i:03d}", phone=f"139{i:08d}", category="维修" if i % 3 == 0 else "物业服务"
+                )
+            ],
+            name=f"登记表-{i:03d}.xlsx",
+        )
+        for i in range(200)
+    ]
     watcher = _docgen(ws, "watch", "--jobs", "2")
     for path in files:  # those arriving before the watcher looks are found by its start-up scan
         os.rename(path, ws.intake / path.name)
@@ -150,9 +168,14 @@ def test_sigkill_in_the_middle_of_200_files_loses_and_duplicates_nothing(ws, tmp
     # AND started again
     watcher = _docgen(ws, "watch", "--jobs", "2")
     try:
+
         def settled():
-            return (not list(ws.intake.iterdir()) and not list(ws.spool.iterdir())
-                    and _count(ws, "submission.accepted") >= 200)
+            return (
+                not list(ws.intake.iterdir())
+                and not list(ws.spool.iterdir())
+                and _count(ws, "submission.accepted") >= 200
+            )
+
         assert wait_for(settled, 400), watcher.stderr.read1() if watcher.poll() is not None else "timed out"
     finally:
         watcher.send_signal(signal.SIGTERM)
@@ -185,9 +208,15 @@ def test_recovery_removes_the_temporary_files_a_kill_left_and_nothing_else(ws):
     from docgen.service import process_paths
 
     # GIVEN the temporary files a kill mid-write leaves, in every folder docgen writes
-    orphans = [ws.outbox / "registers" / "2026-11-26" / ".tmp-k3j2.xlsx", ws.outbox / ".tmp-a1.docx",
-               ws.rejected / "登记表-1a2b3c4d" / ".tmp-x9.txt", ws.archive / "2026-11" / ".tmp-p0.xlsx",
-               ws.var / ".tmp-h7.json", ws.spool / ".tmp-c4.json", ws.forms / ".tmp-f2.xlsx"]
+    orphans = [
+        ws.outbox / "registers" / "2026-11-26" / ".tmp-k3j2.xlsx",
+        ws.outbox / ".tmp-a1.docx",
+        ws.rejected / "登记表-1a2b3c4d" / ".tmp-x9.txt",
+        ws.archive / "2026-11" / ".tmp-p0.xlsx",
+        ws.var / ".tmp-h7.json",
+        ws.spool / ".tmp-c4.json",
+        ws.forms / ".tmp-f2.xlsx",
+    ]
     # AND files that only look alike: a clerk's file in intake/, other programs' names
     others = [ws.intake / ".tmp-clerk.xlsx", ws.outbox / ".tmpnotes", ws.outbox / "a.tmp-1", ws.outbox / "real.xlsx"]
     for path in orphans + others:
@@ -257,8 +286,9 @@ def test_documents_the_outbox_refused_are_written_when_it_recovers_without_a_res
         ws.outbox.write_bytes(b"")
         # WHEN three registers are dropped while it is so
         for i in range(3):
-            staged = write_register(tmp_path, [register_line(customer=f"客户{i}", phone=f"1390000000{i}")],
-                                    name=f"登记表-{i}.xlsx")
+            staged = write_register(
+                tmp_path, [register_line(customer=f"客户{i}", phone=f"1390000000{i}")], name=f"登记表-{i}.xlsx"
+            )
             os.rename(staged, ws.intake / staged.name)
         # THEN they are recorded, their documents wait in the spool, and status says why and what next
         assert wait_for(lambda: _count(ws, "submission.accepted") == 3 and len(list(ws.spool.glob("*.json"))) == 3)
@@ -287,8 +317,9 @@ def test_documents_the_outbox_refused_are_written_when_it_recovers_without_a_res
 
 
 def _children(pid: int) -> list[int]:
-    return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
-            for child in (task / "children").read_text().split()]
+    return [
+        int(child) for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()
+    ]
 
 
 def test_a_worker_killed_while_the_watcher_runs_is_replaced(ws, tmp_path):
@@ -304,7 +335,8 @@ def test_a_worker_killed_while_the_watcher_runs_is_replaced(ws, tmp_path):
         os.rename(staged, ws.intake / staged.name)
         # THEN it is processed by new workers, and the watcher keeps running
         assert wait_for(lambda: _count(ws, "submission.accepted") == 1 and not list(ws.spool.iterdir()), 120), (
-            watcher.stderr.read1() if watcher.poll() is not None else "timed out")
+            watcher.stderr.read1() if watcher.poll() is not None else "timed out"
+        )
         assert watcher.poll() is None
     finally:
         watcher.send_signal(signal.SIGTERM)

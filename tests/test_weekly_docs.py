@@ -47,6 +47,8 @@ def warning_docx(ws, ledger, today: date) -> Path:
 def warning_pdf(ws, ledger, today: date) -> Path:
     [pdf] = [p for p in write_daily_warning(ws, ledger, today) if p.suffix == ".pdf"]
     return pdf
+
+
 BRACES = "{{ 7*7 }}"
 NAMES = ("weekly_report.docx", "overdue_warning.docx")
 JINJIANG, GUANDI = "融侨锦江客户服务处", "融侨观邸客户服务处"
@@ -106,29 +108,71 @@ def busy(ws, ledger, clock):
     """Week 48 of 2026 in two communities: a repair never surveyed (overdue), a sales complaint with
     progress noted on Wednesday, a hostile customer name, and a complaint of the following week."""
     clock["at"] = datetime(2026, 11, 23, 11, 0, tzinfo=CST)
-    first = pipeline.process_file(ws, ledger, write_register(ws.intake, [
-        register_line(customer=AMP, content=f"卫生间地漏返水\n备注：{BRACES}"),
-        register_line(project="融侨观邸", customer="李四", category="销售服务", received_time=time(9, 0),
-                      content="合同约定的车位未交付"),
-    ]), date(2026, 11, 23))
+    first = pipeline.process_file(
+        ws,
+        ledger,
+        write_register(
+            ws.intake,
+            [
+                register_line(customer=AMP, content=f"卫生间地漏返水\n备注：{BRACES}"),
+                register_line(
+                    project="融侨观邸",
+                    customer="李四",
+                    category="销售服务",
+                    received_time=time(9, 0),
+                    content="合同约定的车位未交付",
+                ),
+            ],
+        ),
+        date(2026, 11, 23),
+    )
     assert first.status == "accepted", first.findings
     repair, sales = first.case_ids
     clock["at"] = datetime(2026, 11, 25, 16, 0, tzinfo=CST)
-    progress = pipeline.process_file(ws, ledger, write_register(ws.intake, [
-        register_line(number=sales, project="融侨观邸", customer="李四", category="销售服务",
-                      received_time=time(9, 0), content="合同约定的车位未交付",
-                      progress="经营销售部已联系业主，约定周五面谈"),
-    ]), date(2026, 11, 25))
+    progress = pipeline.process_file(
+        ws,
+        ledger,
+        write_register(
+            ws.intake,
+            [
+                register_line(
+                    number=sales,
+                    project="融侨观邸",
+                    customer="李四",
+                    category="销售服务",
+                    received_time=time(9, 0),
+                    content="合同约定的车位未交付",
+                    progress="经营销售部已联系业主，约定周五面谈",
+                ),
+            ],
+        ),
+        date(2026, 11, 25),
+    )
     assert progress.status == "accepted", progress.findings
     clock["at"] = datetime(2026, 11, 26, 10, 0, tzinfo=CST)
-    third = pipeline.process_file(ws, ledger, write_register(ws.intake, [
-        register_line(received_date=date(2026, 11, 26), customer="陈静", building="5", room="0801",
-                      content="楼道灯不亮"),
-    ]), date(2026, 11, 26))
+    third = pipeline.process_file(
+        ws,
+        ledger,
+        write_register(
+            ws.intake,
+            [
+                register_line(
+                    received_date=date(2026, 11, 26), customer="陈静", building="5", room="0801", content="楼道灯不亮"
+                ),
+            ],
+        ),
+        date(2026, 11, 26),
+    )
     assert third.status == "accepted", third.findings
     clock["at"] = datetime(2026, 12, 1, 10, 0, tzinfo=CST)
-    later = pipeline.process_file(ws, ledger, write_register(ws.intake, [
-        register_line(received_date=date(2026, 12, 1), customer="下周的客户", content="下周才收到")]), date(2026, 12, 1))
+    later = pipeline.process_file(
+        ws,
+        ledger,
+        write_register(
+            ws.intake, [register_line(received_date=date(2026, 12, 1), customer="下周的客户", content="下周才收到")]
+        ),
+        date(2026, 12, 1),
+    )
     assert later.status == "accepted", later.findings
     return {"repair": repair, "sales": sales, "stair": third.case_ids[0], "next_week": later.case_ids[0]}
 
@@ -168,14 +212,27 @@ def test_missing_key_is_an_error(tmp_path, name):
 
 
 def weekly_context_sample() -> dict:
-    return {"office": "融侨锦江客户服务处", "period": "2026年11月23日至2026年11月29日", "issued_on": "2026年11月29日",
-            "summary": {"new": "0", "closed": "0", "open": "0", "overdue": "0"}, "new_rows": [], "open_rows": [],
-            "overdue_rows": [], "by_category": [], "by_department": []}
+    return {
+        "office": "融侨锦江客户服务处",
+        "period": "2026年11月23日至2026年11月29日",
+        "issued_on": "2026年11月29日",
+        "summary": {"new": "0", "closed": "0", "open": "0", "overdue": "0"},
+        "new_rows": [],
+        "open_rows": [],
+        "overdue_rows": [],
+        "by_category": [],
+        "by_department": [],
+    }
 
 
 def warning_context_sample() -> dict:
-    return {"issued_on": "2026年11月26日", "today": "2026年11月26日", "tomorrow": "2026年11月27日",
-            "departments": [], "totals": {"late": "0", "due": "0"}}
+    return {
+        "issued_on": "2026年11月26日",
+        "today": "2026年11月26日",
+        "tomorrow": "2026年11月27日",
+        "departments": [],
+        "totals": {"late": "0", "due": "0"},
+    }
 
 
 def test_empty_lists_print_a_line_instead_of_an_empty_table(tmp_path):
@@ -201,18 +258,33 @@ def test_weekly_report_per_office_lists_new_open_and_overdue(ws, ledger, busy):
     # 融侨锦江: two repairs this week (the hostile name verbatim), neither surveyed
     path = paths[1]
     text = all_text(path)
-    assert text.startswith("客户服务部投诉处理周报\n服务处：融侨锦江客户服务处　　　　统计期间：2026年11月23日至2026年11月29日"
-                           "　　　　填报日期：2026年11月30日\n")
+    assert text.startswith(
+        "客户服务部投诉处理周报\n服务处：融侨锦江客户服务处　　　　统计期间：2026年11月23日至2026年11月29日"
+        "　　　　填报日期：2026年11月30日\n"
+    )
     assert "本周新增投诉 2 件，办结 0 件；截至统计期末尚未解决 2 件" in text
-    for heading in ("一、本周新增投诉", "二、本周办结", "三、尚未解决的投诉及处理进展", "四、逾期事项（工作日）", "五、分类统计"):
+    for heading in (
+        "一、本周新增投诉",
+        "二、本周办结",
+        "三、尚未解决的投诉及处理进展",
+        "四、逾期事项（工作日）",
+        "五、分类统计",
+    ):
         assert f"\n{heading}\n" in text, heading
     assert "本周办结投诉 0 件。" in text and "服务处主任：" in text and "日期：______年____月____日" in text
     assert "下周的客户" not in text and busy["next_week"] not in text
 
     tables = tables_by_header(path)
     new = tables[NEW]
-    assert new[1] == [busy["repair"], "2026年11月23日 10:00", AMP, "融侨锦江3栋1502室", "维修", "客户服务部",
-                      f"卫生间地漏返水\n备注：{BRACES}"]
+    assert new[1] == [
+        busy["repair"],
+        "2026年11月23日 10:00",
+        AMP,
+        "融侨锦江3栋1502室",
+        "维修",
+        "客户服务部",
+        f"卫生间地漏返水\n备注：{BRACES}",
+    ]
     assert [r[0] for r in new[1:]] == [busy["repair"], busy["stair"]]
     opened = tables[OPEN]
     assert [r[0] for r in opened[1:]] == [busy["repair"], busy["stair"]]
@@ -236,8 +308,15 @@ def test_weekly_report_per_office_lists_new_open_and_overdue(ws, ledger, busy):
     text = all_text(paths[0])
     tables = tables_by_header(paths[0])
     opened = tables[OPEN]
-    assert opened[1][:7] == [busy["sales"], "2026年11月23日 09:00", "李四", "销售服务", "经营销售部", "处理中",
-                             "经营销售部已联系业主，约定周五面谈"]
+    assert opened[1][:7] == [
+        busy["sales"],
+        "2026年11月23日 09:00",
+        "李四",
+        "销售服务",
+        "经营销售部",
+        "处理中",
+        "经营销售部已联系业主，约定周五面谈",
+    ]
     assert "截至统计期末，没有逾期事项。" in text and OVERDUE not in tables  # feedback met by the progress note
     assert_no_jinja_left(document_xml(paths[0]))
 
@@ -245,8 +324,17 @@ def test_weekly_report_per_office_lists_new_open_and_overdue(ws, ledger, busy):
 def test_weekly_context_keys_and_provisional_mark(ws, ledger, busy):
     [guandi, jinjiang] = weekly(ledger, ws.calendar, "2026-W48")
     context = weekly_context(jinjiang, ws.calendar, date(2026, 11, 30))
-    assert set(context) == {"office", "period", "issued_on", "summary", "new_rows", "open_rows", "overdue_rows",
-                            "by_category", "by_department"}
+    assert set(context) == {
+        "office",
+        "period",
+        "issued_on",
+        "summary",
+        "new_rows",
+        "open_rows",
+        "overdue_rows",
+        "by_category",
+        "by_department",
+    }
     assert context["issued_on"] == "2026年11月30日"
     assert context["summary"] == {"new": "2", "closed": "0", "open": "2", "overdue": str(len(jinjiang.overdue))}
     assert all(isinstance(v, str) for row in context["overdue_rows"] for v in row.values())
@@ -262,9 +350,22 @@ def test_the_same_ledger_gives_the_same_report_text_twice(ws, ledger, busy, cloc
     assert {p.name: all_text(p) for p in weekly_docx(ws, ledger, "2026-W48")} == first
     # later events (a progress note next week) do not change last week's report
     clock["at"] = datetime(2026, 12, 2, 10, 0, tzinfo=CST)
-    pipeline.process_file(ws, ledger, write_register(ws.intake, [
-        register_line(number=busy["repair"], customer=AMP, content=f"卫生间地漏返水\n备注：{BRACES}",
-                      progress="12月2日已勘察")]), date(2026, 12, 2))
+    pipeline.process_file(
+        ws,
+        ledger,
+        write_register(
+            ws.intake,
+            [
+                register_line(
+                    number=busy["repair"],
+                    customer=AMP,
+                    content=f"卫生间地漏返水\n备注：{BRACES}",
+                    progress="12月2日已勘察",
+                )
+            ],
+        ),
+        date(2026, 12, 2),
+    )
     again = {p.name: all_text(p) for p in weekly_docx(ws, ledger, "2026-W48")}
     assert again == first
 
@@ -277,8 +378,9 @@ def test_overdue_warning_groups_by_who_must_act(ws, ledger, busy):
     assert path == ws.outbox / "reports" / "逾期预警" / "逾期预警-2026-11-26.docx"
     text = all_text(path)
     assert text.startswith("逾期预警\n预警日期：2026年11月26日　　　　下一工作日：2026年11月27日\n")
-    context = warning_context(overdue_warning(ledger, ws.calendar, date(2026, 11, 26)), date(2026, 11, 26),
-                              date(2026, 11, 27))
+    context = warning_context(
+        overdue_warning(ledger, ws.calendar, date(2026, 11, 26)), date(2026, 11, 26), date(2026, 11, 27)
+    )
     names = [d["name"] for d in context["departments"]]
     assert names == sorted(names) and SURVEY_TEAM in names
     for index, name in enumerate(names, start=1):
@@ -287,8 +389,10 @@ def test_overdue_warning_groups_by_who_must_act(ws, ledger, busy):
     assert [(r["number"], r["due"], r["late"]) for r in team["late"]] == [(busy["repair"], "2026年11月24日", "2")]
     assert team["late"][0]["customer"] == AMP and team["late"][0]["clause"].startswith("CS-3.4.5")
     totals = context["totals"]
-    assert totals == {"late": str(sum(len(d["late"]) for d in context["departments"])),
-                      "due": str(sum(len(d["due"]) for d in context["departments"]))}
+    assert totals == {
+        "late": str(sum(len(d["late"]) for d in context["departments"])),
+        "due": str(sum(len(d["due"]) for d in context["departments"])),
+    }
     assert f"已逾期 {totals['late']} 项" in text and f"到期 {totals['due']} 项" in text
 
     # the document's tables follow the departments: late first, then due, each with its rows
@@ -296,8 +400,9 @@ def test_overdue_warning_groups_by_who_must_act(ws, ledger, busy):
     expected = []
     for d in context["departments"]:
         if d["late"]:
-            expected.append([[r["number"], r["customer"], r["label"], r["due"], r["clause"], r["late"]]
-                             for r in d["late"]])
+            expected.append(
+                [[r["number"], r["customer"], r["label"], r["due"], r["clause"], r["late"]] for r in d["late"]]
+            )
         if d["due"]:
             expected.append([[r["number"], r["customer"], r["label"], r["due"], r["clause"]] for r in d["due"]])
     assert [t[1:] for t in tables] == expected
@@ -308,8 +413,11 @@ def test_overdue_warning_groups_by_who_must_act(ws, ledger, busy):
 
 def test_overdue_warning_due_items(ws, ledger, busy):
     # the repair registered Thursday 26th: its feedback (3 working days) falls due on Tue 1 Dec
-    context = warning_context(overdue_warning(ledger, ws.calendar, date(2026, 11, 30)), date(2026, 11, 30),
-                              ws.calendar.next_workday(date(2026, 11, 30)))
+    context = warning_context(
+        overdue_warning(ledger, ws.calendar, date(2026, 11, 30)),
+        date(2026, 11, 30),
+        ws.calendar.next_workday(date(2026, 11, 30)),
+    )
     due = {(r["number"], r["label"]): r for d in context["departments"] for r in d["due"]}
     assert any(number == busy["stair"] for number, _ in due)
     assert all(r["due"] in ("2026年11月30日", "2026年12月1日") for r in due.values())
@@ -330,10 +438,22 @@ def soffice_pdfs(tmp_path, documents) -> list:
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is needed for the print check: apt-get install libreoffice-writer-nogui")
     out = tmp_path / "printed"
-    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(out), *map(str, documents)],
-                   check=True, capture_output=True, timeout=180)
-    return [out / (document.name[:-len(".docx")] + ".pdf") for document in documents]
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            *map(str, documents),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return [out / (document.name[: -len(".docx")] + ".pdf") for document in documents]
 
 
 def with_latin_face(document, face: str, target):
@@ -375,7 +495,9 @@ def test_prints_in_libreoffice_with_numbers_and_dates_on_one_line(tmp_path, ws, 
         written, printed = all_text(document), pdftotext(pdf)
         # every table row is printed (none lost at a page break), each number whole and searchable
         assert sorted(NUMBER.findall(printed)) == sorted(NUMBER.findall(written)), printed
-        assert sorted(re.sub(" ", "", d) for d in PRINTED_DATE.findall(printed)) == sorted(DATE.findall(written)), printed
+        assert sorted(re.sub(" ", "", d) for d in PRINTED_DATE.findall(printed)) == sorted(DATE.findall(written)), (
+            printed
+        )
 
 
 def test_numbers_and_dates_are_held_together_in_the_word_documents(ws, ledger, busy):
@@ -394,10 +516,20 @@ def test_numbers_and_dates_are_held_together_in_the_word_documents(ws, ledger, b
 
 # The face each name in the Word documents prints in on Debian (make system-packages): Chinese names by
 # docgen's fontconfig aliases, Latin names by fontconfig's metric aliases and the packages they name.
-FACES = {"宋体": "Noto Serif CJK SC", "SimSun": "Noto Serif CJK SC", "仿宋": "Noto Serif CJK SC",
-         "FangSong": "Noto Serif CJK SC", "黑体": "Noto Sans CJK SC", "SimHei": "Noto Sans CJK SC",
-         "楷体": "AR PL UKai CN", "KaiTi": "AR PL UKai CN", "Times New Roman": "Liberation Serif",
-         "Arial": "Liberation Sans", "Calibri": "Carlito", "Cambria": "Caladea"}
+FACES = {
+    "宋体": "Noto Serif CJK SC",
+    "SimSun": "Noto Serif CJK SC",
+    "仿宋": "Noto Serif CJK SC",
+    "FangSong": "Noto Serif CJK SC",
+    "黑体": "Noto Sans CJK SC",
+    "SimHei": "Noto Sans CJK SC",
+    "楷体": "AR PL UKai CN",
+    "KaiTi": "AR PL UKai CN",
+    "Times New Roman": "Liberation Serif",
+    "Arial": "Liberation Sans",
+    "Calibri": "Carlito",
+    "Cambria": "Caladea",
+}
 
 
 @pytest.mark.skipif(shutil.which("fc-match") is None, reason="fontconfig (fc-match) is not installed")
@@ -409,8 +541,9 @@ def test_face_names_of_the_word_documents_resolve_to_the_installed_faces():
     assert installed.is_file() and installed.read_bytes() == conf.read_bytes(), "run `make system-packages`"
     for name, family in FACES.items():
         for pattern in (name, f"{name}:lang=zh-cn", f"{name}:weight=bold"):
-            found = subprocess.run(["fc-match", "-f", "%{family[0]}", pattern], capture_output=True, text=True,
-                                   check=True).stdout
+            found = subprocess.run(
+                ["fc-match", "-f", "%{family[0]}", pattern], capture_output=True, text=True, check=True
+            ).stdout
             assert found == family, (pattern, found)
 
 
@@ -426,8 +559,14 @@ def test_song_prints_in_noto_serif_cjk_sc(tmp_path, ws, ledger, busy):
     if not shutil.which("pdffonts") or not shutil.which("pdftoppm"):
         pytest.skip("poppler-utils (pdffonts, pdftoppm) is needed for the font check")
     weekly_doc = weekly_docx(ws, ledger, "2026-W48")[1]
-    faces = {"宋体": "song", "Noto Serif CJK SC": "sc", "Noto Serif CJK JP": "jp", "SimSun": "simsun",
-             "黑体": "hei", "Noto Sans CJK SC": "sans-sc"}
+    faces = {
+        "宋体": "song",
+        "Noto Serif CJK SC": "sc",
+        "Noto Serif CJK JP": "jp",
+        "SimSun": "simsun",
+        "黑体": "hei",
+        "Noto Sans CJK SC": "sans-sc",
+    }
     probes = []
     for face, name in faces.items():
         probe = docx.Document()
@@ -447,8 +586,9 @@ def test_song_prints_in_noto_serif_cjk_sc(tmp_path, ws, ledger, busy):
     assert not any("DejaVu" in name or "UKai" in name for name in names), listing
 
     def glyphs(pdf) -> bytes:
-        return subprocess.run(["pdftoppm", "-r", "100", "-gray", "-f", "1", "-l", "1", str(pdf)],
-                              capture_output=True, check=True).stdout
+        return subprocess.run(
+            ["pdftoppm", "-r", "100", "-gray", "-f", "1", "-l", "1", str(pdf)], capture_output=True, check=True
+        ).stdout
 
     image = {name: glyphs(pdf) for name, pdf in zip(faces.values(), printed[1:])}
     assert image["jp"] != image["sc"]  # the probe tells the faces apart

@@ -43,9 +43,16 @@ from tests.test_weekly_docs import (  # noqa: E402,F401 - busy and clock are fix
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("pdftotext", "pdffonts", "pdfinfo")),
-    reason="poppler-utils (pdftotext, pdffonts, pdfinfo) is not installed: apt-get install poppler-utils")
+    reason="poppler-utils (pdftotext, pdffonts, pdfinfo) is not installed: apt-get install poppler-utils",
+)
 
-HEADINGS = ("一、本周新增投诉", "二、本周办结", "三、尚未解决的投诉及处理进展", "四、逾期事项（工作日）", "五、分类统计")
+HEADINGS = (
+    "一、本周新增投诉",
+    "二、本周办结",
+    "三、尚未解决的投诉及处理进展",
+    "四、逾期事项（工作日）",
+    "五、分类统计",
+)
 WARNING_DAY = date(2026, 11, 26)
 
 
@@ -74,8 +81,13 @@ def pdffonts(pdf: Path) -> list[tuple[str, str]]:
 
 def page_sizes_mm(pdf: Path) -> list[tuple[int, int]]:
     with pikepdf.open(pdf) as doc:
-        return [(round(float(p.mediabox[2] - p.mediabox[0]) * 25.4 / 72),
-                 round(float(p.mediabox[3] - p.mediabox[1]) * 25.4 / 72)) for p in doc.pages]
+        return [
+            (
+                round(float(p.mediabox[2] - p.mediabox[0]) * 25.4 / 72),
+                round(float(p.mediabox[3] - p.mediabox[1]) * 25.4 / 72),
+            )
+            for p in doc.pages
+        ]
 
 
 def assert_archival(pdf: Path) -> None:
@@ -122,15 +134,17 @@ def test_weekly_pdf_next_to_the_docx_with_the_same_content(ws, ledger, busy):
             assert row["number"] in text
             assert printed(text, row["content" if "content" in row else "progress"]), row  # wrapped in its cell
         for row in context["overdue_rows"]:  # number, clause and working days late on one table row
-            assert re.search(rf"{re.escape(row['number'])}.*{re.escape(row['clause'])}\s+{row['late']}\s*$",
-                             pdftotext(pdf), re.M), row
+            assert re.search(
+                rf"{re.escape(row['number'])}.*{re.escape(row['clause'])}\s+{row['late']}\s*$", pdftotext(pdf), re.M
+            ), row
         assert "服务处主任：" in text
         assert_no_markup(text)
 
     text = pdftotext(pdfs[1])
     assert AMP in text  # verbatim, once per table it is in (new, open, overdue)
-    assert text.count(AMP) == 2 + sum(r["customer"] == AMP for r in
-                                      weekly_context(jinjiang, ws.calendar, date(2026, 11, 30))["overdue_rows"])
+    assert text.count(AMP) == 2 + sum(
+        r["customer"] == AMP for r in weekly_context(jinjiang, ws.calendar, date(2026, 11, 30))["overdue_rows"]
+    )
     assert BRACES in text
     assert busy["next_week"] not in text and "下周的客户" not in text
     layout = pdftotext(pdfs[1])
@@ -141,9 +155,15 @@ def test_weekly_pdf_next_to_the_docx_with_the_same_content(ws, ledger, busy):
 
 def test_the_command_writes_each_offices_pair_and_reports_progress(ws, ledger, busy):
     steps = []
-    written = weekly_docs.write_weekly_both(ws, ledger, "2026-W48", progress=lambda done, total: steps.append((done, total)))
-    assert [p.name for p in written] == [f"周报-{GUANDI}-2026-W48.docx", f"周报-{GUANDI}-2026-W48.pdf",
-                                         f"周报-{JINJIANG}-2026-W48.docx", f"周报-{JINJIANG}-2026-W48.pdf"]
+    written = weekly_docs.write_weekly_both(
+        ws, ledger, "2026-W48", progress=lambda done, total: steps.append((done, total))
+    )
+    assert [p.name for p in written] == [
+        f"周报-{GUANDI}-2026-W48.docx",
+        f"周报-{GUANDI}-2026-W48.pdf",
+        f"周报-{JINJIANG}-2026-W48.docx",
+        f"周报-{JINJIANG}-2026-W48.pdf",
+    ]
     assert steps == [(1, 2), (2, 2)]
     assert pdftotext(written[1]) == pdftotext(weekly_pdfs(ws, ledger, "2026-W48")[0])
 
@@ -188,8 +208,10 @@ def test_overdue_warning_pdf_grouped_by_who_must_act(ws, ledger, busy):
     assert "预警日期：2026年11月26日" in squeezed and "下一工作日：2026年11月27日" in squeezed
     assert f"已逾期{context['totals']['late']}项" in squeezed and f"到期{context['totals']['due']}项" in squeezed
     # the departments in order, each heading followed by its own rows
-    positions = [squeezed.index(re.sub(r"\s+", "", f"{i}．责任方：{d['name']}"))
-                 for i, d in enumerate(context["departments"], start=1)]
+    positions = [
+        squeezed.index(re.sub(r"\s+", "", f"{i}．责任方：{d['name']}"))
+        for i, d in enumerate(context["departments"], start=1)
+    ]
     assert positions == sorted(positions) and len(positions) >= 2
     bounds = positions[1:] + [len(squeezed)]
     for d, start, end in zip(context["departments"], positions, bounds):
@@ -219,9 +241,22 @@ def test_the_same_ledger_gives_the_same_pdf_text_twice(ws, ledger, busy, clock):
     assert pdftotext(warning_pdf(ws, ledger, WARNING_DAY)) == warning
     # a progress note next week does not change last week's report
     clock["at"] = datetime(2026, 12, 2, 10, 0, tzinfo=CST)
-    pipeline.process_file(ws, ledger, write_register(ws.intake, [
-        register_line(number=busy["repair"], customer=AMP, content=f"卫生间地漏返水\n备注：{BRACES}",
-                      progress="12月2日已勘察")]), date(2026, 12, 2))
+    pipeline.process_file(
+        ws,
+        ledger,
+        write_register(
+            ws.intake,
+            [
+                register_line(
+                    number=busy["repair"],
+                    customer=AMP,
+                    content=f"卫生间地漏返水\n备注：{BRACES}",
+                    progress="12月2日已勘察",
+                )
+            ],
+        ),
+        date(2026, 12, 2),
+    )
     assert {p.name: pdftotext(p) for p in weekly_pdfs(ws, ledger, "2026-W48")} == first
 
 
@@ -236,16 +271,24 @@ def _after_the_week(monkeypatch):
 
 
 def test_a_customer_name_with_a_character_no_cjk_font_has_never_stops_a_report(ws, ledger, clock):
-    """"王芳🏠" made every PDF that printed her name fail for good (PDF/A refuses a character without a
+    """ "王芳🏠" made every PDF that printed her name fail for good (PDF/A refuses a character without a
     glyph): the weekly report of every office (written together), the daily warning and her dossier."""
     from docgen.reports.dossier import write_dossier
 
-    house, private = "\U0001F3E0", "\ue000"
+    house, private = "\U0001f3e0", "\ue000"
     clock["at"] = datetime(2026, 11, 23, 11, 0, tzinfo=CST)
-    result = pipeline.process_file(ws, ledger, write_register(ws.intake, [
-        register_line(customer=f"王芳{house}"),
-        register_line(project="融侨观邸", customer=f"李{private}四", category="销售服务", content="车位未交付")]),
-        date(2026, 11, 23))
+    result = pipeline.process_file(
+        ws,
+        ledger,
+        write_register(
+            ws.intake,
+            [
+                register_line(customer=f"王芳{house}"),
+                register_line(project="融侨观邸", customer=f"李{private}四", category="销售服务", content="车位未交付"),
+            ],
+        ),
+        date(2026, 11, 23),
+    )
     assert result.status == "accepted", result.findings
     wang, li = result.case_ids
 

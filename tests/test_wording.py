@@ -18,20 +18,26 @@ from docgen.wording import (
 )
 
 
-@pytest.mark.parametrize(("day", "text"), [
-    (date(2026, 11, 27), "2026年11月27日"),
-    (date(2027, 1, 1), "2027年1月1日"),
-    (date(2026, 12, 31), "2026年12月31日"),
-])
+@pytest.mark.parametrize(
+    ("day", "text"),
+    [
+        (date(2026, 11, 27), "2026年11月27日"),
+        (date(2027, 1, 1), "2027年1月1日"),
+        (date(2026, 12, 31), "2026年12月31日"),
+    ],
+)
 def test_chinese_date(day, text):
     assert chinese_date(day) == text
 
 
-@pytest.mark.parametrize(("moment", "text"), [
-    (datetime(2026, 11, 27, 14, 30), "2026年11月27日 14:30"),
-    (datetime(2027, 1, 1, 0, 0), "2027年1月1日 00:00"),
-    (datetime(2026, 11, 3, 9, 5), "2026年11月3日 09:05"),
-])
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime(2026, 11, 27, 14, 30), "2026年11月27日 14:30"),
+        (datetime(2027, 1, 1, 0, 0), "2027年1月1日 00:00"),
+        (datetime(2026, 11, 3, 9, 5), "2026年11月3日 09:05"),
+    ],
+)
 def test_chinese_datetime(moment, text):
     assert chinese_datetime(moment) == text
 
@@ -43,29 +49,35 @@ def test_clock():
     assert clock(time(17, 30), pad_hour=False) == "17:30"
 
 
-@pytest.mark.parametrize(("amount", "unit", "text"), [
-    (Decimal("0"), "", "0.00"),
-    (Decimal("0.5"), "", "0.50"),
-    (Decimal("10000"), "", "10,000.00"),
-    (Decimal("1200.5"), "元", "1,200.50元"),
-    (Decimal("1250"), " 元", "1,250.00 元"),
-    ("1,200.50", "", "1,200.50"),
-    ("300", "元", "300.00元"),
-    (450, "", "450.00"),
-])
+@pytest.mark.parametrize(
+    ("amount", "unit", "text"),
+    [
+        (Decimal("0"), "", "0.00"),
+        (Decimal("0.5"), "", "0.50"),
+        (Decimal("10000"), "", "10,000.00"),
+        (Decimal("1200.5"), "元", "1,200.50元"),
+        (Decimal("1250"), " 元", "1,250.00 元"),
+        ("1,200.50", "", "1,200.50"),
+        ("300", "元", "300.00元"),
+        (450, "", "450.00"),
+    ],
+)
 def test_money(amount, unit, text):
     assert money(amount, unit) == text
 
 
-@pytest.mark.parametrize(("amount", "text"), [
-    (Decimal("0"), "0.00（零元整）"),
-    (Decimal("0.5"), "0.50（伍角）"),
-    (Decimal("10000.00"), "10,000.00（壹万元整）"),
-    (Decimal("1200.50"), "1,200.50（壹仟贰佰元伍角）"),
-])
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        (Decimal("0"), "0.00（零元整）"),
+        (Decimal("0.5"), "0.50（伍角）"),
+        (Decimal("10000.00"), "10,000.00（壹万元整）"),
+        (Decimal("1200.50"), "1,200.50（壹仟贰佰元伍角）"),
+    ],
+)
 def test_money_in_words(amount, text):
     assert money_in_words(amount) == text
-    assert to_uppercase(amount) == text[text.index("（") + 1:-1]
+    assert to_uppercase(amount) == text[text.index("（") + 1 : -1]
 
 
 def test_money_in_words_with_unit():

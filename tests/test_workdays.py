@@ -113,9 +113,7 @@ def test_cutoff_is_configurable(tmp_path):
     # THEN 16:30 is already "next day" there, but still "today" with the default 17:30
     assert early.effective_start(received) == date(2026, 11, 24)
     assert WorkCalendar().effective_start(received) == date(2026, 11, 23)
-    assert WorkCalendar.from_workspace(tmp_path, cutoff=time(16, 0)).effective_start(
-        received
-    ) == date(2026, 11, 24)
+    assert WorkCalendar.from_workspace(tmp_path, cutoff=time(16, 0)).effective_start(received) == date(2026, 11, 24)
 
 
 def test_cs_3_4_5_received_saturday_makeup_sunday_is_day_zero(cal):

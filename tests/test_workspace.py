@@ -13,7 +13,7 @@ def test_init_creates_every_folder(tmp_path):
 
 
 def test_unknown_key_is_an_error_that_names_the_key(tmp_path):
-    (tmp_path / "docgen.toml").write_text('[deadlines]\nfeedbak_workdays = 3\n', encoding="utf-8")
+    (tmp_path / "docgen.toml").write_text("[deadlines]\nfeedbak_workdays = 3\n", encoding="utf-8")
     with pytest.raises(WorkspaceError, match="deadlines.feedbak_workdays"):
         Workspace.open(tmp_path)
 
@@ -21,7 +21,9 @@ def test_unknown_key_is_an_error_that_names_the_key(tmp_path):
 def test_routing_table_overrides_defaults_and_rejects_unknown_departments(tmp_path):
     (tmp_path / "docgen.toml").write_text(
         '[routing.departments]\n"维修" = "工程材料部"\n"设计" = "设计研发部"\n"施工质量" = "工程材料部"\n'
-        '"销售服务" = "经营销售部"\n"物业服务" = "物业公司"\n"其他" = "客户服务部"\n', encoding="utf-8")
+        '"销售服务" = "经营销售部"\n"物业服务" = "物业公司"\n"其他" = "客户服务部"\n',
+        encoding="utf-8",
+    )
     assert Workspace.open(tmp_path).settings.routing.departments["维修"] == "工程材料部"
     (tmp_path / "docgen.toml").write_text('[routing.departments]\n"维修" = "维修部"\n', encoding="utf-8")
     with pytest.raises(WorkspaceError, match="维修部"):
@@ -61,28 +63,36 @@ def test_delivery_dates_of_communities_as_toml_dates_or_text(tmp_path):
 
     (tmp_path / "docgen.toml").write_text(
         '[projects."翠苑"]\ndelivered = 2026-03-01\n\n[projects."融侨锦江"]\ndelivered = "2025-11-27"\n\n'
-        '[projects."融侨观邸"]\n', encoding="utf-8")
+        '[projects."融侨观邸"]\n',
+        encoding="utf-8",
+    )
     projects = Workspace.open(tmp_path).settings.projects
     assert projects["翠苑"].delivered == date(2026, 3, 1) and projects["融侨锦江"].delivered == date(2025, 11, 27)
     assert projects["融侨观邸"].delivered is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ('[projects."翠苑"]\ndelivered = "2026年3月1日"\n', "应写成 2026-03-01"),
-    ('[projects."翠苑"]\ndeliverd = 2026-03-01\n', "projects.翠苑.deliverd"),
-    ('[projects."翠苑"]\ndelivered = 20260301\n', "应写成 2026-03-01"),  # not a Unix time
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('[projects."翠苑"]\ndelivered = "2026年3月1日"\n', "应写成 2026-03-01"),
+        ('[projects."翠苑"]\ndeliverd = 2026-03-01\n', "projects.翠苑.deliverd"),
+        ('[projects."翠苑"]\ndelivered = 20260301\n', "应写成 2026-03-01"),  # not a Unix time
+    ],
+)
 def test_a_bad_delivery_date_or_a_misspelt_key_is_named(tmp_path, text, expected):
     (tmp_path / "docgen.toml").write_text(text, encoding="utf-8")
     with pytest.raises(WorkspaceError, match=expected):
         Workspace.open(tmp_path)
 
 
-@pytest.mark.parametrize("pattern, expected", [
-    ('"KF-{year}"', "必须包含 {seq}"),
-    ('"../../{seq}"', "不能用于文件名"),
-    ('"KF-{month}-{seq}"', "只能使用"),
-])
+@pytest.mark.parametrize(
+    "pattern, expected",
+    [
+        ('"KF-{year}"', "必须包含 {seq}"),
+        ('"../../{seq}"', "不能用于文件名"),
+        ('"KF-{month}-{seq}"', "只能使用"),
+    ],
+)
 def test_a_numbering_pattern_that_would_break_later_is_refused_at_start(tmp_path, pattern, expected):
     (tmp_path / "docgen.toml").write_text(f"[numbering]\ncomplaint = {pattern}\n", encoding="utf-8")
     with pytest.raises(WorkspaceError, match="numbering.complaint") as refused:
@@ -103,8 +113,10 @@ def test_a_folder_outside_the_workspace_is_refused_plainly(tmp_path, folder):
 def test_a_folder_outside_the_workspace_is_allowed_with_its_reason(tmp_path):
     root = tmp_path / "office"
     root.mkdir()
-    (root / "docgen.toml").write_text(f'[paths]\nvar = "{tmp_path / "local"}"\n'
-                                      'outside_workspace_reason = "工作区在网络共享上，台账须在本机磁盘"\n', encoding="utf-8")
+    (root / "docgen.toml").write_text(
+        f'[paths]\nvar = "{tmp_path / "local"}"\noutside_workspace_reason = "工作区在网络共享上，台账须在本机磁盘"\n',
+        encoding="utf-8",
+    )
     assert Workspace.open(root).var == tmp_path / "local"
 
 
@@ -117,13 +129,16 @@ def test_the_workspace_itself_or_intake_shared_with_another_folder_is_refused(tm
         Workspace.open(tmp_path)
 
 
-@pytest.mark.parametrize("text, key", [
-    ("[deadlines]\nsurvey_workdays = true\n", "deadlines.survey_workdays"),
-    ('[deadlines]\nfeedback_workdays = "3"\n', "deadlines.feedback_workdays"),
-    ("[deadlines]\nother_complaint_days = 7.5\n", "deadlines.other_complaint_days"),
-    ("[limits]\nmax_file_mb = true\n", "limits.max_file_mb"),
-    ("[watch]\npoll_seconds = false\n", "watch.poll_seconds"),
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("[deadlines]\nsurvey_workdays = true\n", "deadlines.survey_workdays"),
+        ('[deadlines]\nfeedback_workdays = "3"\n', "deadlines.feedback_workdays"),
+        ("[deadlines]\nother_complaint_days = 7.5\n", "deadlines.other_complaint_days"),
+        ("[limits]\nmax_file_mb = true\n", "limits.max_file_mb"),
+        ("[watch]\npoll_seconds = false\n", "watch.poll_seconds"),
+    ],
+)
 def test_a_number_setting_given_as_true_or_text_is_refused_not_read_as_1(tmp_path, text, key):
     (tmp_path / "docgen.toml").write_text(text, encoding="utf-8")
     with pytest.raises(WorkspaceError, match=key):
@@ -131,8 +146,9 @@ def test_a_number_setting_given_as_true_or_text_is_refused_not_read_as_1(tmp_pat
 
 
 def test_number_settings_still_take_numbers(tmp_path):
-    (tmp_path / "docgen.toml").write_text("[deadlines]\nsurvey_workdays = 2\n[limits]\nmax_file_mb = 5\n"
-                                          "[watch]\npoll_seconds = 2.5\n", encoding="utf-8")
+    (tmp_path / "docgen.toml").write_text(
+        "[deadlines]\nsurvey_workdays = 2\n[limits]\nmax_file_mb = 5\n[watch]\npoll_seconds = 2.5\n", encoding="utf-8"
+    )
     settings = Workspace.open(tmp_path).settings
     assert settings.deadlines.survey_workdays == 2 and settings.limits.max_file_mb == 5
     assert settings.watch.poll_seconds == 2.5
@@ -141,8 +157,9 @@ def test_number_settings_still_take_numbers(tmp_path):
 def test_a_malformed_calendar_file_stops_the_start_naming_the_file_and_line(tmp_path):
     ws = init_workspace(tmp_path / "office")
     ws.check_calendar()  # no calendar.toml: the package's calendar alone
-    (ws.root / "calendar.toml").write_text('[years.2027]\nholidays = ["2027-01-01",\n  "2027-02-30"]\n',
-                                           encoding="utf-8")
+    (ws.root / "calendar.toml").write_text(
+        '[years.2027]\nholidays = ["2027-01-01",\n  "2027-02-30"]\n', encoding="utf-8"
+    )
     ws = Workspace.open(ws.root)
     with pytest.raises(WorkspaceError) as refused:
         ws.check_calendar()

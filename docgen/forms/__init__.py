@@ -6,8 +6,9 @@ from docgen.forms.register import REGISTER
 from docgen.forms.repair import CALLBACK, FINAL_ACCOUNT, SETTLEMENT, WORK_ORDER
 from docgen.forms.site_survey import SITE_SURVEY
 
-FORMS: dict[str, FormDef] = {form.form_id: form for form in (REGISTER, SITE_SURVEY, WORK_ORDER, CALLBACK,
-                                                              FINAL_ACCOUNT, SETTLEMENT, MINUTES)}
+FORMS: dict[str, FormDef] = {
+    form.form_id: form for form in (REGISTER, SITE_SURVEY, WORK_ORDER, CALLBACK, FINAL_ACCOUNT, SETTLEMENT, MINUTES)
+}
 
 
 def by_title(title: str) -> FormDef | None:

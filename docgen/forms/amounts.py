@@ -45,6 +45,7 @@ _ALLOWED = set(DIGITS) | set(UNITS) | set(SECTIONS) | set("元角分整")
 
 # ---------------------------------------------------------------- writing
 
+
 def _section(n: int) -> str:
     """A number below 10000 written with 拾佰仟, one 零 for inner zeros, none at either end."""
     out, zero = "", False
@@ -102,6 +103,7 @@ def to_uppercase(amount: Decimal) -> str:
 
 # ---------------------------------------------------------------- reading
 
+
 def from_uppercase(text: str) -> Decimal:
     """壹仟贰佰元整 → ``Decimal("1200.00")``; ``Unparsable`` with a Chinese message otherwise."""
     text = text if isinstance(text, str) else "" if text is None else safe_str(text)
@@ -115,8 +117,10 @@ def from_uppercase(text: str) -> Decimal:
     if len(s) > MAX_VALUE_LENGTH:
         raise Unparsable(f"“{shown}”不是大写金额：内容过长；应写如 壹仟贰佰元伍角")
     if any(c in _LOWERCASE for c in s):
-        raise Unparsable(f"“{shown}”不是金额：中文金额须用大写数字（零壹贰叁肆伍陆柒捌玖拾佰仟），"
-                         "不能用一二三、十百千等小写数字；或填写阿拉伯数字，如 1200.50")
+        raise Unparsable(
+            f"“{shown}”不是金额：中文金额须用大写数字（零壹贰叁肆伍陆柒捌玖拾佰仟），"
+            "不能用一二三、十百千等小写数字；或填写阿拉伯数字，如 1200.50"
+        )
     stray = [c for c in s if c not in _ALLOWED]
     if stray:
         raise Unparsable(f"“{shown}”不是大写金额：含有“{stray[0]}”；应写如 壹仟贰佰元伍角")

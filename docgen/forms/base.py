@@ -187,16 +187,25 @@ def parse_record(
         where = _where(raw, context)
         if raw is None or v.is_blank(raw.value):
             if spec.required and not spec.meta.filled_by_tool:
-                findings.append(error(f"{context}“{spec.title}”未填写；此项必填", field=field_prefix + spec.key, **where))
+                findings.append(
+                    error(f"{context}“{spec.title}”未填写；此项必填", field=field_prefix + spec.key, **where)
+                )
             continue
         if type(raw.value).__name__ == "CellError":  # a formula that failed, not what the clerk meant
-            findings.append(error(f"{context}“{spec.title}”显示错误值 {v.shown(raw.value)}（公式出错）；请填写实际内容",
-                                  field=field_prefix + spec.key, **where))
+            findings.append(
+                error(
+                    f"{context}“{spec.title}”显示错误值 {v.shown(raw.value)}（公式出错）；请填写实际内容",
+                    field=field_prefix + spec.key,
+                    **where,
+                )
+            )
             continue
         try:
             data[spec.key] = _parse_value(spec, raw.value, today)
         except v.Unparsable as problem:
-            findings.append(error(f"{context}“{spec.title}”：{problem.message}", field=field_prefix + spec.key, **where))
+            findings.append(
+                error(f"{context}“{spec.title}”：{problem.message}", field=field_prefix + spec.key, **where)
+            )
     if findings:
         return None, findings
     try:
@@ -207,8 +216,11 @@ def parse_record(
             named = next((s for s in specs if s.key == key), None)
             title = named.title if named else key
             findings.append(
-                error(f"{context}“{title}”不符合要求：{item['msg']}", field=field_prefix + key,
-                      **_where(sources.get(key), context))
+                error(
+                    f"{context}“{title}”不符合要求：{item['msg']}",
+                    field=field_prefix + key,
+                    **_where(sources.get(key), context),
+                )
             )
         return None, findings
 
@@ -218,21 +230,26 @@ def validate(form: FormDef, raw: RawForm, *, today: date) -> tuple[ParsedForm | 
     findings: list[Finding] = list(raw.notes)
     header = None
     if form.header_model is not None:
-        header, problems = parse_record(
-            form.header_fields, raw.header, form.header_model, today=today, context=""
-        )
+        header, problems = parse_record(form.header_fields, raw.header, form.header_model, today=today, context="")
         findings += problems
     lines: list[BaseModel] = []
     if form.line_model is not None:
         # A form with further tables may have its content there only (minutes that review earlier
         # decisions and take none); its handler decides whether anything was filled in.
         if not raw.lines and not any(raw.tables.values()):
-            findings.append(error(f"“{form.lines_title}”中没有填写任何一行", field=form.lines_key,
-                                  location=f"{form.sheet_title}表格"))
+            findings.append(
+                error(
+                    f"“{form.lines_title}”中没有填写任何一行", field=form.lines_key, location=f"{form.sheet_title}表格"
+                )
+            )
         for row_number, sources in zip(raw.line_numbers, raw.lines):
             line, problems = parse_record(
-                form.line_fields, sources, form.line_model, today=today,
-                context=f"第{row_number}行", field_prefix=f"{form.lines_key}.",
+                form.line_fields,
+                sources,
+                form.line_model,
+                today=today,
+                context=f"第{row_number}行",
+                field_prefix=f"{form.lines_key}.",
             )
             findings += problems
             if line is not None:
@@ -241,8 +258,14 @@ def validate(form: FormDef, raw: RawForm, *, today: date) -> tuple[ParsedForm | 
     for table in form.tables:
         parsed_rows = tables.setdefault(table.key, [])
         for row_number, sources in raw.tables.get(table.key, []):
-            row, problems = parse_record(table.fields, sources, table.model, today=today,
-                                         context=f"{table.title}第{row_number}行", field_prefix=f"{table.key}.")
+            row, problems = parse_record(
+                table.fields,
+                sources,
+                table.model,
+                today=today,
+                context=f"{table.title}第{row_number}行",
+                field_prefix=f"{table.key}.",
+            )
             findings += problems
             if row is not None:
                 parsed_rows.append((row, row_number, sources))

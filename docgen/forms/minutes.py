@@ -22,24 +22,33 @@ COORDINATION, DIRECTORS, SPECIAL = "投诉协调例会", "服务处主任例会"
 MEETING_TYPES = (COORDINATION, DIRECTORS, SPECIAL)
 MEETING_CLAUSES = {COORDINATION: "CS-3.10.1", DIRECTORS: "CS-3.10.2", SPECIAL: "CS-3.10.5"}
 MEETING_SYNONYMS = {
-    "协调例会": COORDINATION, "投诉协调会": COORDINATION, "投诉协调会议": COORDINATION,
-    "主任例会": DIRECTORS, "服务处主任会议": DIRECTORS, "客户服务处主任例会": DIRECTORS,
-    "专题会议": SPECIAL, "重大投诉专题会": SPECIAL, "专题会": SPECIAL,
+    "协调例会": COORDINATION,
+    "投诉协调会": COORDINATION,
+    "投诉协调会议": COORDINATION,
+    "主任例会": DIRECTORS,
+    "服务处主任会议": DIRECTORS,
+    "客户服务处主任例会": DIRECTORS,
+    "专题会议": SPECIAL,
+    "重大投诉专题会": SPECIAL,
+    "专题会": SPECIAL,
 }
 
 
 class MinutesHeader(BaseModel):
-    meeting_type: Annotated[str, Meta(kind="choice", choices=MEETING_TYPES, value_synonyms=MEETING_SYNONYMS,
-                                      width=20)] = Field(title="会议类型")
+    meeting_type: Annotated[
+        str, Meta(kind="choice", choices=MEETING_TYPES, value_synonyms=MEETING_SYNONYMS, width=20)
+    ] = Field(title="会议类型")
     meeting_date: Annotated[date, Meta(kind="date", width=20)] = Field(title="会议日期")
     # The community of a coordination meeting (CS-3.10.1): its decisions come back at its next meeting.
-    project: Annotated[str | None, Meta(width=20, label_synonyms=("小区", "项目"),
-                                        hint="投诉协调例会所在的小区（项目）")] = Field(None, title="项目/小区")
+    project: Annotated[
+        str | None, Meta(width=20, label_synonyms=("小区", "项目"), hint="投诉协调例会所在的小区（项目）")
+    ] = Field(None, title="项目/小区")
     chair: Annotated[str, Meta(width=20, hint="主持人姓名")] = Field(title="主持人")
     recorder: Annotated[str, Meta(width=20, hint="记录人姓名")] = Field(title="记录人")
     attendees: Annotated[str, Meta(width=40, lines=2, hint="参会部门及人员")] = Field(title="参会人员")
     cases: Annotated[str | None, Meta(width=40, lines=2, hint="会议涉及的登记编号，用“、”或逗号分隔")] = Field(
-        None, title="涉及案件")
+        None, title="涉及案件"
+    )
 
 
 class MinutesDecision(BaseModel):
@@ -49,15 +58,30 @@ class MinutesDecision(BaseModel):
     owner: Annotated[str | None, Meta(width=14, hint="责任人或责任部门")] = Field(None, title="责任人")
     due: Annotated[date | None, Meta(kind="date", width=16, future=True)] = Field(None, title="完成期限")
     case_number: Annotated[str | None, Meta(kind="number", width=18, hint="该决定所涉案件，可不填")] = Field(
-        None, title="登记编号")
+        None, title="登记编号"
+    )
 
 
 DONE, NOT_DONE = "已完成", "未完成"
 REVIEW_SYNONYMS = {
-    "完成": DONE, "已落实": DONE, "落实": DONE, "已办结": DONE, "办结": DONE, "已办": DONE, "是": DONE,
-    "√": DONE, "✓": DONE, "✔": DONE,
-    "未落实": NOT_DONE, "未办结": NOT_DONE, "进行中": NOT_DONE, "办理中": NOT_DONE, "部分完成": NOT_DONE,
-    "否": NOT_DONE, "×": NOT_DONE, "✗": NOT_DONE,
+    "完成": DONE,
+    "已落实": DONE,
+    "落实": DONE,
+    "已办结": DONE,
+    "办结": DONE,
+    "已办": DONE,
+    "是": DONE,
+    "√": DONE,
+    "✓": DONE,
+    "✔": DONE,
+    "未落实": NOT_DONE,
+    "未办结": NOT_DONE,
+    "进行中": NOT_DONE,
+    "办理中": NOT_DONE,
+    "部分完成": NOT_DONE,
+    "否": NOT_DONE,
+    "×": NOT_DONE,
+    "✗": NOT_DONE,
 }
 
 
@@ -65,18 +89,41 @@ class ActionReview(BaseModel):
     """One earlier decision reviewed at the meeting: the draft fills 事项编号; the meeting fills the rest."""
 
     action: Annotated[str, Meta(kind="number", width=14)] = Field(title="事项编号")
-    status: Annotated[str | None, Meta(kind="choice", choices=(DONE, NOT_DONE), value_synonyms=REVIEW_SYNONYMS,
-                                       width=12)] = Field(None, title="完成情况")
+    status: Annotated[
+        str | None, Meta(kind="choice", choices=(DONE, NOT_DONE), value_synonyms=REVIEW_SYNONYMS, width=12)
+    ] = Field(None, title="完成情况")
     done_on: Annotated[date | None, Meta(kind="date", width=14)] = Field(None, title="完成日期")
 
 
 REVIEW = TableDef("review", "上次会议决定事项落实情况", ActionReview)
 
-MINUTES = FormDef("CS-MINUTES", 1, "会议纪要", "会议纪要", "CS-3.10.1", MinutesHeader, MinutesDecision,
-                  lines_key="decisions", lines_title="决定事项", blank_lines=5,
-                  footer_note="说明：投诉协调例会（CS-3.10.1）、服务处主任例会（CS-3.10.2）、重大投诉专题会议"
-                              "（CS-3.10.5）通用；每项决定须写明责任人和完成期限。",
-                  tables=(REVIEW,))
+MINUTES = FormDef(
+    "CS-MINUTES",
+    1,
+    "会议纪要",
+    "会议纪要",
+    "CS-3.10.1",
+    MinutesHeader,
+    MinutesDecision,
+    lines_key="decisions",
+    lines_title="决定事项",
+    blank_lines=5,
+    footer_note="说明：投诉协调例会（CS-3.10.1）、服务处主任例会（CS-3.10.2）、重大投诉专题会议"
+    "（CS-3.10.5）通用；每项决定须写明责任人和完成期限。",
+    tables=(REVIEW,),
+)
 
-__all__ = ["COORDINATION", "DIRECTORS", "DONE", "MEETING_CLAUSES", "MEETING_TYPES", "MINUTES", "NOT_DONE",
-           "REVIEW", "ActionReview", "MinutesDecision", "MinutesHeader", "SPECIAL"]
+__all__ = [
+    "COORDINATION",
+    "DIRECTORS",
+    "DONE",
+    "MEETING_CLAUSES",
+    "MEETING_TYPES",
+    "MINUTES",
+    "NOT_DONE",
+    "REVIEW",
+    "ActionReview",
+    "MinutesDecision",
+    "MinutesHeader",
+    "SPECIAL",
+]

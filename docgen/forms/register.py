@@ -11,51 +11,115 @@ from docgen.forms.base import FormDef, Meta
 
 CHANNELS = ("来电", "来访", "经营销售部转交", "物业公司转交", "其他")
 CATEGORIES = ("维修", "设计", "施工质量", "销售服务", "物业服务", "其他")
-DEPARTMENTS = ("客户服务部", "工程材料部", "设计研发部", "经营销售部", "物业公司", "审计核算部",
-               "财务计统部", "总经室", "外联部", "人力资源部")
+DEPARTMENTS = (
+    "客户服务部",
+    "工程材料部",
+    "设计研发部",
+    "经营销售部",
+    "物业公司",
+    "审计核算部",
+    "财务计统部",
+    "总经室",
+    "外联部",
+    "人力资源部",
+)
 
 
 class RegisterHeader(BaseModel):
     office: Annotated[str | None, Meta(width=24, hint="填写受理的客户服务部或客户服务处")] = Field(
-        None, title="受理单位")
+        None, title="受理单位"
+    )
     clerk: Annotated[str | None, Meta(width=12, label_synonyms=("登记人",))] = Field(None, title="资料员")
 
 
 class RegisterLine(BaseModel):
-    number: Annotated[str | None, Meta(kind="number", width=15, filled_by_tool=True,
-                                       label_synonyms=("统一编号", "编号"),
-                                       hint="由系统统一编号，可不填")] = Field(None, title="登记编号")
-    received_date: Annotated[date, Meta(kind="date", width=12, label_synonyms=("日期", "来电日期", "受理日期时间"),
-                                        hint="如 2026-11-03 或 2026年11月3日")] = Field(title="受理日期")
-    received_time: Annotated[time | None, Meta(kind="time", width=8, label_synonyms=("时间",),
-                                               hint="如 9:30")] = Field(None, title="受理时间")
-    channel: Annotated[str, Meta(kind="choice", choices=CHANNELS, width=14, label_synonyms=("来源", "渠道"),
-                                 value_synonyms={"电话": "来电", "热线": "来电", "投诉热线": "来电", "上门": "来访",
-                                                 "销售转交": "经营销售部转交", "经营销售部": "经营销售部转交",
-                                                 "物业转交": "物业公司转交", "物业公司": "物业公司转交"})] = Field(
-        title="来源渠道")
+    number: Annotated[
+        str | None,
+        Meta(
+            kind="number",
+            width=15,
+            filled_by_tool=True,
+            label_synonyms=("统一编号", "编号"),
+            hint="由系统统一编号，可不填",
+        ),
+    ] = Field(None, title="登记编号")
+    received_date: Annotated[
+        date,
+        Meta(
+            kind="date",
+            width=12,
+            label_synonyms=("日期", "来电日期", "受理日期时间"),
+            hint="如 2026-11-03 或 2026年11月3日",
+        ),
+    ] = Field(title="受理日期")
+    received_time: Annotated[time | None, Meta(kind="time", width=8, label_synonyms=("时间",), hint="如 9:30")] = Field(
+        None, title="受理时间"
+    )
+    channel: Annotated[
+        str,
+        Meta(
+            kind="choice",
+            choices=CHANNELS,
+            width=14,
+            label_synonyms=("来源", "渠道"),
+            value_synonyms={
+                "电话": "来电",
+                "热线": "来电",
+                "投诉热线": "来电",
+                "上门": "来访",
+                "销售转交": "经营销售部转交",
+                "经营销售部": "经营销售部转交",
+                "物业转交": "物业公司转交",
+                "物业公司": "物业公司转交",
+            },
+        ),
+    ] = Field(title="来源渠道")
     customer: Annotated[str, Meta(width=10, label_synonyms=("客户", "业主姓名", "姓名"))] = Field(title="客户姓名")
     phone: Annotated[str, Meta(kind="phone", width=15, label_synonyms=("电话", "联系方式"))] = Field(title="联系电话")
     project: Annotated[str, Meta(width=14, label_synonyms=("项目", "小区", "项目名称"))] = Field(title="项目/小区")
     building: Annotated[str | None, Meta(width=7, label_synonyms=("楼号", "栋"))] = Field(None, title="楼栋")
     room: Annotated[str | None, Meta(width=7, label_synonyms=("房间号", "室"))] = Field(None, title="房号")
     content: Annotated[str, Meta(width=36, label_synonyms=("投诉内容", "来电来访内容", "内容"))] = Field(
-        title="投诉/来访内容")
-    category: Annotated[str, Meta(kind="choice", choices=CATEGORIES, width=10, label_synonyms=("类别", "分类"),
-                                  value_synonyms={"报修": "维修", "质量": "施工质量", "工程质量": "施工质量",
-                                                  "销售": "销售服务", "物业": "物业服务"})] = Field(title="投诉类别")
-    major: Annotated[bool, Meta(kind="yesno", choices=("是", "否"), width=9, label_synonyms=("重大投诉",),
-                                hint="重大投诉填“是”，将立即上报总经理、副总经理（CS-3.4.7）；空白视为“否”")] = Field(
-        False, title="是否重大投诉")
+        title="投诉/来访内容"
+    )
+    category: Annotated[
+        str,
+        Meta(
+            kind="choice",
+            choices=CATEGORIES,
+            width=10,
+            label_synonyms=("类别", "分类"),
+            value_synonyms={
+                "报修": "维修",
+                "质量": "施工质量",
+                "工程质量": "施工质量",
+                "销售": "销售服务",
+                "物业": "物业服务",
+            },
+        ),
+    ] = Field(title="投诉类别")
+    major: Annotated[
+        bool,
+        Meta(
+            kind="yesno",
+            choices=("是", "否"),
+            width=9,
+            label_synonyms=("重大投诉",),
+            hint="重大投诉填“是”，将立即上报总经理、副总经理（CS-3.4.7）；空白视为“否”",
+        ),
+    ] = Field(False, title="是否重大投诉")
     receiver: Annotated[str, Meta(width=9, label_synonyms=("接待人员", "受理人", "接听人"))] = Field(title="接待人")
-    department: Annotated[str | None, Meta(kind="choice", choices=DEPARTMENTS, width=12, filled_by_tool=True,
-                                           hint="可不填，系统按类别确定责任部门")] = Field(None, title="责任部门")
-    feedback_due: Annotated[str | None, Meta(width=14, filled_by_tool=True,
-                                             hint="由系统填写：责任部门反馈期限（CS-3.4.2.2）")] = Field(
-        None, title="反馈期限")
-    progress: Annotated[str | None, Meta(width=24, label_synonyms=("处理过程", "处理情况"),
-                                         hint="未能处理的问题在此注明处理过程（CS-3.4.4）")] = Field(
-        None, title="处理进展")
+    department: Annotated[
+        str | None,
+        Meta(kind="choice", choices=DEPARTMENTS, width=12, filled_by_tool=True, hint="可不填，系统按类别确定责任部门"),
+    ] = Field(None, title="责任部门")
+    feedback_due: Annotated[
+        str | None, Meta(width=14, filled_by_tool=True, hint="由系统填写：责任部门反馈期限（CS-3.4.2.2）")
+    ] = Field(None, title="反馈期限")
+    progress: Annotated[
+        str | None,
+        Meta(width=24, label_synonyms=("处理过程", "处理情况"), hint="未能处理的问题在此注明处理过程（CS-3.4.4）"),
+    ] = Field(None, title="处理进展")
 
 
 REGISTER = FormDef(
@@ -71,5 +135,5 @@ REGISTER = FormDef(
     blank_lines=40,
     landscape=True,
     footer_note="说明：每一来电或来访填写一行；登记编号由系统统一编号（CS-3.4.3）；“是否重大投诉”填“是”的，"
-                "系统立即生成上报总经理、副总经理的通知（CS-3.4.7）。",
+    "系统立即生成上报总经理、副总经理的通知（CS-3.4.7）。",
 )

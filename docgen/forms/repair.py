@@ -28,9 +28,15 @@ Signature = Annotated[str | None, Meta(width=20, hint="签字人姓名")]
 class WorkOrder(BaseModel):
     case_number: Number = Field(title="登记编号")
     order_number: Number = Field(title="派工单编号")
-    order_class: Annotated[str, Meta(kind="choice", choices=ORDER_CLASSES, width=20,
-                                     hint="A类：保修任务；B类：保修期外应由公司承担的维修任务（CS-3.5.1）")] = Field(
-        title="派工单类别")
+    order_class: Annotated[
+        str,
+        Meta(
+            kind="choice",
+            choices=ORDER_CLASSES,
+            width=20,
+            hint="A类：保修任务；B类：保修期外应由公司承担的维修任务（CS-3.5.1）",
+        ),
+    ] = Field(title="派工单类别")
     customer: Given = Field(None, title="客户姓名")
     phone: Given = Field(None, title="联系电话")
     address: Given = Field(None, title="项目及房号")
@@ -40,9 +46,9 @@ class WorkOrder(BaseModel):
     due: Given = Field(None, title="完成期限")
     workers: Annotated[str, Meta(width=20, hint="参加维修的工人姓名，用“、”分隔")] = Field(title="维修人员")
     completed_date: Annotated[date, Meta(kind="date", width=20)] = Field(title="完工日期")
-    extension_consent: Annotated[bool | None, Meta(kind="yesno", choices=("是", "否"), width=20,
-                                                   hint="逾期完工的，是否事先取得客户同意延期")] = Field(
-        None, title="客户是否同意延期")
+    extension_consent: Annotated[
+        bool | None, Meta(kind="yesno", choices=("是", "否"), width=20, hint="逾期完工的，是否事先取得客户同意延期")
+    ] = Field(None, title="客户是否同意延期")
     check_service: Signature = Field(None, title="竣工检查（客户服务人员或物业人员）")
     check_team_leader: Signature = Field(None, title="竣工检查（维修队长）")
     customer_signature: Signature = Field(None, title="客户签认")
@@ -92,7 +98,8 @@ class Settlement(BaseModel):
     required_signoffs: GivenLong = Field(None, title="须签字确认")
     audited_amount: Annotated[Decimal, Meta(kind="amount", width=20)] = Field(title="审定金额（元）")
     over_reason: Annotated[str | None, Meta(width=20, lines=2, hint="审定金额高于决算金额时必须说明原因")] = Field(
-        None, title="审定金额高于决算的原因")
+        None, title="审定金额高于决算的原因"
+    )
     auditor: Signature = Field(None, title="审核人")
     contractor_confirm: Signature = Field(None, title="施工单位确认")
     deputy_chief_engineer_confirm: Signature = Field(None, title="负责质量的副总工程师认定")
@@ -102,14 +109,44 @@ class Settlement(BaseModel):
     approve_gm: Signature = Field(None, title="总经理审批")
 
 
-WORK_ORDER = FormDef("CS-WO", 1, "工程派工单", "派工单", "CS-3.5.1", WorkOrder,
-                     footer_note="说明：A类为保修任务，B类为保修期外应由公司承担的维修任务（CS-3.5.1）；完工后由客户服务人员"
-                                 "（或物业人员）、维修队长竣工检查，客户签认（CS-3.5.3）。")
-CALLBACK = FormDef("CS-CALLBACK", 1, "回访记录", "回访记录", "CS-3.5.4", Callback,
-                   footer_note="说明：完工后一个工作日内由资料员电话回访客户（CS-3.5.4）。")
-FINAL_ACCOUNT = FormDef("CS-FINAL", 1, "维修工程决算书", "决算书", "CS-3.5.5", FinalAccountHeader, CostLine,
-                        lines_key="cost_lines", lines_title="费用明细", blank_lines=20,
-                        footer_note="说明：由维修队长编制，报客户服务部审核（CS-3.5.5）；合计金额须等于各项金额之和，大写须与小写一致。")
-SETTLEMENT = FormDef("CS-SETTLE", 1, "维修工程结算书", "结算书", "CS-3.5.6", Settlement,
-                     footer_note="说明：2万元以下由客户服务部审核，2万元以上由审计核算部审核（CS-3.5.6）；"
-                                 "审批权限见 CS-3.6.1。")
+WORK_ORDER = FormDef(
+    "CS-WO",
+    1,
+    "工程派工单",
+    "派工单",
+    "CS-3.5.1",
+    WorkOrder,
+    footer_note="说明：A类为保修任务，B类为保修期外应由公司承担的维修任务（CS-3.5.1）；完工后由客户服务人员"
+    "（或物业人员）、维修队长竣工检查，客户签认（CS-3.5.3）。",
+)
+CALLBACK = FormDef(
+    "CS-CALLBACK",
+    1,
+    "回访记录",
+    "回访记录",
+    "CS-3.5.4",
+    Callback,
+    footer_note="说明：完工后一个工作日内由资料员电话回访客户（CS-3.5.4）。",
+)
+FINAL_ACCOUNT = FormDef(
+    "CS-FINAL",
+    1,
+    "维修工程决算书",
+    "决算书",
+    "CS-3.5.5",
+    FinalAccountHeader,
+    CostLine,
+    lines_key="cost_lines",
+    lines_title="费用明细",
+    blank_lines=20,
+    footer_note="说明：由维修队长编制，报客户服务部审核（CS-3.5.5）；合计金额须等于各项金额之和，大写须与小写一致。",
+)
+SETTLEMENT = FormDef(
+    "CS-SETTLE",
+    1,
+    "维修工程结算书",
+    "结算书",
+    "CS-3.5.6",
+    Settlement,
+    footer_note="说明：2万元以下由客户服务部审核，2万元以上由审计核算部审核（CS-3.5.6）；审批权限见 CS-3.6.1。",
+)

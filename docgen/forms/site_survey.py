@@ -16,8 +16,7 @@ REPAIRERS = ("客户服务维修队", "施工单位（经工程材料部）")
 
 
 class SiteSurvey(BaseModel):
-    case_number: Annotated[str, Meta(kind="number", width=20, label_synonyms=("统一编号",))] = Field(
-        title="登记编号")
+    case_number: Annotated[str, Meta(kind="number", width=20, label_synonyms=("统一编号",))] = Field(title="登记编号")
     customer: Annotated[str | None, Meta(width=20)] = Field(None, title="客户姓名")
     phone: Annotated[str | None, Meta(kind="phone", width=20)] = Field(None, title="联系电话")
     address: Annotated[str | None, Meta(width=20)] = Field(None, title="项目及房号")
@@ -28,23 +27,27 @@ class SiteSurvey(BaseModel):
     survey_time: Annotated[time | None, Meta(kind="time", width=20)] = Field(None, title="勘察时间")
     estimate: Annotated[Decimal, Meta(kind="amount", width=20, hint="元，如 1200.50")] = Field(title="预估金额（元）")
     responsible_party: Annotated[str, Meta(kind="choice", choices=RESPONSIBLE_PARTIES, width=20)] = Field(
-        title="责任方")
+        title="责任方"
+    )
     contractor: Annotated[str | None, Meta(width=20, hint="施工单位的名称，用于保修扣款（CS-3.5.9）")] = Field(
-        None, title="施工单位名称")
+        None, title="施工单位名称"
+    )
     work_kind: Annotated[str, Meta(kind="choice", choices=WORK_KINDS, width=20)] = Field(title="维修类型")
     in_warranty: Annotated[bool, Meta(kind="yesno", choices=("是", "否"), width=20)] = Field(title="是否在保修期内")
     repairer: Annotated[str, Meta(kind="choice", choices=REPAIRERS, width=20)] = Field(title="维修单位")
-    customer_consent: Annotated[bool | None, Meta(kind="yesno", choices=("是", "否"), width=20,
-                                                  hint="特别复杂的维修须事先取得客户认可")] = Field(
-        None, title="客户是否认可延长工期")
+    customer_consent: Annotated[
+        bool | None, Meta(kind="yesno", choices=("是", "否"), width=20, hint="特别复杂的维修须事先取得客户认可")
+    ] = Field(None, title="客户是否认可延长工期")
     agreed_completion: Annotated[date | None, Meta(kind="date", width=20, future=True)] = Field(
-        None, title="约定完成日期")
+        None, title="约定完成日期"
+    )
     findings: Annotated[str | None, Meta(width=20, lines=3)] = Field(None, title="勘察意见")
     sign_service: Annotated[str | None, Meta(width=20)] = Field(None, title="客户服务部签字")
     sign_engineering: Annotated[str | None, Meta(width=20)] = Field(None, title="工程材料部或物业公司签字")
     sign_team_leader: Annotated[str | None, Meta(width=20)] = Field(None, title="维修队长签字")
     sign_contractor: Annotated[str | None, Meta(width=20, hint="500元以下工程施工单位无须到场")] = Field(
-        None, title="施工单位签字")
+        None, title="施工单位签字"
+    )
 
 
 SITE_SURVEY = FormDef(
@@ -55,5 +58,5 @@ SITE_SURVEY = FormDef(
     clause="CS-3.4.5",
     header_model=SiteSurvey,
     footer_note="说明：维修工程由客户服务部、工程材料部（或物业公司）、维修队长、施工单位在1个工作日内到现场勘察"
-                "（500元以下工程施工单位无须到场）（CS-3.4.5）。",
+    "（500元以下工程施工单位无须到场）（CS-3.4.5）。",
 )

@@ -87,6 +87,7 @@ def _bounded(text: str, raw, refusal: str) -> str:
 
 # ---------------------------------------------------------------- text
 
+
 def parse_text(raw, *, max_length: int = 2000) -> str:
     if isinstance(raw, datetime):
         raise Unparsable(f"“{shown(raw)}”是日期，这里应填写文字")
@@ -150,8 +151,10 @@ def parse_datetime_parts(raw, *, today: date, future: bool = False) -> tuple[dat
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         raw = _from_serial(raw, raw, today, future)
     if isinstance(raw, datetime):
-        return (_in_window(raw.date(), raw, today, future),
-                parse_time(raw.time()) if raw.time() != time(0, 0) else None)
+        return (
+            _in_window(raw.date(), raw, today, future),
+            parse_time(raw.time()) if raw.time() != time(0, 0) else None,
+        )
     if isinstance(raw, date):
         return _in_window(raw, raw, today, future), None
     text = normalize_text(raw)
@@ -343,6 +346,7 @@ def _cents(value: Decimal, raw) -> Decimal:
 
 
 # ---------------------------------------------------------------- rendering back
+
 
 def chinese_date(d: date) -> str:
     """Dates written in full, as official documents write them: 2026年11月26日."""

@@ -322,7 +322,7 @@ def _split_label_value(segment: str) -> tuple[str, str] | None:
 
 
 def read_paragraph_values(path: Path) -> list[DocxValue]:
-    """"标签：值" pairs in body paragraphs (outside tables), in order; location "第N段" where N counts
+    """ "标签：值" pairs in body paragraphs (outside tables), in order; location "第N段" where N counts
     every body paragraph, empty ones included, as Word does. A line may hold several pairs separated
     by a tab, a full-width space or two or more spaces ("客户姓名：张三　　联系电话：139…"); a piece
     without a label is appended to the value before it."""

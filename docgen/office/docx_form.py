@@ -74,9 +74,14 @@ def read_form(path: Path) -> RawForm | None:
         further[table.key] = found_table or []
         if found_table is None and (number := _edited_header(tables, table.fields, used)):
             # Its rows would otherwise be dropped without a word (e.g. every 已完成 of the meeting).
-            notes.append(warning(f"表格{number}像是“{table.title}”，但表头被改动，无法读取其中的内容；"
-                                 f"请使用草稿原有的表头（{'、'.join(spec.labels[0] for spec in table.fields)}）后重新提交",
-                                 field=table.key, location=f"表格{number} 表头"))
+            notes.append(
+                warning(
+                    f"表格{number}像是“{table.title}”，但表头被改动，无法读取其中的内容；"
+                    f"请使用草稿原有的表头（{'、'.join(spec.labels[0] for spec in table.fields)}）后重新提交",
+                    field=table.key,
+                    location=f"表格{number} 表头",
+                )
+            )
     return RawForm(form.form_id, version, header, lines, line_rows, "docx", notes, further)
 
 
@@ -85,8 +90,9 @@ def _edited_header(tables, fields, used: set[int]) -> int | None:
     titles = {normalize_label(label, drop_brackets=True) for spec in fields for label in spec.labels}
     for number, table in enumerate(tables, start=1):
         if number not in used and any(
-                1 <= len({normalize_label(text, drop_brackets=True) for text in row} & titles) < MIN_HEADER_MATCHES
-                for row in table[:2]):
+            1 <= len({normalize_label(text, drop_brackets=True) for text in row} & titles) < MIN_HEADER_MATCHES
+            for row in table[:2]
+        ):
             return number
     return None
 
@@ -100,8 +106,11 @@ def _find_table(tables, fields, used: set[int]) -> list[tuple[int, dict[str, Raw
         if number in used:
             continue
         for index, row in enumerate(table):
-            columns = {c: titles[normalize_label(text, drop_brackets=True)] for c, text in enumerate(row)
-                       if normalize_label(text, drop_brackets=True) in titles}
+            columns = {
+                c: titles[normalize_label(text, drop_brackets=True)]
+                for c, text in enumerate(row)
+                if normalize_label(text, drop_brackets=True) in titles
+            }
             if len(columns) >= MIN_HEADER_MATCHES and (best is None or len(columns) > len(best[2])):
                 best = (number, index, columns)
     if best is None:
@@ -109,9 +118,11 @@ def _find_table(tables, fields, used: set[int]) -> list[tuple[int, dict[str, Raw
     number, header_index, columns = best
     used.add(number)
     rows = []
-    for index, row in enumerate(tables[number - 1][header_index + 1:], start=header_index + 2):
-        line = {spec.key: Raw(row[c] if c < len(row) else None, f"表格{number} 第{index}行 第{c + 1}列")
-                for c, spec in columns.items()}
+    for index, row in enumerate(tables[number - 1][header_index + 1 :], start=header_index + 2):
+        line = {
+            spec.key: Raw(row[c] if c < len(row) else None, f"表格{number} 第{index}行 第{c + 1}列")
+            for c, spec in columns.items()
+        }
         if all(not (raw.value or "").strip() for raw in line.values()):
             continue
         rows.append((index, line))

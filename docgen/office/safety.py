@@ -265,8 +265,14 @@ def too_large(size: int, limits: Limits, at_least: bool = False) -> Unreadable:
     return _too_large(size, limits, at_least)
 
 
-_SPECIAL_KINDS = {stat.S_IFLNK: "符号链接/快捷方式", stat.S_IFIFO: "命名管道", stat.S_IFSOCK: "套接字",
-                  stat.S_IFCHR: "设备文件", stat.S_IFBLK: "设备文件", stat.S_IFDIR: "文件夹"}
+_SPECIAL_KINDS = {
+    stat.S_IFLNK: "符号链接/快捷方式",
+    stat.S_IFIFO: "命名管道",
+    stat.S_IFSOCK: "套接字",
+    stat.S_IFCHR: "设备文件",
+    stat.S_IFBLK: "设备文件",
+    stat.S_IFDIR: "文件夹",
+}
 
 
 def _not_regular(kind: str) -> Unreadable:
@@ -317,8 +323,13 @@ def open_dropped(path: os.PathLike | str, limits: Limits = Limits()) -> tuple[in
         if failure.errno in (errno.EACCES, errno.EPERM):
             # The file's own permissions (its folder was searchable: the lstat above worked). Nothing
             # docgen can wait for: left in place, it would fail at every scan for good.
-            log.warning("docgen's account (uid %s) may not read %s (%s): refused; give that account read "
-                        "access to the files dropped in this folder", os.geteuid(), path, failure.strerror)
+            log.warning(
+                "docgen's account (uid %s) may not read %s (%s): refused; give that account read "
+                "access to the files dropped in this folder",
+                os.geteuid(),
+                path,
+                failure.strerror,
+            )
             raise _no_permission() from None
         raise
     try:
@@ -352,9 +363,7 @@ def _inspect(path: Path, limits: Limits) -> str:
     fd, st = open_dropped(path, limits)  # never follows a link, never blocks on a pipe
     with os.fdopen(fd, "rb") as fh:
         if st.st_size == 0:
-            raise Unreadable(
-                "文件是空的（0 字节），可能没有保存完整，或在复制时出错。请重新保存后再提交。", "empty"
-            )
+            raise Unreadable("文件是空的（0 字节），可能没有保存完整，或在复制时出错。请重新保存后再提交。", "empty")
         head = fh.read(4096)
     if head.startswith(OLE_MAGIC):
         return _inspect_ole(path)
@@ -424,12 +433,8 @@ def _sniff_other(head: bytes) -> Unreadable:
     if "urn:schemas-microsoft-com:office:spreadsheet" in lowered:
         return _not_office("文件内容是 Excel 2003 XML 表格", _SAVE_AS["xlsx"])
     if lowered.startswith(("<html", "<!doctype html", "mime-version")) or "<html" in lowered[:1024]:
-        return _not_office(
-            "文件内容是网页（常见于从业务系统“导出 Excel”得到的文件）", _SAVE_AS["xlsx"]
-        )
-    return _not_office(
-        "文件内容是纯文本或 CSV", "如果是表格，请用 Excel 或 WPS 打开后另存为 .xlsx 再提交。"
-    )
+        return _not_office("文件内容是网页（常见于从业务系统“导出 Excel”得到的文件）", _SAVE_AS["xlsx"])
+    return _not_office("文件内容是纯文本或 CSV", "如果是表格，请用 Excel 或 WPS 打开后另存为 .xlsx 再提交。")
 
 
 def _as_text(head: bytes) -> str | None:
@@ -507,9 +512,11 @@ def _inspect_zip(path: Path, limits: Limits) -> str:
                 f"（另存时请不要选 Strict Open XML）。{_SAVE_AS[kind]}",
                 "strict-ooxml",
             )
-        has_macro = verdict == "macro" or any(
-            n.lower().rsplit("/", 1)[-1] == "vbaproject.bin" for n in names
-        ) or bool(_MACRO_PART_TYPES & (set(defaults.values()) | set(overrides.values())))
+        has_macro = (
+            verdict == "macro"
+            or any(n.lower().rsplit("/", 1)[-1] == "vbaproject.bin" for n in names)
+            or bool(_MACRO_PART_TYPES & (set(defaults.values()) | set(overrides.values())))
+        )
         if has_macro:
             ext = "xlsm" if kind == "xlsx" else "docm"
             raise Unreadable(
@@ -674,16 +681,23 @@ def _column(letters: bytes) -> int:
 def _check_census(census: _Census, kind: str, limits: Limits) -> None:
     advice = "请只保留表单需要的内容（删除多余的行、列、工作表或段落），重新保存后再提交。"
     if census.elements > limits.max_xml_elements:
-        raise Unreadable(f"文件内容过多（约 {census.elements} 个内部元素，上限 {limits.max_xml_elements} 个），"
-                         f"系统无法处理。{advice}", "too-large")
+        raise Unreadable(
+            f"文件内容过多（约 {census.elements} 个内部元素，上限 {limits.max_xml_elements} 个），"
+            f"系统无法处理。{advice}",
+            "too-large",
+        )
     if kind != "xlsx":
         return
     if census.cells > limits.max_cells:
-        raise Unreadable(f"表格太大：共有约 {census.cells} 个单元格（上限 {limits.max_cells} 个），系统无法处理。{advice}",
-                         "too-large")
+        raise Unreadable(
+            f"表格太大：共有约 {census.cells} 个单元格（上限 {limits.max_cells} 个），系统无法处理。{advice}",
+            "too-large",
+        )
     if census.shared_strings > limits.max_cells:
-        raise Unreadable(f"表格太大：共有约 {census.shared_strings} 段文字（上限 {limits.max_cells} 段），"
-                         f"系统无法处理。{advice}", "too-large")
+        raise Unreadable(
+            f"表格太大：共有约 {census.shared_strings} 段文字（上限 {limits.max_cells} 段），系统无法处理。{advice}",
+            "too-large",
+        )
     if census.merge_ranges > limits.max_merge_ranges or census.merged_cells > limits.max_merged_cells:
         raise Unreadable(
             f"表格中的合并单元格过多（{census.merge_ranges} 处，共 {census.merged_cells} 个单元格；"

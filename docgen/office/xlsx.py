@@ -50,11 +50,19 @@ ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 FORMULA_LEADS = ("=", "+", "-", "@")
-NUMBER_FORMATS = {"date": "yyyy-mm-dd", "time": "hh:mm", "phone": "@", "number": "@", "text": "@",
-                  "amount": "#,##0.00", "decimal": "General"}
+NUMBER_FORMATS = {
+    "date": "yyyy-mm-dd",
+    "time": "hh:mm",
+    "phone": "@",
+    "number": "@",
+    "text": "@",
+    "amount": "#,##0.00",
+    "decimal": "General",
+}
 
 
 # ============================================================ writing
+
 
 def _put(cell, value: Any) -> None:
     """Write a value so that it stays what it is: text never turns into a formula."""
@@ -123,19 +131,34 @@ def _styled(cell, key, styled: dict, **properties) -> None:
 
 
 def _style_input(cell, spec: FieldSpec, styled: dict) -> None:
-    _styled(cell, ("input", spec.meta.kind, spec.meta.filled_by_tool), styled, font=BODY_FONT, border=BOX,
-            alignment=WRAP, protection=Protection(locked=False),
-            number_format=NUMBER_FORMATS.get(spec.meta.kind, "General"),
-            **({"fill": TOOL_FILL} if spec.meta.filled_by_tool else {}))
+    _styled(
+        cell,
+        ("input", spec.meta.kind, spec.meta.filled_by_tool),
+        styled,
+        font=BODY_FONT,
+        border=BOX,
+        alignment=WRAP,
+        protection=Protection(locked=False),
+        number_format=NUMBER_FORMATS.get(spec.meta.kind, "General"),
+        **({"fill": TOOL_FILL} if spec.meta.filled_by_tool else {}),
+    )
 
 
 def _style_label(cell, styled: dict, header: bool = False) -> None:
-    _styled(cell, ("label", header), styled, font=LABEL_FONT, border=BOX, alignment=CENTER,
-            **({"fill": HEADER_FILL} if header else {}))
+    _styled(
+        cell,
+        ("label", header),
+        styled,
+        font=LABEL_FONT,
+        border=BOX,
+        alignment=CENTER,
+        **({"fill": HEADER_FILL} if header else {}),
+    )
 
 
-def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
-                   lines: Iterable[dict[str, Any]] = ()) -> openpyxl.Workbook:
+def build_workbook(
+    form: FormDef, header: dict[str, Any] | None = None, lines: Iterable[dict[str, Any]] = ()
+) -> openpyxl.Workbook:
     """The form as a workbook, blank or pre-filled with known values."""
     header = header or {}
     lines = list(lines)
@@ -153,8 +176,12 @@ def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
     ws.cell(1, 1).alignment = CENTER
     ws.row_dimensions[1].height = 32
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    ws.cell(2, 1, f"表单编号：{form.form_id}　版本：{form.version}　依据：《客户服务管理程序》{form.clause}"
-                  + (f"　{form.footer_note}" if form.footer_note else ""))
+    ws.cell(
+        2,
+        1,
+        f"表单编号：{form.form_id}　版本：{form.version}　依据：《客户服务管理程序》{form.clause}"
+        + (f"　{form.footer_note}" if form.footer_note else ""),
+    )
     ws.cell(2, 1).font = SMALL_FONT
     ws.cell(2, 1).alignment = WRAP
     ws.row_dimensions[2].height = 30 if form.footer_note else 16
@@ -189,13 +216,11 @@ def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
                 _put(cell, _shown(spec, values.get(spec.key)))
         for column, spec in enumerate(line_fields, start=1):
             letter = get_column_letter(column)
-            validation = (_list_validation(spec) if spec.meta.kind in ("choice", "yesno")
-                          else _hint_validation(spec))
+            validation = _list_validation(spec) if spec.meta.kind in ("choice", "yesno") else _hint_validation(spec)
             if validation is not None:
                 validation.add(f"{letter}{first}:{letter}{last}")
                 validations.append(validation)
-        table = Table(displayName=form.lines_key,
-                      ref=f"A{header_row}:{get_column_letter(len(line_fields))}{last}")
+        table = Table(displayName=form.lines_key, ref=f"A{header_row}:{get_column_letter(len(line_fields))}{last}")
         table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
         ws.add_table(table)
         ws.freeze_panes = ws.cell(first, 1)
@@ -211,8 +236,7 @@ def build_workbook(form: FormDef, header: dict[str, Any] | None = None,
             _style_input(value, spec, styled)
             _put(value, _shown(spec, header.get(spec.key)))
             _name(wb, spec.key, ws.title, value.coordinate)
-            validation = (_list_validation(spec) if spec.meta.kind in ("choice", "yesno")
-                          else _hint_validation(spec))
+            validation = _list_validation(spec) if spec.meta.kind in ("choice", "yesno") else _hint_validation(spec)
             if validation is not None:
                 validation.add(value.coordinate)
                 validations.append(validation)
@@ -265,12 +289,14 @@ def save_atomic(wb: openpyxl.Workbook, path: Path) -> Path:
     return write_with(path, wb.save)
 
 
-def write_form(form: FormDef, path: Path, header: dict[str, Any] | None = None,
-               lines: Iterable[dict[str, Any]] = ()) -> Path:
+def write_form(
+    form: FormDef, path: Path, header: dict[str, Any] | None = None, lines: Iterable[dict[str, Any]] = ()
+) -> Path:
     return save_atomic(build_workbook(form, header, lines), path)
 
 
 # ============================================================ reading
+
 
 def _norm_label(text: Any) -> str:
     if text is None:
@@ -309,8 +335,9 @@ def _form_of(wb: package.Workbook) -> tuple[FormDef | None, int | None, list[Fin
         for _, values in ws.rows(4, 12):
             for _, value in values:
                 if isinstance(value, str) and (form := by_title(value)):
-                    note = warning(f"文件中没有表单编号，按标题“{value.strip()}”识别为《{form.title}》",
-                                   location=ws.title)
+                    note = warning(
+                        f"文件中没有表单编号，按标题“{value.strip()}”识别为《{form.title}》", location=ws.title
+                    )
                     return form, None, [note]
     return None, None, []
 
@@ -379,8 +406,11 @@ def _find_header_row(ws: package.Sheet, form: FormDef) -> tuple[int, dict[int, F
         except (ValueError, TypeError):
             min_col = None
         if min_col and min_row and max_col:  # not "A:A" or "1:1", which have no first row or column
-            columns = {c: index[_norm_label(ws.value(min_row, c))] for c in range(min_col, max_col + 1)
-                       if _norm_label(ws.value(min_row, c)) in index}
+            columns = {
+                c: index[_norm_label(ws.value(min_row, c))]
+                for c in range(min_col, max_col + 1)
+                if _norm_label(ws.value(min_row, c)) in index
+            }
             if columns:
                 return min_row, columns
     best: tuple[int, dict[int, FieldSpec]] | None = None
@@ -411,27 +441,40 @@ def _read_workbook(wb: package.Workbook) -> RawForm | None:
         if raw is not None:
             header[spec.key] = raw
         elif spec.required:
-            notes.append(error(f"找不到“{spec.title}”一栏；请使用系统生成的空白表单填写", field=spec.key,
-                               location=ws.title))
+            notes.append(
+                error(f"找不到“{spec.title}”一栏；请使用系统生成的空白表单填写", field=spec.key, location=ws.title)
+            )
 
     lines: list[dict[str, Raw]] = []
     line_rows: list[int] = []
     if form.line_model is not None:
         found = _find_header_row(ws, form)
         if found is None:
-            notes.append(error(f"找不到“{form.lines_title}”表头（{'、'.join(s.title for s in form.line_fields[:4])}…）；"
-                               "请使用系统生成的空白表单填写", field=form.lines_key, location=ws.title))
+            notes.append(
+                error(
+                    f"找不到“{form.lines_title}”表头（{'、'.join(s.title for s in form.line_fields[:4])}…）；"
+                    "请使用系统生成的空白表单填写",
+                    field=form.lines_key,
+                    location=ws.title,
+                )
+            )
         else:
             header_row, columns = found
             present = {spec.key for spec in columns.values()}
             for spec in form.line_fields:
                 if spec.required and spec.key not in present:
-                    notes.append(error(f"表头中缺少“{spec.title}”列", field=f"{form.lines_key}.{spec.key}",
-                                       location=f"{ws.title}!{header_row}行"))
+                    notes.append(
+                        error(
+                            f"表头中缺少“{spec.title}”列",
+                            field=f"{form.lines_key}.{spec.key}",
+                            location=f"{ws.title}!{header_row}行",
+                        )
+                    )
             last_row = ws.max_row
             if last_row - header_row > MAX_LINES:
-                notes.append(error(f"登记行数超过{MAX_LINES}行；请分成多个文件提交", field=form.lines_key,
-                                   location=ws.title))
+                notes.append(
+                    error(f"登记行数超过{MAX_LINES}行；请分成多个文件提交", field=form.lines_key, location=ws.title)
+                )
                 last_row = header_row + MAX_LINES
             filled_rows = {row for row, _ in ws.rows(last_row, max(columns), min_row=header_row + 1)}
             for row in sorted(filled_rows):
@@ -444,6 +487,7 @@ def _read_workbook(wb: package.Workbook) -> RawForm | None:
 
 
 # ============================================================ marking up a rejected copy
+
 
 def annotate(source: Path, findings: list[Finding], out_path: Path) -> Path | None:
     """A copy of the sender's workbook with every wrong cell highlighted and commented in Chinese, and

@@ -104,8 +104,9 @@ def _values(form: FormDef, blank: Blank, header: dict, lines: list[dict]) -> dic
     return values
 
 
-def fill_form(form: FormDef, path: Path, header: dict[str, Any] | None = None,
-              lines: Iterable[dict[str, Any]] = ()) -> Path:
+def fill_form(
+    form: FormDef, path: Path, header: dict[str, Any] | None = None, lines: Iterable[dict[str, Any]] = ()
+) -> Path:
     """Write the form pre-filled with ``header`` and ``lines``, atomically."""
     rows = list(lines)
     blank = blank_for(form)

@@ -119,8 +119,11 @@ def _date_styles(package: zipfile.ZipFile, part: str | None) -> tuple[set[int], 
     if part is None or part not in package.namelist():
         return set(), set()
     root = _xml(package, part)
-    custom = {int(f.get("numFmtId")): f.get("formatCode", "") for f in root.iter(_m("numFmt"))
-              if (f.get("numFmtId") or "").isdigit()}
+    custom = {
+        int(f.get("numFmtId")): f.get("formatCode", "")
+        for f in root.iter(_m("numFmt"))
+        if (f.get("numFmtId") or "").isdigit()
+    }
     dates, durations = set(), set()
     xfs = root.find(_m("cellXfs"))
     for index, xf in enumerate(xfs.iter(_m("xf")) if xfs is not None else ()):
@@ -156,8 +159,16 @@ def _as_date(value: int | float | str, epoch: datetime, duration: bool) -> Any:
         return value
 
 
-def _read_sheet(package, part: str, title: str, state: str, strings: list[str], dates: set[int],
-                durations: set[int], epoch: datetime) -> Sheet:
+def _read_sheet(
+    package,
+    part: str,
+    title: str,
+    state: str,
+    strings: list[str],
+    dates: set[int],
+    durations: set[int],
+    epoch: datetime,
+) -> Sheet:
     sheet = Sheet(title, state)
     root = _xml(package, part)
     data = root.find(_m("sheetData"))
@@ -231,8 +242,11 @@ def _load(path: Path) -> Workbook:
         book = _xml(package, book_part)
         relations = _relationships(package, book_part)
         parts = {kind: target for kind, target in relations.values()}
-        strings = ([_text(si) for si in _xml(package, parts["sharedStrings"]).iter(_m("si"))]
-                   if "sharedStrings" in parts and parts["sharedStrings"] in package.namelist() else [])
+        strings = (
+            [_text(si) for si in _xml(package, parts["sharedStrings"]).iter(_m("si"))]
+            if "sharedStrings" in parts and parts["sharedStrings"] in package.namelist()
+            else []
+        )
         dates, durations = _date_styles(package, parts.get("styles"))
         properties = book.find(_m("workbookPr"))
         mac = properties is not None and properties.get("date1904") in ("1", "true")
@@ -245,8 +259,9 @@ def _load(path: Path) -> Workbook:
             relation = relations.get(element.get(f"{{{REL}}}id"))
             if relation is None or relation[0] != "worksheet" or relation[1] not in package.namelist():
                 continue  # chart sheets and dialog sheets hold no form values
-            sheets[title] = _read_sheet(package, relation[1], title, element.get("state", "visible"), strings,
-                                        dates, durations, epoch)
+            sheets[title] = _read_sheet(
+                package, relation[1], title, element.get("state", "visible"), strings, dates, durations, epoch
+            )
         names: dict[str, list[tuple[str, str]]] = {}
         for element in book.iter(_m("definedName")):
             if element.get("localSheetId") is not None or not element.text:

@@ -45,9 +45,11 @@ MANAGER_UP_TO = Decimal("1000")
 DEPUTY_UP_TO = Decimal("10000")
 
 # CS-3.5.3: completion check and the customer's sign-off.
-COMPLETION_SIGNOFFS = (("check_service", "客户服务人员或物业人员", "竣工检查"),
-                       ("check_team_leader", "维修队长", "竣工检查"),
-                       ("customer_signature", "客户签认", "客户"))
+COMPLETION_SIGNOFFS = (
+    ("check_service", "客户服务人员或物业人员", "竣工检查"),
+    ("check_team_leader", "维修队长", "竣工检查"),
+    ("customer_signature", "客户签认", "客户"),
+)
 
 
 def _at(raw: Raw | None) -> dict:
@@ -73,14 +75,16 @@ def _money(amount: Decimal) -> str:
 
 # ---------------------------------------------------------------- work order and deadline
 
+
 def work_order_class(in_warranty: bool) -> str:
     """CS-3.5.1: 《工程派工单》 class A is a warranty repair (保修); class B is outside the warranty but
     borne by the company (保修期外应由公司承担)."""
     return "A" if in_warranty else "B"
 
 
-def repair_deadline(calendar: WorkCalendar, survey_date: date, work_kind: str,
-                    agreed_completion: date | None) -> Deadline | None:
+def repair_deadline(
+    calendar: WorkCalendar, survey_date: date, work_kind: str, agreed_completion: date | None
+) -> Deadline | None:
     """CS-3.4.5: 单工种 within 3 working days, 多工种 within 7, counted from the survey date;
     特别复杂 by the date agreed with the customer.
 
@@ -96,8 +100,9 @@ def repair_deadline(calendar: WorkCalendar, survey_date: date, work_kind: str,
     return calendar.add_workdays(survey_date, REPAIR_WORKDAYS[work_kind])
 
 
-def check_completion(completed: date, due: date, extension_consent: bool | None, calendar: WorkCalendar,
-                     sources: dict[str, Raw]) -> list[Finding]:
+def check_completion(
+    completed: date, due: date, extension_consent: bool | None, calendar: WorkCalendar, sources: dict[str, Raw]
+) -> list[Finding]:
     """CS-3.4.5: a repair finished after its deadline is a recorded violation, counted in working days
     (as ``steps.site_survey.check_survey_on_time``: finishing on a rest day right after the deadline is 0
     working days late and not a violation). A late repair without the customer's consent to the
@@ -106,39 +111,60 @@ def check_completion(completed: date, due: date, extension_consent: bool | None,
     late = calendar.workdays_late(due, completed)
     if late <= 0:
         return []
-    findings = [violation(f"维修于{completed.isoformat()}完工，晚于完成期限{due.isoformat()}，晚{late}个工作日",
-                          clause="CS-3.4.5", field="completed_date", **_at(sources.get("completed_date")))]
+    findings = [
+        violation(
+            f"维修于{completed.isoformat()}完工，晚于完成期限{due.isoformat()}，晚{late}个工作日",
+            clause="CS-3.4.5",
+            field="completed_date",
+            **_at(sources.get("completed_date")),
+        )
+    ]
     if extension_consent is not True:
-        findings.append(violation("延长工期未取得客户认可：维修超过完成期限，须事先取得客户对延长工期的认可",
-                                  clause="CS-3.4.5", field="extension_consent",
-                                  **_at(sources.get("extension_consent"))))
+        findings.append(
+            violation(
+                "延长工期未取得客户认可：维修超过完成期限，须事先取得客户对延长工期的认可",
+                clause="CS-3.4.5",
+                field="extension_consent",
+                **_at(sources.get("extension_consent")),
+            )
+        )
     return findings
 
 
-def check_completion_signoffs(check_service: str | None, check_team_leader: str | None,
-                              customer_signature: str | None, sources: dict[str, Raw]) -> list[Finding]:
+def check_completion_signoffs(
+    check_service: str | None, check_team_leader: str | None, customer_signature: str | None, sources: dict[str, Raw]
+) -> list[Finding]:
     """CS-3.5.3: the completion check is made by 客户服务人员 (or 物业人员) and 维修队长; the customer signs."""
-    values = {"check_service": check_service, "check_team_leader": check_team_leader,
-              "customer_signature": customer_signature}
+    values = {
+        "check_service": check_service,
+        "check_team_leader": check_team_leader,
+        "customer_signature": customer_signature,
+    }
     findings = []
     for key, who, _what in COMPLETION_SIGNOFFS:
         if _blank(values[key]):
-            expected = ("完工后须由客户签字确认" if key == "customer_signature"
-                        else f"竣工检查须由{who}到场检查并签字")
-            findings.append(error(f"缺少{who}的签字；{expected}", clause="CS-3.5.3", field=key,
-                                  **_at(sources.get(key))))
+            expected = "完工后须由客户签字确认" if key == "customer_signature" else f"竣工检查须由{who}到场检查并签字"
+            findings.append(
+                error(f"缺少{who}的签字；{expected}", clause="CS-3.5.3", field=key, **_at(sources.get(key)))
+            )
     return findings
 
 
 # ---------------------------------------------------------------- callback
+
 
 def callback_due(calendar: WorkCalendar, completed: date) -> Deadline:
     """CS-3.5.4: the customer is called back within 1 working day after completion."""
     return calendar.add_workdays(completed, CALLBACK_WORKDAYS)
 
 
-def check_callback(callback_date: date | None, due: date, calendar: WorkCalendar, sources: dict[str, Raw],
-                   completed: date | None = None) -> list[Finding]:
+def check_callback(
+    callback_date: date | None,
+    due: date,
+    calendar: WorkCalendar,
+    sources: dict[str, Raw],
+    completed: date | None = None,
+) -> list[Finding]:
     """CS-3.5.4: a callback after its deadline is a recorded violation; a callback dated before the
     completion (when ``completed`` is given) cannot be right and is an error. No callback date yet:
     nothing to check here (the open deadline is tracked on the case)."""
@@ -146,24 +172,42 @@ def check_callback(callback_date: date | None, due: date, calendar: WorkCalendar
         return []
     where = {"field": "callback_date", **_at(sources.get("callback_date"))}
     if completed is not None and callback_date < completed:
-        return [error(f"回访日期{callback_date.isoformat()}早于完工日期{completed.isoformat()}；"
-                      "回访应在完工之后进行，请核对日期", clause="CS-3.5.4", **where)]
+        return [
+            error(
+                f"回访日期{callback_date.isoformat()}早于完工日期{completed.isoformat()}；"
+                "回访应在完工之后进行，请核对日期",
+                clause="CS-3.5.4",
+                **where,
+            )
+        ]
     late = calendar.workdays_late(due, callback_date)
     if late <= 0:
         return []
-    return [violation(f"电话回访于{callback_date.isoformat()}进行，晚于期限{due.isoformat()}，晚{late}个工作日；"
-                      "应在完工后1个工作日内回访", clause="CS-3.5.4", **where)]
+    return [
+        violation(
+            f"电话回访于{callback_date.isoformat()}进行，晚于期限{due.isoformat()}，晚{late}个工作日；"
+            "应在完工后1个工作日内回访",
+            clause="CS-3.5.4",
+            **where,
+        )
+    ]
 
 
 # ---------------------------------------------------------------- final account (决算书)
+
 
 def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
     """Quantity × unit price, rounded half up to the fen (分)."""
     return (quantity * unit_price).quantize(CENT, ROUND_HALF_UP)
 
 
-def check_final_account(lines: list[dict], total: Decimal | None, total_uppercase: str | None,
-                        sources_lines: list[dict[str, Raw]], sources: dict[str, Raw]) -> list[Finding]:
+def check_final_account(
+    lines: list[dict],
+    total: Decimal | None,
+    total_uppercase: str | None,
+    sources_lines: list[dict[str, Raw]],
+    sources: dict[str, Raw],
+) -> list[Finding]:
     """CS-3.5.5: the arithmetic of 《维修工程决算书》.
 
     * each line: amount = quantity × unit price, rounded half up to 0.01 (error on the line's amount);
@@ -187,14 +231,22 @@ def check_final_account(lines: list[dict], total: Decimal | None, total_uppercas
         if amount is None:
             findings.append(error(f"{label}未填写金额；应为 {quantity} × {unit_price} = {_yuan(expected)}", **where))
         elif amount != expected:
-            findings.append(error(f"{label}金额 {_money(amount)} 与数量×单价不符；应为 "
-                                  f"{quantity} × {unit_price} = {_yuan(expected)}", **where))
+            findings.append(
+                error(
+                    f"{label}金额 {_money(amount)} 与数量×单价不符；应为 {quantity} × {unit_price} = {_yuan(expected)}",
+                    **where,
+                )
+            )
 
     where = {"clause": "CS-3.5.5", "field": "total", **_at(sources.get("total"))}
     if total is None:
         findings.append(error(f"未填写合计金额；合计应为 {_yuan(expected_total)}", **where))
     elif total != expected_total:
-        findings.append(error(f"合计 {_money(total)} 与各项金额（按数量×单价核算）之和不符；合计应为 {_yuan(expected_total)}", **where))
+        findings.append(
+            error(
+                f"合计 {_money(total)} 与各项金额（按数量×单价核算）之和不符；合计应为 {_yuan(expected_total)}", **where
+            )
+        )
 
     where = {"clause": "CS-3.5.5", "field": "total_uppercase", **_at(sources.get("total_uppercase"))}
     if total_uppercase is None or _blank(total_uppercase):
@@ -206,19 +258,26 @@ def check_final_account(lines: list[dict], total: Decimal | None, total_uppercas
         findings.append(error(f"合计金额（大写）无法识别：{exc}；合计应为 {_yuan(expected_total)}", **where))
         return findings
     if written != expected_total:
-        findings.append(error(f"合计金额（大写）“{total_uppercase.strip()}”为 {_money(written)}，与合计不符；"
-                              f"合计应为 {_yuan(expected_total)}", **where))
+        findings.append(
+            error(
+                f"合计金额（大写）“{total_uppercase.strip()}”为 {_money(written)}，与合计不符；"
+                f"合计应为 {_yuan(expected_total)}",
+                **where,
+            )
+        )
     return findings
 
 
 # ---------------------------------------------------------------- audit, settlement and approval
 
+
 def audit_route(amount: Decimal, exactly_20000_to: str = AUDIT_DEPARTMENT) -> str:
     """CS-3.5.6: repair costs under 20,000 yuan are audited by 客户服务部, above by 审计核算部; exactly
     20,000 ("2万元以下" and "2万元以上" both claim it) goes to ``exactly_20000_to`` (a setting)."""
     if exactly_20000_to not in (SERVICE_DEPARTMENT, AUDIT_DEPARTMENT):
-        raise ValueError(f"exactly_20000_to must be {SERVICE_DEPARTMENT} or {AUDIT_DEPARTMENT}, "
-                         f"got {exactly_20000_to!r}")
+        raise ValueError(
+            f"exactly_20000_to must be {SERVICE_DEPARTMENT} or {AUDIT_DEPARTMENT}, got {exactly_20000_to!r}"
+        )
     if amount < AUDIT_THRESHOLD:
         return SERVICE_DEPARTMENT
     if amount > AUDIT_THRESHOLD:
@@ -251,9 +310,15 @@ def required_settlement_signoffs(order_class: str, amount: Decimal) -> list[tupl
     return required
 
 
-def check_settlement(order_class: str, audited: Decimal, final_account_total: Decimal, over_reason: str | None,
-                     values: dict[str, str | None], sources: dict[str, Raw],
-                     exactly_20000_to: str = AUDIT_DEPARTMENT) -> list[Finding]:
+def check_settlement(
+    order_class: str,
+    audited: Decimal,
+    final_account_total: Decimal,
+    over_reason: str | None,
+    values: dict[str, str | None],
+    sources: dict[str, Raw],
+    exactly_20000_to: str = AUDIT_DEPARTMENT,
+) -> list[Finding]:
     """CS-3.5.6 … CS-3.5.8, CS-3.6.1: 《维修工程结算书》 carries every required sign-off, and an audited
     amount above the final account needs a written reason.
 
@@ -261,8 +326,14 @@ def check_settlement(order_class: str, audited: Decimal, final_account_total: De
     follows the audited amount (what is paid).
     """
     if order_class not in ("A", "B"):
-        return [error(f"派工单类别“{order_class}”无效；应为 A（保修）或 B（保修期外由公司承担）",
-                      clause="CS-3.5.1", field="order_class", **_at(sources.get("order_class")))]
+        return [
+            error(
+                f"派工单类别“{order_class}”无效；应为 A（保修）或 B（保修期外由公司承担）",
+                clause="CS-3.5.1",
+                field="order_class",
+                **_at(sources.get("order_class")),
+            )
+        ]
     findings = []
     for key, who, clause in required_settlement_signoffs(order_class, audited):
         if not _blank(values.get(key)):
@@ -278,20 +349,31 @@ def check_settlement(order_class: str, audited: Decimal, final_account_total: De
             why = f"审定金额{_money(audited)}，须经{'、'.join(w for _, w in approval_tier(audited))}"
         findings.append(error(f"缺少{who}签字；{why}", clause=clause, field=key, **_at(sources.get(key))))
     if audited > final_account_total and _blank(over_reason):
-        findings.append(error(f"审定金额{_money(audited)}高于决算金额{_money(final_account_total)}，"
-                              "须在“超出原因”中说明理由", clause="CS-3.5.6", field="audited_amount",
-                              **_at(sources.get("audited_amount"))))
+        findings.append(
+            error(
+                f"审定金额{_money(audited)}高于决算金额{_money(final_account_total)}，须在“超出原因”中说明理由",
+                clause="CS-3.5.6",
+                field="audited_amount",
+                **_at(sources.get("audited_amount")),
+            )
+        )
     return findings
 
 
 # ---------------------------------------------------------------- deposit and revolving funds
 
+
 def _percent(part: Decimal, whole: Decimal) -> str:
     return f"{(part / whole * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
 
 
-def deposit_warning(contractor: str, deposit: Decimal, deducted_before: Decimal, this_deduction: Decimal,
-                    threshold: Decimal = Decimal("0.8")) -> list[Finding]:
+def deposit_warning(
+    contractor: str,
+    deposit: Decimal,
+    deducted_before: Decimal,
+    this_deduction: Decimal,
+    threshold: Decimal = Decimal("0.8"),
+) -> list[Finding]:
     """CS-3.5.9: class A repair costs are deducted from the contractor's quality deposit. A warning once
     the deductions reach ``threshold`` (80 %) of the recorded deposit; a stronger warning (still a
     warning: the deduction is a fact) once they exceed the deposit."""
@@ -299,31 +381,54 @@ def deposit_warning(contractor: str, deposit: Decimal, deducted_before: Decimal,
     if deposit <= 0:
         if deducted <= 0:
             return []
-        return [warning(f"{contractor}未登记工程质量保证金（或登记为0），但已扣除{_money(deducted)}；"
-                        "请核对保证金台账", clause="CS-3.5.9")]
+        return [
+            warning(
+                f"{contractor}未登记工程质量保证金（或登记为0），但已扣除{_money(deducted)}；请核对保证金台账",
+                clause="CS-3.5.9",
+            )
+        ]
     if deducted > deposit:
-        return [warning(f"【超额】{contractor}的工程质量保证金已不足扣：累计扣除{_money(deducted)}"
-                        f"（含本次{_money(this_deduction)}），超出保证金{_money(deposit)}共{_money(deducted - deposit)}；"
-                        "超出部分须另行向施工单位追偿", clause="CS-3.5.9")]
+        return [
+            warning(
+                f"【超额】{contractor}的工程质量保证金已不足扣：累计扣除{_money(deducted)}"
+                f"（含本次{_money(this_deduction)}），超出保证金{_money(deposit)}共{_money(deducted - deposit)}；"
+                "超出部分须另行向施工单位追偿",
+                clause="CS-3.5.9",
+            )
+        ]
     if deducted >= deposit * threshold:
-        return [warning(f"{contractor}的工程质量保证金累计已扣除{_money(deducted)}（含本次{_money(this_deduction)}），"
-                        f"达保证金{_money(deposit)}的{_percent(deducted, deposit)}"
-                        f"（提醒线{_percent(threshold, Decimal(1))}），余额{_money(deposit - deducted)}",
-                        clause="CS-3.5.9")]
+        return [
+            warning(
+                f"{contractor}的工程质量保证金累计已扣除{_money(deducted)}（含本次{_money(this_deduction)}），"
+                f"达保证金{_money(deposit)}的{_percent(deducted, deposit)}"
+                f"（提醒线{_percent(threshold, Decimal(1))}），余额{_money(deposit - deducted)}",
+                clause="CS-3.5.9",
+            )
+        ]
     return []
 
 
-def fund_warning(name: str, fund: Decimal, used: Decimal, pending: Decimal,
-                 threshold: Decimal = Decimal("0.2")) -> list[Finding]:
+def fund_warning(
+    name: str, fund: Decimal, used: Decimal, pending: Decimal, threshold: Decimal = Decimal("0.2")
+) -> list[Finding]:
     """CS-3.6: the revolving funds (客户服务部 100,000 yuan, 维修队 100,000 yuan). A warning when the
     balance left after used and pending payments (fund − used − pending) falls below ``threshold``
     (20 %) of the fund, a stronger one when it falls below zero."""
     remaining = fund - used - pending
     detail = f"（周转金{_money(fund)}，已用{_money(used)}，待付{_money(pending)}）"
     if remaining < 0:
-        return [warning(f"【超支】{name}周转金不足：扣除已用和待付款项后为{_money(remaining)}{detail}；"
-                        "须先补拨周转金再支付", clause="CS-3.6")]
+        return [
+            warning(
+                f"【超支】{name}周转金不足：扣除已用和待付款项后为{_money(remaining)}{detail}；须先补拨周转金再支付",
+                clause="CS-3.6",
+            )
+        ]
     if fund > 0 and remaining < fund * threshold:
-        return [warning(f"{name}周转金余额{_money(remaining)}{detail}，低于周转金的"
-                        f"{_percent(threshold, Decimal(1))}；请及时申请补拨", clause="CS-3.6")]
+        return [
+            warning(
+                f"{name}周转金余额{_money(remaining)}{detail}，低于周转金的"
+                f"{_percent(threshold, Decimal(1))}；请及时申请补拨",
+                clause="CS-3.6",
+            )
+        ]
     return []

@@ -58,9 +58,15 @@ def routing_findings(line: RegisterLine, settings: Settings, where: Raw | None, 
     """CS-3.4.2: a department written by hand that differs from the routing table is noted."""
     routed = settings.routing.departments[line.category]
     if line.department and line.department != routed:
-        return [warning(f"第{row}行：“{line.category}”类投诉按规定由{routed}负责，登记表指定为{line.department}，"
-                        f"已按登记表执行", clause="CS-3.4.2", field="lines.department",
-                        **_at(where))]
+        return [
+            warning(
+                f"第{row}行：“{line.category}”类投诉按规定由{routed}负责，登记表指定为{line.department}，"
+                f"已按登记表执行",
+                clause="CS-3.4.2",
+                field="lines.department",
+                **_at(where),
+            )
+        ]
     return []
 
 
@@ -71,17 +77,43 @@ def deadlines(line: RegisterLine, settings: Settings, calendar: WorkCalendar) ->
     records = []
     feedback = calendar.due_within_workdays(moment, limits.feedback_workdays)
     department = responsible_department(line, settings)
-    records.append(DeadlineRecord("feedback", "责任部门向客户服务部反馈处理信息", feedback.due.isoformat(),
-                                  "CS-3.4.2.2", feedback.provisional, feedback.basis, department))
+    records.append(
+        DeadlineRecord(
+            "feedback",
+            "责任部门向客户服务部反馈处理信息",
+            feedback.due.isoformat(),
+            "CS-3.4.2.2",
+            feedback.provisional,
+            feedback.basis,
+            department,
+        )
+    )
     if is_repair(line, settings):
         survey = calendar.due_within_workdays(moment, limits.survey_workdays)
-        records.append(DeadlineRecord("survey", "现场勘察并填写《现场勘察会签表》", survey.due.isoformat(),
-                                      "CS-3.4.5", survey.provisional, survey.basis,
-                                      "客户服务部、工程材料部（或物业公司）、维修队长"))
+        records.append(
+            DeadlineRecord(
+                "survey",
+                "现场勘察并填写《现场勘察会签表》",
+                survey.due.isoformat(),
+                "CS-3.4.5",
+                survey.provisional,
+                survey.basis,
+                "客户服务部、工程材料部（或物业公司）、维修队长",
+            )
+        )
     else:
         settle = calendar.due_within_days(moment, limits.other_complaint_days)
-        records.append(DeadlineRecord("settle", "投诉事件处理解决", settle.due.isoformat(), "CS-3.4.5",
-                                      settle.provisional, settle.basis, department))
+        records.append(
+            DeadlineRecord(
+                "settle",
+                "投诉事件处理解决",
+                settle.due.isoformat(),
+                "CS-3.4.5",
+                settle.provisional,
+                settle.basis,
+                department,
+            )
+        )
     return records
 
 
@@ -92,16 +124,25 @@ def _at(raw: Raw | None) -> dict:
 def check_received_date(line: RegisterLine, today: date, where: Raw | None, row: int) -> list[Finding]:
     """A complaint cannot be received after the day the register is processed (CS-3.4.3)."""
     if line.received_date > today:
-        return [error(f"第{row}行“受理日期”{line.received_date.isoformat()}晚于今天（{today.isoformat()}）；"
-                      "请填写实际受理的日期", clause="CS-3.4.3", field="lines.received_date", **_at(where))]
+        return [
+            error(
+                f"第{row}行“受理日期”{line.received_date.isoformat()}晚于今天（{today.isoformat()}）；"
+                "请填写实际受理的日期",
+                clause="CS-3.4.3",
+                field="lines.received_date",
+                **_at(where),
+            )
+        ]
     return []
 
 
 def same_complaint(line: RegisterLine, registered: dict) -> bool:
     """Whether a line re-submitted with a number is the complaint that number was given to."""
-    return (registered.get("received_date") == line.received_date.isoformat()
-            and registered.get("customer") == line.customer
-            and registered.get("phone") == line.phone)
+    return (
+        registered.get("received_date") == line.received_date.isoformat()
+        and registered.get("customer") == line.customer
+        and registered.get("phone") == line.phone
+    )
 
 
 def check_numbers(
@@ -123,21 +164,38 @@ def check_numbers(
         # {seq:06d}); only a number that would be new must have the configured format.
         if numbering.parse(line.number) is None and registered(line.number) is None:
             example = numbering.format(line.received_date.year, 1)
-            findings.append(error(f"第{row}行的登记编号“{line.number}”格式不对；应为 {example} 这样的统一编号，"
-                                  "或留空由系统编号", clause="CS-3.4.3", field="lines.number", **where))
+            findings.append(
+                error(
+                    f"第{row}行的登记编号“{line.number}”格式不对；应为 {example} 这样的统一编号，或留空由系统编号",
+                    clause="CS-3.4.3",
+                    field="lines.number",
+                    **where,
+                )
+            )
             continue
         if line.number in seen:
-            findings.append(error(f"第{row}行“登记编号”{line.number}与第{seen[line.number]}行重复；"
-                                  "一个编号只能对应一件投诉", clause="CS-3.4.3", field="lines.number", **where))
+            findings.append(
+                error(
+                    f"第{row}行“登记编号”{line.number}与第{seen[line.number]}行重复；一个编号只能对应一件投诉",
+                    clause="CS-3.4.3",
+                    field="lines.number",
+                    **where,
+                )
+            )
             continue
         seen[line.number] = row
         earlier = registered(line.number)
         if earlier is not None and not same_complaint(line, earlier):
-            findings.append(error(
-                f"第{row}行“登记编号”{line.number}已登记给另一件投诉（客户{earlier.get('customer')}，"
-                f"电话{earlier.get('phone')}，{earlier.get('received_date')}受理），与本行的客户姓名、联系电话或"
-                "受理日期不一致；请核对编号，新的投诉请将编号留空由系统编号", clause="CS-3.4.3",
-                field="lines.number", **where))
+            findings.append(
+                error(
+                    f"第{row}行“登记编号”{line.number}已登记给另一件投诉（客户{earlier.get('customer')}，"
+                    f"电话{earlier.get('phone')}，{earlier.get('received_date')}受理），与本行的客户姓名、联系电话或"
+                    "受理日期不一致；请核对编号，新的投诉请将编号留空由系统编号",
+                    clause="CS-3.4.3",
+                    field="lines.number",
+                    **where,
+                )
+            )
     return findings
 
 
@@ -151,10 +209,15 @@ def unchanged_facts(line: RegisterLine, registered: dict, sources: dict[str, Raw
     for key in REGISTERED_FACTS:
         now, then = getattr(line, key), registered.get(key)
         if (now or None) != (then or None):
-            findings.append(warning(
-                f"第{row}行：{registered['number']} 登记时“{key_title(key)}”为“{then or ''}”，本次为“{now or ''}”；"
-                "已登记的内容不因重新提交而改变，如需更正请联系客户服务部", clause="CS-3.4.3",
-                field=f"lines.{key}", **_at(sources.get(key))))
+            findings.append(
+                warning(
+                    f"第{row}行：{registered['number']} 登记时“{key_title(key)}”为“{then or ''}”，本次为“{now or ''}”；"
+                    "已登记的内容不因重新提交而改变，如需更正请联系客户服务部",
+                    clause="CS-3.4.3",
+                    field=f"lines.{key}",
+                    **_at(sources.get(key)),
+                )
+            )
     return findings
 
 

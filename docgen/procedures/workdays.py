@@ -114,8 +114,10 @@ class _Lines:
         header = re.compile(rf'^\s*\[\s*years\s*\.\s*["\']?{re.escape(key)}["\']?\s*\]')
         for start, line in enumerate(self.lines):
             if header.match(line):
-                end = next((i for i in range(start + 1, len(self.lines)) if self.lines[i].lstrip().startswith("[")),
-                           len(self.lines))
+                end = next(
+                    (i for i in range(start + 1, len(self.lines)) if self.lines[i].lstrip().startswith("[")),
+                    len(self.lines),
+                )
                 return start, end
         return None
 
@@ -150,15 +152,24 @@ def _parse_year(
         if not FIRST_YEAR <= year <= LAST_YEAR:
             raise ValueError
     except ValueError:
-        return None, [_at_line(f'{label} 中的 [years.{key}] 不是有效年份，应写成 [years.2027] 这样的四位年份'
-                               f'（{FIRST_YEAR}–{LAST_YEAR}）', header)]
+        return None, [
+            _at_line(
+                f"{label} 中的 [years.{key}] 不是有效年份，应写成 [years.2027] 这样的四位年份"
+                f"（{FIRST_YEAR}–{LAST_YEAR}）",
+                header,
+            )
+        ]
     where = f"{label} 的 [years.{year}]"
     if not isinstance(table, dict):
         return None, [_at_line(f"{where} 应为一个表（[years.{year}]），而不是单个值", lines.find(None, f"years.{key}"))]
 
     for k in table:
         if k not in _YEAR_KEYS:
-            errors.append(_at_line(f'{where} 含未知项 "{k}"（只允许 holidays、workdays、source）', lines.find(key, k, assigned=True)))
+            errors.append(
+                _at_line(
+                    f'{where} 含未知项 "{k}"（只允许 holidays、workdays、source）', lines.find(key, k, assigned=True)
+                )
+            )
 
     source = table.get("source", "")
     if not isinstance(source, str):
@@ -173,7 +184,9 @@ def _parse_year(
                 errors.append(_at_line(f"{where} 缺少 holidays（法定放假日期列表）", header))
             raw = []
         if not isinstance(raw, list):
-            errors.append(_at_line(f'{where} 的 {name} 应为日期列表，例如 ["{year}-01-01"]', lines.find(key, name, assigned=True)))
+            errors.append(
+                _at_line(f'{where} 的 {name} 应为日期列表，例如 ["{year}-01-01"]', lines.find(key, name, assigned=True))
+            )
             raw = []
         parsed: list[date] = []
         seen: set[date] = set()
@@ -194,14 +207,18 @@ def _parse_year(
         lists[name] = parsed
 
     for d in sorted(set(lists["holidays"]) & set(lists["workdays"])):
-        errors.append(_at_line(f'{where} 中 "{d.isoformat()}" 同时出现在 holidays 和 workdays 中',
-                               lines.find(key, d.isoformat())))
+        errors.append(
+            _at_line(f'{where} 中 "{d.isoformat()}" 同时出现在 holidays 和 workdays 中', lines.find(key, d.isoformat()))
+        )
     for d in lists["workdays"]:
         if d.weekday() < 5:
-            errors.append(_at_line(
-                f'{where} workdays 中的 "{d.isoformat()}" 是星期{_WEEKDAY_CN[d.weekday()]}，'
-                "调休上班日应为周六或周日", lines.find(key, d.isoformat())
-            ))
+            errors.append(
+                _at_line(
+                    f'{where} workdays 中的 "{d.isoformat()}" 是星期{_WEEKDAY_CN[d.weekday()]}，'
+                    "调休上班日应为周六或周日",
+                    lines.find(key, d.isoformat()),
+                )
+            )
 
     if errors:
         return None, errors
@@ -283,9 +300,7 @@ class WorkCalendar:
 
     def coverage(self) -> list[tuple[int, str]]:
         years = set(self.file_years) | _PACKAGE_YEARS
-        return [
-            (y, FILE_SOURCE if y in self.file_years else PACKAGE_SOURCE) for y in sorted(years)
-        ]
+        return [(y, FILE_SOURCE if y in self.file_years else PACKAGE_SOURCE) for y in sorted(years)]
 
     def _uncovered_years(self, first: date, last: date) -> list[int]:
         return [y for y in range(first.year, last.year + 1) if not self.is_covered(y)]
@@ -353,11 +368,7 @@ class WorkCalendar:
         note = self._provisional_note(day, due)
         stamp = f"{chinese_date(day)}{clock(at, pad_hour=False)}收到"
         if start != day:
-            why = (
-                f"{clock(self.cutoff, pad_hour=False)}后收到"
-                if self.is_workday(day)
-                else "当日非工作日"
-            )
+            why = f"{clock(self.cutoff, pad_hour=False)}后收到" if self.is_workday(day) else "当日非工作日"
             stamp += f"（{why}，按下一工作日{chinese_date(start)}起算）"
         basis = f"{stamp}，自{chinese_date(start)}起{n}个工作日，截止{chinese_date(due)}{note}"
         return Deadline(due, bool(note), basis)

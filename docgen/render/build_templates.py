@@ -109,8 +109,18 @@ def _run(paragraph, text: str, *, font: str = SONG, size: float = BODY_PT, bold:
     return run
 
 
-def _para(container, text: str = "", *, align=None, font: str = SONG, size: float = BODY_PT, bold: bool = False,
-          before: float = 0, after: float = 0, indent_chars: int = 0):
+def _para(
+    container,
+    text: str = "",
+    *,
+    align=None,
+    font: str = SONG,
+    size: float = BODY_PT,
+    bold: bool = False,
+    before: float = 0,
+    after: float = 0,
+    indent_chars: int = 0,
+):
     paragraph = container.add_paragraph()
     if text:
         _run(paragraph, text, font=font, size=size, bold=bold)
@@ -124,9 +134,17 @@ def _para(container, text: str = "", *, align=None, font: str = SONG, size: floa
     return paragraph
 
 
-def _cell(cell, text: str = "", *, font: str = SONG, size: float = BODY_PT, bold: bool = False,
-          align=WD_ALIGN_PARAGRAPH.LEFT, fill: str | None = None,
-          valign=WD_CELL_VERTICAL_ALIGNMENT.CENTER):
+def _cell(
+    cell,
+    text: str = "",
+    *,
+    font: str = SONG,
+    size: float = BODY_PT,
+    bold: bool = False,
+    align=WD_ALIGN_PARAGRAPH.LEFT,
+    fill: str | None = None,
+    valign=WD_CELL_VERTICAL_ALIGNMENT.CENTER,
+):
     """Make ``cell`` hold exactly one paragraph with one run of ``text``."""
     paragraphs = cell.paragraphs
     for extra in paragraphs[1:]:
@@ -349,12 +367,14 @@ def build_escalation_notice(path: Path) -> Path:
         _cell(cells[1], v1)
         _cell(cells[2], l2, font=HEI, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
         _cell(cells[3], v2)
-    for tr, (label, value, height) in zip(table.rows[len(rows):], spanning):
+    for tr, (label, value, height) in zip(table.rows[len(rows) :], spanning):
         _row_height(tr, height)
         cells = tr.cells
         merged = cells[1].merge(cells[3])
         _cell(cells[0], label, font=HEI, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
-        _cell(merged, value, valign=WD_CELL_VERTICAL_ALIGNMENT.CENTER if height < 20 else WD_CELL_VERTICAL_ALIGNMENT.TOP)
+        _cell(
+            merged, value, valign=WD_CELL_VERTICAL_ALIGNMENT.CENTER if height < 20 else WD_CELL_VERTICAL_ALIGNMENT.TOP
+        )
 
     _para(document, "处理期限", font=HEI, size=BODY_PT, bold=True, before=10, after=4)
     deadlines = document.add_table(rows=4, cols=3)
@@ -449,17 +469,26 @@ def build_dispatch_list(path: Path) -> Path:
     _row_flag(body, "w:cantSplit")
     for idx, (c, runs) in enumerate(zip(body.cells, cells)):
         centred = idx in (0, 1, 4, 6)
-        paragraph = _cell(c, runs[0], size=SMALL_PT,
-                          align=WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT).paragraphs[0]
+        paragraph = _cell(
+            c, runs[0], size=SMALL_PT, align=WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
+        ).paragraphs[0]
         for extra in runs[1:]:
             _run(paragraph, extra, size=SMALL_PT)
     _cell(loop_close.cells[0], "{%tr endfor %}", size=SMALL_PT)
 
     note = _para(document, before=6, size=SMALL_PT)
-    _run(note, "注：1. 依据《客户服务管理程序》第3.4.2.2条（CS-3.4.2.2），各相关责任部门应在接受投诉信息后的"
-         "3个工作日内反馈，请于反馈期限前向客户服务部反馈处理信息；", size=SMALL_PT)
-    _run(note, "2. 依据第3.4.3条（CS-3.4.3），本单随《来电、来访登记表》转至服务处及责任部门；"
-         "标注“（重大）”的为重大投诉，已按第3.4.7条上报总经理、副总经理。", size=SMALL_PT)
+    _run(
+        note,
+        "注：1. 依据《客户服务管理程序》第3.4.2.2条（CS-3.4.2.2），各相关责任部门应在接受投诉信息后的"
+        "3个工作日内反馈，请于反馈期限前向客户服务部反馈处理信息；",
+        size=SMALL_PT,
+    )
+    _run(
+        note,
+        "2. 依据第3.4.3条（CS-3.4.3），本单随《来电、来访登记表》转至服务处及责任部门；"
+        "标注“（重大）”的为重大投诉，已按第3.4.7条上报总经理、副总经理。",
+        size=SMALL_PT,
+    )
     _para(document, "{%p if provisional_note %}")
     prov = _para(document, size=SMALL_PT)
     _run(prov, "3. ", size=SMALL_PT)
@@ -533,8 +562,9 @@ def _label_value_table(document, rows: Sequence[tuple], widths: Sequence[float] 
                 _row_flag(tr, "w:cantSplit")
             merged = cells[1].merge(cells[3])
             _cell(cells[0], label, font=HEI, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
-            value_cell(merged, value,
-                       WD_CELL_VERTICAL_ALIGNMENT.CENTER if height <= 12 else WD_CELL_VERTICAL_ALIGNMENT.TOP)
+            value_cell(
+                merged, value, WD_CELL_VERTICAL_ALIGNMENT.CENTER if height <= 12 else WD_CELL_VERTICAL_ALIGNMENT.TOP
+            )
     return table
 
 
@@ -561,29 +591,44 @@ def build_contractor_repair_notice(path: Path) -> Path:
     document = _portrait_notice("施工单位维修通知单", "CS-3.4.6 施工单位维修；维修期限参照CS-3.4.5")
     _number_line(document, "派工单号", "{{ order.number|nobreak }}")
     _addressee(document, "工程材料部：")
-    _body(document, (
-        "经现场勘察，下列维修任务客户服务维修队无法处理。根据《客户服务管理程序》第3.4.6条（CS-3.4.6）"
-        "“对于客户服务维修队无法处理的维修任务，由工程材料部督促施工单位进行维修”的规定，请工程材料部督促施工单位于",
-        "{{ order.due|nobreak }}",
-        "{% if order.provisional %}（暂定）{% endif %}",
-        "前完成维修。维修期限参照第3.4.5条（CS-3.4.5）确定。",
-    ), after=8)
-    _label_value_table(document, [
-        ("登记编号", "{{ case.number|nobreak }}", "派工单号", "{{ order.number|nobreak }}"),
-        ("客户姓名", "{{ case.customer }}", "联系电话", "{{ case.phone }}"),
-        ("房屋地址", "{{ case.address }}", 9),
-        ("投诉内容", "{{ case.complaint }}", 24),
-        ("勘察日期", "{{ survey.date|nobreak }}", "责任方", "{{ survey.responsible_party }}"),
-        ("派工类别", ("{{ order.order_class }}", "类"), "维修类型", "{{ order.work_kind }}"),
-        ("预估费用", ("{{ survey.estimate }}", " 元"), "完成期限",
-         ("{{ order.due|nobreak }}", "{% if order.provisional %}（暂定）{% endif %}")),
-        ("勘察结论", "{{ survey.findings }}", 24),
-    ])
+    _body(
+        document,
+        (
+            "经现场勘察，下列维修任务客户服务维修队无法处理。根据《客户服务管理程序》第3.4.6条（CS-3.4.6）"
+            "“对于客户服务维修队无法处理的维修任务，由工程材料部督促施工单位进行维修”的规定，请工程材料部督促施工单位于",
+            "{{ order.due|nobreak }}",
+            "{% if order.provisional %}（暂定）{% endif %}",
+            "前完成维修。维修期限参照第3.4.5条（CS-3.4.5）确定。",
+        ),
+        after=8,
+    )
+    _label_value_table(
+        document,
+        [
+            ("登记编号", "{{ case.number|nobreak }}", "派工单号", "{{ order.number|nobreak }}"),
+            ("客户姓名", "{{ case.customer }}", "联系电话", "{{ case.phone }}"),
+            ("房屋地址", "{{ case.address }}", 9),
+            ("投诉内容", "{{ case.complaint }}", 24),
+            ("勘察日期", "{{ survey.date|nobreak }}", "责任方", "{{ survey.responsible_party }}"),
+            ("派工类别", ("{{ order.order_class }}", "类"), "维修类型", "{{ order.work_kind }}"),
+            (
+                "预估费用",
+                ("{{ survey.estimate }}", " 元"),
+                "完成期限",
+                ("{{ order.due|nobreak }}", "{% if order.provisional %}（暂定）{% endif %}"),
+            ),
+            ("勘察结论", "{{ survey.findings }}", 24),
+        ],
+    )
     _optional_note(document)
-    _body(document, (
-        "维修完成后，请工程材料部及时将维修结果反馈客户服务部，以便组织验收并回访客户；"
-        "不能按期完成的，请在期限届满前书面说明原因。",
-    ), before=8)
+    _body(
+        document,
+        (
+            "维修完成后，请工程材料部及时将维修结果反馈客户服务部，以便组织验收并回访客户；"
+            "不能按期完成的，请在期限届满前书面说明原因。",
+        ),
+        before=8,
+    )
     _seal(document)
     _receipt(document, "工程材料部")
     return _save_reproducibly(document, path)
@@ -594,18 +639,20 @@ def build_payment_notice(path: Path) -> Path:
     document = _portrait_notice("维修工程款付款通知", "CS-3.5.9 拨付客户服务维修队维修工程款")
     _number_line(document, "派工单号", "{{ order.number|nobreak }}")
     _addressee(document, "财务计统部：")
-    _body(document, (
-        "下列维修工程的《维修工程结算书》已审核完毕，审定金额及审批情况如下。",
-    ), after=8)
-    _label_value_table(document, [
-        ("登记编号", "{{ case.number|nobreak }}", "派工单号", "{{ order.number|nobreak }}"),
-        ("客户姓名", "{{ case.customer }}", "派工类别", ("{{ order.order_class }}", "类")),
-        ("房屋地址", "{{ case.address }}", 9),
-        ("收款单位", "{{ payee }}", 9),
-        ("审定金额（小写）", ("￥", "{{ settlement.audited_amount }}", " 元"), 9),
-        ("审定金额（大写）", ("人民币", "{{ settlement.audited_uppercase }}"), 9),
-        ("审核途径", "{{ settlement.audit_route }}", "审核人", "{{ settlement.auditor }}"),
-    ], widths=(38, 42, 26, 50))
+    _body(document, ("下列维修工程的《维修工程结算书》已审核完毕，审定金额及审批情况如下。",), after=8)
+    _label_value_table(
+        document,
+        [
+            ("登记编号", "{{ case.number|nobreak }}", "派工单号", "{{ order.number|nobreak }}"),
+            ("客户姓名", "{{ case.customer }}", "派工类别", ("{{ order.order_class }}", "类")),
+            ("房屋地址", "{{ case.address }}", 9),
+            ("收款单位", "{{ payee }}", 9),
+            ("审定金额（小写）", ("￥", "{{ settlement.audited_amount }}", " 元"), 9),
+            ("审定金额（大写）", ("人民币", "{{ settlement.audited_uppercase }}"), 9),
+            ("审核途径", "{{ settlement.audit_route }}", "审核人", "{{ settlement.auditor }}"),
+        ],
+        widths=(38, 42, 26, 50),
+    )
 
     _para(document, "审批记录", font=HEI, bold=True, before=10, after=4)
     approvals = document.add_table(rows=4, cols=3)
@@ -625,10 +672,14 @@ def build_payment_notice(path: Path) -> Path:
     _cell(body.cells[2], "{{ a.name }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     _cell(loop_close.cells[0], "{%tr endfor %}")
 
-    _body(document, (
-        "根据《客户服务管理程序》第3.5.9条，请财务计统部据此向物业公司拨付客户服务维修队维修工程款，"
-        "无须其他部门再行审核。",
-    ), before=10)
+    _body(
+        document,
+        (
+            "根据《客户服务管理程序》第3.5.9条，请财务计统部据此向物业公司拨付客户服务维修队维修工程款，"
+            "无须其他部门再行审核。",
+        ),
+        before=10,
+    )
     _seal(document)
     _receipt(document, "财务计统部")
     return _save_reproducibly(document, path)
@@ -636,25 +687,40 @@ def build_payment_notice(path: Path) -> Path:
 
 def build_deposit_deduction_notice(path: Path) -> Path:
     """《工程质量保证金扣款通知》 to 财务计统部, copy to 审计核算部 (CS-3.5.9, CS-2.6), A4 portrait."""
-    document = _portrait_notice("工程质量保证金扣款通知", "CS-3.5.9、CS-2.6 从施工单位工程质量保证金中扣回A类维修工程费用")
+    document = _portrait_notice(
+        "工程质量保证金扣款通知", "CS-3.5.9、CS-2.6 从施工单位工程质量保证金中扣回A类维修工程费用"
+    )
     _number_line(document, "派工单号", "{{ order.number|nobreak }}")
     _addressee(document, "财务计统部：")
-    _body(document, (
-        "根据《客户服务管理程序》第3.5.9条（CS-3.5.9）“负责将A类维修工程费用从施工单位的工程质量保证金中扣除”"
-        "及第2.6条（CS-2.6）“负责从施工单位的工程质量保证金中扣回相应的维修费用”的规定，"
-        "下列A类维修工程费用由施工单位承担，请从",
-        "{{ contractor }}",
-        "的工程质量保证金中扣回。",
-    ), after=8)
-    _label_value_table(document, [
-        ("登记编号", "{{ case.number|nobreak }}", "派工单号", "{{ order.number|nobreak }}"),
-        ("房屋地址", "{{ case.address }}", 9),
-        ("施工单位", "{{ contractor }}", 9),
-        ("扣款金额（小写）", ("￥", "{{ amount }}", " 元"), 9),
-        ("扣款金额（大写）", ("人民币", "{{ amount_uppercase }}"), 9),
-        ("保证金金额", ("{{ deposit.recorded }}", " 元"), "本次前已扣", ("{{ deposit.deducted_before }}", " 元")),
-        ("本次后累计已扣", ("{{ deposit.deducted_after }}", " 元"), "保证金余额", ("{{ deposit.remaining }}", " 元")),
-    ], widths=(38, 42, 26, 50))
+    _body(
+        document,
+        (
+            "根据《客户服务管理程序》第3.5.9条（CS-3.5.9）“负责将A类维修工程费用从施工单位的工程质量保证金中扣除”"
+            "及第2.6条（CS-2.6）“负责从施工单位的工程质量保证金中扣回相应的维修费用”的规定，"
+            "下列A类维修工程费用由施工单位承担，请从",
+            "{{ contractor }}",
+            "的工程质量保证金中扣回。",
+        ),
+        after=8,
+    )
+    _label_value_table(
+        document,
+        [
+            ("登记编号", "{{ case.number|nobreak }}", "派工单号", "{{ order.number|nobreak }}"),
+            ("房屋地址", "{{ case.address }}", 9),
+            ("施工单位", "{{ contractor }}", 9),
+            ("扣款金额（小写）", ("￥", "{{ amount }}", " 元"), 9),
+            ("扣款金额（大写）", ("人民币", "{{ amount_uppercase }}"), 9),
+            ("保证金金额", ("{{ deposit.recorded }}", " 元"), "本次前已扣", ("{{ deposit.deducted_before }}", " 元")),
+            (
+                "本次后累计已扣",
+                ("{{ deposit.deducted_after }}", " 元"),
+                "保证金余额",
+                ("{{ deposit.remaining }}", " 元"),
+            ),
+        ],
+        widths=(38, 42, 26, 50),
+    )
 
     _para(document, "{%p if warning %}")
     warn = _para(document, before=6)
@@ -693,9 +759,19 @@ def _heading(document, text: str, *, before: float = 10, after: float = 4):
     return paragraph
 
 
-def _loop_table(document, headers: Sequence[str], widths: Sequence[float], loop: str,
-                cells: Sequence[Sequence[str]], *, centred: Sequence[int] = (), size: float = SMALL_PT,
-                body_height: float = 8, total: Sequence[str] | None = None, left: bool = False):
+def _loop_table(
+    document,
+    headers: Sequence[str],
+    widths: Sequence[float],
+    loop: str,
+    cells: Sequence[Sequence[str]],
+    *,
+    centred: Sequence[int] = (),
+    size: float = SMALL_PT,
+    body_height: float = 8,
+    total: Sequence[str] | None = None,
+    left: bool = False,
+):
     """A bordered table: a header row repeated on every page, then one row per item of ``loop``
     (``{%tr for … %}``), then optionally a closing row (e.g. 合计) of fixed text/tags."""
     rows = 4 + (1 if total is not None else 0)
@@ -750,8 +826,9 @@ def build_weekly_report(path: Path) -> Path:
     _page(document, landscape=True, top=20, bottom=18, left=20, right=20)
     _page_footer(document)
 
-    _para(document, "客户服务部投诉处理周报", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True,
-          after=6)
+    _para(
+        document, "客户服务部投诉处理周报", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True, after=6
+    )
     who = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
     _runs(who, ("服务处：",), font=HEI)
     _runs(who, ("{{ office }}",))
@@ -759,51 +836,136 @@ def build_weekly_report(path: Path) -> Path:
     _runs(who, ("{{ period|nobreak }}",))
     _runs(who, ("　　　　填报日期：",), font=HEI)
     _runs(who, ("{{ issued_on|nobreak }}",))
-    _body(document, (
-        "本周新增投诉 ", "{{ summary.new }}", " 件，办结 ", "{{ summary.closed }}", " 件；截至统计期末尚未解决 ",
-        "{{ summary.open }}", " 件，逾期未完成的处理事项 ", "{{ summary.overdue }}", " 项。",
-        "依据《客户服务管理程序》第3.10.3条（CS-3.10.3）及第3.4.4条（CS-3.4.4）报告如下。",
-    ))
+    _body(
+        document,
+        (
+            "本周新增投诉 ",
+            "{{ summary.new }}",
+            " 件，办结 ",
+            "{{ summary.closed }}",
+            " 件；截至统计期末尚未解决 ",
+            "{{ summary.open }}",
+            " 件，逾期未完成的处理事项 ",
+            "{{ summary.overdue }}",
+            " 项。",
+            "依据《客户服务管理程序》第3.10.3条（CS-3.10.3）及第3.4.4条（CS-3.4.4）报告如下。",
+        ),
+    )
 
     _heading(document, "一、本周新增投诉")
-    _when_empty(document, "new_rows", lambda: _loop_table(
-        document, ("登记编号", "受理时间", "客户", "房号", "类别", "责任部门", "投诉内容"),
-        (NUMBER_MM, DATE_TIME_MM, 28, 36, 18, 28, WIDTH_LANDSCAPE - NUMBER_MM - DATE_TIME_MM - 110), "r in new_rows",
-        (("{{ r.number|nobreak }}",), ("{{ r.received|nobreak }}",), ("{{ r.customer }}",), ("{{ r.location }}",),
-         ("{{ r.category }}",), ("{{ r.department }}",), ("{{ r.content }}",)),
-        centred=(0, 1, 4, 5)), "本周无新增投诉。")
+    _when_empty(
+        document,
+        "new_rows",
+        lambda: _loop_table(
+            document,
+            ("登记编号", "受理时间", "客户", "房号", "类别", "责任部门", "投诉内容"),
+            (NUMBER_MM, DATE_TIME_MM, 28, 36, 18, 28, WIDTH_LANDSCAPE - NUMBER_MM - DATE_TIME_MM - 110),
+            "r in new_rows",
+            (
+                ("{{ r.number|nobreak }}",),
+                ("{{ r.received|nobreak }}",),
+                ("{{ r.customer }}",),
+                ("{{ r.location }}",),
+                ("{{ r.category }}",),
+                ("{{ r.department }}",),
+                ("{{ r.content }}",),
+            ),
+            centred=(0, 1, 4, 5),
+        ),
+        "本周无新增投诉。",
+    )
 
     _heading(document, "二、本周办结")
     _body(document, ("本周办结投诉 ", "{{ summary.closed }}", " 件。"))
 
     _heading(document, "三、尚未解决的投诉及处理进展")
-    _when_empty(document, "open_rows", lambda: _loop_table(
-        document, ("登记编号", "受理时间", "客户", "类别", "责任部门", "处理阶段", "最新处理进展", "下一期限"),
-        (NUMBER_MM, DATE_TIME_MM, 28, 18, 28, 20, 47, WIDTH_LANDSCAPE - NUMBER_MM - DATE_TIME_MM - 141), "r in open_rows",
-        (("{{ r.number|nobreak }}",), ("{{ r.received|nobreak }}",), ("{{ r.customer }}",), ("{{ r.category }}",),
-         ("{{ r.department }}",), ("{{ r.stage }}",), ("{{ r.progress }}",), ("{{ r.next_due|nobreak }}",)),
-        centred=(0, 1, 3, 4, 5)), "截至统计期末，没有尚未解决的投诉。")
+    _when_empty(
+        document,
+        "open_rows",
+        lambda: _loop_table(
+            document,
+            ("登记编号", "受理时间", "客户", "类别", "责任部门", "处理阶段", "最新处理进展", "下一期限"),
+            (NUMBER_MM, DATE_TIME_MM, 28, 18, 28, 20, 47, WIDTH_LANDSCAPE - NUMBER_MM - DATE_TIME_MM - 141),
+            "r in open_rows",
+            (
+                ("{{ r.number|nobreak }}",),
+                ("{{ r.received|nobreak }}",),
+                ("{{ r.customer }}",),
+                ("{{ r.category }}",),
+                ("{{ r.department }}",),
+                ("{{ r.stage }}",),
+                ("{{ r.progress }}",),
+                ("{{ r.next_due|nobreak }}",),
+            ),
+            centred=(0, 1, 3, 4, 5),
+        ),
+        "截至统计期末，没有尚未解决的投诉。",
+    )
 
     _heading(document, "四、逾期事项（工作日）")
-    _when_empty(document, "overdue_rows", lambda: _loop_table(
-        document, ("登记编号", "客户", "逾期事项", "期限", "依据条款", "逾期（工作日）"),
-        (NUMBER_MM, 36, 79, 44, 30, WIDTH_LANDSCAPE - NUMBER_MM - 189), "r in overdue_rows",
-        (("{{ r.number|nobreak }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due|nobreak }}",), ("{{ r.clause|nobreak }}",),
-         ("{{ r.late }}",)),
-        centred=(0, 3, 4, 5)), "截至统计期末，没有逾期事项。")
+    _when_empty(
+        document,
+        "overdue_rows",
+        lambda: _loop_table(
+            document,
+            ("登记编号", "客户", "逾期事项", "期限", "依据条款", "逾期（工作日）"),
+            (NUMBER_MM, 36, 79, 44, 30, WIDTH_LANDSCAPE - NUMBER_MM - 189),
+            "r in overdue_rows",
+            (
+                ("{{ r.number|nobreak }}",),
+                ("{{ r.customer }}",),
+                ("{{ r.label }}",),
+                ("{{ r.due|nobreak }}",),
+                ("{{ r.clause|nobreak }}",),
+                ("{{ r.late }}",),
+            ),
+            centred=(0, 3, 4, 5),
+        ),
+        "截至统计期末，没有逾期事项。",
+    )
     note = _para(document, before=3, size=SMALL_PT)
-    _runs(note, ("注：逾期天数按工作日计算，计至统计期间最后一日；标注“（暂定）”的期限跨入尚未公布节假日安排的年份，"
-                 "暂按周末推算。",), size=SMALL_PT)
+    _runs(
+        note,
+        (
+            "注：逾期天数按工作日计算，计至统计期间最后一日；标注“（暂定）”的期限跨入尚未公布节假日安排的年份，"
+            "暂按周末推算。",
+        ),
+        size=SMALL_PT,
+    )
 
     _heading(document, "五、分类统计")
     _para(document, "本周新增投诉按投诉类别：", after=3)
-    _when_empty(document, "by_category", lambda: _loop_table(
-        document, ("投诉类别", "件数"), (60, 30), "c in by_category", (("{{ c.name }}",), ("{{ c.count }}",)),
-        centred=(0, 1), total=("合计", "{{ summary.new }}"), left=True), "无。")
+    _when_empty(
+        document,
+        "by_category",
+        lambda: _loop_table(
+            document,
+            ("投诉类别", "件数"),
+            (60, 30),
+            "c in by_category",
+            (("{{ c.name }}",), ("{{ c.count }}",)),
+            centred=(0, 1),
+            total=("合计", "{{ summary.new }}"),
+            left=True,
+        ),
+        "无。",
+    )
     _para(document, "本周新增投诉按责任部门：", before=6, after=3)
-    _when_empty(document, "by_department", lambda: _loop_table(
-        document, ("责任部门", "件数"), (60, 30), "c in by_department", (("{{ c.name }}",), ("{{ c.count }}",)),
-        centred=(0, 1), total=("合计", "{{ summary.new }}"), left=True), "无。")
+    _when_empty(
+        document,
+        "by_department",
+        lambda: _loop_table(
+            document,
+            ("责任部门", "件数"),
+            (60, 30),
+            "c in by_department",
+            (("{{ c.name }}",), ("{{ c.count }}",)),
+            centred=(0, 1),
+            total=("合计", "{{ summary.new }}"),
+            left=True,
+        ),
+        "无。",
+    )
 
     sign = _para(document, align=WD_ALIGN_PARAGRAPH.RIGHT, before=18)
     sign.paragraph_format.keep_together = True
@@ -825,12 +987,19 @@ def build_overdue_warning(path: Path) -> Path:
     _para(document, "逾期预警", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True, after=6)
     sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
     _runs(sub, ("预警日期：", "{{ today|nobreak }}", "　　　　下一工作日：", "{{ tomorrow|nobreak }}"))
-    _body(document, (
-        # The dates stand on the line above, not in this paragraph: LibreOffice may break a date of
-        # running Chinese text at 年 or 月 whatever joins it (see docgen.render.docx).
-        "截至预警日期，尚未完成的处理事项中已逾期 ", "{{ totals.late }}", " 项，今日或下一工作日到期 ",
-        "{{ totals.due }}", " 项。请各责任方按《客户服务管理程序》规定的期限办理，办理情况及时反馈客户服务部。",
-    ), after=6)
+    _body(
+        document,
+        (
+            # The dates stand on the line above, not in this paragraph: LibreOffice may break a date of
+            # running Chinese text at 年 or 月 whatever joins it (see docgen.render.docx).
+            "截至预警日期，尚未完成的处理事项中已逾期 ",
+            "{{ totals.late }}",
+            " 项，今日或下一工作日到期 ",
+            "{{ totals.due }}",
+            " 项。请各责任方按《客户服务管理程序》规定的期限办理，办理情况及时反馈客户服务部。",
+        ),
+        after=6,
+    )
 
     _para(document, "{%p if departments %}")
     _para(document, "{%p for d in departments %}")
@@ -841,19 +1010,40 @@ def build_overdue_warning(path: Path) -> Path:
     late = _para(document, after=3, font=HEI)
     late.paragraph_format.keep_with_next = True
     _runs(late, ("已逾期（", "{{ d.late|length }}", " 项）"), font=HEI)
-    _loop_table(document, ("登记编号", "客户/会议", "事项", "期限", "依据条款", "逾期\n（工作日）"),
-                (NUMBER_MM, 22, 30, DATE_MM, CLAUSE_MM, width - NUMBER_MM - DATE_MM - CLAUSE_MM - 52), "r in d.late",
-                (("{{ r.number|nobreak }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due|nobreak }}",),
-                 ("{{ r.clause|nobreak }}",), ("{{ r.late }}",)), centred=(0, 3, 4, 5))
+    _loop_table(
+        document,
+        ("登记编号", "客户/会议", "事项", "期限", "依据条款", "逾期\n（工作日）"),
+        (NUMBER_MM, 22, 30, DATE_MM, CLAUSE_MM, width - NUMBER_MM - DATE_MM - CLAUSE_MM - 52),
+        "r in d.late",
+        (
+            ("{{ r.number|nobreak }}",),
+            ("{{ r.customer }}",),
+            ("{{ r.label }}",),
+            ("{{ r.due|nobreak }}",),
+            ("{{ r.clause|nobreak }}",),
+            ("{{ r.late }}",),
+        ),
+        centred=(0, 3, 4, 5),
+    )
     _para(document, "{%p endif %}")
     _para(document, "{%p if d.due %}")
     due = _para(document, before=4, after=3, font=HEI)
     due.paragraph_format.keep_with_next = True
     _runs(due, ("即将到期（", "{{ d.due|length }}", " 项）"), font=HEI)
-    _loop_table(document, ("登记编号", "客户/会议", "事项", "期限", "依据条款"),
-                (NUMBER_MM, 22, width - NUMBER_MM - DATE_MM - CLAUSE_MM - 22, DATE_MM, CLAUSE_MM), "r in d.due",
-                (("{{ r.number|nobreak }}",), ("{{ r.customer }}",), ("{{ r.label }}",), ("{{ r.due|nobreak }}",),
-                 ("{{ r.clause|nobreak }}",)), centred=(0, 3, 4))
+    _loop_table(
+        document,
+        ("登记编号", "客户/会议", "事项", "期限", "依据条款"),
+        (NUMBER_MM, 22, width - NUMBER_MM - DATE_MM - CLAUSE_MM - 22, DATE_MM, CLAUSE_MM),
+        "r in d.due",
+        (
+            ("{{ r.number|nobreak }}",),
+            ("{{ r.customer }}",),
+            ("{{ r.label }}",),
+            ("{{ r.due|nobreak }}",),
+            ("{{ r.clause|nobreak }}",),
+        ),
+        centred=(0, 3, 4),
+    )
     _para(document, "{%p endif %}")
     _para(document, "{%p endfor %}")
     _para(document, "{%p else %}")
@@ -861,8 +1051,14 @@ def build_overdue_warning(path: Path) -> Path:
     _para(document, "{%p endif %}")
 
     note = _para(document, before=6, size=SMALL_PT)
-    _runs(note, ("注：逾期天数按工作日计算，计至预警日期；编号为“action-”开头的是会议决定事项（未关联案件）的事项编号；"
-                 "标注“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按周末推算。",), size=SMALL_PT)
+    _runs(
+        note,
+        (
+            "注：逾期天数按工作日计算，计至预警日期；编号为“action-”开头的是会议决定事项（未关联案件）的事项编号；"
+            "标注“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按周末推算。",
+        ),
+        size=SMALL_PT,
+    )
     _seal(document, "客户服务部", before=18)
     return _save_reproducibly(document, path)
 
@@ -903,29 +1099,55 @@ def build_minutes(path: Path) -> Path:
     _run(notice, "{{ notice }}", font=HEI, bold=True).font.color.rgb = WARNING_RED
     _para(document, "{%p endif %}")
 
-    _label_value_table(document, (
-        ("表单编号", "CS-MINUTES", "版本", "1"),
-        ("会议类型", "{{ meeting_type }}", "会议日期", "{{ meeting_date|nobreak }}"),
-        ("主持人", "{{ chair }}", "记录人", "{{ recorder }}"),
-        ("项目/小区", "{{ project }}", 9),
-        ("参会人员", "{{ attendees }}", 16),
-        ("涉及案件", "{{ cases|nobreak }}", 12),
-    ))
+    _label_value_table(
+        document,
+        (
+            ("表单编号", "CS-MINUTES", "版本", "1"),
+            ("会议类型", "{{ meeting_type }}", "会议日期", "{{ meeting_date|nobreak }}"),
+            ("主持人", "{{ chair }}", "记录人", "{{ recorder }}"),
+            ("项目/小区", "{{ project }}", 9),
+            ("参会人员", "{{ attendees }}", 16),
+            ("涉及案件", "{{ cases|nobreak }}", 12),
+        ),
+    )
     _para(document, "{%p if scope %}")
     scope = _para(document, before=3, size=SMALL_PT)
     _runs(scope, ("{{ scope|nobreak }}",), size=SMALL_PT)
     _para(document, "{%p endif %}")
 
     _heading(document, "一、上次会议决定事项落实情况")
-    _when_empty(document, "open_actions", lambda: _loop_table(
-        document, ("事项编号", "原决定事项", "责任人", "原定期限", "逾期工作日", "完成情况（已完成/未完成）", "完成日期"),
-        (18, 34, 16, DATE_MM - 4, 14, 20, WIDTH_PORTRAIT - DATE_MM - 98), "r in open_actions",
-        (("{{ r.key }}",), ("{{ r.text|nobreak }}",), ("{{ r.owner }}",), ("{{ r.due|nobreak }}",), ("{{ r.late }}",), ("",), ("",)),
-        centred=(0, 3, 4, 5, 6), body_height=10), "没有尚未落实的上次会议决定事项。")
+    _when_empty(
+        document,
+        "open_actions",
+        lambda: _loop_table(
+            document,
+            ("事项编号", "原决定事项", "责任人", "原定期限", "逾期工作日", "完成情况（已完成/未完成）", "完成日期"),
+            (18, 34, 16, DATE_MM - 4, 14, 20, WIDTH_PORTRAIT - DATE_MM - 98),
+            "r in open_actions",
+            (
+                ("{{ r.key }}",),
+                ("{{ r.text|nobreak }}",),
+                ("{{ r.owner }}",),
+                ("{{ r.due|nobreak }}",),
+                ("{{ r.late }}",),
+                ("",),
+                ("",),
+            ),
+            centred=(0, 3, 4, 5, 6),
+            body_height=10,
+        ),
+        "没有尚未落实的上次会议决定事项。",
+    )
     _para(document, "{%p if open_actions %}")
     review_note = _para(document, before=3, size=SMALL_PT)
-    _runs(review_note, ("注：会上逐项填写“完成情况”（已完成/未完成）和“完成日期”，请勿改动“事项编号”。纪要放回 intake "
-                        "文件夹后，标为已完成的事项即登记为完成，不再列入逾期预警。",), size=SMALL_PT)
+    _runs(
+        review_note,
+        (
+            "注：会上逐项填写“完成情况”（已完成/未完成）和“完成日期”，请勿改动“事项编号”。纪要放回 intake "
+            "文件夹后，标为已完成的事项即登记为完成，不再列入逾期预警。",
+        ),
+        size=SMALL_PT,
+    )
     _para(document, "{%p endif %}")
 
     _heading(document, "二、会议议题")
@@ -966,8 +1188,14 @@ def build_minutes(path: Path) -> Path:
         for c in row.cells:
             _cell(c, "", size=SMALL_PT)
     note = _para(document, before=3, size=SMALL_PT)
-    _runs(note, ("注：每项决定须写明责任人和完成期限；涉及具体投诉的，填写其登记编号。纪要定稿后放入 intake 文件夹，"
-                 "决定事项即登记为跟踪事项，按完成期限督办。行数不够可在表中插入行。",), size=SMALL_PT)
+    _runs(
+        note,
+        (
+            "注：每项决定须写明责任人和完成期限；涉及具体投诉的，填写其登记编号。纪要定稿后放入 intake 文件夹，"
+            "决定事项即登记为跟踪事项，按完成期限督办。行数不够可在表中插入行。",
+        ),
+        size=SMALL_PT,
+    )
 
     sign = _para(document, before=20)
     sign.paragraph_format.keep_together = True

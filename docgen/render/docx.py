@@ -62,9 +62,17 @@ from markupsafe import Markup, escape
 from docgen.atomic import write_bytes
 from docgen.errors import DocgenError
 
-__all__ = ["PACKAGED_TEMPLATES", "RenderError", "TemplateNotFound", "find_template", "make_environment", "no_break",
-           "render_docx", "WORD_JOINER", "xml_text"]
-
+__all__ = [
+    "PACKAGED_TEMPLATES",
+    "RenderError",
+    "TemplateNotFound",
+    "find_template",
+    "make_environment",
+    "no_break",
+    "render_docx",
+    "WORD_JOINER",
+    "xml_text",
+]
 
 
 def _packaged_templates() -> Path:
@@ -287,8 +295,7 @@ def _render_properties(props: _Properties, context: dict) -> bytes:
 
     # python-docx annotates XmlPart.load's package as Package, yet hands it on to Part, which takes
     # Package | None: a core-properties part rendered on its own needs no package.
-    part = CorePropertiesPart.load(PackURI("/" + props.name), props.content_type, props.blob,
-                                   None)  # type: ignore[arg-type]
+    part = CorePropertiesPart.load(PackURI("/" + props.name), props.content_type, props.blob, None)  # type: ignore[arg-type]
     for prop, template in props.templates.items():
         setattr(part.core_properties, prop, template.render(context))  # as render_properties does
     return part.blob

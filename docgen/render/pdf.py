@@ -74,7 +74,14 @@ PACKAGED_PDF_TEMPLATES = PACKAGED_TEMPLATES / "pdf"
 # so 仿宋 falls back to Song (Noto Serif CJK SC), as a Chinese office does without the font.
 FONT_ROLES: dict[str, tuple[str, ...]] = {
     "song": ("SimSun", "NSimSun", "Songti SC", "STSong", "Noto Serif CJK SC", "Source Han Serif SC", "AR PL UMing"),
-    "fangsong": ("FangSong", "FangSong_GB2312", "STFangsong", "Noto Serif CJK SC", "Source Han Serif SC", "AR PL UMing"),
+    "fangsong": (
+        "FangSong",
+        "FangSong_GB2312",
+        "STFangsong",
+        "Noto Serif CJK SC",
+        "Source Han Serif SC",
+        "AR PL UMing",
+    ),
     "hei": ("SimHei", "Microsoft YaHei", "STHeiti", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei"),
     "kai": ("KaiTi", "KaiTi_GB2312", "STKaiti", "AR PL UKai", "LXGW WenKai", "Noto Serif CJK SC"),
     "title": ("FZXiaoBiaoSong-B05S", "Noto Serif CJK SC", "Source Han Serif SC", "SimSun"),
@@ -172,8 +179,12 @@ def _can_draw(char: str) -> bool:
 
 def _default_ignorable(char: str) -> bool:
     code = ord(char)
-    return (unicodedata.category(char) == "Cf" or 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
-            or code in (0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0))
+    return (
+        unicodedata.category(char) == "Cf"
+        or 0xFE00 <= code <= 0xFE0F
+        or 0xE0100 <= code <= 0xE01EF
+        or code in (0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0)
+    )
 
 
 def _covers(entry: list, code: int) -> bool:
@@ -230,7 +241,9 @@ def font_roles() -> dict[str, list[str]]:
     global _font_roles
     if _font_roles is None:
         installed = {f.family.casefold() for f in _typst_fonts()}
-        _font_roles = {role: [f for f in families if f.casefold() in installed] for role, families in FONT_ROLES.items()}
+        _font_roles = {
+            role: [f for f in families if f.casefold() in installed] for role, families in FONT_ROLES.items()
+        }
     return _font_roles
 
 
@@ -255,8 +268,9 @@ class _Stage:
         atexit.register(shutil.rmtree, self.root, True)
         packages = self.root / "_no_packages"  # not the user's @local packages, nor a download cache
         packages.mkdir()
-        self.compiler = _typst().Compiler(root=str(self.root), package_path=str(packages),
-                                          package_cache_path=str(packages))
+        self.compiler = _typst().Compiler(
+            root=str(self.root), package_path=str(packages), package_cache_path=str(packages)
+        )
 
     def sync(self) -> None:
         """Copy the current template files into the root (a workspace file over the packaged one)."""
@@ -292,7 +306,7 @@ _STAGE_PREFIX = "docgen-typst-"
 
 def _remove_stages_of_dead_processes() -> None:
     for folder in Path(tempfile.gettempdir()).glob(f"{_STAGE_PREFIX}*-*"):
-        pid = folder.name[len(_STAGE_PREFIX):].split("-", 1)[0]
+        pid = folder.name[len(_STAGE_PREFIX) :].split("-", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -325,8 +339,10 @@ def _check_source(path: Path, source: str) -> None:
     """Refuse a template that could reach past its folder: see _IMPORT_OR_INCLUDE above."""
     for match in _IMPORT_OR_INCLUDE.finditer(source):
         if not _PLAIN_FILE_LITERAL.match(source, match.end()):
-            raise RenderError(f"模板 {path.name} 的 {match[1]} 只能引用模板文件夹内的 .typ 文件，"
-                              f"且须直接写出文件名（如 \"docgen.typ\"）；不能引用在线包（@…/…）")
+            raise RenderError(
+                f"模板 {path.name} 的 {match[1]} 只能引用模板文件夹内的 .typ 文件，"
+                f'且须直接写出文件名（如 "docgen.typ"）；不能引用在线包（@…/…）'
+            )
     if _EVAL.search(source):
         raise RenderError(f"模板 {path.name} 使用了 eval；模板不得执行由文字拼成的代码")
 
@@ -372,12 +388,14 @@ def _stage_attachments(stage: _Stage, attachments: list[tuple[Path, str, str]]) 
     for index, (file, name, description) in enumerate(attachments):
         target = folder / f"{index}-{name}"
         shutil.copyfile(file, target)
-        listed.append({
-            "path": f"/{_ATTACHMENTS_DIR}/{target.name}",
-            "name": name,
-            "description": _CONTROL.sub("", description),
-            "mime": mimetypes.guess_type(name)[0] or "application/octet-stream",
-        })
+        listed.append(
+            {
+                "path": f"/{_ATTACHMENTS_DIR}/{target.name}",
+                "name": name,
+                "description": _CONTROL.sub("", description),
+                "mime": mimetypes.guess_type(name)[0] or "application/octet-stream",
+            }
+        )
     return folder, listed
 
 
@@ -404,16 +422,23 @@ def render_pdf_bytes(
         if not isinstance(data, dict):
             raise TypeError("context must be a dict")
         if missing:
-            log.warning("模板 %s：以下字符没有可用的字体（或为私用区、未分配的码位），PDF 中印作“%s”：%s",
-                        template_name, MISSING_GLYPH, "；".join(
-                            f"{field} " + "、".join(f"U+{ord(c):04X}（{c}）" for c in sorted(chars))
-                            for field, chars in sorted(missing.items())))
+            log.warning(
+                "模板 %s：以下字符没有可用的字体（或为私用区、未分配的码位），PDF 中印作“%s”：%s",
+                template_name,
+                MISSING_GLYPH,
+                "；".join(
+                    f"{field} " + "、".join(f"U+{ord(c):04X}（{c}）" for c in sorted(chars))
+                    for field, chars in sorted(missing.items())
+                ),
+            )
         data["_attachments"] = listed
         try:
             pdf, warnings = stage.compiler.compile_with_warnings(
                 input=str(stage.root / template_name),
-                sys_inputs={"data": json.dumps(data, ensure_ascii=False),
-                            "fonts": json.dumps({**font_roles(), "fallback": fallback_fonts()}, ensure_ascii=False)},
+                sys_inputs={
+                    "data": json.dumps(data, ensure_ascii=False),
+                    "fonts": json.dumps({**font_roles(), "fallback": fallback_fonts()}, ensure_ascii=False),
+                },
                 pdf_standards=["a-3b"],
                 pdf_tags=False,  # poppler reports the tag tree's /Suspects as a syntax error; PDF/A-3b needs no tags
                 timestamp=int(time.time()),
@@ -448,7 +473,5 @@ def render_pdf(
     ``attachments`` are ``(file, ascii_name, chinese_description)``; each is embedded with the
     relationship ``Source``. The file appears at ``out_path`` whole or not at all.
     """
-    data = render_pdf_bytes(
-        template_name, context, workspace_templates=workspace_templates, attachments=attachments
-    )
+    data = render_pdf_bytes(template_name, context, workspace_templates=workspace_templates, attachments=attachments)
     return write_bytes(Path(out_path), data)

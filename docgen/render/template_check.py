@@ -80,8 +80,10 @@ def check_template(path: Path, name: str | None = None) -> list[Problem]:
     path = Path(path)
     name = name or path.name
     if name not in template_names():
-        raise TemplateCheckError(f"不认识的模板名 {name}；docgen 使用的模板有：{'、'.join(template_names())}"
-                                 "（文件另存为其他名称时，用 --as 指明它是哪个模板）")
+        raise TemplateCheckError(
+            f"不认识的模板名 {name}；docgen 使用的模板有：{'、'.join(template_names())}"
+            "（文件另存为其他名称时，用 --as 指明它是哪个模板）"
+        )
     if not path.is_file():
         raise TemplateCheckError(f"找不到文件 {path}")
     return _check_typ(path, name) if name.endswith(".typ") else _check_docx(path, name)
@@ -116,8 +118,12 @@ def _paragraphs(xml: str) -> list[str]:
 def _tags_naming(paragraphs: list[str], label: str, word: str) -> list[tuple[str, str]]:
     """``(where, tag)`` of every tag that mentions ``word`` as a name."""
     pattern = re.compile(rf"(?<![\w.]){re.escape(word)}(?!\w)|\.{re.escape(word)}(?!\w)")
-    return [(f"{label}第{number}段", tag.strip())
-            for number, text in enumerate(paragraphs, start=1) for tag in _TAG.findall(text) if pattern.search(tag)]
+    return [
+        (f"{label}第{number}段", tag.strip())
+        for number, text in enumerate(paragraphs, start=1)
+        for tag in _TAG.findall(text)
+        if pattern.search(tag)
+    ]
 
 
 def _recording_undefined(seen: list[tuple[str, Any]]) -> type:
@@ -192,8 +198,12 @@ def _check_docx(path: Path, name: str) -> list[Problem]:
         unknown = sorted(meta.find_undeclared_variables(ast) - context.keys() - {"loop"})
         for variable in unknown:
             places = _tags_naming(paragraphs, label, variable) or [(label, "")]
-            problems += [Problem(where, tag, f"未知变量 {variable}：示例数据中没有它（可用的变量：{'、'.join(sorted(context))}）")
-                         for where, tag in places]
+            problems += [
+                Problem(
+                    where, tag, f"未知变量 {variable}：示例数据中没有它（可用的变量：{'、'.join(sorted(context))}）"
+                )
+                for where, tag in places
+            ]
         seen: list[tuple[str, Any]] = []
         recording = make_environment()
         recording.undefined = _recording_undefined(seen)
@@ -202,8 +212,9 @@ def _check_docx(path: Path, name: str) -> list[Problem]:
         except Exception as exc:  # a filter or test given a value it cannot take
             problems.append(Problem(label, "", f"用示例数据生成时出错（{type(exc).__name__}: {exc}）"))
             continue
-        fields = dict.fromkeys((field, tuple(owner) if isinstance(owner, dict) else ())
-                               for field, owner in seen if field not in unknown)
+        fields = dict.fromkeys(
+            (field, tuple(owner) if isinstance(owner, dict) else ()) for field, owner in seen if field not in unknown
+        )
         for field, keys in fields:
             available = f"（这一项可用的字段：{'、'.join(keys)}）" if keys else ""
             places = _tags_naming(paragraphs, label, field) or [(label, "")]

@@ -49,8 +49,14 @@ ISSUER = "客户服务部"
 PROVISIONAL_MARK = "（暂定）"
 
 # ASCII slugs of the forms for attachment names (never Chinese: docs/design.md §9).
-FORM_SLUGS = {"CS-REG": "register", "CS-SURVEY": "survey", "CS-WO": "work-order", "CS-CALLBACK": "callback",
-              "CS-FINAL": "final-account", "CS-SETTLE": "settlement"}
+FORM_SLUGS = {
+    "CS-REG": "register",
+    "CS-SURVEY": "survey",
+    "CS-WO": "work-order",
+    "CS-CALLBACK": "callback",
+    "CS-FINAL": "final-account",
+    "CS-SETTLE": "settlement",
+}
 
 _ASCII_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -100,8 +106,9 @@ def _titles(form_id: str) -> dict[str, str]:
 
 def _facts(parts) -> str:
     """``label：value`` pairs joined with "；", skipping empty values."""
-    return "；".join(f"{label}：{value}" if label else str(value)
-                    for label, value in parts if value not in (None, "", []))
+    return "；".join(
+        f"{label}：{value}" if label else str(value) for label, value in parts if value not in (None, "", [])
+    )
 
 
 def _signatures(payload: dict, form_id: str, keys, labels: dict[str, str] | None = None) -> str:
@@ -111,8 +118,11 @@ def _signatures(payload: dict, form_id: str, keys, labels: dict[str, str] | None
 
 
 def _location(registered: dict) -> str:
-    parts = [registered.get("project") or "", registered.get("building") and f"{registered['building']}栋",
-             registered.get("room") and f"{registered['room']}室"]
+    parts = [
+        registered.get("project") or "",
+        registered.get("building") and f"{registered['building']}栋",
+        registered.get("room") and f"{registered['room']}室",
+    ]
     return "".join(part for part in parts if part)
 
 
@@ -137,8 +147,14 @@ def step_facts(event: Event) -> str:
     """The key facts of one step, as an auditor reads them."""
     p, kind = event.payload, event.kind
     if kind == CASE_REGISTERED:
-        return _facts([("受理方式", p.get("channel")), ("受理人", p.get("receiver")),
-                       ("转责任部门", p.get("department")), ("处理进展", p.get("progress"))])
+        return _facts(
+            [
+                ("受理方式", p.get("channel")),
+                ("受理人", p.get("receiver")),
+                ("转责任部门", p.get("department")),
+                ("处理进展", p.get("progress")),
+            ]
+        )
     if kind == CASE_ESCALATED:
         # The step reads 上报重大投诉 (the catalogue's label); its facts say to whom: 上报总经理、副总经理.
         recipients = "、".join(p.get("recipients") or [])
@@ -149,48 +165,106 @@ def step_facts(event: Event) -> str:
         responsible = p.get("responsible_party")
         if responsible and p.get("contractor"):
             responsible = f"{responsible}（{p['contractor']}）"
-        return _facts([
-            ("勘察日期", _cn(p.get("survey_date"))), ("责任方", responsible), ("维修类型", p.get("work_kind")),
-            ("保修期内", _yes_no(p.get("in_warranty"))), ("维修单位", p.get("repairer")),
-            ("预估金额", p.get("estimate") and _money(p['estimate'])),
-            ("约定完成日期", _cn(p.get("agreed_completion"))), ("勘察意见", p.get("findings")),
-            ("会签", _signatures(p, "CS-SURVEY", ("sign_service", "sign_engineering", "sign_team_leader",
-                                                   "sign_contractor")))])
+        return _facts(
+            [
+                ("勘察日期", _cn(p.get("survey_date"))),
+                ("责任方", responsible),
+                ("维修类型", p.get("work_kind")),
+                ("保修期内", _yes_no(p.get("in_warranty"))),
+                ("维修单位", p.get("repairer")),
+                ("预估金额", p.get("estimate") and _money(p["estimate"])),
+                ("约定完成日期", _cn(p.get("agreed_completion"))),
+                ("勘察意见", p.get("findings")),
+                (
+                    "会签",
+                    _signatures(
+                        p, "CS-SURVEY", ("sign_service", "sign_engineering", "sign_team_leader", "sign_contractor")
+                    ),
+                ),
+            ]
+        )
     if kind == CASE_WORK_ORDERED:
         due = next((d for d in p.get("deadlines") or [] if d.get("key") == "repair"), None)
-        return _facts([
-            ("派工单号", p.get("order_number")), ("类别", p.get("order_class") and f"{p['order_class']}类"),
-            ("维修单位", p.get("repairer")), ("维修类型", p.get("work_kind")),
-            ("完成期限", due and _cn(due.get("due")) + (PROVISIONAL_MARK if due.get("provisional") else ""))])
+        return _facts(
+            [
+                ("派工单号", p.get("order_number")),
+                ("类别", p.get("order_class") and f"{p['order_class']}类"),
+                ("维修单位", p.get("repairer")),
+                ("维修类型", p.get("work_kind")),
+                ("完成期限", due and _cn(due.get("due")) + (PROVISIONAL_MARK if due.get("provisional") else "")),
+            ]
+        )
     if kind == CASE_COMPLETED:
         opinion = p.get("customer_opinion")
         if opinion and p.get("customer_remarks"):
             opinion = f"{opinion}（{p['customer_remarks']}）"
-        return _facts([
-            ("派工单号", p.get("order_number")), ("完工日期", _cn(p.get("completed_date"))),
-            ("维修人员", p.get("workers")),
-            ("竣工检查", _signatures(p, "CS-WO", ("check_service", "check_team_leader"),
-                                     {"check_service": "客户服务人员或物业人员", "check_team_leader": "维修队长"})),
-            ("客户签认", p.get("customer_signature")), ("客户意见", opinion),
-            ("客户同意延期", p.get("extension_consent"))])
+        return _facts(
+            [
+                ("派工单号", p.get("order_number")),
+                ("完工日期", _cn(p.get("completed_date"))),
+                ("维修人员", p.get("workers")),
+                (
+                    "竣工检查",
+                    _signatures(
+                        p,
+                        "CS-WO",
+                        ("check_service", "check_team_leader"),
+                        {"check_service": "客户服务人员或物业人员", "check_team_leader": "维修队长"},
+                    ),
+                ),
+                ("客户签认", p.get("customer_signature")),
+                ("客户意见", opinion),
+                ("客户同意延期", p.get("extension_consent")),
+            ]
+        )
     if kind == CASE_CALLED_BACK:
-        return _facts([("回访日期", _cn(p.get("callback_date"))), ("回访人", p.get("caller")),
-                       ("满意程度", p.get("satisfaction")), ("客户意见", p.get("opinion"))])
+        return _facts(
+            [
+                ("回访日期", _cn(p.get("callback_date"))),
+                ("回访人", p.get("caller")),
+                ("满意程度", p.get("satisfaction")),
+                ("客户意见", p.get("opinion")),
+            ]
+        )
     if kind == CASE_FINAL_ACCOUNT:
         lines = "；".join(f"{line.get('item')} {_money(line.get('amount'))}" for line in p.get("lines") or [])
-        total = p.get("total") and _money(p['total'])
+        total = p.get("total") and _money(p["total"])
         if total and p.get("total_uppercase"):
             total += f"（{p['total_uppercase']}）"
-        return _facts([("编制日期", _cn(p.get("prepared_date"))), ("编制人", p.get("team_leader")),
-                       ("合计", total), ("明细", lines)])
+        return _facts(
+            [
+                ("编制日期", _cn(p.get("prepared_date"))),
+                ("编制人", p.get("team_leader")),
+                ("合计", total),
+                ("明细", lines),
+            ]
+        )
     if kind == CASE_SETTLED:
-        return _facts([
-            ("派工单号", p.get("order_number")), ("决算金额", _with_yuan(p.get("final_total"))),
-            ("审定金额", p.get("audited_amount") and _money(p['audited_amount'])),
-            ("审核部门", p.get("audit_route")), ("高于决算的原因", p.get("over_reason")),
-            ("签字", _signatures(p, "CS-SETTLE", ("auditor", "contractor_confirm", "deputy_chief_engineer_confirm",
-                                                  "approve_manager", "review_deputy_chief_engineer",
-                                                  "approve_deputy_gm", "approve_gm")))])
+        return _facts(
+            [
+                ("派工单号", p.get("order_number")),
+                ("决算金额", _with_yuan(p.get("final_total"))),
+                ("审定金额", p.get("audited_amount") and _money(p["audited_amount"])),
+                ("审核部门", p.get("audit_route")),
+                ("高于决算的原因", p.get("over_reason")),
+                (
+                    "签字",
+                    _signatures(
+                        p,
+                        "CS-SETTLE",
+                        (
+                            "auditor",
+                            "contractor_confirm",
+                            "deputy_chief_engineer_confirm",
+                            "approve_manager",
+                            "review_deputy_chief_engineer",
+                            "approve_deputy_gm",
+                            "approve_gm",
+                        ),
+                    ),
+                ),
+            ]
+        )
     if kind == CASE_VIOLATION:
         return _facts([(None, p.get("message")), ("条款", p.get("clause"))])
     if kind == CASE_CLOSED:
@@ -224,13 +298,20 @@ def _sources(ledger: Ledger, case: Case, root: Path) -> list[dict]:
         name = f"source-{order:02d}-{slug}{suffix.lower()}"
         original = p.get("file") or archived.name
         title = FORMS[form_id].title if form_id in FORMS else "提交文件"
-        sources.append({
-            "claim": claim, "order": order, "name": name, "file": root / Path(*archived.parts),
-            "original": original, "form_title": title, "form_id": form_id,
-            "received": _cn(p.get("claimed_at") or submission.recorded_at),
-            "sha256": submission.sha256 or "",
-            "description": f"原始文件：{original}（《{title}》，{_cn(p.get('claimed_at') or submission.recorded_at)}提交）",
-        })
+        sources.append(
+            {
+                "claim": claim,
+                "order": order,
+                "name": name,
+                "file": root / Path(*archived.parts),
+                "original": original,
+                "form_title": title,
+                "form_id": form_id,
+                "received": _cn(p.get("claimed_at") or submission.recorded_at),
+                "sha256": submission.sha256 or "",
+                "description": f"原始文件：{original}（《{title}》，{_cn(p.get('claimed_at') or submission.recorded_at)}提交）",
+            }
+        )
     return sources
 
 
@@ -246,9 +327,15 @@ def _deadline_row(deadline: DeadlineState, ws: Workspace, case: Case) -> dict:
         status = f"逾期{days}个工作日" if days > 0 else "逾期（不足1个工作日）"
     else:
         status = "按时"
-    return {"label": deadline.label, "actor": deadline.actor or "", "due": due,
-            "met_on": chinese_date(deadline.met_on) if deadline.met_on else "", "status": status,
-            "late": deadline.met_on is not None and deadline.late(), "clause": deadline.clause}
+    return {
+        "label": deadline.label,
+        "actor": deadline.actor or "",
+        "due": due,
+        "met_on": chinese_date(deadline.met_on) if deadline.met_on else "",
+        "status": status,
+        "late": deadline.met_on is not None and deadline.late(),
+        "clause": deadline.clause,
+    }
 
 
 def dossier_context(ws: Workspace, case: Case, sources: list[dict], issued_on: date) -> dict:
@@ -261,29 +348,50 @@ def dossier_context(ws: Workspace, case: Case, sources: list[dict], issued_on: d
         # The same step sent again is recorded as a correction; the earlier record stays in the history.
         corrected = event.kind in seen and event.kind not in (CASE_PROGRESS, CASE_VIOLATION)
         seen.add(event.kind)
-        steps.append({
-            "seq": str(event.seq), "date": _cn(_step_day(event, case)),
-            "step": event_label(event.kind) + ("（更正）" if corrected else ""),
-            "facts": step_facts(event),
-            "source": f"{source['original']}（附件{source['order']}）" if source else "",
-        })
-    violations = [{"clause": e.payload.get("clause") or "", "message": e.payload.get("message") or "",
-                   "date": _cn(e.recorded_at), "source": (by_claim.get(e.claim or "") or {}).get("original", "")}
-                  for e in case.events if e.kind == CASE_VIOLATION]
+        steps.append(
+            {
+                "seq": str(event.seq),
+                "date": _cn(_step_day(event, case)),
+                "step": event_label(event.kind) + ("（更正）" if corrected else ""),
+                "facts": step_facts(event),
+                "source": f"{source['original']}（附件{source['order']}）" if source else "",
+            }
+        )
+    violations = [
+        {
+            "clause": e.payload.get("clause") or "",
+            "message": e.payload.get("message") or "",
+            "date": _cn(e.recorded_at),
+            "source": (by_claim.get(e.claim or "") or {}).get("original", ""),
+        }
+        for e in case.events
+        if e.kind == CASE_VIOLATION
+    ]
     header = [
-        ("登记编号", case.number), ("受理时间", _received(r)),
-        ("客户", r.get("customer")), ("电话", r.get("phone")),
-        ("项目/楼栋/房号", _location(r)), ("类别", r.get("category")),
-        ("责任部门", r.get("department")), ("服务处", r.get("office")),
-        ("重大投诉", "是" if case.major else "否"), ("案件状态", case.stage),
+        ("登记编号", case.number),
+        ("受理时间", _received(r)),
+        ("客户", r.get("customer")),
+        ("电话", r.get("phone")),
+        ("项目/楼栋/房号", _location(r)),
+        ("类别", r.get("category")),
+        ("责任部门", r.get("department")),
+        ("服务处", r.get("office")),
+        ("重大投诉", "是" if case.major else "否"),
+        ("案件状态", case.stage),
     ]
     closed = next((e for e in reversed(case.events) if e.kind == CASE_CLOSED), None)
     return {
-        "title": TITLE, "number": case.number, "header": header, "content": r.get("content") or "",
-        "steps": steps, "deadlines": [_deadline_row(d, ws, case) for d in case.deadlines],
-        "violations": violations, "sources": sources,
+        "title": TITLE,
+        "number": case.number,
+        "header": header,
+        "content": r.get("content") or "",
+        "steps": steps,
+        "deadlines": [_deadline_row(d, ws, case) for d in case.deadlines],
+        "violations": violations,
+        "sources": sources,
         "closed_on": _cn(closed.recorded_at) if closed else "",
-        "issuer": ISSUER, "issued_on": issued_on,
+        "issuer": ISSUER,
+        "issued_on": issued_on,
     }
 
 
@@ -299,8 +407,9 @@ def dossier_path(ws: Workspace, case_number: str, name: str = "99-案件档案")
     return path
 
 
-def write_dossier(ws: Workspace, ledger: Ledger, case_number: str, *, issued_on: date | None = None,
-                  special: bool = False) -> Path:
+def write_dossier(
+    ws: Workspace, ledger: Ledger, case_number: str, *, issued_on: date | None = None, special: bool = False
+) -> Path:
     """Write ``outbox/<case>/99-案件档案-<case>.pdf`` (PDF/A-3b, source forms attached) and return its path.
 
     With ``special`` it is the 专题报告 of a major or difficult complaint (CS-3.10.6): the same facts and
@@ -319,4 +428,3 @@ def write_dossier(ws: Workspace, ledger: Ledger, case_number: str, *, issued_on:
     attachments = [(s["file"], s["name"], s["description"]) for s in sources]
     path = dossier_path(ws, case_number, "98-专题报告" if special else "99-案件档案")
     return render_pdf(TEMPLATE, context, path, workspace_templates=ws.templates, attachments=attachments)
-

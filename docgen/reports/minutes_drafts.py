@@ -42,8 +42,16 @@ from docgen.reports.periodic import latest_progress, weekly
 from docgen.wording import chinese_date, day_of, received_at, received_text
 from docgen.workspace import Workspace
 
-__all__ = ["KINDS", "MinutesError", "coordination_projects", "draft_context", "draft_path", "open_actions",
-           "write_draft", "write_drafts"]
+__all__ = [
+    "KINDS",
+    "MinutesError",
+    "coordination_projects",
+    "draft_context",
+    "draft_path",
+    "open_actions",
+    "write_draft",
+    "write_drafts",
+]
 
 KINDS = {"coordination": COORDINATION, "directors": DIRECTORS, "special": SPECIAL}
 COORDINATION_ROLES = ("客户服务部", "物业公司", "经营销售部", "工程材料部")  # CS-3.10.1
@@ -65,9 +73,18 @@ def _received(case: Case) -> date:
 def _as_of(case: Case, until: date) -> Case:
     """The case as it stood at the end of ``until``: later events and later meetings of deadlines left out."""
     events = [e for e in case.events if day_of(e.recorded_at) <= until]
-    deadlines = [DeadlineState(d.key, d.label, d.due, d.clause, d.provisional,
-                               d.met_on if d.met_on and d.met_on <= until else None, d.actor)
-                 for d in case.deadlines]
+    deadlines = [
+        DeadlineState(
+            d.key,
+            d.label,
+            d.due,
+            d.clause,
+            d.provisional,
+            d.met_on if d.met_on and d.met_on <= until else None,
+            d.actor,
+        )
+        for d in case.deadlines
+    ]
     return Case(case.number, case.registered, events, deadlines)
 
 
@@ -77,8 +94,15 @@ def _due(deadline: DeadlineState) -> str:
 
 def _location(case: Case) -> str:
     r = case.registered
-    return "".join(part for part in (r.get("project") or "", r.get("building") and f"{r['building']}栋",
-                                     r.get("room") and f"{r['room']}室") if part)
+    return "".join(
+        part
+        for part in (
+            r.get("project") or "",
+            r.get("building") and f"{r['building']}栋",
+            r.get("room") and f"{r['room']}室",
+        )
+        if part
+    )
 
 
 def _next_deadline(case: Case, meeting_date: date) -> str:
@@ -107,13 +131,15 @@ def _week_label(day: date) -> str:
 def _case_item(case: Case, meeting_date: date, tag: str) -> dict:
     r = case.registered
     title = f"{case.number}　{r.get('customer') or ''}　{_location(case)}（{r.get('category') or ''}，{tag}）"
-    detail = "\n".join((
-        f"投诉内容：{r.get('content') or ''}",
-        f"责任部门：{r.get('department') or ''}；处理阶段：{_stage(case)}"
-        + ("；重大投诉" if r.get("major") else ""),
-        f"最新进展：{latest_progress(case, meeting_date) or '尚无处理进展'}",
-        f"下一期限：{_next_deadline(case, meeting_date)}",
-    ))
+    detail = "\n".join(
+        (
+            f"投诉内容：{r.get('content') or ''}",
+            f"责任部门：{r.get('department') or ''}；处理阶段：{_stage(case)}"
+            + ("；重大投诉" if r.get("major") else ""),
+            f"最新进展：{latest_progress(case, meeting_date) or '尚无处理进展'}",
+            f"下一期限：{_next_deadline(case, meeting_date)}",
+        )
+    )
     return {"title": title, "detail": detail}
 
 
@@ -148,8 +174,7 @@ def _coordination(ws: Workspace, ledger: Ledger, meeting_date: date, project: st
         "attendees": "、".join(COORDINATION_ROLES) + "（各派代表）",
         "cases": "、".join(c.number for c in new + still_open),
         "scope": f"{ws.settings.routing.office_for(project)}；本周（{chinese_date(monday)}起）新增投诉 {len(new)} 件，"
-                 f"前期尚未解决 {len(still_open)} 件。"
-                 + (f"{standing.explain()}。" if standing.state == "first_year" else ""),
+        f"前期尚未解决 {len(still_open)} 件。" + (f"{standing.explain()}。" if standing.state == "first_year" else ""),
         "agenda": agenda,
         "project": project,
         "notice": notice,
@@ -160,11 +185,15 @@ def _directors(ws: Workspace, ledger: Ledger, meeting_date: date) -> dict:
     reports = weekly(ledger, ws.calendar, meeting_date.isoformat())
     agenda = []
     for report in reports:
-        lines = [f"本周新增 {len(report.new)} 件，本周办结 {len(report.closed)} 件，尚未解决 {len(report.still_open)} 件，"
-                 f"逾期事项 {len(report.overdue)} 项。"]
+        lines = [
+            f"本周新增 {len(report.new)} 件，本周办结 {len(report.closed)} 件，尚未解决 {len(report.still_open)} 件，"
+            f"逾期事项 {len(report.overdue)} 项。"
+        ]
         for item in sorted(report.overdue, key=lambda o: (o.case.number, o.deadline.due, o.deadline.key)):
-            lines.append(f"逾期：{item.case.number} {item.deadline.label}，期限{_due(item.deadline)}（{item.deadline.clause}），"
-                         f"逾期 {item.workdays_late} 个工作日")
+            lines.append(
+                f"逾期：{item.case.number} {item.deadline.label}，期限{_due(item.deadline)}（{item.deadline.clause}），"
+                f"逾期 {item.workdays_late} 个工作日"
+            )
         agenda.append({"title": report.office, "detail": "\n".join(lines)})
     agenda.append({"title": "其他事项", "detail": ""})
     offices = "、".join(r.office for r in reports)
@@ -174,7 +203,7 @@ def _directors(ws: Workspace, ledger: Ledger, meeting_date: date) -> dict:
         "attendees": "客户服务部；各客户服务处主任" + (f"（{offices}）" if offices else ""),
         "cases": "",
         "scope": f"统计期间：{chinese_date(first)}至{chinese_date(first + timedelta(days=6))}"
-                 f"（{_week_label(meeting_date)}），数字取自各服务处周报（CS-3.10.3）。",
+        f"（{_week_label(meeting_date)}），数字取自各服务处周报（CS-3.10.3）。",
         "agenda": agenda,
     }
 
@@ -199,25 +228,37 @@ def _special(ws: Workspace, ledger: Ledger, meeting_date: date, case_number: str
         raise MinutesError(f"登记编号“{case_number}”不存在；请核对编号")
     case = _as_of(case, meeting_date)
     r = case.registered
-    facts = "\n".join((
-        f"受理时间：{received_text(r)}（{r.get('channel') or ''}）",
-        f"客户：{r.get('customer') or ''}　{r.get('phone') or ''}",
-        f"房号：{_location(case)}",
-        f"类别：{r.get('category') or ''}；责任部门：{r.get('department') or ''}；受理人：{r.get('receiver') or ''}",
-        f"投诉内容：{r.get('content') or ''}",
-        "重大投诉：是（已按CS-3.4.7上报）" if r.get("major") else "重大投诉：登记时未标为重大投诉",
-    ))
+    facts = "\n".join(
+        (
+            f"受理时间：{received_text(r)}（{r.get('channel') or ''}）",
+            f"客户：{r.get('customer') or ''}　{r.get('phone') or ''}",
+            f"房号：{_location(case)}",
+            f"类别：{r.get('category') or ''}；责任部门：{r.get('department') or ''}；受理人：{r.get('receiver') or ''}",
+            f"投诉内容：{r.get('content') or ''}",
+            "重大投诉：是（已按CS-3.4.7上报）" if r.get("major") else "重大投诉：登记时未标为重大投诉",
+        )
+    )
     history = "\n".join(_history_line(e) for e in case.events) or "无"
-    deadlines = "\n".join(
-        f"{d.label}：{_due(d)}（{d.clause}），"
-        + (f"{chinese_date(d.met_on)}完成" + ("，逾期" if d.met_on > d.due else "") if d.met_on
-           else ("已逾期，未完成" if d.due < meeting_date else "未到期"))
-        for d in sorted(case.deadlines, key=lambda d: (d.due, d.key))) or "无"
+    deadlines = (
+        "\n".join(
+            f"{d.label}：{_due(d)}（{d.clause}），"
+            + (
+                f"{chinese_date(d.met_on)}完成" + ("，逾期" if d.met_on > d.due else "")
+                if d.met_on
+                else ("已逾期，未完成" if d.due < meeting_date else "未到期")
+            )
+            for d in sorted(case.deadlines, key=lambda d: (d.due, d.key))
+        )
+        or "无"
+    )
     recipients = "、".join(ws.settings.escalation.recipients)
     return {
         "title": "重大投诉专题会议纪要",
-        "attendees": "、".join(dict.fromkeys(part for part in (
-            recipients, "客户服务部", r.get("department") or "", r.get("office") or "") if part)),
+        "attendees": "、".join(
+            dict.fromkeys(
+                part for part in (recipients, "客户服务部", r.get("department") or "", r.get("office") or "") if part
+            )
+        ),
         "cases": case.number,
         "scope": f"投诉：{case.number}　{r.get('customer') or ''}　{_location(case)}；处理阶段：{_stage(case)}。",
         "agenda": [
@@ -229,8 +270,14 @@ def _special(ws: Workspace, ledger: Ledger, meeting_date: date, case_number: str
     }
 
 
-def open_actions(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, project: str | None = None,
-                 case_number: str | None = None) -> list[Action]:
+def open_actions(
+    ws: Workspace,
+    ledger: Ledger,
+    kind: str,
+    meeting_date: date,
+    project: str | None = None,
+    case_number: str | None = None,
+) -> list[Action]:
     """The earlier decisions still open that a meeting reviews (上次会议决定事项落实情况), by due date.
 
     Decided at an earlier meeting and not done, as the ledger stood at the end of the meeting date;
@@ -256,12 +303,24 @@ def open_actions(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, p
 def _action_row(ws: Workspace, action: Action, meeting_date: date) -> dict:
     late = ws.calendar.workdays_late(action.due, meeting_date) if action.due < meeting_date else 0
     origin = action.meeting() + (f"；{action.case_id}" if action.case_id else "")
-    return {"key": action.key, "text": f"{action.text}\n（{origin}）", "owner": action.owner,
-            "due": chinese_date(action.due), "late": str(late) if late else "—"}
+    return {
+        "key": action.key,
+        "text": f"{action.text}\n（{origin}）",
+        "owner": action.owner,
+        "due": chinese_date(action.due),
+        "late": str(late) if late else "—",
+    }
 
 
-def draft_context(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, project: str | None = None,
-                  case_number: str | None = None, force: bool = False) -> dict:
+def draft_context(
+    ws: Workspace,
+    ledger: Ledger,
+    kind: str,
+    meeting_date: date,
+    project: str | None = None,
+    case_number: str | None = None,
+    force: bool = False,
+) -> dict:
     """The context of ``minutes.docx`` for one meeting (``kind``: coordination | directors | special).
     ``force``: draft a coordination meeting outside the first year after delivery (CS-3.10.1)."""
     if kind not in KINDS:
@@ -288,8 +347,9 @@ def draft_context(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, 
     }
 
 
-def draft_path(ws: Workspace, kind: str, meeting_date: date, project: str | None = None,
-               case_number: str | None = None) -> Path:
+def draft_path(
+    ws: Workspace, kind: str, meeting_date: date, project: str | None = None, case_number: str | None = None
+) -> Path:
     """``outbox/reports/<YYYY-Www>/会议纪要-<kind>-<project or case>-<date>.docx``."""
     subject = project if kind == "coordination" else case_number if kind == "special" else "客户服务部"
     meeting = {"coordination": "投诉协调例会", "directors": "服务处主任例会", "special": "重大投诉专题会议"}[kind]
@@ -297,12 +357,20 @@ def draft_path(ws: Workspace, kind: str, meeting_date: date, project: str | None
     return ws.root / ws.settings.paths.outbox / "reports" / _week_label(meeting_date) / name
 
 
-def write_draft(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, project: str | None = None,
-                case_number: str | None = None, force: bool = False) -> Path:
+def write_draft(
+    ws: Workspace,
+    ledger: Ledger,
+    kind: str,
+    meeting_date: date,
+    project: str | None = None,
+    case_number: str | None = None,
+    force: bool = False,
+) -> Path:
     """Render the draft minutes; the same ledger and date give the same document."""
     context = draft_context(ws, ledger, kind, meeting_date, project, case_number, force)
-    return render_docx(find_template(TEMPLATE, ws.templates), context,
-                       draft_path(ws, kind, meeting_date, project, case_number))
+    return render_docx(
+        find_template(TEMPLATE, ws.templates), context, draft_path(ws, kind, meeting_date, project, case_number)
+    )
 
 
 def coordination_projects(ws: Workspace, ledger: Ledger, meeting_date: date) -> tuple[list[str], list[str]]:
@@ -315,8 +383,15 @@ def coordination_projects(ws: Workspace, ledger: Ledger, meeting_date: date) -> 
     return due, undated
 
 
-def write_drafts(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, project: str | None = None,
-                 case_number: str | None = None, force: bool = False) -> tuple[list[Path], list[str]]:
+def write_drafts(
+    ws: Workspace,
+    ledger: Ledger,
+    kind: str,
+    meeting_date: date,
+    project: str | None = None,
+    case_number: str | None = None,
+    force: bool = False,
+) -> tuple[list[Path], list[str]]:
     """``docgen minutes``: the drafts written and notes for the manager (Chinese).
 
     A coordination meeting without a community drafts one for every community in its first year after
@@ -334,12 +409,16 @@ def write_drafts(ws: Workspace, ledger: Ledger, kind: str, meeting_date: date, p
     due, undated = coordination_projects(ws, ledger, meeting_date)
     notes = []
     if not due and not undated:
-        notes.append(f"{chinese_date(meeting_date)}没有处于交付后一年内的小区（按 docgen.toml [projects] 中的交付日期，"
-                     f"{FIRST_YEAR_CLAUSE}），无需起草投诉协调例会纪要")
+        notes.append(
+            f"{chinese_date(meeting_date)}没有处于交付后一年内的小区（按 docgen.toml [projects] 中的交付日期，"
+            f"{FIRST_YEAR_CLAUSE}），无需起草投诉协调例会纪要"
+        )
     if undated:
         # Drafted all the same: a meeting prepared in vain costs less than one the procedure required
         # and nobody prepared; each draft carries the note too.
-        notes.append(f"以下小区在台账中有投诉，但 docgen.toml 中没有交付日期，无法判断是否仍在交付后一年内"
-                     f"（{FIRST_YEAR_CLAUSE}），已照常起草（草稿中注明）：{'、'.join(undated)}；请在 docgen.toml 中登记"
-                     f" [projects.\"{undated[0]}\"] delivered = 交付日期，满一年后即不再起草")
+        notes.append(
+            f"以下小区在台账中有投诉，但 docgen.toml 中没有交付日期，无法判断是否仍在交付后一年内"
+            f"（{FIRST_YEAR_CLAUSE}），已照常起草（草稿中注明）：{'、'.join(undated)}；请在 docgen.toml 中登记"
+            f' [projects."{undated[0]}"] delivered = 交付日期，满一年后即不再起草'
+        )
     return [write_draft(ws, ledger, kind, meeting_date, name) for name in sorted(due + undated)], notes

@@ -66,8 +66,9 @@ class Weekly:
 
 
 def latest_progress(case: Case, until: date) -> str:
-    notes = [e.payload.get("progress") for e in case.events
-             if e.kind == CASE_PROGRESS and day_of(e.recorded_at) <= until]
+    notes = [
+        e.payload.get("progress") for e in case.events if e.kind == CASE_PROGRESS and day_of(e.recorded_at) <= until
+    ]
     return (notes[-1] or "") if notes else ""
 
 
@@ -105,6 +106,7 @@ def weekly(ledger: Ledger, calendar: WorkCalendar, week: str, today: date | None
 @dataclass(frozen=True)
 class Pending:
     """One line of the 逾期预警: a deadline of a case, or of a meeting's decision taken on no case."""
+
     number: str  # 登记编号, or the decision's 事项编号 (action-<seq>)
     subject: str  # the case's customer, or the meeting that took the decision
     deadline: DeadlineState
@@ -135,7 +137,9 @@ def _pending_deadlines(ledger: Ledger) -> list[tuple[str, str, str, DeadlineStat
         # still stand until done.
         if action.done_on is None and action.case_id not in open_cases:
             deadline = DeadlineState(action.key, action.text, action.due, action.clause, False, actor=action.owner)
-            pending.append((action.owner or "客户服务部", action.case_id or action.key, action.meeting() + "决定", deadline))
+            pending.append(
+                (action.owner or "客户服务部", action.case_id or action.key, action.meeting() + "决定", deadline)
+            )
     return pending
 
 
@@ -146,7 +150,8 @@ def overdue_warning(ledger: Ledger, calendar: WorkCalendar, today: date) -> list
     for who, number, subject, deadline in _pending_deadlines(ledger):
         if deadline.due < today:
             warnings.setdefault(who, Warning(who)).late.append(
-                Pending(number, subject, deadline, calendar.workdays_late(deadline.due, today)))
+                Pending(number, subject, deadline, calendar.workdays_late(deadline.due, today))
+            )
         elif today <= deadline.due <= tomorrow:
             warnings.setdefault(who, Warning(who)).due_tomorrow.append(Pending(number, subject, deadline))
     return [warnings[name] for name in sorted(warnings)]

@@ -71,7 +71,9 @@ def tally(ledger: Ledger, first: date, last: date) -> tuple[dict[str, Tally], di
         callback = callbacks.get(case_id)
         if callback:
             answers.append(callback.get("satisfaction"))
-        for tally_ in [workers[name] for name in split_workers(done.get("workers"))] + [teams[done.get("repairer") or "—"]]:
+        for tally_ in [workers[name] for name in split_workers(done.get("workers"))] + [
+            teams[done.get("repairer") or "—"]
+        ]:
             tally_.repairs.add(case_id)
             tally_.callbacks += bool(callback)
             for answer in answers:
@@ -91,8 +93,9 @@ def _sheet(wb, title: str, heading: str, rows: dict[str, Tally]) -> None:
         cell.fill = PatternFill("solid", fgColor="D9E1F2")
         cell.alignment = Alignment(horizontal="center")
     for name, t in sorted(rows.items(), key=lambda item: (-(item[1].score or 0), item[0])):
-        ws.append([name, len(t.repairs), t.answers["满意"], t.answers["基本满意"], t.answers["不满意"],
-                   t.callbacks, t.score])
+        ws.append(
+            [name, len(t.repairs), t.answers["满意"], t.answers["基本满意"], t.answers["不满意"], t.callbacks, t.score]
+        )
         for cell in ws[ws.max_row]:
             cell.border, cell.font = _BOX, Font(name="宋体")
     for letter, width in zip("ABCDEFG", (22, 10, 8, 10, 8, 8, 10)):
@@ -110,6 +113,9 @@ def write_ratings(ledger: Ledger, quarter: str, path: Path) -> tuple[Path, dict]
     note = wb.create_sheet("说明")
     note.append(["得分：满意100分、基本满意80分、不满意40分；派工单上的客户意见与回访意见各计一次，取平均。"])
     write_with(path, wb.save)
-    summary = {"quarter": quarter, "workers": {n: {"repairs": len(t.repairs), "score": t.score} for n, t in workers.items()},
-               "teams": {n: {"repairs": len(t.repairs), "score": t.score} for n, t in teams.items()}}
+    summary = {
+        "quarter": quarter,
+        "workers": {n: {"repairs": len(t.repairs), "score": t.score} for n, t in workers.items()},
+        "teams": {n: {"repairs": len(t.repairs), "score": t.score} for n, t in teams.items()},
+    }
     return path, summary

@@ -32,18 +32,30 @@ from docgen.render.pdf import FONT_ROLES, render_pdf
 from docgen.reports.ratings import quarter_bounds
 from docgen.wording import chinese_date, received_at
 
-__all__ = ["StatementPeriodError", "bar_chart_svg", "figures_from_cases", "period_bounds", "previous_period",
-           "statement_context", "statement_figures", "write_statement"]
+__all__ = [
+    "StatementPeriodError",
+    "bar_chart_svg",
+    "figures_from_cases",
+    "period_bounds",
+    "previous_period",
+    "statement_context",
+    "statement_figures",
+    "write_statement",
+]
 
 # The deadline keys in the order the procedure meets them, with a short name for tables and charts.
-DEADLINES = (("feedback", "首次反馈", "CS-3.4.2.2"), ("survey", "现场勘察", "CS-3.4.5"),
-             ("repair", "维修完成", "CS-3.4.5"), ("callback", "维修回访", "CS-3.5.4"),
-             ("settle", "结算办结", "CS-3.4.5"))
+DEADLINES = (
+    ("feedback", "首次反馈", "CS-3.4.2.2"),
+    ("survey", "现场勘察", "CS-3.4.5"),
+    ("repair", "维修完成", "CS-3.4.5"),
+    ("callback", "维修回访", "CS-3.5.4"),
+    ("settle", "结算办结", "CS-3.4.5"),
+)
 UNASSIGNED = "（未指定）"
 NONE = "—"
-RISE_SHARE = 0.5     # ≥ 50 % more than the previous period …
-RISE_COUNT = 3       # … and ≥ 3 complaints more (CS-3.7.4)
-MAJOR_LIMIT = 2      # ≥ 2 major complaints in one project in the period
+RISE_SHARE = 0.5  # ≥ 50 % more than the previous period …
+RISE_COUNT = 3  # … and ≥ 3 complaints more (CS-3.7.4)
+MAJOR_LIMIT = 2  # ≥ 2 major complaints in one project in the period
 # The charts' labels in the 黑体 role (SimHei where an office installed it, else Noto Sans CJK SC), as a
 # CSS family list: Typst's SVG renderer takes the first installed family.
 CHART_FONT = ", ".join(FONT_ROLES["hei"]) + ", sans-serif"
@@ -104,7 +116,7 @@ class _Tally:
     by_department: Counter = field(default_factory=Counter)
     by_project_category: Counter = field(default_factory=Counter)
     major_by_project: Counter = field(default_factory=Counter)
-    due: Counter = field(default_factory=Counter)      # deadline key → deadlines due in the period
+    due: Counter = field(default_factory=Counter)  # deadline key → deadlines due in the period
     on_time: Counter = field(default_factory=Counter)  # deadline key → of those, met on or before due
     clauses: dict = field(default_factory=dict)
 
@@ -166,8 +178,16 @@ def _change_words(now: int, before: int) -> str:
 
 def _count_rows(now: Counter, before: Counter, total: int) -> list[dict]:
     names = sorted(set(now) | set(before), key=lambda n: (-now[n], -before[n], n))
-    return [{"name": n, "count": now[n], "previous": before[n], "change": _count_change(now[n], before[n]),
-             "share": f"{now[n] / total * 100:.1f}%" if total else NONE} for n in names]
+    return [
+        {
+            "name": n,
+            "count": now[n],
+            "previous": before[n],
+            "change": _count_change(now[n], before[n]),
+            "share": f"{now[n] / total * 100:.1f}%" if total else NONE,
+        }
+        for n in names
+    ]
 
 
 def _rose(now: int, before: int) -> bool:
@@ -178,7 +198,7 @@ def _warnings(now: _Tally, before: _Tally) -> list[str]:
     sentences: list[str] = []
     covered_categories: set[tuple[str, int, int]] = set()
     covered_projects: set[tuple[str, int, int]] = set()
-    for (project, category) in sorted(set(now.by_project_category)):
+    for project, category in sorted(set(now.by_project_category)):
         n, b = now.by_project_category[(project, category)], before.by_project_category[(project, category)]
         if _rose(n, b):
             sentences.append(f"{project}“{category}”类投诉由{b}件增至{n}件，可能引发重大投诉，请提前处理（CS-3.7.4）")
@@ -210,15 +230,35 @@ def figures_from_cases(cases: list[Case], period: str, as_of: date | None = None
     on_time = []
     for key, name, clause in DEADLINES:
         r_now, r_before = _rate(now.on_time[key], now.due[key]), _rate(before.on_time[key], before.due[key])
-        on_time.append({"key": key, "name": name, "clause": now.clauses.get(key) or before.clauses.get(key) or clause,
-                        "due": now.due[key], "met": now.on_time[key], "rate": _pct(r_now), "value": r_now,
-                        "previous_due": before.due[key], "previous_rate": _pct(r_before),
-                        "change": _rate_change(r_now, r_before)})
+        on_time.append(
+            {
+                "key": key,
+                "name": name,
+                "clause": now.clauses.get(key) or before.clauses.get(key) or clause,
+                "due": now.due[key],
+                "met": now.on_time[key],
+                "rate": _pct(r_now),
+                "value": r_now,
+                "previous_due": before.due[key],
+                "previous_rate": _pct(r_before),
+                "change": _rate_change(r_now, r_before),
+            }
+        )
     return {
-        "period": label, "period_name": period_name(label), "first": first, "end": end,
-        "previous": {"period": before_label, "period_name": period_name(before_label),
-                     "first": before_first, "end": before_end, "total": before.total, "major": before.major},
-        "total": now.total, "major": now.major,
+        "period": label,
+        "period_name": period_name(label),
+        "first": first,
+        "end": end,
+        "previous": {
+            "period": before_label,
+            "period_name": period_name(before_label),
+            "first": before_first,
+            "end": before_end,
+            "total": before.total,
+            "major": before.major,
+        },
+        "total": now.total,
+        "major": now.major,
         "total_change": _count_change(now.total, before.total),
         "major_change": _count_change(now.major, before.major),
         "total_change_words": _change_words(now.total, before.total),
@@ -258,6 +298,7 @@ def _figure(value: float) -> str:
 def bar_chart_svg(items: list[tuple[str, float]], title: str, *, unit: str = "", maximum: float | None = None) -> str:
     """A horizontal bar chart as ``<svg>`` text (CJK labels in the 黑体 role's font, :data:`CHART_FONT`).
     Every label and the title are escaped here: the result is well-formed SVG whatever the names are."""
+
     def esc(text: str, limit: int = 10) -> str:
         return html.escape(_label(text, limit), quote=True)
 
@@ -267,22 +308,30 @@ def bar_chart_svg(items: list[tuple[str, float]], title: str, *, unit: str = "",
     scale_max = maximum or max((v for _, v in items), default=0) or 1
     height = top + max(len(items), 1) * row_h + 12
     font = f'font-family="{CHART_FONT}"'
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img" aria-label="{esc(title, 40)}">',
-             f'<text x="{width / 2:.0f}" y="18" text-anchor="middle" {font} font-size="14" fill="#000">{esc(title, 40)}</text>',
-             f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{height - 8}" stroke="#000" stroke-width="0.8"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{esc(title, 40)}">',
+        f'<text x="{width / 2:.0f}" y="18" text-anchor="middle" {font} font-size="14" fill="#000">{esc(title, 40)}</text>',
+        f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{height - 8}" stroke="#000" stroke-width="0.8"/>',
+    ]
     if not items:
         parts.append(f'<text x="{label_w + 8}" y="{top + 16}" {font} font-size="13" fill="#000">本期无数据</text>')
     for i, (name, value) in enumerate(items):
         y = top + i * row_h
         length = bar_w * value / scale_max
-        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" {font} font-size="13" '
-                     f'fill="#000">{esc(name)}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" {font} font-size="13" '
+            f'fill="#000">{esc(name)}</text>'
+        )
         if length > 0:
-            parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{length:.1f}" height="{row_h - 8}" '
-                         f'fill="#4a6f9c" stroke="#1f3b5c" stroke-width="0.5"/>')
-        parts.append(f'<text x="{label_w + length + 5:.1f}" y="{y + 15}" {font} font-size="13" '
-                     f'fill="#000">{_figure(value)}{html.escape(unit)}</text>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y + 4}" width="{length:.1f}" height="{row_h - 8}" '
+                f'fill="#4a6f9c" stroke="#1f3b5c" stroke-width="0.5"/>'
+            )
+        parts.append(
+            f'<text x="{label_w + length + 5:.1f}" y="{y + 15}" {font} font-size="13" '
+            f'fill="#000">{_figure(value)}{html.escape(unit)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -303,21 +352,30 @@ def statement_context(figures: dict) -> dict:
         "period": figures["period"],
         "period_name": figures["period_name"],
         "span": f"{chinese_date(figures['first'])}至{chinese_date(last)}"
-                + (f"，截至{chinese_date(figures['as_of'])}" if figures.get("as_of") else ""),
+        + (f"，截至{chinese_date(figures['as_of'])}" if figures.get("as_of") else ""),
         "previous_name": prev["period_name"],
         "issued_on": figures["issued_on"].isoformat(),
-        "total": str(figures["total"]), "major": str(figures["major"]),
-        "previous_total": str(prev["total"]), "previous_major": str(prev["major"]),
-        "total_change": figures["total_change_words"], "major_change": figures["major_change_words"],
+        "total": str(figures["total"]),
+        "major": str(figures["major"]),
+        "previous_total": str(prev["total"]),
+        "previous_major": str(prev["major"]),
+        "total_change": figures["total_change_words"],
+        "major_change": figures["major_change_words"],
         "by_category": _str_rows(figures["by_category"]),
         "by_project": _str_rows(figures["by_project"]),
         "by_department": _str_rows(figures["by_department"]),
         "on_time": _str_rows([{k: v for k, v in row.items() if k != "value"} for row in figures["on_time"]]),
         "warnings": list(figures["warnings"]),
-        "category_chart": bar_chart_svg([(row["name"], row["count"]) for row in figures["by_category"]
-                                         if row["count"]], f"{figures['period_name']}投诉分类（件）"),
-        "rate_chart": bar_chart_svg([(row["name"], round(row["value"] * 100, 1)) for row in rates],
-                                    f"{figures['period_name']}各项期限按时完成率", unit="%", maximum=100),
+        "category_chart": bar_chart_svg(
+            [(row["name"], row["count"]) for row in figures["by_category"] if row["count"]],
+            f"{figures['period_name']}投诉分类（件）",
+        ),
+        "rate_chart": bar_chart_svg(
+            [(row["name"], round(row["value"] * 100, 1)) for row in rates],
+            f"{figures['period_name']}各项期限按时完成率",
+            unit="%",
+            maximum=100,
+        ),
     }
 
 

@@ -44,8 +44,15 @@ def _received(case: Case) -> str:
 
 def _location(case: Case) -> str:
     r = case.registered
-    return "".join(part for part in (r.get("project") or "", r.get("building") and f"{r['building']}栋",
-                                     r.get("room") and f"{r['room']}室") if part)
+    return "".join(
+        part
+        for part in (
+            r.get("project") or "",
+            r.get("building") and f"{r['building']}栋",
+            r.get("room") and f"{r['room']}室",
+        )
+        if part
+    )
 
 
 def _stage_at(case: Case, until: date) -> str:
@@ -73,9 +80,14 @@ def _late(workdays: int) -> str:
 
 
 def _overdue_row(item: Overdue) -> dict:
-    return {"number": item.case.number, "customer": item.case.registered.get("customer") or "",
-            "label": item.deadline.label, "due": _due(item.deadline), "clause": item.deadline.clause,
-            "late": _late(item.workdays_late)}
+    return {
+        "number": item.case.number,
+        "customer": item.case.registered.get("customer") or "",
+        "label": item.deadline.label,
+        "due": _due(item.deadline),
+        "clause": item.deadline.clause,
+        "late": _late(item.workdays_late),
+    }
 
 
 def weekly_context(report, calendar: WorkCalendar, issued_on: date) -> dict:
@@ -89,17 +101,41 @@ def weekly_context(report, calendar: WorkCalendar, issued_on: date) -> dict:
         "office": report.office,
         "period": f"{chinese_date(report.first)}至{chinese_date(last)}",
         "issued_on": chinese_date(issued_on),
-        "summary": {"new": str(len(report.new)), "closed": str(len(report.closed)),
-                    "open": str(len(report.still_open)), "overdue": str(len(report.overdue))},
-        "new_rows": [{"number": c.number, "received": _received(c), "customer": reg(c, "customer"),
-                      "location": _location(c), "category": reg(c, "category"),
-                      "department": reg(c, "department"), "content": reg(c, "content")} for c in report.new],
-        "open_rows": [{"number": c.number, "received": _received(c), "customer": reg(c, "customer"),
-                       "category": reg(c, "category"), "department": reg(c, "department"),
-                       "stage": _stage_at(c, last), "progress": latest_progress(c, last) or NO_PROGRESS,
-                       "next_due": _next_due(c, last)} for c in report.still_open],
-        "overdue_rows": [_overdue_row(item) for item in
-                         sorted(report.overdue, key=lambda o: (o.case.number, o.deadline.due, o.deadline.key))],
+        "summary": {
+            "new": str(len(report.new)),
+            "closed": str(len(report.closed)),
+            "open": str(len(report.still_open)),
+            "overdue": str(len(report.overdue)),
+        },
+        "new_rows": [
+            {
+                "number": c.number,
+                "received": _received(c),
+                "customer": reg(c, "customer"),
+                "location": _location(c),
+                "category": reg(c, "category"),
+                "department": reg(c, "department"),
+                "content": reg(c, "content"),
+            }
+            for c in report.new
+        ],
+        "open_rows": [
+            {
+                "number": c.number,
+                "received": _received(c),
+                "customer": reg(c, "customer"),
+                "category": reg(c, "category"),
+                "department": reg(c, "department"),
+                "stage": _stage_at(c, last),
+                "progress": latest_progress(c, last) or NO_PROGRESS,
+                "next_due": _next_due(c, last),
+            }
+            for c in report.still_open
+        ],
+        "overdue_rows": [
+            _overdue_row(item)
+            for item in sorted(report.overdue, key=lambda o: (o.case.number, o.deadline.due, o.deadline.key))
+        ],
         "by_category": _counts(report.by_category),
         "by_department": _counts(report.by_department),
     }
@@ -114,8 +150,9 @@ def _reports_folder(ws: Workspace) -> Path:
     return ws.root / ws.settings.paths.outbox / "reports"
 
 
-def write_weekly_both(ws: Workspace, ledger: Ledger, week: str,
-                      progress: Callable[[int, int], None] | None = None) -> list[Path]:
+def write_weekly_both(
+    ws: Workspace, ledger: Ledger, week: str, progress: Callable[[int, int], None] | None = None
+) -> list[Path]:
     """``docgen report weekly``: ``outbox/reports/<week>/周报-<office>-<week>.docx`` for every service office
     with cases that week (``<week>`` written like 2026-W48 whichever way the week was given), each followed
     by its PDF/A-3b twin ``….pdf`` (``templates/pdf/weekly_report.typ``), both from one :func:`weekly_context`;
@@ -139,9 +176,13 @@ def _weekly_contexts(ws: Workspace, ledger: Ledger, week: str) -> list[tuple[Pat
     monday, _ = week_bounds(week)
     year, number, _ = monday.isocalendar()
     label = f"{year}-W{number:02d}"  # "2026-11-26" and "2026-w48" name the same folder as "2026-W48"
-    return [(_reports_folder(ws) / label / f"周报-{safe_part(report.office, 80)}-{label}",
-             weekly_context(report, ws.calendar, min(ws.calendar.next_workday(report.last), ws.today())))
-            for report in weekly(ledger, ws.calendar, label, today=ws.today())]
+    return [
+        (
+            _reports_folder(ws) / label / f"周报-{safe_part(report.office, 80)}-{label}",
+            weekly_context(report, ws.calendar, min(ws.calendar.next_workday(report.last), ws.today())),
+        )
+        for report in weekly(ledger, ws.calendar, label, today=ws.today())
+    ]
 
 
 def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dict:
@@ -150,20 +191,41 @@ def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dic
     for warning in warnings:
         late = sorted(warning.late, key=lambda p: (-p.workdays_late, p.number, p.deadline.key))
         due = sorted(warning.due_tomorrow, key=lambda p: (p.deadline.due, p.number, p.deadline.key))
-        departments.append({
-            "name": warning.department or UNASSIGNED,
-            "late": [{"number": p.number, "customer": p.subject, "label": p.deadline.label, "due": _due(p.deadline),
-                      "clause": p.deadline.clause, "late": _late(p.workdays_late)} for p in late],
-            "due": [{"number": p.number, "customer": p.subject, "label": p.deadline.label, "due": _due(p.deadline),
-                     "clause": p.deadline.clause} for p in due],
-        })
+        departments.append(
+            {
+                "name": warning.department or UNASSIGNED,
+                "late": [
+                    {
+                        "number": p.number,
+                        "customer": p.subject,
+                        "label": p.deadline.label,
+                        "due": _due(p.deadline),
+                        "clause": p.deadline.clause,
+                        "late": _late(p.workdays_late),
+                    }
+                    for p in late
+                ],
+                "due": [
+                    {
+                        "number": p.number,
+                        "customer": p.subject,
+                        "label": p.deadline.label,
+                        "due": _due(p.deadline),
+                        "clause": p.deadline.clause,
+                    }
+                    for p in due
+                ],
+            }
+        )
     return {
         "issued_on": chinese_date(today),
         "today": chinese_date(today),
         "tomorrow": chinese_date(tomorrow),
         "departments": departments,
-        "totals": {"late": str(sum(len(d["late"]) for d in departments)),
-                   "due": str(sum(len(d["due"]) for d in departments))},
+        "totals": {
+            "late": str(sum(len(d["late"]) for d in departments)),
+            "due": str(sum(len(d["due"]) for d in departments)),
+        },
     }
 
 
@@ -174,5 +236,7 @@ def write_daily_warning(ws: Workspace, ledger: Ledger, today: date) -> list[Path
     warnings = overdue_warning(ledger, ws.calendar, today)
     context = warning_context(warnings, today, ws.calendar.next_workday(today))
     stem = _reports_folder(ws) / WARNING_FOLDER / f"逾期预警-{today.isoformat()}"
-    return [render_docx(find_template("overdue_warning.docx", ws.templates), context, _with(stem, ".docx")),
-            render_pdf("overdue_warning.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates)]
+    return [
+        render_docx(find_template("overdue_warning.docx", ws.templates), context, _with(stem, ".docx")),
+        render_pdf("overdue_warning.typ", context, _with(stem, ".pdf"), workspace_templates=ws.templates),
+    ]

@@ -12,12 +12,15 @@ from docgen.steps import (
 )
 from docgen.steps.base import Step
 
-STEPS: dict[str, Step] = {step.form.form_id: step for step in (
-    register.STEP,
-    site_survey.STEP,
-    work_order.STEP,
-    callback.STEP,
-    final_account.STEP,
-    settlement.STEP,
-    minutes_intake.STEP,
-)}
+STEPS: dict[str, Step] = {
+    step.form.form_id: step
+    for step in (
+        register.STEP,
+        site_survey.STEP,
+        work_order.STEP,
+        callback.STEP,
+        final_account.STEP,
+        settlement.STEP,
+        minutes_intake.STEP,
+    )
+}

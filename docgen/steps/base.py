@@ -191,8 +191,15 @@ def provisional_note(deadlines: list[dict]) -> str:
 
 def location(case: dict) -> str:
     """项目 + 楼栋 + 房号 of a registered case."""
-    return "".join(part for part in (case["project"], case.get("building") and f"{case['building']}栋",
-                                     case.get("room") and f"{case['room']}室") if part)
+    return "".join(
+        part
+        for part in (
+            case["project"],
+            case.get("building") and f"{case['building']}栋",
+            case.get("room") and f"{case['room']}室",
+        )
+        if part
+    )
 
 
 def where(raw: Raw | None) -> dict:
@@ -233,15 +240,25 @@ def record_violations(tx: Transaction, findings: list[Finding], number: str, sub
     known = {(e.payload["clause"], e.payload["message"]) for e in tx.events(case_id=number, kind=CASE_VIOLATION)}
     for finding in findings:
         if finding.severity == "violation" and (finding.clause, finding.message) not in known:
-            record(tx, CASE_VIOLATION, {"clause": finding.clause, "message": finding.message,
-                                         "field": finding.field}, number, submission)
+            record(
+                tx,
+                CASE_VIOLATION,
+                {"clause": finding.clause, "message": finding.message, "field": finding.field},
+                number,
+                submission,
+            )
 
 
 def correction_note(tx: Transaction, number: str, kind: str, title: str) -> list[Finding]:
     """The same step sent twice: the new one is recorded as a correction, the old one kept."""
     if has_event(tx, number, kind):
-        return [warning(f"该案件已提交过《{title}》；本次作为更正记录，原记录保留在历史中", clause="CS-3.5.1",
-                        field="case_number")]
+        return [
+            warning(
+                f"该案件已提交过《{title}》；本次作为更正记录，原记录保留在历史中",
+                clause="CS-3.5.1",
+                field="case_number",
+            )
+        ]
     return []
 
 
@@ -249,22 +266,46 @@ def out_of_order(parsed: ParsedForm, message: str) -> Decision:
     return Decision(findings=[error(message, clause="CS-3.5.1", field="case_number", **at(parsed, "case_number"))])
 
 
-def steps_before(tx: Transaction, parsed: ParsedForm, number: str, order_number: str,
-                 needs: tuple[str, str] | None = None) -> tuple[Event | None, Event | None, Decision | None]:
+def steps_before(
+    tx: Transaction, parsed: ParsedForm, number: str, order_number: str, needs: tuple[str, str] | None = None
+) -> tuple[Event | None, Event | None, Decision | None]:
     """The case's work order and, where the step needs one, the event it follows; or the refusal
     (unknown case, no work order yet, wrong 派工单编号, a step out of order)."""
     if not tx.case_exists(number):
-        return None, None, Decision(findings=[error(f"登记编号“{number}”不存在；请核对编号", clause="CS-3.4.3",
-                                                    field="case_number", **at(parsed, "case_number"))])
+        return (
+            None,
+            None,
+            Decision(
+                findings=[
+                    error(
+                        f"登记编号“{number}”不存在；请核对编号",
+                        clause="CS-3.4.3",
+                        field="case_number",
+                        **at(parsed, "case_number"),
+                    )
+                ]
+            ),
+        )
     if has_event(tx, number, CASE_CLOSED):
         return None, None, out_of_order(parsed, f"{number} 已结算办结；如需更正，请联系客户服务部")
     order = latest_event(tx, number, CASE_WORK_ORDERED)
     if order is None:
         return None, None, out_of_order(parsed, f"{number} 尚未提交《现场勘察会签表》，没有派工单；请先完成现场勘察")
     if order.payload["order_number"] != order_number:
-        return None, None, Decision(findings=[error(
-            f"派工单编号“{order_number}”与案件 {number} 的派工单 {order.payload['order_number']} 不符",
-            clause="CS-3.5.1", field="order_number", **at(parsed, "order_number"))])
+        return (
+            None,
+            None,
+            Decision(
+                findings=[
+                    error(
+                        f"派工单编号“{order_number}”与案件 {number} 的派工单 {order.payload['order_number']} 不符",
+                        clause="CS-3.5.1",
+                        field="order_number",
+                        **at(parsed, "order_number"),
+                    )
+                ]
+            ),
+        )
     if needs is None:
         return order, None, None
     kind, missing = needs
@@ -279,11 +320,16 @@ def numbers_exhausted(exhausted: NumbersExhausted, ws: Workspace, what: str, **w
     setting the administrator widens. Field ``settings.…``: the same file dropped again afterwards is
     processed, not a duplicate."""
     numbering = ws.settings.numbering
-    setting = next((key for key in ("complaint", "work_order_a", "work_order_b")
-                    if getattr(numbering, key) == exhausted.pattern), "complaint")
+    setting = next(
+        (key for key in ("complaint", "work_order_a", "work_order_b") if getattr(numbering, key) == exhausted.pattern),
+        "complaint",
+    )
     return error(
         f"{what}：{exhausted.year} 年的编号已经用完（编号格式“{exhausted.pattern}”最大到 {exhausted.capacity}），"
         f"本文件的内容均未登记。请系统管理员在 docgen.toml 的 [numbering] 中把 {setting} 改为 "
-        f"\"{exhausted.widened}\"（编号将从 {exhausted.next_number} 接着编，已发出的编号照常有效）；"
+        f'"{exhausted.widened}"（编号将从 {exhausted.next_number} 接着编，已发出的编号照常有效）；'
         "改好后把同一个文件重新放入 intake 文件夹即可，不会被当作重复提交",
-        clause="CS-3.4.3", field=f"{SETTINGS_FIELD}numbering.{setting}", **where)
+        clause="CS-3.4.3",
+        field=f"{SETTINGS_FIELD}numbering.{setting}",
+        **where,
+    )

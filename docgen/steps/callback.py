@@ -33,16 +33,27 @@ from docgen.workspace import Workspace
 def callback_on_time(context: Context[Callback]) -> list[Finding]:
     """CS-3.5.4: not before the completion; later than one working day after it is a violation."""
     call = context.header
-    return repair_rules.check_callback(call.callback_date, context.facts["due"], context.ws.calendar, context.sources,
-                                       completed=context.facts["completed"])
+    return repair_rules.check_callback(
+        call.callback_date,
+        context.facts["due"],
+        context.ws.calendar,
+        context.sources,
+        completed=context.facts["completed"],
+    )
 
 
 def callback_not_ahead(context: Context[Callback]) -> list[Finding]:
     """CS-3.5.4: a callback cannot be dated after today."""
     call = context.header
     if call.callback_date > context.today:
-        return [error(f"回访日期{call.callback_date.isoformat()}晚于今天", clause="CS-3.5.4",
-                      field="callback_date", **at(context.parsed, "callback_date"))]
+        return [
+            error(
+                f"回访日期{call.callback_date.isoformat()}晚于今天",
+                clause="CS-3.5.4",
+                field="callback_date",
+                **at(context.parsed, "callback_date"),
+            )
+        ]
     return []
 
 
@@ -51,13 +62,20 @@ CHECKS: tuple[Check, ...] = (callback_on_time, callback_not_ahead)
 
 def handle_callback(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     call = header_of(parsed, Callback)
-    _, completed, refused = steps_before(tx, parsed, call.case_number, call.order_number,
-                                         (CASE_COMPLETED, "尚未完工（《工程派工单》未交回），不能先交回访记录"))
+    _, completed, refused = steps_before(
+        tx,
+        parsed,
+        call.case_number,
+        call.order_number,
+        (CASE_COMPLETED, "尚未完工（《工程派工单》未交回），不能先交回访记录"),
+    )
     if refused:
         return refused
     assert completed is not None  # steps_before gives the event it was asked for, or a refusal
-    facts = {"due": date.fromisoformat(completed.payload["deadlines"][0]["due"]),
-             "completed": date.fromisoformat(completed.payload["completed_date"])}
+    facts = {
+        "due": date.fromisoformat(completed.payload["deadlines"][0]["due"]),
+        "completed": date.fromisoformat(completed.payload["completed_date"]),
+    }
     findings = run_checks(CHECKS, Context(tx, ws, parsed, call, submission.today, facts))
     if has_errors(findings):
         return Decision(findings=findings)

@@ -32,8 +32,9 @@ def sums(context: Context[FinalAccountHeader]) -> list[Finding]:
     """CS-3.5.5: the arithmetic of the lines, the 合计 and its 大写."""
     account, parsed = context.header, context.parsed
     lines = [line.model_dump() for line in parsed.lines]
-    return repair_rules.check_final_account(lines, account.total, account.total_uppercase,
-                                            parsed.line_sources, parsed.header_sources)
+    return repair_rules.check_final_account(
+        lines, account.total, account.total_uppercase, parsed.line_sources, parsed.header_sources
+    )
 
 
 CHECKS: tuple[Check, ...] = (sums,)
@@ -41,8 +42,13 @@ CHECKS: tuple[Check, ...] = (sums,)
 
 def handle_final_account(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     account = header_of(parsed, FinalAccountHeader)
-    order, _, refused = steps_before(tx, parsed, account.case_number, account.order_number,
-                                     (CASE_COMPLETED, "尚未完工（《工程派工单》未交回），不能先交决算书"))
+    order, _, refused = steps_before(
+        tx,
+        parsed,
+        account.case_number,
+        account.order_number,
+        (CASE_COMPLETED, "尚未完工（《工程派工单》未交回），不能先交决算书"),
+    )
     if refused:
         return refused
     assert order is not None  # steps_before gives the work order, or a refusal
@@ -50,19 +56,33 @@ def handle_final_account(tx: Transaction, ws: Workspace, parsed: ParsedForm, sub
     if has_errors(findings):
         return Decision(findings=findings)
     findings += correction_note(tx, account.case_number, CASE_FINAL_ACCOUNT, FINAL_ACCOUNT.title)
-    record(tx, CASE_FINAL_ACCOUNT, {**account.model_dump(mode="json"),
-                                      "lines": [parsed_line.model_dump(mode="json") for parsed_line in parsed.lines]},
-           account.case_number, submission)
+    record(
+        tx,
+        CASE_FINAL_ACCOUNT,
+        {
+            **account.model_dump(mode="json"),
+            "lines": [parsed_line.model_dump(mode="json") for parsed_line in parsed.lines],
+        },
+        account.case_number,
+        submission,
+    )
     order_class = order.payload["order_class"]
     route = repair_rules.audit_route(account.total, ws.settings.repair.exactly_20000_audited_by)
     signoffs = repair_rules.required_settlement_signoffs(order_class, account.total)
-    header = {"case_number": account.case_number, "order_number": account.order_number, "order_class": order_class,
-              "final_total": money_in_words(account.total),
-              "audit_route": f"{route}（CS-3.5.6）",
-              "required_signoffs": "；".join(f"{who}（{clause}）" for _, who, clause in signoffs)
-              + "。以上按决算金额列出；审定金额跨入另一审批档次的，按审定金额的权限签字（CS-3.6.1）"}
-    document = Document(f"{ws.settings.paths.outbox}/{account.case_number}/07-{SETTLEMENT.title}.xlsx", "form",
-                        {"form_id": SETTLEMENT.form_id, "header": header, "lines": []})
+    header = {
+        "case_number": account.case_number,
+        "order_number": account.order_number,
+        "order_class": order_class,
+        "final_total": money_in_words(account.total),
+        "audit_route": f"{route}（CS-3.5.6）",
+        "required_signoffs": "；".join(f"{who}（{clause}）" for _, who, clause in signoffs)
+        + "。以上按决算金额列出；审定金额跨入另一审批档次的，按审定金额的权限签字（CS-3.6.1）",
+    }
+    document = Document(
+        f"{ws.settings.paths.outbox}/{account.case_number}/07-{SETTLEMENT.title}.xlsx",
+        "form",
+        {"form_id": SETTLEMENT.form_id, "header": header, "lines": []},
+    )
     return Decision(findings, [account.case_number], [document])
 
 

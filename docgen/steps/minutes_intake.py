@@ -66,8 +66,13 @@ def _where(raw: Raw | None) -> dict:
     return {} if raw is None else {"location": raw.location, "sheet": raw.sheet, "cell": raw.cell}
 
 
-def _review(tx: Transaction, header: MinutesHeader, rows: list[tuple[ActionReview, int, dict[str, Raw]]], clause: str,
-            today: date) -> tuple[list, list[tuple[Action, date, int]]]:
+def _review(
+    tx: Transaction,
+    header: MinutesHeader,
+    rows: list[tuple[ActionReview, int, dict[str, Raw]]],
+    clause: str,
+    today: date,
+) -> tuple[list, list[tuple[Action, date, int]]]:
     """The earlier decisions the meeting marked 已完成: findings, and (action, done on, row) to record.
 
     Errors name the cell and what is expected: an unknown 事项编号, a 完成日期 with no 已完成, a date before
@@ -81,47 +86,93 @@ def _review(tx: Transaction, header: MinutesHeader, rows: list[tuple[ActionRevie
         key = normalize_key(review.action)
         action = actions.get(key) if key else None
         if not key or action is None:
-            findings.append(error(f"{label}的事项编号“{review.action}”不存在；应为草稿中列出的事项编号（如 action-12），"
-                                  "请勿改动该列", clause=clause, field="review.action", **_where(sources.get("action"))))
+            findings.append(
+                error(
+                    f"{label}的事项编号“{review.action}”不存在；应为草稿中列出的事项编号（如 action-12），请勿改动该列",
+                    clause=clause,
+                    field="review.action",
+                    **_where(sources.get("action")),
+                )
+            )
             continue
         if key in seen:
-            findings.append(error(f"{label}的事项编号{key}与第{seen[key]}行重复；每项决定只填一行", clause=clause,
-                                  field="review.action", **_where(sources.get("action"))))
+            findings.append(
+                error(
+                    f"{label}的事项编号{key}与第{seen[key]}行重复；每项决定只填一行",
+                    clause=clause,
+                    field="review.action",
+                    **_where(sources.get("action")),
+                )
+            )
             continue
         seen[key] = row
         if review.status != DONE:
             if review.status and action.done_on is not None:  # the filed minutes would contradict the ledger
-                findings.append(warning(f"{label}（{key}）已于{chinese_date(action.done_on)}登记为完成，本次标为"
-                                        f"“{review.status}”，台账未更改；如该完成登记有误，请告知客户服务部",
-                                        clause=clause, field="review.status", **_where(sources.get("status"))))
+                findings.append(
+                    warning(
+                        f"{label}（{key}）已于{chinese_date(action.done_on)}登记为完成，本次标为"
+                        f"“{review.status}”，台账未更改；如该完成登记有误，请告知客户服务部",
+                        clause=clause,
+                        field="review.status",
+                        **_where(sources.get("status")),
+                    )
+                )
             if review.done_on is not None:
-                findings.append(error(
-                    f"{label}（{key}）填写了完成日期，但完成情况为“{review.status or '空白'}”；已完成的请在“完成情况”中填写"
-                    f"“{DONE}”，未完成的请删去完成日期", clause=clause, field="review.status",
-                    **_where(sources.get("status"))))
+                findings.append(
+                    error(
+                        f"{label}（{key}）填写了完成日期，但完成情况为“{review.status or '空白'}”；已完成的请在“完成情况”中填写"
+                        f"“{DONE}”，未完成的请删去完成日期",
+                        clause=clause,
+                        field="review.status",
+                        **_where(sources.get("status")),
+                    )
+                )
             continue
         if review.done_on is None and action.done_on is not None:
             continue  # already recorded as done (e.g. by docgen action done): only a typed date corrects it
         done_on = review.done_on or header.meeting_date
         problem = done_problem(action, done_on, today)
         if problem:
-            findings.append(error(f"{label}（{key}）的{problem}", clause=clause, field="review.done_on",
-                                  **_where(sources.get("done_on") if review.done_on else sources.get("status"))))
+            findings.append(
+                error(
+                    f"{label}（{key}）的{problem}",
+                    clause=clause,
+                    field="review.done_on",
+                    **_where(sources.get("done_on") if review.done_on else sources.get("status")),
+                )
+            )
             continue
         if review.done_on is None:
-            findings.append(warning(f"{label}（{key}）标为已完成但没有填写完成日期，按会议日期"
-                                    f"{chinese_date(header.meeting_date)}登记为完成", clause=clause,
-                                    field="review.done_on", **_where(sources.get("done_on"))))
+            findings.append(
+                warning(
+                    f"{label}（{key}）标为已完成但没有填写完成日期，按会议日期"
+                    f"{chinese_date(header.meeting_date)}登记为完成",
+                    clause=clause,
+                    field="review.done_on",
+                    **_where(sources.get("done_on")),
+                )
+            )
         elif done_on > header.meeting_date:
-            findings.append(warning(f"{label}（{key}）的完成日期{chinese_date(done_on)}晚于本次会议日期"
-                                    f"{chinese_date(header.meeting_date)}；已按所填日期登记，请核对", clause=clause,
-                                    field="review.done_on", **_where(sources.get("done_on"))))
+            findings.append(
+                warning(
+                    f"{label}（{key}）的完成日期{chinese_date(done_on)}晚于本次会议日期"
+                    f"{chinese_date(header.meeting_date)}；已按所填日期登记，请核对",
+                    clause=clause,
+                    field="review.done_on",
+                    **_where(sources.get("done_on")),
+                )
+            )
         if action.done_on == done_on:
             continue  # already recorded as done that day (e.g. by docgen action done): nothing to add
         if action.done_on is not None:
-            findings.append(warning(f"{label}（{key}）已于{chinese_date(action.done_on)}登记为完成，本次按"
-                                    f"{chinese_date(done_on)}更正", clause=clause, field="review.done_on",
-                                    **_where(sources.get("done_on"))))
+            findings.append(
+                warning(
+                    f"{label}（{key}）已于{chinese_date(action.done_on)}登记为完成，本次按{chinese_date(done_on)}更正",
+                    clause=clause,
+                    field="review.done_on",
+                    **_where(sources.get("done_on")),
+                )
+            )
         marked.append((action, done_on, row))
     return findings, marked
 
@@ -146,16 +197,30 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
         return result
     _, marked = _review(tx, header, reviews, clause, submission.today)
 
-    meeting = {"meeting_type": header.meeting_type, "meeting_date": header.meeting_date.isoformat(),
-               "clause": clause, "chair": header.chair, "recorder": header.recorder, "file": submission.name}
+    meeting = {
+        "meeting_type": header.meeting_type,
+        "meeting_date": header.meeting_date.isoformat(),
+        "clause": clause,
+        "chair": header.chair,
+        "recorder": header.recorder,
+        "file": submission.name,
+    }
     if header.project:
         meeting["project"] = header.project
     cases = list(dict.fromkeys(named + [d.case_number for d in decisions if d.case_number]))
     for number in cases:
-        own = [{"text": d.text, "owner": d.owner, "due": _due(d).isoformat(), "row": row}
-               for d, row in zip(decisions, parsed.line_rows) if d.case_number == number]
-        tx.append(CASE_MINUTES, {**meeting, "decisions": own}, case_id=number,
-                  claim=submission.claim, sha256=submission.sha256)
+        own = [
+            {"text": d.text, "owner": d.owner, "due": _due(d).isoformat(), "row": row}
+            for d, row in zip(decisions, parsed.line_rows)
+            if d.case_number == number
+        ]
+        tx.append(
+            CASE_MINUTES,
+            {**meeting, "decisions": own},
+            case_id=number,
+            claim=submission.claim,
+            sha256=submission.sha256,
+        )
         result.case_ids.append(number)
     earlier = {(a.meeting_type, a.meeting_date, a.project, a.text): a for a in load_actions(tx)}
     for decision, row in zip(decisions, parsed.line_rows):
@@ -163,29 +228,72 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
         # the same meeting with the same text is that decision, corrected if its owner, due date or case
         # changed (a new event with its key: the latest one holds).
         same = earlier.get((header.meeting_type, header.meeting_date, header.project or None, decision.text))
-        if same is not None and (same.owner, same.due, same.case_id) == (decision.owner, decision.due,
-                                                                       decision.case_number or None):
-            result.findings.append(warning(f"决定事项第{row}行“{decision.text}”已登记为{same.key}，未重复登记",
-                                           clause=clause, field="decisions.text"))
+        if same is not None and (same.owner, same.due, same.case_id) == (
+            decision.owner,
+            decision.due,
+            decision.case_number or None,
+        ):
+            result.findings.append(
+                warning(
+                    f"决定事项第{row}行“{decision.text}”已登记为{same.key}，未重复登记",
+                    clause=clause,
+                    field="decisions.text",
+                )
+            )
             continue
         if same is not None:
-            result.findings.append(warning(f"决定事项第{row}行“{decision.text}”已登记为{same.key}，责任人、完成期限或"
-                                           "登记编号已按本次纪要更正", clause=clause, field="decisions.text"))
+            result.findings.append(
+                warning(
+                    f"决定事项第{row}行“{decision.text}”已登记为{same.key}，责任人、完成期限或登记编号已按本次纪要更正",
+                    clause=clause,
+                    field="decisions.text",
+                )
+            )
         key = same.key if same is not None else f"action-{tx.last_seq + 1}"  # the seq of the event about to be appended
         due = _due(decision).isoformat()
-        tx.append(MINUTES_ACTION, {
-            **meeting, "owner": decision.owner, "text": decision.text, "due": due, "row": row,
-            "deadlines": [{"key": key, "label": decision.text, "due": due, "clause": clause, "provisional": False,
-                           "basis": "会议纪要", "actor": decision.owner}],
-        }, case_id=decision.case_number or None, claim=submission.claim, sha256=submission.sha256)
+        tx.append(
+            MINUTES_ACTION,
+            {
+                **meeting,
+                "owner": decision.owner,
+                "text": decision.text,
+                "due": due,
+                "row": row,
+                "deadlines": [
+                    {
+                        "key": key,
+                        "label": decision.text,
+                        "due": due,
+                        "clause": clause,
+                        "provisional": False,
+                        "basis": "会议纪要",
+                        "actor": decision.owner,
+                    }
+                ],
+            },
+            case_id=decision.case_number or None,
+            claim=submission.claim,
+            sha256=submission.sha256,
+        )
     for action, done_on, row in marked:
-        record_done(tx, action, done_on, by=header.chair, source="minutes", claim=submission.claim,
-                    sha256=submission.sha256, file=submission.name, meeting_type=header.meeting_type,
-                    meeting_date=header.meeting_date.isoformat(), row=row)
+        record_done(
+            tx,
+            action,
+            done_on,
+            by=header.chair,
+            source="minutes",
+            claim=submission.claim,
+            sha256=submission.sha256,
+            file=submission.name,
+            meeting_type=header.meeting_type,
+            meeting_date=header.meeting_date.isoformat(),
+            row=row,
+        )
         if action.case_id and action.case_id not in result.case_ids:
             result.case_ids.append(action.case_id)
-    result.documents.append(archive_pdf(ws, header, decisions, cases, clause, submission,
-                                        _reviewed_rows(tx, header, reviews)))
+    result.documents.append(
+        archive_pdf(ws, header, decisions, cases, clause, submission, _reviewed_rows(tx, header, reviews))
+    )
     return result
 
 
@@ -196,8 +304,9 @@ def _due(decision: MinutesDecision) -> date:
     return decision.due
 
 
-def _reviewed_rows(tx: Transaction, header: MinutesHeader,
-                   reviews: list[tuple[ActionReview, int, dict[str, Raw]]]) -> list[dict]:
+def _reviewed_rows(
+    tx: Transaction, header: MinutesHeader, reviews: list[tuple[ActionReview, int, dict[str, Raw]]]
+) -> list[dict]:
     """What the filed PDF says of the earlier decisions this meeting reviewed (rows with a known 事项编号)."""
     known = {action.key: action for action in load_actions(tx)}
     rows = []
@@ -206,36 +315,67 @@ def _reviewed_rows(tx: Transaction, header: MinutesHeader,
         if action is None:
             continue
         done = review.status == DONE
-        rows.append({"key": action.key, "text": action.text, "owner": action.owner, "due": chinese_date(action.due),
-                     "status": review.status or "未填写",
-                     "done_on": chinese_date(review.done_on or header.meeting_date) if done else ""})
+        rows.append(
+            {
+                "key": action.key,
+                "text": action.text,
+                "owner": action.owner,
+                "due": chinese_date(action.due),
+                "status": review.status or "未填写",
+                "done_on": chinese_date(review.done_on or header.meeting_date) if done else "",
+            }
+        )
     return rows
 
 
-def archive_pdf(ws: Workspace, header, decisions, cases: list[str], clause: str, submission,
-                reviewed: Sequence[dict] = ()) -> Document:
+def archive_pdf(
+    ws: Workspace, header, decisions, cases: list[str], clause: str, submission, reviewed: Sequence[dict] = ()
+) -> Document:
     """The completed minutes as PDF/A-3b for the archive, the Word original attached inside; ``reviewed``
     are the earlier decisions the meeting reported on (see :func:`_reviewed_rows`)."""
     from docgen.procedures.clauses import cite
 
     day = header.meeting_date
     title = header.meeting_type + ("纪要" if header.meeting_type.endswith(("会议", "例会")) else "会议纪要")
-    context = {"title": title, "meeting_type": header.meeting_type,
-               "meeting_date": chinese_date(day), "chair": header.chair, "recorder": header.recorder,
-               "attendees": header.attendees or "", "cases": "、".join(cases) or "—", "project": header.project or "",
-               "reviewed": list(reviewed),
-               "decisions": [{"text": d.text, "owner": d.owner, "due": chinese_date(d.due),
-                              "case_number": d.case_number or ""} for d in decisions],
-               "clause_text": cite(clause).removeprefix("《客户服务管理程序》"), "filed_on": chinese_date(submission.today)}
+    context = {
+        "title": title,
+        "meeting_type": header.meeting_type,
+        "meeting_date": chinese_date(day),
+        "chair": header.chair,
+        "recorder": header.recorder,
+        "attendees": header.attendees or "",
+        "cases": "、".join(cases) or "—",
+        "project": header.project or "",
+        "reviewed": list(reviewed),
+        "decisions": [
+            {"text": d.text, "owner": d.owner, "due": chinese_date(d.due), "case_number": d.case_number or ""}
+            for d in decisions
+        ],
+        "clause_text": cite(clause).removeprefix("《客户服务管理程序》"),
+        "filed_on": chinese_date(submission.today),
+    }
     name = f"会议纪要-{safe_part(header.meeting_type, 40)}-{day.isoformat()}-{submission.short}.pdf"
     suffix = Path(submission.archived).suffix.lower() if submission.archived else ""
-    attachments = ([[submission.archived, f"minutes-original{suffix if suffix.isascii() else ''}",
-                     f"会议纪要原件：{submission.name}"]] if submission.archived else [])
-    return Document(f"{ws.settings.paths.outbox}/reports/{_week_label(day)}/{name}", "pdf",
-                    {"template": "minutes.typ", "context": context, "attachments": attachments})
+    attachments = (
+        [
+            [
+                submission.archived,
+                f"minutes-original{suffix if suffix.isascii() else ''}",
+                f"会议纪要原件：{submission.name}",
+            ]
+        ]
+        if submission.archived
+        else []
+    )
+    return Document(
+        f"{ws.settings.paths.outbox}/reports/{_week_label(day)}/{name}",
+        "pdf",
+        {"template": "minutes.typ", "context": context, "attachments": attachments},
+    )
 
 
 # ------------------------------------------------------------ checks (CS-3.10.1, 3.10.2, 3.10.5)
+
 
 def _clause(context: Context[MinutesHeader]) -> str:
     return MEETING_CLAUSES[context.header.meeting_type]
@@ -243,9 +383,16 @@ def _clause(context: Context[MinutesHeader]) -> str:
 
 def cases_named(context: Context[MinutesHeader]) -> list[Finding]:
     """Every 登记编号 in 涉及案件 exists."""
-    return [error(f"“涉及案件”中的登记编号“{number}”不存在；请核对编号", clause=_clause(context), field="cases",
-                  **_where(context.sources.get("cases")))
-            for number in split_case_numbers(context.header.cases) if not context.tx.case_exists(number)]
+    return [
+        error(
+            f"“涉及案件”中的登记编号“{number}”不存在；请核对编号",
+            clause=_clause(context),
+            field="cases",
+            **_where(context.sources.get("cases")),
+        )
+        for number in split_case_numbers(context.header.cases)
+        if not context.tx.case_exists(number)
+    ]
 
 
 def decisions_complete(context: Context[MinutesHeader]) -> list[Finding]:
@@ -254,18 +401,42 @@ def decisions_complete(context: Context[MinutesHeader]) -> list[Finding]:
     findings: list[Finding] = []
     for decision, row, sources in zip(lines_of(parsed, MinutesDecision), parsed.line_rows, parsed.line_sources):
         if decision.case_number and not context.tx.case_exists(decision.case_number):
-            findings.append(error(f"决定事项第{row}行的登记编号“{decision.case_number}”不存在；请核对编号",
-                                  clause=clause, field="decisions.case_number", **_where(sources.get("case_number"))))
+            findings.append(
+                error(
+                    f"决定事项第{row}行的登记编号“{decision.case_number}”不存在；请核对编号",
+                    clause=clause,
+                    field="decisions.case_number",
+                    **_where(sources.get("case_number")),
+                )
+            )
         if not decision.owner:
-            findings.append(error(f"决定事项第{row}行“{decision.text}”没有责任人；每项决定须落实到责任人",
-                                  clause=clause, field="decisions.owner", **_where(sources.get("owner"))))
+            findings.append(
+                error(
+                    f"决定事项第{row}行“{decision.text}”没有责任人；每项决定须落实到责任人",
+                    clause=clause,
+                    field="decisions.owner",
+                    **_where(sources.get("owner")),
+                )
+            )
         if decision.due is None:
-            findings.append(error(f"决定事项第{row}行“{decision.text}”没有完成期限；每项决定须写明完成期限",
-                                  clause=clause, field="decisions.due", **_where(sources.get("due"))))
+            findings.append(
+                error(
+                    f"决定事项第{row}行“{decision.text}”没有完成期限；每项决定须写明完成期限",
+                    clause=clause,
+                    field="decisions.due",
+                    **_where(sources.get("due")),
+                )
+            )
         elif decision.due < header.meeting_date:
-            findings.append(warning(f"决定事项第{row}行的完成期限{decision.due.isoformat()}早于会议日期"
-                                    f"{header.meeting_date.isoformat()}；请核对", clause=clause,
-                                    field="decisions.due", **_where(sources.get("due"))))
+            findings.append(
+                warning(
+                    f"决定事项第{row}行的完成期限{decision.due.isoformat()}早于会议日期"
+                    f"{header.meeting_date.isoformat()}；请核对",
+                    clause=clause,
+                    field="decisions.due",
+                    **_where(sources.get("due")),
+                )
+            )
     return findings
 
 
@@ -279,9 +450,15 @@ def something_filled(context: Context[MinutesHeader]) -> list[Finding]:
     """A decision, or the 完成情况 of an earlier one."""
     reviews = rows_of(context.parsed, REVIEW.key, ActionReview)
     if not context.parsed.lines and not any(r.status or r.done_on for r, _, _ in reviews):
-        return [error(f"“决定事项”中没有填写任何一行，“{REVIEW.title}”也没有填写完成情况；"
-                      "请填写本次会议的决定事项或上次决定事项的完成情况", clause=_clause(context),
-                      field="decisions", location="决定事项表格")]
+        return [
+            error(
+                f"“决定事项”中没有填写任何一行，“{REVIEW.title}”也没有填写完成情况；"
+                "请填写本次会议的决定事项或上次决定事项的完成情况",
+                clause=_clause(context),
+                field="decisions",
+                location="决定事项表格",
+            )
+        ]
     return []
 
 
@@ -292,12 +469,24 @@ def coordination_project(context: Context[MinutesHeader]) -> list[Finding]:
         return []
     if not header.project:
         # Without its community the meeting's decisions on no case would never come back in its drafts.
-        return [error("投诉协调例会按小区召开（CS-3.10.1）；请在“项目/小区”中填写小区名称，如 融侨锦江",
-                      clause=FIRST_YEAR_CLAUSE, field="project", **_where(context.sources.get("project")))]
+        return [
+            error(
+                "投诉协调例会按小区召开（CS-3.10.1）；请在“项目/小区”中填写小区名称，如 融侨锦江",
+                clause=FIRST_YEAR_CLAUSE,
+                field="project",
+                **_where(context.sources.get("project")),
+            )
+        ]
     standing = delivery(context.ws.settings, header.project, header.meeting_date)
     if standing.state in ("before", "after"):  # a true record all the same: kept, with the fact noted
-        return [warning(f"{standing.explain()}；纪要照常登记", clause=FIRST_YEAR_CLAUSE,
-                        field="project", **_where(context.sources.get("project")))]
+        return [
+            warning(
+                f"{standing.explain()}；纪要照常登记",
+                clause=FIRST_YEAR_CLAUSE,
+                field="project",
+                **_where(context.sources.get("project")),
+            )
+        ]
     return []
 
 

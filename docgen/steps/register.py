@@ -41,8 +41,15 @@ from docgen.wording import chinese_date
 from docgen.workspace import Workspace
 
 
-def _case_payload(line: RegisterLine, number: str, ws: Workspace, submission: Submission, row: int,
-                  deadlines: list[rules.DeadlineRecord], header: dict) -> dict:
+def _case_payload(
+    line: RegisterLine,
+    number: str,
+    ws: Workspace,
+    submission: Submission,
+    row: int,
+    deadlines: list[rules.DeadlineRecord],
+    header: dict,
+) -> dict:
     settings = ws.settings
     return {
         "number": number,
@@ -55,38 +62,64 @@ def _case_payload(line: RegisterLine, number: str, ws: Workspace, submission: Su
         "repair_team": settings.routing.repair_team if rules.is_repair(line, settings) else None,
         "deadlines": [d.as_dict() for d in deadlines],
         "provisional": any(d.provisional for d in deadlines),
-        "source": {"file": submission.name, "claim": submission.claim, "row": row,
-                   "office": header.get("office"), "clerk": header.get("clerk")},
+        "source": {
+            "file": submission.name,
+            "claim": submission.claim,
+            "row": row,
+            "office": header.get("office"),
+            "clerk": header.get("clerk"),
+        },
     }
 
 
 def survey_document(case: dict, ws: Workspace) -> Document:
     survey = next(d for d in case["deadlines"] if d["key"] == "survey")
     header = {
-        "case_number": case["number"], "customer": case["customer"], "phone": case["phone"],
-        "address": location(case), "complaint": case["content"], "registered": received_text(case),
+        "case_number": case["number"],
+        "customer": case["customer"],
+        "phone": case["phone"],
+        "address": location(case),
+        "complaint": case["content"],
+        "registered": received_text(case),
         "survey_due": f"{due_text(survey)}前（{survey['clause']}）",
     }
-    return Document(f"{ws.settings.paths.outbox}/{case['number']}/01-{SITE_SURVEY.title}.xlsx", "form",
-                    {"form_id": SITE_SURVEY.form_id, "header": header, "lines": []})
+    return Document(
+        f"{ws.settings.paths.outbox}/{case['number']}/01-{SITE_SURVEY.title}.xlsx",
+        "form",
+        {"form_id": SITE_SURVEY.form_id, "header": header, "lines": []},
+    )
 
 
 def escalation_document(case: dict, ws: Workspace, today: date) -> Document:
     context = {
-        "case": {"number": case["number"], "received_at": received_text(case), "channel": case["channel"],
-                 "customer": case["customer"], "phone": case["phone"], "project": case["project"],
-                 "building": case.get("building") or "", "room": case.get("room") or "",
-                 "content": case["content"], "category": case["category"], "department": case["department"],
-                 "receiver": case["receiver"]},
+        "case": {
+            "number": case["number"],
+            "received_at": received_text(case),
+            "channel": case["channel"],
+            "customer": case["customer"],
+            "phone": case["phone"],
+            "project": case["project"],
+            "building": case.get("building") or "",
+            "room": case.get("room") or "",
+            "content": case["content"],
+            "category": case["category"],
+            "department": case["department"],
+            "receiver": case["receiver"],
+        },
         "recipients": list(ws.settings.escalation.recipients),
         "issued_on": chinese_date(today),
-        "deadlines": [{"label": d["label"], "due": due_text(d), "clause": d["clause"],
-                       "provisional": d["provisional"]} for d in case["deadlines"]],
+        "deadlines": [
+            {"label": d["label"], "due": due_text(d), "clause": d["clause"], "provisional": d["provisional"]}
+            for d in case["deadlines"]
+        ],
         "provisional_note": provisional_note(case["deadlines"]),
         "clause": "CS-3.4.7",
     }
-    return Document(f"{ws.settings.paths.outbox}/{case['number']}/02-重大投诉上报单.docx", "docx",
-                    {"template": "escalation_notice.docx", "context": context})
+    return Document(
+        f"{ws.settings.paths.outbox}/{case['number']}/02-重大投诉上报单.docx",
+        "docx",
+        {"template": "escalation_notice.docx", "context": context},
+    )
 
 
 def dispatch_documents(cases: list[dict], submission: Submission, ws: Workspace) -> list[Document]:
@@ -96,16 +129,36 @@ def dispatch_documents(cases: list[dict], submission: Submission, ws: Workspace)
         groups[(case["department"], case["office"])].append(case)
     documents = []
     for (department, office), members in sorted(groups.items()):
-        rows = [{"number": c["number"], "received_at": received_text(c), "customer": c["customer"],
-                 "location": location(c), "category": c["category"], "content": c["content"],
-                 "feedback_due": due_text(_feedback(c)),
-                 "provisional": c["provisional"], "major": c["major"]} for c in members]
-        context = {"department": department, "office": office, "issued_on": chinese_date(submission.today),
-                   "register_file": submission.name, "rows": rows,
-                   "provisional_note": provisional_note([d for c in members for d in c["deadlines"]])}
+        rows = [
+            {
+                "number": c["number"],
+                "received_at": received_text(c),
+                "customer": c["customer"],
+                "location": location(c),
+                "category": c["category"],
+                "content": c["content"],
+                "feedback_due": due_text(_feedback(c)),
+                "provisional": c["provisional"],
+                "major": c["major"],
+            }
+            for c in members
+        ]
+        context = {
+            "department": department,
+            "office": office,
+            "issued_on": chinese_date(submission.today),
+            "register_file": submission.name,
+            "rows": rows,
+            "provisional_note": provisional_note([d for c in members for d in c["deadlines"]]),
+        }
         name = f"{safe_part(department, 40)}-{safe_part(office, 80)}-转办单-{submission.short}.docx"
-        documents.append(Document(f"{ws.settings.paths.outbox}/dispatch/{submission.today.isoformat()}/{name}", "docx",
-                                  {"template": "dispatch_list.docx", "context": context}))
+        documents.append(
+            Document(
+                f"{ws.settings.paths.outbox}/dispatch/{submission.today.isoformat()}/{name}",
+                "docx",
+                {"template": "dispatch_list.docx", "context": context},
+            )
+        )
     return documents
 
 
@@ -115,9 +168,15 @@ EARLIEST_RECEIVED = date(MIN_YEAR, 1, 1)
 
 def check_received_window(line: RegisterLine, where, row: int) -> list[Finding]:
     if line.received_date < EARLIEST_RECEIVED:
-        return [error(f"第{row}行“受理日期”{line.received_date.isoformat()}不在合理范围内（应在"
-                      f"{EARLIEST_RECEIVED.isoformat()}至今天之间）；请核对年份", clause="CS-3.4.3",
-                      field="lines.received_date", **_where(where))]
+        return [
+            error(
+                f"第{row}行“受理日期”{line.received_date.isoformat()}不在合理范围内（应在"
+                f"{EARLIEST_RECEIVED.isoformat()}至今天之间）；请核对年份",
+                clause="CS-3.4.3",
+                field="lines.received_date",
+                **_where(where),
+            )
+        ]
     return []
 
 
@@ -129,8 +188,13 @@ class _Refused(Exception):
         self.finding = finding
 
 
-def check_issued_numbers(lines: list[RegisterLine], rows: list[int], sources: list[dict],
-                         numbering: NumberFormat, registered: Callable[[str], dict | None]) -> list[Finding]:
+def check_issued_numbers(
+    lines: list[RegisterLine],
+    rows: list[int],
+    sources: list[dict],
+    numbering: NumberFormat,
+    registered: Callable[[str], dict | None],
+) -> list[Finding]:
     """CS-3.4.3: a typed 登记编号 is one docgen gave (an existing case) in the year of its 受理日期. A new
     complaint's number is left blank for docgen to give: a typed one would move the numbering (one typed
     as KF-2026-99999 made the next KF-2026-100000). Wrong formats and clashes are ``rules.check_numbers``."""
@@ -143,8 +207,10 @@ def check_issued_numbers(lines: list[RegisterLine], rows: list[int], sources: li
             continue
         year, where = parsed[0], _where(source.get("number"))
         if year is not None and year != line.received_date.year:
-            message = (f"第{row}行登记编号“{line.number}”的年份{year}与受理日期{line.received_date.isoformat()}不符，"
-                       "且不是本系统发出的编号；新投诉请留空，由系统编号")
+            message = (
+                f"第{row}行登记编号“{line.number}”的年份{year}与受理日期{line.received_date.isoformat()}不符，"
+                "且不是本系统发出的编号；新投诉请留空，由系统编号"
+            )
         else:
             message = f"第{row}行登记编号“{line.number}”不是本系统发出的编号；新投诉请留空，由系统编号"
         findings.append(error(message, clause="CS-3.4.3", field="lines.number", **where))
@@ -173,9 +239,16 @@ def handle_register(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
         return Decision(findings=[*decision.findings, refused.finding])
 
 
-def _register_lines(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission,
-                    numbering: NumberFormat, header: dict, decision: Decision,
-                    registered: Callable[[str], dict | None]) -> Decision:
+def _register_lines(
+    tx: Transaction,
+    ws: Workspace,
+    parsed: ParsedForm,
+    submission: Submission,
+    numbering: NumberFormat,
+    header: dict,
+    decision: Decision,
+    registered: Callable[[str], dict | None],
+) -> Decision:
     settings = ws.settings
     lines = lines_of(parsed, RegisterLine)
     returned_lines: list[dict] = []
@@ -187,15 +260,20 @@ def _register_lines(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
         else:
             # The same complaint dropped again without its number (the register saved by another program):
             # a line identical to a registered one is that case, never a second one.
-            number = tx.case_by_fingerprint(line_fingerprint(line.received_date.isoformat(), line.customer,
-                                                             line.phone, line.content))
+            number = tx.case_by_fingerprint(
+                line_fingerprint(line.received_date.isoformat(), line.customer, line.phone, line.content)
+            )
             earlier = registered(number) if number else None
             if earlier is not None:
-                decision.findings.append(warning(
-                    f"第{row}行与已登记的 {number} 是同一投诉（受理日期、客户姓名、联系电话、投诉/来访内容均相同），"
-                    f"按 {number} 处理，未重复登记；如确是另一件投诉，请在内容中写明区别",
-                    clause="CS-3.4.3", field="lines.number",
-                    **_where(source.get("number") or source.get("customer"))))
+                decision.findings.append(
+                    warning(
+                        f"第{row}行与已登记的 {number} 是同一投诉（受理日期、客户姓名、联系电话、投诉/来访内容均相同），"
+                        f"按 {number} 处理，未重复登记；如确是另一件投诉，请在内容中写明区别",
+                        clause="CS-3.4.3",
+                        field="lines.number",
+                        **_where(source.get("number") or source.get("customer")),
+                    )
+                )
         if earlier is not None:
             assert number is not None  # found by its number or its fingerprint
             # The same complaint sent again (typically the returned register with progress noted).
@@ -205,21 +283,37 @@ def _register_lines(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
             if line.major and not registered_now and not has_event(tx, number, CASE_ESCALATED):
                 # Found to be major after registration: reported at once all the same (CS-3.4.7).
                 case = {**earlier, "major": True}
-                tx.append(CASE_ESCALATED, {"recipients": list(settings.escalation.recipients),
-                                             "clause": "CS-3.4.7", "file": submission.name},
-                          case_id=number, claim=submission.claim, sha256=submission.sha256)
+                tx.append(
+                    CASE_ESCALATED,
+                    {"recipients": list(settings.escalation.recipients), "clause": "CS-3.4.7", "file": submission.name},
+                    case_id=number,
+                    claim=submission.claim,
+                    sha256=submission.sha256,
+                )
                 decision.documents.append(escalation_document(case, ws, submission.today))
             decision.findings += rules.unchanged_facts(line, earlier, source, row)
             if number not in decision.case_ids:
                 decision.case_ids.append(number)
-            returned_lines.append({**line.model_dump(), "number": number, "department": earlier["department"],
-                                   "feedback_due": due_text(_feedback(earlier))})
+            returned_lines.append(
+                {
+                    **line.model_dump(),
+                    "number": number,
+                    "department": earlier["department"],
+                    "feedback_due": due_text(_feedback(earlier)),
+                }
+            )
             continue
         try:
             number = tx.next_number(numbering, line.received_date.year)
         except NumbersExhausted as exhausted:
-            raise _Refused(numbers_exhausted(exhausted, ws, f"第{row}行是新投诉，无法编号",
-                                             **_where(source.get("number") or source.get("received_date")))) from exhausted
+            raise _Refused(
+                numbers_exhausted(
+                    exhausted,
+                    ws,
+                    f"第{row}行是新投诉，无法编号",
+                    **_where(source.get("number") or source.get("received_date")),
+                )
+            ) from exhausted
         deadlines = rules.deadlines(line, settings, ws.calendar)
         case = _case_payload(line, number, ws, submission, row, deadlines, header)
         tx.append(CASE_REGISTERED, case, case_id=number, claim=submission.claim, sha256=submission.sha256)
@@ -227,21 +321,36 @@ def _register_lines(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
             _record_progress(tx, number, line, row, submission)
         new_cases.append(case)
         decision.case_ids.append(number)
-        returned_lines.append({**line.model_dump(), "number": number, "department": case["department"],
-                               "feedback_due": due_text(_feedback(case))})
+        returned_lines.append(
+            {
+                **line.model_dump(),
+                "number": number,
+                "department": case["department"],
+                "feedback_due": due_text(_feedback(case)),
+            }
+        )
 
     for case in new_cases:
         if case["repair"]:
             decision.documents.append(survey_document(case, ws))
         if case["major"]:
             # CS-3.4.7: a major complaint is reported at once to the general manager and deputy GM.
-            tx.append(CASE_ESCALATED, {"recipients": list(settings.escalation.recipients), "clause": "CS-3.4.7"},
-                      case_id=case["number"], claim=submission.claim, sha256=submission.sha256)
+            tx.append(
+                CASE_ESCALATED,
+                {"recipients": list(settings.escalation.recipients), "clause": "CS-3.4.7"},
+                case_id=case["number"],
+                claim=submission.claim,
+                sha256=submission.sha256,
+            )
             decision.documents.append(escalation_document(case, ws, submission.today))
     decision.documents += dispatch_documents(new_cases, submission, ws)
-    decision.documents.append(Document(
-        f"{ws.settings.paths.outbox}/registers/{submission.today.isoformat()}/{submission.stem}-已编号-{submission.short}.xlsx",
-        "form", {"form_id": REGISTER.form_id, "header": header, "lines": returned_lines}))
+    decision.documents.append(
+        Document(
+            f"{ws.settings.paths.outbox}/registers/{submission.today.isoformat()}/{submission.stem}-已编号-{submission.short}.xlsx",
+            "form",
+            {"form_id": REGISTER.form_id, "header": header, "lines": returned_lines},
+        )
+    )
     return decision
 
 
@@ -251,8 +360,13 @@ def _feedback(case: dict) -> dict:
 
 def _record_progress(tx: Transaction, number: str, line: RegisterLine, row: int, submission: Submission) -> None:
     """CS-3.4.4: what is not yet settled stays on the register with its progress noted."""
-    tx.append(CASE_PROGRESS, {"progress": line.progress, "row": row, "file": submission.name},
-              case_id=number, claim=submission.claim, sha256=submission.sha256)
+    tx.append(
+        CASE_PROGRESS,
+        {"progress": line.progress, "row": row, "file": submission.name},
+        case_id=number,
+        claim=submission.claim,
+        sha256=submission.sha256,
+    )
 
 
 def _latest_progress(tx: Transaction, number: str) -> str | None:
@@ -262,13 +376,16 @@ def _latest_progress(tx: Transaction, number: str) -> str | None:
 
 # ------------------------------------------------------------ checks (CS-3.4.2, CS-3.4.3)
 
+
 def _plausible(context: Context[RegisterHeader]) -> tuple[list[RegisterLine], list[int], list[dict[str, Raw]]]:
     """The lines whose 受理日期 can carry a number (the others are errors already), as columns:
     lines, rows, sources."""
     parsed = context.parsed
-    plausible = [(line, row, source)
-                 for line, row, source in zip(lines_of(parsed, RegisterLine), parsed.line_rows, parsed.line_sources)
-                 if not check_received_window(line, source.get("received_date"), row)]
+    plausible = [
+        (line, row, source)
+        for line, row, source in zip(lines_of(parsed, RegisterLine), parsed.line_rows, parsed.line_sources)
+        if not check_received_window(line, source.get("received_date"), row)
+    ]
     return [p[0] for p in plausible], [p[1] for p in plausible], [p[2] for p in plausible]
 
 

@@ -47,8 +47,11 @@ from docgen.workspace import Workspace
 # CLAUSES.md reads every boundary), so a 500-yuan job needs no contractor signature either.
 CONTRACTOR_EXEMPT_UP_TO = Decimal("500")
 
-ALWAYS_SIGN = (("sign_service", "客户服务部"), ("sign_engineering", "工程材料部或物业公司"),
-               ("sign_team_leader", "维修队长"))
+ALWAYS_SIGN = (
+    ("sign_service", "客户服务部"),
+    ("sign_engineering", "工程材料部或物业公司"),
+    ("sign_team_leader", "维修队长"),
+)
 
 
 def _at(raw: Raw | None) -> dict:
@@ -68,8 +71,14 @@ def check_signatures(survey: SiteSurvey, sources: dict[str, Raw]) -> list[Findin
     for key, signatory in required:
         if not getattr(survey, key):
             reason = f"预估金额{survey.estimate}元超过500元，" if key == "sign_contractor" else ""
-            findings.append(error(f"缺少{signatory}的会签签字；{reason}现场勘察须由{signatory}到场并签字",
-                                  clause="CS-3.4.5", field=key, **_at(sources.get(key))))
+            findings.append(
+                error(
+                    f"缺少{signatory}的会签签字；{reason}现场勘察须由{signatory}到场并签字",
+                    clause="CS-3.4.5",
+                    field=key,
+                    **_at(sources.get(key)),
+                )
+            )
     return findings
 
 
@@ -79,37 +88,69 @@ def check_complex_work(survey: SiteSurvey, sources: dict[str, Raw]) -> list[Find
         return []
     findings = []
     if survey.customer_consent is not True:
-        findings.append(error("维修类型为“特别复杂”，须事先取得客户认可：“客户是否认可延长工期”应填“是”",
-                              clause="CS-3.4.5", field="customer_consent", **_at(sources.get("customer_consent"))))
+        findings.append(
+            error(
+                "维修类型为“特别复杂”，须事先取得客户认可：“客户是否认可延长工期”应填“是”",
+                clause="CS-3.4.5",
+                field="customer_consent",
+                **_at(sources.get("customer_consent")),
+            )
+        )
     if survey.agreed_completion is None:
-        findings.append(error("维修类型为“特别复杂”，须填写与客户约定的完成日期", clause="CS-3.4.5",
-                              field="agreed_completion", **_at(sources.get("agreed_completion"))))
+        findings.append(
+            error(
+                "维修类型为“特别复杂”，须填写与客户约定的完成日期",
+                clause="CS-3.4.5",
+                field="agreed_completion",
+                **_at(sources.get("agreed_completion")),
+            )
+        )
     elif survey.agreed_completion < survey.survey_date:
-        findings.append(error(f"约定完成日期{survey.agreed_completion.isoformat()}早于勘察日期",
-                              clause="CS-3.4.5", field="agreed_completion", **_at(sources.get("agreed_completion"))))
+        findings.append(
+            error(
+                f"约定完成日期{survey.agreed_completion.isoformat()}早于勘察日期",
+                clause="CS-3.4.5",
+                field="agreed_completion",
+                **_at(sources.get("agreed_completion")),
+            )
+        )
     return findings
 
 
-def check_survey_on_time(survey: SiteSurvey, due: date, calendar: WorkCalendar,
-                         sources: dict[str, Raw]) -> list[Finding]:
+def check_survey_on_time(
+    survey: SiteSurvey, due: date, calendar: WorkCalendar, sources: dict[str, Raw]
+) -> list[Finding]:
     """CS-3.4.5: the survey is made within 1 working day; later is a recorded violation."""
     late = calendar.workdays_late(due, survey.survey_date)
     if late <= 0:
         return []
-    return [violation(f"现场勘察于{survey.survey_date.isoformat()}进行，晚于期限{due.isoformat()}，"
-                      f"晚{late}个工作日", clause="CS-3.4.5", field="survey_date", **_at(sources.get("survey_date")))]
+    return [
+        violation(
+            f"现场勘察于{survey.survey_date.isoformat()}进行，晚于期限{due.isoformat()}，晚{late}个工作日",
+            clause="CS-3.4.5",
+            field="survey_date",
+            **_at(sources.get("survey_date")),
+        )
+    ]
 
 
 def check_contractor_named(survey: SiteSurvey, sources: dict[str, Raw]) -> list[Finding]:
     """CS-3.5.9: warranty repair costs are deducted from the contractor's quality deposit, so a
     warranty survey must say which contractor."""
     if survey.in_warranty and not survey.contractor:
-        return [error("在保修期内的维修须填写“施工单位名称”（维修费用将从其工程质量保证金中扣回）",
-                      clause="CS-3.5.9", field="contractor", **_at(sources.get("contractor")))]
+        return [
+            error(
+                "在保修期内的维修须填写“施工单位名称”（维修费用将从其工程质量保证金中扣回）",
+                clause="CS-3.5.9",
+                field="contractor",
+                **_at(sources.get("contractor")),
+            )
+        ]
     return []
 
 
 # ------------------------------------------------------------ the step
+
 
 def signatures(context: Context[SiteSurvey]) -> list[Finding]:
     return check_signatures(context.header, context.sources)
@@ -136,49 +177,92 @@ CHECKS: tuple[Check, ...] = (signatures, contractor_named, complex_work, survey_
 
 # ------------------------------------------------------------ the handler
 
+
 def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     """Recorded against its case; the sign-off and deadline rules of CS-3.4.5 build on this."""
     survey = header_of(parsed, SiteSurvey)
     decision = Decision()
     if not tx.case_exists(survey.case_number):
         source = parsed.header_sources.get("case_number")
-        decision.findings.append(error(
-            f"登记编号“{survey.case_number}”不存在；请核对编号（应与《来电、来访登记表》的统一编号一致）",
-            clause="CS-3.4.3", field="case_number",
-            **({"location": source.location, "sheet": source.sheet, "cell": source.cell} if source else {})))
+        decision.findings.append(
+            error(
+                f"登记编号“{survey.case_number}”不存在；请核对编号（应与《来电、来访登记表》的统一编号一致）",
+                clause="CS-3.4.3",
+                field="case_number",
+                **({"location": source.location, "sheet": source.sheet, "cell": source.cell} if source else {}),
+            )
+        )
         return decision
     sources = parsed.header_sources
     registered = registration(tx, survey.case_number)
-    where = {"location": sources["case_number"].location, "sheet": sources["case_number"].sheet,
-             "cell": sources["case_number"].cell} if "case_number" in sources else {}
+    where = (
+        {
+            "location": sources["case_number"].location,
+            "sheet": sources["case_number"].sheet,
+            "cell": sources["case_number"].cell,
+        }
+        if "case_number" in sources
+        else {}
+    )
     if not registered.get("repair"):
-        decision.findings.append(error(f"{survey.case_number} 是“{registered.get('category')}”类投诉，不是维修工程，"
-                                       "不需要《现场勘察会签表》；请核对登记编号", clause="CS-3.4.5",
-                                       field="case_number", **where))
+        decision.findings.append(
+            error(
+                f"{survey.case_number} 是“{registered.get('category')}”类投诉，不是维修工程，"
+                "不需要《现场勘察会签表》；请核对登记编号",
+                clause="CS-3.4.5",
+                field="case_number",
+                **where,
+            )
+        )
         return decision
     if has_event(tx, survey.case_number, CASE_CLOSED):
-        decision.findings.append(error(f"{survey.case_number} 已结算办结；如需更正，请联系客户服务部",
-                                       clause="CS-3.4.5", field="case_number", **where))
+        decision.findings.append(
+            error(
+                f"{survey.case_number} 已结算办结；如需更正，请联系客户服务部",
+                clause="CS-3.4.5",
+                field="case_number",
+                **where,
+            )
+        )
         return decision
     received = received_at(registered).date()
     if not received <= survey.survey_date <= submission.today:
         survey_at = sources.get("survey_date")
-        decision.findings.append(error(
-            f"勘察日期{survey.survey_date.isoformat()}应在受理日期{received.isoformat()}与今天"
-            f"（{submission.today.isoformat()}）之间", clause="CS-3.4.5", field="survey_date",
-            **({"location": survey_at.location, "sheet": survey_at.sheet, "cell": survey_at.cell} if survey_at else {})))
+        decision.findings.append(
+            error(
+                f"勘察日期{survey.survey_date.isoformat()}应在受理日期{received.isoformat()}与今天"
+                f"（{submission.today.isoformat()}）之间",
+                clause="CS-3.4.5",
+                field="survey_date",
+                **(
+                    {"location": survey_at.location, "sheet": survey_at.sheet, "cell": survey_at.cell}
+                    if survey_at
+                    else {}
+                ),
+            )
+        )
         return decision
     due = next((d for d in registered.get("deadlines", []) if d["key"] == "survey"), None)
     decision.findings += run_checks(CHECKS, Context(tx, ws, parsed, survey, submission.today, {"due": due}))
     if has_errors(decision.findings):
         return decision
     if has_event(tx, survey.case_number, CASE_SURVEYED):
-        decision.findings.append(warning("该案件已提交过《现场勘察会签表》；本次作为更正记录，原记录保留在历史中",
-                                         clause="CS-3.4.5", field="case_number"))
+        decision.findings.append(
+            warning(
+                "该案件已提交过《现场勘察会签表》；本次作为更正记录，原记录保留在历史中",
+                clause="CS-3.4.5",
+                field="case_number",
+            )
+        )
     try:
         with tx.savepoint():  # the work order's numbers run out: the survey is not recorded either
-            tx.append(CASE_SURVEYED, survey.model_dump(mode="json"), case_id=survey.case_number,
-                      claim=submission.claim, sha256=submission.sha256)
+            tx.append(
+                CASE_SURVEYED,
+                survey.model_dump(mode="json"),
+                case_id=survey.case_number,
+                claim=submission.claim,
+                sha256=submission.sha256,
+            )
             decision.documents += after_survey(tx, ws, survey, registered, submission)
     except NumbersExhausted as exhausted:
         decision.findings.append(numbers_exhausted(exhausted, ws, "派工单无法编号", location="整个文件"))
@@ -190,43 +274,101 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
 
 # ============================================================ survey → work order (CS-3.4.5, 3.4.6, 3.5.1)
 
-def after_survey(tx: Transaction, ws: Workspace, survey: SiteSurvey, registered: dict, submission: Submission) -> list[Document]:
+
+def after_survey(
+    tx: Transaction, ws: Workspace, survey: SiteSurvey, registered: dict, submission: Submission
+) -> list[Document]:
     """The work order (and, for the contractor, the notice to 工程材料部) that follow a survey."""
     order_class = repair_rules.work_order_class(survey.in_warranty)
     numbering = NumberFormat(getattr(ws.settings.numbering, f"work_order_{order_class.lower()}"))
     existing = latest_event(tx, registered["number"], CASE_WORK_ORDERED)
     # A corrected survey keeps its work order number unless the class (保修 or not) changed with it.
     same_class = existing is not None and existing.payload["order_class"] == order_class
-    order_number = existing.payload["order_number"] if existing is not None and same_class else next_order(
-        tx, numbering, survey.survey_date.year)
+    order_number = (
+        existing.payload["order_number"]
+        if existing is not None and same_class
+        else next_order(tx, numbering, survey.survey_date.year)
+    )
     deadline = repair_rules.repair_deadline(ws.calendar, survey.survey_date, survey.work_kind, survey.agreed_completion)
     # None only for 特别复杂 without an agreed date, which complex_work refused before the survey was recorded.
     assert deadline is not None
-    repair = {"key": "repair", "label": "完成维修（竣工检查、客户签认）", "due": deadline.due.isoformat(),
-              "clause": "CS-3.4.5", "provisional": deadline.provisional, "basis": deadline.basis,
-              "actor": survey.repairer}
-    record(tx, CASE_WORK_ORDERED, {"order_number": order_number, "order_class": order_class,
-                                     "work_kind": survey.work_kind, "repairer": survey.repairer,
-                                     "contractor": survey.contractor, "estimate": str(survey.estimate),
-                                     "deadlines": [repair]}, registered["number"], submission)
+    repair = {
+        "key": "repair",
+        "label": "完成维修（竣工检查、客户签认）",
+        "due": deadline.due.isoformat(),
+        "clause": "CS-3.4.5",
+        "provisional": deadline.provisional,
+        "basis": deadline.basis,
+        "actor": survey.repairer,
+    }
+    record(
+        tx,
+        CASE_WORK_ORDERED,
+        {
+            "order_number": order_number,
+            "order_class": order_class,
+            "work_kind": survey.work_kind,
+            "repairer": survey.repairer,
+            "contractor": survey.contractor,
+            "estimate": str(survey.estimate),
+            "deadlines": [repair],
+        },
+        registered["number"],
+        submission,
+    )
     number, folder = registered["number"], f"{ws.settings.paths.outbox}/{registered['number']}"
-    header = {"case_number": number, "order_number": order_number, "order_class": order_class,
-              "customer": registered["customer"], "phone": registered["phone"], "address": location(registered),
-              "complaint": registered["content"], "work_kind": survey.work_kind, "repairer": survey.repairer,
-              "due": f"{due_text(repair)}前（{repair['clause']}）"}
-    documents = [Document(f"{folder}/03-{WORK_ORDER.title}-{order_number}.xlsx", "form",
-                          {"form_id": WORK_ORDER.form_id, "header": header, "lines": []})]
+    header = {
+        "case_number": number,
+        "order_number": order_number,
+        "order_class": order_class,
+        "customer": registered["customer"],
+        "phone": registered["phone"],
+        "address": location(registered),
+        "complaint": registered["content"],
+        "work_kind": survey.work_kind,
+        "repairer": survey.repairer,
+        "due": f"{due_text(repair)}前（{repair['clause']}）",
+    }
+    documents = [
+        Document(
+            f"{folder}/03-{WORK_ORDER.title}-{order_number}.xlsx",
+            "form",
+            {"form_id": WORK_ORDER.form_id, "header": header, "lines": []},
+        )
+    ]
     if survey.repairer == CONTRACTOR:
         # CS-3.4.6: work the repair team cannot do goes to the contractor through 工程材料部.
-        context = {"case": {"number": number, "customer": registered["customer"], "phone": registered["phone"],
-                            "address": location(registered), "complaint": registered["content"]},
-                   "order": {"number": order_number, "order_class": order_class, "work_kind": survey.work_kind,
-                             "due": due_text(repair), "provisional": repair["provisional"]},
-                   "survey": {"date": chinese_date(survey.survey_date), "responsible_party": survey.responsible_party,
-                              "estimate": money(survey.estimate), "findings": survey.findings or ""},
-                   "issued_on": chinese_date(submission.today), "provisional_note": provisional_note([repair])}
-        documents.append(Document(f"{folder}/04-施工单位维修通知单-{order_number}.docx", "docx",
-                                  {"template": "contractor_repair_notice.docx", "context": context}))
+        context = {
+            "case": {
+                "number": number,
+                "customer": registered["customer"],
+                "phone": registered["phone"],
+                "address": location(registered),
+                "complaint": registered["content"],
+            },
+            "order": {
+                "number": order_number,
+                "order_class": order_class,
+                "work_kind": survey.work_kind,
+                "due": due_text(repair),
+                "provisional": repair["provisional"],
+            },
+            "survey": {
+                "date": chinese_date(survey.survey_date),
+                "responsible_party": survey.responsible_party,
+                "estimate": money(survey.estimate),
+                "findings": survey.findings or "",
+            },
+            "issued_on": chinese_date(submission.today),
+            "provisional_note": provisional_note([repair]),
+        }
+        documents.append(
+            Document(
+                f"{folder}/04-施工单位维修通知单-{order_number}.docx",
+                "docx",
+                {"template": "contractor_repair_notice.docx", "context": context},
+            )
+        )
     return documents
 
 

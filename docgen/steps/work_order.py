@@ -40,8 +40,9 @@ from docgen.workspace import Workspace
 def signoffs(context: Context[WorkOrder]) -> list[Finding]:
     """CS-3.5.3: 竣工检查 by 客户服务人员/物业人员 and 维修队长, and the customer's signature."""
     done = context.header
-    return repair_rules.check_completion_signoffs(done.check_service, done.check_team_leader,
-                                                  done.customer_signature, context.sources)
+    return repair_rules.check_completion_signoffs(
+        done.check_service, done.check_team_leader, done.customer_signature, context.sources
+    )
 
 
 @once_valid
@@ -50,17 +51,24 @@ def completed_in_window(context: Context[WorkOrder]) -> list[Finding]:
     done, surveyed_on = context.header, context.facts["surveyed_on"]
     if surveyed_on <= done.completed_date <= context.today:
         return []
-    return [error(f"完工日期{done.completed_date.isoformat()}应在勘察日期{surveyed_on.isoformat()}与今天"
-                  f"（{context.today.isoformat()}）之间", clause="CS-3.5.2", field="completed_date",
-                  **at(context.parsed, "completed_date"))]
+    return [
+        error(
+            f"完工日期{done.completed_date.isoformat()}应在勘察日期{surveyed_on.isoformat()}与今天"
+            f"（{context.today.isoformat()}）之间",
+            clause="CS-3.5.2",
+            field="completed_date",
+            **at(context.parsed, "completed_date"),
+        )
+    ]
 
 
 @once_valid
 def completed_on_time(context: Context[WorkOrder]) -> list[Finding]:
     """CS-3.4.5: a late repair, and a late one without the customer's consent, are violations."""
     done = context.header
-    return repair_rules.check_completion(done.completed_date, context.facts["due"], done.extension_consent,
-                                         context.ws.calendar, context.sources)
+    return repair_rules.check_completion(
+        done.completed_date, context.facts["due"], done.extension_consent, context.ws.calendar, context.sources
+    )
 
 
 CHECKS: tuple[Check, ...] = (signoffs, completed_in_window, completed_on_time)
@@ -76,27 +84,52 @@ def handle_work_order(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
     assert order is not None and survey is not None
     surveyed_on = date.fromisoformat(survey.payload["survey_date"])
     due = date.fromisoformat(order.payload["deadlines"][0]["due"])
-    findings = run_checks(CHECKS, Context(tx, ws, parsed, done, submission.today, {"surveyed_on": surveyed_on, "due": due}))
+    findings = run_checks(
+        CHECKS, Context(tx, ws, parsed, done, submission.today, {"surveyed_on": surveyed_on, "due": due})
+    )
     if has_errors(findings):
         return Decision(findings=findings)
     findings += correction_note(tx, done.case_number, CASE_COMPLETED, WORK_ORDER.title)
     callback = repair_rules.callback_due(ws.calendar, done.completed_date)
-    deadline = {"key": "callback", "label": "电话回访客户", "due": callback.due.isoformat(), "clause": "CS-3.5.4",
-                "provisional": callback.provisional, "basis": callback.basis, "actor": "客户服务部（处）资料员"}
+    deadline = {
+        "key": "callback",
+        "label": "电话回访客户",
+        "due": callback.due.isoformat(),
+        "clause": "CS-3.5.4",
+        "provisional": callback.provisional,
+        "basis": callback.basis,
+        "actor": "客户服务部（处）资料员",
+    }
     record(tx, CASE_COMPLETED, {**done.model_dump(mode="json"), "deadlines": [deadline]}, done.case_number, submission)
     record_violations(tx, findings, done.case_number, submission)
     registered = registration(tx, done.case_number)
     folder = f"{ws.settings.paths.outbox}/{done.case_number}"
-    callback_form = {"case_number": done.case_number, "order_number": done.order_number,
-                     "customer": registered["customer"], "phone": registered["phone"],
-                     "completed": chinese_date(done.completed_date),
-                     "callback_due": f"{due_text(deadline)}前（CS-3.5.4）"}
-    account = {"case_number": done.case_number, "order_number": done.order_number,
-               "order_class": order.payload["order_class"], "address": location(registered)}
-    documents = [Document(f"{folder}/05-{CALLBACK.title}.xlsx", "form",
-                          {"form_id": CALLBACK.form_id, "header": callback_form, "lines": []}),
-                 Document(f"{folder}/06-{FINAL_ACCOUNT.title}.xlsx", "form",
-                          {"form_id": FINAL_ACCOUNT.form_id, "header": account, "lines": []})]
+    callback_form = {
+        "case_number": done.case_number,
+        "order_number": done.order_number,
+        "customer": registered["customer"],
+        "phone": registered["phone"],
+        "completed": chinese_date(done.completed_date),
+        "callback_due": f"{due_text(deadline)}前（CS-3.5.4）",
+    }
+    account = {
+        "case_number": done.case_number,
+        "order_number": done.order_number,
+        "order_class": order.payload["order_class"],
+        "address": location(registered),
+    }
+    documents = [
+        Document(
+            f"{folder}/05-{CALLBACK.title}.xlsx",
+            "form",
+            {"form_id": CALLBACK.form_id, "header": callback_form, "lines": []},
+        ),
+        Document(
+            f"{folder}/06-{FINAL_ACCOUNT.title}.xlsx",
+            "form",
+            {"form_id": FINAL_ACCOUNT.form_id, "header": account, "lines": []},
+        ),
+    ]
     return Decision(findings, [done.case_number], documents)
 
 
