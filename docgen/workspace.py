@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from docgen.errors import DocgenError
 from docgen.forms.register import CATEGORIES, DEPARTMENTS
+from docgen.procedures.workdays import WORKSPACE_FILE_NAME, WorkCalendar
 
 CONFIG_NAME = "docgen.toml"
 FOLDERS = ("forms", "templates", "intake", "outbox", "archive", "rejected", "var")
@@ -371,8 +372,6 @@ class Workspace:
     def calendar(self):
         """The working-day calendar. The default ``calendar.toml`` is optional; a file named in
         ``[workdays] calendar_file`` must exist (its absence is a load error)."""
-        from docgen.procedures.workdays import WORKSPACE_FILE_NAME, WorkCalendar
-
         name = self.settings.workdays.calendar_file
         extra = self.root / name
         named = name != WORKSPACE_FILE_NAME

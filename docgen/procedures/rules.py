@@ -6,16 +6,46 @@ is an ``error`` finding on its cell; a breach of the procedure by true facts is 
 
 from __future__ import annotations
 
+from collections.abc import Container, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
-from typing import Callable
+from typing import Callable, Protocol
 
 from docgen.findings import Finding, error, warning
 from docgen.forms.base import Raw
 from docgen.forms.register import RegisterLine
 from docgen.ledger import NumberFormat
 from docgen.procedures.workdays import WorkCalendar
-from docgen.workspace import Settings
+
+
+# What these rules read of the settings: ``docgen.workspace.Settings`` (its ``routing`` and ``deadlines``
+# sections) fits these read-only protocols. The procedures sit below the workspace and do not import it.
+class RoutingSettings(Protocol):
+    @property
+    def departments(self) -> Mapping[str, str]: ...  # 投诉类别 → 责任部门
+
+    @property
+    def repair_categories(self) -> Container[str]: ...  # categories that need a site survey (CS-3.4.5)
+
+
+class DeadlineSettings(Protocol):
+    @property
+    def feedback_workdays(self) -> int: ...  # CS-3.4.2.2
+
+    @property
+    def survey_workdays(self) -> int: ...  # CS-3.4.5
+
+    @property
+    def other_complaint_days(self) -> int: ...  # CS-3.4.5 (calendar days)
+
+
+class RuleSettings(Protocol):
+    @property
+    def routing(self) -> RoutingSettings: ...
+
+    @property
+    def deadlines(self) -> DeadlineSettings: ...
+
 
 # When a register gives the day but not the hour, the complaint is taken as received within office
 # hours: the earlier, stricter reading of every deadline, never a later one.
@@ -40,11 +70,11 @@ def received_at(line: RegisterLine) -> datetime:
     return datetime.combine(line.received_date, line.received_time or UNKNOWN_TIME)
 
 
-def is_repair(line: RegisterLine, settings: Settings) -> bool:
+def is_repair(line: RegisterLine, settings: RuleSettings) -> bool:
     return line.category in settings.routing.repair_categories
 
 
-def responsible_department(line: RegisterLine, settings: Settings) -> str:
+def responsible_department(line: RegisterLine, settings: RuleSettings) -> str:
     """CS-3.4.2: every complaint gets a responsible department (责任部门).
 
     Defaults follow NC-3.2.4 (sales service → 经营销售部) and NC-3.2.5 (after handover, repairs by
@@ -54,7 +84,7 @@ def responsible_department(line: RegisterLine, settings: Settings) -> str:
     return line.department or settings.routing.departments[line.category]
 
 
-def routing_findings(line: RegisterLine, settings: Settings, where: Raw | None, row: int) -> list[Finding]:
+def routing_findings(line: RegisterLine, settings: RuleSettings, where: Raw | None, row: int) -> list[Finding]:
     """CS-3.4.2: a department written by hand that differs from the routing table is noted."""
     routed = settings.routing.departments[line.category]
     if line.department and line.department != routed:
@@ -70,7 +100,7 @@ def routing_findings(line: RegisterLine, settings: Settings, where: Raw | None, 
     return []
 
 
-def deadlines(line: RegisterLine, settings: Settings, calendar: WorkCalendar) -> list[DeadlineRecord]:
+def deadlines(line: RegisterLine, settings: RuleSettings, calendar: WorkCalendar) -> list[DeadlineRecord]:
     """The time limits that start when a complaint is registered."""
     moment = received_at(line)
     limits = settings.deadlines
