@@ -7,6 +7,7 @@ from datetime import date
 
 from docgen.events import CASE_CLOSED, CASE_REGISTERED, MINUTES_ACTION_DONE, MINUTES_ACTION_REOPENED, STAGES, met_by
 from docgen.ledger import Event, Ledger
+from docgen.payloads import RegisteredPayload
 from docgen.wording import day_of
 
 # Which event meets which deadline, the payload field holding the day it happened and the stage each event
@@ -37,7 +38,7 @@ class DeadlineState:
 @dataclass
 class Case:
     number: str
-    registered: dict
+    registered: RegisteredPayload  # the registration, typed (real dates and times)
     events: list[Event] = field(default_factory=list)
     deadlines: list[DeadlineState] = field(default_factory=list)
 
@@ -52,7 +53,7 @@ class Case:
 
     @property
     def major(self) -> bool:
-        return bool(self.registered.get("major"))
+        return self.registered.major
 
     def overdue(self, today: date) -> list[DeadlineState]:
         """Deadlines missed and still waiting; a closed case has nothing left to chase."""
@@ -70,7 +71,7 @@ def build(number: str, events: list[Event]) -> Case | None:
     registration = next((e for e in events if e.kind == CASE_REGISTERED), None)
     if registration is None:
         return None
-    case = Case(number, registration.payload, events)
+    case = Case(number, RegisteredPayload.model_validate(registration.payload), events)
     # Deadlines start with the registration and with later steps (a work order's repair time, a
     # completion's callback); a step sent again as a correction replaces its own deadlines.
     records: dict[str, dict] = {}
@@ -84,7 +85,7 @@ def build(number: str, events: list[Event]) -> Case | None:
             date.fromisoformat(record["due"]),
             record["clause"],
             record["provisional"],
-            actor=record.get("actor") or registration.payload.get("department"),
+            actor=record.get("actor") or case.registered.department,
         )
         if state.key.startswith(ACTION_PREFIX):
             done = action_done(state.key, events)
@@ -129,11 +130,11 @@ def case_json(case: Case, today: date) -> dict:
         "stage": case.stage,
         "open": case.open,
         "major": case.major,
-        "category": case.registered.get("category"),
-        "department": case.registered.get("department"),
-        "customer": case.registered.get("customer"),
-        "project": case.registered.get("project"),
-        "received_at": case.registered.get("received_at"),
+        "category": case.registered.category,
+        "department": case.registered.department,
+        "customer": case.registered.customer,
+        "project": case.registered.project,
+        "received_at": case.registered.received_at.isoformat() if case.registered.received_at else None,
         "next_deadline": None
         if nxt is None
         else {

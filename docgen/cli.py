@@ -260,14 +260,15 @@ def _case_detail(case, today: date) -> str:
     from docgen.actions import action_event_detail
 
     registered = case.registered
+    received = registered.received_at.isoformat(sep=" ")[:16] if registered.received_at else ""
     lines = [
         f"登记编号：{case.number}　阶段：{case.stage}{'　【重大投诉】' if case.major else ''}",
-        f"客户：{registered.get('customer')}　电话：{registered.get('phone')}　"
-        f"项目：{registered.get('project')}"
-        f"{' ' + registered['building'] + '栋' if registered.get('building') else ''}{registered.get('room') or ''}",
-        f"类别：{registered.get('category')}　责任部门：{registered.get('department')}　"
-        f"服务处：{registered.get('office')}　受理：{registered.get('received_at', '')[:16].replace('T', ' ')}",
-        f"内容：{registered.get('content')}",
+        f"客户：{registered.customer}　电话：{registered.phone}　"
+        f"项目：{registered.project}"
+        f"{' ' + registered.building + '栋' if registered.building else ''}{registered.room or ''}",
+        f"类别：{registered.category}　责任部门：{registered.department}　"
+        f"服务处：{registered.office}　受理：{received}",
+        f"内容：{registered.content}",
         "",
         "期限：",
     ]

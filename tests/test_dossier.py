@@ -14,7 +14,7 @@ import pytest
 from docgen.cases import all_cases
 from docgen.reports.dossier import write_dossier
 from tests.conftest import freeze_ledger_clock, register_line, write_register
-from tests.test_repair_chain import run_chain, step
+from tests.test_repair_chain import CLASS_A_1200_50, run_chain, step
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
@@ -28,18 +28,7 @@ def _class_a_case(ws, ledger):
     return run_chain(
         ws,
         ledger,
-        in_warranty=True,
-        total="1200.50",
-        uppercase="壹仟贰佰元伍角",
-        cost_lines=[
-            {"项目": "地漏更换", "工种": "水电", "单位": "个", "数量": 1, "单价（元）": 200.5, "金额（元）": 200.5},
-            {"项目": "防水修补", "工种": "泥工", "单位": "平方米", "数量": 4, "单价（元）": 250, "金额（元）": 1000},
-        ],
-        approvals={
-            "contractor_confirm": "闽建一公司 王工",
-            "review_deputy_chief_engineer": "副总工",
-            "approve_deputy_gm": "副总经理",
-        },
+        **CLASS_A_1200_50,
     )
 
 

@@ -27,6 +27,8 @@ INTERNAL = {
     "docgen.service.WorkersUnavailable",
     # a template that does not render (mostly English detail): a system fault, logged with its traceback
     "docgen.render.docx.RenderError",
+    # a step writing a payload its kind's model refuses: a programming fault, logged with its traceback
+    "docgen.payloads.InvalidPayload",
 }
 
 

@@ -390,7 +390,7 @@ def test_a_register_typed_in_word_is_read_by_its_labels(ws, ledger):
     outcome = process(ws, ledger, path)
     assert outcome.status == "accepted", outcome.findings
     [case] = all_cases(ledger)
-    assert case.registered["phone"] == "13800138000" and case.registered["received_date"] == "2026-11-23"
+    assert case.registered.phone == "13800138000" and case.registered.received_date == date(2026, 11, 23)
 
 
 def test_crash_between_linking_into_archive_and_unlinking_from_intake_records_the_drop_once(ws, ledger):

@@ -48,6 +48,24 @@ def docx_text(path: Path) -> str:
     )
 
 
+# A class A (warranty) repair of 1,200.50 yuan: approved by 副总工程师 and 副总经理 (CS-3.6.1), the contractor
+# confirming; several test modules play it.
+CLASS_A_1200_50 = {
+    "in_warranty": True,
+    "total": "1200.50",
+    "uppercase": "壹仟贰佰元伍角",
+    "cost_lines": [
+        {"项目": "地漏更换", "工种": "水电", "单位": "个", "数量": 1, "单价（元）": 200.5, "金额（元）": 200.5},
+        {"项目": "防水修补", "工种": "泥工", "单位": "平方米", "数量": 4, "单价（元）": 250, "金额（元）": 1000},
+    ],
+    "approvals": {
+        "contractor_confirm": "闽建一公司 王工",
+        "review_deputy_chief_engineer": "副总工",
+        "approve_deputy_gm": "副总经理",
+    },
+}
+
+
 def run_chain(
     ws, ledger, *, in_warranty: bool, cost_lines: list[dict], total: str, uppercase: str, approvals: dict
 ) -> tuple[str, list]:
@@ -130,18 +148,7 @@ def test_class_a_warranty_repair_from_register_to_payment_and_deposit_deduction(
     number, outcomes = run_chain(
         ws,
         ledger,
-        in_warranty=True,
-        total="1200.50",
-        uppercase="壹仟贰佰元伍角",
-        cost_lines=[
-            {"项目": "地漏更换", "工种": "水电", "单位": "个", "数量": 1, "单价（元）": 200.5, "金额（元）": 200.5},
-            {"项目": "防水修补", "工种": "泥工", "单位": "平方米", "数量": 4, "单价（元）": 250, "金额（元）": 1000},
-        ],
-        approvals={
-            "contractor_confirm": "闽建一公司 王工",
-            "review_deputy_chief_engineer": "副总工",
-            "approve_deputy_gm": "副总经理",
-        },
+        **CLASS_A_1200_50,
     )
     surveyed, settled = outcomes[1], outcomes[-1]
     assert any("PG-A-2026-00001" in o for o in surveyed.outputs)

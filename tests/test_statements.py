@@ -14,6 +14,7 @@ import pytest
 
 from docgen import pipeline
 from docgen.cases import Case, DeadlineState
+from docgen.payloads import RegisteredPayload
 from docgen.reports.statements import (
     CHART_FONT,
     StatementPeriodError,
@@ -107,13 +108,15 @@ def test_quarter_figures_counts_rates_and_trend_warning(ws, ledger, two_quarters
 def _case(number, received, category, project, deadlines):
     return Case(
         number,
-        {
-            "received_at": received + "T10:00:00+08:00",
-            "category": category,
-            "project": project,
-            "department": "工程材料部",
-            "major": False,
-        },
+        RegisteredPayload.model_validate(
+            {
+                "received_at": received + "T10:00:00+08:00",
+                "category": category,
+                "project": project,
+                "department": "工程材料部",
+                "major": False,
+            }
+        ),
         [],
         deadlines,
     )

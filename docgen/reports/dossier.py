@@ -37,8 +37,9 @@ from docgen.events import (
 from docgen.events import label as event_label
 from docgen.forms import FORMS
 from docgen.ledger import Event, Ledger
+from docgen.payloads import RegisteredPayload
 from docgen.render.pdf import render_pdf
-from docgen.wording import chinese_date, day_of, money, received_text
+from docgen.wording import chinese_date, day_of, money
 from docgen.workspace import Workspace
 
 __all__ = ["dossier_context", "dossier_path", "write_dossier"]
@@ -117,7 +118,7 @@ def _signatures(payload: dict, form_id: str, keys, labels: dict[str, str] | None
     return "、".join(f"{titles.get(key, key).removesuffix('签字')} {payload[key]}" for key in keys if payload.get(key))
 
 
-def _location(registered: dict) -> str:
+def _location(registered: RegisteredPayload) -> str:
     parts = [
         registered.get("project") or "",
         registered.get("building") and f"{registered['building']}栋",
@@ -126,8 +127,8 @@ def _location(registered: dict) -> str:
     return "".join(part for part in parts if part)
 
 
-def _received(registered: dict) -> str:
-    return received_text(registered) if registered.get("received_at") or registered.get("received_date") else ""
+def _received(registered: RegisteredPayload) -> str:
+    return registered.received_text
 
 
 def _step_day(event: Event, case: Case) -> date | None:

@@ -39,7 +39,7 @@ from docgen.ledger import Ledger
 from docgen.projects import FIRST_YEAR_CLAUSE, delivery, ledger_projects
 from docgen.render.docx import find_template, render_docx
 from docgen.reports.periodic import latest_progress, weekly
-from docgen.wording import chinese_date, day_of, received_at, received_text
+from docgen.wording import chinese_date, day_of
 from docgen.workspace import Workspace
 
 __all__ = [
@@ -67,7 +67,7 @@ class MinutesError(DocgenError, ValueError):
 
 
 def _received(case: Case) -> date:
-    return received_at(case.registered).date()
+    return case.registered.received.date()
 
 
 def _as_of(case: Case, until: date) -> Case:
@@ -230,7 +230,7 @@ def _special(ws: Workspace, ledger: Ledger, meeting_date: date, case_number: str
     r = case.registered
     facts = "\n".join(
         (
-            f"受理时间：{received_text(r)}（{r.get('channel') or ''}）",
+            f"受理时间：{r.received_text}（{r.get('channel') or ''}）",
             f"客户：{r.get('customer') or ''}　{r.get('phone') or ''}",
             f"房号：{_location(case)}",
             f"类别：{r.get('category') or ''}；责任部门：{r.get('department') or ''}；受理人：{r.get('receiver') or ''}",

@@ -16,7 +16,7 @@ from docgen.errors import PeriodError  # raised here for a week not written like
 from docgen.events import CASE_CLOSED, CASE_PROGRESS
 from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
-from docgen.wording import day_of, received_at
+from docgen.wording import day_of
 
 
 def week_bounds(text: str) -> tuple[date, date]:
@@ -37,7 +37,7 @@ def week_bounds(text: str) -> tuple[date, date]:
 
 
 def _received(case: Case) -> date:
-    return received_at(case.registered).date()
+    return case.registered.received.date()
 
 
 def _closed_on(case: Case) -> date | None:

@@ -30,7 +30,7 @@ from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
 from docgen.render.pdf import FONT_ROLES, render_pdf
 from docgen.reports.ratings import quarter_bounds
-from docgen.wording import chinese_date, received_at
+from docgen.wording import chinese_date
 
 __all__ = [
     "StatementPeriodError",
@@ -131,7 +131,7 @@ def _tally(cases: list[Case], first: date, end: date, as_of: date | None = None)
     t = _Tally()
     for case in cases:
         r = case.registered
-        received = received_at(r).date()
+        received = r.received.date()
         if first <= received < end:
             category, project = _name(r.get("category")), _name(r.get("project"))
             t.total += 1

@@ -21,7 +21,7 @@ from docgen.procedures.workdays import WorkCalendar
 from docgen.render.docx import find_template, render_docx
 from docgen.render.pdf import render_pdf
 from docgen.reports.periodic import Overdue, Warning, latest_progress, overdue_warning, week_bounds, weekly
-from docgen.wording import chinese_date, day_of, received_text
+from docgen.wording import chinese_date, day_of
 from docgen.workspace import Workspace
 
 __all__ = ["warning_context", "weekly_context", "write_daily_warning", "write_weekly_both"]
@@ -39,7 +39,7 @@ def _due(deadline: DeadlineState) -> str:
 
 
 def _received(case: Case) -> str:
-    return received_text(case.registered)
+    return case.registered.received_text
 
 
 def _location(case: Case) -> str:

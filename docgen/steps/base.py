@@ -22,6 +22,7 @@ from docgen.events import CASE_CLOSED, CASE_VIOLATION, CASE_WORK_ORDERED
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms.base import FormDef, ParsedForm, Raw
 from docgen.ledger import SETTINGS_FIELD, Event, NumbersExhausted, Transaction
+from docgen.payloads import checked
 from docgen.wording import chinese_date
 from docgen.wording import money as money  # re-exported for the steps
 from docgen.wording import received_text as received_text
@@ -232,7 +233,7 @@ def registration(tx: Transaction, number: str) -> dict:
 
 
 def record(tx: Transaction, kind: str, payload: dict, number: str, submission: Submission) -> Event:
-    return tx.append(kind, payload, case_id=number, claim=submission.claim, sha256=submission.sha256)
+    return tx.append(kind, checked(kind, payload), case_id=number, claim=submission.claim, sha256=submission.sha256)
 
 
 def record_violations(tx: Transaction, findings: list[Finding], number: str, submission: Submission) -> None:

@@ -18,6 +18,7 @@ from docgen.forms.base import ParsedForm, Raw
 from docgen.forms.register import REGISTER, RegisterHeader, RegisterLine
 from docgen.forms.site_survey import SITE_SURVEY
 from docgen.ledger import MIN_YEAR, NumberFormat, NumbersExhausted, Transaction, line_fingerprint
+from docgen.payloads import checked
 from docgen.procedures import rules
 from docgen.steps.base import (
     Check,
@@ -285,7 +286,14 @@ def _register_lines(
                 case = {**earlier, "major": True}
                 tx.append(
                     CASE_ESCALATED,
-                    {"recipients": list(settings.escalation.recipients), "clause": "CS-3.4.7", "file": submission.name},
+                    checked(
+                        CASE_ESCALATED,
+                        {
+                            "recipients": list(settings.escalation.recipients),
+                            "clause": "CS-3.4.7",
+                            "file": submission.name,
+                        },
+                    ),
                     case_id=number,
                     claim=submission.claim,
                     sha256=submission.sha256,
@@ -316,7 +324,13 @@ def _register_lines(
             ) from exhausted
         deadlines = rules.deadlines(line, settings, ws.calendar)
         case = _case_payload(line, number, ws, submission, row, deadlines, header)
-        tx.append(CASE_REGISTERED, case, case_id=number, claim=submission.claim, sha256=submission.sha256)
+        tx.append(
+            CASE_REGISTERED,
+            checked(CASE_REGISTERED, case),
+            case_id=number,
+            claim=submission.claim,
+            sha256=submission.sha256,
+        )
         if line.progress:
             _record_progress(tx, number, line, row, submission)
         new_cases.append(case)
@@ -337,7 +351,7 @@ def _register_lines(
             # CS-3.4.7: a major complaint is reported at once to the general manager and deputy GM.
             tx.append(
                 CASE_ESCALATED,
-                {"recipients": list(settings.escalation.recipients), "clause": "CS-3.4.7"},
+                checked(CASE_ESCALATED, {"recipients": list(settings.escalation.recipients), "clause": "CS-3.4.7"}),
                 case_id=case["number"],
                 claim=submission.claim,
                 sha256=submission.sha256,
@@ -362,7 +376,7 @@ def _record_progress(tx: Transaction, number: str, line: RegisterLine, row: int,
     """CS-3.4.4: what is not yet settled stays on the register with its progress noted."""
     tx.append(
         CASE_PROGRESS,
-        {"progress": line.progress, "row": row, "file": submission.name},
+        checked(CASE_PROGRESS, {"progress": line.progress, "row": row, "file": submission.name}),
         case_id=number,
         claim=submission.claim,
         sha256=submission.sha256,

@@ -16,6 +16,7 @@ from docgen.forms.base import ParsedForm, Raw
 from docgen.forms.repair import WORK_ORDER
 from docgen.forms.site_survey import SITE_SURVEY, SiteSurvey
 from docgen.ledger import NumberFormat, NumbersExhausted, Transaction
+from docgen.payloads import checked
 from docgen.procedures import repair_rules
 from docgen.procedures.workdays import WorkCalendar
 from docgen.steps.base import (
@@ -258,7 +259,7 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
         with tx.savepoint():  # the work order's numbers run out: the survey is not recorded either
             tx.append(
                 CASE_SURVEYED,
-                survey.model_dump(mode="json"),
+                checked(CASE_SURVEYED, survey.model_dump(mode="json")),
                 case_id=survey.case_number,
                 claim=submission.claim,
                 sha256=submission.sha256,

@@ -1,0 +1,242 @@
+"""The payload of each event kind with known fields, as a pydantic model (docs/design.md §7).
+
+The steps validate a payload against its kind's model before appending it (``checked``; ``steps.base.record``),
+so a step that forgets a field fails at once instead of leaving a case the reports cannot read (the ledger
+itself stays generic and stores any payload). What is *stored* is still
+the payload as given (its canonical JSON, covered by the hash chain), never the model's dump: ledgers
+written before these models read unchanged, and a model dumped with ``mode="json", exclude_unset=True``
+gives back the stored JSON byte for byte (tests/test_events.py). Payloads vary with the forms, so every
+model allows extra fields; only what docgen reads is declared.
+
+Imports only the catalogue (docgen.events) and pydantic: a lower layer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from docgen.events import (
+    CASE_CALLED_BACK,
+    CASE_CLOSED,
+    CASE_COMPLETED,
+    CASE_ESCALATED,
+    CASE_FINAL_ACCOUNT,
+    CASE_PROGRESS,
+    CASE_REGISTERED,
+    CASE_SETTLED,
+    CASE_SURVEYED,
+    CASE_WORK_ORDERED,
+)
+from docgen.wording import chinese_date, chinese_datetime
+
+__all__ = ["PAYLOADS", "InvalidPayload", "Payload", "NewRegistration", "RegisteredPayload", "checked", "validate"]
+
+
+class Payload(BaseModel):
+    """A payload: its declared fields typed, any other field kept as stored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def stored(self) -> dict[str, Any]:
+        """The payload as stored (JSON types), the fields it was built from only."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class Deadline(Payload):
+    """A deadline record (``procedures.rules.DeadlineRecord.as_dict``)."""
+
+    key: str
+    label: str
+    due: date
+    clause: str
+    provisional: bool
+    actor: str | None = None
+    basis: str | None = None
+
+
+class RegisteredPayload(Payload):
+    """``case.registered`` as read: a line of the register (CS-3.4.3) with its number, routing and deadlines.
+    Every field may be absent (older ledgers, other writers); what the register step writes is checked
+    against ``NewRegistration``."""
+
+    number: str | None = None
+    received_date: date | None = None
+    received_at: datetime | None = None  # older payloads: received_date only
+    received_time: time | None = None
+    time_known: bool = False
+    channel: str | None = None
+    customer: str | None = None
+    phone: str | None = None
+    project: str | None = None
+    building: str | None = None
+    room: str | None = None
+    content: str | None = None
+    category: str | None = None
+    major: bool = False
+    receiver: str | None = None
+    progress: str | None = None
+    department: str | None = None
+    office: str | None = None
+    repair: bool = False
+    repair_team: str | None = None
+    deadlines: list[Deadline] = []
+    provisional: bool = False
+    source: dict[str, Any] | None = None
+
+    @property
+    def received(self) -> datetime:
+        """When the case was received (``received_at``; older payloads: midnight of ``received_date``)."""
+        if self.received_at is not None:
+            return self.received_at
+        if self.received_date is None:
+            raise KeyError("received_date")
+        return datetime.combine(self.received_date, time())
+
+    @property
+    def received_text(self) -> str:
+        """``2026年11月27日 14:30`` when the time was written on the register, else ``2026年11月27日``
+        (``wording.received_text``)."""
+        return chinese_datetime(self.received) if self.time_known else chinese_date(self.received.date())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A field by its stored name (typed), as the plain dicts were read: ``default`` when absent."""
+        if key in type(self).model_fields:
+            return getattr(self, key) if key in self.model_fields_set else default
+        return (self.model_extra or {}).get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in type(self).model_fields and key not in (self.model_extra or {}):
+            raise KeyError(key)
+        return getattr(self, key)
+
+
+class NewRegistration(RegisteredPayload):
+    """``case.registered`` as the register step writes it (``steps.register._case_payload``)."""
+
+    number: str
+    received_date: date
+    received_at: datetime
+    time_known: bool
+    channel: str
+    customer: str
+    phone: str
+    project: str
+    content: str
+    category: str
+    major: bool
+    department: str
+    office: str
+    repair: bool
+    deadlines: list[Deadline]
+    provisional: bool
+
+
+class EscalatedPayload(Payload):
+    """``case.escalated`` (CS-3.4.7)."""
+
+    recipients: list[str]
+    clause: str
+
+
+class ProgressPayload(Payload):
+    """``case.progress`` (CS-3.4.4)."""
+
+    progress: str
+
+
+class SurveyedPayload(Payload):
+    """``case.surveyed``: the 《现场勘察会签表》 (CS-3.4.5)."""
+
+    case_number: str
+    survey_date: date
+    in_warranty: bool | None = None
+    responsible_party: str | None = None
+    contractor: str | None = None
+    repairer: str | None = None
+    work_kind: str | None = None
+    estimate: str | None = None
+
+
+class WorkOrderedPayload(Payload):
+    """``case.work_ordered``: the work order given (CS-3.4.6)."""
+
+    order_number: str
+    order_class: str
+    deadlines: list[Deadline] = []
+
+
+class CompletedPayload(Payload):
+    """``case.completed``: the work order completed (CS-3.5.2)."""
+
+    case_number: str
+    order_number: str
+    completed_date: date
+    deadlines: list[Deadline] = []
+
+
+class CalledBackPayload(Payload):
+    """``case.called_back`` (CS-3.5.4)."""
+
+    case_number: str
+    callback_date: date
+
+
+class FinalAccountPayload(Payload):
+    """``case.final_account``: the 决算书 (CS-3.5.5)."""
+
+    case_number: str
+    order_number: str
+    prepared_date: date
+    total: str
+
+
+class SettledPayload(Payload):
+    """``case.settled``: the 结算书 (CS-3.5.6 – 3.6.1)."""
+
+    case_number: str
+    order_number: str
+    audited_amount: str
+
+
+class ClosedPayload(Payload):
+    """``case.closed``."""
+
+    reason: str
+
+
+PAYLOADS: dict[str, type[Payload]] = {
+    CASE_REGISTERED: NewRegistration,
+    CASE_ESCALATED: EscalatedPayload,
+    CASE_PROGRESS: ProgressPayload,
+    CASE_SURVEYED: SurveyedPayload,
+    CASE_WORK_ORDERED: WorkOrderedPayload,
+    CASE_COMPLETED: CompletedPayload,
+    CASE_CALLED_BACK: CalledBackPayload,
+    CASE_FINAL_ACCOUNT: FinalAccountPayload,
+    CASE_SETTLED: SettledPayload,
+    CASE_CLOSED: ClosedPayload,
+}
+
+
+class InvalidPayload(ValueError):
+    """A payload its kind's model refuses (a field missing or of the wrong type)."""
+
+
+def validate(kind: str, payload: dict) -> Payload | None:
+    """``payload`` as its kind's model (None: a kind with no model); InvalidPayload if it does not fit."""
+    model = PAYLOADS.get(kind)
+    if model is None:
+        return None
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        raise InvalidPayload(f"{kind}: {error}") from error
+
+
+def checked(kind: str, payload: dict) -> dict:
+    """``payload`` itself, once its kind's model accepts it (InvalidPayload otherwise): what a step appends."""
+    validate(kind, payload)
+    return payload

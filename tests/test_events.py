@@ -1,0 +1,84 @@
+"""The payload models (docgen.payloads, docs/design.md §7): what the pipeline writes round-trips through its
+kind's model to the same canonical JSON, a payload missing a field is refused before it is appended, and the
+case view reads the registration typed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from docgen import pipeline
+from docgen.cases import all_cases
+from docgen.events import CASE_ESCALATED, CASE_PROGRESS, CASE_REGISTERED, CASE_SURVEYED
+from docgen.ledger import canonical
+from docgen.payloads import PAYLOADS, InvalidPayload, RegisteredPayload, checked, validate
+from docgen.steps.base import Submission, record
+from tests.conftest import register_line, write_register
+from tests.test_repair_chain import CLASS_A_1200_50, run_chain
+
+
+def _chain(ws, ledger) -> str:
+    number, _ = run_chain(
+        ws,
+        ledger,
+        **CLASS_A_1200_50,
+    )
+    # A major complaint registered without a time, with its progress noted: case.escalated, case.progress.
+    major = register_line(customer="李娜", major=True, received_time=None, progress="已联系客户", content="外墙渗水")
+    outcome = pipeline.process_file(ws, ledger, write_register(ws.intake, [major]), date(2026, 11, 27))
+    assert outcome.status in ("accepted", "accepted_with_findings"), [f.message for f in outcome.findings]
+    return number
+
+
+def test_every_kind_with_a_model_round_trips_what_the_pipeline_writes_to_the_same_canonical_json(ws, ledger):
+    _chain(ws, ledger)
+    seen = set()
+    for event in ledger.events():
+        model = validate(event.kind, event.payload)
+        if model is None:
+            assert event.kind not in PAYLOADS
+            continue
+        seen.add(event.kind)
+        assert canonical(model.stored()) == canonical(event.payload)
+        if event.kind == CASE_REGISTERED:  # the view's model too (every field optional)
+            assert canonical(RegisteredPayload.model_validate(event.payload).stored()) == canonical(event.payload)
+    assert seen == set(PAYLOADS), set(PAYLOADS) - seen
+
+
+def test_the_case_view_reads_the_registration_typed(ws, ledger):
+    number = _chain(ws, ledger)
+    cases = {case.number: case for case in all_cases(ledger)}
+    registered = cases[number].registered
+    assert isinstance(registered, RegisteredPayload)
+    assert registered.received_at == datetime(2026, 11, 23, 10, 0) and registered.received_date == date(2026, 11, 23)
+    assert registered.received_text == "2026年11月23日 10:00" and registered.customer == "王建国"
+    assert registered.deadlines[0].due == date(2026, 11, 26)
+    [major] = [case for case in cases.values() if case.number != number]
+    assert major.major and major.registered.received_text == "2026年11月23日" and not major.registered.time_known
+
+
+def test_a_registration_of_an_older_ledger_reads_with_the_fields_it_has():
+    old = {"number": "KF-2026-00001", "received_date": "2026-11-23", "customer": "王建国", "note": "旧字段"}
+    registered = RegisteredPayload.model_validate(old)
+    assert registered.received == datetime(2026, 11, 23) and registered.get("note") == "旧字段"
+    assert registered.get("office", "—") == "—" and registered["customer"] == "王建国"
+    assert canonical(registered.stored()) == canonical(old)
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [
+        (CASE_REGISTERED, {"number": "KF-2026-00001", "customer": "王建国"}),  # no received_date, content …
+        (CASE_ESCALATED, {"clause": "CS-3.4.7"}),  # no recipients
+        (CASE_PROGRESS, {"row": 6}),
+        (CASE_SURVEYED, {"case_number": "KF-2026-00001", "survey_date": "not a date"}),
+    ],
+)
+def test_a_payload_missing_a_field_is_refused_at_append_time(ws, ledger, kind, payload):
+    submission = Submission(name="x.xlsx", claim="c1", sha256="0" * 64, today=date(2026, 11, 27))
+    with pytest.raises(InvalidPayload), ledger.transaction() as tx:
+        record(tx, kind, payload, "KF-2026-00001", submission)
+    assert not [e for e in ledger.events() if e.kind == kind]
+    with pytest.raises(InvalidPayload):
+        checked(kind, payload)
