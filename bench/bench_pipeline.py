@@ -48,26 +48,19 @@ import openpyxl  # noqa: E402
 from docxtpl import DocxTemplate  # noqa: E402
 from jinja2 import Environment  # noqa: E402
 
+from docgen.forms import FORMS  # noqa: E402
+from docgen.forms.values import chinese_date  # noqa: E402
+from docgen.office.xlsx import build_workbook  # noqa: E402
 from docgen.render.docx import no_break  # noqa: E402
+from docgen.workspace import Routing  # noqa: E402
 
 # The bare tools render the same templates, which use docgen's one filter (numbers and dates kept on a line).
 FLOOR_JINJA = Environment()
 FLOOR_JINJA.filters["nobreak"] = no_break
 
-from docgen.forms import FORMS  # noqa: E402
-from docgen.forms.values import chinese_date  # noqa: E402
-from docgen.office.xlsx import build_workbook  # noqa: E402
-
 TEMPLATES = ROOT / "templates"
 REGISTER, SURVEY = FORMS["CS-REG"], FORMS["CS-SURVEY"]
-DEPARTMENT = {
-    "维修": "客户服务部",
-    "设计": "设计研发部",
-    "施工质量": "工程材料部",
-    "销售服务": "经营销售部",
-    "物业服务": "物业公司",
-    "其他": "客户服务部",
-}  # the default routing of docgen.toml
+DEPARTMENT = Routing().departments  # the default routing of docgen.toml
 
 # ------------------------------------------------------------ realistic registers
 

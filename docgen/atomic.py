@@ -65,7 +65,7 @@ def fsync_dir(folder: Path) -> None:
         return
     try:
         os.fsync(fd)
-    except OSError:
+    except OSError:  # a filesystem that cannot sync a directory (some network shares): the rename still stands
         pass
     finally:
         os.close(fd)

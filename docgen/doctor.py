@@ -111,7 +111,7 @@ def _versions() -> Check:
     for package in ("docgen", "openpyxl", "python-docx", "docxtpl", "typst", "pikepdf", "chinesecalendar"):
         try:
             parts.append(f"{package} {metadata.version(package)}")
-        except metadata.PackageNotFoundError:
+        except metadata.PackageNotFoundError:  # an optional package not installed: not worth a line
             pass
     return Check("ok", "版本", "，".join(parts))
 

@@ -109,6 +109,21 @@ def canonical(payload: Any) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_default)
 
 
+def row_hash(row: sqlite3.Row, prev_hash: str | None = None) -> str:
+    """The hash a stored event row should carry: after its own ``prev_hash``, or after ``prev_hash`` when
+    a chain is re-linked (what a forger does, and what the tests do to show ``verify`` sees it)."""
+    return event_hash(
+        row["prev_hash"] if prev_hash is None else prev_hash,
+        row["seq"],
+        row["recorded_at"],
+        row["kind"],
+        row["case_id"],
+        row["claim"],
+        row["sha256"],
+        row["payload"],
+    )
+
+
 def event_hash(
     prev_hash: str,
     seq: int,
@@ -760,17 +775,7 @@ class Ledger(EventReads):
                 problems.append(f"事件 {expected_seq} 至 {row['seq'] - 1} 缺失（记录被删除）。{restore}")
             if row["prev_hash"] != previous:
                 problems.append(f"事件 {row['seq']} 的前序哈希与上一事件不符（链条被改动）。{restore}")
-            digest = event_hash(
-                row["prev_hash"],
-                row["seq"],
-                row["recorded_at"],
-                row["kind"],
-                row["case_id"],
-                row["claim"],
-                row["sha256"],
-                row["payload"],
-            )
-            if digest != row["hash"]:
+            if row_hash(row) != row["hash"]:
                 problems.append(f"事件 {row['seq']}（{row['kind']}）的内容与其哈希不符（记录被改动）。{restore}")
             previous, expected_seq = row["hash"], row["seq"] + 1
         return problems

@@ -309,7 +309,7 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
     for process in processes:
         try:
             process.kill()
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # already gone, or its handle closed: nothing left to stop
             pass
     deadline = time.monotonic() + 10
     for process in processes:

@@ -377,7 +377,7 @@ def test_a_kill_before_the_head_files_were_written_does_not_stop_the_next_start(
 def test_verify_fails_when_a_payload_was_rewritten_and_every_later_hash_recomputed(ws, capsys):
     import sqlite3
 
-    from docgen.ledger import event_hash
+    from docgen.ledger import row_hash
 
     write_register(ws.intake, [register_line(), register_line(customer="赵敏")])
     run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
@@ -386,16 +386,7 @@ def test_verify_fails_when_a_payload_was_rewritten_and_every_later_hash_recomput
         db.row_factory = sqlite3.Row
         previous = db.execute("SELECT hash FROM events WHERE seq = 1").fetchone()[0]
         for row in db.execute("SELECT * FROM events WHERE seq >= 2 ORDER BY seq").fetchall():
-            digest = event_hash(
-                previous,
-                row["seq"],
-                row["recorded_at"],
-                row["kind"],
-                row["case_id"],
-                row["claim"],
-                row["sha256"],
-                row["payload"],
-            )
+            digest = row_hash(row, previous)
             db.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (previous, digest, row["seq"]))
             previous = digest
     code, out = run(capsys, "--workspace", str(ws.root), "verify")

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from docgen.ledger import NumberFormat, NumbersExhausted, event_hash, line_fingerprint, read_head_file
+from docgen.ledger import NumberFormat, NumbersExhausted, line_fingerprint, read_head_file, row_hash
 from docgen.workspace import WorkspaceError
 from tests.conftest import freeze_ledger_clock
 
@@ -161,16 +161,7 @@ def _rehash_from(ledger, first: int) -> None:
     rows = ledger.connection.execute("SELECT * FROM events WHERE seq >= ? ORDER BY seq", (first,)).fetchall()
     previous = ledger.connection.execute("SELECT prev_hash FROM events WHERE seq = ?", (first,)).fetchone()[0]
     for row in rows:
-        digest = event_hash(
-            previous,
-            row["seq"],
-            row["recorded_at"],
-            row["kind"],
-            row["case_id"],
-            row["claim"],
-            row["sha256"],
-            row["payload"],
-        )
+        digest = row_hash(row, previous)
         ledger.connection.execute(
             "UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (previous, digest, row["seq"])
         )

@@ -109,6 +109,18 @@ class Settlement(BaseModel):
     approve_gm: Signature = Field(None, title="总经理审批")
 
 
+# Every sign-off of the 结算书, in the order the form prints them (which of them an amount needs: CS-3.5.7, 3.5.8, 3.6.1).
+SETTLEMENT_SIGNATURES = (
+    "auditor",
+    "contractor_confirm",
+    "deputy_chief_engineer_confirm",
+    "approve_manager",
+    "review_deputy_chief_engineer",
+    "approve_deputy_gm",
+    "approve_gm",
+)
+
+
 WORK_ORDER = FormDef(
     "CS-WO",
     1,

@@ -36,6 +36,7 @@ from docgen.events import (
 )
 from docgen.events import label as event_label
 from docgen.forms import FORMS
+from docgen.forms.repair import SETTLEMENT_SIGNATURES
 from docgen.ledger import Event, Ledger
 from docgen.payloads import RegisteredPayload
 from docgen.render.pdf import render_pdf
@@ -253,15 +254,7 @@ def step_facts(event: Event) -> str:
                     _signatures(
                         p,
                         "CS-SETTLE",
-                        (
-                            "auditor",
-                            "contractor_confirm",
-                            "deputy_chief_engineer_confirm",
-                            "approve_manager",
-                            "review_deputy_chief_engineer",
-                            "approve_deputy_gm",
-                            "approve_gm",
-                        ),
+                        SETTLEMENT_SIGNATURES,
                     ),
                 ),
             ]

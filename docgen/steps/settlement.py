@@ -12,7 +12,7 @@ from docgen.events import CASE_CLOSED, CASE_FINAL_ACCOUNT, CASE_SETTLED
 from docgen.findings import Finding, has_errors, warning
 from docgen.forms.amounts import to_uppercase
 from docgen.forms.base import ParsedForm
-from docgen.forms.repair import SETTLEMENT, Settlement
+from docgen.forms.repair import SETTLEMENT, SETTLEMENT_SIGNATURES, Settlement
 from docgen.ledger import Transaction
 from docgen.procedures import repair_rules
 from docgen.steps.base import (
@@ -36,16 +36,6 @@ from docgen.steps.base import (
 )
 from docgen.wording import chinese_date
 from docgen.workspace import Workspace
-
-SETTLEMENT_SIGNATURES = (
-    "auditor",
-    "contractor_confirm",
-    "deputy_chief_engineer_confirm",
-    "approve_manager",
-    "review_deputy_chief_engineer",
-    "approve_deputy_gm",
-    "approve_gm",
-)
 
 
 def approvals(context: Context[Settlement]) -> list[Finding]:
