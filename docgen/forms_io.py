@@ -9,8 +9,8 @@ from pathlib import Path
 from lxml import etree
 
 from docgen.atomic import file_mode, open_temporary
-from docgen.forms import FORMS
 from docgen.office.xlsx import build_workbook
+from docgen.steps import FORMS
 from docgen.workspace import Workspace
 
 VOLATILE_MEMBERS = {"docProps/core.xml"}  # creation and modification timestamps

@@ -51,11 +51,10 @@ from docgen.events import (
     SUBMISSION_REJECTED,
 )
 from docgen.findings import Finding, error, has_errors, warning
-from docgen.forms import FORMS
 from docgen.forms.base import RawForm, validate
 from docgen.ledger import Event, Ledger, open_transaction_head
 from docgen.office import safety
-from docgen.steps import STEPS
+from docgen.steps import FORMS, STEPS
 from docgen.steps.base import Decision, Document, Submission
 from docgen.workspace import Workspace
 
@@ -370,10 +369,10 @@ def read(kind: str, path: Path) -> RawForm | None:
     if kind == "xlsx":
         from docgen.office.xlsx import read_form
 
-        return read_form(path)
+        return read_form(path, FORMS)
     from docgen.office.docx_form import read_form
 
-    return read_form(path)
+    return read_form(path, FORMS)
 
 
 def _unreadable(message: str) -> list[Finding]:

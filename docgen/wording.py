@@ -22,6 +22,7 @@ from docgen.forms.amounts import to_uppercase
 from docgen.forms.values import chinese_date
 
 __all__ = [
+    "PROVISIONAL_MARK",
     "chinese_date",
     "chinese_datetime",
     "clock",
@@ -32,6 +33,9 @@ __all__ = [
     "received_text",
     "to_uppercase",
 ]
+
+# After a deadline that runs into a year whose holidays are not yet published (counted on weekends only).
+PROVISIONAL_MARK = "（暂定）"
 
 
 def clock(t: time | datetime, pad_hour: bool = True) -> str:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from docgen.forms import FORMS
 from docgen.ledger import Ledger
 from docgen.office.xlsx import build_workbook, save_atomic
+from docgen.steps import FORMS
 from docgen.workspace import Workspace, init_workspace
 
 TODAY = date(2026, 11, 26)  # a Thursday

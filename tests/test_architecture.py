@@ -52,3 +52,20 @@ def test_the_catalogue_gives_every_kind_one_chinese_label():
     for kind in events.KINDS.values():
         assert kind.label and not re.search(r"[a-z]", kind.label), kind
     assert events.label("case.registered") == "登记受理" and events.label("x.unknown") == "x.unknown"
+
+
+def test_one_registry_and_each_recorded_kind_is_worded_by_one_step():
+    # GIVEN the steps registry  THEN it is the only registry of forms (docgen.forms has none), every step has
+    # its own ASCII attachment slug, and each case event kind a step words for the dossier is a catalogue kind
+    # worded by that step alone (docs/design.md §6, §14)
+    import docgen.forms
+    from docgen.events import KINDS
+    from docgen.steps import FORMS, STEPS
+
+    assert not hasattr(docgen.forms, "FORMS")
+    assert dict(FORMS) == {form_id: step.form for form_id, step in STEPS.items()}
+    slugs = [step.slug for step in STEPS.values() if step.facts]
+    assert all(re.fullmatch(r"[a-z][a-z-]*", slug) for slug in slugs) and len(set(slugs)) == len(slugs)
+    worded = [kind for step in STEPS.values() for kind in step.facts]
+    assert len(worded) == len(set(worded))
+    assert all(kind in KINDS and kind.startswith("case.") for kind in worded)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from docgen.forms import FORMS, by_title
-from docgen.forms.base import FormDef, Raw, RawForm, validate
+from docgen.forms.base import FormDef, Raw, RawForm, form_by_title, validate
 from docgen.forms_io import canonical_xml as canonical
 from docgen.forms_io import differing_members, write_blank_forms
+from docgen.steps import FORMS
 from docgen.workspace import Settings, Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +79,7 @@ def test_definition_is_consistent(form: FormDef):
     assert len(form.sheet_title) <= 31 and not re.search(r"[\[\]:*?/\\]", form.sheet_title)
     assert re.fullmatch(r"[A-Z]+-\d+(\.\d+)*", form.clause)
     assert form.version >= 1
-    assert by_title(form.title) is form
+    assert form_by_title(FORMS.values(), form.title) is form
     if form.line_model is not None:
         assert form.lines_key.isidentifier() and CJK.search(form.lines_title)
 
@@ -330,7 +330,7 @@ def test_a_poison_value_in_a_date_cell_of_a_workbook_is_an_error_on_that_cell(tm
     dates = [spec for spec in form.header_fields + form.line_fields if spec.meta.kind == "date"]
     cells = {spec.key: value for spec in dates}
     path = _workbook_with_cells(tmp_path, form, cells if as_number else {}, {} if as_number else cells)
-    raw = read_form(path)  # must not raise
+    raw = read_form(path, FORMS)  # must not raise
     parsed, findings = validate(form, raw, today=TODAY)  # must not raise
     assert parsed is None
     for spec in dates:

@@ -28,13 +28,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from docgen.forms import FORMS
 from docgen.forms import values as v
 from docgen.forms.amounts import MAX_AMOUNT, from_uppercase, to_uppercase
 from docgen.forms.base import FieldSpec, FormDef, validate
 from docgen.forms.register import CHANNELS
 from docgen.office import docx_form, safety, xlsx
 from docgen.office.docx import DocxReadError
+from docgen.steps import FORMS
 
 TODAY = date(2026, 11, 26)
 # DOCGEN_FUZZ_EXAMPLES=5000 digs deeper on a developer's machine, with fresh random examples each run
@@ -255,7 +255,7 @@ def _workbook(form: FormDef, filled: bool) -> Base:
         {s.key: _plausible(s) for s in form.header_fields},
         [{s.key: _plausible(s) for s in form.line_fields}] if form.line_fields else [],
     ).save(filled_out)
-    raw = xlsx._read_workbook(xlsx.package.load(io.BytesIO(filled_out.getvalue())))
+    raw = xlsx._read_workbook(xlsx.package.load(io.BytesIO(filled_out.getvalue())), FORMS)
     fields = [Field(form, spec.key, spec, raw.header[spec.key].location) for spec in form.header_fields]
     fields += [
         Field(form, f"{form.lines_key}.{spec.key}", spec, raw.lines[0][spec.key].location) for spec in form.line_fields
@@ -367,7 +367,7 @@ def _examine(path: Path, form: FormDef | None = None):
         return None
     try:
         with safety.time_limit(10):
-            raw = (xlsx.read_form if kind == "xlsx" else docx_form.read_form)(path)
+            raw = (xlsx.read_form if kind == "xlsx" else docx_form.read_form)(path, FORMS)
     except (*UNREADABLE, safety.Unreadable):  # safety.Unreadable: the time limit
         return None
     if raw is None:
@@ -559,7 +559,7 @@ def test_a_workbook_without_a_worksheet_is_a_damaged_package_not_an_index_error(
     base = _bases()["CS-REG filled.xlsx"]
     parts = _replace(base.parts, "xl/_rels/workbook.xml.rels", "relationships/worksheet", "relationships/chartsheet", 2)
     with pytest.raises(xlsx.package.PackageError):
-        xlsx.read_form(_write(tmp_path, "no-sheet.xlsx", parts, base))
+        xlsx.read_form(_write(tmp_path, "no-sheet.xlsx", parts, base), FORMS)
 
 
 def test_a_numeric_cell_holding_no_number_is_read_as_its_text(tmp_path):
@@ -577,7 +577,7 @@ def test_a_form_version_of_inf_in_the_meta_sheet_is_no_version(tmp_path):
     parts = _replace(
         base.parts, "xl/worksheets/sheet2.xml", '<c r="B2" t="n"><v>1</v></c>', '<c r="B2" t="n"><v>inf</v></c>'
     )
-    raw = xlsx.read_form(_write(tmp_path, "version.xlsx", parts, base))  # was OverflowError
+    raw = xlsx.read_form(_write(tmp_path, "version.xlsx", parts, base), FORMS)  # was OverflowError
     assert raw.form_id == "CS-CALLBACK" and raw.version is None
 
 
@@ -599,7 +599,7 @@ def test_whole_rows_and_columns_where_a_cell_is_expected_are_no_cells(tmp_path, 
     parts = base.parts
     for member, old, new in changes:
         parts = _replace(parts, member, old, new, -1)
-    raw = xlsx.read_form(_write(tmp_path, "ranges.xlsx", parts, base))  # merge: was TypeError
+    raw = xlsx.read_form(_write(tmp_path, "ranges.xlsx", parts, base), FORMS)  # merge: was TypeError
     assert raw.form_id == "CS-CALLBACK" and raw.header["customer"].value == "测试"
     assert raw.header["case_number"].location == "回访记录!B3"  # by its label; the name said "ANone"
 
@@ -610,7 +610,7 @@ def test_any_text_after_the_version_label_of_a_word_form_is_read_or_ignored(tmp_
     path = tmp_path / "version.docx"
     parts = _members(_with_values(base, {}))
     path.write_bytes(base.package(_replace(parts, "word/document.xml", "版本：1", f"版本：{version}")))
-    raw = docx_form.read_form(path)  # "²".isdigit() but int("²") raised ValueError; 5000 digits too
+    raw = docx_form.read_form(path, FORMS)  # "²".isdigit() but int("²") raised ValueError; 5000 digits too
     assert raw.form_id == "CS-REG" and raw.version == (1 if version == "１" else 2 if version == "²" else None)
 
 
@@ -619,4 +619,4 @@ def test_a_word_main_part_whose_root_is_no_document_is_a_read_error(tmp_path):
     parts = _replace(base.parts, "word/document.xml", "<w:document ", "<w:documentx ")
     parts = _replace(parts, "word/document.xml", "</w:document>", "</w:documentx>")
     with pytest.raises(DocxReadError):  # was AttributeError: no .body
-        docx_form.read_form(_write(tmp_path, "root.docx", parts, base))
+        docx_form.read_form(_write(tmp_path, "root.docx", parts, base), FORMS)

@@ -11,7 +11,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from docgen import forms, pipeline
+from docgen import pipeline
 from docgen.actions import all_actions
 from docgen.cases import all_cases
 from docgen.forms.base import validate
@@ -22,6 +22,7 @@ from docgen.render import build_templates
 from docgen.render.docx import PACKAGED_TEMPLATES
 from docgen.render.pdf import render_pdf
 from docgen.reports.minutes_drafts import MinutesError, draft_context, write_draft, write_drafts
+from docgen.steps import FORMS
 from docgen.steps.base import Submission
 from docgen.steps.minutes_intake import handle_minutes, split_case_numbers
 from tests.conftest import freeze_ledger_clock, register_line, write_register
@@ -56,12 +57,6 @@ def registered(ws, ledger, clock):
     )
     cases = {c.registered["project"]: c.number for c in all_cases(ledger)}
     return cases["融侨锦江"], cases["融侨观邸"]
-
-
-@pytest.fixture
-def minutes_registered(monkeypatch):
-    """The registry adds CS-MINUTES later; until then the tests register it themselves."""
-    monkeypatch.setitem(forms.FORMS, MINUTES.form_id, MINUTES)
 
 
 def header_table(path: Path) -> dict[str, str]:
@@ -178,12 +173,12 @@ def test_special_draft_gives_the_facts_and_history_of_one_major_complaint(ws, le
 
 
 def read_back(path: Path):
-    raw = read_form(path)
+    raw = read_form(path, FORMS)
     assert raw is not None and raw.form_id == "CS-MINUTES" and raw.version == 1
     return validate(MINUTES, raw, today=MEETING)
 
 
-def test_completed_minutes_become_case_events_and_tracked_actions(ws, ledger, registered, minutes_registered):
+def test_completed_minutes_become_case_events_and_tracked_actions(ws, ledger, registered):
     jinjiang, _ = registered
     draft = write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")
     done = fill(
@@ -230,7 +225,7 @@ def test_completed_minutes_become_case_events_and_tracked_actions(ws, ledger, re
     assert action.met_on is None and action.actor == "工程材料部" and action.due == date(2026, 12, 2)
 
 
-def test_unknown_case_number_is_an_error_naming_it(ws, ledger, registered, minutes_registered):
+def test_unknown_case_number_is_an_error_naming_it(ws, ledger, registered):
     jinjiang, _ = registered
     draft = write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")
     done = fill(
@@ -248,7 +243,7 @@ def test_unknown_case_number_is_an_error_naming_it(ws, ledger, registered, minut
     assert len(ledger.events()) == before  # nothing recorded
 
 
-def test_decision_without_owner_or_due_date_is_an_error_on_its_row(ws, ledger, registered, minutes_registered):
+def test_decision_without_owner_or_due_date_is_an_error_on_its_row(ws, ledger, registered):
     draft = write_draft(ws, ledger, "directors", MEETING)
     done = fill(
         draft,
@@ -270,7 +265,7 @@ def test_decision_without_owner_or_due_date_is_an_error_on_its_row(ws, ledger, r
     assert ledger.events(kind="minutes.action") == []
 
 
-def test_missing_chair_is_caught_by_validation(ws, ledger, registered, minutes_registered):
+def test_missing_chair_is_caught_by_validation(ws, ledger, registered):
     draft = write_draft(ws, ledger, "directors", MEETING)
     done = fill(draft, {"记录人": "林晓"}, [("复查", "客户服务部", "2026-12-01", "")])
     parsed, findings = read_back(done)
@@ -360,7 +355,7 @@ def fill_review(path: Path, marks: dict[str, tuple[str, str]], rename: dict[str,
 
 def examine(ws, ledger, path: Path, today: date):
     """Read, validate and handle as the pipeline does: (decision or None, every finding)."""
-    raw = read_form(path)
+    raw = read_form(path, FORMS)
     parsed, findings = validate(MINUTES, raw, today=today)
     if parsed is None:
         return None, findings

@@ -9,9 +9,9 @@ from pathlib import Path
 import docx
 import pytest
 
-from docgen.forms import FORMS
 from docgen.forms.base import validate
 from docgen.office.docx_form import read_form
+from docgen.steps import FORMS
 
 REGISTER = FORMS["CS-REG"]
 SURVEY = FORMS["CS-SURVEY"]
@@ -85,7 +85,7 @@ def test_register_typed_in_word_is_read_into_lines(tmp_path):
     # GIVEN a register typed in Word: a title paragraph and a table headed by the column titles
     path = word_register(tmp_path / "登记表.docx", header_line="受理单位：融侨客户服务处\t资料员：林晓")
     # WHEN it is read
-    raw = read_form(path)
+    raw = read_form(path, FORMS)
     # THEN it is the register, with one RawForm line per filled row, keyed by field and located
     assert (raw.form_id, raw.source_kind, raw.notes) == ("CS-REG", "docx", [])
     assert raw.line_numbers == [2, 3]
@@ -99,7 +99,7 @@ def test_register_typed_in_word_is_read_into_lines(tmp_path):
 
 
 def test_register_typed_in_word_validates_like_the_workbook(tmp_path):
-    raw = read_form(word_register(tmp_path / "登记表.docx"))
+    raw = read_form(word_register(tmp_path / "登记表.docx"), FORMS)
     parsed, findings = validate(REGISTER, raw, today=TODAY)
     assert findings == []
     first, second = (line.model_dump() for line in parsed.lines)
@@ -133,7 +133,7 @@ def test_register_with_older_column_titles_is_read_by_synonyms(tmp_path):
     # GIVEN an office's own register whose columns go by other names, in another order
     titles = ["日期", "姓名", "电话", "来源", "项目", "投诉内容", "类别", "接待人员"]
     rows = [["11月3日", "王建国", "１３８００１３８０００", "热线", "融侨锦江", "地漏返水", "维修", "林晓"]]
-    raw = read_form(word_register(tmp_path / "旧登记表.docx", titles, rows))
+    raw = read_form(word_register(tmp_path / "旧登记表.docx", titles, rows), FORMS)
     # THEN each column is matched to its field
     assert [{k: r.value for k, r in line.items()} for line in raw.lines] == [
         {
@@ -154,7 +154,7 @@ def test_register_with_older_column_titles_is_read_by_synonyms(tmp_path):
 
 def test_wrong_cell_in_a_word_register_is_located_by_table_row_and_column(tmp_path):
     rows = [REGISTER_ROWS[0][:4] + ["1380013800"] + REGISTER_ROWS[0][5:]]
-    parsed, findings = validate(REGISTER, read_form(word_register(tmp_path / "r.docx", rows=rows)), today=TODAY)
+    parsed, findings = validate(REGISTER, read_form(word_register(tmp_path / "r.docx", rows=rows), FORMS), today=TODAY)
     assert parsed is None
     assert [(f.severity, f.field, f.location) for f in findings] == [("error", "lines.phone", "表格1 第2行 第5列")]
 
@@ -164,7 +164,7 @@ def test_register_without_its_table_header_is_an_error(tmp_path):
     document.add_paragraph("来电、来访登记表")
     add_table(document, [["张三", "138"], ["李四", "139"]])
     document.save(str(tmp_path / "r.docx"))
-    raw = read_form(tmp_path / "r.docx")
+    raw = read_form(tmp_path / "r.docx", FORMS)
     assert raw.form_id == "CS-REG" and raw.lines == []
     assert [(f.severity, f.field) for f in raw.notes] == [("error", "lines")]
 
@@ -194,7 +194,7 @@ def word_survey(path: Path, pairs=SURVEY_PAIRS) -> Path:
 
 def test_site_survey_typed_as_label_value_table_is_read_by_label(tmp_path):
     # GIVEN a site survey typed in Word as a two-column label/value table
-    raw = read_form(word_survey(tmp_path / "勘察.docx"))
+    raw = read_form(word_survey(tmp_path / "勘察.docx"), FORMS)
     # WHEN it is read THEN every value is found by its label, with the value cell's location
     assert (raw.form_id, raw.lines, raw.notes) == ("CS-SURVEY", [], [])
     by_title = {spec.title: spec.key for spec in SURVEY.header_fields}
@@ -222,7 +222,7 @@ def test_site_survey_labels_with_synonyms_colons_and_spaces(tmp_path):
         ("是否在保修期内", "否"),
         ("维修单位", "客户服务维修队"),
     ]
-    raw = read_form(word_survey(tmp_path / "s.docx", pairs))
+    raw = read_form(word_survey(tmp_path / "s.docx", pairs), FORMS)
     parsed, findings = validate(SURVEY, raw, today=TODAY)
     assert findings == []
     assert parsed.header.case_number == "KF-2026-00002"
@@ -232,7 +232,7 @@ def test_site_survey_labels_with_synonyms_colons_and_spaces(tmp_path):
 
 def test_site_survey_missing_a_required_label_is_reported(tmp_path):
     pairs = [pair for pair in SURVEY_PAIRS if pair[0] != "勘察日期"]
-    raw = read_form(word_survey(tmp_path / "s.docx", pairs))
+    raw = read_form(word_survey(tmp_path / "s.docx", pairs), FORMS)
     assert [(f.severity, f.field) for f in raw.notes] == [("error", "survey_date")]
     parsed, findings = validate(SURVEY, raw, today=TODAY)
     assert parsed is None and "勘察日期" in findings[0].message
@@ -244,7 +244,7 @@ def test_a_document_that_is_no_form_is_not_recognised(tmp_path, title):
     document.add_paragraph(title)
     add_table(document, [["姓名", "张三"]])
     document.save(str(tmp_path / "x.docx"))
-    assert read_form(tmp_path / "x.docx") is None
+    assert read_form(tmp_path / "x.docx", FORMS) is None
 
 
 def test_a_further_table_is_read_by_its_own_titles_wherever_it_stands(tmp_path):
@@ -275,7 +275,7 @@ def test_a_further_table_is_read_by_its_own_titles_wherever_it_stands(tmp_path):
     path = tmp_path / "会议纪要.docx"
     document.save(str(path))
     # WHEN it is read
-    raw = read_form(path)
+    raw = read_form(path, FORMS)
     # THEN the decisions are the lines, and the review is the further table, each cell located
     assert raw.form_id == "CS-MINUTES" and [line["text"].value for line in raw.lines] == ["报送周报"]
     [(row, review)] = raw.tables["review"]
@@ -298,5 +298,5 @@ def test_a_form_without_its_further_table_reads_as_none_there(tmp_path):
     add_table(document, [["决定事项", "责任人", "完成期限", "登记编号"], ["报送周报", "各服务处", "2026-12-07", ""]])
     path = tmp_path / "会议纪要.docx"
     document.save(str(path))
-    raw = read_form(path)
+    raw = read_form(path, FORMS)
     assert raw.tables == {"review": []} and len(raw.lines) == 1

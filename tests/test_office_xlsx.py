@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from docgen.forms import FORMS
 from docgen.forms.base import validate
 from docgen.office.xlsx import META_SHEET, annotate, read_form, write_form
+from docgen.steps import FORMS
 
 REGISTER = FORMS["CS-REG"]
 SURVEY = FORMS["CS-SURVEY"]
@@ -182,7 +182,7 @@ def fill_register(blank: Path, out: Path, header: dict, lines: list[dict], *, tr
 
 
 def parsed_lines(path: Path) -> tuple[list[dict], object]:
-    raw = read_form(path)
+    raw = read_form(path, FORMS)
     assert raw is not None, f"{path.name} not recognised as a form"
     parsed, findings = validate(REGISTER, raw, today=TODAY)
     assert parsed is not None, [f.message for f in findings]
@@ -334,7 +334,7 @@ def test_blank_survey_names_every_field_and_has_dropdowns(blank_survey):
 
 
 def test_a_blank_form_reads_as_no_lines_and_is_refused(blank_register):
-    raw = read_form(blank_register)
+    raw = read_form(blank_register, FORMS)
     assert raw.form_id == "CS-REG" and raw.version == 1 and raw.source_kind == "xlsx"
     assert raw.lines == [] and raw.notes == []
     parsed, findings = validate(REGISTER, raw, today=TODAY)
@@ -371,7 +371,7 @@ def test_values_that_look_like_formulas_stay_text(tmp_path, hostile):
     with zipfile.ZipFile(path) as package:
         assert b"<f>" not in package.read("xl/worksheets/sheet1.xml")
     # and it reads back as the same text
-    raw = read_form(path)
+    raw = read_form(path, FORMS)
     assert raw.header["office"].value == hostile
     assert raw.lines[0]["customer"].value == hostile
 
@@ -391,7 +391,7 @@ def test_prefilled_form_reads_back_as_written(tmp_path):
         "number": "KF-2026-00001",
     }
     path = write_form(REGISTER, tmp_path / "prefilled.xlsx", {"office": "客户服务部"}, [line])
-    raw = read_form(path)
+    raw = read_form(path, FORMS)
     parsed, findings = validate(REGISTER, raw, today=TODAY)
     assert findings == []
     assert parsed.header.office == "客户服务部"
@@ -410,7 +410,7 @@ def test_prefilled_survey_amount_and_choices_round_trip(tmp_path):
         "repairer": "客户服务维修队",
     }
     path = write_form(SURVEY, tmp_path / "survey.xlsx", values)
-    parsed, findings = validate(SURVEY, read_form(path), today=TODAY)
+    parsed, findings = validate(SURVEY, read_form(path, FORMS), today=TODAY)
     assert findings == []
     got = parsed.header.model_dump()
     assert {k: got[k] for k in values} == values
@@ -460,7 +460,7 @@ def test_register_without_names_or_table_is_read_by_labels(tmp_path, blank_regis
     reopened = openpyxl.load_workbook(bare)
     assert not list(reopened.defined_names.keys()) and not reopened[REGISTER.sheet_title].tables
     # WHEN it is read THEN header values are found right of their labels and lines under their titles
-    raw = read_form(bare)
+    raw = read_form(bare, FORMS)
     assert {key: raw.header[key].cell for key in MESSY_HEADER} == named
     lines, parsed = parsed_lines(bare)
     assert lines == EXPECTED_LINES
@@ -483,7 +483,7 @@ def test_survey_without_names_is_read_by_labels(tmp_path):
     for key in list(wb.defined_names.keys()):
         del wb.defined_names[key]
     wb.save(path)
-    parsed, findings = validate(SURVEY, read_form(path), today=TODAY)
+    parsed, findings = validate(SURVEY, read_form(path, FORMS), today=TODAY)
     assert findings == []
     assert parsed.header.survey_date == date(2026, 11, 24)
     assert parsed.header.estimate == Decimal("1200.50")
@@ -502,7 +502,7 @@ def test_register_without_metadata_is_recognised_by_its_title_with_a_warning(tmp
     reopened = openpyxl.load_workbook(stripped)
     assert META_SHEET not in reopened.sheetnames and not list(reopened.custom_doc_props.props)
     # WHEN it is read
-    raw = read_form(stripped)
+    raw = read_form(stripped, FORMS)
     # THEN it is the register (version unknown), with a warning finding, and its values are read
     assert raw.form_id == "CS-REG" and raw.version is None
     assert [f.severity for f in raw.notes] == ["warning"]
@@ -515,7 +515,7 @@ def test_a_workbook_that_is_no_form_is_not_recognised(tmp_path):
     wb = openpyxl.Workbook()
     wb.active["A1"] = "月度销售汇总"
     wb.save(tmp_path / "other.xlsx")
-    assert read_form(tmp_path / "other.xlsx") is None
+    assert read_form(tmp_path / "other.xlsx", FORMS) is None
 
 
 def _wrong_register(tmp_path, blank_register) -> tuple[Path, dict[str, str]]:
@@ -543,7 +543,7 @@ def test_wrong_cells_give_error_findings_at_the_exact_cell(tmp_path, blank_regis
     # GIVEN a register with a wrong phone, an ambiguous date, a missing name and an unknown category
     path, cells = _wrong_register(tmp_path, blank_register)
     # WHEN it is validated
-    parsed, findings = validate(REGISTER, read_form(path), today=TODAY)
+    parsed, findings = validate(REGISTER, read_form(path, FORMS), today=TODAY)
     # THEN it is refused with one error per wrong cell, each naming its sheet and cell
     assert parsed is None
     errors = {f.field: f for f in findings if f.severity == "error"}
@@ -574,7 +574,7 @@ def test_wrong_survey_cell_is_located_through_its_defined_name(tmp_path):
             "repairer": "客户服务维修队",
         },
     )
-    parsed, findings = validate(SURVEY, read_form(path), today=TODAY)
+    parsed, findings = validate(SURVEY, read_form(path, FORMS), today=TODAY)
     assert parsed is None
     sheet, cell = name_target(openpyxl.load_workbook(path), "survey_date")
     assert [(f.severity, f.field, f.sheet, f.cell) for f in findings] == [("error", "survey_date", sheet, cell)]
@@ -584,7 +584,7 @@ def test_wrong_survey_cell_is_located_through_its_defined_name(tmp_path):
 def test_annotate_marks_the_wrong_cells_in_a_copy(tmp_path, blank_register):
     # GIVEN the findings of a wrong register
     path, cells = _wrong_register(tmp_path, blank_register)
-    _, findings = validate(REGISTER, read_form(path), today=TODAY)
+    _, findings = validate(REGISTER, read_form(path, FORMS), today=TODAY)
     original = path.read_bytes()
     # WHEN a copy is annotated for the sender
     out = annotate(path, findings, tmp_path / "rejected" / "wrong-批注.xlsx")
@@ -608,7 +608,7 @@ def test_annotate_marks_the_wrong_cells_in_a_copy(tmp_path, blank_register):
     assert listing[0] == ("序号", "位置", "问题及应填写的内容")
     assert listing[1:] == [(n, f.location, f.message) for n, f in enumerate(findings, start=1)]
     # and the copy is still the same form for the reader
-    assert read_form(out).form_id == "CS-REG"
+    assert read_form(out, FORMS).form_id == "CS-REG"
 
 
 def test_annotate_skips_findings_without_a_cell(tmp_path, blank_register):

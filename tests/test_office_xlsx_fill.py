@@ -11,9 +11,9 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from docgen.forms import FORMS
 from docgen.office.xlsx import read_form, write_form
 from docgen.office.xlsx_fill import blank_for, fill_form
+from docgen.steps import FORMS
 from tests.conftest import register_line
 
 
@@ -38,8 +38,8 @@ def test_filled_register_reads_back_like_one_built_with_openpyxl(tmp_path):
     built = write_form(FORMS["CS-REG"], tmp_path / "built.xlsx", header, lines)
     filled = fill_form(FORMS["CS-REG"], tmp_path / "filled.xlsx", header, lines)
     # THEN the reader sees the same values at the same places
-    b_header, b_lines, _ = values(read_form(built))
-    f_header, f_lines, f_rows = values(read_form(filled))
+    b_header, b_lines, _ = values(read_form(built, FORMS))
+    f_header, f_lines, f_rows = values(read_form(filled, FORMS))
     assert f_header == b_header and f_lines == b_lines and f_rows == [6, 7]
     assert f_lines[0]["received_date"].date() == date(2026, 11, 23)
     assert f_lines[0]["received_time"] == time(10, 0)
@@ -65,7 +65,7 @@ def test_more_lines_than_the_blank_holds_falls_back_to_building(tmp_path):
     capacity = blank_for(FORMS["CS-REG"]).capacity
     lines = [register_line(customer=f"客户{i}") for i in range(capacity + 5)]
     path = fill_form(FORMS["CS-REG"], tmp_path / "long.xlsx", {}, lines)
-    assert len(read_form(path).lines) == capacity + 5
+    assert len(read_form(path, FORMS).lines) == capacity + 5
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
@@ -92,5 +92,5 @@ def test_libreoffice_opens_a_filled_form_and_keeps_its_values(tmp_path):
         capture_output=True,
         timeout=180,
     )
-    _, lines, _ = values(read_form(out / "filled.xlsx"))
+    _, lines, _ = values(read_form(out / "filled.xlsx", FORMS))
     assert lines[0]["number"] == "KF-2026-00009" and lines[0]["customer"] == "王建国"

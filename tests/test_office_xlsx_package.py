@@ -69,8 +69,8 @@ def test_1904_date_system(tmp_path):
 
 
 def test_same_values_as_openpyxl_on_a_generated_form(tmp_path):
-    from docgen.forms import FORMS
     from docgen.office.xlsx import write_form
+    from docgen.steps import FORMS
     from tests.conftest import register_line
 
     path = write_form(

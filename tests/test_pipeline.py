@@ -14,9 +14,9 @@ from docx import Document
 
 from docgen import pipeline
 from docgen.cases import all_cases
-from docgen.forms import FORMS
 from docgen.forms.base import validate
 from docgen.office.xlsx import read_form
+from docgen.steps import FORMS
 from tests.conftest import TODAY, register_line, write_register
 from tests.docx_helpers import visible
 
@@ -79,7 +79,7 @@ def test_dispatch_list_names_the_feedback_deadline_of_cs_3_4_2_2(ws, ledger):
 def test_returned_register_has_numbers_and_is_itself_a_valid_register(ws, ledger):
     outcome = process(ws, ledger, write_register(ws.intake, [register_line(), register_line(customer="赵敏")]))
     returned = ws.root / next(o for o in outcome.outputs if o.startswith("outbox/registers/"))
-    raw = read_form(returned)
+    raw = read_form(returned, FORMS)
     parsed, findings = validate(FORMS["CS-REG"], raw, today=TODAY)
     assert not [f for f in findings if f.severity == "error"]
     assert [line.number for line in parsed.lines] == ["KF-2026-00001", "KF-2026-00002"]

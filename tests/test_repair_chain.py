@@ -271,8 +271,8 @@ def test_a_step_out_of_order_is_a_clear_finding(ws, ledger):
     order = openpyxl.load_workbook(ws.root / emitted(surveyed, "工程派工单"))
     assert order is not None
     # A final account for a repair whose work order never came back
-    from docgen.forms import FORMS
     from docgen.office.xlsx_fill import fill_form
+    from docgen.steps import FORMS
 
     early = fill_form(
         FORMS["CS-FINAL"],

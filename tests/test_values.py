@@ -376,7 +376,7 @@ def test_excel_serials_are_held_to_the_same_window():
 
 
 def test_which_fields_may_be_in_the_future():
-    from docgen.forms import FORMS
+    from docgen.steps import FORMS
 
     future = {
         (form.form_id, spec.key)

@@ -9,6 +9,7 @@ the column titles of reports.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -272,3 +273,12 @@ def validate(form: FormDef, raw: RawForm, *, today: date) -> tuple[ParsedForm | 
     if any(f.severity == "error" for f in findings):
         return None, findings
     return ParsedForm(form, header, lines, list(raw.line_numbers), raw.lines, raw.header, tables), findings
+
+
+def form_by_title(forms: Iterable[FormDef], text: str) -> FormDef | None:
+    """The form whose title appears in a text (a form that lost its metadata)."""
+    compact = "".join(text.split()).replace("、", "")
+    for form in forms:
+        if form.title.replace("、", "") in compact:
+            return form
+    return None

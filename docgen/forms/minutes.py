@@ -6,7 +6,7 @@ from the ledger; completed and dropped back, the header names the cases discusse
 (``docgen.steps.minutes_intake.handle_minutes``). The draft also lists the earlier decisions still open in the table
 上次会议决定事项落实情况 (``REVIEW``); each row the meeting marks 已完成 closes that action.
 
-Not registered in ``docgen.forms.FORMS`` here; the registry adds it.
+Registered, like every form, through its step in ``docgen.steps.STEPS``.
 """
 
 from __future__ import annotations

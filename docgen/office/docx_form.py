@@ -8,47 +8,48 @@ title, so a register an office typed in Word is read like the generated workbook
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
 from docgen.findings import error, warning
-from docgen.forms import FORMS, by_title
-from docgen.forms.base import FormDef, Raw, RawForm
+from docgen.forms.base import FormDef, Raw, RawForm, form_by_title
 from docgen.office.docx import find_fields, normalize_label, read_label_values, read_paragraph_values, read_tables
 
 MIN_HEADER_MATCHES = 3
 
 
-def _identify(pairs, tables) -> tuple[FormDef | None, int | None]:
+def _identify(pairs, tables, forms: Mapping[str, FormDef]) -> tuple[FormDef | None, int | None]:
     by_label = find_fields(pairs, {"form_id": ["表单编号"], "version": ["版本"]})
     version = None
     if "version" in by_label:
         # NFKC: full-width １ is 1; ASCII digits only: "²".isdigit() holds, but int("²") raises
         digits = "".join(ch for ch in unicodedata.normalize("NFKC", by_label["version"].value) if ch in "0123456789")
         version = int(digits) if 0 < len(digits) <= 9 else None  # "版本：" followed by 5000 digits is no version
-    if "form_id" in by_label and by_label["form_id"].value.strip() in FORMS:
-        return FORMS[by_label["form_id"].value.strip()], version
+    if "form_id" in by_label and by_label["form_id"].value.strip() in forms:
+        return forms[by_label["form_id"].value.strip()], version
     texts = [p.label + p.value for p in pairs[:5]] + [cell for table in tables[:2] for row in table[:3] for cell in row]
     for text in texts:
-        if form := by_title(text):
+        if form := form_by_title(forms.values(), text):
             return form, version
     return None, None
 
 
-def _title_from_paragraphs(path: Path) -> FormDef | None:
+def _title_from_paragraphs(path: Path, forms: Mapping[str, FormDef]) -> FormDef | None:
     from docx import Document
 
     for paragraph in Document(str(path)).paragraphs[:8]:
-        if form := by_title(paragraph.text):
+        if form := form_by_title(forms.values(), paragraph.text):
             return form
     return None
 
 
-def read_form(path: Path) -> RawForm | None:
+def read_form(path: Path, forms: Mapping[str, FormDef]) -> RawForm | None:
+    """The raw values of a Word form among ``forms`` (``docgen.steps.FORMS``), or None if it is none of them."""
     tables = read_tables(path)
     pairs = read_label_values(path) + read_paragraph_values(path)
-    form, version = _identify(pairs, tables)
+    form, version = _identify(pairs, tables, forms)
     if form is None:
-        form = _title_from_paragraphs(path)
+        form = _title_from_paragraphs(path, forms)
     if form is None:
         return None
     notes = []

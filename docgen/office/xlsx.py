@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Iterable, Mapping
 from copy import copy
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import openpyxl
 from openpyxl.comments import Comment
@@ -30,8 +31,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from docgen.atomic import write_with
 from docgen.findings import Finding, error, warning
-from docgen.forms import FORMS, by_title
-from docgen.forms.base import FieldSpec, FormDef, Raw, RawForm
+from docgen.forms.base import FieldSpec, FormDef, Raw, RawForm, form_by_title
 from docgen.office import xlsx_package as package
 
 log = logging.getLogger(__name__)
@@ -314,7 +314,7 @@ def _label_index(specs: list[FieldSpec]) -> dict[str, FieldSpec]:
     return index
 
 
-def _form_of(wb: package.Workbook) -> tuple[FormDef | None, int | None, list[Finding]]:
+def _form_of(wb: package.Workbook, forms: Mapping[str, FormDef]) -> tuple[FormDef | None, int | None, list[Finding]]:
     found_id, found_version = None, None
     if META_SHEET in wb.sheetnames:
         rows = [dict(values) for _, values in wb[META_SHEET].rows(10, 2)]  # {column: value}
@@ -324,7 +324,7 @@ def _form_of(wb: package.Workbook) -> tuple[FormDef | None, int | None, list[Fin
         found_id = wb.custom_properties.get("docgen.form_id")
         found_version = wb.custom_properties.get("docgen.form_version")
     if found_id is not None:
-        form = FORMS.get(str(found_id))
+        form = forms.get(str(found_id))
         try:
             version = int(found_version) if found_version is not None else None
         except (TypeError, ValueError, OverflowError):  # OverflowError: a version cell holding inf
@@ -334,7 +334,7 @@ def _form_of(wb: package.Workbook) -> tuple[FormDef | None, int | None, list[Fin
     for ws in wb.worksheets:
         for _, values in ws.rows(4, 12):
             for _, value in values:
-                if isinstance(value, str) and (form := by_title(value)):
+                if isinstance(value, str) and (form := form_by_title(forms.values(), value)):
                     note = warning(
                         f"文件中没有表单编号，按标题“{value.strip()}”识别为《{form.title}》", location=ws.title
                     )
@@ -421,13 +421,13 @@ def _find_header_row(ws: package.Sheet, form: FormDef) -> tuple[int, dict[int, F
     return best
 
 
-def read_form(path: Path) -> RawForm | None:
-    """The raw values of a docgen form workbook, or None if the workbook is no form we know."""
-    return _read_workbook(package.load(path))
+def read_form(path: Path, forms: Mapping[str, FormDef]) -> RawForm | None:
+    """The raw values of a form workbook among ``forms`` (``docgen.steps.FORMS``), or None if it is none of them."""
+    return _read_workbook(package.load(path), forms)
 
 
-def _read_workbook(wb: package.Workbook) -> RawForm | None:
-    form, version, notes = _form_of(wb)
+def _read_workbook(wb: package.Workbook, forms: Mapping[str, FormDef]) -> RawForm | None:
+    form, version, notes = _form_of(wb, forms)
     if form is None:
         return None
     ws = _sheet_for(wb, form)

@@ -15,32 +15,25 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import InvalidOperation
 from pathlib import Path, PurePosixPath
 
 from docgen.atomic import safe_part
 from docgen.cases import Case, DeadlineState, build
 from docgen.events import (
-    CASE_CALLED_BACK,
     CASE_CLOSED,
-    CASE_COMPLETED,
-    CASE_ESCALATED,
-    CASE_FINAL_ACCOUNT,
     CASE_PROGRESS,
     CASE_REGISTERED,
-    CASE_SETTLED,
     CASE_SURVEYED,
     CASE_VIOLATION,
     CASE_WORK_ORDERED,
     day_field,
 )
 from docgen.events import label as event_label
-from docgen.forms import FORMS
-from docgen.forms.repair import SETTLEMENT_SIGNATURES
 from docgen.ledger import Event, Ledger
 from docgen.payloads import RegisteredPayload
 from docgen.render.pdf import render_pdf
-from docgen.wording import chinese_date, day_of, money
+from docgen.steps import FORMS, STEPS, facts
+from docgen.wording import PROVISIONAL_MARK, chinese_date
 from docgen.workspace import Workspace
 
 __all__ = ["dossier_context", "dossier_path", "write_dossier"]
@@ -48,75 +41,12 @@ __all__ = ["dossier_context", "dossier_path", "write_dossier"]
 TEMPLATE = "dossier.typ"
 TITLE = "投诉案件档案"
 ISSUER = "客户服务部"
-PROVISIONAL_MARK = "（暂定）"
-
-# ASCII slugs of the forms for attachment names (never Chinese: docs/design.md §9).
-FORM_SLUGS = {
-    "CS-REG": "register",
-    "CS-SURVEY": "survey",
-    "CS-WO": "work-order",
-    "CS-CALLBACK": "callback",
-    "CS-FINAL": "final-account",
-    "CS-SETTLE": "settlement",
-}
 
 _ASCII_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
 # ----------------------------------------------------------------------------------------- wording
-
-
-def _day(value) -> date | None:
-    if not value:
-        return None
-    try:
-        return day_of(value)
-    except ValueError:
-        return None
-
-
-def _cn(value) -> str:
-    day = _day(value)
-    return chinese_date(day) if day else ""
-
-
-def _money(value) -> str:
-    """``1,200.50元``; a value that is not an amount is shown as it is."""
-    try:
-        return money(str(value), "元")
-    except (InvalidOperation, ValueError):
-        return str(value)
-
-
-def _with_yuan(text) -> str:
-    """``1,200.50（壹仟贰佰元伍角）`` → ``1,200.50元（壹仟贰佰元伍角）``."""
-    if not text:
-        return ""
-    amount, bracket, rest = str(text).partition("（")
-    return f"{amount}元{bracket}{rest}"
-
-
-def _yes_no(value) -> str:
-    return "" if value is None else ("是" if value else "否")
-
-
-def _titles(form_id: str) -> dict[str, str]:
-    form = FORMS.get(form_id)
-    return {f.key: f.title for f in form.header_fields} if form else {}
-
-
-def _facts(parts) -> str:
-    """``label：value`` pairs joined with "；", skipping empty values."""
-    return "；".join(
-        f"{label}：{value}" if label else str(value) for label, value in parts if value not in (None, "", [])
-    )
-
-
-def _signatures(payload: dict, form_id: str, keys, labels: dict[str, str] | None = None) -> str:
-    """``who name`` of each signature given, in form order (``labels`` overrides the form's field titles)."""
-    titles = {**_titles(form_id), **(labels or {})}
-    return "、".join(f"{titles.get(key, key).removesuffix('签字')} {payload[key]}" for key in keys if payload.get(key))
 
 
 def _location(registered: RegisteredPayload) -> str:
@@ -135,134 +65,28 @@ def _received(registered: RegisteredPayload) -> str:
 def _step_day(event: Event, case: Case) -> date | None:
     """The day a step happened: the date written on its form where it has one, else the day it was recorded."""
     if event.kind == CASE_REGISTERED:
-        return _day(event.payload.get("received_at") or event.payload.get("received_date")) or _day(event.recorded_at)
+        return facts.day(event.payload.get("received_at") or event.payload.get("received_date")) or facts.day(
+            event.recorded_at
+        )
     if event.kind == CASE_WORK_ORDERED:
         # The work order is issued with the survey it follows (its repair time counts from the survey date).
         survey = next((e for e in case.events if e.kind == CASE_SURVEYED and e.claim == event.claim), None)
         if survey is not None:
             return _step_day(survey, case)
     field = day_field(event.kind)
-    return (field and _day(event.payload.get(field))) or _day(event.recorded_at)
+    return (field and facts.day(event.payload.get(field))) or facts.day(event.recorded_at)
 
 
 def step_facts(event: Event) -> str:
-    """The key facts of one step, as an auditor reads them."""
-    p, kind = event.payload, event.kind
-    if kind == CASE_REGISTERED:
-        return _facts(
-            [
-                ("受理方式", p.get("channel")),
-                ("受理人", p.get("receiver")),
-                ("转责任部门", p.get("department")),
-                ("处理进展", p.get("progress")),
-            ]
-        )
-    if kind == CASE_ESCALATED:
-        # The step reads 上报重大投诉 (the catalogue's label); its facts say to whom: 上报总经理、副总经理.
-        recipients = "、".join(p.get("recipients") or [])
-        return _facts([(None, recipients and f"上报{recipients}"), ("依据", p.get("clause"))])
-    if kind == CASE_PROGRESS:
-        return _facts([("进展", p.get("progress"))])
-    if kind == CASE_SURVEYED:
-        responsible = p.get("responsible_party")
-        if responsible and p.get("contractor"):
-            responsible = f"{responsible}（{p['contractor']}）"
-        return _facts(
-            [
-                ("勘察日期", _cn(p.get("survey_date"))),
-                ("责任方", responsible),
-                ("维修类型", p.get("work_kind")),
-                ("保修期内", _yes_no(p.get("in_warranty"))),
-                ("维修单位", p.get("repairer")),
-                ("预估金额", p.get("estimate") and _money(p["estimate"])),
-                ("约定完成日期", _cn(p.get("agreed_completion"))),
-                ("勘察意见", p.get("findings")),
-                (
-                    "会签",
-                    _signatures(
-                        p, "CS-SURVEY", ("sign_service", "sign_engineering", "sign_team_leader", "sign_contractor")
-                    ),
-                ),
-            ]
-        )
-    if kind == CASE_WORK_ORDERED:
-        due = next((d for d in p.get("deadlines") or [] if d.get("key") == "repair"), None)
-        return _facts(
-            [
-                ("派工单号", p.get("order_number")),
-                ("类别", p.get("order_class") and f"{p['order_class']}类"),
-                ("维修单位", p.get("repairer")),
-                ("维修类型", p.get("work_kind")),
-                ("完成期限", due and _cn(due.get("due")) + (PROVISIONAL_MARK if due.get("provisional") else "")),
-            ]
-        )
-    if kind == CASE_COMPLETED:
-        opinion = p.get("customer_opinion")
-        if opinion and p.get("customer_remarks"):
-            opinion = f"{opinion}（{p['customer_remarks']}）"
-        return _facts(
-            [
-                ("派工单号", p.get("order_number")),
-                ("完工日期", _cn(p.get("completed_date"))),
-                ("维修人员", p.get("workers")),
-                (
-                    "竣工检查",
-                    _signatures(
-                        p,
-                        "CS-WO",
-                        ("check_service", "check_team_leader"),
-                        {"check_service": "客户服务人员或物业人员", "check_team_leader": "维修队长"},
-                    ),
-                ),
-                ("客户签认", p.get("customer_signature")),
-                ("客户意见", opinion),
-                ("客户同意延期", p.get("extension_consent")),
-            ]
-        )
-    if kind == CASE_CALLED_BACK:
-        return _facts(
-            [
-                ("回访日期", _cn(p.get("callback_date"))),
-                ("回访人", p.get("caller")),
-                ("满意程度", p.get("satisfaction")),
-                ("客户意见", p.get("opinion")),
-            ]
-        )
-    if kind == CASE_FINAL_ACCOUNT:
-        lines = "；".join(f"{line.get('item')} {_money(line.get('amount'))}" for line in p.get("lines") or [])
-        total = p.get("total") and _money(p["total"])
-        if total and p.get("total_uppercase"):
-            total += f"（{p['total_uppercase']}）"
-        return _facts(
-            [
-                ("编制日期", _cn(p.get("prepared_date"))),
-                ("编制人", p.get("team_leader")),
-                ("合计", total),
-                ("明细", lines),
-            ]
-        )
-    if kind == CASE_SETTLED:
-        return _facts(
-            [
-                ("派工单号", p.get("order_number")),
-                ("决算金额", _with_yuan(p.get("final_total"))),
-                ("审定金额", p.get("audited_amount") and _money(p["audited_amount"])),
-                ("审核部门", p.get("audit_route")),
-                ("高于决算的原因", p.get("over_reason")),
-                (
-                    "签字",
-                    _signatures(
-                        p,
-                        "CS-SETTLE",
-                        SETTLEMENT_SIGNATURES,
-                    ),
-                ),
-            ]
-        )
-    if kind == CASE_VIOLATION:
-        return _facts([(None, p.get("message")), ("条款", p.get("clause"))])
-    if kind == CASE_CLOSED:
-        return _facts([(None, p.get("reason"))])
+    """The key facts of one step, as an auditor reads them: worded by the step that records the event."""
+    for step in STEPS.values():
+        if describe := step.facts.get(event.kind):
+            return describe(event)
+    p = event.payload
+    if event.kind == CASE_VIOLATION:
+        return facts.joined([(None, p.get("message")), ("条款", p.get("clause"))])
+    if event.kind == CASE_CLOSED:
+        return facts.joined([(None, p.get("reason"))])
     return ""
 
 
@@ -287,7 +111,8 @@ def _sources(ledger: Ledger, case: Case, root: Path) -> list[dict]:
             raise ValueError(f"归档路径无效：{p['archived']!r}")
         form_id = p.get("form") or ""
         order = len(sources) + 1
-        slug = FORM_SLUGS.get(form_id) or _SLUG.sub("-", form_id.lower()).strip("-") or "form"
+        step = STEPS.get(form_id)
+        slug = (step and step.slug) or _SLUG.sub("-", form_id.lower()).strip("-") or "form"
         suffix = archived.suffix if _ASCII_SUFFIX.match(archived.suffix) else ".bin"
         name = f"source-{order:02d}-{slug}{suffix.lower()}"
         original = p.get("file") or archived.name
@@ -301,9 +126,9 @@ def _sources(ledger: Ledger, case: Case, root: Path) -> list[dict]:
                 "original": original,
                 "form_title": title,
                 "form_id": form_id,
-                "received": _cn(p.get("claimed_at") or submission.recorded_at),
+                "received": facts.cn(p.get("claimed_at") or submission.recorded_at),
                 "sha256": submission.sha256 or "",
-                "description": f"原始文件：{original}（《{title}》，{_cn(p.get('claimed_at') or submission.recorded_at)}提交）",
+                "description": f"原始文件：{original}（《{title}》，{facts.cn(p.get('claimed_at') or submission.recorded_at)}提交）",
             }
         )
     return sources
@@ -345,7 +170,7 @@ def dossier_context(ws: Workspace, case: Case, sources: list[dict], issued_on: d
         steps.append(
             {
                 "seq": str(event.seq),
-                "date": _cn(_step_day(event, case)),
+                "date": facts.cn(_step_day(event, case)),
                 "step": event_label(event.kind) + ("（更正）" if corrected else ""),
                 "facts": step_facts(event),
                 "source": f"{source['original']}（附件{source['order']}）" if source else "",
@@ -355,7 +180,7 @@ def dossier_context(ws: Workspace, case: Case, sources: list[dict], issued_on: d
         {
             "clause": e.payload.get("clause") or "",
             "message": e.payload.get("message") or "",
-            "date": _cn(e.recorded_at),
+            "date": facts.cn(e.recorded_at),
             "source": (by_claim.get(e.claim or "") or {}).get("original", ""),
         }
         for e in case.events
@@ -383,7 +208,7 @@ def dossier_context(ws: Workspace, case: Case, sources: list[dict], issued_on: d
         "deadlines": [_deadline_row(d, ws, case) for d in case.deadlines],
         "violations": violations,
         "sources": sources,
-        "closed_on": _cn(closed.recorded_at) if closed else "",
+        "closed_on": facts.cn(closed.recorded_at) if closed else "",
         "issuer": ISSUER,
         "issued_on": issued_on,
     }

@@ -39,7 +39,7 @@ from docgen.ledger import Ledger
 from docgen.projects import FIRST_YEAR_CLAUSE, delivery, ledger_projects
 from docgen.render.docx import find_template, render_docx
 from docgen.reports.periodic import latest_progress, weekly
-from docgen.wording import chinese_date, day_of
+from docgen.wording import PROVISIONAL_MARK, chinese_date, day_of
 from docgen.workspace import Workspace
 
 __all__ = [
@@ -56,7 +56,6 @@ __all__ = [
 KINDS = {"coordination": COORDINATION, "directors": DIRECTORS, "special": SPECIAL}
 COORDINATION_ROLES = ("客户服务部", "物业公司", "经营销售部", "工程材料部")  # CS-3.10.1
 TEMPLATE = "minutes.docx"
-PROVISIONAL_MARK = "（暂定）"
 
 
 class MinutesError(DocgenError, ValueError):

@@ -21,12 +21,11 @@ from docgen.procedures.workdays import WorkCalendar
 from docgen.render.docx import find_template, render_docx
 from docgen.render.pdf import render_pdf
 from docgen.reports.periodic import Overdue, Warning, latest_progress, overdue_warning, week_bounds, weekly
-from docgen.wording import chinese_date, day_of
+from docgen.wording import PROVISIONAL_MARK, chinese_date, day_of
 from docgen.workspace import Workspace
 
 __all__ = ["warning_context", "weekly_context", "write_daily_warning", "write_weekly_both"]
 
-PROVISIONAL_MARK = "（暂定）"
 NO_PROGRESS = "尚无处理进展"
 UNASSIGNED = "（未指定）"
 WARNING_FOLDER = "逾期预警"

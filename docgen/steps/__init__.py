@@ -1,6 +1,11 @@
 """The workflow steps, one module per form (docs/design.md §6), and ``STEPS``, the one registry of them
-keyed by form id: ``pipeline`` hands each validated form to ``STEPS[form_id]``."""
+keyed by form id: ``pipeline`` hands each validated form to ``STEPS[form_id]``. ``FORMS`` is the read-only
+view of their form definitions that the readers and the blank-form writer are handed."""
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from docgen.forms.base import FormDef
 from docgen.steps import (
     callback,
     final_account,
@@ -24,3 +29,5 @@ STEPS: dict[str, Step] = {
         minutes_intake.STEP,
     )
 }
+
+FORMS: Mapping[str, FormDef] = MappingProxyType({form_id: step.form for form_id, step in STEPS.items()})

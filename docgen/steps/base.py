@@ -23,12 +23,11 @@ from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms.base import FormDef, ParsedForm, Raw
 from docgen.ledger import SETTINGS_FIELD, Event, NumbersExhausted, Transaction
 from docgen.payloads import checked
-from docgen.wording import chinese_date
+from docgen.steps.facts import Facts
+from docgen.wording import PROVISIONAL_MARK, chinese_date
 from docgen.wording import money as money  # re-exported for the steps
 from docgen.wording import received_text as received_text
 from docgen.workspace import Workspace
-
-PROVISIONAL_MARK = "（暂定）"
 
 # The 维修单位 choice of a repair the contractor makes itself, through 工程材料部 (CS-3.4.6).
 CONTRACTOR = "施工单位（经工程材料部）"
@@ -161,16 +160,25 @@ class Step(Protocol):
     @property
     def handle(self) -> Handler: ...
 
+    @property
+    def facts(self) -> Facts: ...
+
+    @property
+    def slug(self) -> str: ...
+
     def __call__(self, tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision: ...
 
 
 @dataclass(frozen=True)
 class FormStep:
-    """The ``Step`` each step module declares as ``STEP``; calling it runs its handler."""
+    """The ``Step`` each step module declares as ``STEP``; calling it runs its handler. ``facts`` words the
+    events it records for the dossier; ``slug`` names its form's attachment there (ASCII: docs/design.md §9)."""
 
     form: FormDef
     checks: tuple[Check, ...]
     handle: Handler
+    facts: Facts = field(default_factory=dict)
+    slug: str = ""
 
     def __call__(self, tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
         return self.handle(tx, ws, parsed, submission)

@@ -11,8 +11,9 @@ from docgen.events import CASE_CALLED_BACK, CASE_COMPLETED
 from docgen.findings import Finding, error, has_errors
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import CALLBACK, Callback
-from docgen.ledger import Transaction
+from docgen.ledger import Event, Transaction
 from docgen.procedures import repair_rules
+from docgen.steps import facts
 from docgen.steps.base import (
     Check,
     Context,
@@ -85,4 +86,19 @@ def handle_callback(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
     return Decision(findings, [call.case_number], [])
 
 
-STEP = FormStep(CALLBACK, CHECKS, handle_callback)
+def called_back_facts(event: Event) -> str:
+    p = event.payload
+    return facts.joined(
+        [
+            ("回访日期", facts.cn(p.get("callback_date"))),
+            ("回访人", p.get("caller")),
+            ("满意程度", p.get("satisfaction")),
+            ("客户意见", p.get("opinion")),
+        ]
+    )
+
+
+FACTS: facts.Facts = {CASE_CALLED_BACK: called_back_facts}
+
+
+STEP = FormStep(CALLBACK, CHECKS, handle_callback, FACTS, "callback")

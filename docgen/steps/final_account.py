@@ -9,8 +9,9 @@ from docgen.events import CASE_COMPLETED, CASE_FINAL_ACCOUNT
 from docgen.findings import Finding, has_errors
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import FINAL_ACCOUNT, SETTLEMENT, FinalAccountHeader
-from docgen.ledger import Transaction
+from docgen.ledger import Event, Transaction
 from docgen.procedures import repair_rules
+from docgen.steps import facts
 from docgen.steps.base import (
     Check,
     Context,
@@ -86,4 +87,23 @@ def handle_final_account(tx: Transaction, ws: Workspace, parsed: ParsedForm, sub
     return Decision(findings, [account.case_number], [document])
 
 
-STEP = FormStep(FINAL_ACCOUNT, CHECKS, handle_final_account)
+def final_account_facts(event: Event) -> str:
+    p = event.payload
+    lines = "；".join(f"{line.get('item')} {facts.yuan(line.get('amount'))}" for line in p.get("lines") or [])
+    total = p.get("total") and facts.yuan(p["total"])
+    if total and p.get("total_uppercase"):
+        total += f"（{p['total_uppercase']}）"
+    return facts.joined(
+        [
+            ("编制日期", facts.cn(p.get("prepared_date"))),
+            ("编制人", p.get("team_leader")),
+            ("合计", total),
+            ("明细", lines),
+        ]
+    )
+
+
+FACTS: facts.Facts = {CASE_FINAL_ACCOUNT: final_account_facts}
+
+
+STEP = FormStep(FINAL_ACCOUNT, CHECKS, handle_final_account, FACTS, "final-account")

@@ -17,9 +17,10 @@ from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms.base import ParsedForm, Raw
 from docgen.forms.register import REGISTER, RegisterHeader, RegisterLine
 from docgen.forms.site_survey import SITE_SURVEY
-from docgen.ledger import MIN_YEAR, NumberFormat, NumbersExhausted, Transaction, line_fingerprint
+from docgen.ledger import MIN_YEAR, Event, NumberFormat, NumbersExhausted, Transaction, line_fingerprint
 from docgen.payloads import checked
 from docgen.procedures import rules
+from docgen.steps import facts
 from docgen.steps.base import (
     Check,
     Context,
@@ -425,4 +426,31 @@ def check_typed_numbers(context: Context[RegisterHeader]) -> list[Finding]:
 
 
 CHECKS: tuple[Check, ...] = (check_lines, check_numbers, check_typed_numbers)
-STEP = FormStep(REGISTER, CHECKS, handle_register)
+
+
+def registered_facts(event: Event) -> str:
+    p = event.payload
+    return facts.joined(
+        [
+            ("受理方式", p.get("channel")),
+            ("受理人", p.get("receiver")),
+            ("转责任部门", p.get("department")),
+            ("处理进展", p.get("progress")),
+        ]
+    )
+
+
+def escalated_facts(event: Event) -> str:
+    # The step reads 上报重大投诉 (the catalogue's label); its facts say to whom: 上报总经理、副总经理.
+    recipients = "、".join(event.payload.get("recipients") or [])
+    return facts.joined([(None, recipients and f"上报{recipients}"), ("依据", event.payload.get("clause"))])
+
+
+def progress_facts(event: Event) -> str:
+    return facts.joined([("进展", event.payload.get("progress"))])
+
+
+FACTS: facts.Facts = {CASE_REGISTERED: registered_facts, CASE_ESCALATED: escalated_facts, CASE_PROGRESS: progress_facts}
+
+
+STEP = FormStep(REGISTER, CHECKS, handle_register, FACTS, "register")

@@ -13,8 +13,9 @@ from docgen.findings import Finding, has_errors, warning
 from docgen.forms.amounts import to_uppercase
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import SETTLEMENT, SETTLEMENT_SIGNATURES, Settlement
-from docgen.ledger import Transaction
+from docgen.ledger import Event, Transaction
 from docgen.procedures import repair_rules
+from docgen.steps import facts
 from docgen.steps.base import (
     CONTRACTOR,
     Check,
@@ -209,4 +210,21 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
     return Decision(findings, [settled.case_number], documents)
 
 
-STEP = FormStep(SETTLEMENT, CHECKS, handle_settlement)
+def settled_facts(event: Event) -> str:
+    p = event.payload
+    return facts.joined(
+        [
+            ("派工单号", p.get("order_number")),
+            ("决算金额", facts.with_yuan(p.get("final_total"))),
+            ("审定金额", p.get("audited_amount") and facts.yuan(p["audited_amount"])),
+            ("审核部门", p.get("audit_route")),
+            ("高于决算的原因", p.get("over_reason")),
+            ("签字", facts.signatures(p, SETTLEMENT, SETTLEMENT_SIGNATURES)),
+        ]
+    )
+
+
+FACTS: facts.Facts = {CASE_SETTLED: settled_facts}
+
+
+STEP = FormStep(SETTLEMENT, CHECKS, handle_settlement, FACTS, "settlement")

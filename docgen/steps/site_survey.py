@@ -15,10 +15,11 @@ from docgen.findings import Finding, error, has_errors, violation, warning
 from docgen.forms.base import ParsedForm, Raw
 from docgen.forms.repair import WORK_ORDER
 from docgen.forms.site_survey import SITE_SURVEY, SiteSurvey
-from docgen.ledger import NumberFormat, NumbersExhausted, Transaction
+from docgen.ledger import Event, NumberFormat, NumbersExhausted, Transaction
 from docgen.payloads import checked
 from docgen.procedures import repair_rules
 from docgen.procedures.workdays import WorkCalendar
+from docgen.steps import facts
 from docgen.steps.base import (
     CONTRACTOR,
     Check,
@@ -41,7 +42,7 @@ from docgen.steps.base import (
     registration,
     run_checks,
 )
-from docgen.wording import chinese_date, received_at
+from docgen.wording import PROVISIONAL_MARK, chinese_date, received_at
 from docgen.workspace import Workspace
 
 # CS-3.4.5 "500元以下工程，施工单位无须到场". 以下 includes the number (Civil Code art. 1259, as
@@ -380,4 +381,43 @@ def next_order(tx: Transaction, numbering: NumberFormat, year: int) -> str:
     return tx.next_number(numbering, year)
 
 
-STEP = FormStep(SITE_SURVEY, CHECKS, handle_site_survey)
+def surveyed_facts(event: Event) -> str:
+    p = event.payload
+    responsible = p.get("responsible_party")
+    if responsible and p.get("contractor"):
+        responsible = f"{responsible}（{p['contractor']}）"
+    signed = ("sign_service", "sign_engineering", "sign_team_leader", "sign_contractor")
+    return facts.joined(
+        [
+            ("勘察日期", facts.cn(p.get("survey_date"))),
+            ("责任方", responsible),
+            ("维修类型", p.get("work_kind")),
+            ("保修期内", facts.yes_no(p.get("in_warranty"))),
+            ("维修单位", p.get("repairer")),
+            ("预估金额", p.get("estimate") and facts.yuan(p["estimate"])),
+            ("约定完成日期", facts.cn(p.get("agreed_completion"))),
+            ("勘察意见", p.get("findings")),
+            ("会签", facts.signatures(p, SITE_SURVEY, signed)),
+        ]
+    )
+
+
+def work_ordered_facts(event: Event) -> str:
+    p = event.payload
+    due = next((d for d in p.get("deadlines") or [] if d.get("key") == "repair"), None)
+    return facts.joined(
+        [
+            ("派工单号", p.get("order_number")),
+            ("类别", p.get("order_class") and f"{p['order_class']}类"),
+            ("维修单位", p.get("repairer")),
+            ("维修类型", p.get("work_kind")),
+            ("完成期限", due and facts.cn(due.get("due")) + (PROVISIONAL_MARK if due.get("provisional") else "")),
+        ]
+    )
+
+
+# The work order is issued with the survey, so its event is this step's too.
+FACTS: facts.Facts = {CASE_SURVEYED: surveyed_facts, CASE_WORK_ORDERED: work_ordered_facts}
+
+
+STEP = FormStep(SITE_SURVEY, CHECKS, handle_site_survey, FACTS, "survey")

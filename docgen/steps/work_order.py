@@ -11,8 +11,9 @@ from docgen.events import CASE_COMPLETED, CASE_SURVEYED
 from docgen.findings import Finding, error, has_errors
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import CALLBACK, FINAL_ACCOUNT, WORK_ORDER, WorkOrder
-from docgen.ledger import Transaction
+from docgen.ledger import Event, Transaction
 from docgen.procedures import repair_rules
+from docgen.steps import facts
 from docgen.steps.base import (
     Check,
     Context,
@@ -133,4 +134,26 @@ def handle_work_order(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
     return Decision(findings, [done.case_number], documents)
 
 
-STEP = FormStep(WORK_ORDER, CHECKS, handle_work_order)
+def completed_facts(event: Event) -> str:
+    p = event.payload
+    opinion = p.get("customer_opinion")
+    if opinion and p.get("customer_remarks"):
+        opinion = f"{opinion}（{p['customer_remarks']}）"
+    checked_by = {"check_service": "客户服务人员或物业人员", "check_team_leader": "维修队长"}
+    return facts.joined(
+        [
+            ("派工单号", p.get("order_number")),
+            ("完工日期", facts.cn(p.get("completed_date"))),
+            ("维修人员", p.get("workers")),
+            ("竣工检查", facts.signatures(p, WORK_ORDER, checked_by, checked_by)),
+            ("客户签认", p.get("customer_signature")),
+            ("客户意见", opinion),
+            ("客户同意延期", p.get("extension_consent")),
+        ]
+    )
+
+
+FACTS: facts.Facts = {CASE_COMPLETED: completed_facts}
+
+
+STEP = FormStep(WORK_ORDER, CHECKS, handle_work_order, FACTS, "work-order")
