@@ -216,7 +216,7 @@ def resave_with_libreoffice(source: Path, outdir: Path, to: str = "xlsx") -> Pat
         )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    result = outdir / source.name
+    result = outdir / f"{source.stem}.{to.split(':')[0]}"
     assert done.returncode == 0 and result.exists(), f"soffice failed: {done.stdout}\n{done.stderr}"
     return result
 
@@ -677,3 +677,68 @@ def test_annotate_writes_a_sheet_name_that_looks_like_a_formula_as_text(tmp_path
             for name in package.namelist()
             if name.startswith("xl/worksheets/")
         )
+
+
+# ------------------------------------------------------------------ the 修改说明 sheet in print (issue 11)
+
+LONG_MESSAGE = (
+    "“联系电话”应为 11 位手机号码（如 13905912233）或带区号的座机号码（如 0591-87654321）；"
+    "现填写“139059122”，少了 2 位数字。请核对后重新填写。"
+)
+
+
+def _long_findings():
+    from docgen.findings import error
+
+    return [
+        error(LONG_MESSAGE * repeat, location=f"登记表!H{5 + repeat}", sheet="登记表", cell=f"H{5 + repeat}")
+        for repeat in (1, 2, 3, 4)
+    ] + [error("“接待日期”无法识别：“11/3”。请写成 2026/11/3 或 2026年11月3日。", location="登记表!C5")]
+
+
+def test_the_correction_sheet_prints_one_page_wide_at_a_readable_size(tmp_path, blank_register):
+    from docgen.office.xlsx import LINE_HEIGHT_PT, wrapped_lines
+
+    # GIVEN a rejected register with messages of one to four paragraphs' length
+    out = annotate(blank_register, _long_findings(), tmp_path / "annotated.xlsx")
+    listing = openpyxl.load_workbook(out)["修改说明"]
+    # THEN the sheet is set up for A4 landscape, fitted to one page wide, its header repeated on each page
+    setup = listing.page_setup
+    assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)
+    assert listing.sheet_properties.pageSetUpPr.fitToPage and listing.print_title_rows == "$1:$1"
+    # and every cell is at least 12 pt, and each wrapped row is as high as its lines
+    for row in listing.iter_rows(min_row=1):
+        for cell in row:
+            assert cell.font.sz >= 12 and cell.alignment.wrap_text
+    for number in range(2, listing.max_row + 1):
+        lines = wrapped_lines(listing.cell(number, 3).value, 104)
+        assert listing.row_dimensions[number].height >= lines * LINE_HEIGHT_PT
+
+
+def test_the_correction_sheet_printed_by_libreoffice_has_no_text_cut_or_overlapping(tmp_path, blank_register):
+    import re
+
+    # GIVEN the same sheet printed by LibreOffice
+    out = annotate(blank_register, _long_findings(), tmp_path / "annotated.xlsx")
+    pdf = resave_with_libreoffice(out, tmp_path / "printed", "pdf")
+    bbox = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))
+    words = [
+        (float(x0), float(y0), float(x1), float(y1), text)
+        for x0, y0, x1, y1, text in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', bbox
+        )
+    ]
+    # THEN page 1 is landscape and holds the whole sheet, its last message to the end, inside the margins
+    assert width > 800
+    text = "".join(word[4] for word in words)
+    assert "2026年11月3日。" in text and text.count("请核对后重新填写。") == 10
+    assert all(x1 <= width - 28 for _, _, x1, _, _ in words)  # 10 mm: nothing runs past the printable area
+    # and no two words overlap (a row too low for its wrapped text draws lines over the next row)
+    for index, (ax0, ay0, ax1, ay1, a) in enumerate(words):
+        for bx0, by0, bx1, by1, b in words[index + 1 :]:
+            overlap_x = min(ax1, bx1) - max(ax0, bx0)
+            overlap_y = min(ay1, by1) - max(ay0, by0)
+            assert overlap_x <= 1 or overlap_y <= 1, (a, b)
