@@ -184,3 +184,24 @@ def test_the_settlement_writes_the_dossier_of_the_case_it_closes_and_no_other(ws
     assert (outbox / number / f"99-案件档案-{number}.pdf").is_file()
     assert not [o for outcome in outcomes[:-1] for o in outcome.outputs if "案件档案" in o]
     assert not list((outbox / open_case).glob("99-案件档案-*"))
+
+
+def test_each_attachment_shows_its_chinese_name_with_an_ascii_name_kept_for_old_readers(ws, ledger, dossier):
+    # GIVEN the closed repair's dossier  THEN each embedded file has /F ASCII and /UF the Chinese name the
+    # reader's attachment pane shows (附件01- and the sender's file name), and the 附件名称 column prints it
+    _, path = dossier
+    with pikepdf.open(path) as pdf:
+        specs = [spec for _, spec in pikepdf.NameTree(pdf.Root.Names.EmbeddedFiles).items()]
+        shown = {str(spec.F): str(spec.UF) for spec in specs}
+    submissions = [s for s in ledger.submissions() if s.payload.get("form")]
+    originals = [s.payload["file"].rsplit(".", 1)[0] for s in submissions][:6]
+    assert sorted(shown) == [
+        f"source-0{n}-{slug}.xlsx"
+        for n, slug in enumerate(
+            ["register", "survey", "work-order", "callback", "final-account", "settlement"], start=1
+        )
+    ]
+    for (ascii_name, chinese), order, original in zip(sorted(shown.items()), range(1, 7), originals):
+        assert ascii_name.isascii() and chinese == f"附件{order:02d}-{original}.xlsx"
+    flat = "".join(_text(path).split())  # a wrapped cell interleaves with its row: short tokens only
+    assert all(f"附件{order:02d}-" in flat for order in range(1, 7))

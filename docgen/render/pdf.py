@@ -365,27 +365,55 @@ def rendered_in_this_process() -> bool:
     return bool(_STAGES)
 
 
-def _checked_attachments(attachments) -> list[tuple[Path, str, str]]:
-    """``(file, ascii_name, description)`` triples, checked before any work: non-ASCII ``/F`` names come
-    out garbled in readers (docs/design.md §9), so the Chinese goes into the description."""
+# An attachment: (file, ASCII /F name, Chinese description) and optionally its Chinese /UF name.
+Attachment = tuple[Path, str, str, str]
+
+
+def _checked_attachments(attachments) -> list[Attachment]:
+    """``(file, ascii_name, description[, unicode_name])``, checked before any work. ``/F`` stays ASCII: older
+    readers garble non-ASCII ``/F`` names (docs/design.md §9); the Chinese name goes into ``/UF``, which
+    current readers show in their attachment pane, and into the description."""
     checked = []
     for item in attachments or ():
-        file, name, description = item
+        file, name, description, *unicode_name = item
         file = Path(file)
         if not isinstance(name, str) or not _ASCII_NAME.match(name):
             raise ValueError(f"附件名称必须是 ASCII 文件名（中文写在说明里）：{name!r}")
         if not file.is_file():
             raise FileNotFoundError(f"附件文件不存在：{file}")
-        checked.append((file, name, "" if description is None else str(description)))
+        shown = _CONTROL.sub("", str(unicode_name[0])).strip() if unicode_name and unicode_name[0] else ""
+        checked.append((file, name, "" if description is None else str(description), shown or name))
     return checked
 
 
-def _stage_attachments(stage: _Stage, attachments: list[tuple[Path, str, str]]) -> tuple[Path, list[dict]]:
+def _with_unicode_names(pdf: bytes, attachments: list[Attachment]) -> bytes:
+    """The PDF with each embedded file's ``/UF`` set to its Chinese name (Typst writes the ASCII name in both)."""
+    names = {name: shown for _, name, _, shown in attachments if shown != name}
+    if not names:
+        return pdf
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        catalogue_names = document.Root.get("/Names")
+        tree = catalogue_names.get("/EmbeddedFiles") if catalogue_names is not None else None
+        entries = list(pikepdf.NameTree(tree).items()) if tree is not None else []
+        for _, spec in entries:
+            ascii_name = str(spec.get("/F", ""))
+            if ascii_name in names:
+                spec.UF = pikepdf.String(names[ascii_name])
+        out = io.BytesIO()
+        document.save(out, deterministic_id=False)
+    return out.getvalue()
+
+
+def _stage_attachments(stage: _Stage, attachments: list[Attachment]) -> tuple[Path, list[dict]]:
     folder = stage.root / _ATTACHMENTS_DIR
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     listed = []
-    for index, (file, name, description) in enumerate(attachments):
+    for index, (file, name, description, _) in enumerate(attachments):
         target = folder / f"{index}-{name}"
         shutil.copyfile(file, target)
         listed.append(
@@ -404,7 +432,7 @@ def render_pdf_bytes(
     context: dict,
     *,
     workspace_templates: Path | None = None,
-    attachments: Iterable[tuple[Path, str, str]] = (),
+    attachments: Iterable[tuple[Any, ...]] = (),
 ) -> bytes:
     """The PDF/A-3b bytes of ``template_name`` rendered with ``context`` (see :func:`render_pdf`)."""
     attachments = _checked_attachments(attachments)
@@ -449,7 +477,7 @@ def render_pdf_bytes(
             shutil.rmtree(attachment_folder, ignore_errors=True)
     for warning in warnings:
         log.warning("模板 %s：%s", template_name, _first_lines(warning))
-    return pdf
+    return _with_unicode_names(pdf, attachments)
 
 
 def _first_lines(message: Any, limit: int = 600) -> str:
@@ -466,12 +494,13 @@ def render_pdf(
     out_path: Path,
     *,
     workspace_templates: Path | None = None,
-    attachments: Iterable[tuple[Path, str, str]] = (),
+    attachments: Iterable[tuple[Any, ...]] = (),
 ) -> Path:
     """Render ``template_name`` (a Typst file under ``templates/pdf/``) with ``context`` to a PDF/A-3b at ``out_path``.
 
-    ``attachments`` are ``(file, ascii_name, chinese_description)``; each is embedded with the
-    relationship ``Source``. The file appears at ``out_path`` whole or not at all.
+    ``attachments`` are ``(file, ascii_name, chinese_description)`` or, with the name readers show,
+    ``(file, ascii_name, chinese_description, chinese_name)``; each is embedded with the relationship ``Source``.
+    The file appears at ``out_path`` whole or not at all.
     """
     data = render_pdf_bytes(template_name, context, workspace_templates=workspace_templates, attachments=attachments)
     return write_bytes(Path(out_path), data)

@@ -117,11 +117,14 @@ def _sources(ledger: Ledger, case: Case, root: Path) -> list[dict]:
         name = f"source-{order:02d}-{slug}{suffix.lower()}"
         original = p.get("file") or archived.name
         title = FORMS[form_id].title if form_id in FORMS else "提交文件"
+        stem = PurePosixPath(str(original)).stem or slug
         sources.append(
             {
                 "claim": claim,
                 "order": order,
                 "name": name,
+                # What the reader's attachment pane (/UF) and the 附件名称 column show: the sender's file name.
+                "display_name": f"附件{order:02d}-{stem}{suffix.lower()}",
                 "file": root / Path(*archived.parts),
                 "original": original,
                 "form_title": title,
@@ -244,6 +247,6 @@ def write_dossier(
     context["special"] = special
     if special:
         context["title"] = f"关于{case.number}投诉的专题报告"
-    attachments = [(s["file"], s["name"], s["description"]) for s in sources]
+    attachments = [(s["file"], s["name"], s["description"], s["display_name"]) for s in sources]
     path = dossier_path(ws, case_number, "98-专题报告" if special else "99-案件档案")
     return render_pdf(TEMPLATE, context, path, workspace_templates=ws.templates, attachments=attachments)
