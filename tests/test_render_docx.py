@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import docx
@@ -16,6 +18,7 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, Listing, RichText
 from lxml import etree
 
+import docgen
 from docgen.office.docx import find_fields, read_label_values
 from docgen.render import build_templates
 from docgen.render import docx as render_module
@@ -119,15 +122,31 @@ def c14n(data: bytes) -> bytes:
 PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
 
 
+def as_docgen_writes_it(parts: dict[str, bytes]) -> dict[str, bytes]:
+    """docxtpl's output with what docgen deliberately changes (issue 11 item 9): no template thumbnail
+    (member and relationship), docgen as the application."""
+    parts = {name: data for name, data in parts.items() if name != "docProps/thumbnail.jpeg"}
+    if "_rels/.rels" in parts:
+        parts["_rels/.rels"] = re.sub(
+            rb"<Relationship [^>]*Target=\"/?docProps/thumbnail\.jpeg\"[^>]*/>", b"", parts["_rels/.rels"]
+        )
+    if "docProps/app.xml" in parts:
+        parts["docProps/app.xml"] = re.sub(
+            rb"<Application>[^<]*</Application>", b"<Application>docgen</Application>", parts["docProps/app.xml"]
+        )
+    return parts
+
+
 def assert_same_as_docxtpl(template: Path, context: dict, tmp_path: Path) -> Path:
-    """render_docx's output equals plain docxtpl's (same locked-down environment): the same members;
-    each XML member equal after canonicalisation, every other member byte for byte; the same document
-    properties (docxtpl also writes empty elements for the empty ones)."""
+    """render_docx's output equals plain docxtpl's (same locked-down environment) but for what docgen
+    changes on purpose (``as_docgen_writes_it``, and the author, comments and title of this document): the
+    same members; each XML member equal after canonicalisation, every other member byte for byte; the same
+    subject, identifier and language (docxtpl also writes empty elements for the empty ones)."""
     ours = render_docx(template, context, tmp_path / "ours.docx")
     reference = DocxTemplate(str(template))
     reference.render(context, make_environment(), autoescape=True)
     reference.save(str(tmp_path / "docxtpl.docx"))
-    a, b = zip_parts(ours), zip_parts(tmp_path / "docxtpl.docx")
+    a, b = zip_parts(ours), as_docgen_writes_it(zip_parts(tmp_path / "docxtpl.docx"))
     assert sorted(a) == sorted(b)
     for name in a:
         if name == "docProps/core.xml":
@@ -138,8 +157,13 @@ def assert_same_as_docxtpl(template: Path, context: dict, tmp_path: Path) -> Pat
             assert a[name] == b[name], name
     ours_props = docx.Document(str(ours)).core_properties
     their_props = docx.Document(str(tmp_path / "docxtpl.docx")).core_properties
-    for prop in PROPERTIES:
+    for prop in ("identifier", "language", "subject"):
         assert getattr(ours_props, prop) == getattr(their_props, prop), prop
+    if "{{" in (DocxTemplate(str(template)).get_docx().core_properties.title or "") or not (
+        isinstance(context.get("title"), str) and context["title"].strip()
+    ):
+        assert ours_props.title == their_props.title
+    assert ours_props.comments == ""
     return ours
 
 
@@ -314,8 +338,10 @@ def test_unchanged_members_are_copied_verbatim(tmp_path):
     template = find_template("dispatch_list.docx", None)
     out = render_docx(template, dispatch_context(3), tmp_path / "r.docx")
     before, after = zip_parts(template), zip_parts(out)
-    assert sorted(before) == sorted(after)
-    assert [name for name in before if before[name] != after[name]] == ["word/document.xml"]
+    assert sorted(set(before) - {"docProps/thumbnail.jpeg"}) == sorted(after)
+    changed = [name for name in after if before[name] != after[name]]
+    # the body, and the package parts naming this document rather than the template (issue 11 item 9)
+    assert sorted(changed) == ["_rels/.rels", "docProps/app.xml", "docProps/core.xml", "word/document.xml"]
     with zipfile.ZipFile(out) as z:
         assert z.testzip() is None
         assert z.namelist()[0] == "[Content_Types].xml"
@@ -588,3 +614,23 @@ def test_escalation_notice_prints_on_one_page(tmp_path):
     )
     info = subprocess.run([pdfinfo, str(tmp_path / "notice.pdf")], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Pages:\s+1$", info, re.M), info
+
+
+def test_a_rendered_document_has_its_own_properties_not_the_templates(tmp_path):
+    # GIVEN the packaged weekly report template (description "由 docgen 生成的模板…", created 2026-01-01,
+    # Application "Microsoft Macintosh Word", python-docx's thumbnail)
+    from docgen.render.docx import find_template
+
+    template = find_template("weekly_report.docx", None)
+    sample = json.loads((Path(docgen.__file__).parent / "data" / "template_samples.json").read_text("utf-8"))
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    out = render_docx(template, sample["weekly_report.docx"], tmp_path / "周报.docx")
+    # THEN the document's properties are its own: its title, the issuing office as author, the time it was
+    # written, no template note; no thumbnail; docgen as the application
+    props = docx.Document(str(out)).core_properties
+    assert props.title == "客户服务部投诉处理周报"
+    assert props.author == sample["weekly_report.docx"]["office"]
+    assert props.comments == "" and props.created >= before and props.last_printed is None
+    parts = zip_parts(out)
+    assert "docProps/thumbnail.jpeg" not in parts and b"thumbnail" not in parts["_rels/.rels"]
+    assert b"<Application>docgen</Application>" in parts["docProps/app.xml"]

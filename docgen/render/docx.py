@@ -46,6 +46,7 @@ one; the rendered parts are stored after the other zip members.
 from __future__ import annotations
 
 import copy
+import datetime as _dt
 import io
 import os
 import re
@@ -164,6 +165,8 @@ _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)  # resolve_list
 _PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # render_properties
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+ISSUING_DEPARTMENT = "客户服务部"  # author of a document whose context names no office
 _WP_NS = {"wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"}
 
 
@@ -289,6 +292,26 @@ def _finish(part: _Part, xml: str) -> bytes:
     return part.prefix + data + part.suffix
 
 
+_THUMBNAIL = "docProps/thumbnail.jpeg"  # the template's preview picture, not this document's
+_THUMBNAIL_REL = re.compile(rb"<Relationship [^>]*Target=\"/?docProps/thumbnail\.jpeg\"[^>]*/>")
+_APPLICATION = re.compile(rb"<Application>[^<]*</Application>")
+
+
+def _without_template_traces(data: bytes) -> dict[str, bytes]:
+    """The package parts that name the template's origin, rewritten: no relationship to the template's
+    thumbnail (the member itself is dropped), and docgen as the application that wrote the document."""
+    rewritten = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        names = set(package.namelist())
+        if "_rels/.rels" in names:
+            rewritten["_rels/.rels"] = _THUMBNAIL_REL.sub(b"", package.read("_rels/.rels"))
+        if "docProps/app.xml" in names:
+            rewritten["docProps/app.xml"] = _APPLICATION.sub(
+                b"<Application>docgen</Application>", package.read("docProps/app.xml")
+            )
+    return rewritten
+
+
 def _render_properties(props: _Properties, context: dict) -> bytes:
     from docx.opc.packuri import PackURI
     from docx.opc.parts.coreprops import CorePropertiesPart
@@ -298,6 +321,24 @@ def _render_properties(props: _Properties, context: dict) -> bytes:
     part = CorePropertiesPart.load(PackURI("/" + props.name), props.content_type, props.blob, None)  # type: ignore[arg-type]
     for prop, template in props.templates.items():
         setattr(part.core_properties, prop, template.render(context))  # as render_properties does
+    core = part.core_properties
+    # This document's facts, not the template's: its title and issuing office where the context names them,
+    # the time it was written, and no note that it is a template.
+    if "title" not in props.templates and isinstance(context.get("title"), str) and context["title"].strip():
+        core.title = context["title"].strip()
+    office = next(
+        (context[key] for key in ("office", "issuer") if isinstance(context.get(key), str) and context[key]), ""
+    )
+    if office or core.author in ("", "docgen"):
+        core.author = office or ISSUING_DEPARTMENT
+    core.last_modified_by = "docgen"
+    core.comments = ""
+    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    core.created = core.modified = now
+    core.revision = 1
+    printed = part.element.find(f"{{{_CP}}}lastPrinted")
+    if printed is not None:
+        part.element.remove(printed)
     return part.blob
 
 
@@ -355,16 +396,17 @@ def _prepare(data: bytes, stamp: tuple) -> _Prepared:
                     templates[prop] = env.from_string(initial)
                 except TemplateError as exc:
                     raise RenderError(f"document property {prop}: {type(exc).__name__}: {exc}") from exc
-        if templates:
-            properties = _Properties(core.partname.membername, core.content_type, core.blob, templates)
+        # Always rendered: the document's own author and creation time replace the template's (docs/design.md §9).
+        properties = _Properties(core.partname.membername, core.content_type, core.blob, templates)
 
     templated = {p.name for p in parts} | ({properties.name} if properties else set())
+    static.update(_without_template_traces(data))
     date_time = {}
     buffer = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(buffer, "w") as zout:
         for info in zin.infolist():
             date_time[info.filename] = info.date_time
-            if info.filename in templated:
+            if info.filename in templated or info.filename == _THUMBNAIL:
                 continue
             member = zipfile.ZipInfo(info.filename, info.date_time)
             member.external_attr = info.external_attr
