@@ -165,6 +165,15 @@ def test_special_draft_gives_the_facts_and_history_of_one_major_complaint(ws, le
     header = header_table(path)
     assert header["会议类型"] == "重大投诉专题会议" and header["涉及案件"] == guandi
     assert "总经理" in header["参会人员"] and "经营销售部" in header["参会人员"]
+    # AND (issue 11 item 7) it names the community, dates 登记受理 on the day received (23rd, recorded the
+    # 26th) as 受理时间 does, and gives each line of an agenda item its own indented paragraph
+    assert header["项目/小区"] == "融侨观邸"
+    assert "2026年11月23日　登记受理" in text and "2026年11月26日　登记受理" not in text
+    paragraphs = [
+        p for p in docx.Document(str(path)).paragraphs if p.text.startswith(("受理时间：", "客户：", "房号："))
+    ]
+    assert len(paragraphs) == 3 and all("\n" not in p.text for p in paragraphs)
+    assert all(p.paragraph_format.first_line_indent for p in paragraphs)
     with pytest.raises(MinutesError, match="KF-2099-99999"):
         draft_context(ws, ledger, "special", MEETING, case_number="KF-2099-99999")
 
@@ -695,11 +704,16 @@ def test_coordination_before_delivery_is_refused(ws, ledger, registered):
         draft_context(ws, ledger, "coordination", MEETING, project="融侨锦江")
 
 
-def test_coordination_of_a_community_without_a_delivery_date_is_drafted_with_a_visible_note(ws, ledger, registered):
-    path = write_draft(ws, ledger, "coordination", MEETING, project="融侨锦江")
-    text = all_text(path)
-    assert "docgen.toml 中没有“融侨锦江”的交付日期" in text and "delivered = 交付日期" in text
-    assert header_table(path)["项目/小区"] == "融侨锦江"
+def test_coordination_of_a_community_without_a_delivery_date_is_drafted_with_the_note_on_the_console(
+    ws, ledger, registered
+):
+    # GIVEN 融侨锦江 without a delivery date in docgen.toml  WHEN its coordination meeting is drafted
+    paths, notes = write_drafts(ws, ledger, "coordination", MEETING, project="融侨锦江")
+    # THEN the administrator's instruction is a console note (issue 11 item 7), never text the meeting reads
+    assert "docgen.toml 中没有“融侨锦江”的交付日期" in notes[0] and "delivered = 交付日期" in notes[0]
+    text = all_text(paths[0])
+    assert "docgen.toml" not in text and "交付日期" not in text
+    assert header_table(paths[0])["项目/小区"] == "融侨锦江"
 
 
 def test_without_a_community_every_community_in_its_first_year_is_drafted(ws, ledger, registered):
@@ -713,7 +727,7 @@ def test_without_a_community_every_community_in_its_first_year_is_drafted(ws, le
         "会议纪要-投诉协调例会-融侨锦江-2026-11-27.docx",
     ]
     assert len(notes) == 1 and "融侨锦江" in notes[0] and "融侨观邸" not in notes[0] and "CS-3.10.1" in notes[0]
-    assert "没有“融侨锦江”的交付日期" in all_text(paths[1]) and "交付日期" not in all_text(paths[0])
+    assert "docgen.toml" in notes[0] and all("交付日期" not in all_text(path) for path in paths)
     # AND --force only makes sense for one named community
     with pytest.raises(MinutesError, match="--project"):
         write_drafts(ws, ledger, "coordination", MEETING, force=True)

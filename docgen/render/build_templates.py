@@ -1085,7 +1085,7 @@ def build_minutes(path: Path) -> Path:
     ("、"-separated 登记编号, may be ""); notice (printed bold red under the title, may be ""); scope (one
     line under the title, may be ""); open_actions: [{key, text, owner, due, late}] (earlier decisions
     still open; text may hold newlines; late: working days late or "—"); agenda: [{title, detail}]
-    (detail may be "" and may hold newlines).
+    (detail may be "" and may hold newlines: each line is its own indented paragraph).
     """
     document = _new_document("会议纪要", "CS-3.10.1 投诉协调例会；CS-3.10.2 服务处主任例会；CS-3.10.5 重大投诉专题会议")
     _page(document, landscape=False, top=25, bottom=22, left=28, right=26)
@@ -1156,11 +1156,12 @@ def build_minutes(path: Path) -> Path:
     item = _para(document, before=4, after=2)
     item.paragraph_format.keep_with_next = True
     _runs(item, ("{{ loop.index }}", "．", "{{ a.title }}"), font=HEI)
-    _para(document, "{%p if a.detail %}")
+    # One paragraph per line of the detail, so that each line gets the first-line indent.
+    _para(document, "{%p for line in a.detail.splitlines() %}")
     detail = _para(document, indent_chars=2, after=2)
     detail.paragraph_format.line_spacing = 1.15
-    _runs(detail, ("{{ a.detail|nobreak }}",))
-    _para(document, "{%p endif %}")
+    _runs(detail, ("{{ line|nobreak }}",))
+    _para(document, "{%p endfor %}")
     _para(document, "{%p endfor %}")
     _para(document, "{%p else %}")
     _para(document, "本次会议无台账中的待议事项。", indent_chars=2)

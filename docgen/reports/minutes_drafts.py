@@ -32,7 +32,7 @@ from docgen.actions import Action, action_event_detail, all_actions
 from docgen.atomic import safe_part
 from docgen.cases import Case, DeadlineState, all_cases
 from docgen.errors import DocgenError
-from docgen.events import CASE_CLOSED, CASE_MINUTES, CASE_PROGRESS, STAGES
+from docgen.events import CASE_CLOSED, CASE_MINUTES, CASE_PROGRESS, STAGES, day_field
 from docgen.events import label as event_label
 from docgen.forms.minutes import COORDINATION, DIRECTORS, MEETING_CLAUSES, SPECIAL
 from docgen.ledger import Ledger
@@ -153,8 +153,7 @@ def _coordination(ws: Workspace, ledger: Ledger, meeting_date: date, project: st
         if not force:
             raise MinutesError(f"{standing.explain()}。未生成纪要草稿；如确需另行召开，请加 --force")
         notice = f"注意：{standing.explain()}。本纪要为另行召开的投诉协调会议。"
-    elif standing.state == "unknown":
-        notice = f"注意：{standing.explain()}。"
+    # An unknown delivery date is for the administrator (console and `docgen doctor`), not for the meeting.
     monday = meeting_date - timedelta(days=meeting_date.weekday())
     new, still_open = [], []
     for case in all_cases(ledger):
@@ -216,7 +215,17 @@ def _history_line(event) -> str:
         extra = f"：{event.payload.get('meeting_type') or ''}（{event.payload.get('meeting_date') or ''}）"
     elif detail := action_event_detail(event):
         extra = f"：{detail}"
-    return f"{chinese_date(day_of(event.recorded_at))}　{name}{extra}"
+    return f"{chinese_date(_event_day(event))}　{name}{extra}"
+
+
+def _event_day(event) -> date:
+    """The day a step happened: the day its form gives (登记受理 on the day received) or the day recorded."""
+    field = day_field(event.kind)
+    value = event.payload.get(field) if field else None
+    try:
+        return day_of(value) if value else day_of(event.recorded_at)
+    except ValueError:
+        return day_of(event.recorded_at)
 
 
 def _special(ws: Workspace, ledger: Ledger, meeting_date: date, case_number: str | None) -> dict:
@@ -259,6 +268,7 @@ def _special(ws: Workspace, ledger: Ledger, meeting_date: date, case_number: str
             )
         ),
         "cases": case.number,
+        "project": r.get("project") or "",
         "scope": f"投诉：{case.number}　{r.get('customer') or ''}　{_location(case)}；处理阶段：{_stage(case)}。",
         "agenda": [
             {"title": "投诉事实", "detail": facts},
@@ -417,7 +427,7 @@ def write_drafts(
         # and nobody prepared; each draft carries the note too.
         notes.append(
             f"以下小区在台账中有投诉，但 docgen.toml 中没有交付日期，无法判断是否仍在交付后一年内"
-            f"（{FIRST_YEAR_CLAUSE}），已照常起草（草稿中注明）：{'、'.join(undated)}；请在 docgen.toml 中登记"
+            f"（{FIRST_YEAR_CLAUSE}），已照常起草：{'、'.join(undated)}；请在 docgen.toml 中登记"
             f' [projects."{undated[0]}"] delivered = 交付日期，满一年后即不再起草'
         )
     return [write_draft(ws, ledger, kind, meeting_date, name) for name in sorted(due + undated)], notes
