@@ -27,6 +27,9 @@ class DeadlineState:
     provisional: bool
     met_on: date | None = None
     actor: str | None = None  # who must act
+    # A time limit the procedure recommends (宜: CS-3.4.5's week for other complaints), shown as 建议时限;
+    # passing it is no breach of the procedure.
+    advisory: bool = False
 
     def overdue(self, today: date) -> bool:
         return self.met_on is None and today > self.due
@@ -44,8 +47,16 @@ class Case:
 
     @property
     def stage(self) -> str:
-        kinds = {event.kind for event in self.events}
-        return next(name for kind, name in STAGES if kind in kinds)
+        return stage_of(self.events)
+
+    @property
+    def closing(self) -> Event | None:
+        """The latest ``case.closed`` (a correction replaces an earlier one), or None while open."""
+        return closing_of(self.events)
+
+    @property
+    def closed_on(self) -> date | None:
+        return closed_day(self.closing)
 
     @property
     def open(self) -> bool:
@@ -67,6 +78,30 @@ class Case:
         return min(waiting, key=lambda d: d.due) if waiting else None
 
 
+NOT_AGREED_STAGE = "已办结（客户未认可）"
+
+
+def closing_of(events: list[Event]) -> Event | None:
+    return next((e for e in reversed(events) if e.kind == CASE_CLOSED), None)
+
+
+def closed_day(closing: Event | None) -> date | None:
+    """The day a case closed: the 办结日期 written on the register, else the day the closing was recorded."""
+    if closing is None:
+        return None
+    return day_of(closing.payload.get("closed_date") or closing.recorded_at)
+
+
+def stage_of(events: list[Event]) -> str:
+    """The stage the events give; a case closed without the customer's agreement (客户意见 不满意) says so."""
+    kinds = {event.kind for event in events}
+    stage = next((name for kind, name in STAGES if kind in kinds), "已登记")
+    closing = closing_of(events)
+    if closing is not None and closing.payload.get("agreed") is False:
+        return NOT_AGREED_STAGE
+    return stage
+
+
 def build(number: str, events: list[Event]) -> Case | None:
     registration = next((e for e in events if e.kind == CASE_REGISTERED), None)
     if registration is None:
@@ -86,6 +121,8 @@ def build(number: str, events: list[Event]) -> Case | None:
             record["clause"],
             record["provisional"],
             actor=record.get("actor") or case.registered.department,
+            # Older ledgers did not mark it: the week of CS-3.4.5 (key settle) was always advisory.
+            advisory=bool(record.get("advisory", record["key"] == "settle")),
         )
         if state.key.startswith(ACTION_PREFIX):
             done = action_done(state.key, events)
@@ -94,12 +131,21 @@ def build(number: str, events: list[Event]) -> Case | None:
             continue
         kinds, day_field = met_by(state.key)
         # Only what happens after registration meets a deadline (a note typed on the register itself
-        # is not the responsible department's feedback); a corrected step counts with its own date.
-        meetings = [e for e in events if e.kind in kinds and e.claim != registration.claim]
+        # is not the responsible department's feedback), except a closing: a complaint settled when it was
+        # registered needs no later feedback. A corrected step counts with its own date.
+        meetings = [e for e in events if e.kind in kinds and (e.claim != registration.claim or e.kind == CASE_CLOSED)]
         meeting = (meetings[-1] if day_field else meetings[0]) if meetings else None
-        if meeting is not None:
+        if meeting is not None and meeting.kind == CASE_CLOSED:
+            state.met_on = closed_day(meeting)  # on its 办结日期, whichever deadline it answers
+        elif meeting is not None:
             state.met_on = day_of((day_field and meeting.payload.get(day_field)) or meeting.recorded_at)
         case.deadlines.append(state)
+    # A recommended time is never earlier than the feedback the department owes (CS-3.4.2.2): a complaint
+    # received 09-30 is not to be settled by 10-08 when its feedback is due 10-10 (older ledgers stored that).
+    feedback = next((d for d in case.deadlines if d.key == "feedback"), None)
+    for state in case.deadlines:
+        if state.advisory and feedback is not None and state.due < feedback.due:
+            state.due, state.provisional = feedback.due, feedback.provisional
     return case
 
 

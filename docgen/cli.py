@@ -438,11 +438,15 @@ def _write_reports(args, write, refusals: tuple[type[Exception], ...] = ()) -> i
 
 
 def cmd_report_ratings(args) -> int:
-    from docgen.reports.ratings import write_ratings
+    from docgen.reports.ratings import rating_period, write_ratings
 
     def write(ws, ledger):
-        path = ws.outbox / "reports" / args.quarter / f"维修人员评价-{args.quarter}.xlsx"
-        path, summary = write_ratings(ledger, args.quarter, path)
+        # CS-3.5.10 "在季度末或年末": a quarter (--quarter 2026Q4) or a year (--year 2026).
+        period = rating_period(args.quarter or args.year, quarter=args.quarter is not None)[0]
+        path = ws.outbox / "reports" / period / f"维修人员评价-{period}.xlsx"
+        path, summary = write_ratings(
+            ledger, period, path, calendar=ws.calendar, scheme=ws.settings.ratings, today=ws.today()
+        )
         return [path], {**summary, "output": str(path.relative_to(ws.root))}
 
     return _write_reports(args, write)
@@ -604,9 +608,11 @@ def cmd_action_reopen(args) -> int:
 
 
 def cmd_funds(args) -> int:
-    from docgen.funds import balances
+    from docgen.funds import balances, outstanding_lines
 
     ws = _open(args)
+    if args.opinion:
+        return _deposit_opinion(ws, args)
     report = balances(ws)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, default=str))
@@ -617,6 +623,10 @@ def cmd_funds(args) -> int:
             f"  {fund['name']}：额度 {fund['fund']}，已结算 {fund['settled']}，待结算 {fund['pending']}，"
             f"余额 {fund['balance']}{'  ! ' + fund['warning'] if fund['warning'] else ''}"
         )
+        print(f"    其中财务计统部已拨付（回款） {fund['repaid']}，尚未拨付（未回款） {fund['outstanding']}")
+    print("未回款的维修款（CS-3.5.9；等待天数自结算登记之日起按工作日计）：")
+    for line in outstanding_lines(report):
+        print(line)
     print("工程质量保证金（CS-3.5.9）：")
     for deposit in report["deposits"] or [{"contractor": "（docgen.toml 的 [repair.deposits] 中尚未登记）"}]:
         if "deducted" not in deposit:
@@ -626,6 +636,34 @@ def cmd_funds(args) -> int:
             f"  {deposit['contractor']}：保证金 {deposit['deposit']}，已扣 {deposit['deducted']}，"
             f"剩余 {deposit['remaining']}{'  ! ' + deposit['warning'] if deposit['warning'] else ''}"
         )
+    return 0
+
+
+def _deposit_opinion(ws, args) -> int:
+    """CS-3.6.2: the contractor's warranty record and a draft opinion on its final payment, as a Word document."""
+    from docgen.funds import warranty_record, write_opinion
+
+    contractor = args.opinion.strip()
+    record = warranty_record(ws, contractor)
+    known = set(ws.settings.repair.deposits) | set(ws.settings.repair.warranty_ends)
+    if not record["repairs"] and contractor not in known:
+        print(
+            f"没有名为“{contractor}”的施工单位：勘察表未记录，docgen.toml 的 [repair.deposits] 中也没有",
+            file=sys.stderr,
+        )
+        return 2
+    record["output"] = write_opinion(ws, record)
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False, default=str))
+        return 0
+    summary = record["summary"]
+    print(
+        f"{contractor}的保修记录（CS-3.6.2）：维修 {summary['repairs']} 项，逾期 {summary['late']} 项，"
+        f"未完工 {summary['unfinished']} 项，违反程序 {summary['violations']} 条；已扣 {record['deducted']}，"
+        f"保证金余额 {record['remaining'] or '未登记'}"
+    )
+    print(f"意见（草拟）：{record['opinion']}")
+    print(f"已写出：{record['output']}（请客户服务部核定并签字）")
     return 0
 
 
@@ -794,6 +832,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("funds", cmd_funds, "周转金与施工单位工程质量保证金的余额（CS-3.6、CS-3.5.9）")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--opinion", metavar="施工单位", help="保修期满时工程尾款的支付意见（CS-3.6.2），写成 Word 文件")
     report = sub.add_parser("report", help="生成报表", description="生成报表")
     kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
     p = kinds.add_parser(
@@ -824,9 +863,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=cmd_report_case)
         p.add_argument("case", metavar="KF-…")
         p.add_argument("--json", action="store_true")
-    p = kinds.add_parser("ratings", help="维修人员季度评价（CS-3.5.10）", description="维修人员季度评价（CS-3.5.10）")
+    text = "维修人员与维修队长的季度或年度综合评价及服务激励奖金核定表（CS-3.5.10）"
+    p = kinds.add_parser("ratings", help=text, description=text)
     p.set_defaults(func=cmd_report_ratings)
-    p.add_argument("--quarter", required=True, help="如 2026Q4")
+    period = p.add_mutually_exclusive_group(required=True)
+    period.add_argument("--quarter", help="季度末核定，如 2026Q4")
+    period.add_argument("--year", help="年末核定，如 2026")
     p.add_argument("--json", action="store_true")
     templates = sub.add_parser("templates", help="Word 与 Typst 模板", description="Word 与 Typst 模板")
     tasks = templates.add_subparsers(dest="task", required=True, metavar="TASK")

@@ -108,7 +108,7 @@ def _deliveries(ws: Workspace) -> list[Check]:
 
 def _versions() -> Check:
     parts = [f"Python {platform.python_version()}"]
-    for package in ("docgen", "openpyxl", "python-docx", "docxtpl", "typst", "pikepdf", "chinesecalendar"):
+    for package in ("docgen", "openpyxl", "python-docx", "docxtpl", "typst", "pikepdf", "chinesecalendar", "tyme4py"):
         try:
             parts.append(f"{package} {metadata.version(package)}")
         except metadata.PackageNotFoundError:  # an optional package not installed: not worth a line

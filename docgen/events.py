@@ -56,6 +56,12 @@ CASE_PROGRESS = EventKind("case.progress", label="处理进展", marks_stage="�
 CASE_SURVEYED = EventKind(
     "case.surveyed", label="现场勘察", day_field="survey_date", marks_stage="已勘察", meets=("feedback", "survey")
 )
+# A repair the company pays above 1,000 yuan waits for the approval its tier needs before the work order
+# (CS-3.6.1); a repair the customer pays is quoted to the customer and closes on the customer's answer.
+CASE_APPROVAL_REQUESTED = EventKind("case.approval_requested", label="报请审批维修费用", marks_stage="待审批")
+CASE_APPROVED = EventKind("case.approved", label="维修费用审批", day_field="approved_date", meets=("approval",))
+CASE_QUOTED = EventKind("case.quoted", label="向客户报价（自费维修）", marks_stage="待客户确认")
+CASE_QUOTE_ANSWERED = EventKind("case.quote_answered", label="客户确认报价", day_field="answered_date")
 CASE_WORK_ORDERED = EventKind("case.work_ordered", label="派工维修", marks_stage="维修中", meets=("feedback",))
 CASE_COMPLETED = EventKind(
     "case.completed", label="维修完工", day_field="completed_date", marks_stage="已完工", meets=("repair",)
@@ -65,7 +71,14 @@ CASE_CALLED_BACK = EventKind(
 )
 CASE_FINAL_ACCOUNT = EventKind("case.final_account", label="维修决算", day_field="prepared_date", marks_stage="待结算")
 CASE_SETTLED = EventKind("case.settled", label="维修结算", marks_stage="已结算")
-CASE_CLOSED = EventKind("case.closed", label="办结", marks_stage="已办结", meets=("settle",))
+# A complaint other than a repair closes on the register (form version 2) on its 办结日期 (``closed_date``),
+# which also answers the department's feedback when none came before (CS-3.4.4); a repair on its settlement.
+CASE_CLOSED = EventKind(
+    "case.closed", label="办结", day_field="closed_date", marks_stage="已办结", meets=("settle", "feedback")
+)
+# 财务计统部 has paid the settled repair (CS-3.5.9), returning the money to the revolving fund (CS-3.6).
+# A closed case's stage stays 已办结.
+CASE_PAID = EventKind("case.paid", label="付款确认", day_field="paid_date")
 CASE_VIOLATION = EventKind("case.violation", label="违反程序记录")
 CASE_MINUTES = EventKind("case.minutes", label="会议纪要")
 
@@ -87,12 +100,17 @@ KINDS: dict[str, EventKind] = {
         CASE_ESCALATED,
         CASE_PROGRESS,
         CASE_SURVEYED,
+        CASE_APPROVAL_REQUESTED,
+        CASE_APPROVED,
+        CASE_QUOTED,
+        CASE_QUOTE_ANSWERED,
         CASE_WORK_ORDERED,
         CASE_COMPLETED,
         CASE_CALLED_BACK,
         CASE_FINAL_ACCOUNT,
         CASE_SETTLED,
         CASE_CLOSED,
+        CASE_PAID,
         CASE_VIOLATION,
         CASE_MINUTES,
         MINUTES_ACTION,

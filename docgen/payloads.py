@@ -19,12 +19,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from docgen.events import (
+    CASE_APPROVAL_REQUESTED,
+    CASE_APPROVED,
     CASE_CALLED_BACK,
     CASE_CLOSED,
     CASE_COMPLETED,
     CASE_ESCALATED,
     CASE_FINAL_ACCOUNT,
+    CASE_PAID,
     CASE_PROGRESS,
+    CASE_QUOTE_ANSWERED,
+    CASE_QUOTED,
     CASE_REGISTERED,
     CASE_SETTLED,
     CASE_SURVEYED,
@@ -85,6 +90,11 @@ class RegisteredPayload(Payload):
     deadlines: list[Deadline] = []
     provisional: bool = False
     source: dict[str, Any] | None = None
+    # The day the register was processed and the 转办单 issued (the department's feedback counts from it,
+    # CS-3.4.2.2), and how many working days after its receipt (CS-3.4.3); older payloads: absent.
+    registered_on: date | None = None
+    registration_lag_workdays: int | None = None
+    registration_late: bool = False  # registered after the feedback deadline counted from receipt had passed
 
     @property
     def received(self) -> datetime:
@@ -160,6 +170,37 @@ class SurveyedPayload(Payload):
     estimate: str | None = None
 
 
+class ApprovalRequestedPayload(Payload):
+    """``case.approval_requested``: a survey's estimate above 1,000 yuan waits for its approval (CS-3.6.1)."""
+
+    estimate: str
+    approvers: list[str]
+    deadlines: list[Deadline] = []
+
+
+class ApprovedPayload(Payload):
+    """``case.approved``: the 《维修费用审批单》 signed by the tier the estimate needs (CS-3.6.1)."""
+
+    case_number: str
+    approved_date: date
+    estimate: str
+
+
+class QuotedPayload(Payload):
+    """``case.quoted``: a repair the customer pays, quoted to the customer (CS-3.4.5 责任方)."""
+
+    amount: str
+    responsible_party: str
+
+
+class QuoteAnsweredPayload(Payload):
+    """``case.quote_answered``: the customer's answer to the quote (《维修报价确认单》)."""
+
+    case_number: str
+    answered_date: date
+    accepted: bool
+
+
 class WorkOrderedPayload(Payload):
     """``case.work_ordered``: the work order given (CS-3.4.6)."""
 
@@ -182,6 +223,7 @@ class CalledBackPayload(Payload):
 
     case_number: str
     callback_date: date
+    satisfaction: str | None = None  # 满意 / 基本满意 / 不满意: the ratings and the weekly report read it
 
 
 class FinalAccountPayload(Payload):
@@ -205,6 +247,23 @@ class ClosedPayload(Payload):
     """``case.closed``."""
 
     reason: str
+    # Closed on the register (form version 2, CS-3.4.4): the day, the result, the customer's opinion, and
+    # whether the customer agreed (False: closed without the customer's agreement, 客户未认可).
+    closed_date: date | None = None
+    result: str | None = None
+    opinion: str | None = None
+    agreed: bool | None = None
+
+
+class PaidPayload(Payload):
+    """``case.paid``: the 《付款确认单》 returned by 财务计统部 (CS-3.5.9), the money back in the fund (CS-3.6)."""
+
+    case_number: str
+    order_number: str
+    paid_date: date
+    paid_amount: str
+    settled_amount: str
+    fund: str | None = None
 
 
 PAYLOADS: dict[str, type[Payload]] = {
@@ -212,12 +271,17 @@ PAYLOADS: dict[str, type[Payload]] = {
     CASE_ESCALATED: EscalatedPayload,
     CASE_PROGRESS: ProgressPayload,
     CASE_SURVEYED: SurveyedPayload,
+    CASE_APPROVAL_REQUESTED: ApprovalRequestedPayload,
+    CASE_APPROVED: ApprovedPayload,
+    CASE_QUOTED: QuotedPayload,
+    CASE_QUOTE_ANSWERED: QuoteAnsweredPayload,
     CASE_WORK_ORDERED: WorkOrderedPayload,
     CASE_COMPLETED: CompletedPayload,
     CASE_CALLED_BACK: CalledBackPayload,
     CASE_FINAL_ACCOUNT: FinalAccountPayload,
     CASE_SETTLED: SettledPayload,
     CASE_CLOSED: ClosedPayload,
+    CASE_PAID: PaidPayload,
 }
 
 

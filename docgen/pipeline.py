@@ -521,7 +521,7 @@ def examine(ws: Workspace, record: Claim, today: date):
     form = FORMS.get(raw.form_id)
     if form is None:
         return None, None, None, _unreadable(f"表单编号“{raw.form_id}”不是本系统的表单")
-    if raw.version is not None and raw.version != form.version:
+    if raw.version is not None and raw.version not in form.versions:
         return (
             form,
             raw,

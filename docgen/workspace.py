@@ -92,6 +92,8 @@ class Repair(Strict):
     deposits: dict[str, Decimal] = Field(default_factory=dict)
     # Which revolving fund carries a settled repair until 财务计统部 pays it back, by work-order class.
     fund_by_class: dict[str, str] = Field(default_factory=lambda: {"A": "客户服务维修队", "B": "客户服务维修队"})
+    # CS-3.6.2: the day each contractor's warranty period (保修期) ends, when its final payment is weighed.
+    warranty_ends: dict[str, date] = Field(default_factory=dict)
 
     @field_validator("fund_by_class")
     @classmethod
@@ -101,6 +103,18 @@ class Repair(Strict):
             if order_class not in ("A", "B") or fund not in funds:
                 raise ValueError(f"“{order_class} = {fund}”无效；类别应为 A 或 B，周转金应为：{'、'.join(funds)}")
         return value
+
+
+class Ratings(Strict):
+    """CS-3.5.10: the service incentive bonus (服务激励奖金) set at the quarter or year end, in yuan per repair
+    of the repair team; printed in the sheet as the rule that produced its figures (docgen/reports/ratings.py)."""
+
+    reward_satisfied: Decimal = Field(Decimal("50"), ge=0, decimal_places=2)  # on time and 满意
+    reward_fairly_satisfied: Decimal = Field(Decimal("20"), ge=0, decimal_places=2)  # on time and 基本满意
+    deduction_unsatisfied: Decimal = Field(Decimal("50"), ge=0, decimal_places=2)  # 不满意
+    deduction_overdue: Decimal = Field(Decimal("30"), ge=0, decimal_places=2)  # completed late (CS-3.4.5)
+    leader_share: Decimal = Field(Decimal("0.20"), ge=0, le=1, decimal_places=4)  # of the team's net amount
+    floor_at_zero: bool = True  # a person's bonus is never negative: deductions reach the rewards, no further
 
 
 class Workdays(Strict):
@@ -208,6 +222,7 @@ class Settings(Strict):
     routing: Routing = Routing()
     escalation: Escalation = Escalation()
     repair: Repair = Repair()
+    ratings: Ratings = Ratings()
     watch: Watch = Watch()
     limits: Limits = Limits()
     projects: dict[str, Project] = Field(default_factory=dict)  # 项目/小区 → its delivery date (CS-3.10.1)

@@ -129,10 +129,11 @@ def test_every_file_docgen_writes_gets_the_umask_or_the_configured_mode(ws, tmp_
         os.chmod(ws.intake / name, 0o600)
     # AND the blank forms an earlier version wrote, 0600, whose content has not changed since
     from docgen.forms_io import write_blank_forms
+    from docgen.steps import FORMS
 
     for form in write_blank_forms(ws):
         os.chmod(form, 0o600)
-    assert len(list(ws.forms.iterdir())) == 7
+    assert len(list(ws.forms.iterdir())) == len(FORMS)
     old_umask = os.umask(0o022)
     try:
         # WHEN docgen writes forms, documents, receipts, rejections and archive copies

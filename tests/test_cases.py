@@ -69,3 +69,42 @@ def test_a_decision_of_minutes_on_a_case_is_met_by_the_event_marking_it_done(led
     [case] = all_cases(ledger)
     met = next(d for d in case.deadlines if d.key == "action-2")
     assert met.met_on == date(2026, 11, 30) and met.late() and met not in case.overdue(date(2026, 12, 1))
+
+
+def test_an_older_ledger_s_week_before_the_feedback_is_read_as_an_advisory_time_not_before_it(ledger):
+    # GIVEN a complaint received 09-30 registered by an earlier docgen: its "week" stored as 10-08, its
+    # feedback 10-10 (CS-3.4.2.2), without the advisory mark
+    old = {
+        **REGISTERED,
+        "category": "物业服务",
+        "deadlines": [
+            {"key": "feedback", "label": "反馈", "due": "2026-10-10", "clause": "CS-3.4.2.2", "provisional": False},
+            {
+                "key": "settle",
+                "label": "投诉事件处理解决",
+                "due": "2026-10-08",
+                "clause": "CS-3.4.5",
+                "provisional": False,
+            },
+        ],
+    }
+    with ledger.transaction() as tx:
+        tx.append("case.registered", old, case_id="KF-2026-00001", claim="c1")
+    [case] = all_cases(ledger)
+    settle = next(d for d in case.deadlines if d.key == "settle")
+    # THEN it is the 建议时限 of CS-3.4.5 ("宜在一周内"), never earlier than the feedback deadline
+    assert settle.advisory and settle.due == date(2026, 10, 10)
+
+
+def test_a_closing_on_the_register_meets_the_week_on_its_closing_date_and_says_if_not_agreed(ledger):
+    register(ledger)
+    with ledger.transaction() as tx:
+        tx.append(
+            "case.closed",
+            {"reason": "登记表办结，客户未认可（CS-3.4.4）", "closed_date": "2026-11-25", "agreed": False},
+            case_id="KF-2026-00001",
+            claim="c2",
+        )
+    [case] = all_cases(ledger)
+    assert not case.open and case.closed_on == date(2026, 11, 25) and case.stage == "已办结（客户未认可）"
+    assert next(d for d in case.deadlines if d.key == "feedback").met_on == date(2026, 11, 25)

@@ -33,7 +33,7 @@ def test_every_command_has_help(capsys):
 def test_init_then_demo_then_process_shows_cases_and_a_rejection(tmp_path, capsys):
     root = tmp_path / "office"
     assert run(capsys, "init", str(root))[0] == 0
-    assert (root / "forms" / "来电、来访登记表-v1.xlsx").exists()
+    assert (root / "forms" / "来电、来访登记表-v2.xlsx").exists()
     assert run(capsys, "--workspace", str(root), "demo")[0] == 0
     code, out = run(capsys, "--workspace", str(root), "process", "--json")
     outcomes = [json.loads(line) for line in out.splitlines()]
@@ -98,9 +98,10 @@ def test_status_json_reports_the_documents_still_to_be_written_as_the_text_does(
 def test_status_lists_overdue_cases_with_the_clause_missed(ws, capsys):
     write_register(ws.intake, [register_line()])
     run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
-    code, out = run(capsys, "--workspace", str(ws.root), "status", "--overdue", "--today", "2026-11-27")
+    # (the department's 3 working days count from the dispatch on the 26th: due 1 December, CS-3.4.2.2)
+    code, out = run(capsys, "--workspace", str(ws.root), "status", "--overdue", "--today", "2026-12-02")
     assert code == 0 and "KF-2026-00001" in out and "【逾期】" in out
-    code, out = run(capsys, "--workspace", str(ws.root), "status", "--overdue", "--json", "--today", "2026-11-27")
+    code, out = run(capsys, "--workspace", str(ws.root), "status", "--overdue", "--json", "--today", "2026-12-02")
     [case] = json.loads(out)["cases"]
     assert {o["clause"] for o in case["overdue"]} == {"CS-3.4.2.2", "CS-3.4.5"}
     code, out = run(capsys, "--workspace", str(ws.root), "status", "--case", "KF-2026-00001")

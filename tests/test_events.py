@@ -15,15 +15,48 @@ from docgen.ledger import canonical
 from docgen.payloads import PAYLOADS, InvalidPayload, RegisteredPayload, checked, validate
 from docgen.steps.base import Submission, record
 from tests.conftest import register_line, write_register
-from tests.test_repair_chain import CLASS_A_1200_50, run_chain
+from tests.test_repair_chain import CLASS_A_1200_50, emitted, fill, run_chain
 
 
 def _chain(ws, ledger) -> str:
-    number, _ = run_chain(
+    number, outcomes = run_chain(
         ws,
         ledger,
         **CLASS_A_1200_50,
     )
+    # 财务计统部 returns the 《付款确认单》: case.paid (CS-3.5.9).
+    paid = fill(
+        ws,
+        emitted(outcomes[-1], "付款确认单"),
+        {"paid_date": date(2026, 11, 30), "paid_amount": "1200.50", "handler": "周会计"},
+    )
+    assert pipeline.process_file(ws, ledger, paid, date(2026, 11, 30)).status == "accepted"
+    # A repair the owner is responsible for: case.quoted, then the customer's answer, case.quote_answered.
+    owner = register_line(customer="赵敏", content="阳台改造后渗水")
+    registered = pipeline.process_file(ws, ledger, write_register(ws.intake, [owner]), date(2026, 11, 27))
+    survey = {"survey_date": date(2026, 11, 24), "estimate": "600", "responsible_party": "业主/客户"}
+    survey |= {"work_kind": "单工种", "in_warranty": "是", "repairer": "客户服务维修队", "sign_service": "林晓"}
+    survey |= {"sign_engineering": "陈工", "sign_team_leader": "郑队长", "sign_contractor": "王工"}
+    quoted = pipeline.process_file(
+        ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), survey), date(2026, 11, 27)
+    )
+    answer = {"answer": "同意自费维修", "customer_signature": "赵敏", "answered_date": date(2026, 11, 25)}
+    answered = fill(ws, emitted(quoted, "维修报价确认单"), answer)
+    assert pipeline.process_file(ws, ledger, answered, date(2026, 11, 27)).status == "accepted"
+    # A repair of 5,000 yuan the company pays: case.approval_requested, then case.approved (CS-3.6.1).
+    company = register_line(customer="孙丽", content="外墙渗水")
+    registered = pipeline.process_file(ws, ledger, write_register(ws.intake, [company]), date(2026, 11, 27))
+    survey |= {"estimate": "5000", "responsible_party": "公司"}
+    waiting = pipeline.process_file(
+        ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), survey), date(2026, 11, 27)
+    )
+    approval = {
+        "approved_date": date(2026, 11, 25),
+        "review_deputy_chief_engineer": "副总工",
+        "approve_deputy_gm": "副总经理",
+    }
+    approved = fill(ws, emitted(waiting, "维修费用审批单"), approval)
+    assert pipeline.process_file(ws, ledger, approved, date(2026, 11, 27)).status == "accepted"
     # A major complaint registered without a time, with its progress noted: case.escalated, case.progress.
     major = register_line(customer="李娜", major=True, received_time=None, progress="已联系客户", content="外墙渗水")
     outcome = pipeline.process_file(ws, ledger, write_register(ws.intake, [major]), date(2026, 11, 27))
@@ -53,8 +86,8 @@ def test_the_case_view_reads_the_registration_typed(ws, ledger):
     assert isinstance(registered, RegisteredPayload)
     assert registered.received_at == datetime(2026, 11, 23, 10, 0) and registered.received_date == date(2026, 11, 23)
     assert registered.received_text == "2026年11月23日 10:00" and registered.customer == "王建国"
-    assert registered.deadlines[0].due == date(2026, 11, 26)
-    [major] = [case for case in cases.values() if case.number != number]
+    assert registered.deadlines[0].due == date(2026, 12, 1)  # 3 working days from the dispatch on the 26th
+    [major] = [case for case in cases.values() if case.major]
     assert major.major and major.registered.received_text == "2026年11月23日" and not major.registered.time_known
 
 

@@ -609,7 +609,8 @@ def test_any_text_after_the_version_label_of_a_word_form_is_read_or_ignored(tmp_
     base = _bases()["CS-REG.docx"]
     path = tmp_path / "version.docx"
     parts = _members(_with_values(base, {}))
-    path.write_bytes(base.package(_replace(parts, "word/document.xml", "版本：1", f"版本：{version}")))
+    current = f"版本：{FORMS['CS-REG'].version}"
+    path.write_bytes(base.package(_replace(parts, "word/document.xml", current, f"版本：{version}")))
     raw = docx_form.read_form(path, FORMS)  # "²".isdigit() but int("²") raised ValueError; 5000 digits too
     assert raw.form_id == "CS-REG" and raw.version == (1 if version == "１" else 2 if version == "²" else None)
 

@@ -430,7 +430,7 @@ def test_work_order_numbers_run_out_as_a_rejection_of_the_survey_recording_nothi
         emitted(registered, "现场勘察会签表"),
         {
             "survey_date": date(2026, 11, 24),
-            "estimate": "1200",
+            "estimate": "800",  # at most 1,000: the work order is issued at once, no approval (CS-3.6.1)
             "responsible_party": "施工单位",
             "contractor": "闽建一公司",
             "work_kind": "单工种",

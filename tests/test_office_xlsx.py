@@ -262,7 +262,7 @@ def test_every_choice_column_has_a_dropdown_with_the_definition_choices(blank_re
         assert list_options(first) == spec.meta.choices
         assert first.allow_blank and first.showErrorMessage
     assert with_lists == {s.key for s in REGISTER.line_fields if s.meta.kind in CHOICE_KINDS}
-    assert with_lists == {"channel", "category", "major", "department"}
+    assert with_lists == {"channel", "category", "major", "department", "opinion"}
 
 
 def test_form_id_and_version_are_stored_in_a_hidden_meta_sheet_and_properties(blank_register):
@@ -271,9 +271,9 @@ def test_form_id_and_version_are_stored_in_a_hidden_meta_sheet_and_properties(bl
     assert meta.sheet_state == "hidden"
     stored = {row[0]: row[1] for row in meta.iter_rows(values_only=True)}
     assert stored["form_id"] == REGISTER.form_id == "CS-REG"
-    assert stored["form_version"] == REGISTER.version == 1
+    assert stored["form_version"] == REGISTER.version == 2
     props = {p.name: p.value for p in wb.custom_doc_props.props}
-    assert props == {"docgen.form_id": "CS-REG", "docgen.form_version": "1"}
+    assert props == {"docgen.form_id": "CS-REG", "docgen.form_version": "2"}
     assert wb.sheetnames[0] == REGISTER.sheet_title  # what opens is the form, not the metadata
 
 
@@ -335,7 +335,7 @@ def test_blank_survey_names_every_field_and_has_dropdowns(blank_survey):
 
 def test_a_blank_form_reads_as_no_lines_and_is_refused(blank_register):
     raw = read_form(blank_register, FORMS)
-    assert raw.form_id == "CS-REG" and raw.version == 1 and raw.source_kind == "xlsx"
+    assert raw.form_id == "CS-REG" and raw.version == 2 and raw.source_kind == "xlsx"
     assert raw.lines == [] and raw.notes == []
     parsed, findings = validate(REGISTER, raw, today=TODAY)
     assert parsed is None

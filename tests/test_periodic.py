@@ -30,7 +30,7 @@ def test_weekly_counts_new_open_and_overdue_per_office(ws, ledger):
                 register_line(project="融侨观邸", customer="李四", category="销售服务", received_time=time(9, 0)),
             ],
         ),
-        date(2026, 11, 26),
+        date(2026, 11, 23),  # registered the day they were received: the feedback counts from then
     )
     reports = {report.office: report for report in weekly(ledger, ws.calendar, "2026-W48")}
     assert set(reports) == {"融侨锦江客户服务处", "融侨观邸客户服务处"}

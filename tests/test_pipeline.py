@@ -212,24 +212,25 @@ def test_same_bytes_twice_is_a_duplicate_kept_aside(ws, ledger):
 
 
 def test_complaint_received_on_30_december_gets_a_provisional_deadline_that_says_so(ws, ledger):
-    # GIVEN a repair received 2026-12-30: its 3-working-day feedback runs into 2027, not yet published
+    # GIVEN a repair received 2026-12-30: its 3-working-day feedback runs into 2027, not yet published, whose
+    # statutory 元旦 (1 January) is skipped all the same (issue 10 item 7): 12-31, 1-4, 1-5
     path = write_register(
         ws.intake, [register_line(received_date=date(2026, 12, 30), received_time=time(16, 0), major=True)]
     )
-    outcome = process(ws, ledger, path, today=date(2026, 12, 31))
+    outcome = process(ws, ledger, path, today=date(2026, 12, 30))  # registered and dispatched the same day
     assert outcome.status == "accepted"
     [case] = all_cases(ledger)
     feedback = next(d for d in case.deadlines if d.key == "feedback")
-    assert feedback.provisional and feedback.due == date(2027, 1, 4)
+    assert feedback.provisional and feedback.due == date(2027, 1, 5)
     # THEN every document says so
     survey = openpyxl.load_workbook(ws.root / f"outbox/{case.number}/01-现场勘察会签表.xlsx")
     assert all(d.provisional is False for d in case.deadlines if d.key == "survey")  # 12-31 is in 2026
     escalation = docx_text(ws.root / f"outbox/{case.number}/02-重大投诉上报单.docx")
-    assert "2027年1月4日（暂定）" in escalation and "暂按周末推算" in escalation
+    assert "2027年1月5日（暂定）" in escalation and "暂按法定节假日和周末推算" in escalation
     dispatch = docx_text(ws.root / next(o for o in outcome.outputs if "dispatch" in o))
     assert "（暂定）" in dispatch
     returned = openpyxl.load_workbook(ws.root / next(o for o in outcome.outputs if "registers" in o))
-    assert returned["登记表"]["O6"].value == "2027年1月4日（暂定）"
+    assert returned["登记表"]["O6"].value == "2027年1月5日（暂定）"
     sheet, cell = next(iter(survey.defined_names["survey_due"].destinations))
     assert survey[sheet][cell.replace("$", "")].value == "2026年12月31日前（CS-3.4.5）"
 
@@ -281,7 +282,7 @@ def test_json_outcome_has_exactly_the_contract_keys(ws, ledger):
     data = json.loads(json.dumps(outcome.as_json(), ensure_ascii=False))
     assert list(data) == ["file", "sha256", "form", "form_version", "status", "case_ids", "findings", "outputs"]
     assert list(data["findings"][0]) == ["severity", "clause", "field", "location", "message"]
-    assert data["form"] == "CS-REG" and data["form_version"] == 1 and len(data["sha256"]) == 64
+    assert data["form"] == "CS-REG" and data["form_version"] == 2 and len(data["sha256"]) == 64
 
 
 def test_crash_after_commit_is_finished_on_restart(ws, ledger):
@@ -299,8 +300,9 @@ def test_crash_after_commit_is_finished_on_restart(ws, ledger):
 
 
 def test_crash_before_commit_is_redone_from_the_spool(ws, ledger):
-    # GIVEN a file claimed (original already in archive/) but never examined
-    record = pipeline.claim(ws, write_register(ws.intake, [register_line()]))
+    # GIVEN a file claimed (original already in archive/) but never examined (recovered on the real day,
+    # so received on TODAY: an older complaint would be noted as registered late, CS-3.4.3)
+    record = pipeline.claim(ws, write_register(ws.intake, [register_line(received_date=TODAY)]))
     assert list(ws.intake.iterdir()) == []
     [outcome] = pipeline.recover(ws, ledger)
     assert outcome.status == "accepted" and outcome.sha256 == record.sha256
@@ -394,7 +396,7 @@ def test_a_register_typed_in_word_is_read_by_its_labels(ws, ledger):
 
 
 def test_crash_between_linking_into_archive_and_unlinking_from_intake_records_the_drop_once(ws, ledger):
-    path = write_register(ws.intake, [register_line()])
+    path = write_register(ws.intake, [register_line(received_date=TODAY)])
     record = pipeline.claim(ws, path)
     os.link(ws.root / record.archived, path)  # as if the unlink from intake/ never happened
     [outcome] = pipeline.recover(ws, ledger)
@@ -780,7 +782,7 @@ def test_a_locked_ledger_in_a_handler_is_retried_not_rejected(ws, ledger, monkey
         raise sqlite3.OperationalError("database is locked")
 
     monkeypatch.setitem(STEPS, "CS-REG", locked)
-    record = pipeline.claim(ws, write_register(ws.intake, [register_line()]))
+    record = pipeline.claim(ws, write_register(ws.intake, [register_line(received_date=TODAY)]))
     with pytest.raises(sqlite3.OperationalError):
         pipeline.process_claim(ws, ledger, record, TODAY)
     assert ledger.submissions() == [] and Path(record.spool).exists()
@@ -879,7 +881,7 @@ def test_a_file_whose_name_is_not_utf8_is_processed_under_its_chinese_name(ws, l
 
 
 def test_the_claim_of_a_file_whose_name_is_not_utf8_is_kept_and_recovered(ws, ledger):
-    path = _drop_under_raw_name(ws, "登记.xlsx".encode("gbk"), [register_line()])
+    path = _drop_under_raw_name(ws, "登记.xlsx".encode("gbk"), [register_line(received_date=TODAY)])
     record = pipeline.claim(ws, path)
     assert record.name == "登记.xlsx" and record.source == str(path)  # the exact bytes, for recovery
     assert pipeline.load_claim(record.sidecar) == record

@@ -634,3 +634,26 @@ def test_a_rendered_document_has_its_own_properties_not_the_templates(tmp_path):
     parts = zip_parts(out)
     assert "docProps/thumbnail.jpeg" not in parts and b"thumbnail" not in parts["_rels/.rels"]
     assert b"<Application>docgen</Application>" in parts["docProps/app.xml"]
+
+
+def test_every_caption_of_a_packaged_template_keeps_with_its_table():
+    # GIVEN each packaged Word template  THEN a paragraph ending in "：" right before a table (or before the
+    # {%p %} lines that open it) keeps with next, so it is never the last line of a page (issue 11 item 8)
+    from docgen.render.docx import PACKAGED_TEMPLATES
+
+    loose = []
+    for template in sorted(PACKAGED_TEMPLATES.glob("*.docx")):
+        body = docx.Document(str(template)).element.body
+        blocks = [child for child in body.iterchildren() if child.tag in (qn("w:p"), qn("w:tbl"))]
+        for index, block in enumerate(blocks):
+            text = "".join(block.itertext()) if block.tag == qn("w:p") else ""
+            if not text.strip().endswith("："):
+                continue
+            after = next((b for b in blocks[index + 1 :] if not "".join(b.itertext()).startswith("{%p")), None)
+            if (
+                after is not None
+                and after.tag == qn("w:tbl")
+                and block.find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is None
+            ):
+                loose.append(f"{template.name}: {text.strip()}")
+    assert loose == []

@@ -4,6 +4,7 @@ docgen emitted, filled through their defined names."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -48,9 +49,10 @@ def docx_text(path: Path) -> str:
     )
 
 
-# A class A (warranty) repair of 1,200.50 yuan: approved by 副总工程师 and 副总经理 (CS-3.6.1), the contractor
-# confirming; several test modules play it.
+# A class A (warranty) repair surveyed at 1,000 yuan (the work order at once, CS-3.6.1) that cost 1,200.50: the
+# settlement approved by 副总工程师 and 副总经理 (CS-3.6.1), the contractor confirming; several test modules play it.
 CLASS_A_1200_50 = {
+    "estimate": "1000",
     "in_warranty": True,
     "total": "1200.50",
     "uppercase": "壹仟贰佰元伍角",
@@ -66,9 +68,28 @@ CLASS_A_1200_50 = {
 }
 
 
+DEPUTY_APPROVAL = {"review_deputy_chief_engineer": "副总工", "approve_deputy_gm": "副总经理"}
+
+
+def approve(ws, ledger, surveyed, signatures: dict, on: date = date(2026, 11, 24)):
+    """The 《维修费用审批单》 a survey emitted, signed and dropped back: the outcome that issues the work order."""
+    assert not any("工程派工单" in o for o in surveyed.outputs)
+    return step(ws, ledger, fill(ws, emitted(surveyed, "维修费用审批单"), {"approved_date": on, **signatures}))
+
+
 def run_chain(
-    ws, ledger, *, in_warranty: bool, cost_lines: list[dict], total: str, uppercase: str, approvals: dict
+    ws,
+    ledger,
+    *,
+    in_warranty: bool,
+    cost_lines: list[dict],
+    total: str,
+    uppercase: str,
+    approvals: dict,
+    estimate: str | None = None,
 ) -> tuple[str, list]:
+    """The chain from the register to the settlement; a survey estimate (``estimate``, else ``total``) above
+    1,000 yuan is approved before its work order (CS-3.6.1)."""
     registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
     number = registered.case_ids[0]
     surveyed = step(
@@ -79,7 +100,7 @@ def run_chain(
             emitted(registered, "现场勘察会签表"),
             {
                 "survey_date": date(2026, 11, 24),
-                "estimate": "1200",
+                "estimate": estimate or total,
                 "responsible_party": "施工单位",
                 "contractor": "闽建一公司",
                 "work_kind": "单工种",
@@ -89,6 +110,11 @@ def run_chain(
             },
         ),
     )
+    # Above 1,000 yuan the company pays (class A: the repair team's work, deducted from the deposit afterwards):
+    # the work order follows the approval of 副总工程师 and 副总经理 (CS-3.6.1)
+    if any("维修费用审批单" in o for o in surveyed.outputs):
+        gm = Decimal((estimate or total).replace(",", "")) > Decimal("10000")
+        surveyed = approve(ws, ledger, surveyed, {"approve_gm": "总经理"} if gm else DEPUTY_APPROVAL)
     completed = step(
         ws,
         ledger,
@@ -295,7 +321,7 @@ def test_a_step_out_of_order_is_a_clear_finding(ws, ledger):
 def test_quarterly_rating_per_worker_and_team_cs_3_5_10(ws, ledger, capsys):
     from docgen.cli import main
 
-    run_chain(
+    number, _ = run_chain(
         ws,
         ledger,
         in_warranty=False,
@@ -308,10 +334,13 @@ def test_quarterly_rating_per_worker_and_team_cs_3_5_10(ws, ledger, capsys):
     import json
 
     summary = json.loads(capsys.readouterr().out)
-    assert summary["workers"] == {"张师傅": {"repairs": 1, "score": 100.0}, "李师傅": {"repairs": 1, "score": 100.0}}
-    assert summary["teams"]["客户服务维修队"]["repairs"] == 1
+    # One repair, 满意 on the work order and at the callback: counted once, 50.00 shared by the two workers
+    # (tests/test_ratings.py has the rules).
+    workers = {name: (w["repairs"], w["score"], w["bonus"]) for name, w in summary["workers"].items()}
+    assert workers == {"张师傅": (1, 100.0, "25.00"), "李师傅": (1, 100.0, "25.00")}
+    assert summary["leaders"]["郑队长"]["repairs"] == 1 and summary["total_bonus"] == "60.00"
     workbook = openpyxl.load_workbook(ws.root / summary["output"])
-    assert [row[0] for row in workbook["按维修人员"].iter_rows(min_row=3, values_only=True)] == ["张师傅", "李师傅"]
+    assert [row[0] for row in workbook["维修明细"].iter_rows(min_row=3, values_only=True)] == [number]
     assert main(["--workspace", str(ws.root), "report", "ratings", "--quarter", "2026Q5"]) == 2
 
 
@@ -473,8 +502,35 @@ def test_every_emitted_form_survives_a_libreoffice_resave_and_is_accepted(ws, le
     assert case.stage == "已办结"
 
 
-def test_contractor_repairs_go_to_engineering_and_are_neither_paid_nor_deducted_cs_3_4_6(ws, ledger):
-    """CS-3.4.6: work the repair team cannot do goes to the contractor through 工程材料部."""
+def survey_values(**overrides) -> dict:
+    """A survey as the clerk fills it on site (class B 800 yuan by the repair team, unless overridden)."""
+    values = {
+        "survey_date": date(2026, 11, 24),
+        "estimate": "800",
+        "responsible_party": "公司",
+        "work_kind": "单工种",
+        "in_warranty": "否",
+        "repairer": "客户服务维修队",
+        **SIGNED_SURVEY,
+    }
+    values.update(overrides)
+    return values
+
+
+COMPLETED = {
+    "workers": "张师傅",
+    "completed_date": date(2026, 11, 26),
+    "check_service": "林晓",
+    "check_team_leader": "郑队长",
+    "customer_signature": "王建国",
+    "customer_opinion": "满意",
+}
+
+
+def test_contractor_warranty_repairs_go_to_engineering_and_close_without_account_or_settlement_cs_3_4_6(ws, ledger):
+    """CS-3.4.6: work the repair team cannot do goes to the contractor through 工程材料部; a warranty repair the
+    contractor makes is at its own cost: no 决算书 from the team leader, no settlement, nothing paid or deducted
+    (issue 10, item 9)."""
     registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
     surveyed = step(
         ws,
@@ -482,36 +538,75 @@ def test_contractor_repairs_go_to_engineering_and_are_neither_paid_nor_deducted_
         fill(
             ws,
             emitted(registered, "现场勘察会签表"),
-            {
-                "survey_date": date(2026, 11, 24),
-                "estimate": "3000",
-                "responsible_party": "施工单位",
-                "contractor": "闽建一公司",
-                "work_kind": "多工种",
-                "in_warranty": "是",
-                "repairer": "施工单位（经工程材料部）",
-                **SIGNED_SURVEY,
-            },
+            survey_values(
+                estimate="3000",
+                responsible_party="施工单位",
+                contractor="闽建一公司",
+                work_kind="多工种",
+                in_warranty="是",
+                repairer="施工单位（经工程材料部）",
+            ),
         ),
     )
+    # 3,000 yuan the contractor bears itself: no approval of the company's money is needed (CS-3.6.1)
     notice = docx_text(ws.root / emitted(surveyed, "施工单位维修通知单"))
     assert "工程材料部" in notice and "PG-A-2026-00001" in notice and "2026年12月3日" in notice  # 7 working days
-    completed = step(
+    completed = step(ws, ledger, fill(ws, emitted(surveyed, "工程派工单"), {**COMPLETED, "workers": "闽建维修组"}))
+    assert any("回访记录" in o for o in completed.outputs)
+    assert not any("决算书" in o for o in completed.outputs)
+    # WHEN a 决算书 is sent anyway  THEN it is refused, saying why
+    from docgen.office.xlsx_fill import fill_form
+    from docgen.steps import FORMS
+
+    account = fill_form(
+        FORMS["CS-FINAL"],
+        ws.intake / "决算书.xlsx",
+        {
+            "case_number": registered.case_ids[0],
+            "order_number": "PG-A-2026-00001",
+            "order_class": "A",
+            "team_leader": "郑队长",
+            "prepared_date": date(2026, 11, 26),
+            "total": "3000",
+            "total_uppercase": "叁仟元整",
+        },
+        [{"item": "外墙渗漏修复", "unit": "项", "quantity": 1, "unit_price": 3000, "amount": 3000}],
+    )
+    refused = pipeline.process_file(ws, ledger, account, TODAY)
+    assert refused.status == "rejected" and "施工单位承担" in refused.findings[0].message
+    # THEN the callback closes the case with its dossier
+    called = step(
         ws,
         ledger,
         fill(
             ws,
-            emitted(surveyed, "工程派工单"),
-            {
-                "workers": "闽建维修组",
-                "completed_date": date(2026, 11, 26),
-                "check_service": "林晓",
-                "check_team_leader": "郑队长",
-                "customer_signature": "王建国",
-                "customer_opinion": "满意",
-            },
+            emitted(completed, "回访记录"),
+            {"callback_date": date(2026, 11, 27), "satisfaction": "满意", "caller": "陈静"},
+        ),
+        today=date(2026, 11, 27),
+    )
+    assert any("案件档案" in o for o in called.outputs)
+    assert not any("付款通知" in o or "保证金" in o for o in called.outputs)
+    [case] = all_cases(ledger)
+    assert case.stage == "已办结"
+
+
+def test_a_class_b_repair_by_the_contractor_goes_to_finance_and_pays_the_contractor_cs_3_5_8(ws, ledger):
+    """CS-3.5.8 "B类《维修工程结算书》由负责质量的副总工程师予以认定，并传递财务计统部" (issue 10, item 9)."""
+    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
+    surveyed = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(registered, "现场勘察会签表"),
+            survey_values(contractor="闽建一公司", repairer="施工单位（经工程材料部）"),
         ),
     )
+    assert any("PG-B-2026-00001" in o for o in surveyed.outputs) and any(
+        "施工单位维修通知单" in o for o in surveyed.outputs
+    )
+    completed = step(ws, ledger, fill(ws, emitted(surveyed, "工程派工单"), {**COMPLETED, "workers": "闽建维修组"}))
     accounted = step(
         ws,
         ledger,
@@ -519,12 +614,12 @@ def test_contractor_repairs_go_to_engineering_and_are_neither_paid_nor_deducted_
             ws,
             emitted(completed, "维修工程决算书"),
             {
-                "team_leader": "郑队长",
+                "team_leader": "闽建一公司 王工",
                 "prepared_date": date(2026, 11, 26),
-                "total": "3000",
-                "total_uppercase": "叁仟元整",
+                "total": "800",
+                "total_uppercase": "捌佰元整",
             },
-            [{"项目": "外墙渗漏修复", "单位": "项", "数量": 1, "单价（元）": 3000, "金额（元）": 3000}],
+            [{"项目": "门窗修复", "单位": "项", "数量": 1, "单价（元）": 800, "金额（元）": 800}],
         ),
     )
     settled = step(
@@ -534,17 +629,16 @@ def test_contractor_repairs_go_to_engineering_and_are_neither_paid_nor_deducted_
             ws,
             emitted(accounted, "维修工程结算书"),
             {
-                "audited_amount": "3000",
+                "audited_amount": "800",
                 "auditor": "审核员",
-                "contractor_confirm": "王工",
                 "deputy_chief_engineer_confirm": "副总工",
-                "review_deputy_chief_engineer": "副总工",
-                "approve_deputy_gm": "副总经理",
+                "approve_manager": "客服部经理",
             },
         ),
     )
-    assert not any("付款通知" in o or "保证金" in o for o in settled.outputs)
-    assert any("施工单位自行维修" in f.message for f in settled.findings)
+    payment = docx_text(ws.root / emitted(settled, "付款通知"))
+    assert "闽建一公司" in payment and "800.00" in payment
+    assert not any("保证金" in o for o in settled.outputs)
 
 
 def test_each_class_can_draw_on_its_own_revolving_fund_cs_3_6(ws, ledger, capsys):
@@ -586,3 +680,85 @@ def test_a_closed_case_gets_its_archive_dossier_with_the_source_forms_inside(ws,
     dossier = ws.root / emitted(outcomes[-1], "案件档案")
     with pikepdf.open(dossier) as pdf:
         assert len(pdf.attachments) == 6  # register, survey, work order, callback, final account, settlement
+
+
+def test_a_settlement_before_the_callback_leaves_the_case_open_and_the_callback_closes_it_cs_3_5_4(ws, ledger):
+    """Issue 10, item 2: a settlement on 11-24 closed the case and the on-time callback of 11-25 was refused as
+    "已结算办结". A repair closes when completion, callback and settlement are all on record, in any order."""
+    registered = step(ws, ledger, write_register(ws.intake, [register_line()]), today=date(2026, 11, 23))
+    surveyed = step(
+        ws,
+        ledger,
+        fill(ws, emitted(registered, "现场勘察会签表"), survey_values(survey_date=date(2026, 11, 23))),
+        today=date(2026, 11, 23),
+    )
+    completed = step(
+        ws,
+        ledger,
+        fill(ws, emitted(surveyed, "工程派工单"), {**COMPLETED, "completed_date": date(2026, 11, 24)}),
+        today=date(2026, 11, 24),
+    )
+    accounted = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(completed, "维修工程决算书"),
+            {
+                "team_leader": "郑队长",
+                "prepared_date": date(2026, 11, 24),
+                "total": "800",
+                "total_uppercase": "捌佰元整",
+            },
+            [{"项目": "门锁更换", "单位": "把", "数量": 2, "单价（元）": 400, "金额（元）": 800}],
+        ),
+        today=date(2026, 11, 24),
+    )
+    # WHEN the settlement comes on 11-24, before the callback
+    settled = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(accounted, "维修工程结算书"),
+            {
+                "audited_amount": "800",
+                "auditor": "审核员",
+                "deputy_chief_engineer_confirm": "副总工",
+                "approve_manager": "经理",
+            },
+        ),
+        today=date(2026, 11, 24),
+    )
+    # THEN it is paid, but the case stays open for its callback
+    assert any("付款通知" in o for o in settled.outputs) and not any("案件档案" in o for o in settled.outputs)
+    assert any("回访" in f.message and f.severity == "warning" for f in settled.findings)
+    [case] = all_cases(ledger)
+    assert case.open and [d.key for d in case.pending()] == ["callback"]
+    # WHEN the customer is called back on 11-25, in time, and is not satisfied
+    called = step(
+        ws,
+        ledger,
+        fill(
+            ws,
+            emitted(completed, "回访记录"),
+            {
+                "callback_date": date(2026, 11, 25),
+                "satisfaction": "不满意",
+                "opinion": "门锁仍有异响",
+                "caller": "陈静",
+            },
+        ),
+        today=date(2026, 11, 25),
+    )
+    # THEN the callback is accepted without a violation, closes the case and emits the dossier
+    assert not any(f.severity == "violation" for f in called.findings)
+    assert any(f.clause == "CS-3.5.10" and "不满意" in f.message for f in called.findings)
+    assert any("99-案件档案" in o for o in called.outputs)
+    [case] = all_cases(ledger)
+    assert case.stage == "已办结" and not case.open
+    # and the callback event carries the customer's 不满意 for the ratings and the weekly report
+    from docgen.events import CASE_CALLED_BACK
+
+    [callback] = ledger.events(kind=CASE_CALLED_BACK)
+    assert callback.payload["satisfaction"] == "不满意" and callback.payload["opinion"] == "门锁仍有异响"

@@ -50,6 +50,28 @@ def test_cs_3_4_5_single_trade_3_multi_trade_7_working_days_across_holidays(cale
     assert f"{rr.REPAIR_WORKDAYS[kind]}个工作日" in deadline.basis
 
 
+def test_cs_3_4_5_survey_on_a_rest_day_counts_from_the_next_working_day(calendar):
+    # GIVEN a survey on Saturday 2026-11-21 (issue 10, item 8)
+    single = rr.repair_deadline(calendar, date(2026, 11, 21), "单工种", None)
+    # THEN day 0 is Monday 11-23: 单工种 is due Thursday 11-26, not Wednesday 11-25
+    assert single.due == date(2026, 11, 26) and not single.provisional
+    assert "当日非工作日，按下一工作日2026年11月23日起算" in single.basis
+    # and 多工种 seven working days later: 11-24 … 12-02
+    assert rr.repair_deadline(calendar, date(2026, 11, 21), "多工种", None).due == date(2026, 12, 2)
+    # a survey on the National Day holiday counts from 10-08: 10-09, 10-10 (make-up Saturday), 10-12
+    assert rr.repair_deadline(calendar, date(2026, 10, 3), "单工种", None).due == date(2026, 10, 12)
+
+
+def test_cs_3_4_5_repair_due_in_2027_skips_the_statutory_holidays_and_stays_provisional(calendar):
+    # GIVEN a survey on Thu 2026-12-31, its repair due in 2027, whose notice is not yet published
+    deadline = rr.repair_deadline(calendar, date(2026, 12, 31), "单工种", None)
+    # THEN 元旦 (2027-01-01) is not counted: 01-04, 01-05, 01-06, and the date is marked 待核定
+    assert deadline.due == date(2027, 1, 6) and deadline.provisional
+    assert deadline.basis.endswith("（2027年节假日安排尚未公布，按法定节假日和周末推算，待核定）")
+    # 春节 2027: 除夕 02-05 to 初三 02-08 are skipped; a survey on Thu 02-04 → 02-09 … 02-17 for 多工种
+    assert rr.repair_deadline(calendar, date(2027, 2, 4), "多工种", None).due == date(2027, 2, 17)
+
+
 def test_cs_3_4_5_especially_complex_work_is_due_on_the_agreed_date(calendar):
     # GIVEN 特别复杂 with an agreed date far beyond 7 working days
     deadline = rr.repair_deadline(calendar, date(2026, 11, 24), "特别复杂", date(2027, 1, 15))
@@ -408,3 +430,14 @@ def test_cs_3_6_fund_overdrawn_by_pending_payments_is_a_stronger_warning():
 def test_cs_3_6_fund_fully_used_but_not_negative_is_the_ordinary_warning():
     [w] = rr.fund_warning("客户服务部", D("100000"), D("100000"), D("0"))
     assert "【超支】" not in w.message and "0.00元" in w.message
+
+
+def test_cs_3_5_4_completion_on_a_rest_day_is_called_back_within_a_working_day_of_the_next_working_day():
+    # GIVEN a repair completed on Saturday 2026-11-21  THEN day 0 is Monday the 23rd: the callback is due Tuesday
+    from docgen.procedures.repair_rules import callback_due
+    from docgen.procedures.workdays import WorkCalendar
+
+    due = callback_due(WorkCalendar(), date(2026, 11, 21))
+    assert due.due == date(2026, 11, 24) and "按下一工作日" in due.basis
+    # AND a completion on a working day still counts from that day
+    assert callback_due(WorkCalendar(), date(2026, 11, 23)).due == date(2026, 11, 24)

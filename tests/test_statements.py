@@ -166,9 +166,20 @@ def test_rise_needs_half_again_and_three_more():
 
     assert figures_from_cases(cases(4, "2026-08-01") + cases(6, "2026-11-01"), "2026Q4")["warnings"] == []  # +50%, +2
     assert figures_from_cases(cases(8, "2026-08-01") + cases(11, "2026-11-01"), "2026Q4")["warnings"] == []  # +3, <50%
-    assert figures_from_cases(cases(0, "2026-08-01") + cases(3, "2026-11-01"), "2026Q4")["warnings"] == [
+    elsewhere = [_case("Z", "2026-08-01", "物业服务", "融侨观邸", [])]  # the previous quarter has data
+    assert figures_from_cases(elsewhere + cases(3, "2026-11-01"), "2026Q4")["warnings"] == [
         "融侨锦江“维修”类投诉由0件增至3件，可能引发重大投诉，请提前处理（CS-3.7.4）"
     ]
+
+
+def test_a_first_quarter_without_a_previous_one_raises_no_rise_and_says_so():
+    # GIVEN a ledger whose first complaints are of 2026Q4: the previous quarter has no data at all
+    first = [_case(f"A{i}", "2026-11-02", "维修", "融侨锦江", []) for i in range(3)]
+    figures = figures_from_cases(first, "2026Q4")
+    # THEN no line "由0件增至3件" is raised, and the comparison says 上期无数据
+    assert figures["warnings"] == [] and figures["previous"]["no_data"]
+    context = statement_context(figures | {"issued_on": date(2027, 1, 4)})
+    assert context["total_change"] == "上期无数据" and context["major_change"] == "上期无数据"
 
 
 def test_bar_chart_escapes_labels_and_uses_the_cjk_font():
@@ -292,6 +303,7 @@ def test_statement_prints_names_as_text_and_an_empty_period(tmp_path):
     categories = ['#eval("1")', "<svg>&amp;", "*粗体* $x$"]  # ≤ 10 characters: the chart prints them whole
     project = '#read("/etc/passwd")'
     cases = [_case(f"A{i}{j}", "2026-11-02", name, project, []) for i, name in enumerate(categories) for j in range(3)]
+    cases.append(_case("B", "2026-08-03", "其他", "别处", []))  # the previous quarter has data: rises are measured
     figures = figures_from_cases(cases, "2026Q4")
     figures["issued_on"] = date(2027, 1, 4)
     pdf = render_pdf("statement.typ", statement_context(figures), tmp_path / "hostile.pdf")

@@ -5,12 +5,15 @@ Clause ids: CS-3.4.2.2 = "within 3 working days", CS-3.4.5 = "within 1 working d
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import chinese_calendar
 import pytest
 
 import docgen.procedures.workdays as wd
+from docgen.cli import main
 from docgen.procedures.workdays import (
     Deadline,
     WorkCalendar,
@@ -162,19 +165,117 @@ def test_add_workdays_basis_and_negative_n(cal):
 
 
 def test_cs_3_4_2_2_deadline_into_2027_is_provisional(cal):
-    """CS-3.4.2.2: 2026-12-30 → 12-31, 2027-01-01 (Fri, assumed working), 01-04."""
+    """CS-3.4.2.2: 2026-12-30 → 12-31, (2027-01-01 元旦, a statutory holiday; weekend), 01-04, 01-05."""
     dl = cal.due_within_workdays(datetime(2026, 12, 30, 10, 0), 3)
-    assert dl.due == date(2027, 1, 4)
+    assert dl.due == date(2027, 1, 5)
     assert dl.provisional is True
-    assert dl.basis.endswith("（2027年节假日安排未知，按周末推算，待核定）")
+    assert dl.basis.endswith("（2027年节假日安排尚未公布，按法定节假日和周末推算，待核定）")
 
 
 def test_receipt_day_rolling_into_uncovered_year_is_provisional(cal):
     # GIVEN receipt after cut-off on the last working day of 2026
     dl = cal.due_within_workdays(datetime(2026, 12, 31, 18, 0), 0)
-    # THEN day 0 is in 2027 and the result is flagged, not raised
-    assert dl.due == date(2027, 1, 1)
+    # THEN day 0 is in 2027, after 元旦 and the weekend, and the result is flagged, not raised
+    assert dl.due == date(2027, 1, 4)
     assert dl.provisional
+
+
+# 2027 from 《全国年节及纪念日放假办法》 (2025 revision) and the dates published for 2027:
+# 正月初一 02-06 (除夕 02-05), 清明 04-05, 端午 06-09, 中秋 09-15.
+STATUTORY_2027 = {
+    "2027-01-01": "元旦",
+    "2027-02-05": "春节",
+    "2027-02-06": "春节",
+    "2027-02-07": "春节",
+    "2027-02-08": "春节",
+    "2027-04-05": "清明节",
+    "2027-05-01": "劳动节",
+    "2027-05-02": "劳动节",
+    "2027-06-09": "端午节",
+    "2027-09-15": "中秋节",
+    "2027-10-01": "国庆节",
+    "2027-10-02": "国庆节",
+    "2027-10-03": "国庆节",
+}
+
+
+def test_statutory_holidays_of_2027_follow_the_national_rules():
+    # GIVEN the year after the package's last one
+    holidays = wd.statutory_holidays(2027)
+    # THEN its 13 statutory days are the law's list, the lunar festivals and 清明 on their known dates
+    assert {d.isoformat(): name for d, name in holidays.items()} == STATUTORY_2027
+    # a festival falling on another keeps both names (2028: 中秋 on 10-03)
+    assert wd.statutory_holidays(2028)[date(2028, 10, 3)] == "中秋节、国庆节"
+    # before the 2025 revision the rules differed: no guess
+    assert wd.statutory_holidays(2003) == {}
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_statutory_holidays_agree_with_the_published_2025_and_2026_calendars(year):
+    # GIVEN the years the package has from the official notices
+    english = {
+        "元旦": "New Year's Day",
+        "春节": "Spring Festival",
+        "清明节": "Tomb-sweeping Day",
+        "劳动节": "Labour Day",
+        "端午节": "Dragon Boat Festival",
+        "中秋节": "Mid-autumn Festival",
+        "国庆节": "National Day",
+    }
+    # THEN every day the rules give is a day off of that festival in the published calendar
+    holidays = wd.statutory_holidays(year)
+    assert len(holidays) == 13
+    for day, name in holidays.items():
+        assert chinese_calendar.holidays.get(day) == english[name], day
+
+
+def test_provisional_2027_deadlines_skip_the_statutory_holidays(cal):
+    # GIVEN 2027, not yet published
+    assert not cal.is_covered(2027)
+    # THEN the statutory days are days off, the other weekdays work (make-up days are unknown)
+    assert [d for d in days_of(2027) if d.weekday() < 5 and not cal.is_workday(d)] == sorted(
+        date.fromisoformat(d) for d in STATUTORY_2027 if date.fromisoformat(d).weekday() < 5
+    )
+    # WHEN a complaint is received on Thu 2027-02-04, the day before 除夕
+    dl = cal.due_within_workdays(datetime(2027, 2, 4, 10, 0), 3)
+    # THEN 02-05 (除夕) to 02-08 (初三) are skipped: 02-09, 02-10, 02-11
+    assert dl.due == date(2027, 2, 11) and dl.provisional
+    # and National Day: Wed 2027-09-29 → 09-30, (10-01 to 10-03), 10-04
+    assert cal.due_within_workdays(datetime(2027, 9, 29, 10, 0), 2).due == date(2027, 10, 4)
+
+
+def test_a_year_loaded_from_calendar_toml_is_the_notice_alone(tmp_path):
+    # GIVEN 2027 loaded from a (fictional) notice that lists only 01-01 and makes Sat 01-02 a working day
+    write(tmp_path, CAL_2027)
+    cal = WorkCalendar.from_workspace(tmp_path)
+    # THEN the statutory rules no longer stand in: 02-05 is what the file says (a Friday, working)
+    assert cal.is_workday(date(2027, 2, 5)) and cal.is_workday(date(2027, 1, 2))
+    # while the same calendar without the file keeps 除夕 off, and 2028 still follows the rules
+    assert not WorkCalendar().is_workday(date(2027, 2, 5))
+    assert not cal.is_workday(date(2028, 1, 25))
+
+
+# -- an event known by its date only (a site survey) ------------------------------
+
+
+def test_cs_3_4_5_event_on_a_rest_day_counts_from_the_next_working_day(cal):
+    # GIVEN a survey on Saturday 2026-11-21
+    dl = cal.due_within_workdays_of_day(date(2026, 11, 21), 3, "勘察")
+    # THEN day 0 is Monday 11-23 and the deadline Thursday 11-26, as for a register received that Saturday
+    assert dl == Deadline(
+        date(2026, 11, 26),
+        False,
+        "2026年11月21日勘察（当日非工作日，按下一工作日2026年11月23日起算），自2026年11月23日起3个工作日，截止2026年11月26日",
+    )
+    assert dl.due == cal.due_within_workdays(datetime(2026, 11, 21, 10, 0), 3).due
+    # on a working day there is no cut-off: the day itself is day 0
+    assert cal.due_within_workdays_of_day(date(2026, 11, 23), 3, "勘察").due == date(2026, 11, 26)
+    # a make-up Saturday is a working day: day 0 itself (10-10 → 10-12, 10-13, 10-14)
+    assert cal.due_within_workdays_of_day(date(2026, 10, 10), 3, "勘察").due == date(2026, 10, 14)
+    # on a holiday: day 0 is the first day after it (10-01 → 10-08), due 10-09
+    assert cal.due_within_workdays_of_day(date(2026, 10, 1), 1, "勘察").due == date(2026, 10, 9)
+    with pytest.raises(ValueError):
+        cal.due_within_workdays_of_day(date(2026, 11, 23), -1, "勘察")
 
 
 def test_deadline_inside_covered_year_is_not_provisional(cal):
@@ -206,12 +307,12 @@ def test_calendar_toml_for_2027_makes_deadline_official(tmp_path):
     assert dl.provisional is False
     assert "待核定" not in dl.basis
     assert (2027, "calendar.toml") in cal.coverage()
-    # and without the file the same request is provisional with a different date
+    # and without the file the same request is provisional with a different date (元旦 and the weekend skipped)
     assert WorkCalendar().due_within_workdays(datetime(2026, 12, 30, 10, 0), 2) == Deadline(
-        date(2027, 1, 1),
+        date(2027, 1, 4),
         True,
-        "2026年12月30日10:00收到，自2026年12月30日起2个工作日，截止2027年1月1日"
-        "（2027年节假日安排未知，按周末推算，待核定）",
+        "2026年12月30日10:00收到，自2026年12月30日起2个工作日，截止2027年1月4日"
+        "（2027年节假日安排尚未公布，按法定节假日和周末推算，待核定）",
     )
 
 
@@ -358,6 +459,31 @@ def test_calendar_report_flags_uncovered_next_year(tmp_path):
     assert report["sources"][2027] == "calendar.toml"
     assert report["file_sources"] == {2027: "测试用虚构安排"}
     assert report["warnings"] == []
+
+
+def test_calendar_report_names_the_statutory_days_assumed_for_an_unpublished_year(tmp_path):
+    # GIVEN today 2026-11-27 and 2027 not yet published
+    report = calendar_report(WorkCalendar(), today=date(2026, 11, 27))
+    # THEN the report lists the days assumed off, and the warning names them for the office
+    assert {d["date"]: d["name"] for d in report["assumed_holidays"][2027]} == STATUTORY_2027
+    [warning] = report["warnings"]
+    assert "按法定节假日（元旦 1月1日；春节 2月5日–2月8日；清明节 4月5日；劳动节 5月1日–5月2日；" in warning
+    assert "端午节 6月9日；中秋节 9月15日；国庆节 10月1日–10月3日）和周末推算" in warning
+    assert "调休（补班、补休）未计入，标记为待核定" in warning
+    # once the year is loaded nothing is assumed
+    write(tmp_path, CAL_2027)
+    assert calendar_report(WorkCalendar.from_workspace(tmp_path), today=date(2026, 11, 27))["assumed_holidays"] == {}
+
+
+def test_docgen_calendar_says_which_days_are_assumed(ws, capsys):
+    # GIVEN a workspace without calendar.toml on 2026-11-27
+    code = main(["--workspace", str(ws.root), "calendar", "--today", "2026-11-27"])
+    out = capsys.readouterr().out
+    # THEN the command names 2027's assumed statutory days
+    assert code == 0 and "2027年节假日安排尚未录入" in out and "春节 2月5日–2月8日" in out
+    code = main(["--workspace", str(ws.root), "calendar", "--json", "--today", "2026-11-27"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["assumed_holidays"]["2027"][0] == {"date": "2027-01-01", "name": "元旦"}
 
 
 def test_calendar_report_lists_load_errors(tmp_path):

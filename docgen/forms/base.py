@@ -114,10 +114,17 @@ class FormDef:
     landscape: bool = False
     footer_note: str = ""
     tables: tuple[TableDef, ...] = ()  # further tables (Word forms only)
+    # Earlier versions still read (their fields a subset of this version's, the new ones optional).
+    accepts: tuple[int, ...] = ()
 
     @property
     def file_name(self) -> str:
         return f"{self.title}-v{self.version}.xlsx"
+
+    @property
+    def versions(self) -> tuple[int, ...]:
+        """The versions read as this form: the current one and those it ``accepts``."""
+        return (self.version, *self.accepts)
 
     @property
     def header_fields(self) -> list[FieldSpec]:

@@ -11,6 +11,10 @@ from docgen.forms.base import FormDef, Meta
 
 CHANNELS = ("来电", "来访", "经营销售部转交", "物业公司转交", "其他")
 CATEGORIES = ("维修", "设计", "施工质量", "销售服务", "物业服务", "其他")
+# The customer's opinion of the result when a complaint is closed on the register (form version 2);
+# 不满意 closes the case as not agreed by the customer (客户未认可).
+OPINIONS = ("满意", "基本满意", "不满意")
+NOT_AGREED = "不满意"
 DEPARTMENTS = (
     "客户服务部",
     "工程材料部",
@@ -120,11 +124,38 @@ class RegisterLine(BaseModel):
         str | None,
         Meta(width=24, label_synonyms=("处理过程", "处理情况"), hint="未能处理的问题在此注明处理过程（CS-3.4.4）"),
     ] = Field(None, title="处理进展")
+    # Form version 2 (CS-3.4.4, CS-3.4.5): the result and the closing of a complaint other than a repair
+    # (a repair closes with its 《维修工程结算书》). Optional, so a version-1 register still reads.
+    result: Annotated[
+        str | None,
+        Meta(width=24, label_synonyms=("处理结果说明",), hint="办结时填写处理结果（CS-3.4.4）"),
+    ] = Field(None, title="处理结果")
+    closed_date: Annotated[
+        date | None,
+        Meta(
+            kind="date",
+            width=12,
+            label_synonyms=("办结时间", "结案日期"),
+            hint="非维修类投诉处理完毕之日；维修类投诉由《维修工程结算书》办结，此处留空",
+        ),
+    ] = Field(None, title="办结日期")
+    opinion: Annotated[
+        str | None,
+        Meta(
+            kind="choice",
+            choices=OPINIONS,
+            width=10,
+            label_synonyms=("客户评价", "客户反馈"),
+            value_synonyms={"认可": "满意", "同意": "满意", "不认可": "不满意", "不同意": "不满意"},
+            hint="办结时客户对处理结果的意见；“不满意”按客户未认可办结",
+        ),
+    ] = Field(None, title="客户意见")
 
 
 REGISTER = FormDef(
     form_id="CS-REG",
-    version=1,
+    version=2,
+    accepts=(1,),  # version 1 (without 处理结果, 办结日期, 客户意见) is still in circulation and still read
     title="来电、来访登记表",
     sheet_title="登记表",
     clause="CS-3.4.3",
@@ -135,5 +166,6 @@ REGISTER = FormDef(
     blank_lines=40,
     landscape=True,
     footer_note="说明：每一来电或来访填写一行；登记编号由系统统一编号（CS-3.4.3）；“是否重大投诉”填“是”的，"
-    "系统立即生成上报总经理、副总经理的通知（CS-3.4.7）。",
+    "系统立即生成上报总经理、副总经理的通知（CS-3.4.7）；非维修类投诉处理完毕后填写处理结果、办结日期和客户意见"
+    "（CS-3.4.4）。",
 )

@@ -74,7 +74,14 @@ class FinalAccountHeader(BaseModel):
     order_number: Number = Field(title="派工单编号")
     order_class: Annotated[str, Meta(kind="choice", choices=ORDER_CLASSES, width=10)] = Field(title="派工单类别")
     address: Given = Field(None, title="项目及房号")
-    team_leader: Annotated[str, Meta(width=12)] = Field(title="编制人（维修队长）")
+    team_leader: Annotated[
+        str,
+        Meta(
+            width=12,
+            label_synonyms=("编制人（维修队长）",),
+            hint="维修队维修的由维修队长编制（CS-3.5.5）；施工单位维修的由施工单位编制、工程材料部核实（CS-3.4.6）",
+        ),
+    ] = Field(title="编制人")
     prepared_date: Annotated[date, Meta(kind="date", width=12)] = Field(title="编制日期")
     total: Annotated[Decimal, Meta(kind="amount", width=12)] = Field(title="合计金额（元）")
     total_uppercase: Annotated[str, Meta(width=24, hint="如 壹仟贰佰元整")] = Field(title="合计金额（大写）")
@@ -107,6 +114,49 @@ class Settlement(BaseModel):
     review_deputy_chief_engineer: Signature = Field(None, title="负责质量的副总工程师审核")
     approve_deputy_gm: Signature = Field(None, title="副总经理批准")
     approve_gm: Signature = Field(None, title="总经理审批")
+
+
+class Approval(BaseModel):
+    """《维修费用审批单》: a repair the company pays above 1,000 yuan, approved before the work order (CS-3.6.1)."""
+
+    case_number: Number = Field(title="登记编号")
+    customer: Given = Field(None, title="客户姓名")
+    address: Given = Field(None, title="项目及房号")
+    complaint: GivenLong = Field(None, title="维修内容")
+    survey: Given = Field(None, title="勘察日期")
+    responsible_party: Given = Field(None, title="责任方")
+    order_class: Given = Field(None, title="派工单类别")
+    repairer: Given = Field(None, title="维修单位")
+    estimate: Given = Field(None, title="预估金额（元）")
+    approvers: GivenLong = Field(None, title="须审批")
+    review_deputy_chief_engineer: Signature = Field(None, title="负责质量的副总工程师审核")
+    approve_deputy_gm: Signature = Field(None, title="副总经理批准")
+    approve_gm: Signature = Field(None, title="总经理审批")
+    opinion: Annotated[str | None, Meta(width=20, lines=2)] = Field(None, title="审批意见")
+    approved_date: Annotated[date, Meta(kind="date", width=20)] = Field(title="审批日期")
+
+
+QUOTE_ANSWERS = ("同意自费维修", "不同意")
+
+
+class Quote(BaseModel):
+    """《维修报价确认单》: a repair the customer is responsible for, quoted to the customer (CS-3.4.5)."""
+
+    case_number: Number = Field(title="登记编号")
+    customer: Given = Field(None, title="客户姓名")
+    phone: Given = Field(None, title="联系电话")
+    address: Given = Field(None, title="项目及房号")
+    complaint: GivenLong = Field(None, title="维修内容")
+    findings: GivenLong = Field(None, title="勘察意见")
+    responsible_party: Given = Field(None, title="责任方")
+    amount: Given = Field(None, title="报价金额（元）")
+    answer: Annotated[
+        str,
+        Meta(kind="choice", choices=QUOTE_ANSWERS, value_synonyms={"同意": "同意自费维修"}, width=20),
+    ] = Field(title="客户意见")
+    customer_signature: Signature = Field(None, title="客户签字")
+    answered_date: Annotated[date, Meta(kind="date", width=20)] = Field(title="确认日期")
+    remarks: Annotated[str | None, Meta(width=20, lines=2)] = Field(None, title="备注")
 
 
 # Every sign-off of the 结算书, in the order the form prints them (which of them an amount needs: CS-3.5.7, 3.5.8, 3.6.1).
@@ -161,4 +211,24 @@ SETTLEMENT = FormDef(
     "CS-3.5.6",
     Settlement,
     footer_note="说明：2万元以下由客户服务部审核，2万元以上由审计核算部审核（CS-3.5.6）；审批权限见 CS-3.6.1。",
+)
+APPROVAL = FormDef(
+    "CS-APPROVAL",
+    1,
+    "维修费用审批单",
+    "审批单",
+    "CS-3.6.1",
+    Approval,
+    footer_note="说明：单项维修款1000元以内由客户服务部经理审批；1000元到1万元内由负责质量的副总工程师审核、副总经理批准，"
+    "即可进行维修；超过1万元的报总经理审批（CS-3.6.1）。审批后交回，即发出《工程派工单》。",
+)
+QUOTE = FormDef(
+    "CS-QUOTE",
+    1,
+    "维修报价确认单",
+    "报价确认单",
+    "CS-3.4.5",
+    Quote,
+    footer_note="说明：经现场勘察，责任方为业主/客户，维修费用由客户承担，不属A类保修或B类公司承担的维修任务"
+    "（CS-3.4.5、CS-3.5.1）。客户签字确认后交回，本投诉即办结。",
 )

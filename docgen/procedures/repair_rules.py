@@ -17,12 +17,14 @@ Boundaries, read as CLAUSES.md reads every one (以下/以内 include the number
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from docgen.findings import Finding, error, violation, warning
 from docgen.forms.amounts import from_uppercase, to_uppercase
 from docgen.forms.base import Raw
+from docgen.forms.site_survey import COMPANY_PARTY, CONTRACTOR_PARTY, CUSTOMER_PARTY
 from docgen.procedures.workdays import Deadline, WorkCalendar
 from docgen.wording import money
 
@@ -76,17 +78,65 @@ def _money(amount: Decimal) -> str:
 # ---------------------------------------------------------------- work order and deadline
 
 
-def work_order_class(in_warranty: bool) -> str:
+@dataclass(frozen=True)
+class Responsibility:
+    """What the responsible party found by the survey decides (CS-3.4.5 "分析甄别维修工程任务的责任方"):
+    the class of the work order (None: the company issues none), who pays, and whether the contractor's
+    quality deposit is charged (CS-3.5.9: class A only, and only when the repair team did the work)."""
+
+    party: str
+    order_class: str | None
+    payer: str
+
+    @property
+    def quoted_to_customer(self) -> bool:
+        return self.payer == CUSTOMER_PARTY
+
+
+def responsibility(responsible_party: str, in_warranty: bool) -> Responsibility:
+    """CS-3.5.1: class A is a warranty task (保修任务), the contractor's defect within its warranty; class B
+    is "保修期外应由公司承担的维修任务", and a defect the company answers for (a design fault) is borne by the
+    company whatever the warranty; the contractor's defect after its warranty has ended is the company's
+    too. The customer's own doing (an alteration) is neither A nor B: the customer pays. Another party
+    (the property company, a utility) is not the company's repair at all."""
+    if responsible_party == CONTRACTOR_PARTY:
+        return (
+            Responsibility(responsible_party, "A", CONTRACTOR_PARTY)
+            if in_warranty
+            else (Responsibility(responsible_party, "B", COMPANY_PARTY))
+        )
+    if responsible_party == COMPANY_PARTY:
+        return Responsibility(responsible_party, "B", COMPANY_PARTY)
+    return Responsibility(responsible_party, None, responsible_party)
+
+
+def work_order_class(in_warranty: bool, responsible_party: str = CONTRACTOR_PARTY) -> str | None:
     """CS-3.5.1: 《工程派工单》 class A is a warranty repair (保修); class B is outside the warranty but
-    borne by the company (保修期外应由公司承担)."""
-    return "A" if in_warranty else "B"
+    borne by the company (保修期外应由公司承担); None when the company issues no work order (see
+    ``responsibility``)."""
+    return responsibility(responsible_party, in_warranty).order_class
+
+
+def company_pays(order_class: str | None, by_contractor: bool) -> bool:
+    """Whether the company spends money on the repair (so CS-3.6.1's approval applies): class B always; class
+    A when its repair team does the work (the cost is deducted from the contractor's deposit afterwards,
+    CS-3.5.9); not a class A repair the contractor makes itself under its warranty (CS-3.4.6)."""
+    if order_class == "B":
+        return True
+    return order_class == "A" and not by_contractor
+
+
+def settlement_needed(order_class: str | None, by_contractor: bool) -> bool:
+    """A repair is settled (决算书, 结算书, CS-3.5.5 … 3.5.9) when the company pays for it."""
+    return company_pays(order_class, by_contractor)
 
 
 def repair_deadline(
     calendar: WorkCalendar, survey_date: date, work_kind: str, agreed_completion: date | None
 ) -> Deadline | None:
     """CS-3.4.5: 单工种 within 3 working days, 多工种 within 7, counted from the survey date;
-    特别复杂 by the date agreed with the customer.
+    特别复杂 by the date agreed with the customer. A survey on a rest day counts from the next working
+    day (day 0), as a register received on a rest day does (``WorkCalendar.due_within_workdays_of_day``).
 
     Returns ``None`` for 特别复杂 without an agreed date: there is no deadline to compute, and the
     missing date is reported by ``docgen.steps.site_survey.check_complex_work``.
@@ -97,7 +147,7 @@ def repair_deadline(
         return Deadline(agreed_completion, False, "与客户约定的完成日期")
     if work_kind not in REPAIR_WORKDAYS:
         raise ValueError(f"unknown work kind {work_kind!r}; expected one of 单工种, 多工种, 特别复杂")
-    return calendar.add_workdays(survey_date, REPAIR_WORKDAYS[work_kind])
+    return calendar.due_within_workdays_of_day(survey_date, REPAIR_WORKDAYS[work_kind], "勘察")
 
 
 def check_completion(
@@ -154,8 +204,9 @@ def check_completion_signoffs(
 
 
 def callback_due(calendar: WorkCalendar, completed: date) -> Deadline:
-    """CS-3.5.4: the customer is called back within 1 working day after completion."""
-    return calendar.add_workdays(completed, CALLBACK_WORKDAYS)
+    """CS-3.5.4: the customer is called back within 1 working day after completion; a completion on a rest day
+    counts from the next working day, as the repair deadline counts from its survey."""
+    return calendar.due_within_workdays_of_day(completed, CALLBACK_WORKDAYS, "完工")
 
 
 def check_callback(
@@ -294,6 +345,32 @@ def approval_tier(amount: Decimal) -> list[tuple[str, str]]:
     if amount <= DEPUTY_UP_TO:
         return [("review_deputy_chief_engineer", "负责质量的副总工程师审核"), ("approve_deputy_gm", "副总经理批准")]
     return [("approve_gm", "总经理审批")]
+
+
+def approval_needed(estimate: Decimal) -> bool:
+    """CS-3.6.1 "1000元到1万元内由公司分管工程质量的副总工程师审核，由副总经理批准，即可进行维修；超过1万元的
+    工程维修费用应报总经理审批": above 1,000 yuan the repair waits for its approval. Up to 1,000 the
+    客户服务部经理 approves, and 客户服务部 issues the work order itself."""
+    return estimate > MANAGER_UP_TO
+
+
+def approvers_text(estimate: Decimal) -> str:
+    """Who must approve an estimate, as the clerk reads it: 负责质量的副总工程师审核、副总经理批准."""
+    return "、".join(who for _, who in approval_tier(estimate))
+
+
+def check_approval(estimate: Decimal, values: dict[str, str | None], sources: dict[str, Raw]) -> list[Finding]:
+    """CS-3.6.1: 《维修费用审批单》 carries the signatures of the tier of the survey's estimate."""
+    return [
+        error(
+            f"缺少{who}签字；预估金额{_money(estimate)}，须经{approvers_text(estimate)}后方可派工维修",
+            clause="CS-3.6.1",
+            field=key,
+            **_at(sources.get(key)),
+        )
+        for key, who in approval_tier(estimate)
+        if _blank(values.get(key))
+    ]
 
 
 def required_settlement_signoffs(order_class: str, amount: Decimal) -> list[tuple[str, str, str]]:

@@ -15,7 +15,8 @@ from docgen.findings import Finding, error, warning
 from docgen.forms.base import Raw
 from docgen.forms.register import RegisterLine
 from docgen.ledger import NumberFormat
-from docgen.procedures.workdays import WorkCalendar
+from docgen.procedures.workdays import Deadline, WorkCalendar
+from docgen.wording import chinese_date
 
 
 # What these rules read of the settings: ``docgen.workspace.Settings`` (its ``routing`` and ``deadlines``
@@ -61,6 +62,9 @@ class DeadlineRecord:
     provisional: bool
     basis: str
     actor: str = ""  # who must act
+    # A time limit the procedure recommends (宜, CS-3.4.5's week for other complaints): shown as 建议时限,
+    # passing it is no breach.
+    advisory: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -100,12 +104,72 @@ def routing_findings(line: RegisterLine, settings: RuleSettings, where: Raw | No
     return []
 
 
-def deadlines(line: RegisterLine, settings: RuleSettings, calendar: WorkCalendar) -> list[DeadlineRecord]:
-    """The time limits that start when a complaint is registered."""
+def feedback_deadline(
+    line: RegisterLine, settings: RuleSettings, calendar: WorkCalendar, dispatched: date | None
+) -> Deadline:
+    """CS-3.4.2.2: 3 working days "在接受投诉信息后", after the responsible department receives the complaint,
+    that is from the 转办单 (issued the day the register is processed, ``dispatched``), never before the
+    complaint itself was received. Registered the day it was received, it counts from the receipt (its hour and
+    the cut-off); registered later, from the dispatch day."""
+    n = settings.deadlines.feedback_workdays
+    receipt = calendar.due_within_workdays(received_at(line), n)
+    if dispatched is None or dispatched <= line.received_date:
+        return receipt
+    dispatch = calendar.due_within_workdays_of_day(dispatched, n, "登记转办（转办单日期）")
+    if dispatch.due <= receipt.due:  # received after the cut-off, registered the next working day
+        return receipt
+    return Deadline(dispatch.due, dispatch.provisional, f"{chinese_date(line.received_date)}受理，" + dispatch.basis)
+
+
+@dataclass(frozen=True)
+class RegistrationLag:
+    """How long a complaint waited between its receipt and its registration (CS-3.4.3, CS-3.4.2.2)."""
+
+    registered_on: date
+    workdays: int  # working days from the receipt's first working day to the registration's
+    receipt_feedback_due: date  # the feedback deadline as it would have counted from receipt
+
+    @property
+    def late(self) -> bool:
+        """Registered only after the department's whole feedback time, counted from receipt, had run out."""
+        return self.registered_on > self.receipt_feedback_due
+
+
+def registration_lag(
+    line: RegisterLine, settings: RuleSettings, calendar: WorkCalendar, registered_on: date
+) -> RegistrationLag:
+    moment = received_at(line)
+    start = calendar.effective_start(moment)
+    receipt_due = calendar.due_within_workdays(moment, settings.deadlines.feedback_workdays).due
+    return RegistrationLag(registered_on, calendar.workdays_late(start, registered_on), receipt_due)
+
+
+def check_registration_lag(lag: RegistrationLag, line: RegisterLine, where: Raw | None, row: int) -> list[Finding]:
+    """CS-3.4.3 (the complaint is entered and passed on "同时", at once) and CS-3.4.2.2: a complaint registered
+    after the feedback deadline counted from its receipt is noted with how late it was; the department's time
+    counts from the dispatch (``feedback_deadline``). A true fact: a warning, never a rejection."""
+    if not lag.late:
+        return []
+    return [
+        warning(
+            f"第{row}行于{chinese_date(line.received_date)}受理，{chinese_date(lag.registered_on)}才登记转办，"
+            f"晚了{lag.workdays}个工作日：自受理起算的反馈期限{chinese_date(lag.receipt_feedback_due)}在登记前已过。"
+            "责任部门的3个工作日自转办之日起算（CS-3.4.2.2）；投诉信息应在受理时即填入登记表并转办",
+            clause="CS-3.4.3",
+            field="lines.received_date",
+            **_at(where),
+        )
+    ]
+
+
+def deadlines(
+    line: RegisterLine, settings: RuleSettings, calendar: WorkCalendar, dispatched: date | None = None
+) -> list[DeadlineRecord]:
+    """The time limits that start when a complaint is registered (``dispatched``: the day of its 转办单)."""
     moment = received_at(line)
     limits = settings.deadlines
     records = []
-    feedback = calendar.due_within_workdays(moment, limits.feedback_workdays)
+    feedback = feedback_deadline(line, settings, calendar, dispatched)
     department = responsible_department(line, settings)
     records.append(
         DeadlineRecord(
@@ -132,19 +196,28 @@ def deadlines(line: RegisterLine, settings: RuleSettings, calendar: WorkCalendar
             )
         )
     else:
+        # "其他投诉事件的处理时间宜在一周内解决": advisory (宜), and never before the department's feedback is due.
         settle = calendar.due_within_days(moment, limits.other_complaint_days)
+        due, provisional, basis = settle.due, settle.provisional, settle.basis
+        if feedback.due > due:
+            due, provisional = feedback.due, feedback.provisional
+            basis += f"；早于反馈期限，建议时限取反馈期限{chinese_date(feedback.due)}"
         records.append(
             DeadlineRecord(
                 "settle",
-                "投诉事件处理解决",
-                settle.due.isoformat(),
+                SETTLE_LABEL,
+                due.isoformat(),
                 "CS-3.4.5",
-                settle.provisional,
-                settle.basis,
+                provisional,
+                basis,
                 department,
+                advisory=True,
             )
         )
     return records
+
+
+SETTLE_LABEL = "投诉事件处理解决"
 
 
 def _at(raw: Raw | None) -> dict:
@@ -253,3 +326,56 @@ def unchanged_facts(line: RegisterLine, registered: dict, sources: dict[str, Raw
 
 def key_title(key: str) -> str:
     return RegisterLine.model_fields[key].title or key
+
+
+# ------------------------------------------------------------ closing a complaint on the register (CS-3.4.4)
+
+
+def closing_findings(line: RegisterLine, repair: bool, sources: dict[str, Raw], row: int) -> list[Finding]:
+    """Form version 2: 处理结果, 办结日期 and 客户意见 close a complaint other than a repair (CS-3.4.4, CS-3.4.5).
+    Each wrong combination is an error on the cell to fill or to clear."""
+    findings: list[Finding] = []
+    if line.closed_date is None:
+        filled = [title for key, title in (("result", "处理结果"), ("opinion", "客户意见")) if getattr(line, key)]
+        if filled:
+            findings.append(
+                error(
+                    f"第{row}行填写了“{'”“'.join(filled)}”，但“办结日期”未填写：已处理完毕的投诉请填写办结日期；"
+                    "尚未处理完毕的请将其留空，在“处理进展”中注明处理过程（CS-3.4.4）",
+                    clause="CS-3.4.4",
+                    field="lines.closed_date",
+                    **_at(sources.get("closed_date") or sources.get("result") or sources.get("opinion")),
+                )
+            )
+        return findings
+    if repair:
+        findings.append(
+            error(
+                f"第{row}行是维修类投诉，由《维修工程结算书》办结（CS-3.4.5、CS-3.5.9），不在登记表上办结；"
+                "请将“办结日期”留空（处理结果和客户意见也留空）",
+                clause="CS-3.4.5",
+                field="lines.closed_date",
+                **_at(sources.get("closed_date")),
+            )
+        )
+        return findings
+    if line.closed_date < line.received_date:
+        findings.append(
+            error(
+                f"第{row}行“办结日期”{line.closed_date.isoformat()}早于受理日期{line.received_date.isoformat()}；"
+                "请填写投诉实际处理完毕的日期（不早于受理日期）",
+                clause="CS-3.4.4",
+                field="lines.closed_date",
+                **_at(sources.get("closed_date")),
+            )
+        )
+    if not line.result:
+        findings.append(
+            error(
+                f"第{row}行填写了“办结日期”，但“处理结果”未填写；办结时请写明处理结果（CS-3.4.4）",
+                clause="CS-3.4.4",
+                field="lines.result",
+                **_at(sources.get("result") or sources.get("closed_date")),
+            )
+        )
+    return findings

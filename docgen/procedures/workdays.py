@@ -8,8 +8,11 @@ Sources
   A year present in the file is *covered*; its lists take precedence over the
   package for the dates they name, every other date of that year falls back to
   the package (if it covers the year) or to Mon–Fri.
-* A year covered by neither is *uncovered*: Mon–Fri count as working days and
-  every deadline touching that year is ``provisional`` (never an exception).
+* A year covered by neither is *uncovered*: Mon–Fri count as working days, less
+  the statutory holidays of 《全国年节及纪念日放假办法》 from 2025 on (see
+  ``statutory_holidays``), and every deadline touching that year is
+  ``provisional`` (never an exception): the yearly notice still has to say which
+  weekends are make-up working days (调休上班) and which days off move.
 
 calendar.toml format
 --------------------
@@ -38,6 +41,10 @@ Deadline contract ("within N working days of receipt")
   day (N = 0 → the effective receipt day itself).
   Example: received Mon 2026-11-23 10:00, N=3 → due Thu 2026-11-26;
   received 18:00 the same day → due Fri 2026-11-27.
+* "Within N working days of" an event known by its date only (a site survey,
+  ``due_within_workdays_of_day``): the same rule without a cut-off. Day 0 is the
+  event's day if it is a working day, else the next working day. Example: survey
+  Sat 2026-11-21, N=3 → day 0 Mon 11-23 → due Thu 2026-11-26.
 * "Within N calendar days" (e.g. 一周 = 7) counts from the receipt date, which is
   not counted itself, regardless of the time of day (民法典第二百零一条); if the
   last day is not a working day it moves to the next working day (第二百零三条).
@@ -47,6 +54,7 @@ Deadline contract ("within N working days of receipt")
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass
@@ -54,6 +62,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import chinese_calendar
+from tyme4py.lunar import LunarDay
+from tyme4py.solar import SolarDay, SolarTerm
 
 from docgen.wording import chinese_date, clock
 
@@ -66,6 +76,7 @@ __all__ = [
     "WorkCalendar",
     "calendar_report",
     "load_calendar_file",
+    "statutory_holidays",
 ]
 
 DEFAULT_CUTOFF = time(17, 30)
@@ -87,6 +98,42 @@ _YEAR_KEYS = ("holidays", "workdays", "source")
 # ahead than an official schedule could be published.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 _WEEKDAY_CN = "一二三四五六日"
+
+# 《全国年节及纪念日放假办法》 as amended by 国务院令第795号 (in force 2025-01-01). Earlier years had other
+# rules (春节 3 days, 劳动节 1) and are all covered by the package, so the rules are applied from here on.
+STATUTORY_RULES_SINCE = 2025
+
+
+def _day(solar: SolarDay) -> date:
+    return date(solar.get_year(), solar.get_month(), solar.get_day())
+
+
+@functools.cache
+def statutory_holidays(year: int) -> dict[date, str]:
+    """The days off that the law fixes for ``year`` (date → festival name), before any yearly notice:
+    元旦 1 day, 春节 4 (除夕 to 初三), 清明节 1, 劳动节 2 (05-01, 05-02), 端午节 1, 中秋节 1, 国庆节 3
+    (10-01 to 10-03). Empty before ``STATUTORY_RULES_SINCE``.
+
+    What the notice adds cannot be derived: the make-up working days (调休上班) and the day off that
+    replaces a festival falling on a weekend; a deadline counted from these days alone stays provisional.
+    The lunar dates and 清明 (a solar term) come from ``tyme4py``; a festival falling on another
+    (中秋 on 10-03 in 2028) keeps both names.
+    """
+    if year < STATUTORY_RULES_SINCE:
+        return {}
+    new_year = LunarDay.from_ymd(year, 1, 1)  # 正月初一 always falls between 01-21 and 02-20 of ``year``
+    eve = _day(new_year.next(-1).get_solar_day())
+    named: list[tuple[date, str]] = [(date(year, 1, 1), "元旦")]
+    named += [(eve + timedelta(days=i), "春节") for i in range(4)]
+    named.append((_day(SolarTerm.from_name(year, "清明").get_julian_day().get_solar_day()), "清明节"))
+    named += [(date(year, 5, 1), "劳动节"), (date(year, 5, 2), "劳动节")]
+    named.append((_day(LunarDay.from_ymd(year, 5, 5).get_solar_day()), "端午节"))
+    named.append((_day(LunarDay.from_ymd(year, 8, 15).get_solar_day()), "中秋节"))
+    named += [(date(year, 10, day), "国庆节") for day in (1, 2, 3)]
+    days: dict[date, str] = {}
+    for day, name in sorted(named):
+        days[day] = f"{days[day]}、{name}" if day in days else name
+    return days
 
 
 @dataclass(frozen=True)
@@ -322,6 +369,10 @@ class WorkCalendar:
                 return True
         if d.year in _PACKAGE_YEARS:
             return chinese_calendar.is_workday(d)
+        # A year described by the workspace file is the published notice: its list is complete, the
+        # statutory rules only stand in for a year that nobody has published yet.
+        if schedule is None and d in statutory_holidays(d.year):
+            return False
         return d.weekday() < 5
 
     def next_workday(self, d: date) -> date:
@@ -344,6 +395,8 @@ class WorkCalendar:
         if not missing:
             return ""
         years = "、".join(f"{y}年" for y in missing)
+        if all(statutory_holidays(y) for y in missing):
+            return f"（{years}节假日安排尚未公布，按法定节假日和周末推算，待核定）"
         return f"（{years}节假日安排未知，按周末推算，待核定）"
 
     def _count(self, start: date, n: int) -> date:
@@ -370,6 +423,18 @@ class WorkCalendar:
         if start != day:
             why = f"{clock(self.cutoff, pad_hour=False)}后收到" if self.is_workday(day) else "当日非工作日"
             stamp += f"（{why}，按下一工作日{chinese_date(start)}起算）"
+        basis = f"{stamp}，自{chinese_date(start)}起{n}个工作日，截止{chinese_date(due)}{note}"
+        return Deadline(due, bool(note), basis)
+
+    def due_within_workdays_of_day(self, day: date, n: int, event: str) -> Deadline:
+        """Within N working days of an ``event`` (勘察, …) known by its date only: no cut-off applies, and an
+        event on a rest day counts from the next working day, as a form received on a rest day does."""
+        start = day if self.is_workday(day) else self.next_workday(day)
+        due = self._count(start, n)
+        note = self._provisional_note(day, due)
+        stamp = f"{chinese_date(day)}{event}"
+        if start != day:
+            stamp += f"（当日非工作日，按下一工作日{chinese_date(start)}起算）"
         basis = f"{stamp}，自{chinese_date(start)}起{n}个工作日，截止{chinese_date(due)}{note}"
         return Deadline(due, bool(note), basis)
 
@@ -407,10 +472,17 @@ def calendar_report(cal: WorkCalendar, today: date | None = None) -> dict:
     this_year, next_year = today.year, today.year + 1
     coverage = cal.coverage()
     warnings: list[str] = []
+    assumed: dict[int, list[dict[str, str]]] = {}
     for y in (this_year, next_year):
         if not cal.is_covered(y):
+            statutory = statutory_holidays(y)
+            if statutory:
+                assumed[y] = [{"date": d.isoformat(), "name": name} for d, name in statutory.items()]
+                how = f"按法定节假日（{_festival_spans(statutory)}）和周末推算，调休（补班、补休）未计入"
+            else:
+                how = "按周末推算"
             warnings.append(
-                f"{y}年节假日安排尚未录入：涉及{y}年的期限按周末推算，标记为待核定。"
+                f"{y}年节假日安排尚未录入：涉及{y}年的期限{how}，标记为待核定。"
                 f"国务院办公厅发布通知后，请在 {WORKSPACE_FILE_NAME} 中补充 [years.{y}]。"
             )
     return {
@@ -425,5 +497,21 @@ def calendar_report(cal: WorkCalendar, today: date | None = None) -> dict:
         "current_year_covered": cal.is_covered(this_year),
         "next_year": next_year,
         "next_year_covered": cal.is_covered(next_year),
+        "assumed_holidays": assumed,
         "warnings": warnings,
     }
+
+
+def _festival_spans(days: dict[date, str]) -> str:
+    """``{2027-02-05: 春节, …, 2027-02-08: 春节}`` → 春节 2月5日–2月8日 (each festival's run of days)."""
+    spans: list[tuple[str, date, date]] = []
+    for d, name in sorted(days.items()):
+        if spans and spans[-1][0] == name and spans[-1][2] + timedelta(days=1) == d:
+            spans[-1] = (name, spans[-1][1], d)
+        else:
+            spans.append((name, d, d))
+
+    def label(d: date) -> str:
+        return f"{d.month}月{d.day}日"
+
+    return "；".join(f"{name} {label(a)}" + (f"–{label(b)}" if b != a else "") for name, a, b in spans)

@@ -928,13 +928,14 @@ def build_weekly_report(path: Path) -> Path:
         note,
         (
             "注：逾期天数按工作日计算，计至统计期间最后一日；标注“（暂定）”的期限跨入尚未公布节假日安排的年份，"
-            "暂按周末推算。",
+            "暂按法定节假日和周末推算。",
         ),
         size=SMALL_PT,
     )
 
     _heading(document, "五、分类统计")
-    _para(document, "本周新增投诉按投诉类别：", after=3)
+    # A caption stays with its table: never the last line of a page (keep with next).
+    _para(document, "本周新增投诉按投诉类别：", after=3).paragraph_format.keep_with_next = True
     _when_empty(
         document,
         "by_category",
@@ -950,7 +951,7 @@ def build_weekly_report(path: Path) -> Path:
         ),
         "无。",
     )
-    _para(document, "本周新增投诉按责任部门：", before=6, after=3)
+    _para(document, "本周新增投诉按责任部门：", before=6, after=3).paragraph_format.keep_with_next = True
     _when_empty(
         document,
         "by_department",
@@ -1055,7 +1056,7 @@ def build_overdue_warning(path: Path) -> Path:
         note,
         (
             "注：逾期天数按工作日计算，计至预警日期；编号为“action-”开头的是会议决定事项（未关联案件）的事项编号；"
-            "标注“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按周末推算。",
+            "标注“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按法定节假日和周末推算。",
         ),
         size=SMALL_PT,
     )

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from docgen.cases import Case, DeadlineState, all_cases
 from docgen.errors import PeriodError  # raised here for a week not written like 2026-W48 or 2026-11-23
-from docgen.events import CASE_CLOSED, CASE_PROGRESS
+from docgen.events import CASE_PROGRESS
 from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
 from docgen.wording import day_of
@@ -41,8 +41,8 @@ def _received(case: Case) -> date:
 
 
 def _closed_on(case: Case) -> date | None:
-    closing = next((e for e in case.events if e.kind == CASE_CLOSED), None)
-    return day_of(closing.recorded_at) if closing else None
+    """The day the case closed: the 办结日期 of a closing on the register, else the day it was recorded."""
+    return case.closed_on
 
 
 @dataclass

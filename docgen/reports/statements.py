@@ -49,10 +49,11 @@ DEADLINES = (
     ("survey", "现场勘察", "CS-3.4.5"),
     ("repair", "维修完成", "CS-3.4.5"),
     ("callback", "维修回访", "CS-3.5.4"),
-    ("settle", "结算办结", "CS-3.4.5"),
+    ("settle", "办结（建议时限）", "CS-3.4.5"),  # 宜在一周内: advisory, never before the feedback is due
 )
 UNASSIGNED = "（未指定）"
 NONE = "—"
+NO_PREVIOUS_DATA = "上期无数据"
 RISE_SHARE = 0.5  # ≥ 50 % more than the previous period …
 RISE_COUNT = 3  # … and ≥ 3 complaints more (CS-3.7.4)
 MAJOR_LIMIT = 2  # ≥ 2 major complaints in one project in the period
@@ -194,8 +195,21 @@ def _rose(now: int, before: int) -> bool:
     return now - before >= RISE_COUNT and now >= before * (1 + RISE_SHARE)
 
 
+def _no_data(tally: _Tally) -> bool:
+    """A period the ledger knows nothing of: no complaint received, no deadline due (before docgen was used)."""
+    return tally.total == 0 and not any(tally.due.values())
+
+
 def _warnings(now: _Tally, before: _Tally) -> list[str]:
+    """CS-3.7.4. A rise is measured against a previous period with data only: the first period docgen reports
+    does not warn of "由0件增至3件" for every line (上期无数据)."""
     sentences: list[str] = []
+    if _no_data(before):
+        return [
+            f"{project}本期已发生重大投诉{n}件，须防止事态扩大，请提前处理（CS-3.7.4）"
+            for project, n in sorted(now.major_by_project.items())
+            if n >= MAJOR_LIMIT
+        ]
     covered_categories: set[tuple[str, int, int]] = set()
     covered_projects: set[tuple[str, int, int]] = set()
     for project, category in sorted(set(now.by_project_category)):
@@ -256,6 +270,7 @@ def figures_from_cases(cases: list[Case], period: str, as_of: date | None = None
             "end": before_end,
             "total": before.total,
             "major": before.major,
+            "no_data": _no_data(before),
         },
         "total": now.total,
         "major": now.major,
@@ -359,8 +374,8 @@ def statement_context(figures: dict) -> dict:
         "major": str(figures["major"]),
         "previous_total": str(prev["total"]),
         "previous_major": str(prev["major"]),
-        "total_change": figures["total_change_words"],
-        "major_change": figures["major_change_words"],
+        "total_change": NO_PREVIOUS_DATA if prev.get("no_data") else figures["total_change_words"],
+        "major_change": NO_PREVIOUS_DATA if prev.get("no_data") else figures["major_change_words"],
         "by_category": _str_rows(figures["by_category"]),
         "by_project": _str_rows(figures["by_project"]),
         "by_department": _str_rows(figures["by_department"]),

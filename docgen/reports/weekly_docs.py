@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from docgen.atomic import safe_part
-from docgen.cases import Case, DeadlineState
-from docgen.events import STAGES
+from docgen.cases import Case, DeadlineState, stage_of
 from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
 from docgen.render.docx import find_template, render_docx
@@ -30,6 +29,7 @@ NO_PROGRESS = "尚无处理进展"
 UNASSIGNED = "（未指定）"
 WARNING_FOLDER = "逾期预警"
 LESS_THAN_ONE = "不足1"
+ADVISORY = "建议时限"
 
 
 def _due(deadline: DeadlineState) -> str:
@@ -39,6 +39,20 @@ def _due(deadline: DeadlineState) -> str:
 
 def _received(case: Case) -> str:
     return case.registered.received_text
+
+
+def _received_and_lag(case: Case) -> str:
+    """受理时间, and for a complaint registered only after its feedback time counted from receipt had run out,
+    when it was registered and how late (CS-3.4.3, CS-3.4.2.2)."""
+    r = case.registered
+    if not r.registration_late or r.registered_on is None:
+        return _received(case)
+    return f"{_received(case)}\n（{chinese_date(r.registered_on)}登记，晚{r.registration_lag_workdays}个工作日）"
+
+
+def _label(deadline: DeadlineState) -> str:
+    """What must happen; a recommended time (宜, CS-3.4.5) is named 建议时限, passing it being no breach."""
+    return f"{deadline.label}（{ADVISORY}）" if deadline.advisory else deadline.label
 
 
 def _location(case: Case) -> str:
@@ -56,8 +70,8 @@ def _location(case: Case) -> str:
 
 def _stage_at(case: Case, until: date) -> str:
     """The case's stage as it stood at the end of ``until`` (later events do not count)."""
-    kinds = {e.kind for e in case.events if day_of(e.recorded_at) <= until}
-    return next((name for kind, name in STAGES if kind in kinds), "已登记")
+    events = [e for e in case.events if day_of(e.recorded_at) <= until]
+    return stage_of(events)
 
 
 def _next_due(case: Case, until: date) -> str:
@@ -65,7 +79,7 @@ def _next_due(case: Case, until: date) -> str:
     if not waiting:
         return "—"
     nxt = min(waiting, key=lambda d: (d.due, d.key))
-    return f"{nxt.label}\n{_due(nxt)}"
+    return f"{_label(nxt)}\n{_due(nxt)}"
 
 
 def _counts(counter: Counter) -> list[dict]:
@@ -82,7 +96,7 @@ def _overdue_row(item: Overdue) -> dict:
     return {
         "number": item.case.number,
         "customer": item.case.registered.get("customer") or "",
-        "label": item.deadline.label,
+        "label": _label(item.deadline),
         "due": _due(item.deadline),
         "clause": item.deadline.clause,
         "late": _late(item.workdays_late),
@@ -109,7 +123,7 @@ def weekly_context(report, calendar: WorkCalendar, issued_on: date) -> dict:
         "new_rows": [
             {
                 "number": c.number,
-                "received": _received(c),
+                "received": _received_and_lag(c),
                 "customer": reg(c, "customer"),
                 "location": _location(c),
                 "category": reg(c, "category"),
@@ -121,7 +135,7 @@ def weekly_context(report, calendar: WorkCalendar, issued_on: date) -> dict:
         "open_rows": [
             {
                 "number": c.number,
-                "received": _received(c),
+                "received": _received_and_lag(c),
                 "customer": reg(c, "customer"),
                 "category": reg(c, "category"),
                 "department": reg(c, "department"),
@@ -197,7 +211,7 @@ def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dic
                     {
                         "number": p.number,
                         "customer": p.subject,
-                        "label": p.deadline.label,
+                        "label": _label(p.deadline),
                         "due": _due(p.deadline),
                         "clause": p.deadline.clause,
                         "late": _late(p.workdays_late),
@@ -208,7 +222,7 @@ def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dic
                     {
                         "number": p.number,
                         "customer": p.subject,
-                        "label": p.deadline.label,
+                        "label": _label(p.deadline),
                         "due": _due(p.deadline),
                         "clause": p.deadline.clause,
                     }

@@ -7,9 +7,12 @@ from types import MappingProxyType
 
 from docgen.forms.base import FormDef
 from docgen.steps import (
+    approval,
     callback,
     final_account,
     minutes_intake,
+    payment,
+    quote,
     register,
     settlement,
     site_survey,
@@ -22,10 +25,13 @@ STEPS: dict[str, Step] = {
     for step in (
         register.STEP,
         site_survey.STEP,
+        approval.STEP,
+        quote.STEP,
         work_order.STEP,
         callback.STEP,
         final_account.STEP,
         settlement.STEP,
+        payment.STEP,
         minutes_intake.STEP,
     )
 }

@@ -195,7 +195,7 @@ def due_text(deadline: dict) -> str:
 def provisional_note(deadlines: list[dict]) -> str:
     if not any(d["provisional"] for d in deadlines):
         return ""
-    return "注：标有“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按周末推算，待官方安排公布后核定。"
+    return "注：标有“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按法定节假日和周末推算，待官方安排公布后核定。"
 
 
 def location(case: dict) -> str:

@@ -1,6 +1,7 @@
 """The callback 《回访记录》 (CS-3.5.4): the customer is called back within one working day after the
-completion; a late callback is a recorded violation. Emits nothing; the callback feeds the rating
-(CS-3.5.10, ``reports/ratings.py``).
+completion; a late callback is a recorded violation. The callback feeds the rating (CS-3.5.10,
+``reports/ratings.py``; its ``satisfaction`` is stored, 不满意 with a warning); when it is the last step the
+repair needs (``closure``) it closes the case and emits the dossier.
 """
 
 from __future__ import annotations
@@ -8,12 +9,12 @@ from __future__ import annotations
 from datetime import date
 
 from docgen.events import CASE_CALLED_BACK, CASE_COMPLETED
-from docgen.findings import Finding, error, has_errors
+from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import CALLBACK, Callback
 from docgen.ledger import Event, Transaction
 from docgen.procedures import repair_rules
-from docgen.steps import facts
+from docgen.steps import closure, facts
 from docgen.steps.base import (
     Check,
     Context,
@@ -58,7 +59,23 @@ def callback_not_ahead(context: Context[Callback]) -> list[Finding]:
     return []
 
 
-CHECKS: tuple[Check, ...] = (callback_on_time, callback_not_ahead)
+def dissatisfied(context: Context[Callback]) -> list[Finding]:
+    """CS-3.5.10: the customer's 不满意 counts in the rating of the workers and the team; the clerk is told."""
+    call = context.header
+    if call.satisfaction != "不满意":
+        return []
+    why = f"（{call.opinion}）" if call.opinion else ""
+    return [
+        warning(
+            f"回访客户不满意{why}：计入维修人员及维修队的评价（CS-3.5.10）；请客户服务部跟进",
+            clause="CS-3.5.10",
+            field="satisfaction",
+            **at(context.parsed, "satisfaction"),
+        )
+    ]
+
+
+CHECKS: tuple[Check, ...] = (callback_on_time, callback_not_ahead, dissatisfied)
 
 
 def handle_callback(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
@@ -83,7 +100,8 @@ def handle_callback(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
     findings += correction_note(tx, call.case_number, CASE_CALLED_BACK, CALLBACK.title)
     record(tx, CASE_CALLED_BACK, call.model_dump(mode="json"), call.case_number, submission)
     record_violations(tx, findings, call.case_number, submission)
-    return Decision(findings, [call.case_number], [])
+    # Whichever of completion, callback and settlement comes last closes the case (with its dossier).
+    return Decision(findings, [call.case_number], closure.close_when_done(tx, ws, call.case_number, submission))
 
 
 def called_back_facts(event: Event) -> str:

@@ -11,7 +11,7 @@ from docgen.forms.base import ParsedForm
 from docgen.forms.repair import FINAL_ACCOUNT, SETTLEMENT, FinalAccountHeader
 from docgen.ledger import Event, Transaction
 from docgen.procedures import repair_rules
-from docgen.steps import facts
+from docgen.steps import closure, facts
 from docgen.steps.base import (
     Check,
     Context,
@@ -21,6 +21,7 @@ from docgen.steps.base import (
     Submission,
     correction_note,
     header_of,
+    out_of_order,
     record,
     run_checks,
     steps_before,
@@ -53,6 +54,12 @@ def handle_final_account(tx: Transaction, ws: Workspace, parsed: ParsedForm, sub
     if refused:
         return refused
     assert order is not None  # steps_before gives the work order, or a refusal
+    if not closure.settlement_needed(tx, account.case_number):
+        return out_of_order(
+            parsed,
+            f"{account.case_number} 由施工单位在保修期内自行维修，费用由施工单位承担（CS-3.4.6），"
+            "无须编制《维修工程决算书》和结算；完工验收并回访后即办结",
+        )
     findings = run_checks(CHECKS, Context(tx, ws, parsed, account, submission.today))
     if has_errors(findings):
         return Decision(findings=findings)

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import date
 
 from docgen.atomic import safe_part
-from docgen.events import CASE_ESCALATED, CASE_PROGRESS, CASE_REGISTERED
+from docgen.events import CASE_CLOSED, CASE_ESCALATED, CASE_PROGRESS, CASE_REGISTERED
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms.base import ParsedForm, Raw
-from docgen.forms.register import REGISTER, RegisterHeader, RegisterLine
+from docgen.forms.register import NOT_AGREED, REGISTER, RegisterHeader, RegisterLine
 from docgen.forms.site_survey import SITE_SURVEY
 from docgen.ledger import MIN_YEAR, Event, NumberFormat, NumbersExhausted, Transaction, line_fingerprint
 from docgen.payloads import checked
@@ -39,7 +39,7 @@ from docgen.steps.base import (
     run_checks,
 )
 from docgen.steps.base import where as _where
-from docgen.wording import chinese_date
+from docgen.wording import chinese_date, day_of
 from docgen.workspace import Workspace
 
 
@@ -51,11 +51,12 @@ def _case_payload(
     row: int,
     deadlines: list[rules.DeadlineRecord],
     header: dict,
+    lag: rules.RegistrationLag,
 ) -> dict:
     settings = ws.settings
     return {
         "number": number,
-        **line.model_dump(mode="json", exclude={"number", "department", "feedback_due"}),
+        **line.model_dump(mode="json", exclude={"number", "department", "feedback_due", *CLOSING_FIELDS}),
         "received_at": rules.received_at(line).isoformat(),
         "time_known": line.received_time is not None,
         "department": rules.responsible_department(line, settings),
@@ -64,6 +65,9 @@ def _case_payload(
         "repair_team": settings.routing.repair_team if rules.is_repair(line, settings) else None,
         "deadlines": [d.as_dict() for d in deadlines],
         "provisional": any(d.provisional for d in deadlines),
+        "registered_on": lag.registered_on.isoformat(),
+        "registration_lag_workdays": lag.workdays,
+        "registration_late": lag.late,
         "source": {
             "file": submission.name,
             "claim": submission.claim,
@@ -72,6 +76,10 @@ def _case_payload(
             "clerk": header.get("clerk"),
         },
     }
+
+
+# Form version 2: the closing of a complaint other than a repair, recorded as ``case.closed`` (CS-3.4.4).
+CLOSING_FIELDS = ("result", "closed_date", "opinion")
 
 
 def survey_document(case: dict, ws: Workspace) -> Document:
@@ -301,6 +309,8 @@ def _register_lines(
                 )
                 decision.documents.append(escalation_document(case, ws, submission.today))
             decision.findings += rules.unchanged_facts(line, earlier, source, row)
+            if line.closed_date is not None:
+                decision.documents += _record_closing(tx, ws, number, line, row, source, submission, decision)
             if number not in decision.case_ids:
                 decision.case_ids.append(number)
             returned_lines.append(
@@ -323,8 +333,10 @@ def _register_lines(
                     **_where(source.get("number") or source.get("received_date")),
                 )
             ) from exhausted
-        deadlines = rules.deadlines(line, settings, ws.calendar)
-        case = _case_payload(line, number, ws, submission, row, deadlines, header)
+        deadlines = rules.deadlines(line, settings, ws.calendar, dispatched=submission.today)
+        lag = rules.registration_lag(line, settings, ws.calendar, submission.today)
+        decision.findings += rules.check_registration_lag(lag, line, source.get("received_date"), row)
+        case = _case_payload(line, number, ws, submission, row, deadlines, header, lag)
         tx.append(
             CASE_REGISTERED,
             checked(CASE_REGISTERED, case),
@@ -334,6 +346,8 @@ def _register_lines(
         )
         if line.progress:
             _record_progress(tx, number, line, row, submission)
+        if line.closed_date is not None:  # settled at once (e.g. answered on the telephone)
+            decision.documents += _record_closing(tx, ws, number, line, row, source, submission, decision)
         new_cases.append(case)
         decision.case_ids.append(number)
         returned_lines.append(
@@ -384,6 +398,80 @@ def _record_progress(tx: Transaction, number: str, line: RegisterLine, row: int,
     )
 
 
+def _record_closing(
+    tx: Transaction,
+    ws: Workspace,
+    number: str,
+    line: RegisterLine,
+    row: int,
+    source: dict[str, Raw],
+    submission: Submission,
+    decision: Decision,
+) -> list[Document]:
+    """CS-3.4.4, CS-3.4.5: a complaint other than a repair closes on the register with its 办结日期 and
+    处理结果; 客户意见 不满意 closes it as not agreed by the customer (客户未认可). The same closing sent again
+    records nothing; a different one is recorded as a correction (the latest holds, both stay in the history).
+    Returns the case dossier to write."""
+    assert line.closed_date is not None
+    agreed = None if not line.opinion else line.opinion != NOT_AGREED
+    closing = {
+        "reason": "登记表办结（CS-3.4.4）" if agreed is not False else "登记表办结，客户未认可（CS-3.4.4）",
+        "closed_date": line.closed_date.isoformat(),
+        "result": line.result,
+        "opinion": line.opinion,
+        "agreed": agreed,
+        "row": row,
+        "file": submission.name,
+    }
+    earlier = tx.latest_event(number, CASE_CLOSED)
+    if earlier is not None:
+        if all(earlier.payload.get(key) == closing[key] for key in ("closed_date", "result", "opinion")):
+            return []
+        decision.findings.append(
+            warning(
+                f"第{row}行：{number} 已于{earlier.payload.get('closed_date') or day_of(earlier.recorded_at).isoformat()}"
+                f"办结，本次的办结记录与之不同，已作为更正记录（原记录保留）",
+                clause="CS-3.4.4",
+                field="lines.closed_date",
+                **_where(source.get("closed_date")),
+            )
+        )
+    tx.append(
+        CASE_CLOSED,
+        checked(CASE_CLOSED, closing),
+        case_id=number,
+        claim=submission.claim,
+        sha256=submission.sha256,
+    )
+    if agreed is False:
+        decision.findings.append(
+            warning(
+                f"第{row}行：{number} 已办结，但客户意见为“不满意”，记为“客户未认可”办结；"
+                "如仍需继续处理，请勿填写办结日期，在“处理进展”中注明处理过程（CS-3.4.4）",
+                clause="CS-3.4.4",
+                field="lines.opinion",
+                **_where(source.get("opinion")),
+            )
+        )
+    elif agreed is None:
+        decision.findings.append(
+            warning(
+                f"第{row}行：{number} 已办结，但未填写“客户意见”，无法确认客户是否认可处理结果；"
+                "请回访客户后在下次提交时填写（满意/基本满意/不满意）",
+                clause="CS-3.4.4",
+                field="lines.opinion",
+                **_where(source.get("opinion")),
+            )
+        )
+    return [
+        Document(
+            f"{ws.settings.paths.outbox}/{number}/99-案件档案-{number}.pdf",
+            "dossier",
+            {"case_number": number, "issued_on": submission.today.isoformat()},
+        )
+    ]
+
+
 def _latest_progress(tx: Transaction, number: str) -> str | None:
     latest = tx.latest_event(number, CASE_PROGRESS)
     return None if latest is None else latest.payload.get("progress")
@@ -415,6 +503,18 @@ def check_lines(context: Context[RegisterHeader]) -> list[Finding]:
     return findings
 
 
+def check_closing(context: Context[RegisterHeader]) -> list[Finding]:
+    """CS-3.4.4, CS-3.4.5: 处理结果, 办结日期 and 客户意见 (form version 2) close a complaint other than a repair;
+    a registered case is a repair as registered, whatever the line now says."""
+    findings: list[Finding] = []
+    registered = context.facts["registered"]
+    for line, row, source in zip(*_plausible(context)):
+        earlier = registered(line.number) if line.number else None
+        repair = earlier.get("repair", False) if earlier else rules.is_repair(line, context.ws.settings)
+        findings += rules.closing_findings(line, bool(repair), source, row)
+    return findings
+
+
 def check_numbers(context: Context[RegisterHeader]) -> list[Finding]:
     """CS-3.4.3: typed 登记编号 well formed, not given to another complaint, not twice in the file."""
     return rules.check_numbers(*_plausible(context), context.facts["numbering"], context.facts["registered"])
@@ -425,7 +525,7 @@ def check_typed_numbers(context: Context[RegisterHeader]) -> list[Finding]:
     return check_issued_numbers(*_plausible(context), context.facts["numbering"], context.facts["registered"])
 
 
-CHECKS: tuple[Check, ...] = (check_lines, check_numbers, check_typed_numbers)
+CHECKS: tuple[Check, ...] = (check_lines, check_numbers, check_typed_numbers, check_closing)
 
 
 def registered_facts(event: Event) -> str:
@@ -450,7 +550,25 @@ def progress_facts(event: Event) -> str:
     return facts.joined([("进展", event.payload.get("progress"))])
 
 
-FACTS: facts.Facts = {CASE_REGISTERED: registered_facts, CASE_ESCALATED: escalated_facts, CASE_PROGRESS: progress_facts}
+def closed_facts(event: Event) -> str:
+    """A closing: on the register (result, the customer's opinion, 客户未认可) or by a repair's settlement."""
+    p = event.payload
+    return facts.joined(
+        [
+            (None, p.get("reason")),
+            ("办结日期", p.get("closed_date")),
+            ("处理结果", p.get("result")),
+            ("客户意见", p.get("opinion") or ("未填写" if "opinion" in p else None)),
+        ]
+    )
+
+
+FACTS: facts.Facts = {
+    CASE_REGISTERED: registered_facts,
+    CASE_ESCALATED: escalated_facts,
+    CASE_PROGRESS: progress_facts,
+    CASE_CLOSED: closed_facts,
+}
 
 
 STEP = FormStep(REGISTER, CHECKS, handle_register, FACTS, "register")

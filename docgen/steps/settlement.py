@@ -1,21 +1,23 @@
 """The settlement 《维修工程结算书》 (CS-3.5.6 … CS-3.6): every sign-off its amount needs, a reason for an
 audited amount above the final account; the revolving fund and the contractor's deposit warned of when
-low (CS-3.6, CS-3.5.9). Emits 08 维修工程款付款通知 (CS-3.5.9), for class A 09 工程质量保证金扣款通知,
-and the dossier; the case closes.
+low (CS-3.6, CS-3.5.9). Emits 08 维修工程款付款通知 to 财务计统部 (CS-3.5.8, 3.5.9; payee the repair team,
+or the contractor for a class B repair it made), for class A by the team 09 工程质量保证金扣款通知; the case
+closes, with its dossier, once the callback is on record too (``closure``: whichever comes last closes it).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from docgen.events import CASE_CLOSED, CASE_FINAL_ACCOUNT, CASE_SETTLED
+from docgen import funds
+from docgen.events import CASE_FINAL_ACCOUNT, CASE_SETTLED
 from docgen.findings import Finding, has_errors, warning
 from docgen.forms.amounts import to_uppercase
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import SETTLEMENT, SETTLEMENT_SIGNATURES, Settlement
 from docgen.ledger import Event, Transaction
 from docgen.procedures import repair_rules
-from docgen.steps import facts
+from docgen.steps import closure, facts
 from docgen.steps.base import (
     CONTRACTOR,
     Check,
@@ -25,7 +27,6 @@ from docgen.steps.base import (
     FormStep,
     Submission,
     correction_note,
-    has_event,
     header_of,
     location,
     money,
@@ -35,6 +36,7 @@ from docgen.steps.base import (
     run_checks,
     steps_before,
 )
+from docgen.steps.payment import confirmation_form
 from docgen.wording import chinese_date
 from docgen.workspace import Workspace
 
@@ -109,6 +111,7 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
             ),
             Decimal("0"),
         )
+        used -= funds.repaid(tx, ws, fund_name, excluding=settled.case_number)  # paid back by 财务计统部
         findings += repair_rules.fund_warning(fund_name, fund, used, amount)
     deducted_before, deposit_findings = Decimal("0"), []
     if order_class == "A" and not by_contractor:
@@ -138,8 +141,6 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
         settled.case_number,
         submission,
     )
-    if not has_event(tx, settled.case_number, CASE_CLOSED):
-        record(tx, CASE_CLOSED, {"reason": "结算完成（CS-3.5.9）"}, settled.case_number, submission)
     record_violations(tx, findings, settled.case_number, submission)
     registered = registration(tx, settled.case_number)
     folder = f"{ws.settings.paths.outbox}/{settled.case_number}"
@@ -148,6 +149,9 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
         for key, who, _ in repair_rules.required_settlement_signoffs(order_class, amount)
     ]
     case = {"number": settled.case_number, "customer": registered["customer"], "address": location(registered)}
+    # CS-3.5.9: 财务计统部 pays the property company for the repair team; a class B repair the contractor made
+    # through 工程材料部 (CS-3.4.6) is the company's cost too, paid to the contractor (CS-3.5.8 "传递财务计统部").
+    payee = f"{contractor}（施工单位，经工程材料部）" if by_contractor else "物业公司（客户服务维修队）"
     payment = {
         "case": case,
         "order": {"number": settled.order_number, "order_class": order_class},
@@ -158,29 +162,35 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
             "auditor": settled.auditor or "",
             "approvals": approvals,
         },
-        "payee": "物业公司（客户服务维修队）",
+        "payee": payee,
         "issued_on": chinese_date(submission.today),
     }
-    dossier = Document(
-        f"{folder}/99-案件档案-{settled.case_number}.pdf",
-        "dossier",
-        {"case_number": settled.case_number, "issued_on": submission.today.isoformat()},
-    )
-    if by_contractor:
-        # The contractor repaired under its own warranty: nothing to pay the repair team, nothing to
-        # deduct from the contractor's deposit (CS-3.4.6, CS-3.5.9).
+    documents: list[Document] = []
+    if by_contractor and order_class == "A":
+        # A warranty repair the contractor made at its own cost (settled only on ledgers from before the final
+        # account was refused for it): nothing to pay, nothing to deduct (CS-3.4.6, CS-3.5.9).
         findings.append(
             warning(
                 "本案由施工单位自行维修，不向物业公司拨付维修队工程款，也不从其工程质量保证金中扣款", clause="CS-3.5.9"
             )
         )
-        return Decision(findings, [settled.case_number], [dossier])
-    documents = [
-        Document(
-            f"{folder}/08-维修工程款付款通知.docx", "docx", {"template": "payment_notice.docx", "context": payment}
+    else:
+        documents.append(
+            Document(
+                f"{folder}/08-维修工程款付款通知.docx", "docx", {"template": "payment_notice.docx", "context": payment}
+            )
         )
-    ]
-    if order_class == "A":
+    if by_contractor and order_class == "B":
+        findings.append(
+            warning(
+                f"本案为B类、由施工单位维修：维修工程款由财务计统部拨付{contractor}，不动用维修队周转金，"
+                "也不从其工程质量保证金中扣款",
+                clause="CS-3.5.8",
+            )
+        )
+    if not by_contractor:
+        documents.append(confirmation_form(ws, settled.case_number, settled.order_number, order_class, amount))
+    if order_class == "A" and not by_contractor:
         deposit = ws.settings.repair.deposits.get(contractor)
         after = deducted_before + amount
         warnings = " ".join(f.message for f in deposit_findings)
@@ -206,7 +216,12 @@ def handle_settlement(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
                 {"template": "deposit_deduction_notice.docx", "context": deduction},
             )
         )
-    documents.append(dossier)
+    # Whichever of completion, callback and settlement comes last closes the case, with its dossier.
+    documents += closure.close_when_done(tx, ws, settled.case_number, submission)
+    if missing := closure.still_missing(tx, settled.case_number):
+        findings.append(
+            warning(f"结算已记录；本案尚待{'、'.join(missing)}，完成后即办结", clause="CS-3.5.4", field="case_number")
+        )
     return Decision(findings, [settled.case_number], documents)
 
 

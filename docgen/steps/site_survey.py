@@ -10,11 +10,24 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from docgen.events import CASE_CLOSED, CASE_SURVEYED, CASE_WORK_ORDERED
+from docgen.events import (
+    CASE_APPROVAL_REQUESTED,
+    CASE_APPROVED,
+    CASE_CLOSED,
+    CASE_QUOTED,
+    CASE_SURVEYED,
+    CASE_WORK_ORDERED,
+)
 from docgen.findings import Finding, error, has_errors, violation, warning
 from docgen.forms.base import ParsedForm, Raw
-from docgen.forms.repair import WORK_ORDER
-from docgen.forms.site_survey import SITE_SURVEY, SiteSurvey
+from docgen.forms.repair import APPROVAL, QUOTE, WORK_ORDER
+from docgen.forms.site_survey import (
+    CONTRACTOR_PARTY,
+    CUSTOMER_PARTY,
+    OTHER_PARTY,
+    SITE_SURVEY,
+    SiteSurvey,
+)
 from docgen.ledger import Event, NumberFormat, NumbersExhausted, Transaction
 from docgen.payloads import checked
 from docgen.procedures import repair_rules
@@ -42,7 +55,7 @@ from docgen.steps.base import (
     registration,
     run_checks,
 )
-from docgen.wording import PROVISIONAL_MARK, chinese_date, received_at
+from docgen.wording import PROVISIONAL_MARK, chinese_date, money_in_words, received_at
 from docgen.workspace import Workspace
 
 # CS-3.4.5 "500元以下工程，施工单位无须到场". 以下 includes the number (Civil Code art. 1259, as
@@ -137,15 +150,41 @@ def check_survey_on_time(
 
 
 def check_contractor_named(survey: SiteSurvey, sources: dict[str, Raw]) -> list[Finding]:
-    """CS-3.5.9: warranty repair costs are deducted from the contractor's quality deposit, so a
-    warranty survey must say which contractor."""
-    if survey.in_warranty and not survey.contractor:
+    """CS-3.5.9: class A repair costs are deducted from the contractor's quality deposit, so a survey that
+    finds the contractor responsible within its warranty must say which contractor; CS-3.4.6: so must a
+    repair handed to the contractor through 工程材料部."""
+    if survey.contractor:
+        return []
+    order_class = repair_rules.responsibility(survey.responsible_party, survey.in_warranty).order_class
+    if order_class == "A":
+        why, clause = "责任方为施工单位且在保修期内，维修费用将从其工程质量保证金中扣回", "CS-3.5.9"
+    elif order_class is not None and survey.repairer == CONTRACTOR:
+        why, clause = "维修单位为施工单位，须由工程材料部督促该施工单位维修", "CS-3.4.6"
+    else:
+        return []
+    return [error(f"须填写“施工单位名称”：{why}", clause=clause, field="contractor", **_at(sources.get("contractor")))]
+
+
+def check_responsible_party(survey: SiteSurvey, sources: dict[str, Raw]) -> list[Finding]:
+    """CS-3.4.5 "分析甄别维修工程任务的责任方": another party's repair is not the company's; the survey says
+    whose it is. A contractor's defect after its warranty is borne by the company (class B, CS-3.5.1)."""
+    if survey.responsible_party == OTHER_PARTY and not (survey.findings or "").strip():
         return [
             error(
-                "在保修期内的维修须填写“施工单位名称”（维修费用将从其工程质量保证金中扣回）",
-                clause="CS-3.5.9",
-                field="contractor",
-                **_at(sources.get("contractor")),
+                "责任方为“其他”时，须在“勘察意见”中写明责任单位及处理意见（公司不派工维修）",
+                clause="CS-3.4.5",
+                field="findings",
+                **_at(sources.get("findings")),
+            )
+        ]
+    if survey.responsible_party == CONTRACTOR_PARTY and not survey.in_warranty:
+        return [
+            warning(
+                "责任方为施工单位但已过保修期：施工单位不再承担保修责任，按B类（保修期外应由公司承担）派工，"
+                "不从其工程质量保证金中扣款",
+                clause="CS-3.5.1",
+                field="in_warranty",
+                **_at(sources.get("in_warranty")),
             )
         ]
     return []
@@ -162,6 +201,10 @@ def contractor_named(context: Context[SiteSurvey]) -> list[Finding]:
     return check_contractor_named(context.header, context.sources)
 
 
+def responsible_party(context: Context[SiteSurvey]) -> list[Finding]:
+    return check_responsible_party(context.header, context.sources)
+
+
 def complex_work(context: Context[SiteSurvey]) -> list[Finding]:
     return check_complex_work(context.header, context.sources)
 
@@ -174,7 +217,7 @@ def survey_on_time(context: Context[SiteSurvey]) -> list[Finding]:
     return check_survey_on_time(context.header, date.fromisoformat(due["due"]), context.ws.calendar, context.sources)
 
 
-CHECKS: tuple[Check, ...] = (signatures, contractor_named, complex_work, survey_on_time)
+CHECKS: tuple[Check, ...] = (signatures, responsible_party, contractor_named, complex_work, survey_on_time)
 
 
 # ------------------------------------------------------------ the handler
@@ -265,7 +308,7 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
                 claim=submission.claim,
                 sha256=submission.sha256,
             )
-            decision.documents += after_survey(tx, ws, survey, registered, submission)
+            decision.documents += route_survey(tx, ws, survey, registered, submission, decision.findings)
     except NumbersExhausted as exhausted:
         decision.findings.append(numbers_exhausted(exhausted, ws, "派工单无法编号", location="整个文件"))
         return Decision(findings=decision.findings)
@@ -274,14 +317,134 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
     return decision
 
 
-# ============================================================ survey → work order (CS-3.4.5, 3.4.6, 3.5.1)
+# ============================================================ what follows a survey (CS-3.4.5, 3.5.1, 3.6.1)
+
+
+def route_survey(
+    tx: Transaction, ws: Workspace, survey: SiteSurvey, registered: dict, submission: Submission, findings: list
+) -> list[Document]:
+    """What follows a survey, by the responsible party it found (CS-3.4.5) and its estimate (CS-3.6.1): the
+    work order at once; the 《维修费用审批单》 first when the company pays above 1,000 yuan and no approval of
+    that amount is on record; a quote to the customer when the customer is responsible; nothing when another
+    party is (``findings`` gets the warning that says so)."""
+    responsible = repair_rules.responsibility(survey.responsible_party, survey.in_warranty)
+    if responsible.order_class is None:
+        if responsible.quoted_to_customer:
+            return quote_customer(tx, ws, survey, registered, submission)
+        findings.append(
+            warning(
+                "责任方为其他单位（见勘察意见）：公司不派工维修，也不从施工单位保证金扣款；请责任部门协调责任单位处理，"
+                "并在《来电、来访登记表》“处理进展”中记录",
+                clause="CS-3.4.5",
+                field="responsible_party",
+            )
+        )
+        return []
+    by_contractor = survey.repairer == CONTRACTOR
+    if (
+        repair_rules.company_pays(responsible.order_class, by_contractor)
+        and repair_rules.approval_needed(survey.estimate)
+        and not approved_for(tx, registered["number"], survey.estimate)
+    ):
+        return request_approval(tx, ws, survey, registered, submission, responsible.order_class)
+    return after_survey(tx, ws, survey, registered, submission)
+
+
+def approved_for(tx: Transaction, number: str, estimate: Decimal) -> bool:
+    """An approval on record (CS-3.6.1) for at least this estimate: a corrected survey within it needs no other."""
+    return any(Decimal(e.payload["estimate"]) >= estimate for e in tx.events(case_id=number, kind=CASE_APPROVED))
+
+
+def class_text(order_class: str) -> str:
+    return "A类（保修任务）" if order_class == "A" else "B类（保修期外应由公司承担）"
+
+
+def request_approval(
+    tx: Transaction, ws: Workspace, survey: SiteSurvey, registered: dict, submission: Submission, order_class: str
+) -> list[Document]:
+    """CS-3.6.1: the 《维修费用审批单》 to the approvers of the estimate's tier; the case waits (待审批). The
+    approval is due by the repair's own deadline (CS-3.4.5, counted from the survey): after it the repair
+    can no longer be on time."""
+    number, folder = registered["number"], f"{ws.settings.paths.outbox}/{registered['number']}"
+    deadline = repair_rules.repair_deadline(ws.calendar, survey.survey_date, survey.work_kind, survey.agreed_completion)
+    assert deadline is not None  # 特别复杂 without an agreed date was refused by complex_work
+    approvers = repair_rules.approvers_text(survey.estimate)
+    due = {
+        "key": "approval",
+        "label": "维修费用审批（批准后方可派工维修）",
+        "due": deadline.due.isoformat(),
+        "clause": "CS-3.6.1",
+        "provisional": deadline.provisional,
+        "basis": f"须在维修完成期限前批准（{deadline.basis}）",
+        "actor": approvers,
+    }
+    record(
+        tx,
+        CASE_APPROVAL_REQUESTED,
+        {
+            "estimate": str(survey.estimate),
+            "approvers": [who for _, who in repair_rules.approval_tier(survey.estimate)],
+            "order_class": order_class,
+            "deadlines": [due],
+        },
+        number,
+        submission,
+    )
+    header = {
+        "case_number": number,
+        "customer": registered["customer"],
+        "address": location(registered),
+        "complaint": registered["content"],
+        "survey": chinese_date(survey.survey_date),
+        "responsible_party": survey.responsible_party
+        + (f"（{survey.contractor}）" if survey.contractor and survey.responsible_party == CONTRACTOR_PARTY else ""),
+        "order_class": class_text(order_class),
+        "repairer": survey.repairer,
+        "estimate": money_in_words(survey.estimate),
+        "approvers": f"{approvers}（CS-3.6.1）；请于{due_text(due)}前批准",
+    }
+    return [
+        Document(
+            f"{folder}/12-{APPROVAL.title}.xlsx", "form", {"form_id": APPROVAL.form_id, "header": header, "lines": []}
+        )
+    ]
+
+
+def quote_customer(
+    tx: Transaction, ws: Workspace, survey: SiteSurvey, registered: dict, submission: Submission
+) -> list[Document]:
+    """The customer is responsible (an alteration of their own …): neither class A nor B (CS-3.5.1), no
+    deposit charged; the repair is quoted to the customer, and the case closes on the customer's answer."""
+    number, folder = registered["number"], f"{ws.settings.paths.outbox}/{registered['number']}"
+    record(
+        tx,
+        CASE_QUOTED,
+        {"amount": str(survey.estimate), "responsible_party": survey.responsible_party},
+        number,
+        submission,
+    )
+    header = {
+        "case_number": number,
+        "customer": registered["customer"],
+        "phone": registered["phone"],
+        "address": location(registered),
+        "complaint": registered["content"],
+        "findings": survey.findings or "",
+        "responsible_party": CUSTOMER_PARTY,
+        "amount": money_in_words(survey.estimate),
+    }
+    return [
+        Document(f"{folder}/13-{QUOTE.title}.xlsx", "form", {"form_id": QUOTE.form_id, "header": header, "lines": []})
+    ]
 
 
 def after_survey(
     tx: Transaction, ws: Workspace, survey: SiteSurvey, registered: dict, submission: Submission
 ) -> list[Document]:
-    """The work order (and, for the contractor, the notice to 工程材料部) that follow a survey."""
-    order_class = repair_rules.work_order_class(survey.in_warranty)
+    """The work order (and, for the contractor, the notice to 工程材料部) that follow a survey, or its approval."""
+    responsible = repair_rules.responsibility(survey.responsible_party, survey.in_warranty)
+    order_class = responsible.order_class
+    assert order_class is not None  # route_survey sends only the company's repairs here
     numbering = NumberFormat(getattr(ws.settings.numbering, f"work_order_{order_class.lower()}"))
     existing = latest_event(tx, registered["number"], CASE_WORK_ORDERED)
     # A corrected survey keeps its work order number unless the class (保修 or not) changed with it.
@@ -312,6 +475,8 @@ def after_survey(
             "work_kind": survey.work_kind,
             "repairer": survey.repairer,
             "contractor": survey.contractor,
+            "responsible_party": survey.responsible_party,
+            "payer": responsible.payer,
             "estimate": str(survey.estimate),
             "deadlines": [repair],
         },
@@ -416,8 +581,33 @@ def work_ordered_facts(event: Event) -> str:
     )
 
 
-# The work order is issued with the survey, so its event is this step's too.
-FACTS: facts.Facts = {CASE_SURVEYED: surveyed_facts, CASE_WORK_ORDERED: work_ordered_facts}
+def approval_requested_facts(event: Event) -> str:
+    p = event.payload
+    due = next((d for d in p.get("deadlines") or [] if d.get("key") == "approval"), None)
+    return facts.joined(
+        [
+            ("预估金额", p.get("estimate") and facts.yuan(p["estimate"])),
+            ("须审批", "、".join(p.get("approvers") or [])),
+            ("审批期限", due and facts.cn(due.get("due")) + (PROVISIONAL_MARK if due.get("provisional") else "")),
+        ]
+    )
+
+
+def quoted_facts(event: Event) -> str:
+    p = event.payload
+    return facts.joined(
+        [("责任方", p.get("responsible_party")), ("报价金额", p.get("amount") and facts.yuan(p["amount"]))]
+    )
+
+
+# The work order (or the approval request, or the quote to the customer) is issued with the survey, so its
+# event is this step's too.
+FACTS: facts.Facts = {
+    CASE_SURVEYED: surveyed_facts,
+    CASE_APPROVAL_REQUESTED: approval_requested_facts,
+    CASE_QUOTED: quoted_facts,
+    CASE_WORK_ORDERED: work_ordered_facts,
+}
 
 
 STEP = FormStep(SITE_SURVEY, CHECKS, handle_site_survey, FACTS, "survey")

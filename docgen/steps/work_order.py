@@ -13,7 +13,7 @@ from docgen.forms.base import ParsedForm
 from docgen.forms.repair import CALLBACK, FINAL_ACCOUNT, WORK_ORDER, WorkOrder
 from docgen.ledger import Event, Transaction
 from docgen.procedures import repair_rules
-from docgen.steps import facts
+from docgen.steps import closure, facts
 from docgen.steps.base import (
     Check,
     Context,
@@ -124,13 +124,20 @@ def handle_work_order(tx: Transaction, ws: Workspace, parsed: ParsedForm, submis
             f"{folder}/05-{CALLBACK.title}.xlsx",
             "form",
             {"form_id": CALLBACK.form_id, "header": callback_form, "lines": []},
-        ),
-        Document(
-            f"{folder}/06-{FINAL_ACCOUNT.title}.xlsx",
-            "form",
-            {"form_id": FINAL_ACCOUNT.form_id, "header": account, "lines": []},
-        ),
+        )
     ]
+    # CS-3.5.5: the final account, for a repair the company pays; a warranty repair the contractor makes
+    # itself is at its own cost (CS-3.4.6), with nothing to account for or settle.
+    if closure.settlement_needed(tx, done.case_number):
+        documents.append(
+            Document(
+                f"{folder}/06-{FINAL_ACCOUNT.title}.xlsx",
+                "form",
+                {"form_id": FINAL_ACCOUNT.form_id, "header": account, "lines": []},
+            )
+        )
+    # Whichever of completion, callback and settlement comes last closes the case.
+    documents += closure.close_when_done(tx, ws, done.case_number, submission)
     return Decision(findings, [done.case_number], documents)
 
 
