@@ -13,6 +13,11 @@ Nothing is stored twice: an action's state is derived from these two kinds of ev
 the weekly report and the 逾期预警 drop an action once it is done. A later ``minutes.action_done`` for the
 same action corrects the date of an earlier one; a ``minutes.action_reopened`` event (``docgen action
 reopen``, with the reason) withdraws a completion recorded by mistake. The history keeps every one.
+
+The measures of a major complaint (CS-3.4.7, CS-2.1.2) are tracked the same way: each line of the returned
+《重大投诉处理措施单》 is a ``case.measure`` event with its deadline ``action-<seq>`` (``docgen.steps.escalation``);
+its "meeting" is the drafting (``总经理拟订的处理措施`` on its 拟订日期), so it is listed, marked done and reopened
+like a decision, and reviewed at the complaint's special meeting (CS-3.10.5).
 """
 
 from __future__ import annotations
@@ -24,13 +29,14 @@ from datetime import date
 
 from docgen.cases import ACTION_DONE, ACTION_PREFIX, ACTION_REOPENED, action_done
 from docgen.errors import DocgenError
-from docgen.events import MINUTES_ACTION
+from docgen.events import CASE_MEASURE, MINUTES_ACTION
 from docgen.ledger import Event, EventReads, Ledger, Transaction
 from docgen.wording import chinese_date, day_of
 
 __all__ = [
     "ACTION_DONE",
     "ACTION_EVENT",
+    "ACTION_KINDS",
     "ACTION_REOPENED",
     "Action",
     "ActionError",
@@ -45,6 +51,8 @@ __all__ = [
 ]
 
 ACTION_EVENT = MINUTES_ACTION
+# The kinds that open a tracked action: a decision of minutes, a measure of a major complaint.
+ACTION_KINDS = (MINUTES_ACTION, CASE_MEASURE)
 
 
 class ActionError(DocgenError, ValueError):
@@ -65,6 +73,7 @@ class Action:
     project: str | None
     done_on: date | None = None
     done_by: str | None = None
+    kind: str = MINUTES_ACTION  # the event that opened it (ACTION_KINDS)
 
     @property
     def open(self) -> bool:
@@ -90,7 +99,7 @@ def _from_events(events: list[Event], until: date | None) -> list[Action]:
     done_events = [e for e in events if e.kind in (ACTION_DONE, ACTION_REOPENED)]
     actions: dict[str, Action] = {}
     for event in events:
-        if event.kind != ACTION_EVENT:
+        if event.kind not in ACTION_KINDS:
             continue
         payload = event.payload
         [deadline] = payload["deadlines"]
@@ -104,18 +113,24 @@ def _from_events(events: list[Event], until: date | None) -> list[Action]:
             payload.get("owner") or "",
             date.fromisoformat(deadline["due"]),
             deadline["clause"],
-            payload.get("meeting_type") or "",
-            date.fromisoformat(payload["meeting_date"]),
+            payload.get("meeting_type") or _drafting(payload),
+            date.fromisoformat(payload.get("meeting_date") or payload["drafted_date"]),
             payload.get("project") or None,
             date.fromisoformat(done.payload["done_on"]) if done else None,
             done.payload.get("by") if done else None,
+            event.kind,
         )
     return sorted(actions.values(), key=lambda action: action.seq)
 
 
+def _drafting(payload: dict) -> str:
+    """Where a measure of a major complaint comes from, worded as a meeting is: 总经理拟订的处理措施."""
+    return f"{payload.get('drafter') or '总经理、副总经理'}拟订的处理措施" if payload.get("drafted_date") else ""
+
+
 def load_actions(source: EventReads, until: date | None = None) -> list[Action]:
     """Every action in decision order, as the ledger (or an open transaction) holds them."""
-    return _from_events(source.events(kinds=(ACTION_EVENT, ACTION_DONE, ACTION_REOPENED)), until)
+    return _from_events(source.events(kinds=(*ACTION_KINDS, ACTION_DONE, ACTION_REOPENED)), until)
 
 
 def all_actions(ledger: Ledger, until: date | None = None) -> list[Action]:
@@ -215,8 +230,9 @@ def reopen(ledger: Ledger, key_text: str, reason: str, by: str | None = None) ->
 def action_event_detail(event: Event) -> str | None:
     """What a case's history says of an action event (Chinese), or None for any other event."""
     payload = event.payload
-    if event.kind == ACTION_EVENT:
-        return f"action-{event.seq} {payload.get('text') or ''}（{payload.get('owner') or ''}，{payload.get('due') or ''}前）"
+    if event.kind in ACTION_KINDS:
+        key = (payload.get("deadlines") or [{}])[0].get("key") or f"action-{event.seq}"
+        return f"{key} {payload.get('text') or ''}（{payload.get('owner') or ''}，{payload.get('due') or ''}前）"
     if event.kind == ACTION_DONE:
         return f"{payload.get('action') or ''} {payload.get('done_on') or ''}完成"
     if event.kind == ACTION_REOPENED:
@@ -236,6 +252,7 @@ def action_json(action: Action, today: date, calendar=None) -> dict:
         "meeting_type": action.meeting_type,
         "meeting_date": action.meeting_date.isoformat(),
         "project": action.project,
+        "kind": action.kind,
         "done": not action.open,
         "done_on": action.done_on.isoformat() if action.done_on else None,
         "done_by": action.done_by,

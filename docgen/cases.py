@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from docgen.events import CASE_CLOSED, CASE_REGISTERED, MINUTES_ACTION_DONE, MINUTES_ACTION_REOPENED, STAGES, met_by
+from docgen.events import (
+    CASE_ASSISTING,
+    CASE_CLOSED,
+    CASE_HANDLER,
+    CASE_REGISTERED,
+    EARLIEST_DAY,
+    MINUTES_ACTION_DONE,
+    MINUTES_ACTION_REOPENED,
+    STAGES,
+    met_by,
+)
 from docgen.ledger import Event, Ledger
 from docgen.payloads import RegisteredPayload
 from docgen.wording import day_of
@@ -66,6 +76,17 @@ class Case:
     def major(self) -> bool:
         return self.registered.major
 
+    @property
+    def handler(self) -> str | None:
+        """The person the responsible department designated (CS-3.4.2.1): the latest named on a returned
+        register, else the one written when it was registered; None while nobody is named."""
+        return latest_named(self.events, CASE_HANDLER, "handler") or self.registered.get("handler")
+
+    @property
+    def assisting(self) -> str | None:
+        """The department assisting on the case (协办部门, e.g. 法律事务中心, CS-2.1.3), or None."""
+        return latest_named(self.events, CASE_ASSISTING, "assisting") or self.registered.get("assisting")
+
     def overdue(self, today: date) -> list[DeadlineState]:
         """Deadlines missed and still waiting; a closed case has nothing left to chase."""
         return [d for d in self.deadlines if self.open and d.overdue(today)]
@@ -79,6 +100,11 @@ class Case:
 
 
 NOT_AGREED_STAGE = "已办结（客户未认可）"
+
+
+def latest_named(events: list[Event], kind: str, key: str) -> str | None:
+    """``key`` of the latest event of ``kind`` (a handler, an assisting department), or None."""
+    return next((e.payload.get(key) for e in reversed(events) if e.kind == kind and e.payload.get(key)), None)
 
 
 def closing_of(events: list[Event]) -> Event | None:
@@ -137,6 +163,8 @@ def build(number: str, events: list[Event]) -> Case | None:
         meeting = (meetings[-1] if day_field else meetings[0]) if meetings else None
         if meeting is not None and meeting.kind == CASE_CLOSED:
             state.met_on = closed_day(meeting)  # on its 办结日期, whichever deadline it answers
+        elif meeting is not None and state.key in EARLIEST_DAY:
+            state.met_on = min(day_of((day_field and e.payload.get(day_field)) or e.recorded_at) for e in meetings)
         elif meeting is not None:
             state.met_on = day_of((day_field and meeting.payload.get(day_field)) or meeting.recorded_at)
         case.deadlines.append(state)
@@ -178,6 +206,8 @@ def case_json(case: Case, today: date) -> dict:
         "major": case.major,
         "category": case.registered.category,
         "department": case.registered.department,
+        "handler": case.handler,
+        "assisting": case.assisting,
         "customer": case.registered.customer,
         "project": case.registered.project,
         "received_at": case.registered.received_at.isoformat() if case.registered.received_at else None,

@@ -258,6 +258,8 @@ def _row(cells, widths) -> str:
 
 def _case_detail(case, today: date) -> str:
     from docgen.actions import action_event_detail
+    from docgen.events import CASE_ASSISTING, CASE_HANDLER
+    from docgen.forms.minutes import SPECIAL
 
     registered = case.registered
     received = registered.received_at.isoformat(sep=" ")[:16] if registered.received_at else ""
@@ -268,6 +270,8 @@ def _case_detail(case, today: date) -> str:
         f"{' ' + registered.building + '栋' if registered.building else ''}{registered.room or ''}",
         f"类别：{registered.category}　责任部门：{registered.department}　"
         f"服务处：{registered.office}　受理：{received}",
+        f"承办人：{case.handler or '责任部门尚未指定（CS-3.4.2.1）'}"
+        + (f"　协办部门：{case.assisting}" if case.assisting else ""),
         f"内容：{registered.content}",
         "",
         "期限：",
@@ -282,12 +286,16 @@ def _case_detail(case, today: date) -> str:
             f"  {deadline.due.isoformat()}{mark}  {deadline.label}（{deadline.clause}）  "
             f"{deadline.actor or ''}  {state}"
         )
+    if case.major and case.open and not any(e.payload.get("meeting_type") == SPECIAL for e in case.events):
+        lines += ["", f"提示：重大投诉尚未召开专题会议（CS-3.10.5）：docgen minutes special --case {case.number}"]
     lines += ["", "事件："]
     for event in case.events:
         detail = (
             action_event_detail(event)
             or event.payload.get("progress")
             or event.payload.get("message")
+            or (event.kind == CASE_HANDLER and f"承办人：{event.payload.get('handler')}")
+            or (event.kind == CASE_ASSISTING and f"协办部门：{event.payload.get('assisting')}")
             or event.payload.get("file")
             or ""
         )
@@ -487,10 +495,14 @@ def cmd_report_warning(args) -> int:
 
 
 def cmd_report_statement(args) -> int:
-    from docgen.reports.statements import write_statement
+    from docgen.reports.statements import write_statements
 
     period = args.quarter if args.kind == "quarterly" else args.year
-    return _write_reports(args, lambda ws, ledger: ([write_statement(ws, ledger, period)], {"period": period}))
+    # CS-3.10.4: the company's statement and one per service office; --office: that office's alone
+    office = getattr(args, "office", None)
+    return _write_reports(
+        args, lambda ws, ledger: (write_statements(ws, ledger, period, office), {"period": period, "office": office})
+    )
 
 
 def cmd_report_case(args) -> int:
@@ -854,6 +866,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = kinds.add_parser(kind, help=text, description=text)
         p.set_defaults(func=cmd_report_statement)
         p.add_argument(flag, required=True, help=f"如 {example}")
+        p.add_argument(
+            "--office", metavar="服务处", help="只生成该客户服务处的报表（主送客户服务部）；默认：公司汇总及各服务处"
+        )
         p.add_argument("--json", action="store_true")
     for kind, text in (
         ("case", "案件档案 PDF/A（含原始表单）"),

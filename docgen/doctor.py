@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import platform
 import shutil
+import subprocess
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -44,7 +45,55 @@ def _fonts() -> Check:
         ROLE_NAMES[role] for role, families in roles.items() if families[0].startswith(("Noto", "Source Han", "AR PL"))
     ]
     note = f"（{'、'.join(stand_ins)}未安装 Windows 字体，以开源字体代替）" if stand_ins else ""
-    return Check("ok", "字体", f"PDF 使用：{used}{note}")
+    return Check("ok", "字体", f"PDF 使用：{used}{note}{_fangsong_note(roles['fangsong'][0], roles['title'][0])}")
+
+
+# The faces that really are 仿宋 / 小标宋 (docgen.render.pdf.FONT_ROLES and the Word names).
+FANGSONG_FACES = ("FangSong", "FangSong_GB2312", "STFangsong", "仿宋", "仿宋_GB2312", "华文仿宋")
+XIAOBIAOSONG_FACES = ("FZXiaoBiaoSong-B05S", "方正小标宋简体")
+
+
+def _fangsong_note(fangsong: str, title: str) -> str:
+    """Which face stands in for 仿宋 and 小标宋 when the real ones are not installed (Debian has neither)."""
+    notes = []
+    if fangsong not in FANGSONG_FACES:
+        notes.append(f"仿宋由 {fangsong}（宋体字形）代替：Debian 没有简体仿宋字体，安装 FangSong 后自动使用")
+    if title not in XIAOBIAOSONG_FACES:
+        notes.append(f"小标宋由 {title} 粗体代替")
+    return "；" + "；".join(notes) if notes else ""
+
+
+# The names the Word templates ask for (docgen.render.build_templates), as LibreOffice resolves them.
+WORD_FACES = {"仿宋": "仿宋", "小标宋": "方正小标宋简体", "宋体": "宋体", "黑体": "黑体", "楷体": "楷体"}
+
+
+def _word_fonts() -> Check:
+    """The faces LibreOffice prints a Word document's 仿宋/小标宋/宋体/黑体/楷体 in (fontconfig, with the aliases of
+    docgen/data/fonts/ that `make system-packages` installs)."""
+    fc_match = shutil.which("fc-match")
+    if fc_match is None:
+        return Check("warn", "Word 字体", "没有 fc-match（fontconfig），无法检查 LibreOffice 打印 Word 文档所用的字体")
+    found = {}
+    for role, name in WORD_FACES.items():
+        try:
+            done = subprocess.run(
+                [fc_match, "-f", "%{family[0]}", f"{name}:lang=zh-cn"], capture_output=True, text=True, timeout=30
+            )
+        except (OSError, subprocess.SubprocessError) as problem:
+            return Check("warn", "Word 字体", f"fc-match 运行失败（{problem}）")
+        found[role] = done.stdout.strip()
+    # Without docgen's aliases a Chinese name falls to a Latin face (DejaVu) or to nothing.
+    wrong = [role for role, family in found.items() if not family or family.startswith("DejaVu")]
+    used = "，".join(f"{role}→{family}" for role, family in found.items())
+    if wrong:
+        return Check(
+            "warn",
+            "Word 字体",
+            f"LibreOffice 打印 Word 文档时 {'、'.join(wrong)} 没有中文字体（{used}）；请运行 make system-packages "
+            "安装 docgen/data/fonts/ 的字体别名",
+        )
+    stand_in = "" if found["仿宋"] in FANGSONG_FACES else f"；仿宋由 {found['仿宋']}（宋体字形）代替"
+    return Check("ok", "Word 字体", f"LibreOffice 打印 Word 文档：{used}{stand_in}")
 
 
 def _calendar(ws: Workspace) -> list[Check]:
@@ -124,4 +173,4 @@ def _tools() -> Check:
 
 
 def diagnose(ws: Workspace) -> list[Check]:
-    return [_fonts(), *_calendar(ws), *_folders(ws), *_deliveries(ws), _tools(), _versions()]
+    return [_fonts(), _word_fonts(), *_calendar(ws), *_folders(ws), *_deliveries(ws), _tools(), _versions()]

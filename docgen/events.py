@@ -52,6 +52,14 @@ SUBMISSION_KINDS = (SUBMISSION_ACCEPTED, SUBMISSION_REJECTED, SUBMISSION_DUPLICA
 # the other deadlines by the latest event meeting them, on its ``day_field`` (see FIRST_RESPONSE).
 CASE_REGISTERED = EventKind("case.registered", label="登记受理", day_field="received_at", marks_stage="已登记")
 CASE_ESCALATED = EventKind("case.escalated", label="上报重大投诉")
+# A major complaint's measures (CS-3.4.7, CS-2.1.2): each line of the returned 《重大投诉处理措施单》 is a tracked
+# action (deadline ``action-<seq>``, met like a decision of minutes); the first meets ``measures``, the one working
+# day the general manager and deputy GM have to draft them (``[escalation] measures_workdays``).
+CASE_MEASURE = EventKind("case.measure", label="重大投诉处理措施", day_field="drafted_date", meets=("measures",))
+# The person the responsible department designated to handle the complaint (CS-3.4.2.1), and a department
+# named to assist on it, e.g. 法律事务中心 (CS-2.1.3), named on the register after the case was registered.
+CASE_HANDLER = EventKind("case.handler", label="指定承办人")
+CASE_ASSISTING = EventKind("case.assisting", label="转协办部门")
 CASE_PROGRESS = EventKind("case.progress", label="处理进展", marks_stage="处理中", meets=("feedback",))
 CASE_SURVEYED = EventKind(
     "case.surveyed", label="现场勘察", day_field="survey_date", marks_stage="已勘察", meets=("feedback", "survey")
@@ -98,6 +106,9 @@ KINDS: dict[str, EventKind] = {
         *SUBMISSION_KINDS,
         CASE_REGISTERED,
         CASE_ESCALATED,
+        CASE_MEASURE,
+        CASE_HANDLER,
+        CASE_ASSISTING,
         CASE_PROGRESS,
         CASE_SURVEYED,
         CASE_APPROVAL_REQUESTED,
@@ -122,6 +133,9 @@ KINDS: dict[str, EventKind] = {
 
 # Deadlines met by the first event that meets them, on the day it was recorded (not its day_field).
 FIRST_RESPONSE = frozenset({"feedback"})
+# Deadlines met on the earliest day_field of the events meeting them: a second 《重大投诉处理措施单》 adding
+# measures later does not move the day the first measures were drafted.
+EARLIEST_DAY = frozenset({"measures"})
 # The stage of a case: the stage of the latest kind, in chain order, that it has (closed wins over settled …).
 STAGES: tuple[tuple[EventKind, str], ...] = tuple(
     (kind, kind.marks_stage) for kind in reversed(KINDS.values()) if kind.marks_stage

@@ -45,7 +45,7 @@ def write_blank_forms(ws: Workspace) -> list[Path]:
         handle, temp = open_temporary(ws.forms, ".xlsx")
         with os.fdopen(handle, "w+b") as out:
             try:
-                build_workbook(form, None, ()).save(out)
+                build_workbook(form, None, (), paper=ws.settings.forms.paper).save(out)
                 out.flush()
                 if target.exists() and not differing_members(target, temp):
                     _give_mode(target)  # a form an earlier version wrote stays 0600 unless told

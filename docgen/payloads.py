@@ -21,11 +21,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from docgen.events import (
     CASE_APPROVAL_REQUESTED,
     CASE_APPROVED,
+    CASE_ASSISTING,
     CASE_CALLED_BACK,
     CASE_CLOSED,
     CASE_COMPLETED,
     CASE_ESCALATED,
     CASE_FINAL_ACCOUNT,
+    CASE_HANDLER,
+    CASE_MEASURE,
     CASE_PAID,
     CASE_PROGRESS,
     CASE_QUOTE_ANSWERED,
@@ -149,6 +152,33 @@ class EscalatedPayload(Payload):
 
     recipients: list[str]
     clause: str
+    # The measures the general manager and deputy GM draft (key ``measures``); older payloads: none.
+    deadlines: list[Deadline] = []
+
+
+class MeasurePayload(Payload):
+    """``case.measure``: one line of the returned 《重大投诉处理措施单》 (CS-3.4.7, CS-2.1.2), a tracked action
+    (its one deadline ``action-<seq>``, due on its 完成期限, the owner as who must act)."""
+
+    text: str
+    owner: str
+    due: date
+    drafter: str
+    drafted_date: date
+    deadlines: list[Deadline]
+
+
+class HandlerPayload(Payload):
+    """``case.handler``: the person the responsible department designated (CS-3.4.2.1)."""
+
+    handler: str
+    department: str
+
+
+class AssistingPayload(Payload):
+    """``case.assisting``: a department named to assist on a registered case (CS-2.1.3: 法律事务中心)."""
+
+    assisting: str
 
 
 class ProgressPayload(Payload):
@@ -269,6 +299,9 @@ class PaidPayload(Payload):
 PAYLOADS: dict[str, type[Payload]] = {
     CASE_REGISTERED: NewRegistration,
     CASE_ESCALATED: EscalatedPayload,
+    CASE_MEASURE: MeasurePayload,
+    CASE_HANDLER: HandlerPayload,
+    CASE_ASSISTING: AssistingPayload,
     CASE_PROGRESS: ProgressPayload,
     CASE_SURVEYED: SurveyedPayload,
     CASE_APPROVAL_REQUESTED: ApprovalRequestedPayload,

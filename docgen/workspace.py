@@ -178,6 +178,8 @@ class Routing(Strict):
 
 class Escalation(Strict):
     recipients: tuple[str, ...] = ("总经理", "副总经理")  # CS-3.4.7
+    # CS-3.4.7 / CS-2.1.2 "及时拟定处理措施": working days to return the 《重大投诉处理措施单》 after the report.
+    measures_workdays: int = Field(1, ge=0, strict=True)
 
 
 class Project(Strict):
@@ -214,6 +216,12 @@ class Limits(Strict):
     max_seconds: float = Field(20, gt=0, strict=True)
 
 
+class Forms(Strict):
+    # Paper the blank forms in forms/ print on, fitted to one page wide (issue 11): "A3" prints the register at
+    # full size; on "A4" it is shrunk to about 83 %, no text under 9 pt.
+    paper: Literal["A4", "A3"] = "A4"
+
+
 class Settings(Strict):
     paths: Paths = Paths()
     numbering: Numbering = Numbering()
@@ -225,6 +233,7 @@ class Settings(Strict):
     ratings: Ratings = Ratings()
     watch: Watch = Watch()
     limits: Limits = Limits()
+    forms: Forms = Forms()
     projects: dict[str, Project] = Field(default_factory=dict)  # 项目/小区 → its delivery date (CS-3.10.1)
 
 

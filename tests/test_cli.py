@@ -33,7 +33,7 @@ def test_every_command_has_help(capsys):
 def test_init_then_demo_then_process_shows_cases_and_a_rejection(tmp_path, capsys):
     root = tmp_path / "office"
     assert run(capsys, "init", str(root))[0] == 0
-    assert (root / "forms" / "来电、来访登记表-v2.xlsx").exists()
+    assert (root / "forms" / "来电、来访登记表-v3.xlsx").exists()
     assert run(capsys, "--workspace", str(root), "demo")[0] == 0
     code, out = run(capsys, "--workspace", str(root), "process", "--json")
     outcomes = [json.loads(line) for line in out.splitlines()]
@@ -161,8 +161,10 @@ def test_report_quarterly_annual_and_case_from_the_command_line(ws, capsys):
         (("case", "KF-2026-00001"), "99-案件档案-KF-2026-00001.pdf"),
     ):
         code, out = run(capsys, "--workspace", str(ws.root), "report", *argv, "--json")
-        [output] = json.loads(out)["outputs"]
+        output, *offices = json.loads(out)["outputs"]
         assert code == 0 and output.endswith(suffix) and (ws.root / output).stat().st_size > 1000
+        # CS-3.10.4: a statement per service office too, after the company's
+        assert offices == ([] if argv[0] == "case" else [output.replace("报表-", "报表-融侨锦江客户服务处-")])
     assert main(["--workspace", str(ws.root), "report", "case", "KF-2026-09999"]) == 2
 
 

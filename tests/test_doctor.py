@@ -13,6 +13,18 @@ def test_a_healthy_workspace_has_no_failure(ws):
     assert not [check for check in checks if check.status == "fail"], checks
 
 
+def test_doctor_names_the_face_that_stands_in_for_fangsong_and_xiaobiaosong(ws):
+    # GIVEN Debian's fonts (no Simplified Chinese FangSong, no 小标宋) and docgen's fontconfig aliases
+    checks = {check.topic: check for check in doctor.diagnose(ws)}
+    # THEN doctor says which face prints 仿宋 and 小标宋, in the PDFs and in Word documents LibreOffice prints
+    pdf, word = checks["字体"].message, checks["Word 字体"].message
+    if "仿宋→FangSong" not in pdf:
+        assert "仿宋由 Noto Serif CJK SC（宋体字形）代替" in pdf and "小标宋由 Noto Serif CJK SC 粗体代替" in pdf
+    assert "仿宋→" in word and "小标宋→" in word, word
+    if "仿宋→Noto Serif CJK SC" in word:
+        assert "仿宋由 Noto Serif CJK SC（宋体字形）代替" in word
+
+
 def test_missing_cjk_fonts_and_a_ledger_on_a_share_are_failures(ws, monkeypatch):
     # GIVEN a machine where Typst finds no CJK face for 黑体 and 楷体 (only DejaVu is installed)
     monkeypatch.setattr(

@@ -13,8 +13,8 @@ import pytest
 
 from docgen.cases import all_cases
 from docgen.reports.dossier import write_dossier
-from tests.conftest import freeze_ledger_clock, register_line, write_register
-from tests.test_repair_chain import CLASS_A_1200_50, run_chain, step
+from tests.conftest import freeze_ledger_clock
+from tests.test_repair_chain import CLASS_A_1200_50, register, run_chain, survey
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
@@ -140,28 +140,10 @@ def test_the_dossier_is_pdfa_3b_with_each_source_form_attached_byte_for_byte(ws,
 
 
 def test_a_late_step_and_a_violation_show_in_the_dossier(ws, ledger):
-    from tests.test_repair_chain import SIGNED_SURVEY, emitted, fill
-
     # GIVEN a survey on 11-25 for a complaint due for survey on 11-24 (CS-3.4.5): one working day late
-    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
+    registered = register(ws, ledger)
     number = registered.case_ids[0]
-    surveyed = step(
-        ws,
-        ledger,
-        fill(
-            ws,
-            emitted(registered, "现场勘察会签表"),
-            {
-                "survey_date": date(2026, 11, 25),
-                "estimate": "300",
-                "responsible_party": "公司",
-                "work_kind": "单工种",
-                "in_warranty": "否",
-                "repairer": "客户服务维修队",
-                **SIGNED_SURVEY,
-            },
-        ),
-    )
+    surveyed = survey(ws, ledger, registered, survey_date=date(2026, 11, 25), estimate="300")
     path = write_dossier(ws, ledger, number, issued_on=ISSUED)
     text = _text(path)
     flat = "".join(text.split())
@@ -178,7 +160,7 @@ def test_a_late_step_and_a_violation_show_in_the_dossier(ws, ledger):
 
 def test_the_settlement_writes_the_dossier_of_the_case_it_closes_and_no_other(ws, ledger):
     number, outcomes = _class_a_case(ws, ledger)
-    open_case = step(ws, ledger, write_register(ws.intake, [register_line(customer="李四", room="801")])).case_ids[0]
+    open_case = register(ws, ledger, customer="李四", room="801").case_ids[0]
     outbox = ws.root / ws.settings.paths.outbox
     assert any(o.endswith(f"{number}/99-案件档案-{number}.pdf") for o in outcomes[-1].outputs)  # the settlement's
     assert (outbox / number / f"99-案件档案-{number}.pdf").is_file()

@@ -61,6 +61,16 @@ def _chain(ws, ledger) -> str:
     major = register_line(customer="李娜", major=True, received_time=None, progress="已联系客户", content="外墙渗水")
     outcome = pipeline.process_file(ws, ledger, write_register(ws.intake, [major]), date(2026, 11, 27))
     assert outcome.status in ("accepted", "accepted_with_findings"), [f.message for f in outcome.findings]
+    # Its measures returned (case.measure, CS-3.4.7); the register returned with the handler the department
+    # designated and 法律事务中心 to assist (case.handler, CS-3.4.2.1; case.assisting, CS-2.1.3).
+    [major_number] = outcome.case_ids
+    measure = {"处理措施": "排查外墙渗水", "责任部门/责任人": "工程材料部", "完成期限": date(2026, 12, 4)}
+    drafted = {"drafter": "总经理", "drafted_date": date(2026, 11, 27)}
+    measures = fill(ws, emitted(outcome, "重大投诉处理措施单"), drafted, [measure])
+    assert pipeline.process_file(ws, ledger, measures, date(2026, 11, 27)).status == "accepted_with_findings"
+    returned = dict(major, number=major_number, handler="张工", assisting="法律事务中心")
+    again = pipeline.process_file(ws, ledger, write_register(ws.intake, [returned]), date(2026, 11, 27))
+    assert again.status in ("accepted", "accepted_with_findings"), [f.message for f in again.findings]
     return number
 
 

@@ -3,8 +3,11 @@ another office suite re-saved them or lost the names), and marking up a rejected
 
 from __future__ import annotations
 
+import math
+import re
 import shutil
 import subprocess
+import unicodedata
 import uuid
 import zipfile
 from datetime import date, datetime, time
@@ -262,7 +265,7 @@ def test_every_choice_column_has_a_dropdown_with_the_definition_choices(blank_re
         assert list_options(first) == spec.meta.choices
         assert first.allow_blank and first.showErrorMessage
     assert with_lists == {s.key for s in REGISTER.line_fields if s.meta.kind in CHOICE_KINDS}
-    assert with_lists == {"channel", "category", "major", "department", "opinion"}
+    assert with_lists == {"channel", "category", "major", "department", "opinion", "assisting"}
 
 
 def test_form_id_and_version_are_stored_in_a_hidden_meta_sheet_and_properties(blank_register):
@@ -271,9 +274,9 @@ def test_form_id_and_version_are_stored_in_a_hidden_meta_sheet_and_properties(bl
     assert meta.sheet_state == "hidden"
     stored = {row[0]: row[1] for row in meta.iter_rows(values_only=True)}
     assert stored["form_id"] == REGISTER.form_id == "CS-REG"
-    assert stored["form_version"] == REGISTER.version == 2
+    assert stored["form_version"] == REGISTER.version == 3
     props = {p.name: p.value for p in wb.custom_doc_props.props}
-    assert props == {"docgen.form_id": "CS-REG", "docgen.form_version": "2"}
+    assert props == {"docgen.form_id": "CS-REG", "docgen.form_version": "3"}
     assert wb.sheetnames[0] == REGISTER.sheet_title  # what opens is the form, not the metadata
 
 
@@ -335,7 +338,7 @@ def test_blank_survey_names_every_field_and_has_dropdowns(blank_survey):
 
 def test_a_blank_form_reads_as_no_lines_and_is_refused(blank_register):
     raw = read_form(blank_register, FORMS)
-    assert raw.form_id == "CS-REG" and raw.version == 2 and raw.source_kind == "xlsx"
+    assert raw.form_id == "CS-REG" and raw.version == 3 and raw.source_kind == "xlsx"
     assert raw.lines == [] and raw.notes == []
     parsed, findings = validate(REGISTER, raw, today=TODAY)
     assert parsed is None
@@ -742,3 +745,281 @@ def test_the_correction_sheet_printed_by_libreoffice_has_no_text_cut_or_overlapp
             overlap_x = min(ax1, bx1) - max(ax0, bx0)
             overlap_y = min(ay1, by1) - max(ay0, by0)
             assert overlap_x <= 1 or overlap_y <= 1, (a, b)
+
+
+# ------------------------------------------------------------ every form in print: size, width, rows (issue 11)
+#
+# Measured once in LibreOffice 7.4 (soffice --convert-to pdf, pdftotext -bbox): one unit of column width prints
+# 5.55 pt wide at 100 %; a cell wraps its text 1.5 to 3 pt before the column's edge; a line of 11 pt 宋体
+# (Noto Serif CJK) is 15 pt apart from the next and its word box 1.3 times the font size high. "Fit to one page
+# wide" prints at the whole percent that fits, and LibreOffice takes 2 % more off when that pulls the last rows
+# onto the page before (tdf#103516).
+
+PT_PER_WIDTH = 5.55
+WRAP_PADDING_PT = 1.5
+LINE_PITCH = 15 / 11
+WORD_BOX = 1.3
+PAPER_MM = {"A4": (9, 210.0, 297.0), "A3": (8, 297.0, 420.0)}
+MIN_PT = 9
+DEFAULT_WIDTH = 8.43  # what Excel and LibreOffice give a column without a width
+
+
+def build_for(form, path: Path, paper: str) -> Path:
+    # A4 through the plain call, so the test runs against a version without the paper setting too
+    return write_form(form, path) if paper == "A4" else write_form(form, path, paper=paper)
+
+
+def form_sheet(path: Path, form):
+    return openpyxl.load_workbook(path)[form.sheet_title]
+
+
+def print_columns(ws) -> tuple[int, int, int, int]:
+    """(first column, first row, last column, last row) of the print area."""
+    area = ws.print_area if isinstance(ws.print_area, str) else ws.print_area[0]
+    return range_boundaries(area.split("!")[-1].replace("$", ""))
+
+
+def column_width(ws, column: int) -> float | None:
+    """The width the sheet gives a column, or None (openpyxl answers 13 for a column it has no width for)."""
+    for dimension in list(ws.column_dimensions.values()):
+        if (dimension.min or 0) <= column <= (dimension.max or 0) and dimension.width:
+            return dimension.width
+    return None
+
+
+def least_scale(ws, paper: str, landscape: bool) -> float:
+    """The smallest scale the sheet prints at, fitted to one page wide."""
+    min_col, _, max_col, _ = print_columns(ws)
+    _, short, long = PAPER_MM[paper]
+    printable = (long if landscape else short) / 25.4 * 72 - (ws.page_margins.left + ws.page_margins.right) * 72
+    total = sum(column_width(ws, c) or DEFAULT_WIDTH for c in range(min_col, max_col + 1))
+    scale = min(1.0, printable / (total * PT_PER_WIDTH))
+    return int(int(scale * 100 + 1e-9) * 0.98) / 100
+
+
+def least_lines(text: str, width: float, size: float) -> int:
+    """The fewest lines ``text`` can take in a column ``width`` wide: 汉字 one em, anything else half an em, the
+    room of a line as LibreOffice leaves it at most (a lower bound: real breaks only add lines)."""
+    room = width * PT_PER_WIDTH - WRAP_PADDING_PT
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        points = sum(size if unicodedata.east_asian_width(ch) in "WF" else size / 2 for ch in paragraph)
+        lines += max(1, math.ceil(points / room))
+    return lines
+
+
+def merged_width(ws, cell) -> float:
+    for merged in ws.merged_cells.ranges:
+        if cell.coordinate in merged:
+            return sum(column_width(ws, c) or DEFAULT_WIDTH for c in range(merged.min_col, merged.max_col + 1))
+    return column_width(ws, cell.column) or DEFAULT_WIDTH
+
+
+def assert_prints_readably(ws, paper: str, landscape: bool) -> None:
+    # fitted to one page wide, as many pages down as it takes, on the paper asked for
+    setup = ws.page_setup
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert (int(setup.fitToWidth), int(setup.fitToHeight)) == (1, 0)
+    assert int(setup.paperSize) == PAPER_MM[paper][0]
+    assert setup.orientation == ("landscape" if landscape else "portrait")
+    min_col, min_row, max_col, max_row = print_columns(ws)
+    # every column printed has its width, and nothing lies right of the print area
+    for column in range(min_col, max_col + 1):
+        assert column_width(ws, column), f"column {get_column_letter(column)} has no width"
+    assert ws.max_column <= max_col, f"cells right of the print area, up to {get_column_letter(ws.max_column)}"
+    scale = least_scale(ws, paper, landscape)
+    for row in ws.iter_rows(min_row=min_row, max_row=max_row, min_col=min_col, max_col=max_col):
+        for cell in row:
+            if type(cell).__name__ == "MergedCell" or (cell.value is None and cell.protection.locked):
+                continue
+            # every text, and every input cell, prints at 9 pt or more
+            printed = cell.font.sz * scale
+            assert printed >= MIN_PT, f"{cell.coordinate} ({cell.value!r}) prints at {printed:.1f} pt"
+            # a wrapped text has the row height its lines need
+            if isinstance(cell.value, str) and cell.value:
+                lines = least_lines(cell.value, merged_width(ws, cell), cell.font.sz)
+                height = ws.row_dimensions[cell.row].height
+                needed = lines * cell.font.sz * LINE_PITCH
+                if lines > 1:
+                    assert cell.alignment.wrap_text, f"{cell.coordinate} ({cell.value!r}) takes {lines} lines unwrapped"
+                    assert height is not None and height >= needed, (
+                        f"{cell.coordinate} ({cell.value!r}) takes {lines} lines, its row is {height} pt high"
+                    )
+
+
+@pytest.mark.parametrize("paper", ["A4", "A3"])
+@pytest.mark.parametrize("form", FORMS.values(), ids=lambda form: form.form_id)
+def test_every_blank_form_prints_one_page_wide_at_9_pt_or_more_with_rows_as_high_as_their_text(tmp_path, form, paper):
+    # GIVEN the blank form as written for that paper
+    ws = form_sheet(build_for(form, tmp_path / form.file_name, paper), form)
+    # THEN it fits one page wide with no text under 9 pt, and every row holds its wrapped text
+    assert_prints_readably(ws, paper, form.landscape)
+
+
+LONG_LINE = {
+    "number": "KF-2026-00012",
+    "received_date": date(2026, 11, 3),
+    "received_time": time(9, 30),
+    "channel": "经营销售部转交",
+    "customer": "欧阳晓明",
+    "phone": "0591-87654321",
+    "project": "融侨锦江二期",
+    "building": "3号楼",
+    "room": "2-1203",
+    "content": "卫生间天花板漏水，楼上排水管渗漏，已影响吊顶和客厅墙面，客户要求尽快处理并赔偿损失",
+    "category": "施工质量",
+    "major": True,
+    "receiver": "陈静",
+    "department": "工程材料部",
+    "feedback_due": "2026年11月25日（暂定）",
+    "progress": "已派维修队勘察，待工程材料部确认责任方后安排维修",
+}
+
+
+def test_a_prefilled_register_prints_readably_built_or_filled(tmp_path):
+    from docgen.office.xlsx_fill import fill_form
+
+    # GIVEN a register pre-filled with long text, written whole and filled into the blank
+    header = {"office": "融侨锦江客户服务处（二期）", "clerk": "林晓"}
+    built = write_form(REGISTER, tmp_path / "built.xlsx", header, [LONG_LINE, {**LONG_LINE, "content": "门锁坏"}])
+    filled = fill_form(REGISTER, tmp_path / "filled.xlsx", header, [LONG_LINE, {**LONG_LINE, "content": "门锁坏"}])
+    # THEN both print at 9 pt or more, one page wide, each row as high as its longest text
+    for path in (built, filled):
+        assert_prints_readably(form_sheet(path, REGISTER), "A4", True)
+
+
+def test_the_header_block_lies_inside_the_table_with_closed_borders(tmp_path):
+    for form in (f for f in FORMS.values() if f.line_fields and f.header_fields):
+        ws = form_sheet(write_form(form, tmp_path / form.file_name), form)
+        header_row, columns, _ = table_layout(ws, form.lines_key)
+        last = max(columns.values())
+        wb = ws.parent
+        for spec in form.header_fields:
+            _, coordinate = name_target(wb, spec.key)
+            label = ws.cell(ws[coordinate].row, ws[coordinate].column - 1)
+            assert label.value == spec.title
+            merged = next((m for m in ws.merged_cells.ranges if coordinate in m), None)
+            right = merged.max_col if merged else ws[coordinate].column
+            # the block ends where the table ends or before, never past it
+            assert right <= last, f"{form.title}: {spec.title} reaches column {get_column_letter(right)}"
+            # and each value box is closed on every side, its last column included
+            edge = ws.cell(ws[coordinate].row, right)
+            assert edge.border.right.style and ws[coordinate].border.left.style, f"{form.title}: {spec.title}"
+            assert edge.border.top.style and edge.border.bottom.style, f"{form.title}: {spec.title}"
+            # a label prints whole on its row: the row is as high as the label's lines
+            lines = least_lines(spec.title, merged_width(ws, label), label.font.sz)
+            assert lines == 1 or (ws.row_dimensions[label.row].height or 0) >= lines * label.font.sz * LINE_PITCH
+
+
+def test_the_paper_setting_selects_a3(tmp_path):
+    from docgen.forms_io import write_blank_forms
+    from docgen.workspace import Settings, Workspace, WorkspaceError, load_settings
+
+    # GIVEN an office that prints on A3
+    (tmp_path / "docgen.toml").write_text('[forms]\npaper = "A3"\n', encoding="utf-8")
+    workspace = Workspace(tmp_path, load_settings(tmp_path))
+    # WHEN its blank forms are written
+    written = write_blank_forms(workspace)
+    # THEN every one is set up for A3, the register printing at full size
+    assert written
+    for path in written:
+        ws = openpyxl.load_workbook(path).worksheets[0]
+        assert int(ws.page_setup.paperSize) == 8, path.name
+    register = openpyxl.load_workbook(tmp_path / "forms" / REGISTER.file_name)[REGISTER.sheet_title]
+    assert least_scale(register, "A3", True) >= 0.98
+    # and a paper docgen does not know is refused, naming the key
+    assert Settings().forms.paper == "A4"
+    (tmp_path / "docgen.toml").write_text('[forms]\npaper = "A5"\n', encoding="utf-8")
+    with pytest.raises(WorkspaceError, match="forms.paper"):
+        load_settings(tmp_path)
+
+
+# --------------------------------------------------------------------- the same, printed by LibreOffice
+
+SIDE_MARGIN_PT = 0.25 * 72
+
+
+def print_with_libreoffice(sources: list[Path], outdir: Path) -> list[Path]:
+    """Every source printed to PDF by LibreOffice, in one run."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None or shutil.which("pdftotext") is None:
+        pytest.skip("LibreOffice (soffice) and poppler-utils are needed; `make test` installs them")
+    profile = Path(f"/tmp/lo-profile-{uuid.uuid4().hex}")
+    try:
+        done = subprocess.run(
+            [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore"]
+            + ["--convert-to", "pdf", "--outdir", str(outdir), *map(str, sources)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    pdfs = [outdir / f"{source.stem}.pdf" for source in sources]
+    assert done.returncode == 0 and all(p.exists() for p in pdfs), f"soffice failed: {done.stdout}\n{done.stderr}"
+    return pdfs
+
+
+def printed_words(pdf: Path) -> list[tuple[int, float, float, float, float, float, str]]:
+    """(page, page width, xMin, yMin, xMax, yMax, text) of every word in the PDF."""
+    bbox = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    words = []
+    for number, (width, body) in enumerate(
+        re.findall(r'<page width="([\d.]+)" height="[\d.]+">(.*?)</page>', bbox, re.S), 1
+    ):
+        for x0, y0, x1, y1, text in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', body
+        ):
+            words.append((number, float(width), float(x0), float(y0), float(x1), float(y1), text))
+    return words
+
+
+def assert_printed_readably(pdf: Path) -> None:
+    words = printed_words(pdf)
+    assert words, f"{pdf.name} printed nothing"
+    for page, width, x0, y0, x1, y1, text in words:
+        # a word's box is 1.3 times its font size high; a word of 汉字 only is one em per character wide
+        size = (y1 - y0) / WORD_BOX
+        if all(unicodedata.east_asian_width(ch) == "W" and ch.isalpha() for ch in text):
+            size = min(size, (x1 - x0) / len(text))
+        assert size >= MIN_PT - 0.05, f"{pdf.name} page {page}: “{text}” printed at {size:.2f} pt"
+        assert x0 >= SIDE_MARGIN_PT - 1 and x1 <= width - SIDE_MARGIN_PT + 1, (
+            f"{pdf.name}: “{text}” outside the margins"
+        )
+    # no two words overlap: a label printed over another, or wrapped text spilling out of a row too low for it
+    for index, (page, _, ax0, ay0, ax1, ay1, a) in enumerate(words):
+        for other_page, _, bx0, by0, bx1, by1, b in words[index + 1 :]:
+            if other_page == page:
+                overlap = min(ax1, bx1) - max(ax0, bx0), min(ay1, by1) - max(ay0, by0)
+                assert overlap[0] <= 1 or overlap[1] <= 1, f"{pdf.name} page {page}: “{a}” overlaps “{b}”"
+
+
+def test_forms_printed_by_libreoffice_are_9_pt_or_more_inside_the_margins_and_nothing_overlaps(tmp_path):
+    from docgen.office.xlsx_fill import fill_form
+
+    final = FORMS["CS-FINAL"]
+    account = {
+        "case_number": "KF-2026-00012",
+        "order_number": "PG-B-2026-00003",
+        "order_class": "B",
+        "address": "融侨锦江二期 3号楼 2单元 1203室",
+        "team_leader": "王建国",
+        "prepared_date": date(2026, 11, 20),
+        "total": Decimal("12345.67"),
+        "total_uppercase": "壹万贰仟叁佰肆拾伍元陆角柒分",
+    }
+    # GIVEN the blank register, the register returned with long text, and the 决算书 blank and emitted
+    sources = [
+        build_for(REGISTER, tmp_path / "register-a4.xlsx", "A4"),
+        fill_form(REGISTER, tmp_path / "register-returned.xlsx", {"office": "融侨锦江客户服务处"}, [LONG_LINE] * 3),
+        build_for(final, tmp_path / "final-blank.xlsx", "A4"),
+        fill_form(final, tmp_path / "final-emitted.xlsx", account, []),
+    ]
+    # WHEN LibreOffice prints them
+    pdfs = print_with_libreoffice(sources, tmp_path / "printed")
+    # THEN every word prints at 9 pt or more, inside the margins, and none is printed over another
+    for pdf in pdfs:
+        assert_printed_readably(pdf)
+    # and the register's whole header row is on its first page, the last column included
+    first_page = "".join(w[6] for w in printed_words(pdfs[0]) if w[0] == 1)
+    assert REGISTER.line_fields[0].title in first_page and REGISTER.line_fields[-1].title in first_page

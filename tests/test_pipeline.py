@@ -282,7 +282,7 @@ def test_json_outcome_has_exactly_the_contract_keys(ws, ledger):
     data = json.loads(json.dumps(outcome.as_json(), ensure_ascii=False))
     assert list(data) == ["file", "sha256", "form", "form_version", "status", "case_ids", "findings", "outputs"]
     assert list(data["findings"][0]) == ["severity", "clause", "field", "location", "message"]
-    assert data["form"] == "CS-REG" and data["form_version"] == 2 and len(data["sha256"]) == 64
+    assert data["form"] == "CS-REG" and data["form_version"] == 3 and len(data["sha256"]) == 64
 
 
 def test_crash_after_commit_is_finished_on_restart(ws, ledger):

@@ -336,6 +336,63 @@ def test_a_quarter_still_running_counts_only_deadlines_already_due():
     assert figures_from_cases([], "2026Q3", as_of=date(2026, 11, 27))["as_of"] is None
 
 
+# ------------------------------------------------------------------------------- per office (CS-3.10.4)
+
+
+@pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdftoppm) is not installed")
+def test_each_office_has_its_statement_to_the_department_and_the_company_one_goes_to_the_general_office(
+    ws, ledger, two_quarters, clock
+):
+    """CS-3.10.4: 各服务处每季、年制作报表向客户服务部提交，客户服务部进行汇总后向公司总经理室提交."""
+    pytest.importorskip("typst")
+    from docgen.reports.statements import write_statements
+
+    # GIVEN 融侨锦江 (2 complaints in Q3, 6 in Q4), 融侨观邸 (1 and 1), and 翠苑 whose first complaint is of Q4
+    clock["at"] = datetime(2026, 11, 25, 11, 0, tzinfo=CST)
+    _process(
+        ws,
+        ledger,
+        [register_line(received_date=date(2026, 11, 25), project="翠苑", customer="赵六")],
+        date(2026, 11, 25),
+    )
+    # WHEN the statements of Q4 are written
+    folder = ws.root / "outbox" / "reports" / "2026Q4"
+    written = write_statements(ws, ledger, "2026Q4")
+    # THEN the company's comes first, then one per service office with complaints
+    offices = ("翠苑客户服务处", "融侨观邸客户服务处", "融侨锦江客户服务处")
+    assert written == [folder / "客户服务统计报表-2026Q4.pdf"] + [
+        folder / f"客户服务统计报表-{o}-2026Q4.pdf" for o in offices
+    ]
+    company, cuiyuan, _guandi, jinjiang = map(_text, written)
+    # AND the company's counts every office's complaints, addressed to 总经理室 by 客户服务部
+    assert "总经理室：依据" in company and "本期共受理投诉8件" in company and "客户服务部2027年1月4日" in company
+    # AND an office's counts its own, addressed to 客户服务部 by the office
+    assert "（融侨锦江客户服务处2026年第四季度）" in jinjiang and "客户服务部：依据" in jinjiang
+    assert "现将本服务处2026年第四季度客户投诉及处理情况统计报告如下" in jinjiang
+    assert "本期共受理投诉6件" in jinjiang and "2026年第三季度受理2件" in jinjiang and "融侨观邸" not in jinjiang
+    assert "融侨锦江客户服务处2027年1月4日" in jinjiang and WARNING in jinjiang
+    assert "维修 6 100.0% 2 +4" in _rows(written[3])
+    # AND an office with no complaint in the previous quarter says 上期无数据, though the company's has data
+    assert "本期受理投诉1件，2026年第三季度0件，上期无数据" in cuiyuan and "上期无数据" not in company
+
+
+def test_the_statement_of_one_office_from_the_command_line(ws, ledger, two_quarters, capsys):
+    import json
+
+    from docgen.cli import main
+
+    # WHEN one office's statement is asked for THEN it alone is written
+    argv = ["--workspace", str(ws.root), "report", "annual", "--year", "2026", "--json"]
+    assert main([*argv, "--office", "融侨观邸客户服务处"]) == 0
+    assert json.loads(capsys.readouterr().out)["outputs"] == [
+        "outbox/reports/2026/客户服务统计报表-融侨观邸客户服务处-2026.pdf"
+    ]
+    # AND an office the ledger does not know is refused, naming those it knows, and nothing is written
+    assert main([*argv, "--office", "翠苑客户服务处"]) == 2
+    assert "已有投诉的服务处：融侨观邸客户服务处、融侨锦江客户服务处" in capsys.readouterr().err
+    assert not (ws.root / "outbox/reports/2026/客户服务统计报表-2026.pdf").exists()
+
+
 @pytest.fixture(autouse=True)
 def _after_the_quarter(monkeypatch):
     """Q4 2026 is reported as a past quarter here, whatever today's date is."""

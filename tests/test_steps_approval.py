@@ -12,14 +12,13 @@ import pytest
 
 from docgen import pipeline
 from docgen.cli import main
-from tests.conftest import TODAY, register_line, write_register
-from tests.test_repair_chain import DEPUTY_APPROVAL, approve, emitted, fill, step, survey_values
+from tests.conftest import TODAY
+from tests.test_repair_chain import DEPUTY_APPROVAL, approve, emitted, fill, register, step, survey, survey_values
 
 
 def surveyed_at(ws, ledger, estimate: str):
-    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
-    surveyed = step(ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), survey_values(estimate=estimate)))
-    return registered.case_ids[0], surveyed
+    registered = register(ws, ledger)
+    return registered.case_ids[0], survey(ws, ledger, registered, estimate=estimate)
 
 
 def status_of(ws, capsys, number: str) -> dict:

@@ -11,28 +11,22 @@ from docgen import pipeline
 from docgen.cases import all_cases
 from docgen.cli import main
 from docgen.workspace import Workspace
-from tests.conftest import TODAY, register_line, write_register
-from tests.test_repair_chain import emitted, fill, step, survey_values
+from tests.conftest import TODAY
+from tests.test_repair_chain import emitted, fill, register, step, survey, survey_values
 
 
 def test_a_survey_naming_the_owner_as_responsible_charges_no_contractor(ws, ledger, capsys):
     # GIVEN a contractor with a quality deposit, and a leak in warranty caused by the owner's own alteration
     (ws.root / "docgen.toml").write_text('[repair.deposits]\n"闽建一公司" = 5000\n', encoding="utf-8")
     ws = Workspace.open(ws.root)
-    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
-    surveyed = step(
+    surveyed = survey(
         ws,
         ledger,
-        fill(
-            ws,
-            emitted(registered, "现场勘察会签表"),
-            survey_values(
-                responsible_party="业主/客户",
-                contractor="闽建一公司",
-                in_warranty="是",
-                findings="业主自行改造卫生间防水层导致渗漏",
-            ),
-        ),
+        register(ws, ledger),
+        responsible_party="业主/客户",
+        contractor="闽建一公司",
+        in_warranty="是",
+        findings="业主自行改造卫生间防水层导致渗漏",
     )
     # THEN neither a class A nor a class B work order: a quote to the customer, who pays
     assert not any("工程派工单" in o or "PG-" in o for o in surveyed.outputs)
@@ -60,10 +54,7 @@ def test_a_survey_naming_the_owner_as_responsible_charges_no_contractor(ws, ledg
 
 
 def test_a_quote_without_the_customers_signature_is_rejected_on_its_cell(ws, ledger):
-    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
-    surveyed = step(
-        ws, ledger, fill(ws, emitted(registered, "现场勘察会签表"), survey_values(responsible_party="业主/客户"))
-    )
+    surveyed = survey(ws, ledger, register(ws, ledger), responsible_party="业主/客户")
     path = fill(ws, emitted(surveyed, "维修报价确认单"), {"answer": "同意", "answered_date": date(2026, 11, 25)})
     outcome = pipeline.process_file(ws, ledger, path, TODAY)
     assert outcome.status == "rejected"
@@ -72,29 +63,22 @@ def test_a_quote_without_the_customers_signature_is_rejected_on_its_cell(ws, led
 
 
 def test_a_defect_the_company_answers_for_is_class_b_even_within_the_warranty(ws, ledger):
-    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
-    surveyed = step(
-        ws,
-        ledger,
-        fill(ws, emitted(registered, "现场勘察会签表"), survey_values(responsible_party="公司", in_warranty="是")),
-    )
+    surveyed = survey(ws, ledger, register(ws, ledger), responsible_party="公司", in_warranty="是")
     assert any("PG-B-2026-00001" in o for o in surveyed.outputs)
 
 
 def test_another_responsible_party_gets_no_work_order_and_must_be_named(ws, ledger):
-    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
+    registered = register(ws, ledger)
     path = fill(ws, emitted(registered, "现场勘察会签表"), survey_values(responsible_party="其他"), name="其他-1.xlsx")
     outcome = pipeline.process_file(ws, ledger, path, TODAY)
     assert outcome.status == "rejected" and [f.field for f in outcome.findings] == ["findings"]
-    surveyed = step(
+    surveyed = survey(
         ws,
         ledger,
-        fill(
-            ws,
-            emitted(registered, "现场勘察会签表"),
-            survey_values(responsible_party="其他", findings="市政供水管爆裂，由自来水公司负责"),
-            name="其他-2.xlsx",
-        ),
+        registered,
+        name="其他-2.xlsx",
+        responsible_party="其他",
+        findings="市政供水管爆裂，由自来水公司负责",
     )
     assert not any("工程派工单" in o for o in surveyed.outputs)
     assert any(f.clause == "CS-3.4.5" and "不派工" in f.message for f in surveyed.findings)
@@ -102,11 +86,6 @@ def test_another_responsible_party_gets_no_work_order_and_must_be_named(ws, ledg
 
 def test_the_choices_of_the_survey_forms_in_circulation_still_read(ws, ledger):
     # GIVEN a survey filled on a form of before issue 10, whose 责任方 offered 客户 and 设计
-    registered = step(ws, ledger, write_register(ws.intake, [register_line()]))
-    surveyed = step(
-        ws,
-        ledger,
-        fill(ws, emitted(registered, "现场勘察会签表"), survey_values(responsible_party="设计", in_warranty="是")),
-    )
+    surveyed = survey(ws, ledger, register(ws, ledger), responsible_party="设计", in_warranty="是")
     # THEN 设计 is the company's (class B)
     assert any("PG-B-" in o for o in surveyed.outputs)

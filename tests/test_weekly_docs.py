@@ -334,7 +334,11 @@ def test_weekly_context_keys_and_provisional_mark(ws, ledger, busy):
         "overdue_rows",
         "by_category",
         "by_department",
+        "meetings_note",  # the weekly meetings of the week (CS-3.10.1, 3.10.2): none checked while it runs
+        "meetings",
+        "missed_meetings",
     }
+    assert context["meetings"] == [] and "本周尚未结束" in context["meetings_note"]
     assert context["issued_on"] == "2026年11月30日"
     assert context["summary"] == {"new": "2", "closed": "0", "open": "2", "overdue": str(len(jinjiang.overdue))}
     assert all(isinstance(v, str) for row in context["overdue_rows"] for v in row.values())
@@ -392,6 +396,7 @@ def test_overdue_warning_groups_by_who_must_act(ws, ledger, busy):
     assert totals == {
         "late": str(sum(len(d["late"]) for d in context["departments"])),
         "due": str(sum(len(d["due"]) for d in context["departments"])),
+        "missed": "0",  # no week over yet: no weekly meeting can have been missed (CS-3.10.1, 3.10.2)
     }
     assert f"已逾期 {totals['late']} 项" in text and f"到期 {totals['due']} 项" in text
 
@@ -491,7 +496,7 @@ def test_prints_in_libreoffice_with_numbers_and_dates_on_one_line(tmp_path, ws, 
     for document, pdf in zip(documents, soffice_pdfs(tmp_path, documents)):
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         pages = int(re.search(r"^Pages:\s+(\d+)$", info, re.M)[1])
-        assert 1 <= pages <= 2, info
+        assert 1 <= pages <= 3, info  # A4 landscape in the house style: a 243 × 138 mm type area
         written, printed = all_text(document), pdftotext(pdf)
         # every table row is printed (none lost at a page break), each number whole and searchable
         assert sorted(NUMBER.findall(printed)) == sorted(NUMBER.findall(written)), printed

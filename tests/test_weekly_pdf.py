@@ -171,8 +171,8 @@ def test_the_command_writes_each_offices_pair_and_reports_progress(ws, ledger, b
 def test_weekly_pdf_is_rendered_from_weekly_context(ws, ledger, busy, monkeypatch):
     seen = []
 
-    def spy(report, calendar, issued_on):
-        context = weekly_context(report, calendar, issued_on)
+    def spy(report, calendar, issued_on, *meetings):
+        context = weekly_context(report, calendar, issued_on, *meetings)
         context["office"] = "经由周报上下文"
         seen.append(report.office)
         return context
@@ -303,3 +303,50 @@ def test_a_customer_name_with_a_character_no_cjk_font_has_never_stops_a_report(w
         dossier = write_dossier(ws, ledger, number)
         assert shown in pdftotext(dossier)
         assert all(embedded == "yes" for _, embedded in pdffonts(dossier))
+
+
+# ------------------------------------------------------------------ weekly meetings not held (CS-3.10.1, 3.10.2)
+
+
+def test_the_weekly_report_and_the_warning_name_the_weekly_meetings_not_held(ws, ledger, busy, clock):
+    from docgen.workspace import Workspace
+
+    # GIVEN docgen in use since Monday 23 November (week 48), 融侨锦江 and 翠苑 (no complaint yet) in their first
+    # year after delivery, and only the directors' minutes of Friday 27 November dropped back
+    (ws.root / "docgen.toml").write_text(
+        '[projects."融侨锦江"]\ndelivered = 2026-06-01\n\n[projects."翠苑"]\ndelivered = 2026-11-01\n', encoding="utf-8"
+    )
+    ws = Workspace.open(ws.root)
+    with ledger.transaction() as tx:
+        tx.append(  # the minutes named a complaint: recorded on it as docgen.steps.minutes_intake records them
+            "case.minutes",
+            {"meeting_type": "服务处主任例会", "meeting_date": "2026-11-27", "clause": "CS-3.10.2", "decisions": []},
+            case_id=busy["sales"],
+            claim="minutes",
+        )
+    # WHEN week 48's reports are written after the week
+    pdfs = {p.name: p for p in weekly_pdfs(ws, ledger, "2026-W48")}
+    # THEN each office's report says, under 六、例会召开情况, which of its meetings the week lacked
+    cuiyuan = "翠苑客户服务处"
+    assert sorted(pdfs) == [f"周报-{office}-2026-W48.pdf" for office in sorted((cuiyuan, GUANDI, JINJIANG))]
+    directors = "第48周（11月23日—11月29日）服务处主任例会已于11月27日召开（CS-3.10.2）"
+    for office, community in ((JINJIANG, "融侨锦江"), (cuiyuan, "翠苑")):
+        text = flat(pdfs[f"周报-{office}-2026-W48.pdf"])
+        assert "六、例会召开情况" in text and "本周应召开例会2次，未召开1次" in text and directors in text
+        assert f"第48周（11月23日—11月29日）未召开{community}投诉协调例会（CS-3.10.1）" in text
+    guandi = flat(pdfs[f"周报-{GUANDI}-2026-W48.pdf"])
+    assert "本周应召开例会1次，均已召开" in guandi and "投诉协调例会" not in guandi
+    # AND the week still running says it is checked once the week is over
+    assert "本周尚未结束" in flat(weekly_pdfs(ws, ledger, "2026-W50")[0])
+    # AND the warning of Monday 7 December lists, under who holds each, the meetings of weeks 48 and 49 not held
+    text = flat(warning_pdf(ws, ledger, date(2026, 12, 7)))
+    assert "近4周有5次例会未召开" in text
+    sections = re.split(r"\d．责任方：", text)
+    [department] = [s for s in sections if re.match("客户服务部(?!、)", s)]
+    assert "未召开的例会（1次）" in department and "第49周（11月30日—12月6日）服务处主任例会CS-3.10.2" in department
+    [jinjiang] = [s for s in sections if s.startswith(JINJIANG)]
+    assert "未召开的例会（2次）" in jinjiang
+    assert "第48周（11月23日—11月29日）融侨锦江投诉协调例会CS-3.10.1" in jinjiang
+    assert "第49周（11月30日—12月6日）融侨锦江投诉协调例会CS-3.10.1" in jinjiang
+    [cui] = [s for s in sections if s.startswith(cuiyuan)]
+    assert "未召开的例会（2次）" in cui

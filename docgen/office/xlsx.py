@@ -10,7 +10,9 @@ workbook re-saved by other software may have lost them.
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import re
 import unicodedata
 import warnings
@@ -19,7 +21,7 @@ from copy import copy
 from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import openpyxl
 from openpyxl.comments import Comment
@@ -60,6 +62,124 @@ NUMBER_FORMATS = {
     "amount": "#,##0.00",
     "decimal": "General",
 }
+
+
+# ============================================================ print layout (issue 11)
+#
+# Every form prints one page wide ("fit to width"), so its printed scale is the printable width of the paper
+# over the width of its columns, and every text prints at its font size times that scale: at least
+# MIN_PRINTED_PT. Rows are set as high as their wrapped text, because LibreOffice prints a row without a
+# height one line high whatever it holds, and the lines overlap the next row.
+
+
+class Paper(NamedTuple):
+    size: int  # the OOXML paper size code
+    short_mm: float
+    long_mm: float
+
+
+PAPERS = {"A4": Paper(9, 210.0, 297.0), "A3": Paper(8, 297.0, 420.0)}
+SIDE_MARGIN_IN = 0.25  # left and right: Excel's "narrow" margins (6.35 mm), within what printers reach
+MIN_PRINTED_PT = 9.0
+# One unit of column width is 5.55 pt on paper at 100 % in LibreOffice 7.4 (measured: widths 5 to 40 printed
+# 27.7 to 222.0 pt apart); Excel's is a little narrower (7 px + padding at 96 dpi), so the estimate holds for both.
+POINTS_PER_WIDTH = 5.55
+# LibreOffice wraps a cell's text when it comes within this much of the column's width (measured: 1.5 to 3 pt).
+CELL_PADDING_PT = 3.0
+
+
+def printable_width(paper: str, landscape: bool) -> float:
+    """Points between the left and right margins of the paper."""
+    sheet = PAPERS[paper]
+    return (sheet.long_mm if landscape else sheet.short_mm) / 25.4 * 72 - 2 * SIDE_MARGIN_IN * 72
+
+
+def print_scale(widths: Iterable[float], paper: str, landscape: bool) -> float:
+    """The scale "fit to one page wide" prints columns of these widths at (never above 100 %)."""
+    return min(1.0, printable_width(paper, landscape) / (sum(widths) * POINTS_PER_WIDTH))
+
+
+def least_print_scale(widths: Iterable[float], paper: str, landscape: bool) -> float:
+    """The smallest scale an office program prints those columns at, one page wide: the whole percent at or
+    under ``print_scale``, less 2 % more when LibreOffice shrinks the page to pull its last rows onto the page
+    before (tdf#103516, fit to width with any number of pages down)."""
+    whole = math.floor(print_scale(widths, paper, landscape) * 100 + 1e-9)
+    return math.floor(whole * 0.98) / 100
+
+
+def form_widths(form: FormDef) -> list[float]:
+    """The column widths of a form's sheet: its line fields' widths, or label and value of a sign-off sheet."""
+    return [spec.meta.width for spec in form.line_fields] if form.line_fields else [28, 64]
+
+
+def _em(ch: str) -> float:
+    """A character's advance in em in 宋体 as printed (Noto Serif CJK; measured in LibreOffice 7.4)."""
+    if unicodedata.east_asian_width(ch) in "WF":
+        return 1.0
+    if ch in "mwMW%@&":
+        return 0.95
+    if ch.isupper():
+        return 0.7
+    if ch.isalnum():
+        return 0.55  # digits 0.546
+    return 0.35  # punctuation and spaces
+
+
+_SEGMENT = re.compile(
+    r"[（“‘《「〔\[(]*"  # opening marks stay with what follows
+    r"(?:[A-Za-z0-9_.,:%+#@&]+[-/]?|[-/]|\S)"  # a word or number (broken after a hyphen or slash), or one character
+    r"[，。；：、？！）”’》」〕\]),.;:!?%]*"  # closing marks stay with what precedes
+    r"|\s+"
+)
+
+
+def text_lines(text: str, width: float, size: float = 11) -> int:
+    """Lines ``text`` takes in a cell ``width`` units wide at ``size`` pt, wrapped as LibreOffice does: between
+    汉字, after a word, a hyphen or a space, never before a closing mark; a word longer than the line is cut."""
+    room = width * POINTS_PER_WIDTH - CELL_PADDING_PT
+    total = 0
+    for paragraph in (text or "").split("\n"):
+        count, used = 1, 0.0
+        for segment in _SEGMENT.findall(paragraph):
+            points = sum(_em(ch) for ch in segment) * size
+            if segment.isspace():
+                used += points if used else 0.0
+                continue
+            if used and used + points > room:
+                count, used = count + 1, 0.0
+            while points > room:  # longer than a line: cut where it reaches the edge
+                count, points = count + 1, points - room
+            used += points
+        total += count
+    return total
+
+
+def row_height(lines: int, size: float = 11) -> float:
+    """Points for a row of ``lines`` lines of ``size`` pt text with its leading (one and a half times the size)."""
+    return lines * size * 1.5 + 6
+
+
+def line_row_height(form: FormDef, shown: Mapping[str, Any]) -> float | None:
+    """The height of a row of the lines table holding ``shown`` (field key → cell value), or None for one line,
+    left to the office program. Every row is as high as a line's text usually takes (``Meta.lines``) and the
+    longest choice of each column wraps to, which leaves room to write by hand on the printed blank; a
+    pre-filled row is as high as its text needs."""
+    needed = max(
+        [_usual_lines(form), *(text_lines(_text_of(shown.get(s.key)), s.meta.width) for s in form.line_fields)]
+    )
+    return row_height(needed) if needed > 1 else None
+
+
+@functools.cache
+def _usual_lines(form: FormDef) -> int:
+    return max(
+        [1, *(max([s.meta.lines, *(text_lines(c, s.meta.width) for c in s.meta.choices)]) for s in form.line_fields)]
+    )
+
+
+def _text_of(value: Any) -> str:
+    """What a cell shows, for counting its lines: a date, time or number never wraps."""
+    return value if isinstance(value, str) else ""
 
 
 # ============================================================ writing
@@ -158,9 +278,15 @@ def _style_label(cell, styled: dict, header: bool = False) -> None:
 
 
 def build_workbook(
-    form: FormDef, header: dict[str, Any] | None = None, lines: Iterable[dict[str, Any]] = ()
+    form: FormDef,
+    header: dict[str, Any] | None = None,
+    lines: Iterable[dict[str, Any]] = (),
+    *,
+    paper: str = "A4",
 ) -> openpyxl.Workbook:
-    """The form as a workbook, blank or pre-filled with known values."""
+    """The form as a workbook, blank or pre-filled with known values, set up to print on ``paper``
+    ("A4" or "A3", ``[forms] paper``): one page wide, no text under ``MIN_PRINTED_PT`` on paper, every row as
+    high as the lines its wrapped text takes."""
     header = header or {}
     lines = list(lines)
     wb = openpyxl.Workbook()
@@ -169,52 +295,67 @@ def build_workbook(
     ws.sheet_view.showGridLines = False
     line_fields = form.line_fields
     header_fields = form.header_fields
-    # Header pairs above a table take seven columns (label, value over two, gap, label, value over two).
-    width = max(len(line_fields), 7 if header_fields else 0) if line_fields else 2
+    widths = form_widths(form)
+    width = len(widths)  # the title, the header block and the print area never reach past the form's columns
+    scale = least_print_scale(widths, paper, form.landscape)
 
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(1, 1, form.title).font = TITLE_FONT
     ws.cell(1, 1).alignment = CENTER
     ws.row_dimensions[1].height = 32
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    ws.cell(
-        2,
-        1,
-        f"表单编号：{form.form_id}　版本：{form.version}　依据：《客户服务管理程序》{form.clause}"
-        + (f"　{form.footer_note}" if form.footer_note else ""),
+    note = f"表单编号：{form.form_id}　版本：{form.version}　依据：《客户服务管理程序》{form.clause}" + (
+        f"　{form.footer_note}" if form.footer_note else ""
     )
-    ws.cell(2, 1).font = SMALL_FONT
+    # The small print is as small as the printed minimum allows: a form shrunk to fit the paper gets a larger note.
+    note_size = max(SMALL_FONT.sz, math.ceil(2 * MIN_PRINTED_PT / scale) / 2)
+    ws.cell(2, 1, note).font = Font(name=SMALL_FONT.name, size=note_size, color=SMALL_FONT.color)
     ws.cell(2, 1).alignment = WRAP
-    ws.row_dimensions[2].height = 30 if form.footer_note else 16
+    ws.row_dimensions[2].height = max(16, row_height(text_lines(note, sum(widths), note_size), note_size))
     row = 3
 
     validations: list[DataValidation] = []
     styled: dict = {}
     if line_fields:
-        # Header fields sit above the table as label/value pairs, two pairs a row.
+        # Header fields sit above the table as label/value pairs, inside the table's columns: two pairs a row
+        # on a wide table (label, value over three columns, twice), one pair a row on a narrow one.
+        slots = [(1, 2, 4), (5, 6, 8)] if width >= 8 else [(1, 2, width)]
         for index, spec in enumerate(header_fields):
-            r, c = row + index // 2, 1 + (index % 2) * 4
-            _style_label(ws.cell(r, c, spec.title), styled)
-            ws.merge_cells(start_row=r, start_column=c + 1, end_row=r, end_column=c + 2)
-            value = ws.cell(r, c + 1)
+            r = row + index // len(slots)
+            label, first_value, last_value = slots[index % len(slots)]
+            _style_label(ws.cell(r, label, spec.title), styled)
+            value = ws.cell(r, first_value)
             _style_input(value, spec, styled)
             _put(value, _shown(spec, header.get(spec.key)))
+            # Styled before merging: the merge gives the range's edge cells the first cell's borders.
+            ws.merge_cells(start_row=r, start_column=first_value, end_row=r, end_column=last_value)
             _name(wb, spec.key, ws.title, value.coordinate)
-        row += (len(header_fields) + 1) // 2 + 1
+            needed = max(
+                spec.meta.lines,
+                text_lines(spec.title, widths[label - 1]),
+                text_lines(_text_of(value.value), sum(widths[first_value - 1 : last_value])),
+            )
+            height = row_height(needed)
+            ws.row_dimensions[r].height = max(ws.row_dimensions[r].height or 0, height)
+        row += -(-len(header_fields) // len(slots)) + 1
         header_row = row
         for column, spec in enumerate(line_fields, start=1):
             _style_label(ws.cell(header_row, column, spec.title), styled, header=True)
             ws.column_dimensions[get_column_letter(column)].width = spec.meta.width
-        ws.row_dimensions[header_row].height = 30
+        titles = max(text_lines(spec.title, spec.meta.width) for spec in line_fields)
+        ws.row_dimensions[header_row].height = max(30, row_height(titles))
         # A blank form gets room for a day's calls; a pre-filled one its lines and a few spare rows.
         count = len(lines) + 10 if lines else form.blank_lines
         first, last = header_row + 1, header_row + count
         for offset in range(count):
             values = lines[offset] if offset < len(lines) else {}
+            shown = {spec.key: _shown(spec, values.get(spec.key)) for spec in line_fields}
             for column, spec in enumerate(line_fields, start=1):
                 cell = ws.cell(first + offset, column)
                 _style_input(cell, spec, styled)
-                _put(cell, _shown(spec, values.get(spec.key)))
+                _put(cell, shown[spec.key])
+            if (tall := line_row_height(form, shown)) is not None:
+                ws.row_dimensions[first + offset].height = tall
         for column, spec in enumerate(line_fields, start=1):
             letter = get_column_letter(column)
             validation = _list_validation(spec) if spec.meta.kind in ("choice", "yesno") else _hint_validation(spec)
@@ -229,8 +370,7 @@ def build_workbook(
         ws.print_area = f"A1:{get_column_letter(width)}{last}"
     else:
         # A single-record form: one label/value row per field, like a paper sign-off sheet.
-        ws.column_dimensions["A"].width = 28
-        ws.column_dimensions["B"].width = 64
+        ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = widths
         for spec in header_fields:
             _style_label(ws.cell(row, 1, spec.title), styled)
             value = ws.cell(row, 2)
@@ -241,19 +381,20 @@ def build_workbook(
             if validation is not None:
                 validation.add(value.coordinate)
                 validations.append(validation)
-            ws.row_dimensions[row].height = 26 * spec.meta.lines
+            needed = max(text_lines(spec.title, widths[0]), text_lines(_text_of(value.value), widths[1]))
+            ws.row_dimensions[row].height = max(26 * spec.meta.lines, row_height(needed))
             row += 1
         ws.print_area = f"A1:B{row - 1}"
 
     for validation in validations:
         ws.add_data_validation(validation)
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = PAPERS[paper].size
     ws.page_setup.orientation = "landscape" if form.landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN_IN
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     # Protected without a password: layout cells cannot be overwritten by accident, and anyone who
     # must change the layout can lift the protection from the menu.
@@ -291,9 +432,14 @@ def save_atomic(wb: openpyxl.Workbook, path: Path) -> Path:
 
 
 def write_form(
-    form: FormDef, path: Path, header: dict[str, Any] | None = None, lines: Iterable[dict[str, Any]] = ()
+    form: FormDef,
+    path: Path,
+    header: dict[str, Any] | None = None,
+    lines: Iterable[dict[str, Any]] = (),
+    *,
+    paper: str = "A4",
 ) -> Path:
-    return save_atomic(build_workbook(form, header, lines), path)
+    return save_atomic(build_workbook(form, header, lines, paper=paper), path)
 
 
 # ============================================================ reading

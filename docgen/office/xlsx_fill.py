@@ -24,10 +24,11 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from docgen.atomic import write_with
 from docgen.forms.base import FieldSpec, FormDef
-from docgen.office.xlsx import _shown, build_workbook, write_form
+from docgen.office.xlsx import _shown, _text_of, build_workbook, line_row_height, row_height, text_lines, write_form
 
 SHEET_PART = "xl/worksheets/sheet1.xml"  # the form's own sheet is the workbook's first
 _EMPTY_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")?(?: t="[a-zA-Z]+")?\s*(?:/>|></c>)')
+_ROW_HEIGHT = re.compile(r'(<row r="([0-9]+)"[^>]*? ht=")([0-9.]+)(")')
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 
@@ -36,6 +37,7 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)
 class Blank:
     members: list[tuple[zipfile.ZipInfo, bytes]]
     header_cells: dict[str, str]  # field key → coordinate
+    header_widths: dict[str, float]  # field key → width of its (merged) cell, for the lines its value takes
     line_columns: dict[str, str]  # field key → column letter
     first_line_row: int
     capacity: int
@@ -46,13 +48,17 @@ _blanks: dict[str, Blank] = {}
 
 def _prepare(form: FormDef) -> Blank:
     workbook = build_workbook(form)
-    header_cells = {}
+    header_cells, header_widths = {}, {}
+    sheet = workbook[form.sheet_title]
     for spec in form.header_fields:
         _, reference = next(iter(workbook.defined_names[spec.key].destinations))
-        header_cells[spec.key] = reference.replace("$", "")
+        header_cells[spec.key] = coordinate = reference.replace("$", "")
+        merged = next((m for m in sheet.merged_cells.ranges if coordinate in m), None)
+        min_col, _, max_col, _ = merged.bounds if merged else range_boundaries(coordinate)
+        letters = (get_column_letter(column) for column in range(min_col, max_col + 1))
+        header_widths[spec.key] = sum(sheet.column_dimensions[letter].width for letter in letters)
     line_columns, first_row, capacity = {}, 0, 0
     if form.line_model is not None:
-        sheet = workbook[form.sheet_title]
         min_col, min_row, max_col, max_row = range_boundaries(sheet.tables[form.lines_key].ref)
         titles = {spec.title: spec.key for spec in form.line_fields}
         for column in range(min_col, max_col + 1):
@@ -62,7 +68,7 @@ def _prepare(form: FormDef) -> Blank:
     workbook.save(buffer)
     with zipfile.ZipFile(buffer) as package:
         members = [(info, package.read(info.filename)) for info in package.infolist()]
-    return Blank(members, header_cells, line_columns, first_row, capacity)
+    return Blank(members, header_cells, header_widths, line_columns, first_row, capacity)
 
 
 def blank_for(form: FormDef) -> Blank:
@@ -113,16 +119,31 @@ def fill_form(
     if len(rows) > blank.capacity:
         return write_form(form, path, header, rows)
     values = _values(form, blank, header or {}, rows)
+    # A value that wraps to more lines than the blank's row holds gets a taller row (the layout's own rule).
+    heights: dict[int, float] = {}
+    for spec in form.header_fields:
+        if text := _text_of(_shown(spec, (header or {}).get(spec.key))):
+            row = int(blank.header_cells[spec.key].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            height = row_height(text_lines(text, blank.header_widths[spec.key]))
+            heights[row] = max(heights.get(row, 0), height)
+    for offset, line in enumerate(rows):
+        if tall := line_row_height(form, {s.key: _shown(s, line.get(s.key)) for s in form.line_fields}):
+            heights[blank.first_line_row + offset] = tall
 
     def fill(match: re.Match) -> str:
         coordinate = match[1]
         return _cell_xml(coordinate, match[2] or "", values.pop(coordinate)) if coordinate in values else match[0]
 
+    def heighten(match: re.Match) -> str:
+        height = heights.get(int(match[2]))
+        return f"{match[1]}{height:g}{match[4]}" if height is not None and height > float(match[3]) else match[0]
+
     def write(out) -> None:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
             for info, data in blank.members:
                 if info.filename == SHEET_PART:
-                    data = _EMPTY_CELL.sub(fill, data.decode("utf-8")).encode("utf-8")
+                    sheet = _ROW_HEIGHT.sub(heighten, data.decode("utf-8")) if heights else data.decode("utf-8")
+                    data = _EMPTY_CELL.sub(fill, sheet).encode("utf-8")
                 package.writestr(info, data)
         if values:  # a cell the layout promised was not in the sheet: never lose a value silently
             raise AssertionError(f"cells not found in the blank {form.title}: {sorted(values)}")

@@ -10,8 +10,9 @@ edited in Word instead no longer equals the script's output; then the script is 
 retire), not the template.
 
 Every Jinja tag is written as one text run so Word never splits it. Fonts are named by their Chinese
-names in ``w:rFonts/@w:eastAsia`` (宋体 for the body, 黑体 for titles and labels); the PDF side maps these
-names to installed CJK faces.
+names in ``w:rFonts/@w:eastAsia`` (方正小标宋简体 for titles, 仿宋 for the body, 黑体/楷体 for headings,
+宋体 for tables with 黑体 labels: the house style of docs/design.md §9); docgen/data/fonts/ maps these names
+to installed CJK faces for LibreOffice.
 
 Templates and their context (all text values are plain ``str``; newlines become line breaks):
 
@@ -62,12 +63,28 @@ from docx.shared import Mm, Pt, RGBColor
 # The repository's templates/ (where docgen.render.docx.PACKAGED_TEMPLATES points in a source checkout).
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 
-SONG = "宋体"
-HEI = "黑体"
+# The house style (docs/design.md §9, "House style"), after GB/T 9704-2012 党政机关公文格式, the same in
+# the Typst PDFs (templates/pdf/docgen.typ): title 小标宋 二号 centred; body 仿宋 三号 at a 28.9 pt pitch
+# (22 lines to the 225 mm type area); level-1 headings 黑体 三号, level-2 楷体 三号, level-3 仿宋 三号 bold;
+# tables 宋体 with 黑体 labels and headers at a table size (小四 in the portrait forms, 五号 in the wide
+# registers); page numbers "— N —" in 宋体 四号 on the outside edge.
+SONG = "宋体"  # tables, page numbers
+FANG = "仿宋"  # body text
+HEI = "黑体"  # level-1 headings, table labels and headers
+KAI = "楷体"  # level-2 headings
+XIAOBIAOSONG = "方正小标宋简体"  # the title (小标宋)
 LATIN = "Times New Roman"
-BODY_PT = 12  # 小四
-SMALL_PT = 10.5  # 五号
 TITLE_PT = 22  # 二号
+BODY_PT = 16  # 三号
+PAGE_NUMBER_PT = 14  # 四号
+TABLE_PT = 12  # 小四: label/value forms, the line under the title
+SMALL_PT = 10.5  # 五号: register tables, notes
+LINE_PITCH_PT = 28.9  # 三号 body lines: 22 to the 225 mm type area
+# A4, portrait or landscape: top 37 mm, bottom 35 mm, left (binding) 28 mm, right 26 mm; type area
+# 156 × 225 mm portrait, 243 × 138 mm landscape (the wide registers).
+MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+WIDTH_PORTRAIT = 156
+WIDTH_LANDSCAPE = 243
 LABEL_FILL = "F2F2F2"
 # Column widths (mm) that keep a 登记编号 and a date on one line in 五号 (10.5 pt) with the 1.5 mm cell
 # margins, in Times New Roman / Liberation Serif and still in DejaVu Serif, the wider face LibreOffice
@@ -100,7 +117,7 @@ def _set_fonts(rpr, east_asia: str) -> None:
     fonts.set(qn("w:hint"), "eastAsia")
 
 
-def _run(paragraph, text: str, *, font: str = SONG, size: float = BODY_PT, bold: bool = False):
+def _run(paragraph, text: str, *, font: str = FANG, size: float = BODY_PT, bold: bool = False):
     """Append one run (a Jinja tag stays in a single run)."""
     run = paragraph.add_run(text)
     run.font.size = Pt(size)
@@ -114,13 +131,14 @@ def _para(
     text: str = "",
     *,
     align=None,
-    font: str = SONG,
+    font: str = FANG,
     size: float = BODY_PT,
     bold: bool = False,
     before: float = 0,
     after: float = 0,
     indent_chars: int = 0,
 ):
+    """A paragraph; one in the body size is set at the body pitch (exact line spacing)."""
     paragraph = container.add_paragraph()
     if text:
         _run(paragraph, text, font=font, size=size, bold=bold)
@@ -131,6 +149,8 @@ def _para(
     fmt.space_after = Pt(after)
     if indent_chars:
         fmt.first_line_indent = Pt(size * indent_chars)
+    if size == BODY_PT:
+        fmt.line_spacing = Pt(LINE_PITCH_PT)  # a Length: the rule is "exact"
     return paragraph
 
 
@@ -139,7 +159,7 @@ def _cell(
     text: str = "",
     *,
     font: str = SONG,
-    size: float = BODY_PT,
+    size: float = TABLE_PT,
     bold: bool = False,
     align=WD_ALIGN_PARAGRAPH.LEFT,
     fill: str | None = None,
@@ -233,7 +253,8 @@ def _row_flag(row, tag: str) -> None:
     trpr.append(el)
 
 
-def _page(document, *, landscape: bool, top: float, bottom: float, left: float, right: float) -> None:
+def _page(document, *, landscape: bool) -> None:
+    """A4 with the house margins (portrait, or landscape for a wide register) and the page numbers."""
     section = document.sections[0]
     if landscape:
         section.orientation = WD_ORIENT.LANDSCAPE
@@ -241,14 +262,16 @@ def _page(document, *, landscape: bool, top: float, bottom: float, left: float, 
     else:
         section.orientation = WD_ORIENT.PORTRAIT
         section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(top), Mm(bottom)
-    section.left_margin, section.right_margin = Mm(left), Mm(right)
-    section.header_distance, section.footer_distance = Mm(12), Mm(10)
+    section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
+    section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
+    # The page number's line about 7 mm below the type area, as GB/T 9704 puts it.
+    section.header_distance, section.footer_distance = Mm(15), Mm(21)
+    _page_numbers(document)
 
 
-def _field(paragraph, instruction: str, placeholder: str, *, size: float) -> None:
+def _field(paragraph, instruction: str, placeholder: str, *, font: str, size: float) -> None:
     def run_with(child):
-        run = _run(paragraph, "", size=size)
+        run = _run(paragraph, "", font=font, size=size)
         run._r.append(child)
 
     begin = OxmlElement("w:fldChar")
@@ -261,29 +284,41 @@ def _field(paragraph, instruction: str, placeholder: str, *, size: float) -> Non
     separate = OxmlElement("w:fldChar")
     separate.set(qn("w:fldCharType"), "separate")
     run_with(separate)
-    _run(paragraph, placeholder, size=size)
+    _run(paragraph, placeholder, font=font, size=size)
     end = OxmlElement("w:fldChar")
     end.set(qn("w:fldCharType"), "end")
     run_with(end)
 
 
-def _page_footer(document, *, size: float = SMALL_PT) -> None:
-    footer = document.sections[0].footer
-    paragraph = footer.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(paragraph, "第 ", size=size)
-    _field(paragraph, "PAGE", "1", size=size)
-    _run(paragraph, " 页  共 ", size=size)
-    _field(paragraph, "NUMPAGES", "1", size=size)
-    _run(paragraph, " 页", size=size)
+def _page_numbers(document) -> None:
+    """「— N —」 in 宋体 四号 on the outside edge, one character in: odd pages right, even pages left (Word's
+    "different odd and even pages", ``w:evenAndOddHeaders``, which LibreOffice reads as left/right pages)."""
+    document.settings.odd_and_even_pages_header_footer = True
+    section = document.sections[0]
+    for footer, align in (
+        (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+        (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+    ):
+        footer.is_linked_to_previous = False
+        paragraph = footer.paragraphs[0]
+        paragraph.alignment = align
+        fmt = paragraph.paragraph_format
+        fmt.space_before = fmt.space_after = Pt(0)
+        if align == WD_ALIGN_PARAGRAPH.RIGHT:
+            fmt.right_indent = Pt(PAGE_NUMBER_PT)
+        else:
+            fmt.left_indent = Pt(PAGE_NUMBER_PT)
+        _run(paragraph, "— ", font=SONG, size=PAGE_NUMBER_PT)
+        _field(paragraph, "PAGE", "1", font=SONG, size=PAGE_NUMBER_PT)
+        _run(paragraph, " —", font=SONG, size=PAGE_NUMBER_PT)
 
 
 def _new_document(title: str, subject: str):
     document = docx.Document()
     styles = document.styles.element
-    # Document defaults: 宋体 12 pt, Chinese language, single spacing, no space after paragraphs.
+    # Document defaults: 仿宋 三号, Chinese language, single spacing, no space after paragraphs.
     rpr_default = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(rpr_default, SONG)
+    _set_fonts(rpr_default, FANG)
     for tag, val in (("w:sz", str(BODY_PT * 2)), ("w:szCs", str(BODY_PT * 2))):
         rpr_default.find(qn(tag)).set(qn("w:val"), val)
     lang = rpr_default.find(qn("w:lang"))
@@ -292,9 +327,14 @@ def _new_document(title: str, subject: str):
     spacing = styles.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr")).find(qn("w:spacing"))
     spacing.set(qn("w:after"), "0")
     spacing.set(qn("w:line"), "240")
+    # No punctuation hanging into the margin (Word's "allow punctuation to extend past the margin",
+    # LibreOffice's hanging punctuation): the type area is the type area.
+    overflow = OxmlElement("w:overflowPunct")
+    overflow.set(qn("w:val"), "0")
+    spacing.addprevious(overflow)
     normal = document.styles["Normal"]
     normal.font.size = Pt(BODY_PT)
-    _set_fonts(normal.element.get_or_add_rPr(), SONG)
+    _set_fonts(normal.element.get_or_add_rPr(), FANG)
 
     props = document.core_properties
     props.title = title
@@ -332,21 +372,43 @@ def _save_reproducibly(document, path: Path) -> Path:
     return path
 
 
+def _title(document, parts: Sequence[str], *, after: float = 8):
+    """The title: 小标宋 二号, centred, bold as in the PDFs (the stand-in for 小标宋 is the 宋体 face, whose
+    bold is as heavy as 小标宋)."""
+    paragraph = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, size=TITLE_PT, after=after)
+    paragraph.paragraph_format.keep_with_next = True
+    return _runs(paragraph, parts, font=XIAOBIAOSONG, size=TITLE_PT, bold=True)
+
+
+def _meta(document, parts: Sequence[tuple[str, str]], *, align=WD_ALIGN_PARAGRAPH.CENTER, after: float = 8):
+    """The line under the title (numbers and dates), 小四 仿宋 with its labels in 黑体: ``(label, value)``."""
+    paragraph = _para(document, align=align, size=TABLE_PT, after=after)
+    for index, (label, value) in enumerate(parts):
+        _run(paragraph, ("　　　　" if index else "") + label, font=HEI, size=TABLE_PT)
+        _run(paragraph, value, size=TABLE_PT)
+    return paragraph
+
+
+def _heading(document, text: str = "", *, level: int = 1, before: float = 6, after: float = 3):
+    """A heading, indented two characters like the body: level 1 黑体, level 2 楷体, level 3 仿宋 bold, all
+    三号; kept with what follows it."""
+    font, bold = {1: (HEI, False), 2: (KAI, False), 3: (FANG, True)}[level]
+    paragraph = _para(document, text, font=font, bold=bold, before=before, after=after, indent_chars=2)
+    paragraph.paragraph_format.keep_with_next = True
+    return paragraph
+
+
 # ------------------------------------------------------------------------------- the templates
 
 
 def build_escalation_notice(path: Path) -> Path:
     """《重大投诉上报单》, A4 portrait, one page for a normal complaint."""
     document = _new_document("重大投诉上报单", "CS-3.4.7 重大投诉上报")
-    _page(document, landscape=False, top=25, bottom=22, left=28, right=26)
-    width = 156  # type area, mm
+    _page(document, landscape=False)
+    width = WIDTH_PORTRAIT
 
-    _para(document, "重大投诉上报单", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True, after=6)
-    sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
-    _run(sub, "登记编号：")
-    _run(sub, "{{ case.number|nobreak }}")
-    _run(sub, "　　　　上报日期：")
-    _run(sub, "{{ issued_on|nobreak }}")
+    _title(document, ("重大投诉上报单",))
+    _meta(document, (("登记编号：", "{{ case.number|nobreak }}"), ("上报日期：", "{{ issued_on|nobreak }}")))
 
     rows = [
         ("登记编号", "{{ case.number|nobreak }}", "受理时间", "{{ case.received_at|nobreak }}"),
@@ -355,12 +417,12 @@ def build_escalation_notice(path: Path) -> Path:
         ("项目/小区", "{{ case.project }}", "楼栋", "{{ case.building }}"),
         ("房号", "{{ case.room }}", "投诉类别", "{{ case.category }}"),
     ]
-    spanning = [("责任部门", "{{ case.department }}", 9), ("投诉内容", "{{ case.content }}", 40)]
+    spanning = [("责任部门", "{{ case.department }}", 8), ("投诉内容", "{{ case.content }}", 24)]
     table = document.add_table(rows=len(rows) + len(spanning), cols=4)
     _borders(table)
     _widths(table, (24, 54, 24, 54))
     for tr, (l1, v1, l2, v2) in zip(table.rows, rows):
-        _row_height(tr, 9)
+        _row_height(tr, 8)
         _row_flag(tr, "w:cantSplit")
         cells = tr.cells
         _cell(cells[0], l1, font=HEI, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
@@ -376,7 +438,7 @@ def build_escalation_notice(path: Path) -> Path:
             merged, value, valign=WD_CELL_VERTICAL_ALIGNMENT.CENTER if height < 20 else WD_CELL_VERTICAL_ALIGNMENT.TOP
         )
 
-    _para(document, "处理期限", font=HEI, size=BODY_PT, bold=True, before=10, after=4)
+    _heading(document, "一、处理期限", before=8)
     deadlines = document.add_table(rows=4, cols=3)
     _borders(deadlines)
     _widths(deadlines, (66, 52, width - 118))
@@ -389,7 +451,7 @@ def build_escalation_notice(path: Path) -> Path:
     _row_flag(body, "w:cantSplit")
     _cell(body.cells[0], "{{ d.label }}")
     due = _cell(body.cells[1], "{{ d.due|nobreak }}", align=WD_ALIGN_PARAGRAPH.CENTER).paragraphs[0]
-    _run(due, "{% if d.provisional %}（暂定）{% endif %}")
+    _run(due, "{% if d.provisional %}（暂定）{% endif %}", font=SONG, size=TABLE_PT)
     _cell(body.cells[2], "{{ d.clause|nobreak }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     _cell(loop_close.cells[0], "{%tr endfor %}")
 
@@ -399,11 +461,11 @@ def build_escalation_notice(path: Path) -> Path:
     _run(note, "{{ provisional_note }}", size=SMALL_PT)
     _para(document, "{%p endif %}")
 
-    to = _para(document, before=10, after=4)
-    _run(to, "报：", font=HEI)
+    to = _para(document, before=8)
+    _run(to, "报：")
     _run(to, '{{ recipients|join("、") }}')
 
-    cite = _para(document, indent_chars=2, after=4)
+    cite = _para(document, indent_chars=2)
     _run(cite, "根据《客户服务管理程序》第3.4.7条（")
     _run(cite, "{{ clause|nobreak }}")
     _run(
@@ -414,27 +476,26 @@ def build_escalation_notice(path: Path) -> Path:
     _run(cite, '{{ recipients|join("、") }}')
     _run(cite, "审阅并拟订处理措施，指导相关部门立即处理。")
 
-    _para(document, "客户服务部（盖章）", align=WD_ALIGN_PARAGRAPH.RIGHT, before=18, after=4)
-    date = _para(document, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _run(date, "日期：")
-    _run(date, "{{ issued_on|nobreak }}")
+    _seal(document, before=8)
     return _save_reproducibly(document, path)
 
 
 def build_dispatch_list(path: Path) -> Path:
     """《投诉转办单》 for one responsible department or service office, A4 landscape, many rows."""
     document = _new_document("投诉转办单", "CS-3.4.3 投诉转办；CS-3.4.2.2 三个工作日内反馈")
-    _page(document, landscape=True, top=20, bottom=18, left=20, right=20)
-    _page_footer(document)
+    _page(document, landscape=True)
 
-    _para(document, "投诉转办单", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True, after=6)
-    who = _para(document, after=2)
-    _run(who, "责任部门：", font=HEI)
-    _run(who, "{{ department }}")
-    _run(who, "　　　　服务处：", font=HEI)
-    _run(who, '{{ office if office else "—" }}')
-    _run(who, "　　　　转办日期：", font=HEI)
-    _run(who, "{{ issued_on|nobreak }}")
+    _title(document, ("投诉转办单",))
+    _meta(
+        document,
+        (
+            ("责任部门：", "{{ department }}"),
+            ("服务处：", '{{ office if office else "—" }}'),
+            ("转办日期：", "{{ issued_on|nobreak }}"),
+        ),
+        align=WD_ALIGN_PARAGRAPH.LEFT,
+        after=2,
+    )
     src = _para(document, after=6, size=SMALL_PT)
     _run(src, "依据《来电、来访登记表》（", size=SMALL_PT)
     _run(src, "{{ register_file }}", size=SMALL_PT)
@@ -443,8 +504,17 @@ def build_dispatch_list(path: Path) -> Path:
     _run(src, " 件。", size=SMALL_PT)
 
     headers = ("登记编号", "受理时间", "客户", "房号", "类别", "投诉内容", "反馈期限", "处理情况/反馈")
-    # 257 mm = A4 landscape minus 2 × 20 mm. 登记编号 and the dates fit on one line (NUMBER_MM, DATE_MM…).
-    widths = (NUMBER_MM, DATE_TIME_MM, 18, 30, 18, 38, DATE_MM, 257 - NUMBER_MM - DATE_TIME_MM - DATE_MM - 104)
+    # The landscape type area (243 mm). 登记编号 and the dates fit on one line (NUMBER_MM, DATE_MM…).
+    widths = (
+        NUMBER_MM,
+        DATE_TIME_MM,
+        18,
+        28,
+        18,
+        34,
+        DATE_MM,
+        WIDTH_LANDSCAPE - NUMBER_MM - DATE_TIME_MM - DATE_MM - 98,
+    )
     cells = (
         ("{{ r.number|nobreak }}",),
         ("{{ r.received_at|nobreak }}",),
@@ -473,7 +543,7 @@ def build_dispatch_list(path: Path) -> Path:
             c, runs[0], size=SMALL_PT, align=WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
         ).paragraphs[0]
         for extra in runs[1:]:
-            _run(paragraph, extra, size=SMALL_PT)
+            _run(paragraph, extra, font=SONG, size=SMALL_PT)
     _cell(loop_close.cells[0], "{%tr endfor %}", size=SMALL_PT)
 
     note = _para(document, before=6, size=SMALL_PT)
@@ -502,18 +572,17 @@ def build_dispatch_list(path: Path) -> Path:
 
 # ------------------------------------------------------------------- repair and payment notices
 
-WIDTH_PORTRAIT = 156  # type area of the portrait notices below, mm (A4 minus 28 + 26 mm margins)
 WARNING_RED = RGBColor(0xC0, 0x00, 0x00)
 
 
 def _portrait_notice(title: str, subject: str):
     document = _new_document(title, subject)
-    _page(document, landscape=False, top=25, bottom=22, left=28, right=26)
-    _para(document, title, align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True, after=6)
+    _page(document, landscape=False)
+    _title(document, (title,))
     return document
 
 
-def _runs(paragraph, parts: Sequence[str], *, font: str = SONG, size: float = BODY_PT, bold: bool = False):
+def _runs(paragraph, parts: Sequence[str], *, font: str = FANG, size: float = BODY_PT, bold: bool = False):
     for text in parts:
         _run(paragraph, text, font=font, size=size, bold=bold)
     return paragraph
@@ -521,17 +590,15 @@ def _runs(paragraph, parts: Sequence[str], *, font: str = SONG, size: float = BO
 
 def _number_line(document, label: str, tag: str) -> None:
     """``编号：… 　　　　日期：…`` under the title, centred."""
-    sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
-    _runs(sub, (f"{label}：", tag, "　　　　日期：", "{{ issued_on|nobreak }}"))
+    _meta(document, ((f"{label}：", tag), ("日期：", "{{ issued_on|nobreak }}")))
 
 
 def _addressee(document, text: str) -> None:
-    _para(document, text, font=HEI, before=4, after=4)
+    _para(document, text)
 
 
 def _body(document, parts: Sequence[str], *, before: float = 0, after: float = 4):
     paragraph = _para(document, indent_chars=2, before=before, after=after)
-    paragraph.paragraph_format.line_spacing = 1.25
     return _runs(paragraph, parts)
 
 
@@ -545,12 +612,12 @@ def _label_value_table(document, rows: Sequence[tuple], widths: Sequence[float] 
     def value_cell(cell, value, valign=WD_CELL_VERTICAL_ALIGNMENT.CENTER):
         parts = (value,) if isinstance(value, str) else tuple(value)
         paragraph = _cell(cell, parts[0], valign=valign).paragraphs[0]
-        _runs(paragraph, parts[1:])
+        _runs(paragraph, parts[1:], font=SONG, size=TABLE_PT)
 
     for tr, row in zip(table.rows, rows):
         cells = tr.cells
         if len(row) == 4:
-            _row_height(tr, 9)
+            _row_height(tr, 8)
             _row_flag(tr, "w:cantSplit")
             for idx in (0, 2):
                 _cell(cells[idx], row[idx], font=HEI, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
@@ -576,14 +643,20 @@ def _optional_note(document, prefix: str = "注：") -> None:
     _para(document, "{%p endif %}")
 
 
-def _seal(document, unit: str = "客户服务部（盖章）", *, before: float = 24) -> None:
-    _para(document, unit, align=WD_ALIGN_PARAGRAPH.RIGHT, before=before, after=4)
+def _seal(document, unit: str = "客户服务部（盖章）", *, before: float = 12) -> None:
+    """The issuer over the date, on the right, 仿宋 三号, on the page of the paragraph before it and of the
+    receipt or copy line after it (a notice in the 三号 body may run to a second page; the seal never
+    stands there alone)."""
+    document.paragraphs[-1].paragraph_format.keep_with_next = True
+    seal = _para(document, unit, align=WD_ALIGN_PARAGRAPH.RIGHT, before=before)
+    seal.paragraph_format.keep_with_next = True
     date = _para(document, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    date.paragraph_format.keep_with_next = True
     _runs(date, ("日期：", "{{ issued_on|nobreak }}"))
 
 
-def _receipt(document, who: str, *, before: float = 14) -> None:
-    _para(document, f"{who}签收：____________　　　　签收日期：______年____月____日", before=before)
+def _receipt(document, who: str, *, before: float = 8) -> None:
+    _para(document, f"{who}签收：__________　　签收日期：____年__月__日", before=before)
 
 
 def build_contractor_repair_notice(path: Path) -> Path:
@@ -607,8 +680,8 @@ def build_contractor_repair_notice(path: Path) -> Path:
         [
             ("登记编号", "{{ case.number|nobreak }}", "派工单号", "{{ order.number|nobreak }}"),
             ("客户姓名", "{{ case.customer }}", "联系电话", "{{ case.phone }}"),
-            ("房屋地址", "{{ case.address }}", 9),
-            ("投诉内容", "{{ case.complaint }}", 24),
+            ("房屋地址", "{{ case.address }}", 8),
+            ("投诉内容", "{{ case.complaint }}", 16),
             ("勘察日期", "{{ survey.date|nobreak }}", "责任方", "{{ survey.responsible_party }}"),
             ("派工类别", ("{{ order.order_class }}", "类"), "维修类型", "{{ order.work_kind }}"),
             (
@@ -617,7 +690,7 @@ def build_contractor_repair_notice(path: Path) -> Path:
                 "完成期限",
                 ("{{ order.due|nobreak }}", "{% if order.provisional %}（暂定）{% endif %}"),
             ),
-            ("勘察结论", "{{ survey.findings }}", 24),
+            ("勘察结论", "{{ survey.findings }}", 16),
         ],
     )
     _optional_note(document)
@@ -645,16 +718,16 @@ def build_payment_notice(path: Path) -> Path:
         [
             ("登记编号", "{{ case.number|nobreak }}", "派工单号", "{{ order.number|nobreak }}"),
             ("客户姓名", "{{ case.customer }}", "派工类别", ("{{ order.order_class }}", "类")),
-            ("房屋地址", "{{ case.address }}", 9),
-            ("收款单位", "{{ payee }}", 9),
-            ("审定金额（小写）", ("￥", "{{ settlement.audited_amount }}", " 元"), 9),
-            ("审定金额（大写）", ("人民币", "{{ settlement.audited_uppercase }}"), 9),
-            ("审核途径", "{{ settlement.audit_route }}", "审核人", "{{ settlement.auditor }}"),
+            ("房屋地址", "{{ case.address }}", 8),
+            ("收款单位", "{{ payee }}", 8),
+            ("审定金额（小写）", ("￥", "{{ settlement.audited_amount }}", " 元"), 8),
+            ("审定金额（大写）", ("人民币", "{{ settlement.audited_uppercase }}"), 8),
+            ("审核途径", "{{ settlement.audit_route|nobreak }}", "审核人", "{{ settlement.auditor }}"),
         ],
-        widths=(38, 42, 26, 50),
+        widths=(38, 50, 22, 46),
     )
 
-    _para(document, "审批记录", font=HEI, bold=True, before=10, after=4)
+    _heading(document, "一、审批记录", before=8)
     approvals = document.add_table(rows=4, cols=3)
     _borders(approvals)
     _widths(approvals, (14, 94, WIDTH_PORTRAIT - 108))
@@ -707,10 +780,10 @@ def build_deposit_deduction_notice(path: Path) -> Path:
         document,
         [
             ("登记编号", "{{ case.number|nobreak }}", "派工单号", "{{ order.number|nobreak }}"),
-            ("房屋地址", "{{ case.address }}", 9),
-            ("施工单位", "{{ contractor }}", 9),
-            ("扣款金额（小写）", ("￥", "{{ amount }}", " 元"), 9),
-            ("扣款金额（大写）", ("人民币", "{{ amount_uppercase }}"), 9),
+            ("房屋地址", "{{ case.address }}", 8),
+            ("施工单位", "{{ contractor }}", 8),
+            ("扣款金额（小写）", ("￥", "{{ amount }}", " 元"), 8),
+            ("扣款金额（大写）", ("人民币", "{{ amount_uppercase }}"), 8),
             ("保证金金额", ("{{ deposit.recorded }}", " 元"), "本次前已扣", ("{{ deposit.deducted_before }}", " 元")),
             (
                 "本次后累计已扣",
@@ -731,8 +804,7 @@ def build_deposit_deduction_notice(path: Path) -> Path:
     _body(document, ("扣款完成后，请将扣款凭证复印件送客户服务部存档。",), before=8)
     _seal(document)
     cc = _para(document, before=18)
-    _run(cc, "抄送：", font=HEI)
-    _run(cc, "审计核算部（备案）")
+    _run(cc, "抄送：审计核算部（备案）")
     return _save_reproducibly(document, path)
 
 
@@ -748,15 +820,6 @@ REPAIR_TEMPLATES = {
 }
 
 # ------------------------------------------------------------------ weekly report and overdue warning
-
-WIDTH_LANDSCAPE = 257  # type area of A4 landscape with 20 mm margins, mm
-HEADING_PT = 14  # 四号
-
-
-def _heading(document, text: str, *, before: float = 10, after: float = 4):
-    paragraph = _para(document, text, font=HEI, size=HEADING_PT, bold=True, before=before, after=after)
-    paragraph.paragraph_format.keep_with_next = True
-    return paragraph
 
 
 def _loop_table(
@@ -793,7 +856,7 @@ def _loop_table(
     for idx, (c, runs) in enumerate(zip(body.cells, cells)):
         align = WD_ALIGN_PARAGRAPH.CENTER if idx in centred else WD_ALIGN_PARAGRAPH.LEFT
         paragraph = _cell(c, runs[0], size=size, align=align).paragraphs[0]
-        _runs(paragraph, runs[1:], size=size)
+        _runs(paragraph, runs[1:], font=SONG, size=size)
     _cell(loop_close.cells[0], "{%tr endfor %}", size=size)
     if total is not None:
         last = table.rows[4]
@@ -809,7 +872,7 @@ def _when_empty(document, condition: str, build_table, empty_text: str) -> None:
     _para(document, f"{{%p if {condition} %}}")
     build_table()
     _para(document, "{%p else %}")
-    _para(document, empty_text, size=BODY_PT, indent_chars=2)
+    _para(document, empty_text, indent_chars=2)
     _para(document, "{%p endif %}")
 
 
@@ -823,19 +886,17 @@ def build_weekly_report(path: Path) -> Path:
     An empty list prints one line saying so instead of an empty table.
     """
     document = _new_document("客户服务部投诉处理周报", "CS-3.10.3 周报；CS-3.4.4 未解决投诉的处理进展")
-    _page(document, landscape=True, top=20, bottom=18, left=20, right=20)
-    _page_footer(document)
+    _page(document, landscape=True)
 
-    _para(
-        document, "客户服务部投诉处理周报", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True, after=6
+    _title(document, ("客户服务部投诉处理周报",))
+    _meta(
+        document,
+        (
+            ("服务处：", "{{ office }}"),
+            ("统计期间：", "{{ period|nobreak }}"),
+            ("填报日期：", "{{ issued_on|nobreak }}"),
+        ),
     )
-    who = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
-    _runs(who, ("服务处：",), font=HEI)
-    _runs(who, ("{{ office }}",))
-    _runs(who, ("　　　　统计期间：",), font=HEI)
-    _runs(who, ("{{ period|nobreak }}",))
-    _runs(who, ("　　　　填报日期：",), font=HEI)
-    _runs(who, ("{{ issued_on|nobreak }}",))
     _body(
         document,
         (
@@ -859,7 +920,7 @@ def build_weekly_report(path: Path) -> Path:
         lambda: _loop_table(
             document,
             ("登记编号", "受理时间", "客户", "房号", "类别", "责任部门", "投诉内容"),
-            (NUMBER_MM, DATE_TIME_MM, 28, 36, 18, 28, WIDTH_LANDSCAPE - NUMBER_MM - DATE_TIME_MM - 110),
+            (NUMBER_MM, DATE_TIME_MM, 26, 32, 18, 26, WIDTH_LANDSCAPE - NUMBER_MM - DATE_TIME_MM - 102),
             "r in new_rows",
             (
                 ("{{ r.number|nobreak }}",),
@@ -885,7 +946,7 @@ def build_weekly_report(path: Path) -> Path:
         lambda: _loop_table(
             document,
             ("登记编号", "受理时间", "客户", "类别", "责任部门", "处理阶段", "最新处理进展", "下一期限"),
-            (NUMBER_MM, DATE_TIME_MM, 28, 18, 28, 20, 47, WIDTH_LANDSCAPE - NUMBER_MM - DATE_TIME_MM - 141),
+            (NUMBER_MM, DATE_TIME_MM, 24, 18, 24, 20, 41, WIDTH_LANDSCAPE - NUMBER_MM - DATE_TIME_MM - 127),
             "r in open_rows",
             (
                 ("{{ r.number|nobreak }}",),
@@ -909,7 +970,7 @@ def build_weekly_report(path: Path) -> Path:
         lambda: _loop_table(
             document,
             ("登记编号", "客户", "逾期事项", "期限", "依据条款", "逾期（工作日）"),
-            (NUMBER_MM, 36, 79, 44, 30, WIDTH_LANDSCAPE - NUMBER_MM - 189),
+            (NUMBER_MM, 32, 73, 44, 30, WIDTH_LANDSCAPE - NUMBER_MM - 179),
             "r in overdue_rows",
             (
                 ("{{ r.number|nobreak }}",),
@@ -935,7 +996,7 @@ def build_weekly_report(path: Path) -> Path:
 
     _heading(document, "五、分类统计")
     # A caption stays with its table: never the last line of a page (keep with next).
-    _para(document, "本周新增投诉按投诉类别：", after=3).paragraph_format.keep_with_next = True
+    _para(document, "本周新增投诉按投诉类别：", indent_chars=2, after=3).paragraph_format.keep_with_next = True
     _when_empty(
         document,
         "by_category",
@@ -951,7 +1012,9 @@ def build_weekly_report(path: Path) -> Path:
         ),
         "无。",
     )
-    _para(document, "本周新增投诉按责任部门：", before=6, after=3).paragraph_format.keep_with_next = True
+    _para(
+        document, "本周新增投诉按责任部门：", indent_chars=2, before=6, after=3
+    ).paragraph_format.keep_with_next = True
     _when_empty(
         document,
         "by_department",
@@ -968,6 +1031,15 @@ def build_weekly_report(path: Path) -> Path:
         "无。",
     )
 
+    # CS-3.10.1/3.10.2: whether the weekly meetings the finished week required were held (minutes returned).
+    _para(document, "{%p if meetings is defined and meetings %}")
+    _heading(document, "六、例会召开情况")
+    _body(document, ("{{ meetings_note }}",))
+    _para(document, "{%p for m in meetings %}")
+    _body(document, ("{{ loop.index }}", "．", "{{ m.text }}", "。"))
+    _para(document, "{%p endfor %}")
+    _para(document, "{%p endif %}")
+
     sign = _para(document, align=WD_ALIGN_PARAGRAPH.RIGHT, before=18)
     sign.paragraph_format.keep_together = True
     _runs(sign, ("服务处主任：____________　　　　日期：______年____月____日",))
@@ -978,16 +1050,15 @@ def build_overdue_warning(path: Path) -> Path:
     """《逾期预警》, daily, grouped by who must act (CS-3.4.4 and the time limits it refers to), A4 portrait.
 
     Context (all str): issued_on; today; tomorrow; totals: {late, due}; departments: [{name, late: [{number,
-    customer, label, due, clause, late}], due: [{number, customer, label, due, clause}]}].
+    customer, label, due, clause, late}], due: [{number, customer, label, due, clause}], missed (optional):
+    [{week, meeting, clause}]}]; missed_note (optional): a sentence on the weekly meetings not held.
     """
     document = _new_document("逾期预警", "CS-3.4.4 逾期预警：已逾期及下一工作日到期的处理事项")
-    _page(document, landscape=False, top=22, bottom=20, left=20, right=20)
-    _page_footer(document)
-    width = 170  # type area, mm
+    _page(document, landscape=False)
+    width = WIDTH_PORTRAIT
 
-    _para(document, "逾期预警", align=WD_ALIGN_PARAGRAPH.CENTER, font=HEI, size=TITLE_PT, bold=True, after=6)
-    sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
-    _runs(sub, ("预警日期：", "{{ today|nobreak }}", "　　　　下一工作日：", "{{ tomorrow|nobreak }}"))
+    _title(document, ("逾期预警",))
+    _meta(document, (("预警日期：", "{{ today|nobreak }}"), ("下一工作日：", "{{ tomorrow|nobreak }}")))
     _body(
         document,
         (
@@ -998,23 +1069,23 @@ def build_overdue_warning(path: Path) -> Path:
             " 项，今日或下一工作日到期 ",
             "{{ totals.due }}",
             " 项。请各责任方按《客户服务管理程序》规定的期限办理，办理情况及时反馈客户服务部。",
+            "{% if missed_note is defined %}{{ missed_note }}{% endif %}",
         ),
         after=6,
     )
 
     _para(document, "{%p if departments %}")
     _para(document, "{%p for d in departments %}")
-    head = _para(document, before=8, after=4, font=HEI, size=HEADING_PT, bold=True)
-    head.paragraph_format.keep_with_next = True
-    _runs(head, ("{{ loop.index }}", "．责任方：", "{{ d.name }}"), font=HEI, size=HEADING_PT, bold=True)
+    head = _heading(document)
+    _runs(head, ("{{ loop.index }}", "．责任方：", "{{ d.name }}"), font=HEI)
     _para(document, "{%p if d.late %}")
-    late = _para(document, after=3, font=HEI)
+    late = _para(document, after=3, font=HEI, size=TABLE_PT)
     late.paragraph_format.keep_with_next = True
-    _runs(late, ("已逾期（", "{{ d.late|length }}", " 项）"), font=HEI)
+    _runs(late, ("已逾期（", "{{ d.late|length }}", " 项）"), font=HEI, size=TABLE_PT)
     _loop_table(
         document,
         ("登记编号", "客户/会议", "事项", "期限", "依据条款", "逾期\n（工作日）"),
-        (NUMBER_MM, 22, 30, DATE_MM, CLAUSE_MM, width - NUMBER_MM - DATE_MM - CLAUSE_MM - 52),
+        (NUMBER_MM, 20, 24, DATE_MM, CLAUSE_MM, width - NUMBER_MM - DATE_MM - CLAUSE_MM - 44),
         "r in d.late",
         (
             ("{{ r.number|nobreak }}",),
@@ -1028,13 +1099,13 @@ def build_overdue_warning(path: Path) -> Path:
     )
     _para(document, "{%p endif %}")
     _para(document, "{%p if d.due %}")
-    due = _para(document, before=4, after=3, font=HEI)
+    due = _para(document, before=4, after=3, font=HEI, size=TABLE_PT)
     due.paragraph_format.keep_with_next = True
-    _runs(due, ("即将到期（", "{{ d.due|length }}", " 项）"), font=HEI)
+    _runs(due, ("即将到期（", "{{ d.due|length }}", " 项）"), font=HEI, size=TABLE_PT)
     _loop_table(
         document,
         ("登记编号", "客户/会议", "事项", "期限", "依据条款"),
-        (NUMBER_MM, 22, width - NUMBER_MM - DATE_MM - CLAUSE_MM - 22, DATE_MM, CLAUSE_MM),
+        (NUMBER_MM, 20, width - NUMBER_MM - DATE_MM - CLAUSE_MM - 20, DATE_MM, CLAUSE_MM),
         "r in d.due",
         (
             ("{{ r.number|nobreak }}",),
@@ -1044,6 +1115,19 @@ def build_overdue_warning(path: Path) -> Path:
             ("{{ r.clause|nobreak }}",),
         ),
         centred=(0, 3, 4),
+    )
+    _para(document, "{%p endif %}")
+    _para(document, "{%p if d.missed is defined and d.missed %}")
+    missed = _para(document, before=4, after=3, font=HEI, size=TABLE_PT)
+    missed.paragraph_format.keep_with_next = True
+    _runs(missed, ("未召开的例会（", "{{ d.missed|length }}", " 次）"), font=HEI, size=TABLE_PT)
+    _loop_table(
+        document,
+        ("周次", "未召开的例会", "依据条款"),
+        (66, width - 66 - CLAUSE_MM, CLAUSE_MM),
+        "m in d.missed",
+        (("{{ m.week|nobreak }}",), ("{{ m.meeting }}",), ("{{ m.clause|nobreak }}",)),
+        centred=(0, 2),
     )
     _para(document, "{%p endif %}")
     _para(document, "{%p endfor %}")
@@ -1089,12 +1173,9 @@ def build_minutes(path: Path) -> Path:
     (detail may be "" and may hold newlines: each line is its own indented paragraph).
     """
     document = _new_document("会议纪要", "CS-3.10.1 投诉协调例会；CS-3.10.2 服务处主任例会；CS-3.10.5 重大投诉专题会议")
-    _page(document, landscape=False, top=25, bottom=22, left=28, right=26)
-    _page_footer(document)
-    title = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=6)
-    _runs(title, ("《", "{{ title }}", "》"), font=HEI, size=TITLE_PT, bold=True)
-    sub = _para(document, align=WD_ALIGN_PARAGRAPH.CENTER, after=8)
-    _runs(sub, ("依据条款　", "{{ clause|nobreak }}", "　　　　拟稿日期　", "{{ issued_on|nobreak }}"))
+    _page(document, landscape=False)
+    _title(document, ("《", "{{ title }}", "》"))
+    _meta(document, (("依据条款：", "{{ clause|nobreak }}"), ("拟稿日期：", "{{ issued_on|nobreak }}")))
     _para(document, "{%p if notice %}")
     notice = _para(document, after=6)
     _run(notice, "{{ notice }}", font=HEI, bold=True).font.color.rgb = WARNING_RED
@@ -1106,7 +1187,7 @@ def build_minutes(path: Path) -> Path:
             ("表单编号", "CS-MINUTES", "版本", "1"),
             ("会议类型", "{{ meeting_type }}", "会议日期", "{{ meeting_date|nobreak }}"),
             ("主持人", "{{ chair }}", "记录人", "{{ recorder }}"),
-            ("项目/小区", "{{ project }}", 9),
+            ("项目/小区", "{{ project }}", 8),
             ("参会人员", "{{ attendees }}", 16),
             ("涉及案件", "{{ cases|nobreak }}", 12),
         ),
@@ -1154,13 +1235,11 @@ def build_minutes(path: Path) -> Path:
     _heading(document, "二、会议议题")
     _para(document, "{%p if agenda %}")
     _para(document, "{%p for a in agenda %}")
-    item = _para(document, before=4, after=2)
-    item.paragraph_format.keep_with_next = True
-    _runs(item, ("{{ loop.index }}", "．", "{{ a.title }}"), font=HEI)
+    item = _heading(document, level=3, before=4, after=0)
+    _runs(item, ("{{ loop.index }}", "．", "{{ a.title }}"), bold=True)
     # One paragraph per line of the detail, so that each line gets the first-line indent.
     _para(document, "{%p for line in a.detail.splitlines() %}")
-    detail = _para(document, indent_chars=2, after=2)
-    detail.paragraph_format.line_spacing = 1.15
+    detail = _para(document, indent_chars=2)
     _runs(detail, ("{{ line|nobreak }}",))
     _para(document, "{%p endfor %}")
     _para(document, "{%p endfor %}")
@@ -1201,7 +1280,7 @@ def build_minutes(path: Path) -> Path:
 
     sign = _para(document, before=20)
     sign.paragraph_format.keep_together = True
-    _runs(sign, ("主持人签字：____________　　　　记录人签字：____________",))
+    _runs(sign, ("主持人签字：__________　　记录人签字：__________",))
     return _save_reproducibly(document, path)
 
 

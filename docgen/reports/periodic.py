@@ -1,4 +1,5 @@
-"""What the weekly report and the overdue warning say, drawn from the ledger (CS-3.10.3, CS-3.4.4).
+"""What the weekly report and the overdue warning say, drawn from the ledger (CS-3.10.3, CS-3.4.4), and
+the weekly meetings whose minutes never came back (CS-3.10.1, CS-3.10.2).
 
 The same ledger gives the same figures for a past period: everything here is a function of the
 events and the period, never of the clock (``as_of`` is the period's end).
@@ -13,10 +14,22 @@ from datetime import date, timedelta
 
 from docgen.cases import Case, DeadlineState, all_cases
 from docgen.errors import PeriodError  # raised here for a week not written like 2026-W48 or 2026-11-23
-from docgen.events import CASE_PROGRESS
-from docgen.ledger import Ledger
+from docgen.events import (
+    CASE_MINUTES,
+    CASE_PROGRESS,
+    CASE_REGISTERED,
+    MINUTES_ACTION,
+    MINUTES_ACTION_DONE,
+    SUBMISSION_ACCEPTED,
+    SUBMISSION_DUPLICATE,
+    SUBMISSION_REJECTED,
+)
+from docgen.forms.minutes import COORDINATION, DIRECTORS, MEETING_CLAUSES, MINUTES
+from docgen.ledger import Event, Ledger
 from docgen.procedures.workdays import WorkCalendar
+from docgen.projects import first_year_last_day
 from docgen.wording import day_of
+from docgen.workspace import Settings
 
 
 def week_bounds(text: str) -> tuple[date, date]:
@@ -155,3 +168,142 @@ def overdue_warning(ledger: Ledger, calendar: WorkCalendar, today: date) -> list
         elif today <= deadline.due <= tomorrow:
             warnings.setdefault(who, Warning(who)).due_tomorrow.append(Pending(number, subject, deadline))
     return [warnings[name] for name in sorted(warnings)]
+
+
+# ------------------------------------------------------------------ weekly meetings (CS-3.10.1, 3.10.2)
+
+DEPARTMENT = "客户服务部"  # holds the directors' meeting (CS-3.10.2)
+_CN_DAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+
+
+def _month_day(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class WeeklyMeeting:
+    """A weekly meeting the procedure requires in one finished ISO week: the coordination meeting of a community
+    in its first year after delivery (CS-3.10.1, held by its 客户服务处) or the directors' meeting of 客户服务部
+    (CS-3.10.2), with the days of its accepted minutes dated in that week (none: not held)."""
+
+    monday: date
+    meeting_type: str  # COORDINATION or DIRECTORS
+    held_by: str  # who holds it: the community's 客户服务处, or 客户服务部
+    project: str | None = None  # the community of a coordination meeting
+    held_on: tuple[date, ...] = ()
+
+    @property
+    def missed(self) -> bool:
+        return not self.held_on
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    @property
+    def clause(self) -> str:
+        return MEETING_CLAUSES[self.meeting_type]
+
+    @property
+    def week(self) -> str:
+        """第48周（11月23日—11月29日）; a week across the new year names both years."""
+        number = self.monday.isocalendar()[1]
+        if self.monday.year == self.sunday.year:
+            return f"第{number}周（{_month_day(self.monday)}—{_month_day(self.sunday)}）"
+        return f"第{number}周（{self.monday.year}年{_month_day(self.monday)}—{self.sunday.year}年{_month_day(self.sunday)}）"
+
+    @property
+    def meeting(self) -> str:
+        """融侨锦江投诉协调例会 / 服务处主任例会."""
+        return f"{self.project}{self.meeting_type}" if self.project else self.meeting_type
+
+    @property
+    def sentence(self) -> str:
+        """第48周（11月23日—11月29日）未召开融侨锦江投诉协调例会（CS-3.10.1）, or …于11月27日召开…."""
+        if self.missed:
+            return f"{self.week}未召开{self.meeting}（{self.clause}）"
+        days = "、".join(_month_day(day) for day in self.held_on)
+        return f"{self.week}{self.meeting}已于{days}召开（{self.clause}）"
+
+
+def _day(value) -> date | None:
+    text = str(value or "").strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        match = _CN_DAY.fullmatch(text)
+        return date(int(match[1]), int(match[2]), int(match[3])) if match else None
+
+
+def _held(events: list[Event]) -> set[tuple[str, date, str]]:
+    """(meeting type, meeting date, community or "") of every meeting whose minutes were accepted.
+
+    The minutes' own accepted submission names its meeting in the filed PDF (type, date and community), even
+    when the minutes only marked earlier decisions done; the events of the minutes (``case.minutes``, each
+    decision's ``minutes.action``, each completion's ``minutes.action_done``) carry type and date too."""
+    held: set[tuple[str, date, str]] = set()
+    for event in events:
+        payload = event.payload
+        if event.kind == SUBMISSION_ACCEPTED:
+            if payload.get("form") != MINUTES.form_id:
+                continue
+            for document in payload.get("documents") or []:
+                spec = document.get("spec") or {}
+                context = spec.get("context") or {}
+                day = _day(context.get("meeting_date"))
+                if spec.get("template") == "minutes.typ" and day and context.get("meeting_type"):
+                    held.add((context["meeting_type"], day, str(context.get("project") or "").strip()))
+        elif event.kind in (CASE_MINUTES, MINUTES_ACTION, MINUTES_ACTION_DONE):
+            day = _day(payload.get("meeting_date"))
+            if day and payload.get("meeting_type"):
+                held.add((payload["meeting_type"], day, str(payload.get("project") or "").strip()))
+    return held
+
+
+def weekly_meetings(ledger: Ledger, settings: Settings, first: date, end: date, today: date) -> list[WeeklyMeeting]:
+    """The weekly meetings required in the ISO weeks beginning in ``[first, end)`` that were over on ``today``
+    (a week ends with its Sunday), each with the days of its accepted minutes dated in its week; in week order,
+    the directors' meeting first, then the communities by name.
+
+    Nothing is asked of a week that began before the ledger's first event (docgen was not in use: its minutes
+    are on paper). CS-3.10.2: 客户服务部's directors' meeting every such week. CS-3.10.1: the coordination
+    meeting of each community whose delivery date ``docgen.toml`` gives, every such week that begins in its
+    first year after delivery (the delivery day to :func:`docgen.projects.first_year_last_day`), never a week
+    that began before the delivery day. A community without a delivery date cannot be checked (``docgen
+    doctor`` names it) and is left out. Minutes count whenever they were dropped back: a meeting held is held."""
+    events = ledger.events(
+        kinds=(
+            SUBMISSION_ACCEPTED,
+            SUBMISSION_REJECTED,
+            SUBMISSION_DUPLICATE,
+            CASE_REGISTERED,
+            CASE_MINUTES,
+            MINUTES_ACTION,
+            MINUTES_ACTION_DONE,
+        )
+    )
+    if not events:
+        return []
+    started = min(day_of(e.recorded_at) for e in events)
+    held = _held(events)
+    communities = sorted(
+        (name, project.delivered) for name, project in settings.projects.items() if project.delivered is not None
+    )
+    monday = max(first, started)
+    monday += timedelta(days=(7 - monday.weekday()) % 7)  # the first Monday on or after both
+    meetings: list[WeeklyMeeting] = []
+    while monday < end and monday + timedelta(days=6) < today:
+        week = [monday + timedelta(days=i) for i in range(7)]
+        directors = tuple(day for day in week if any((DIRECTORS, day) == (k, d) for k, d, _ in held))
+        meetings.append(WeeklyMeeting(monday, DIRECTORS, DEPARTMENT, held_on=directors))
+        for name, delivered in communities:
+            if delivered <= monday <= first_year_last_day(delivered):
+                days = tuple(day for day in week if (COORDINATION, day, name) in held)
+                meetings.append(WeeklyMeeting(monday, COORDINATION, settings.routing.office_for(name), name, days))
+        monday += timedelta(days=7)
+    return meetings
+
+
+def missed_meetings(ledger: Ledger, settings: Settings, first: date, end: date, today: date) -> list[WeeklyMeeting]:
+    """The meetings of :func:`weekly_meetings` without minutes: those not held (CS-3.10.1, CS-3.10.2)."""
+    return [m for m in weekly_meetings(ledger, settings, first, end, today) if m.missed]

@@ -1,5 +1,10 @@
 """Quarterly and annual customer-service statements 《客户服务统计报表》 (CS-3.10.4, CS-3.7.2, CS-3.7.4).
 
+CS-3.10.4: 各服务处每季、年制作报表向客户服务部提交，客户服务部进行汇总后向公司总经理室提交. So there is one
+statement per service office (客户服务处), issued by the office and addressed to 客户服务部, and the company-wide
+one, issued by 客户服务部 and addressed to 总经理室; each is printed with its addressee (主送) under the title.
+A case belongs to the office its registration recorded (``office``; 客户服务部 when none was recorded).
+
 Everything here is a function of the ledger and the period, never of the clock: the figures of a past
 quarter (``"2026Q4"``) or year (``"2026"``) come out the same every time the same ledger is asked, and the
 issue date printed is the first working day after the period.
@@ -24,8 +29,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from docgen.atomic import safe_part
 from docgen.cases import Case, all_cases
-from docgen.errors import PeriodError
+from docgen.errors import DocgenError, PeriodError
 from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
 from docgen.render.pdf import FONT_ROLES, render_pdf
@@ -33,14 +39,18 @@ from docgen.reports.ratings import quarter_bounds
 from docgen.wording import chinese_date
 
 __all__ = [
+    "StatementOfficeError",
     "StatementPeriodError",
     "bar_chart_svg",
     "figures_from_cases",
+    "office_of",
     "period_bounds",
     "previous_period",
     "statement_context",
     "statement_figures",
+    "statement_offices",
     "write_statement",
+    "write_statements",
 ]
 
 # The deadline keys in the order the procedure meets them, with a short name for tables and charts.
@@ -61,12 +71,18 @@ MAJOR_LIMIT = 2  # ≥ 2 major complaints in one project in the period
 # CSS family list: Typst's SVG renderer takes the first installed family.
 CHART_FONT = ", ".join(FONT_ROLES["hei"]) + ", sans-serif"
 TITLE = "客户服务统计报表"
+DEPARTMENT = "客户服务部"  # consolidates the offices' statements (CS-3.10.4); a case without an office is its own
+GENERAL_OFFICE = "总经理室"  # receives the consolidated statement (CS-3.10.4)
 _CN_QUARTER = "一二三四"
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 class StatementPeriodError(PeriodError):
     """A period that is not written like 2026Q4 or 2026 (a :class:`~docgen.errors.PeriodError`)."""
+
+
+class StatementOfficeError(DocgenError):
+    """``--office`` names no service office the ledger knows; the message lists those it does."""
 
 
 # ------------------------------------------------------------------------------------------- periods
@@ -287,11 +303,41 @@ def figures_from_cases(cases: list[Case], period: str, as_of: date | None = None
     }
 
 
-def statement_figures(ledger: Ledger, calendar: WorkCalendar, period: str, today: date | None = None) -> dict:
+def office_of(case: Case) -> str:
+    """The service office of a case, as its registration recorded it (客户服务部 when none was)."""
+    return str(case.registered.get("office") or "").strip() or DEPARTMENT
+
+
+def statement_offices(cases: list[Case], period: str) -> list[str]:
+    """The service offices with something to report for ``period``: a complaint received, or a deadline due,
+    in the period or in the previous one (a drop to nothing is reported too), in name order."""
+    _, first, end = period_bounds(period)
+    _, before_first, _ = period_bounds(previous_period(period))
+    offices = set()
+    for case in cases:
+        received = case.registered.received.date()
+        if before_first <= received < end or any(before_first <= d.due < end for d in case.deadlines):
+            offices.add(office_of(case))
+    return sorted(offices)
+
+
+def statement_figures(
+    ledger: Ledger,
+    calendar: WorkCalendar,
+    period: str,
+    today: date | None = None,
+    office: str | None = None,
+    cases: list[Case] | None = None,
+) -> dict:
     """The figures of the statement for ``period`` ("2026Q4" or "2026"), with the previous period's and the
-    change. ``calendar`` gives the issue date (the first working day after the period); a period still
-    running on ``today`` is reported as of today and dated today."""
-    figures = figures_from_cases(all_cases(ledger), period, today)
+    change: the company's, or with ``office`` those of that service office's cases only (CS-3.10.4).
+    ``calendar`` gives the issue date (the first working day after the period); a period still running on
+    ``today`` is reported as of today and dated today. ``cases``: already built from ``ledger``."""
+    cases = all_cases(ledger) if cases is None else cases
+    if office is not None:
+        cases = [case for case in cases if office_of(case) == office]
+    figures = figures_from_cases(cases, period, today)
+    figures["office"] = office
     figures["issued_on"] = calendar.next_workday(date.fromordinal(figures["end"].toordinal() - 1))
     if figures["as_of"] is not None:
         figures["issued_on"] = figures["as_of"]
@@ -363,7 +409,13 @@ def statement_context(figures: dict) -> dict:
     last = date.fromordinal(figures["end"].toordinal() - 1)
     prev = figures["previous"]
     rates = [row for row in figures["on_time"] if row["value"] is not None]
+    office = figures.get("office")
     return {
+        # CS-3.10.4: an office's statement goes from the office to 客户服务部, the consolidated one from
+        # 客户服务部 to 总经理室
+        "office": office or "",
+        "addressee": DEPARTMENT if office else GENERAL_OFFICE,
+        "issuer": office or DEPARTMENT,
         "period": figures["period"],
         "period_name": figures["period_name"],
         "span": f"{chinese_date(figures['first'])}至{chinese_date(last)}"
@@ -394,9 +446,33 @@ def statement_context(figures: dict) -> dict:
     }
 
 
-def write_statement(ws, ledger: Ledger, period: str) -> Path:
-    """``outbox/reports/<period>/客户服务统计报表-<period>.pdf`` (PDF/A-3b) from ``statement.typ``."""
-    figures = statement_figures(ledger, ws.calendar, period, today=ws.today())
+def write_statement(
+    ws, ledger: Ledger, period: str, office: str | None = None, cases: list[Case] | None = None
+) -> Path:
+    """``outbox/reports/<period>/客户服务统计报表-<period>.pdf`` (PDF/A-3b) from ``statement.typ``, the company's;
+    with ``office``, that service office's ``客户服务统计报表-<office>-<period>.pdf``."""
+    figures = statement_figures(ledger, ws.calendar, period, today=ws.today(), office=office, cases=cases)
     label = figures["period"]
-    out = ws.root / ws.settings.paths.outbox / "reports" / label / f"{TITLE}-{label}.pdf"
+    name = f"{TITLE}-{safe_part(office, 80)}-{label}.pdf" if office else f"{TITLE}-{label}.pdf"
+    out = ws.root / ws.settings.paths.outbox / "reports" / label / name
     return render_pdf("statement.typ", statement_context(figures), out, workspace_templates=ws.templates)
+
+
+def write_statements(ws, ledger: Ledger, period: str, office: str | None = None) -> list[Path]:
+    """``docgen report quarterly|annual``: the company's statement, then one per service office with something
+    to report (:func:`statement_offices`); with ``office``, that office's statement alone. An office the
+    ledger has no complaint of is refused (:class:`StatementOfficeError`) naming those it has."""
+    label = period_bounds(period)[0]
+    cases = all_cases(ledger)
+    if office is not None:
+        office = office.strip()
+        known = sorted({office_of(case) for case in cases})
+        if office not in known:
+            raise StatementOfficeError(
+                f"台账中没有“{office}”的投诉，无法生成该服务处的统计报表；已有投诉的服务处："
+                + ("、".join(known) or "（无）")
+            )
+        return [write_statement(ws, ledger, label, office, cases)]
+    return [write_statement(ws, ledger, label, None, cases)] + [
+        write_statement(ws, ledger, label, name, cases) for name in statement_offices(cases, label)
+    ]

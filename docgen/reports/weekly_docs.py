@@ -4,12 +4,17 @@ The figures come from :mod:`docgen.reports.periodic`; this module only words the
 ``weekly_report.docx`` (one per service office) and ``overdue_warning.docx`` (one a day). For a past
 period everything printed is a function of the ledger and the period: a case's stage and latest progress
 are taken as they stood at the end of the week, not as they stand today.
+
+Both also say which weekly meetings were not held (no minutes came back): the weekly report of a finished
+week lists the meetings that week required of the office (its communities' coordination meetings,
+CS-3.10.1, and 客户服务部's directors' meeting, CS-3.10.2), held or not; the daily warning lists, under who
+holds each, those not held in the last :data:`MISSED_WEEKS_SHOWN` finished weeks.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -19,7 +24,18 @@ from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
 from docgen.render.docx import find_template, render_docx
 from docgen.render.pdf import render_pdf
-from docgen.reports.periodic import Overdue, Warning, latest_progress, overdue_warning, week_bounds, weekly
+from docgen.reports.periodic import (
+    Overdue,
+    Warning,
+    Weekly,
+    WeeklyMeeting,
+    latest_progress,
+    missed_meetings,
+    overdue_warning,
+    week_bounds,
+    weekly,
+    weekly_meetings,
+)
 from docgen.wording import PROVISIONAL_MARK, chinese_date, day_of
 from docgen.workspace import Workspace
 
@@ -30,6 +46,9 @@ UNASSIGNED = "（未指定）"
 WARNING_FOLDER = "逾期预警"
 LESS_THAN_ONE = "不足1"
 ADVISORY = "建议时限"
+MISSED_WEEKS_SHOWN = 4  # the daily warning lists the meetings not held in the last 4 finished weeks
+MEETING_CLAUSES_TEXT = "CS-3.10.1、CS-3.10.2"
+BY_MINUTES = "以交回的会议纪要为准"
 
 
 def _due(deadline: DeadlineState) -> str:
@@ -103,13 +122,42 @@ def _overdue_row(item: Overdue) -> dict:
     }
 
 
-def weekly_context(report, calendar: WorkCalendar, issued_on: date) -> dict:
+def _meeting_row(meeting: WeeklyMeeting) -> dict:
+    held = "、".join(f"{day.month}月{day.day}日" for day in meeting.held_on)
+    return {
+        "week": meeting.week,
+        "meeting": meeting.meeting,
+        "clause": meeting.clause,
+        "held_by": meeting.held_by,
+        "status": f"已于{held}召开" if held else "未召开",
+        "missed": "是" if meeting.missed else "",
+        "text": meeting.sentence,
+    }
+
+
+def _meetings_note(meetings: list[WeeklyMeeting] | None) -> str:
+    """One sentence on the week's meetings for the weekly report (CS-3.10.1, CS-3.10.2)."""
+    if meetings is None:
+        return f"本周尚未结束，例会召开情况（{MEETING_CLAUSES_TEXT}）于周末后按交回的会议纪要核对。"
+    if not meetings:
+        return "本周在本系统启用之前，不核对例会召开情况。"
+    missed = sum(1 for m in meetings if m.missed)
+    if missed:
+        return f"本周应召开例会{len(meetings)}次，未召开{missed}次（{BY_MINUTES}）："
+    return f"本周应召开例会{len(meetings)}次，均已召开（{BY_MINUTES}）："
+
+
+def weekly_context(
+    report, calendar: WorkCalendar, issued_on: date, meetings: list[WeeklyMeeting] | None = None
+) -> dict:
     """The context of ``weekly_report.docx`` for one office's :class:`~docgen.reports.periodic.Weekly`.
 
     ``calendar`` is accepted for symmetry with the figures (the working days late are already counted
-    in ``report.overdue``)."""
+    in ``report.overdue``). ``meetings``: the weekly meetings the finished week required of the office
+    (:func:`~docgen.reports.periodic.weekly_meetings`), None while the week is still running."""
     last = report.last
     reg = lambda case, key: case.registered.get(key) or ""  # noqa: E731
+    rows = [_meeting_row(m) for m in meetings or []]
     return {
         "office": report.office,
         "period": f"{chinese_date(report.first)}至{chinese_date(last)}",
@@ -151,6 +199,9 @@ def weekly_context(report, calendar: WorkCalendar, issued_on: date) -> dict:
         ],
         "by_category": _counts(report.by_category),
         "by_department": _counts(report.by_department),
+        "meetings_note": _meetings_note(meetings),
+        "meetings": rows,
+        "missed_meetings": [row for row in rows if row["missed"]],
     }
 
 
@@ -185,23 +236,47 @@ def write_weekly_both(
 
 def _weekly_contexts(ws: Workspace, ledger: Ledger, week: str) -> list[tuple[Path, dict]]:
     """``(path without suffix, context)`` of each office's weekly report: the one definition of what the
-    .docx and the .pdf say and where they go."""
-    monday, _ = week_bounds(week)
+    .docx and the .pdf say and where they go.
+
+    A finished week's report also says which weekly meetings were held: 客户服务部's directors' meeting
+    (CS-3.10.2) in every office's report, each community's coordination meeting (CS-3.10.1) in its office's;
+    an office whose community had to meet that week gets its report even without a complaint."""
+    monday, end = week_bounds(week)
     year, number, _ = monday.isocalendar()
     label = f"{year}-W{number:02d}"  # "2026-11-26" and "2026-w48" name the same folder as "2026-W48"
+    today = ws.today()
+    reports = weekly(ledger, ws.calendar, label, today=today)
+    meetings = weekly_meetings(ledger, ws.settings, monday, end, today) if end <= today else None
+    offices = {report.office for report in reports}
+    for office in sorted({m.held_by for m in meetings or [] if m.project} - offices):
+        reports.append(Weekly(office, monday, end - timedelta(days=1)))
     return [
         (
             _reports_folder(ws) / label / f"周报-{safe_part(report.office, 80)}-{label}",
-            weekly_context(report, ws.calendar, min(ws.calendar.next_workday(report.last), ws.today())),
+            weekly_context(
+                report,
+                ws.calendar,
+                min(ws.calendar.next_workday(report.last), today),
+                None if meetings is None else [m for m in meetings if not m.project or m.held_by == report.office],
+            ),
         )
-        for report in weekly(ledger, ws.calendar, label, today=ws.today())
+        for report in sorted(reports, key=lambda r: r.office)
     ]
 
 
-def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dict:
-    """The context of ``overdue_warning.docx``: by who must act, late first (most late first), then due."""
+def warning_context(
+    warnings: list[Warning], today: date, tomorrow: date, missed: list[WeeklyMeeting] | tuple = ()
+) -> dict:
+    """The context of ``overdue_warning.docx``: by who must act, late first (most late first), then due, then
+    the weekly meetings not held (``missed``, :func:`~docgen.reports.periodic.missed_meetings`) under who
+    holds them: a community's 客户服务处 (CS-3.10.1), 客户服务部 (CS-3.10.2)."""
     departments = []
-    for warning in warnings:
+    by_name = {warning.department: warning for warning in warnings}
+    not_held: dict[str, list[WeeklyMeeting]] = {}
+    for meeting in missed:
+        not_held.setdefault(meeting.held_by, []).append(meeting)
+    for name in sorted(set(by_name) | set(not_held)):
+        warning = by_name.get(name) or Warning(name)
         late = sorted(warning.late, key=lambda p: (-p.workdays_late, p.number, p.deadline.key))
         due = sorted(warning.due_tomorrow, key=lambda p: (p.deadline.due, p.number, p.deadline.key))
         departments.append(
@@ -228,8 +303,12 @@ def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dic
                     }
                     for p in due
                 ],
+                "missed": [
+                    _meeting_row(m) for m in sorted(not_held.get(name, []), key=lambda m: (m.monday, m.meeting))
+                ],
             }
         )
+    count = sum(len(d["missed"]) for d in departments)
     return {
         "issued_on": chinese_date(today),
         "today": chinese_date(today),
@@ -238,16 +317,26 @@ def warning_context(warnings: list[Warning], today: date, tomorrow: date) -> dic
         "totals": {
             "late": str(sum(len(d["late"]) for d in departments)),
             "due": str(sum(len(d["due"]) for d in departments)),
+            "missed": str(count),
         },
+        "missed_note": (
+            f"近{MISSED_WEEKS_SHOWN}周有{count}次例会未召开（{MEETING_CLAUSES_TEXT}，{BY_MINUTES}；"
+            "已召开而纪要未交回的，请交回会议纪要）。"
+            if count
+            else ""
+        ),
     }
 
 
 def write_daily_warning(ws: Workspace, ledger: Ledger, today: date) -> list[Path]:
     """The day's 逾期预警, from one reading of the ledger: ``outbox/reports/逾期预警/逾期预警-<YYYY-MM-DD>.docx``
     (written even when nothing is late), then its PDF/A-3b twin ``….pdf`` (``templates/pdf/overdue_warning.typ``),
-    both from one :func:`warning_context`."""
+    both from one :func:`warning_context`, with the weekly meetings not held in the last
+    :data:`MISSED_WEEKS_SHOWN` finished weeks (CS-3.10.1, CS-3.10.2)."""
     warnings = overdue_warning(ledger, ws.calendar, today)
-    context = warning_context(warnings, today, ws.calendar.next_workday(today))
+    monday = today - timedelta(days=today.weekday())
+    missed = missed_meetings(ledger, ws.settings, monday - timedelta(weeks=MISSED_WEEKS_SHOWN), monday, today)
+    context = warning_context(warnings, today, ws.calendar.next_workday(today), missed)
     stem = _reports_folder(ws) / WARNING_FOLDER / f"逾期预警-{today.isoformat()}"
     return [
         render_docx(find_template("overdue_warning.docx", ws.templates), context, _with(stem, ".docx")),

@@ -9,6 +9,7 @@ from docgen.forms.base import FormDef
 from docgen.steps import (
     approval,
     callback,
+    escalation,
     final_account,
     minutes_intake,
     payment,
@@ -24,6 +25,7 @@ STEPS: dict[str, Step] = {
     step.form.form_id: step
     for step in (
         register.STEP,
+        escalation.STEP,
         site_survey.STEP,
         approval.STEP,
         quote.STEP,

@@ -9,8 +9,8 @@ Dropped back with the signatures the estimate's tier needs, the approval is reco
 
 from __future__ import annotations
 
-from docgen.events import CASE_APPROVAL_REQUESTED, CASE_APPROVED, CASE_CLOSED, CASE_SURVEYED
-from docgen.findings import Finding, error, has_errors
+from docgen.events import CASE_APPROVAL_REQUESTED, CASE_APPROVED
+from docgen.findings import Finding, has_errors
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import APPROVAL, Approval
 from docgen.forms.site_survey import SiteSurvey
@@ -23,14 +23,12 @@ from docgen.steps.base import (
     Decision,
     FormStep,
     Submission,
-    at,
+    answering_survey,
     correction_note,
-    has_event,
+    dated_since_survey,
     header_of,
-    latest_event,
     numbers_exhausted,
     once_valid,
-    out_of_order,
     record,
     registration,
     run_checks,
@@ -50,64 +48,27 @@ def signed(context: Context[Approval]) -> list[Finding]:
 @once_valid
 def approved_in_window(context: Context[Approval]) -> list[Finding]:
     """The approval comes after the survey it approves and is not dated ahead of today."""
-    approval, surveyed_on = context.header, context.facts["surveyed_on"]
-    if surveyed_on <= approval.approved_date <= context.today:
-        return []
-    return [
-        error(
-            f"审批日期{approval.approved_date.isoformat()}应在勘察日期{surveyed_on.isoformat()}与今天"
-            f"（{context.today.isoformat()}）之间",
-            clause="CS-3.6.1",
-            field="approved_date",
-            **at(context.parsed, "approved_date"),
-        )
-    ]
+    return dated_since_survey(context, "approved_date", "审批日期", "CS-3.6.1")
 
 
 CHECKS: tuple[Check, ...] = (signed, approved_in_window)
 
 
-def waiting_survey(tx: Transaction, parsed: ParsedForm, number: str) -> tuple[Event | None, Decision | None]:
-    """The survey whose approval was requested, when it is the case's latest; or the refusal."""
-    if not tx.case_exists(number):
-        return None, Decision(
-            findings=[
-                error(
-                    f"登记编号“{number}”不存在；请核对编号",
-                    clause="CS-3.4.3",
-                    field="case_number",
-                    **at(parsed, "case_number"),
-                )
-            ]
-        )
-    if has_event(tx, number, CASE_CLOSED):
-        return None, out_of_order(parsed, f"{number} 已办结；如需更正，请联系客户服务部")
-    survey = latest_event(tx, number, CASE_SURVEYED)
-    request = latest_event(tx, number, CASE_APPROVAL_REQUESTED)
-    if survey is None or request is None or request.claim != survey.claim:
-        # No request, or a later survey (a correction) that needed none: nothing waits for this approval.
-        return None, Decision(
-            findings=[
-                error(
-                    f"{number} 没有待审批的维修费用：最近一次《现场勘察会签表》的预估金额不超过1000元或不由公司承担，"
-                    "无须《维修费用审批单》（CS-3.6.1）；请核对登记编号",
-                    clause="CS-3.6.1",
-                    field="case_number",
-                    **at(parsed, "case_number"),
-                )
-            ]
-        )
-    return survey, None
-
-
 def handle_approval(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     approval = header_of(parsed, Approval)
     number = approval.case_number
-    survey_event, refused = waiting_survey(tx, parsed, number)
-    if refused:
-        return refused
-    assert survey_event is not None
-    survey = SiteSurvey.model_validate(survey_event.payload)
+    found = answering_survey(
+        tx,
+        parsed,
+        number,
+        CASE_APPROVAL_REQUESTED,
+        f"{number} 没有待审批的维修费用：最近一次《现场勘察会签表》的预估金额不超过1000元或不由公司承担，"
+        "无须《维修费用审批单》（CS-3.6.1）；请核对登记编号",
+        "CS-3.6.1",
+    )
+    if isinstance(found, Decision):
+        return found
+    survey = SiteSurvey.model_validate(found[0].payload)
     context = {"estimate": survey.estimate, "surveyed_on": survey.survey_date}
     findings = run_checks(CHECKS, Context(tx, ws, parsed, approval, submission.today, context))
     if has_errors(findings):

@@ -18,7 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from pydantic import BaseModel
 
 from docgen.atomic import safe_part
-from docgen.events import CASE_CLOSED, CASE_VIOLATION, CASE_WORK_ORDERED
+from docgen.events import CASE_CLOSED, CASE_SURVEYED, CASE_VIOLATION, CASE_WORK_ORDERED
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms.base import FormDef, ParsedForm, Raw
 from docgen.ledger import SETTINGS_FIELD, Event, NumbersExhausted, Transaction
@@ -342,3 +342,103 @@ def numbers_exhausted(exhausted: NumbersExhausted, ws: Workspace, what: str, **w
         field=f"{SETTINGS_FIELD}numbering.{setting}",
         **where,
     )
+
+
+# ============================================================ the forms that answer a survey
+
+
+def unknown_case(parsed: ParsedForm, number: str) -> Decision:
+    """The refusal of a form whose 登记编号 docgen never issued (CS-3.4.3)."""
+    return Decision(
+        findings=[
+            error(
+                f"登记编号“{number}”不存在；请核对编号",
+                clause="CS-3.4.3",
+                field="case_number",
+                **at(parsed, "case_number"),
+            )
+        ]
+    )
+
+
+def answering_survey(
+    tx: Transaction, parsed: ParsedForm, number: str, awaited: str, nothing_awaited: str, clause: str
+) -> tuple[Event, Event] | Decision:
+    """The case's latest survey and the event of ``awaited`` kind it recorded (an approval request, a
+    quote), which the form answers; or the refusal: an unknown case, a closed one, or nothing awaited
+    (``nothing_awaited``, citing ``clause``)."""
+    if not tx.case_exists(number):
+        return unknown_case(parsed, number)
+    if has_event(tx, number, CASE_CLOSED):
+        return out_of_order(parsed, f"{number} 已办结；如需更正，请联系客户服务部")
+    survey, waiting = latest_event(tx, number, CASE_SURVEYED), latest_event(tx, number, awaited)
+    if survey is None or waiting is None or waiting.claim != survey.claim:
+        # Nothing awaited, or a later survey (a correction) that awaits nothing: the form answers nothing.
+        return Decision(
+            findings=[error(nothing_awaited, clause=clause, field="case_number", **at(parsed, "case_number"))]
+        )
+    return survey, waiting
+
+
+def dated_since_survey(context: Context[Any], key: str, label: str, clause: str) -> list[Finding]:
+    """A form's date (header field ``key``, worded ``label``) falls between the survey
+    (``context.facts["surveyed_on"]``) and today."""
+    day, surveyed_on = getattr(context.header, key), context.facts["surveyed_on"]
+    if surveyed_on <= day <= context.today:
+        return []
+    return [
+        error(
+            f"{label}{day.isoformat()}应在勘察日期{surveyed_on.isoformat()}与今天（{context.today.isoformat()}）之间",
+            clause=clause,
+            field=key,
+            **at(context.parsed, key),
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class TrackedItem:
+    """How a form names the items it turns into tracked actions (a minutes decision, a major complaint's
+    measure), for the findings of ``assigned``."""
+
+    table: str  # 决定事项 / 处理措施
+    noun: str  # 决定 / 措施
+    owner: str  # the owner column's title: 责任人 / 责任部门/责任人
+    owner_meaning: str  # who the item must name: 责任人 / 负责的部门或人员
+    field: str  # the findings' field prefix: decisions / measures
+    since: str  # the day the due date may not precede: 会议日期 / 拟订日期
+
+
+def assigned(
+    item: TrackedItem, row: int, text: str, owner: str | None, due: date | None, since: date, sources, clause: str
+) -> list[Finding]:
+    """A tracked item names who carries it out and by when; a due date before it was decided is a warning."""
+    findings: list[Finding] = []
+    if not owner:
+        findings.append(
+            error(
+                f"{item.table}第{row}行“{text}”没有{item.owner}；每项{item.noun}须落实到{item.owner_meaning}",
+                clause=clause,
+                field=f"{item.field}.owner",
+                **where(sources.get("owner")),
+            )
+        )
+    if due is None:
+        findings.append(
+            error(
+                f"{item.table}第{row}行“{text}”没有完成期限；每项{item.noun}须写明完成期限，如 {since.isoformat()}",
+                clause=clause,
+                field=f"{item.field}.due",
+                **where(sources.get("due")),
+            )
+        )
+    elif due < since:
+        findings.append(
+            warning(
+                f"{item.table}第{row}行的完成期限{due.isoformat()}早于{item.since}{since.isoformat()}；请核对",
+                clause=clause,
+                field=f"{item.field}.due",
+                **where(sources.get("due")),
+            )
+        )
+    return findings

@@ -37,6 +37,8 @@ from docgen.steps.base import (
     Document,
     FormStep,
     Submission,
+    TrackedItem,
+    assigned,
     header_of,
     lines_of,
     rows_of,
@@ -395,6 +397,9 @@ def cases_named(context: Context[MinutesHeader]) -> list[Finding]:
     ]
 
 
+DECISION = TrackedItem("决定事项", "决定", "责任人", "责任人", "decisions", "会议日期")
+
+
 def decisions_complete(context: Context[MinutesHeader]) -> list[Finding]:
     """Each decision on a case that exists, with an owner and a due date (not before the meeting)."""
     header, parsed, clause = context.header, context.parsed, _clause(context)
@@ -409,34 +414,9 @@ def decisions_complete(context: Context[MinutesHeader]) -> list[Finding]:
                     **_where(sources.get("case_number")),
                 )
             )
-        if not decision.owner:
-            findings.append(
-                error(
-                    f"决定事项第{row}行“{decision.text}”没有责任人；每项决定须落实到责任人",
-                    clause=clause,
-                    field="decisions.owner",
-                    **_where(sources.get("owner")),
-                )
-            )
-        if decision.due is None:
-            findings.append(
-                error(
-                    f"决定事项第{row}行“{decision.text}”没有完成期限；每项决定须写明完成期限",
-                    clause=clause,
-                    field="decisions.due",
-                    **_where(sources.get("due")),
-                )
-            )
-        elif decision.due < header.meeting_date:
-            findings.append(
-                warning(
-                    f"决定事项第{row}行的完成期限{decision.due.isoformat()}早于会议日期"
-                    f"{header.meeting_date.isoformat()}；请核对",
-                    clause=clause,
-                    field="decisions.due",
-                    **_where(sources.get("due")),
-                )
-            )
+        findings += assigned(
+            DECISION, row, decision.text, decision.owner, decision.due, header.meeting_date, sources, clause
+        )
     return findings
 
 

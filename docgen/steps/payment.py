@@ -36,6 +36,7 @@ from docgen.steps.base import (
     record,
     record_violations,
     run_checks,
+    unknown_case,
 )
 from docgen.wording import money, money_in_words
 from docgen.workspace import Workspace
@@ -147,15 +148,15 @@ CHECKS: tuple[Check, ...] = (paid_after_final_account, paid_as_settled)
 # ============================================================ handler
 
 
-def _refused(parsed: ParsedForm, message: str, key: str, clause: str = CLAUSE) -> Decision:
-    return Decision(findings=[error(message, clause=clause, field=key, **at(parsed, key))])
+def _refused(parsed: ParsedForm, message: str, key: str) -> Decision:
+    return Decision(findings=[error(message, clause=CLAUSE, field=key, **at(parsed, key))])
 
 
 def handle_payment(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     paid = header_of(parsed, PaymentConfirmation)
     number = paid.case_number
     if not tx.case_exists(number):
-        return _refused(parsed, f"登记编号“{number}”不存在；请核对编号", "case_number", "CS-3.4.3")
+        return unknown_case(parsed, number)
     settled = latest_event(tx, number, CASE_SETTLED)
     if settled is None:
         return _refused(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from docgen.events import CASE_CLOSED, CASE_QUOTE_ANSWERED, CASE_QUOTED, CASE_SURVEYED
+from docgen.events import CASE_QUOTE_ANSWERED, CASE_QUOTED
 from docgen.findings import Finding, error, has_errors
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import QUOTE, QUOTE_ANSWERS, Quote
@@ -22,12 +22,11 @@ from docgen.steps.base import (
     Decision,
     FormStep,
     Submission,
+    answering_survey,
     at,
-    has_event,
+    dated_since_survey,
     header_of,
-    latest_event,
     once_valid,
-    out_of_order,
     record,
     run_checks,
 )
@@ -50,18 +49,8 @@ def customer_signed(context: Context[Quote]) -> list[Finding]:
 
 @once_valid
 def answered_in_window(context: Context[Quote]) -> list[Finding]:
-    answer, surveyed_on = context.header, context.facts["surveyed_on"]
-    if surveyed_on <= answer.answered_date <= context.today:
-        return []
-    return [
-        error(
-            f"确认日期{answer.answered_date.isoformat()}应在勘察日期{surveyed_on.isoformat()}与今天"
-            f"（{context.today.isoformat()}）之间",
-            clause="CS-3.4.5",
-            field="answered_date",
-            **at(context.parsed, "answered_date"),
-        )
-    ]
+    """The answer comes after the survey that found the owner responsible and is not dated ahead of today."""
+    return dated_since_survey(context, "answered_date", "确认日期", "CS-3.4.5")
 
 
 CHECKS: tuple[Check, ...] = (customer_signed, answered_in_window)
@@ -70,31 +59,17 @@ CHECKS: tuple[Check, ...] = (customer_signed, answered_in_window)
 def handle_quote(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
     answer = header_of(parsed, Quote)
     number = answer.case_number
-    if not tx.case_exists(number):
-        return Decision(
-            findings=[
-                error(
-                    f"登记编号“{number}”不存在；请核对编号",
-                    clause="CS-3.4.3",
-                    field="case_number",
-                    **at(parsed, "case_number"),
-                )
-            ]
-        )
-    if has_event(tx, number, CASE_CLOSED):
-        return out_of_order(parsed, f"{number} 已办结；如需更正，请联系客户服务部")
-    survey, quoted = latest_event(tx, number, CASE_SURVEYED), latest_event(tx, number, CASE_QUOTED)
-    if survey is None or quoted is None or quoted.claim != survey.claim:
-        return Decision(
-            findings=[
-                error(
-                    f"{number} 最近一次《现场勘察会签表》的责任方不是业主/客户，没有向客户报价；请核对登记编号",
-                    clause="CS-3.4.5",
-                    field="case_number",
-                    **at(parsed, "case_number"),
-                )
-            ]
-        )
+    found = answering_survey(
+        tx,
+        parsed,
+        number,
+        CASE_QUOTED,
+        f"{number} 最近一次《现场勘察会签表》的责任方不是业主/客户，没有向客户报价；请核对登记编号",
+        "CS-3.4.5",
+    )
+    if isinstance(found, Decision):
+        return found
+    survey, quoted = found
     context = {"surveyed_on": date.fromisoformat(survey.payload["survey_date"])}
     findings = run_checks(CHECKS, Context(tx, ws, parsed, answer, submission.today, context))
     if has_errors(findings):

@@ -1,8 +1,10 @@
 """The register 《来电、来访登记表》 (CS-3.4.3): each new line becomes a numbered case with its deadlines;
 a line already registered records progress (CS-3.4.4) or a late escalation (CS-3.4.7).
 
-Emits 01 《现场勘察会签表》 for a repair, 02 重大投诉上报单 for a major complaint, a 转办单 per
-(责任部门, 服务处) and the register returned with its numbers.
+Emits 01 《现场勘察会签表》 for a repair, 02 重大投诉上报单 and the pre-filled 《重大投诉处理措施单》 for a major
+complaint (``steps/escalation.py``), a 转办单 per (责任部门, 服务处) and per 协办部门 (法律事务中心, CS-2.1.3),
+and the register returned with its numbers. The responsible department's designated handler (承办人,
+CS-3.4.2.1) and a 协办部门 named on a returned register are recorded on the case.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from collections.abc import Callable
 from datetime import date
 
 from docgen.atomic import safe_part
-from docgen.events import CASE_CLOSED, CASE_ESCALATED, CASE_PROGRESS, CASE_REGISTERED
+from docgen.cases import latest_named
+from docgen.events import CASE_ASSISTING, CASE_CLOSED, CASE_ESCALATED, CASE_HANDLER, CASE_PROGRESS, CASE_REGISTERED
 from docgen.findings import Finding, error, has_errors, warning
 from docgen.forms.base import ParsedForm, Raw
 from docgen.forms.register import NOT_AGREED, REGISTER, RegisterHeader, RegisterLine
 from docgen.forms.site_survey import SITE_SURVEY
 from docgen.ledger import MIN_YEAR, Event, NumberFormat, NumbersExhausted, Transaction, line_fingerprint
-from docgen.payloads import checked
+from docgen.payloads import RegisteredPayload, checked
 from docgen.procedures import rules
 from docgen.steps import facts
 from docgen.steps.base import (
@@ -39,6 +42,7 @@ from docgen.steps.base import (
     run_checks,
 )
 from docgen.steps.base import where as _where
+from docgen.steps.escalation import measures_deadline, measures_form
 from docgen.wording import chinese_date, day_of
 from docgen.workspace import Workspace
 
@@ -100,7 +104,9 @@ def survey_document(case: dict, ws: Workspace) -> Document:
     )
 
 
-def escalation_document(case: dict, ws: Workspace, today: date) -> Document:
+def escalation_document(case: dict, ws: Workspace, today: date, measures: dict | None = None) -> Document:
+    """02 重大投诉上报单 (CS-3.4.7); ``measures``, the deadline of the general manager's measures, heads its
+    处理期限."""
     context = {
         "case": {
             "number": case["number"],
@@ -120,9 +126,9 @@ def escalation_document(case: dict, ws: Workspace, today: date) -> Document:
         "issued_on": chinese_date(today),
         "deadlines": [
             {"label": d["label"], "due": due_text(d), "clause": d["clause"], "provisional": d["provisional"]}
-            for d in case["deadlines"]
+            for d in [*([measures] if measures else []), *case["deadlines"]]
         ],
-        "provisional_note": provisional_note(case["deadlines"]),
+        "provisional_note": provisional_note([*([measures] if measures else []), *case["deadlines"]]),
         "clause": "CS-3.4.7",
     }
     return Document(
@@ -132,11 +138,23 @@ def escalation_document(case: dict, ws: Workspace, today: date) -> Document:
     )
 
 
-def dispatch_documents(cases: list[dict], submission: Submission, ws: Workspace) -> list[Document]:
-    """CS-3.4.3: the register goes to each service office and responsible department; one list each."""
+def assisting_title(department: str) -> str:
+    """How a 转办单 names a department that assists rather than answers for the complaint (CS-2.1.3)."""
+    return f"{department}（协办）"
+
+
+def dispatch_documents(
+    cases: list[dict], submission: Submission, ws: Workspace, assisting: list[dict] | None = None
+) -> list[Document]:
+    """CS-3.4.3: the register goes to each service office and responsible department; one list each. A
+    department named to assist (协办部门, e.g. 法律事务中心, CS-2.1.3) gets its own list, for the new cases
+    naming it and for the registered ones (``assisting``) it was named on later."""
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for case in cases:
         groups[(case["department"], case["office"])].append(case)
+    for case in [*cases, *(assisting or [])]:
+        if case.get("assisting") and case["assisting"] != case["department"]:
+            groups[(assisting_title(case["assisting"]), case["office"])].append(case)
     documents = []
     for (department, office), members in sorted(groups.items()):
         rows = [
@@ -263,6 +281,7 @@ def _register_lines(
     lines = lines_of(parsed, RegisterLine)
     returned_lines: list[dict] = []
     new_cases: list[dict] = []
+    later_assisting: list[dict] = []  # registered cases a returned register names a 协办部门 for
     for line, row, source in zip(lines, parsed.line_rows, parsed.line_sources):
         number, earlier = line.number, None
         if number:
@@ -293,22 +312,11 @@ def _register_lines(
             if line.major and not registered_now and not has_event(tx, number, CASE_ESCALATED):
                 # Found to be major after registration: reported at once all the same (CS-3.4.7).
                 case = {**earlier, "major": True}
-                tx.append(
-                    CASE_ESCALATED,
-                    checked(
-                        CASE_ESCALATED,
-                        {
-                            "recipients": list(settings.escalation.recipients),
-                            "clause": "CS-3.4.7",
-                            "file": submission.name,
-                        },
-                    ),
-                    case_id=number,
-                    claim=submission.claim,
-                    sha256=submission.sha256,
-                )
-                decision.documents.append(escalation_document(case, ws, submission.today))
+                decision.documents += _escalate(tx, ws, case, submission, file=submission.name)
             decision.findings += rules.unchanged_facts(line, earlier, source, row)
+            _record_handler(tx, number, earlier, line, row, submission)
+            if _record_assisting(tx, number, earlier, line, row, submission):
+                later_assisting.append({**earlier, "assisting": line.assisting})
             if line.closed_date is not None:
                 decision.documents += _record_closing(tx, ws, number, line, row, source, submission, decision)
             if number not in decision.case_ids:
@@ -364,15 +372,8 @@ def _register_lines(
             decision.documents.append(survey_document(case, ws))
         if case["major"]:
             # CS-3.4.7: a major complaint is reported at once to the general manager and deputy GM.
-            tx.append(
-                CASE_ESCALATED,
-                checked(CASE_ESCALATED, {"recipients": list(settings.escalation.recipients), "clause": "CS-3.4.7"}),
-                case_id=case["number"],
-                claim=submission.claim,
-                sha256=submission.sha256,
-            )
-            decision.documents.append(escalation_document(case, ws, submission.today))
-    decision.documents += dispatch_documents(new_cases, submission, ws)
+            decision.documents += _escalate(tx, ws, case, submission)
+    decision.documents += dispatch_documents(new_cases, submission, ws, later_assisting)
     decision.documents.append(
         Document(
             f"{ws.settings.paths.outbox}/registers/{submission.today.isoformat()}/{submission.stem}-已编号-{submission.short}.xlsx",
@@ -381,6 +382,76 @@ def _register_lines(
         )
     )
     return decision
+
+
+def _escalate(tx: Transaction, ws: Workspace, case: dict, submission: Submission, **extra) -> list[Document]:
+    """CS-3.4.7: report a major complaint to the general manager and deputy GM (02 上报单) and ask for their
+    measures (《重大投诉处理措施单》, deadline ``measures``, CS-2.1.2). Returns the two documents."""
+    received = RegisteredPayload.model_validate(case).received
+    deadline = measures_deadline(ws, received, submission.today)
+    payload = {
+        "recipients": list(ws.settings.escalation.recipients),
+        "clause": "CS-3.4.7",
+        **extra,
+        "deadlines": [deadline],
+    }
+    tx.append(
+        CASE_ESCALATED,
+        checked(CASE_ESCALATED, payload),
+        case_id=case["number"],
+        claim=submission.claim,
+        sha256=submission.sha256,
+    )
+    return [
+        escalation_document(case, ws, submission.today, deadline),
+        measures_form(case, deadline, ws, submission.today),
+    ]
+
+
+def _record_handler(
+    tx: Transaction, number: str, earlier: dict, line: RegisterLine, row: int, submission: Submission
+) -> None:
+    """CS-3.4.2.1: the handler the responsible department designated, written on the returned register; a
+    different name later is recorded too (the latest holds)."""
+    current = latest_named(tx.events(case_id=number, kind=CASE_HANDLER), CASE_HANDLER, "handler")
+    if not line.handler or line.handler == (current or earlier.get("handler")):
+        return
+    tx.append(
+        CASE_HANDLER,
+        checked(
+            CASE_HANDLER,
+            {
+                "handler": line.handler,
+                "department": earlier["department"],
+                "clause": "CS-3.4.2.1",
+                "row": row,
+                "file": submission.name,
+            },
+        ),
+        case_id=number,
+        claim=submission.claim,
+        sha256=submission.sha256,
+    )
+
+
+def _record_assisting(
+    tx: Transaction, number: str, earlier: dict, line: RegisterLine, row: int, submission: Submission
+) -> bool:
+    """CS-2.1.3: a 协办部门 named on a returned register after registration; True when it is new (it then gets
+    its 转办单)."""
+    current = latest_named(tx.events(case_id=number, kind=CASE_ASSISTING), CASE_ASSISTING, "assisting")
+    if not line.assisting or line.assisting == (current or earlier.get("assisting")):
+        return False
+    tx.append(
+        CASE_ASSISTING,
+        checked(
+            CASE_ASSISTING, {"assisting": line.assisting, "clause": "CS-2.1.3", "row": row, "file": submission.name}
+        ),
+        case_id=number,
+        claim=submission.claim,
+        sha256=submission.sha256,
+    )
+    return line.assisting != earlier["department"]
 
 
 def _feedback(case: dict) -> dict:
@@ -535,6 +606,8 @@ def registered_facts(event: Event) -> str:
             ("受理方式", p.get("channel")),
             ("受理人", p.get("receiver")),
             ("转责任部门", p.get("department")),
+            ("协办部门", p.get("assisting")),
+            ("承办人", p.get("handler")),
             ("处理进展", p.get("progress")),
         ]
     )
@@ -563,11 +636,21 @@ def closed_facts(event: Event) -> str:
     )
 
 
+def handler_facts(event: Event) -> str:
+    return facts.joined([("承办人", event.payload.get("handler")), ("责任部门", event.payload.get("department"))])
+
+
+def assisting_facts(event: Event) -> str:
+    return facts.joined([("协办部门", event.payload.get("assisting")), ("依据", event.payload.get("clause"))])
+
+
 FACTS: facts.Facts = {
     CASE_REGISTERED: registered_facts,
     CASE_ESCALATED: escalated_facts,
     CASE_PROGRESS: progress_facts,
     CASE_CLOSED: closed_facts,
+    CASE_HANDLER: handler_facts,
+    CASE_ASSISTING: assisting_facts,
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from docgen.events import CASE_COMPLETED, CASE_SURVEYED
-from docgen.findings import Finding, error, has_errors
+from docgen.findings import Finding, has_errors
 from docgen.forms.base import ParsedForm
 from docgen.forms.repair import CALLBACK, FINAL_ACCOUNT, WORK_ORDER, WorkOrder
 from docgen.ledger import Event, Transaction
@@ -21,8 +21,8 @@ from docgen.steps.base import (
     Document,
     FormStep,
     Submission,
-    at,
     correction_note,
+    dated_since_survey,
     due_text,
     header_of,
     latest_event,
@@ -49,18 +49,7 @@ def signoffs(context: Context[WorkOrder]) -> list[Finding]:
 @once_valid
 def completed_in_window(context: Context[WorkOrder]) -> list[Finding]:
     """CS-3.5.2: completed between the survey and today."""
-    done, surveyed_on = context.header, context.facts["surveyed_on"]
-    if surveyed_on <= done.completed_date <= context.today:
-        return []
-    return [
-        error(
-            f"完工日期{done.completed_date.isoformat()}应在勘察日期{surveyed_on.isoformat()}与今天"
-            f"（{context.today.isoformat()}）之间",
-            clause="CS-3.5.2",
-            field="completed_date",
-            **at(context.parsed, "completed_date"),
-        )
-    ]
+    return dated_since_survey(context, "completed_date", "完工日期", "CS-3.5.2")
 
 
 @once_valid
