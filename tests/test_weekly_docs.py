@@ -609,3 +609,18 @@ def _after_the_week(monkeypatch):
     from docgen.workspace import Workspace as _Workspace
 
     monkeypatch.setattr(_Workspace, "today", lambda self: _date(2026, 12, 7))
+
+
+def test_category_counts_follow_the_count_then_the_form_s_order_never_the_code_points(ws):
+    # GIVEN a week with one complaint each of 物业服务, 维修 and 销售服务, and two of 其他 (issue 11 item 8)
+    from collections import Counter
+
+    from docgen.reports.periodic import Weekly
+
+    report = Weekly("融侨锦江客户服务处", date(2026, 11, 23), date(2026, 11, 29))
+    report.by_category = Counter({"物业服务": 1, "维修": 1, "销售服务": 1, "其他": 2})
+    report.by_department = Counter({"客户服务部": 1, "工程材料部": 1})
+    context = weekly_context(report, ws.calendar, date(2026, 11, 30))
+    # THEN the most frequent comes first, and equal counts keep the register's dropdown order
+    assert [c["name"] for c in context["by_category"]] == ["其他", "维修", "销售服务", "物业服务"]
+    assert [c["name"] for c in context["by_department"]] == ["客户服务部", "工程材料部"]  # code points: 工 < 客

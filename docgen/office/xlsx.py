@@ -679,7 +679,9 @@ CENTERED = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 def text_width(text: str) -> int:
     """Width in Excel character units: a CJK or full-width character takes two, others one."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(
+        2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.category(ch) == "Cf" else 1 for ch in text
+    )
 
 
 def wrapped_lines(text: str, width: int) -> int:
@@ -690,6 +692,15 @@ def wrapped_lines(text: str, width: int) -> int:
     return sum(max(1, -(-text_width(part) // usable)) for part in text.split("\n"))
 
 
+# A figure with its separators (2026-11-03, 2026/11/3, 0591-87654321, 13:30): never broken at a hyphen or slash in
+# the 修改说明 sheet. WORD JOINERs hold it (invisible; a value pasted back is read without them, forms/values.py).
+_FIGURE = re.compile(r"\d+(?:[-/.:]\d+)+")
+
+
+def _unbroken(text: str) -> str:
+    return _FIGURE.sub(lambda m: re.sub(r"([-/.:])", "\u2060\\1\u2060", m.group(0)), text)
+
+
 def _correction_sheet(wb: openpyxl.Workbook, findings: list[Finding]) -> None:
     listing = wb.create_sheet("修改说明", 0)
     listing.append(["序号", "位置", "问题及应填写的内容"])
@@ -697,7 +708,7 @@ def _correction_sheet(wb: openpyxl.Workbook, findings: list[Finding]) -> None:
         cell.font, cell.fill, cell.border, cell.alignment = CORRECTION_LABEL_FONT, HEADER_FILL, BOX, WRAP
     listing.row_dimensions[1].height = LINE_HEIGHT_PT + 6
     for number, finding in enumerate((f for f in findings if f.severity == "error"), start=1):
-        listing.append([number, finding.location or "", finding.message])
+        listing.append([number, finding.location or "", _unbroken(finding.message)])
         row = listing.max_row
         for cell in listing[row]:
             cell.font, cell.border, cell.alignment = CORRECTION_FONT, BOX, WRAP

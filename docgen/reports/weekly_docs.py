@@ -20,6 +20,7 @@ from typing import Callable
 
 from docgen.atomic import safe_part
 from docgen.cases import Case, DeadlineState, stage_of
+from docgen.forms.register import CATEGORIES, DEPARTMENTS
 from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
 from docgen.render.docx import find_template, render_docx
@@ -101,9 +102,14 @@ def _next_due(case: Case, until: date) -> str:
     return f"{_label(nxt)}\n{_due(nxt)}"
 
 
-def _counts(counter: Counter) -> list[dict]:
-    items = sorted(counter.items(), key=lambda item: (-item[1], item[0] or ""))
-    return [{"name": name or UNASSIGNED, "count": str(count)} for name, count in items]
+def _counts(counter: Counter, order: tuple[str, ...]) -> list[dict]:
+    """Most frequent first; equal counts in the form's order (its dropdown), names it does not list last."""
+
+    def key(item: tuple[str, int]) -> tuple[int, int, str]:
+        name, count = item
+        return (-count, order.index(name) if name in order else len(order), name or "")
+
+    return [{"name": name or UNASSIGNED, "count": str(count)} for name, count in sorted(counter.items(), key=key)]
 
 
 def _late(workdays: int) -> str:
@@ -197,8 +203,8 @@ def weekly_context(
             _overdue_row(item)
             for item in sorted(report.overdue, key=lambda o: (o.case.number, o.deadline.due, o.deadline.key))
         ],
-        "by_category": _counts(report.by_category),
-        "by_department": _counts(report.by_department),
+        "by_category": _counts(report.by_category, CATEGORIES),
+        "by_department": _counts(report.by_department, DEPARTMENTS),
         "meetings_note": _meetings_note(meetings),
         "meetings": rows,
         "missed_meetings": [row for row in rows if row["missed"]],
