@@ -224,3 +224,46 @@ def test_a_running_quarter_is_rated_as_of_today(ws, ledger):
     assert summary["as_of"] == "2026-11-27"
     text = "\n".join(str(c) for row in openpyxl.load_workbook(path).active.iter_rows(values_only=True) for c in row)
     assert "截至2026年11月27日" in text and "尚未回访的维修1次" in text
+
+
+def test_the_rating_sheet_prints_on_one_page_with_its_period_in_words(ws, ledger, capsys, tmp_path):
+    # GIVEN a quarter's rating (issue 11 item 5: it printed on 6 pages, 综合得分 alone on pages 2 and 4,
+    # and its title said "2026Q4")
+    import shutil
+    import subprocess
+
+    record_repair(ledger, completed="2026-11-20", due="2026-11-24", opinion="满意", callback="满意")
+    summary = ratings(ws, capsys, "--quarter", "2026Q4")
+    assert "2026年第四季度" in sheet_text(ws, summary) and "2026Q4" not in sheet_text(ws, summary).split("\n")[1]
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return
+    # WHEN LibreOffice prints the first sheet alone
+    workbook = openpyxl.load_workbook(ws.root / summary["output"])
+    for sheet in workbook.worksheets[1:]:
+        workbook.remove(sheet)
+    single = tmp_path / "rating.xlsx"
+    workbook.save(single)
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(single),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    info = subprocess.run(["pdfinfo", str(tmp_path / "rating.pdf")], check=True, capture_output=True, text=True).stdout
+    # THEN it is one page, with 综合得分 on it
+    assert info.split("Pages:")[1].split()[0] == "1"
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "rating.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "综合得分" in text and "2026年第四季度" in "".join(text.split())
