@@ -506,15 +506,24 @@ def cmd_report_statement(args) -> int:
 
 
 def cmd_report_case(args) -> int:
-    from docgen.reports.dossier import write_dossier
+    from docgen.reports.dossier import write_dossier, write_special_draft
+
+    special = args.kind == "special"
+    # CS-3.10.6: the 专题报告 is a Word draft to complete and drop back; --pdf prints it with ruled lines instead.
+    draft = special and not getattr(args, "pdf", False)
 
     def write(ws, ledger):
         try:
-            return [write_dossier(ws, ledger, args.case, special=args.kind == "special")], {"case": args.case}
+            if draft:
+                return [write_special_draft(ws, ledger, args.case)], {"case": args.case}
+            return [write_dossier(ws, ledger, args.case, special=special)], {"case": args.case}
         except LookupError:
             raise DocgenError(f"没有登记编号为 {args.case} 的案件") from None
 
-    return _write_reports(args, write)
+    code = _write_reports(args, write)
+    if code == 0 and draft and not args.json:
+        print("填写第六部分“原因分析”、第七部分“处理意见与建议”和报告人，放回 intake/ 即登记并归档为 PDF/A。")
+    return code
 
 
 def cmd_minutes(args) -> int:
@@ -872,11 +881,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true")
     for kind, text in (
         ("case", "案件档案 PDF/A（含原始表单）"),
-        ("special", "重大或处理困难投诉的专题报告（CS-3.10.6）"),
+        ("special", "重大或处理困难投诉的专题报告（CS-3.10.6）：Word 草稿，填写原因分析、处理意见与建议后放回 intake/"),
     ):
         p = kinds.add_parser(kind, help=text, description=text)
         p.set_defaults(func=cmd_report_case)
         p.add_argument("case", metavar="KF-…")
+        if kind == "special":
+            p.add_argument(
+                "--pdf", action="store_true", help="生成留有手写横线的 PDF（默认：生成 Word 草稿，填写后放回 intake/）"
+            )
         p.add_argument("--json", action="store_true")
     text = "维修人员与维修队长的季度或年度综合评价及服务激励奖金核定表（CS-3.5.10）"
     p = kinds.add_parser("ratings", help=text, description=text)
@@ -911,6 +924,10 @@ def main(argv: list[str] | None = None) -> int:
     except DocgenError as problem:  # the one handler: a message for people, no traceback
         print(problem.message or str(problem), file=sys.stderr)
         return problem.exit_status
+    except BrokenPipeError:
+        # The reader left early (`docgen status | head`): nothing more to say, and no traceback on exit either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -224,8 +224,15 @@ def play_repair(ws: Workspace, say=print, wait_seconds: float = 60.0, seed: int 
         {**FINAL_ACCOUNT, "prepared_date": today},
         COST_LINES,
     )
-    settled = step("6. 结算、审批与付款（CS-3.5.6、CS-3.6.1）", _emitted(ws, accounted, "维修工程结算书"), SETTLEMENT)
+    settled = step("6. 结算与审批（CS-3.5.6、CS-3.6.1）", _emitted(ws, accounted, "维修工程结算书"), SETTLEMENT)
     dossier = next((ws.root / d["path"] for d in settled["documents"] if "案件档案" in d["path"]), None)
+    # 财务计统部 pays and returns the confirmation: the money goes back to the revolving fund (CS-3.5.9, CS-3.6).
+    paid = step(
+        "7. 财务计统部付款确认（CS-3.5.9）",
+        _emitted(ws, settled, "付款确认单"),
+        {"paid_date": today, "paid_amount": FINAL_ACCOUNT["total"], "handler": "周敏"},
+    )
+    dossier = next((ws.root / d["path"] for d in paid["documents"] if "案件档案" in d["path"]), dossier)
     say(
         f"案件 {number} 已办结；案件档案（PDF/A，内含全部原始表单）：{dossier.relative_to(ws.root) if dossier else '未生成'}"
     )

@@ -89,6 +89,9 @@ CASE_CLOSED = EventKind(
 CASE_PAID = EventKind("case.paid", label="付款确认", day_field="paid_date")
 CASE_VIOLATION = EventKind("case.violation", label="违反程序记录")
 CASE_MINUTES = EventKind("case.minutes", label="会议纪要")
+# The 专题报告 of a major or difficult complaint (CS-3.10.6): drafted by docgen, completed by 客户服务部 (原因分析,
+# 处理意见与建议) and dropped back; filed as PDF/A with the Word original inside.
+CASE_SPECIAL_REPORT = EventKind("case.special_report", label="专题报告", day_field="report_date")
 
 # ------------------------------------------------------------------ minutes' decisions (CS-3.10)
 # A decision (deadline ``action-<seq>``) is met by the ``minutes.action_done`` naming it, on its ``done_on``;
@@ -124,6 +127,7 @@ KINDS: dict[str, EventKind] = {
         CASE_PAID,
         CASE_VIOLATION,
         CASE_MINUTES,
+        CASE_SPECIAL_REPORT,
         MINUTES_ACTION,
         MINUTES_ACTION_DONE,
         MINUTES_ACTION_REOPENED,

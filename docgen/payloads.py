@@ -35,6 +35,7 @@ from docgen.events import (
     CASE_QUOTED,
     CASE_REGISTERED,
     CASE_SETTLED,
+    CASE_SPECIAL_REPORT,
     CASE_SURVEYED,
     CASE_WORK_ORDERED,
 )
@@ -296,6 +297,16 @@ class PaidPayload(Payload):
     fund: str | None = None
 
 
+class SpecialReportPayload(Payload):
+    """``case.special_report``: the completed 专题报告 (CS-3.10.6), its two sections as written."""
+
+    report_date: date
+    analysis: str
+    measures: str
+    reporter: str | None = None
+    file: str | None = None
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     CASE_REGISTERED: NewRegistration,
     CASE_ESCALATED: EscalatedPayload,
@@ -315,6 +326,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     CASE_SETTLED: SettledPayload,
     CASE_CLOSED: ClosedPayload,
     CASE_PAID: PaidPayload,
+    CASE_SPECIAL_REPORT: SpecialReportPayload,
 }
 
 

@@ -42,6 +42,7 @@ from docgen.atomic import (
     write_text,
     write_with,
 )
+from docgen.cases import Case, build
 from docgen.events import (
     CASE_REGISTERED,
     MINUTES_ACTION,
@@ -629,6 +630,7 @@ def receipt_document(
     documents: list[Document],
     registered: list[dict],
     actions: Sequence[Event] = (),
+    cases: Sequence[Case] = (),
 ) -> Document:
     """回执: what became of the file, for the clerk who dropped it and never sees a terminal (with the
     decisions of minutes now tracked and the earlier ones recorded as done)."""
@@ -646,6 +648,15 @@ def receipt_document(
             for deadline in case["deadlines"]:
                 mark = "（暂定）" if deadline["provisional"] else ""
                 lines.append(f"      {deadline['due']}{mark} 前：{deadline['label']}（{deadline['clause']}）")
+    if cases:
+        # Where each case stands now: closed, or what comes next and who must act (待审批 names the approvers).
+        lines += ["", "案件现状："]
+        for state in cases:
+            line = f"  {state.number}  {state.stage}"
+            following = state.next_deadline()
+            if following is not None:
+                line += f"；下一步：{following.label}（{following.actor or '责任部门'}，{following.due.isoformat()}前）"
+            lines.append(line)
     if actions:
         lines += ["", "会议决定事项："]
         for event in actions:
@@ -802,9 +813,22 @@ def _decide(
         status = "accepted_with_findings" if decision.findings else "accepted"
         registered = [e.payload for e in tx.appended if e.kind == CASE_REGISTERED]
         actions = [e for e in tx.appended if e.kind in (MINUTES_ACTION, MINUTES_ACTION_DONE)]
+        # The stage of each case a step touched, but new ones (the register lists them with their deadlines).
+        new_cases = {case["number"] for case in registered}
+        touched = [number for number in decision.case_ids if number not in new_cases][:20]
+        stages = [build(number, tx.events(case_id=number)) for number in touched]
         documents = decision.documents + [
             receipt_document(
-                ws, record, today, status, decision.case_ids, decision.findings, decision.documents, registered, actions
+                ws,
+                record,
+                today,
+                status,
+                decision.case_ids,
+                decision.findings,
+                decision.documents,
+                registered,
+                actions,
+                [case for case in stages if case is not None],
             )
         ]
         return tx.append(
@@ -857,6 +881,16 @@ def render(ws: Workspace, document: Document) -> None:
         ledger = ws.open_ledger()
         try:
             write_dossier(ws, ledger, spec["case_number"], issued_on=date.fromisoformat(spec["issued_on"]))
+        finally:
+            ledger.close()
+    elif document.kind == "special_report":
+        # A completed 专题报告 (CS-3.10.6) filed: the case's history as it stood, the sections as written, the
+        # Word original and the source forms inside (docgen.steps.special_report).
+        from docgen.reports.dossier import file_special_report
+
+        ledger = ws.open_ledger()
+        try:
+            file_special_report(ws, ledger, spec, target)
         finally:
             ledger.close()
     elif document.kind == "copy":

@@ -173,7 +173,12 @@ def test_special_report_cs_3_10_6_tells_the_history_and_leaves_room_for_measures
 
     write_register(ws.intake, [register_line(major=True)])
     run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    # a Word draft to complete and drop back (issue 11 item 6; tests/test_steps_special_report.py)
     code, out = run(capsys, "--workspace", str(ws.root), "report", "special", "KF-2026-00001", "--json")
+    [output] = json.loads(out)["outputs"]
+    assert code == 0 and output == "outbox/KF-2026-00001/98-专题报告-KF-2026-00001.docx"
+    # --pdf: the PDF with ruled lines to write on by hand
+    code, out = run(capsys, "--workspace", str(ws.root), "report", "special", "KF-2026-00001", "--pdf", "--json")
     [output] = json.loads(out)["outputs"]
     assert code == 0 and output.endswith("98-专题报告-KF-2026-00001.pdf")
     text = subprocess.run(["pdftotext", "-layout", str(ws.root / output), "-"], capture_output=True, text=True).stdout

@@ -20,6 +20,7 @@ SOURCES = [
     "source-04-callback.xlsx",
     "source-05-final-account.xlsx",
     "source-06-settlement.xlsx",
+    "source-07-payment.xlsx",
 ]
 
 
@@ -42,18 +43,23 @@ def test_a_repair_is_played_from_the_register_to_its_dossier_without_a_watcher(w
     # WHEN the repair demo is played
     played = play_repair(ws, say=said.append, seed=7)
     # THEN every step was a form docgen emitted, filled and accepted, and the case is closed with its
-    # dossier holding the six source forms and a payment notice (class B: no deposit deduction)
-    assert [line.split("：")[0] for line in said[:6]] == [
+    # dossier holding the seven source forms and a payment notice (class B: no deposit deduction), and the
+    # money paid back to the revolving fund by 财务计统部's confirmation
+    assert [line.split("：")[0] for line in said[:7]] == [
         "1. 登记",
         "2. 现场勘察会签（CS-3.4.5）",
         "3. 派工、完工验收（CS-3.5.1、CS-3.5.3）",
         "4. 回访（CS-3.5.4）",
         "5. 维修工程决算（CS-3.5.5）",
-        "6. 结算、审批与付款（CS-3.5.6、CS-3.6.1）",
+        "6. 结算与审批（CS-3.5.6、CS-3.6.1）",
+        "7. 财务计统部付款确认（CS-3.5.9）",
     ]
     assert "已办结" in said[-1] and "99-案件档案" in said[-1]
     assert_closed_with_its_dossier(ws, played)
     assert list(ws.intake.iterdir()) == []  # every dropped form was taken in
+    from docgen.funds import balances
+
+    assert all(fund["outstanding"] == "0.00" for fund in balances(ws)["funds"])
 
 
 def _held_by_another(ws) -> bool:

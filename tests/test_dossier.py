@@ -187,3 +187,50 @@ def test_each_attachment_shows_its_chinese_name_with_an_ascii_name_kept_for_old_
         assert ascii_name.isascii() and chinese == f"附件{order:02d}-{original}.xlsx"
     flat = "".join(_text(path).split())  # a wrapped cell interleaves with its row: short tokens only
     assert all(f"附件{order:02d}-" in flat for order in range(1, 7))
+
+
+# ------------------------------------------------------------------------ 专题报告 (CS-3.10.6, issue 11 item 6)
+
+
+def test_the_special_report_pdf_asked_for_directly_still_leaves_ruled_lines_to_write_on(ws, ledger, dossier):
+    # GIVEN the closed repair  WHEN the 专题报告 is printed as a PDF (docgen report special --pdf)
+    number, _ = dossier
+    path = write_dossier(ws, ledger, number, issued_on=ISSUED, special=True)
+    assert path.name == f"98-专题报告-{number}.pdf"
+    flat = "".join(_text(path).split())
+    # THEN its sections 六 and 七 are the hints with lines to write on, nothing filed
+    assert "六、原因分析（由客户服务部填写" in flat and "七、处理意见与建议（由客户服务部填写" in flat
+    assert "第六、七部分由客户服务部填写" not in flat
+
+
+def test_a_filed_special_report_prints_its_sections_and_the_history_as_it_stood(ws, ledger, dossier, tmp_path):
+    from docgen.reports.dossier import file_special_report
+
+    # GIVEN the closed repair, and a report recorded when its history stopped at the callback
+    number, _ = dossier
+    events = ledger.events(case_id=number)
+    until = next(e.seq for e in events if e.kind == "case.final_account")
+    spec = {
+        "case_number": number,
+        "until_seq": until,
+        "issued_on": "2026-12-01",
+        "analysis": "地漏安装坡度不足。\n同批次房屋可能存在同类问题。",
+        "measures": "排查同楼栋地漏。",
+        "reporter": "林晓",
+    }
+    # WHEN it is filed
+    path = file_special_report(ws, ledger, spec, tmp_path / "专题报告.pdf")
+    flat = "".join(_text(path).split())
+    # THEN the sections as written, instead of the hints and lines
+    assert "六、原因分析地漏安装坡度不足。同批次房屋可能存在同类问题。" in flat
+    assert "七、处理意见与建议排查同楼栋地漏。" in flat and "（由客户服务部填写" not in flat
+    assert f"关于{number}投诉的专题报告" in flat and "报告人：林晓" in flat and "2026年12月1日" in flat
+    # AND the history as it stood when the report came in: the steps before it only, their forms attached
+    before = [e for e in events if e.seq < until]
+    assert f"共记录处理步骤{len(before)}项" in flat and "决算" not in flat.split("三、办理时限")[0]
+    with pikepdf.open(path) as pdf:
+        assert "source-05-final-account.xlsx" not in pdf.attachments
+        assert "source-04-callback.xlsx" in pdf.attachments
+    # AND the same ledger gives the same report, however much happened since
+    again = file_special_report(ws, ledger, spec, tmp_path / "again.pdf")
+    assert "".join(_text(again).split()) == flat

@@ -13,6 +13,7 @@ from docgen.cases import all_cases
 from docgen.events import CASE_ESCALATED, CASE_PROGRESS, CASE_REGISTERED, CASE_SURVEYED
 from docgen.ledger import canonical
 from docgen.payloads import PAYLOADS, InvalidPayload, RegisteredPayload, checked, validate
+from docgen.reports.dossier import write_special_draft
 from docgen.steps.base import Submission, record
 from tests.conftest import register_line, write_register
 from tests.test_repair_chain import CLASS_A_1200_50, emitted, fill, run_chain
@@ -71,6 +72,12 @@ def _chain(ws, ledger) -> str:
     returned = dict(major, number=major_number, handler="张工", assisting="法律事务中心")
     again = pipeline.process_file(ws, ledger, write_register(ws.intake, [returned]), date(2026, 11, 27))
     assert again.status in ("accepted", "accepted_with_findings"), [f.message for f in again.findings]
+    # Its 专题报告 completed and returned (case.special_report, CS-3.10.6).
+    from tests.test_steps_special_report import complete
+
+    draft = write_special_draft(ws, ledger, major_number, issued_on=date(2026, 11, 27))
+    report = complete(draft, {"原因分析": "外墙防水层老化", "处理意见与建议": "整栋排查外墙", "报告人": "林晓"})
+    assert pipeline.process_file(ws, ledger, report, date(2026, 11, 27)).status == "accepted"
     return number
 
 

@@ -123,7 +123,7 @@ def test_a_closing_on_a_repair_is_an_error_on_the_closing_date_cell(ws, ledger):
     outcome = _drop(ws, ledger, [line], date(2026, 11, 23))
     assert outcome.status == "rejected" and all_cases(ledger) == []
     [finding] = [f for f in outcome.findings if f.field == "lines.closed_date"]
-    assert "《维修工程结算书》" in finding.message and "留空" in finding.message and finding.location
+    assert "完工、回访和结算" in finding.message and "留空" in finding.message and finding.location
 
 
 def test_a_closing_date_without_a_result_or_a_result_without_a_date_is_an_error(ws, ledger):

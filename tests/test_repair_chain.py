@@ -499,6 +499,7 @@ def test_contractor_warranty_repairs_go_to_engineering_and_close_without_account
     # 3,000 yuan the contractor bears itself: no approval of the company's money is needed (CS-3.6.1)
     notice = docx_text(ws.root / emitted(surveyed, "施工单位维修通知单"))
     assert "工程材料部" in notice and "PG-A-2026-00001" in notice and "2026年12月3日" in notice  # 7 working days
+    assert "施工单位（闽建一公司）" in notice  # 工程材料部 reads whom to press
     completed = complete(ws, ledger, surveyed, workers="闽建维修组")
     assert any("回访记录" in o for o in completed.outputs)
     assert not any("决算书" in o for o in completed.outputs)

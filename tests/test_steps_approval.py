@@ -40,6 +40,9 @@ def test_a_5000_yuan_repair_gets_no_work_order_until_the_deputy_gm_has_approved(
     assert waiting["stage"] == "待审批"
     assert waiting["next_deadline"]["actor"] == "负责质量的副总工程师审核、副总经理批准"
     assert waiting["next_deadline"]["clause"] == "CS-3.6.1"
+    # AND the survey's 回执 tells the clerk so: the case waits for approval, and for whom
+    receipt = (ws.root / next(o for o in surveyed.outputs if o.endswith("回执.txt"))).read_text(encoding="utf-8")
+    assert f"{number}  待审批；下一步：" in receipt and "负责质量的副总工程师审核、副总经理批准" in receipt
     # WHEN the form comes back with the deputy chief engineer's review only
     path = fill(
         ws,

@@ -341,7 +341,7 @@ def closing_findings(line: RegisterLine, repair: bool, sources: dict[str, Raw], 
             findings.append(
                 error(
                     f"第{row}行填写了“{'”“'.join(filled)}”，但“办结日期”未填写：已处理完毕的投诉请填写办结日期；"
-                    "尚未处理完毕的请将其留空，在“处理进展”中注明处理过程（CS-3.4.4）",
+                    "尚未处理完毕的请将其留空，在“处理进展”中注明处理过程",
                     clause="CS-3.4.4",
                     field="lines.closed_date",
                     **_at(sources.get("closed_date") or sources.get("result") or sources.get("opinion")),
@@ -351,7 +351,7 @@ def closing_findings(line: RegisterLine, repair: bool, sources: dict[str, Raw], 
     if repair:
         findings.append(
             error(
-                f"第{row}行是维修类投诉，由《维修工程结算书》办结（CS-3.4.5、CS-3.5.9），不在登记表上办结；"
+                f"第{row}行是维修类投诉，完工、回访和结算（或客户确认报价）齐全时自动办结，不在登记表上办结；"
                 "请将“办结日期”留空（处理结果和客户意见也留空）",
                 clause="CS-3.4.5",
                 field="lines.closed_date",
@@ -372,7 +372,7 @@ def closing_findings(line: RegisterLine, repair: bool, sources: dict[str, Raw], 
     if not line.result:
         findings.append(
             error(
-                f"第{row}行填写了“办结日期”，但“处理结果”未填写；办结时请写明处理结果（CS-3.4.4）",
+                f"第{row}行填写了“办结日期”，但“处理结果”未填写；办结时请写明处理结果",
                 clause="CS-3.4.4",
                 field="lines.result",
                 **_at(sources.get("result") or sources.get("closed_date")),

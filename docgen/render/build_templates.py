@@ -2,7 +2,7 @@
 
 The source of truth is ``templates/*.docx`` itself: the files an office opens and edits in Word or WPS
 (then checks with ``docgen templates check FILE``). This script is how docgen's own versions were first
-made and are remade reproducibly: ``python -m docgen.render.build_templates [OUT_DIR]`` writes all eight
+made and are remade reproducibly: ``python -m docgen.render.build_templates [OUT_DIR]`` writes all nine
 into OUT_DIR, by default the repository's ``templates/`` (overwriting what is there). The output is
 byte-for-byte reproducible (fixed document properties and zip timestamps), and a test checks that the
 committed files equal what this script produces: change the script, run it, commit both. A template
@@ -1289,7 +1289,180 @@ MINUTES_TEMPLATES = {
 }
 
 
-TEMPLATES = {**NOTICE_TEMPLATES, **REPAIR_TEMPLATES, **REPORT_TEMPLATES, **MINUTES_TEMPLATES}
+# ------------------------------------------------------------------------------ special report
+
+
+def _fill_in(document, label: str, hint: str, height_mm: float = 55) -> None:
+    """A section 客户服务部 writes: what to write (五号), then one label → value row whose value cell is the
+    room to write in (read back as the form's field ``label``)."""
+    note = _para(document, after=3, size=SMALL_PT, indent_chars=2)
+    note.paragraph_format.keep_with_next = True
+    _runs(note, (hint,), size=SMALL_PT)
+    _label_value_table(document, ((label, "", height_mm),), widths=(32, 40, 40, WIDTH_PORTRAIT - 112))
+
+
+def _small_note(document, text: str) -> None:
+    """A note under a table or section, 五号 仿宋."""
+    _runs(_para(document, before=3, size=SMALL_PT), (text,), size=SMALL_PT)
+
+
+def build_special_report(path: Path) -> Path:
+    """《专题报告》 draft of a major or difficult complaint (CS-3.10.6), A4 portrait.
+
+    Read back as the form CS-SPECIAL (docgen.steps.special_report): the label/value table carries 表单编号,
+    版本, 登记编号, 报告日期 and 报告人; sections 六、原因分析 and 七、处理意见与建议 are each one label → value
+    row whose value cell is left empty for 客户服务部 to write in.
+
+    Context (all str): title ("关于KF-2026-00001投诉的专题报告"); number; clause ("CS-3.10.6"); issued_on;
+    issuer; facts: [{label, value}] (案件基本情况 without 登记编号); content; steps: [{date, step, facts,
+    source}]; deadlines: [{label, actor, due, met_on, status, clause}] (due may hold a newline before
+    （暂定）); violations: [{clause, message, date, source}]; sources: [{order, original, form_title,
+    received}]; closed_on (may be ""). An empty list prints one line saying so.
+    """
+    document = _new_document("专题报告", "CS-3.10.6 重大投诉或处理困难的投诉事件专题报告")
+    _page(document, landscape=False)
+    _title(document, ("关于", "{{ number|nobreak }}", "投诉的专题报告"))
+    _meta(document, (("依据条款：", "{{ clause|nobreak }}"), ("拟稿日期：", "{{ issued_on|nobreak }}")))
+
+    _label_value_table(
+        document,
+        (
+            ("表单编号", "CS-SPECIAL", "版本", "1"),
+            ("登记编号", "{{ number|nobreak }}", "报告日期", "{{ issued_on|nobreak }}"),
+            ("报告部门", "{{ issuer }}", "报告人", ""),
+        ),
+    )
+    intro = _para(document, before=6, after=3, indent_chars=2)
+    _runs(
+        intro,
+        (
+            "依据《客户服务管理程序》第3.10.6条（",
+            "{{ clause|nobreak }}",
+            "）“对于重大投诉或处理困难的投诉事件，由客户服务部向公司提供专题报告”的规定，现将",
+            "{{ number|nobreak }}",
+            "号投诉的处理情况报告如下。",
+        ),
+    )
+
+    _heading(document, "一、案件基本情况")
+    facts = document.add_table(rows=4, cols=2)
+    _borders(facts)
+    _widths(facts, (32, WIDTH_PORTRAIT - 32))
+    loop_open, body, loop_close, content = facts.rows
+    _cell(loop_open.cells[0], "{%tr for f in facts %}")
+    _row_height(body, 8)
+    _row_flag(body, "w:cantSplit")
+    _cell(body.cells[0], "{{ f.label }}", font=HEI, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
+    _cell(body.cells[1], "{{ f.value|nobreak }}")
+    _cell(loop_close.cells[0], "{%tr endfor %}")
+    _row_height(content, 16)
+    _cell(content.cells[0], "投诉内容", font=HEI, align=WD_ALIGN_PARAGRAPH.CENTER, fill=LABEL_FILL)
+    _cell(content.cells[1], "{{ content }}", valign=WD_CELL_VERTICAL_ALIGNMENT.TOP)
+
+    _heading(document, "二、处理经过")
+    _when_empty(
+        document,
+        "steps",
+        lambda: _loop_table(
+            document,
+            ("日期", "步骤", "主要内容", "来源文件"),
+            (DATE_MM, 20, 62, WIDTH_PORTRAIT - DATE_MM - 82),
+            "s in steps",
+            (("{{ s.date|nobreak }}",), ("{{ s.step }}",), ("{{ s.facts }}",), ("{{ s.source }}",)),
+            centred=(0,),
+        ),
+        "台账中没有处理步骤记录。",
+    )
+    _small_note(
+        document, "注：日期为各表单所填日期（登记为受理日期，派工为勘察日期）；表单未载日期的步骤为台账记录日期。"
+    )
+
+    _heading(document, "三、办理时限")
+    _when_empty(
+        document,
+        "deadlines",
+        lambda: _loop_table(
+            document,
+            ("事项", "责任方", "期限", "完成日期", "按时/逾期", "依据条款"),
+            (28, 20, 35, 35, 14, WIDTH_PORTRAIT - 132),
+            "d in deadlines",
+            (
+                ("{{ d.label }}",),
+                ("{{ d.actor }}",),
+                ("{{ d.due|nobreak }}",),
+                ("{{ d.met_on|nobreak }}",),
+                ("{{ d.status }}",),
+                ("{{ d.clause|nobreak }}",),
+            ),
+            centred=(2, 3, 4, 5),
+        ),
+        "台账中没有办理时限记录。",
+    )
+    _small_note(
+        document,
+        "注：期限注明“（暂定）”的，该年节假日安排尚未公布，暂按法定节假日和周末推算，待核定；逾期天数按工作日计算。",
+    )
+
+    _heading(document, "四、违反程序情况")
+    _when_empty(
+        document,
+        "violations",
+        lambda: _loop_table(
+            document,
+            ("依据条款", "情况", "来源文件"),
+            (CLAUSE_MM, 90, WIDTH_PORTRAIT - CLAUSE_MM - 90),
+            "v in violations",
+            (("{{ v.clause|nobreak }}",), ("{{ v.message }}",), ("{{ v.source }}",)),
+            centred=(0,),
+        ),
+        "本案处理过程中未发现违反程序的情况。",
+    )
+
+    _heading(document, "五、原始文件")
+    _when_empty(
+        document,
+        "sources",
+        lambda: _loop_table(
+            document,
+            ("附件", "原始文件", "表单", "收到日期"),
+            (14, 60, WIDTH_PORTRAIT - DATE_MM - 74, DATE_MM),
+            "s in sources",
+            (("{{ s.order }}",), ("{{ s.original }}",), ("《{{ s.form_title }}》",), ("{{ s.received|nobreak }}",)),
+            centred=(0, 3),
+        ),
+        "无。",
+    )
+    _small_note(document, "注：报告归档时，以上原始文件按收到时的原样嵌入 PDF 报告。")
+
+    _heading(document, "六、原因分析")
+    _fill_in(document, "原因分析", "（由客户服务部填写：投诉产生的原因、责任方、是否具有普遍性。）")
+    _heading(document, "七、处理意见与建议")
+    _fill_in(
+        document,
+        "处理意见与建议",
+        "（由客户服务部填写：已采取和拟采取的措施，需要公司决定的事项，依据《客户服务管理程序》第3.10.6条报公司。）",
+    )
+    _small_note(
+        document,
+        "注：填写第六、七部分和报告人后，将本文件放回 intake 文件夹，即登记为专题报告，并归档为 PDF/A"
+        "（内含本 Word 原件）；请勿改动表单编号和登记编号。表格行高不够可继续输入，表格自动加高。",
+    )
+    _seal(document, "客户服务部", before=18)
+    return _save_reproducibly(document, path)
+
+
+SPECIAL_REPORT_TEMPLATES = {
+    "special_report.docx": build_special_report,
+}
+
+
+TEMPLATES = {
+    **NOTICE_TEMPLATES,
+    **REPAIR_TEMPLATES,
+    **REPORT_TEMPLATES,
+    **MINUTES_TEMPLATES,
+    **SPECIAL_REPORT_TEMPLATES,
+}
 
 
 def build_all(out_dir: Path = TEMPLATES_DIR, templates: dict | None = None) -> list[Path]:

@@ -9,11 +9,19 @@ name in the description (docs/design.md §9: non-ASCII ``/F`` names come out gar
 The dossier goes to ``outbox/<case>/99-案件档案-<case>.pdf``: the settlement that closes a case emits it
 as a ``dossier`` document, which the pipeline renders with :func:`write_dossier` (``docgen report case``
 writes it again on demand).
+
+The 专题报告 of a major or difficult complaint (CS-3.10.6) is the same story told to the company, with two
+sections 客户服务部 writes: 六、原因分析 and 七、处理意见与建议. ``docgen report special`` drafts it in Word
+(:func:`write_special_draft`, ``templates/special_report.docx``, read back as the form CS-SPECIAL of
+``docgen.steps.special_report``); completed and dropped back, it is filed as PDF/A-3b by
+:func:`file_special_report` with the two sections as written and the Word original attached.
+``write_dossier(..., special=True)`` still prints it as a PDF with ruled lines to write on by hand.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path, PurePosixPath
 
@@ -31,16 +39,28 @@ from docgen.events import (
 from docgen.events import label as event_label
 from docgen.ledger import Event, Ledger
 from docgen.payloads import RegisteredPayload
+from docgen.render.docx import find_template, render_docx
 from docgen.render.pdf import render_pdf
 from docgen.steps import FORMS, STEPS, facts
 from docgen.wording import PROVISIONAL_MARK, chinese_date
 from docgen.workspace import Workspace
 
-__all__ = ["dossier_context", "dossier_path", "write_dossier"]
+__all__ = [
+    "dossier_context",
+    "dossier_path",
+    "file_special_report",
+    "special_draft_context",
+    "special_draft_path",
+    "write_dossier",
+    "write_special_draft",
+]
 
 TEMPLATE = "dossier.typ"
+SPECIAL_DRAFT_TEMPLATE = "special_report.docx"
 TITLE = "投诉案件档案"
 ISSUER = "客户服务部"
+SPECIAL_CLAUSE = "CS-3.10.6"
+SPECIAL_NAME = "98-专题报告"
 
 _ASCII_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -229,24 +249,135 @@ def dossier_path(ws: Workspace, case_number: str, name: str = "99-案件档案")
     return path
 
 
+def _case(ledger: Ledger, case_number: str, until_seq: int | None = None) -> Case:
+    """The case from its events (those recorded before ``until_seq`` only, when given)."""
+    events = [e for e in ledger.events(case_id=case_number) if until_seq is None or e.seq < until_seq]
+    case = build(case_number, events)
+    if case is None:
+        raise LookupError(f"台账中没有登记编号为 {case_number} 的案件")
+    return case
+
+
+def _archived_sources(ws: Workspace, ledger: Ledger, case: Case) -> list[dict]:
+    sources = _sources(ledger, case, ws.root)
+    missing = [s["file"] for s in sources if not s["file"].is_file()]
+    if missing:
+        raise FileNotFoundError(f"案件 {case.number} 的原始文件不在归档中：" + "、".join(str(m) for m in missing))
+    return sources
+
+
+def _special_title(case_number: str) -> str:
+    return f"关于{case_number}投诉的专题报告"
+
+
 def write_dossier(
     ws: Workspace, ledger: Ledger, case_number: str, *, issued_on: date | None = None, special: bool = False
 ) -> Path:
     """Write ``outbox/<case>/99-案件档案-<case>.pdf`` (PDF/A-3b, source forms attached) and return its path.
 
     With ``special`` it is the 专题报告 of a major or difficult complaint (CS-3.10.6): the same facts and
-    full history, plus sections for the cause and the proposed measures, as ``98-专题报告-<case>.pdf``."""
-    case = build(case_number, ledger.events(case_id=case_number))
-    if case is None:
-        raise LookupError(f"台账中没有登记编号为 {case_number} 的案件")
-    sources = _sources(ledger, case, ws.root)
-    missing = [s["file"] for s in sources if not s["file"].is_file()]
-    if missing:
-        raise FileNotFoundError(f"案件 {case_number} 的原始文件不在归档中：" + "、".join(str(m) for m in missing))
+    full history, plus sections for the cause and the proposed measures as ruled lines to write on by hand,
+    as ``98-专题报告-<case>.pdf`` (``docgen report special --pdf``; the Word draft is
+    :func:`write_special_draft`)."""
+    case = _case(ledger, case_number)
+    sources = _archived_sources(ws, ledger, case)
     context = dossier_context(ws, case, sources, issued_on or ws.today())
     context["special"] = special
     if special:
-        context["title"] = f"关于{case.number}投诉的专题报告"
+        context["title"] = _special_title(case.number)
     attachments = [(s["file"], s["name"], s["description"], s["display_name"]) for s in sources]
-    path = dossier_path(ws, case_number, "98-专题报告" if special else "99-案件档案")
+    path = dossier_path(ws, case_number, SPECIAL_NAME if special else "99-案件档案")
     return render_pdf(TEMPLATE, context, path, workspace_templates=ws.templates, attachments=attachments)
+
+
+# ------------------------------------------------------------------------------------- 专题报告
+
+
+def special_draft_context(ws: Workspace, ledger: Ledger, case_number: str, issued_on: date) -> dict:
+    """The context of ``special_report.docx``: the dossier's facts, history, deadlines, violations and
+    source files as text (all ``str``), the sections 原因分析 and 处理意见与建议 left for 客户服务部."""
+    case = _case(ledger, case_number)
+    dossier = dossier_context(ws, case, _sources(ledger, case, ws.root), issued_on)
+    return {
+        "title": _special_title(case.number),
+        "number": case.number,
+        "clause": SPECIAL_CLAUSE,
+        "issued_on": chinese_date(issued_on),
+        "issuer": ISSUER,
+        # 登记编号 stands in the form's own table (it is read back from there).
+        "facts": [{"label": label, "value": str(value or "")} for label, value in dossier["header"][1:]],
+        "content": dossier["content"],
+        "steps": [{k: step[k] for k in ("date", "step", "facts", "source")} for step in dossier["steps"]],
+        "deadlines": [
+            {k: str(d[k]) for k in ("label", "actor", "due", "met_on", "status", "clause")}
+            for d in dossier["deadlines"]
+        ],
+        "violations": [{k: v[k] for k in ("clause", "message", "date", "source")} for v in dossier["violations"]],
+        "sources": [
+            {
+                "order": str(s["order"]),
+                "original": s["original"],
+                "form_title": s["form_title"],
+                "received": s["received"],
+            }
+            for s in dossier["sources"]
+        ],
+        "closed_on": dossier["closed_on"],
+    }
+
+
+def special_draft_path(ws: Workspace, case_number: str) -> Path:
+    """``outbox/<case>/98-专题报告-<case>.docx``."""
+    return dossier_path(ws, case_number, SPECIAL_NAME).with_suffix(".docx")
+
+
+def write_special_draft(ws: Workspace, ledger: Ledger, case_number: str, *, issued_on: date | None = None) -> Path:
+    """``docgen report special``: the Word draft of the 专题报告 (CS-3.10.6), pre-filled from the ledger, with
+    原因分析 and 处理意见与建议 to write; completed and dropped into intake/ it is filed
+    (``docgen.steps.special_report``)."""
+    context = special_draft_context(ws, ledger, case_number, issued_on or ws.today())
+    return render_docx(
+        find_template(SPECIAL_DRAFT_TEMPLATE, ws.templates), context, special_draft_path(ws, case_number)
+    )
+
+
+def file_special_report(ws: Workspace, ledger: Ledger, spec: Mapping, target: Path) -> Path:
+    """The completed 专题报告 filed as PDF/A-3b at ``target`` (a ``special_report`` document of
+    ``docgen.steps.special_report``): the case as it stood before the report was recorded (``until_seq``),
+    the two sections as written, the case's source forms and the Word original attached and listed."""
+    case = _case(ledger, spec["case_number"], spec.get("until_seq"))
+    sources = _archived_sources(ws, ledger, case)
+    original = spec.get("original") or {}
+    if original.get("archived"):
+        archived = PurePosixPath(str(original["archived"]))
+        if archived.is_absolute() or ".." in archived.parts:
+            raise ValueError(f"归档路径无效：{original['archived']!r}")
+        order = len(sources) + 1
+        name = str(original.get("file") or archived.name)
+        received = facts.cn(original.get("received"))
+        sources.append(
+            {
+                "claim": "",
+                "order": order,
+                "name": str(original.get("name") or "special-report-original.docx"),
+                "display_name": f"附件{order:02d}-{PurePosixPath(name).stem}{archived.suffix.lower()}",
+                "file": ws.root / Path(*archived.parts),
+                "original": name,
+                "form_title": "专题报告",
+                "form_id": "CS-SPECIAL",
+                "received": received,
+                "sha256": str(original.get("sha256") or ""),
+                "description": f"专题报告原件：{name}（{received}提交）",
+            }
+        )
+    issued_on = date.fromisoformat(spec["issued_on"])
+    context = dossier_context(ws, case, sources, issued_on)
+    context |= {
+        "special": True,
+        "title": _special_title(case.number),
+        "analysis": str(spec.get("analysis") or ""),
+        "measures": str(spec.get("measures") or ""),
+        "reporter": str(spec.get("reporter") or ""),
+    }
+    attachments = [(s["file"], s["name"], s["description"], s["display_name"]) for s in sources]
+    return render_pdf(TEMPLATE, context, Path(target), workspace_templates=ws.templates, attachments=attachments)

@@ -17,6 +17,7 @@ from docgen.steps import (
     register,
     settlement,
     site_survey,
+    special_report,
     work_order,
 )
 from docgen.steps.base import Step
@@ -35,6 +36,7 @@ STEPS: dict[str, Step] = {
         settlement.STEP,
         payment.STEP,
         minutes_intake.STEP,
+        special_report.STEP,
     )
 }
 

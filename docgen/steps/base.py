@@ -296,7 +296,11 @@ def steps_before(
             ),
         )
     if has_event(tx, number, CASE_CLOSED):
-        return None, None, out_of_order(parsed, f"{number} 已结算办结；如需更正，请联系客户服务部")
+        return (
+            None,
+            None,
+            out_of_order(parsed, f"{number} 已结算办结，不再受理该案件的表单；如确需更正，请报客户服务部经理处理"),
+        )
     order = latest_event(tx, number, CASE_WORK_ORDERED)
     if order is None:
         return None, None, out_of_order(parsed, f"{number} 尚未提交《现场勘察会签表》，没有派工单；请先完成现场勘察")
@@ -370,7 +374,7 @@ def answering_survey(
     if not tx.case_exists(number):
         return unknown_case(parsed, number)
     if has_event(tx, number, CASE_CLOSED):
-        return out_of_order(parsed, f"{number} 已办结；如需更正，请联系客户服务部")
+        return out_of_order(parsed, f"{number} 已办结，不再受理该案件的表单；如确需更正，请报客户服务部经理处理")
     survey, waiting = latest_event(tx, number, CASE_SURVEYED), latest_event(tx, number, awaited)
     if survey is None or waiting is None or waiting.claim != survey.claim:
         # Nothing awaited, or a later survey (a correction) that awaits nothing: the form answers nothing.

@@ -240,7 +240,7 @@ def handle_measures(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
     if not tx.case_exists(number):
         return _refused(parsed, f"登记编号“{number}”不存在；请核对编号", "CS-3.4.3")
     if has_event(tx, number, CASE_CLOSED):
-        return _refused(parsed, f"{number} 已办结；如需更正，请联系客户服务部")
+        return _refused(parsed, f"{number} 已办结，不再受理该案件的表单；如确需更正，请报客户服务部经理处理")
     escalated = latest_event(tx, number, CASE_ESCALATED)
     if escalated is None:
         return _refused(

@@ -518,7 +518,7 @@ def _record_closing(
         decision.findings.append(
             warning(
                 f"第{row}行：{number} 已办结，但客户意见为“不满意”，记为“客户未认可”办结；"
-                "如仍需继续处理，请勿填写办结日期，在“处理进展”中注明处理过程（CS-3.4.4）",
+                "如仍需继续处理，请勿填写办结日期，在“处理进展”中注明处理过程",
                 clause="CS-3.4.4",
                 field="lines.opinion",
                 **_where(source.get("opinion")),

@@ -263,7 +263,7 @@ def handle_site_survey(tx: Transaction, ws: Workspace, parsed: ParsedForm, submi
     if has_event(tx, survey.case_number, CASE_CLOSED):
         decision.findings.append(
             error(
-                f"{survey.case_number} 已结算办结；如需更正，请联系客户服务部",
+                f"{survey.case_number} 已结算办结，不再受理该案件的表单；如确需更正，请报客户服务部经理处理",
                 clause="CS-3.4.5",
                 field="case_number",
                 **where,
@@ -522,7 +522,12 @@ def after_survey(
             },
             "survey": {
                 "date": chinese_date(survey.survey_date),
-                "responsible_party": survey.responsible_party,
+                # The contractor by name: 工程材料部 must know whom to press (CS-3.4.6).
+                "responsible_party": (
+                    f"{survey.responsible_party}（{survey.contractor}）"
+                    if survey.contractor
+                    else survey.responsible_party
+                ),
                 "estimate": money(survey.estimate),
                 "findings": survey.findings or "",
             },
