@@ -856,7 +856,7 @@ def render(ws: Workspace, document: Document) -> None:
     if document.kind == "form":
         from docgen.office.xlsx_fill import fill_form
 
-        fill_form(FORMS[spec["form_id"]], target, spec["header"], spec["lines"])
+        fill_form(FORMS[spec["form_id"]], target, spec["header"], spec["lines"], paper=ws.settings.forms.paper)
     elif document.kind == "docx":
         from docgen.render.docx import find_template, render_docx
 

@@ -1002,3 +1002,18 @@ def test_an_oserror_no_retry_can_mend_in_a_handler_is_a_rejection_that_keeps_the
     outcome = process(ws, ledger, write_register(ws.intake, [register_line()]))
     assert outcome.status == "rejected" and outcome.internal_error
     assert any("原件-" in o for o in outcome.outputs) and list(ws.spool.iterdir()) == []
+
+
+def test_an_office_on_a3_gets_its_emitted_forms_set_up_for_a3(ws, ledger):
+    # GIVEN an office that prints its forms on A3 ([forms] paper, issue 11 item 3)
+    from docgen.workspace import Workspace
+
+    (ws.root / "docgen.toml").write_text('[forms]\npaper = "A3"\n', encoding="utf-8")
+    a3 = Workspace.open(ws.root)
+    # WHEN a repair is registered  THEN the returned register and the emitted survey are set up for A3 (8), not A4 (9)
+    outcome = process(a3, ledger, write_register(a3.intake, [register_line()]))
+    workbooks = [o for o in outcome.outputs if o.endswith(".xlsx")]
+    assert any("现场勘察会签表" in o for o in workbooks) and any("registers" in o for o in workbooks)
+    for emitted in workbooks:
+        sheet = openpyxl.load_workbook(a3.root / emitted).worksheets[0]
+        assert int(sheet.page_setup.paperSize) == 8, emitted

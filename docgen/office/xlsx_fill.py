@@ -46,8 +46,8 @@ class Blank:
 _blanks: dict[str, Blank] = {}
 
 
-def _prepare(form: FormDef) -> Blank:
-    workbook = build_workbook(form)
+def _prepare(form: FormDef, paper: str) -> Blank:
+    workbook = build_workbook(form, paper=paper)
     header_cells, header_widths = {}, {}
     sheet = workbook[form.sheet_title]
     for spec in form.header_fields:
@@ -71,10 +71,10 @@ def _prepare(form: FormDef) -> Blank:
     return Blank(members, header_cells, header_widths, line_columns, first_row, capacity)
 
 
-def blank_for(form: FormDef) -> Blank:
-    key = f"{form.form_id}-v{form.version}"
+def blank_for(form: FormDef, paper: str = "A4") -> Blank:
+    key = f"{form.form_id}-v{form.version}-{paper}"
     if key not in _blanks:
-        _blanks[key] = _prepare(form)
+        _blanks[key] = _prepare(form, paper)
     return _blanks[key]
 
 
@@ -111,13 +111,18 @@ def _values(form: FormDef, blank: Blank, header: dict, lines: list[dict]) -> dic
 
 
 def fill_form(
-    form: FormDef, path: Path, header: dict[str, Any] | None = None, lines: Iterable[dict[str, Any]] = ()
+    form: FormDef,
+    path: Path,
+    header: dict[str, Any] | None = None,
+    lines: Iterable[dict[str, Any]] = (),
+    *,
+    paper: str = "A4",
 ) -> Path:
-    """Write the form pre-filled with ``header`` and ``lines``, atomically."""
+    """Write the form pre-filled with ``header`` and ``lines``, atomically, set up to print on ``paper``."""
     rows = list(lines)
-    blank = blank_for(form)
+    blank = blank_for(form, paper)
     if len(rows) > blank.capacity:
-        return write_form(form, path, header, rows)
+        return write_form(form, path, header, rows, paper=paper)
     values = _values(form, blank, header or {}, rows)
     # A value that wraps to more lines than the blank's row holds gets a taller row (the layout's own rule).
     heights: dict[int, float] = {}
