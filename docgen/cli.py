@@ -210,11 +210,16 @@ def cmd_status(args) -> int:
         cases = [c for c in cases if c.overdue(today)]
     data = [case_json(c, today) for c in cases]
     waiting = _unwritten(ws)
+    early = [] if args.case else _early_warnings(ws, today)  # CS-3.7.4, as soon as the pattern appears
     if args.json:
-        print(json.dumps({"today": today.isoformat(), "cases": data, "unwritten": waiting}, ensure_ascii=False))
+        report = {"today": today.isoformat(), "cases": data, "unwritten": waiting}
+        print(json.dumps({**report, "early_warnings": [f.text for f in early]}, ensure_ascii=False))
         return 0
     if not args.case and (line := _unwritten_line(waiting)):
         print(line)
+    if early:
+        print("预警（CS-3.7.4，可能引发重大投诉）：")
+        print("\n".join(f"  {index}. {flag.text}" for index, flag in enumerate(early, start=1)) + "\n")
     if not cases:
         print("没有未办结的案件" if not args.overdue else "没有逾期的案件")
         return 0
@@ -244,6 +249,17 @@ def cmd_status(args) -> int:
     overdue = sum(1 for c in cases if c.overdue(today))
     print(f"\n共 {len(cases)} 件，其中逾期 {overdue} 件（截至 {today.isoformat()}）")
     return 0
+
+
+def _early_warnings(ws: Workspace, today: date) -> list:
+    """The patterns that may become a major complaint on ``today`` (CS-3.7.4, ``[warnings]``)."""
+    from docgen.reports.early_warnings import early_warnings
+
+    ledger = ws.open_ledger()
+    try:
+        return early_warnings(ledger, ws.settings.warnings, today)
+    finally:
+        ledger.close()
 
 
 def _width(text: str) -> int:
@@ -503,6 +519,54 @@ def cmd_report_statement(args) -> int:
     return _write_reports(
         args, lambda ws, ledger: (write_statements(ws, ledger, period, office), {"period": period, "office": office})
     )
+
+
+def cmd_report_customer_info(args) -> int:
+    from docgen.reports.customer_info import write_customer_info
+
+    # CS-3.7.2: the quarter's analysis (PDF/A) and its 合理化建议 as a Word draft for the manager
+    period = args.quarter
+    return _write_reports(args, lambda ws, ledger: (write_customer_info(ws, ledger, period), {"period": period}))
+
+
+def cmd_survey_draft(args) -> int:
+    from docgen.pipeline import render
+    from docgen.steps.survey import SurveyError, draft_survey
+
+    ws = _open(args)
+    ledger = ws.open_ledger()
+    try:
+        document, payload = draft_survey(ws, ledger, args.community, args.kind, _today(args) or ws.today(), args.seed)
+    except SurveyError as refused:
+        print(refused.message or str(refused), file=sys.stderr)
+        return 2
+    finally:
+        ledger.close()
+    render(ws, document)
+    seed = f"，随机种子 {payload['seed']}" if payload.get("seed") is not None else ""
+    _emit(
+        {**payload, "output": document.path},
+        args.json,
+        f"已生成：{document.path}\n调查编号 {payload['number']}，列入 {len(payload['listed'])} 户{seed}；"
+        "回访后填写回访方式、日期、回访人、各项评价和意见，放回 intake/ 即登记。",
+    )
+    return 0
+
+
+def cmd_report_survey(args) -> int:
+    from docgen.reports.survey_report import write_survey_report
+    from docgen.steps.survey import SurveyError, handling, latest_survey, survey_report_inputs
+
+    def write(ws, ledger):
+        number = args.number or latest_survey(ledger, args.community)
+        if number is None:
+            raise SurveyError(f"“{args.community}”还没有满意度调查记录")
+        data, previous = survey_report_inputs(ledger, number)
+        handled, total = handling(ledger, number)  # CS-3.7.5.7: as it stands today
+        path = write_survey_report(ws, data, previous, _today(args) or ws.today(), handled, total)
+        return [path], {"survey": number, "handled": handled, "total_opinions": total}
+
+    return _write_reports(args, write)
 
 
 def cmd_report_case(args) -> int:
@@ -879,6 +943,11 @@ def build_parser() -> argparse.ArgumentParser:
             "--office", metavar="服务处", help="只生成该客户服务处的报表（主送客户服务部）；默认：公司汇总及各服务处"
         )
         p.add_argument("--json", action="store_true")
+    text = "季度客户信息分析报告（CS-3.7.2）：按类别、项目、楼栋、原因统计并附图，合理化建议另成 Word 草稿"
+    p = kinds.add_parser("customer-info", help=text, description=text)
+    p.set_defaults(func=cmd_report_customer_info)
+    p.add_argument("--quarter", required=True, help="如 2026Q4")
+    p.add_argument("--json", action="store_true")
     for kind, text in (
         ("case", "案件档案 PDF/A（含原始表单）"),
         ("special", "重大或处理困难投诉的专题报告（CS-3.10.6）：Word 草稿，填写原因分析、处理意见与建议后放回 intake/"),
@@ -891,12 +960,32 @@ def build_parser() -> argparse.ArgumentParser:
                 "--pdf", action="store_true", help="生成留有手写横线的 PDF（默认：生成 Word 草稿，填写后放回 intake/）"
             )
         p.add_argument("--json", action="store_true")
+    text = "客户满意度调查报告（CS-3.7.5.6）：统计分析、与上次调查比较、意见处理率（CS-3.7.5.7）"
+    p = kinds.add_parser("survey", help=text, description=text)
+    p.set_defaults(func=cmd_report_survey)
+    chosen = p.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--number", help="调查编号，如 MY-2026-001")
+    chosen.add_argument("--community", help="小区/项目：其最近一次调查")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true")
     text = "维修人员与维修队长的季度或年度综合评价及服务激励奖金核定表（CS-3.5.10）"
     p = kinds.add_parser("ratings", help=text, description=text)
     p.set_defaults(func=cmd_report_ratings)
     period = p.add_mutually_exclusive_group(required=True)
     period.add_argument("--quarter", help="季度末核定，如 2026Q4")
     period.add_argument("--year", help="年末核定，如 2026")
+    p.add_argument("--json", action="store_true")
+    survey = sub.add_parser(
+        "survey", help="客户满意度调查（CS-3.7.5）", description="客户满意度调查（CS-3.7.5）：生成预填的调查表"
+    )
+    tasks = survey.add_subparsers(dest="task", required=True, metavar="TASK")
+    text = "生成某小区的《客户满意度调查表》（预填住户名单；年度回访按记录的随机种子抽样）到 outbox/surveys/"
+    p = tasks.add_parser("draft", help=text, description=text)
+    p.set_defaults(func=cmd_survey_draft)
+    p.add_argument("--community", required=True, help="小区/项目")
+    p.add_argument("--kind", required=True, choices=("首次回访", "年度回访", "专项回访"))
+    p.add_argument("--seed", type=int, help="年度回访抽样的随机种子（默认：随机生成并记录）")
+    p.add_argument("--today", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
     templates = sub.add_parser("templates", help="Word 与 Typst 模板", description="Word 与 Typst 模板")
     tasks = templates.add_subparsers(dest="task", required=True, metavar="TASK")

@@ -100,6 +100,27 @@ MINUTES_ACTION = EventKind("minutes.action", label="会议决定")
 MINUTES_ACTION_DONE = EventKind("minutes.action_done", label="会议决定事项完成", day_field="done_on")
 MINUTES_ACTION_REOPENED = EventKind("minutes.action_reopened", label="撤销完成登记")
 
+# ------------------------------------------------------------------ product usage (CS-3.7.3)
+# The 《产品使用情况表》 a property company fills for a community a year after its equipment started running,
+# recorded on no case; each 异常 line a tracked item for 工程材料部 (deadline ``action-<seq>``, met like a
+# decision of minutes by ``minutes.action_done``).
+PRODUCT_USAGE = EventKind("product.usage", label="产品使用情况表", day_field="filled_date")
+PRODUCT_ISSUE = EventKind("product.issue", label="产品使用问题", day_field="filled_date")
+
+# ------------------------------------------------------------------ communities and satisfaction surveys (CS-3.7.5)
+# A community's households as the property company's 《入住情况表》 gives them (delivered, occupied, the room list),
+# recorded on no case; the latest per community holds (docgen.projects.community, docgen.steps.occupancy).
+COMMUNITY_OCCUPANCY = EventKind("community.occupancy", label="入住情况", day_field="as_of")
+# ``docgen survey draft``: the survey number, the households listed and, for an annual survey, the random sample
+# with its seed (CS-3.7.5.2), recorded on the survey's number; the returned 《客户满意度调查表》 is
+# ``survey.recorded`` on the same number (docgen.steps.survey).
+SURVEY_DRAFTED = EventKind("survey.drafted", label="客户满意度调查抽样", day_field="drafted_on")
+SURVEY_RECORDED = EventKind("survey.recorded", label="客户满意度调查", day_field="surveyed_on")
+# The manager's re-visit of a seriously dissatisfied household (CS-3.7.5.9): a tracked item (deadline
+# ``action-<seq>``, met like a decision of minutes by ``minutes.action_done``), on the household's opinion case
+# when it has one.
+SURVEY_REVISIT = EventKind("survey.revisit", label="严重不满意客户再回访", day_field="meeting_date")
+
 # ------------------------------------------------------------------ the ledger itself
 LEDGER_REANCHORED = EventKind("ledger.reanchored", label="重新锚定台账")
 
@@ -131,6 +152,12 @@ KINDS: dict[str, EventKind] = {
         MINUTES_ACTION,
         MINUTES_ACTION_DONE,
         MINUTES_ACTION_REOPENED,
+        PRODUCT_USAGE,
+        PRODUCT_ISSUE,
+        COMMUNITY_OCCUPANCY,
+        SURVEY_DRAFTED,
+        SURVEY_RECORDED,
+        SURVEY_REVISIT,
         LEDGER_REANCHORED,
     )
 }

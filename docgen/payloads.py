@@ -38,6 +38,12 @@ from docgen.events import (
     CASE_SPECIAL_REPORT,
     CASE_SURVEYED,
     CASE_WORK_ORDERED,
+    COMMUNITY_OCCUPANCY,
+    PRODUCT_ISSUE,
+    PRODUCT_USAGE,
+    SURVEY_DRAFTED,
+    SURVEY_RECORDED,
+    SURVEY_REVISIT,
 )
 from docgen.wording import chinese_date, chinese_datetime
 
@@ -128,7 +134,7 @@ class RegisteredPayload(Payload):
 
 
 class NewRegistration(RegisteredPayload):
-    """``case.registered`` as the register step writes it (``steps.register._case_payload``)."""
+    """``case.registered`` as the register step writes it (``steps.register.case_payload``)."""
 
     number: str
     received_date: date
@@ -307,6 +313,92 @@ class SpecialReportPayload(Payload):
     file: str | None = None
 
 
+class ProductUsagePayload(Payload):
+    """``product.usage``: a 《产品使用情况表》 (CS-3.7.3), recorded on no case."""
+
+    project: str
+    started: date
+    filled_by: str
+    filled_date: date
+    items: int
+    abnormal: int
+
+
+class ProductIssuePayload(Payload):
+    """``product.issue``: one 异常 line of a 《产品使用情况表》, a tracked item (its one deadline ``action-<seq>``)
+    for 工程材料部; worded as a decision is (``meeting_type``/``meeting_date``: the form and its 填表日期)."""
+
+    project: str
+    item: str
+    text: str
+    owner: str
+    due: date
+    meeting_type: str
+    meeting_date: date
+    filled_date: date
+    deadlines: list[Deadline]
+
+
+class OccupancyPayload(Payload):
+    """``community.occupancy``: a community's 《入住情况表》 (CS-3.7, CS-3.7.5), recorded on no case. ``rooms``: one
+    ``[楼栋, 房号, 交付, 入住, 业主姓名, 联系电话]`` per household."""
+
+    project: str
+    as_of: date
+    households: int
+    delivered: int
+    occupied: int
+    rooms: list[list[Any]]
+    delivered_date: date | None = None
+
+
+class SurveyDraftedPayload(Payload):
+    """``survey.drafted``: ``docgen survey draft`` (CS-3.7.5.5); for an annual survey the random sample and its
+    seed (CS-3.7.5.2), so the draw can be repeated."""
+
+    number: str
+    project: str
+    kind: str
+    drafted_on: date
+    items: list[str]
+    listed: list[list[str]]  # [楼栋, 房号] of every household on the form
+    occupied: int
+    seed: int | None = None
+
+
+class SurveyRecordedPayload(Payload):
+    """``survey.recorded``: a returned 《客户满意度调查表》 (CS-3.7.5 … 3.7.5.9). ``answers``: one dict per surveyed
+    household (``building``, ``room``, ``mode``, ``date``, ``interviewer``, ``ratings`` item → level); ``opinions``:
+    each free-text opinion with its row and the case it became (``case``)."""
+
+    number: str
+    project: str
+    kind: str
+    surveyed_on: date
+    households: int
+    occupied: int
+    items: list[str]
+    answers: list[dict[str, Any]]
+    opinions: list[dict[str, Any]]
+    revisits: list[str]
+
+
+class SurveyRevisitPayload(Payload):
+    """``survey.revisit``: a seriously dissatisfied household for the manager's re-visit (CS-3.7.5.9), a tracked item
+    (its one deadline ``action-<seq>``), worded as a decision is (``meeting_type``/``meeting_date``: the survey and
+    the interview's day)."""
+
+    survey: str
+    project: str
+    household: str
+    text: str
+    owner: str
+    due: date
+    meeting_type: str
+    meeting_date: date
+    deadlines: list[Deadline]
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     CASE_REGISTERED: NewRegistration,
     CASE_ESCALATED: EscalatedPayload,
@@ -327,6 +419,12 @@ PAYLOADS: dict[str, type[Payload]] = {
     CASE_CLOSED: ClosedPayload,
     CASE_PAID: PaidPayload,
     CASE_SPECIAL_REPORT: SpecialReportPayload,
+    PRODUCT_USAGE: ProductUsagePayload,
+    PRODUCT_ISSUE: ProductIssuePayload,
+    COMMUNITY_OCCUPANCY: OccupancyPayload,
+    SURVEY_DRAFTED: SurveyDraftedPayload,
+    SURVEY_RECORDED: SurveyRecordedPayload,
+    SURVEY_REVISIT: SurveyRevisitPayload,
 }
 
 

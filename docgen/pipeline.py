@@ -893,6 +893,22 @@ def render(ws: Workspace, document: Document) -> None:
             file_special_report(ws, ledger, spec, target)
         finally:
             ledger.close()
+    elif document.kind == "survey_report":
+        # A recorded satisfaction survey's report (CS-3.7.5.6): its figures, the community's previous survey and
+        # the opinions' handling rate as it stood when recorded (docgen.steps.survey).
+        from docgen.reports.survey_report import write_survey_report
+        from docgen.steps.survey import survey_report_inputs
+
+        ledger = ws.open_ledger()
+        try:
+            data, previous = survey_report_inputs(ledger, spec["survey"])
+        finally:
+            ledger.close()
+        written = write_survey_report(
+            ws, data, previous, date.fromisoformat(spec["issued_on"]), spec["handled"], spec["total_opinions"]
+        )
+        if written.resolve() != target:
+            write_bytes(target, written.read_bytes())
     elif document.kind == "copy":
         write_bytes(target, (ws.root / spec["source"]).read_bytes())
     elif document.kind == "text":

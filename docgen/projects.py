@@ -14,14 +14,27 @@ for doing an act; this is the span of a duty, not a time limit for an act).
 from __future__ import annotations
 
 import calendar
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from docgen.ledger import Ledger
+from docgen.events import COMMUNITY_OCCUPANCY
+from docgen.ledger import EventReads, Ledger
 from docgen.wording import chinese_date
 from docgen.workspace import Settings
 
-__all__ = ["FIRST_YEAR_CLAUSE", "Delivery", "delivery", "first_year_last_day", "ledger_projects", "undated_projects"]
+__all__ = [
+    "FIRST_YEAR_CLAUSE",
+    "Community",
+    "Delivery",
+    "Household",
+    "community",
+    "delivery",
+    "first_year_last_day",
+    "household_key",
+    "ledger_projects",
+    "undated_projects",
+]
 
 FIRST_YEAR_CLAUSE = "CS-3.10.1"
 
@@ -89,3 +102,81 @@ def ledger_projects(ledger: Ledger) -> list[str]:
 def undated_projects(settings: Settings, ledger: Ledger) -> list[str]:
     """Communities with complaints in the ledger whose delivery date docgen.toml does not give."""
     return [p for p in ledger_projects(ledger) if p not in settings.projects or settings.projects[p].delivered is None]
+
+
+# ------------------------------------------------------------------ households (CS-3.7, CS-3.7.5)
+
+
+def _compact(text: str | None) -> str:
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split())
+
+
+def household_key(building: str | None, room: str | None) -> str:
+    """One household as lists and surveys name it, however typed: ``3-1502`` for 楼栋 ``3栋`` (``3号楼``, ``3幢``,
+    full-width ３) and 房号 ``1502室``; only the room when no building is given."""
+    block = _compact(building).removesuffix("栋").removesuffix("号楼").removesuffix("幢").removesuffix("#")
+    return f"{block}-{_compact(room).removesuffix('室')}" if block else _compact(room).removesuffix("室")
+
+
+@dataclass(frozen=True)
+class Household:
+    building: str
+    room: str
+    delivered: bool
+    occupied: bool
+    customer: str | None = None
+    phone: str | None = None
+
+    @property
+    def key(self) -> str:
+        return household_key(self.building, self.room)
+
+
+@dataclass(frozen=True)
+class Community:
+    """A community's households, delivered and occupied households and delivery date (CS-3.7.5): from its latest
+    《入住情况表》 (with the room list), else from ``[projects."X"]`` in docgen.toml (counts only)."""
+
+    project: str
+    households: int
+    delivered: int
+    occupied: int
+    delivered_on: date | None = None
+    rooms: tuple[Household, ...] = ()
+    as_of: date | None = None  # the 统计日期 of the 《入住情况表》; None: docgen.toml
+
+    @property
+    def source(self) -> str:
+        return f"{chinese_date(self.as_of)}《入住情况表》" if self.as_of else "docgen.toml"
+
+    def occupied_rooms(self) -> list[Household]:
+        return [room for room in self.rooms if room.occupied]
+
+
+def community(settings: Settings, reads: EventReads, project: str) -> Community | None:
+    """What docgen knows of ``project``'s households, or None when neither a 《入住情况表》 nor docgen.toml gives
+    its occupied households."""
+    configured = settings.projects.get(project)
+    latest = next(
+        (e for e in reversed(reads.events(kind=COMMUNITY_OCCUPANCY)) if e.payload["project"] == project), None
+    )
+    if latest is not None:
+        p = latest.payload
+        rooms = tuple(Household(*room) for room in p["rooms"])
+        delivered_on = p.get("delivered_date") or (
+            configured.delivered.isoformat() if configured and configured.delivered else None
+        )
+        return Community(
+            project,
+            p["households"],
+            p["delivered"],
+            p["occupied"],
+            date.fromisoformat(delivered_on) if delivered_on else None,
+            rooms,
+            date.fromisoformat(p["as_of"]),
+        )
+    if configured is None or configured.occupied is None:
+        return None
+    households = configured.households if configured.households is not None else configured.occupied
+    delivered = configured.delivered_households if configured.delivered_households is not None else households
+    return Community(project, households, delivered, configured.occupied, configured.delivered)

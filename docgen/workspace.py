@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from docgen.errors import DocgenError
 from docgen.forms.register import CATEGORIES, DEPARTMENTS
+from docgen.procedures.satisfaction import DEFAULT_ITEMS
 from docgen.procedures.workdays import WORKSPACE_FILE_NAME, WorkCalendar
 
 CONFIG_NAME = "docgen.toml"
@@ -71,8 +72,9 @@ class Numbering(Strict):
     complaint: str = "KF-{year}-{seq:05d}"
     work_order_a: str = "PG-A-{year}-{seq:05d}"  # CS-3.5.1 class A: warranty
     work_order_b: str = "PG-B-{year}-{seq:05d}"  # CS-3.5.1 class B: outside warranty, borne by the company
+    survey: str = "MY-{year}-{seq:03d}"  # CS-3.7.5.5: a 《客户满意度调查表》 (one per community and survey)
 
-    @field_validator("complaint", "work_order_a", "work_order_b")
+    @field_validator("complaint", "work_order_a", "work_order_b", "survey")
     @classmethod
     def _a_pattern(cls, value: str) -> str:
         # Checked at start: a pattern without {seq}, or one that makes a path ("../../{seq}"), breaks later.
@@ -182,11 +184,39 @@ class Escalation(Strict):
     measures_workdays: int = Field(1, ge=0, strict=True)
 
 
+class ProductUsage(Strict):
+    """CS-3.7.3: the 《产品使用情况表》 the property company fills once a community's equipment has run a year."""
+
+    owner: str = "工程材料部"  # receives the summary; owns each 异常 line as a tracked item
+    # Working days 工程材料部 has to deal with an 异常 line (a tracked item's 完成期限).
+    issue_workdays: int = Field(15, ge=1, strict=True)
+    # A form filled more than this many days before or after the first anniversary of 设备启用日期 gets a
+    # warning citing CS-3.7.3 ("设备运行满一年").
+    window_days: int = Field(60, ge=0, strict=True)
+
+
+class EarlyWarnings(Strict):
+    """CS-3.7.4 "对于可能出现的重大投诉事件，必须及时提出预警信息": the patterns flagged as soon as they appear,
+    each counted over the last N calendar days up to today (docgen.reports.early_warnings)."""
+
+    building_days: int = Field(30, ge=1, strict=True)  # complaints from one building …
+    building_complaints: int = Field(3, ge=2, strict=True)  # … at least this many within building_days
+    callback_days: int = Field(30, ge=1, strict=True)  # callbacks rated 不满意 in one project …
+    callback_unsatisfied: int = Field(2, ge=2, strict=True)  # … at least this many within callback_days
+    survey_days: int = Field(90, ge=1, strict=True)  # 不满意 answers of the satisfaction survey in one project …
+    survey_unsatisfied: int = Field(3, ge=2, strict=True)  # … at least this many within survey_days
+
+
 class Project(Strict):
     """One community (项目/小区) as the register names it. CS-3.10.1: in the first year after its delivery
     (交付) its service office holds a weekly complaint coordination meeting."""
 
     delivered: date | None = None  # 交付日期; unknown when absent
+    # CS-3.7.5: the community's households (总户数), delivered (已交付) and occupied (已入住) households, until the
+    # property company's 《入住情况表》 gives them with the room list (docgen.steps.occupancy; the latest holds).
+    households: int | None = Field(None, ge=0, strict=True)
+    delivered_households: int | None = Field(None, ge=0, strict=True)
+    occupied: int | None = Field(None, ge=0, strict=True)
 
     @field_validator("delivered", mode="before")
     @classmethod
@@ -200,6 +230,28 @@ class Project(Strict):
                 raise ValueError(f"交付日期“{value}”应写成 2026-03-01") from None
         if value is not None and not isinstance(value, date):  # 20260301 would be read as a Unix time
             raise ValueError(f"交付日期“{value}”应写成 2026-03-01")
+        return value
+
+
+class Survey(Strict):
+    """CS-3.7.5 … 3.7.5.9: the customer satisfaction survey (《客户满意度调查表》, docgen.steps.survey)."""
+
+    # The items rated on the five-level scale: any of the form's six columns (房屋质量 … 总体评价), and up to two
+    # items of the survey's own (自选项目一/二, CS-3.7.5.5 "调查内容根据不同阶段或不同工作对内容作适当调整").
+    items: tuple[str, ...] = DEFAULT_ITEMS
+    # An annual survey draws this share of the occupied households at random (CS-3.7.5.2: 10–25 %).
+    annual_sample: Decimal = Field(Decimal("0.15"), ge=Decimal("0.10"), le=Decimal("0.25"))
+    # The customer-service manager re-visits every seriously dissatisfied household within this many working days
+    # of the survey's recording (CS-3.7.5.9).
+    revisit_workdays: int = Field(5, ge=1, strict=True)
+    revisit_owner: str = "客户服务部经理"
+
+    @field_validator("items")
+    @classmethod
+    def _known_items(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        own = [item for item in value if item not in DEFAULT_ITEMS]
+        if not value or len(own) > 2 or len(set(value)) != len(value) or any(not item.strip() for item in value):
+            raise ValueError(f"评价项目应从 {'、'.join(DEFAULT_ITEMS)} 中选取，另可自定 2 项以内，且不能重复或为空")
         return value
 
 
@@ -234,6 +286,9 @@ class Settings(Strict):
     watch: Watch = Watch()
     limits: Limits = Limits()
     forms: Forms = Forms()
+    survey: Survey = Survey()  # CS-3.7.5
+    product_usage: ProductUsage = ProductUsage()  # CS-3.7.3
+    warnings: EarlyWarnings = EarlyWarnings()  # CS-3.7.4
     projects: dict[str, Project] = Field(default_factory=dict)  # 项目/小区 → its delivery date (CS-3.10.1)
 
 

@@ -78,6 +78,15 @@ def _chain(ws, ledger) -> str:
     draft = write_special_draft(ws, ledger, major_number, issued_on=date(2026, 11, 27))
     report = complete(draft, {"原因分析": "外墙防水层老化", "处理意见与建议": "整栋排查外墙", "报告人": "林晓"})
     assert pipeline.process_file(ws, ledger, report, date(2026, 11, 27)).status == "accepted"
+    # A community's 《入住情况表》 and its first satisfaction survey with a seriously dissatisfied household
+    # (community.occupancy, survey.drafted, survey.recorded, survey.revisit; CS-3.7.5).
+    from tests.test_steps_survey import play_survey
+
+    play_survey(ws, ledger)
+    # A 《产品使用情况表》 with 异常 lines, on no case (product.usage, product.issue; CS-3.7.3).
+    from tests.test_steps_product_usage import drop
+
+    assert pipeline.process_file(ws, ledger, drop(ws), date(2026, 11, 27)).status == "accepted_with_findings"
     return number
 
 

@@ -1051,7 +1051,9 @@ def build_overdue_warning(path: Path) -> Path:
 
     Context (all str): issued_on; today; tomorrow; totals: {late, due}; departments: [{name, late: [{number,
     customer, label, due, clause, late}], due: [{number, customer, label, due, clause}], missed (optional):
-    [{week, meeting, clause}]}]; missed_note (optional): a sentence on the weekly meetings not held.
+    [{week, meeting, clause}]}]; missed_note (optional): a sentence on the weekly meetings not held; early
+    (optional): [{summary, …}] the patterns that may become a major complaint (CS-3.7.4, worded without dates),
+    early_rules: the thresholds.
     """
     document = _new_document("逾期预警", "CS-3.4.4 逾期预警：已逾期及下一工作日到期的处理事项")
     _page(document, landscape=False)
@@ -1073,6 +1075,16 @@ def build_overdue_warning(path: Path) -> Path:
         ),
         after=6,
     )
+
+    # CS-3.7.4: the patterns that may become a major complaint, first, with the thresholds in force (optional
+    # context: early: [{summary, …}], early_rules: a sentence).
+    _para(document, "{%p if early is defined and early %}")
+    _heading(document, "可能引发重大投诉的预警（CS-3.7.4）")
+    _para(document, "{%p for f in early %}")
+    _body(document, ("{{ loop.index }}", "．", "{{ f.summary }}", "。"), after=0)
+    _para(document, "{%p endfor %}")
+    _runs(_para(document, before=3, after=6, size=SMALL_PT), ("{{ early_rules }}",), size=SMALL_PT)
+    _para(document, "{%p endif %}")
 
     _para(document, "{%p if departments %}")
     _para(document, "{%p for d in departments %}")
@@ -1456,12 +1468,67 @@ SPECIAL_REPORT_TEMPLATES = {
 }
 
 
+def build_customer_info_suggestions(path: Path) -> Path:
+    """《客户信息分析合理化建议》 (CS-3.7.2), a Word draft for the manager to complete, A4 portrait.
+
+    Context (all str; docgen.reports.customer_info.analysis_context): suggestions_title; period_name; span;
+    issued_on (in words); issuer; addressee; clause; facts: [str]; suggestions: [{index, department, text, basis}];
+    warning_rules.
+    """
+    document = _new_document("客户信息分析合理化建议", "CS-3.7.2 客户信息分析报告的合理化建议（草稿）")
+    _page(document, landscape=False)
+    _title(document, ("客户信息分析合理化建议",))
+    _meta(document, (("统计期间：", "{{ period_name }}"), ("拟稿日期：", "{{ issued_on|nobreak }}")))
+    _addressee(document, "{{ addressee }}：")
+    _body(
+        document,
+        (
+            "依据《客户服务管理程序》第3.7.2条（",
+            "{{ clause|nobreak }}",
+            "），根据",
+            "{{ period_name }}",
+            "客户投诉、维修回访、客户满意度调查和产品使用情况的统计分析（见同期《客户信息分析报告》），"
+            "提出以下合理化建议，供各相关部门作为下阶段工作的参考。",
+        ),
+    )
+    _heading(document, "一、主要情况")
+    _para(document, "{%p for f in facts %}")
+    _body(document, ("{{ f }}",), after=0)
+    _para(document, "{%p endfor %}")
+    _heading(document, "二、合理化建议")
+    _para(document, "{%p if suggestions %}")
+    _para(document, "{%p for s in suggestions %}")
+    _body(document, ("{{ s.index }}", "．", "{{ s.text }}", "。（建议送：", "{{ s.department }}", "）"), after=0)
+    _small_note(document, "依据：{{ s.basis }}")
+    _para(document, "{%p endfor %}")
+    _para(document, "{%p else %}")
+    _body(document, ("本期数据未显示集中的问题，请结合工作实际补充。",))
+    _para(document, "{%p endif %}")
+    _heading(document, "三、客户服务部经理补充意见")
+    _fill_in(
+        document, "补充意见", "（由客户服务部经理填写：对以上建议的修改、补充，以及需要公司决定的事项。）", height_mm=40
+    )
+    _small_note(
+        document,
+        "注：以上建议由系统根据本期数据起草，请逐条核对、修改完善后报送；"
+        "预警条件见 docgen.toml 的 [warnings]：{{ warning_rules }}。",
+    )
+    _seal(document, "客户服务部", before=18)
+    return _save_reproducibly(document, path)
+
+
+CUSTOMER_INFO_TEMPLATES = {
+    "customer_info_suggestions.docx": build_customer_info_suggestions,
+}
+
+
 TEMPLATES = {
     **NOTICE_TEMPLATES,
     **REPAIR_TEMPLATES,
     **REPORT_TEMPLATES,
     **MINUTES_TEMPLATES,
     **SPECIAL_REPORT_TEMPLATES,
+    **CUSTOMER_INFO_TEMPLATES,
 }
 
 

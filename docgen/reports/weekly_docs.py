@@ -25,6 +25,7 @@ from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
 from docgen.render.docx import find_template, render_docx
 from docgen.render.pdf import render_pdf
+from docgen.reports.early_warnings import early_warnings, flag_rows, rule_lines
 from docgen.reports.periodic import (
     Overdue,
     Warning,
@@ -271,11 +272,18 @@ def _weekly_contexts(ws: Workspace, ledger: Ledger, week: str) -> list[tuple[Pat
 
 
 def warning_context(
-    warnings: list[Warning], today: date, tomorrow: date, missed: list[WeeklyMeeting] | tuple = ()
+    warnings: list[Warning],
+    today: date,
+    tomorrow: date,
+    missed: list[WeeklyMeeting] | tuple = (),
+    early: list[dict] | tuple = (),
+    early_rules: list[str] | tuple = (),
 ) -> dict:
     """The context of ``overdue_warning.docx``: by who must act, late first (most late first), then due, then
     the weekly meetings not held (``missed``, :func:`~docgen.reports.periodic.missed_meetings`) under who
-    holds them: a community's 客户服务处 (CS-3.10.1), 客户服务部 (CS-3.10.2)."""
+    holds them: a community's 客户服务处 (CS-3.10.1), 客户服务部 (CS-3.10.2). ``early``: the patterns that may
+    become a major complaint (CS-3.7.4, :func:`~docgen.reports.early_warnings.flag_rows`), printed first with
+    the thresholds in force (``early_rules``)."""
     departments = []
     by_name = {warning.department: warning for warning in warnings}
     not_held: dict[str, list[WeeklyMeeting]] = {}
@@ -315,7 +323,10 @@ def warning_context(
             }
         )
     count = sum(len(d["missed"]) for d in departments)
+    rules = "；".join(early_rules)
     return {
+        "early": [dict(row) for row in early],
+        "early_rules": f"预警条件（docgen.toml 的 [warnings]）：{rules}。" if rules else "",
         "issued_on": chinese_date(today),
         "today": chinese_date(today),
         "tomorrow": chinese_date(tomorrow),
@@ -338,11 +349,14 @@ def write_daily_warning(ws: Workspace, ledger: Ledger, today: date) -> list[Path
     """The day's 逾期预警, from one reading of the ledger: ``outbox/reports/逾期预警/逾期预警-<YYYY-MM-DD>.docx``
     (written even when nothing is late), then its PDF/A-3b twin ``….pdf`` (``templates/pdf/overdue_warning.typ``),
     both from one :func:`warning_context`, with the weekly meetings not held in the last
-    :data:`MISSED_WEEKS_SHOWN` finished weeks (CS-3.10.1, CS-3.10.2)."""
+    :data:`MISSED_WEEKS_SHOWN` finished weeks (CS-3.10.1, CS-3.10.2) and the early warnings of the day
+    (CS-3.7.4, ``[warnings]``)."""
     warnings = overdue_warning(ledger, ws.calendar, today)
     monday = today - timedelta(days=today.weekday())
     missed = missed_meetings(ledger, ws.settings, monday - timedelta(weeks=MISSED_WEEKS_SHOWN), monday, today)
-    context = warning_context(warnings, today, ws.calendar.next_workday(today), missed)
+    flags = flag_rows(early_warnings(ledger, ws.settings.warnings, today))
+    rules = rule_lines(ws.settings.warnings)
+    context = warning_context(warnings, today, ws.calendar.next_workday(today), missed, flags, rules)
     stem = _reports_folder(ws) / WARNING_FOLDER / f"逾期预警-{today.isoformat()}"
     return [
         render_docx(find_template("overdue_warning.docx", ws.templates), context, _with(stem, ".docx")),

@@ -12,12 +12,15 @@ from docgen.steps import (
     escalation,
     final_account,
     minutes_intake,
+    occupancy,
     payment,
+    product_usage,
     quote,
     register,
     settlement,
     site_survey,
     special_report,
+    survey,
     work_order,
 )
 from docgen.steps.base import Step
@@ -37,6 +40,10 @@ STEPS: dict[str, Step] = {
         payment.STEP,
         minutes_intake.STEP,
         special_report.STEP,
+        product_usage.STEP,
+        occupancy.STEP,
+        survey.STEP,
+        survey.REVISIT_STEP,
     )
 }
 

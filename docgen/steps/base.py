@@ -10,7 +10,7 @@ commit is mended by rendering the same descriptions again: the ledger says exact
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sized
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Generic, Protocol, TypeVar
@@ -91,6 +91,12 @@ def lines_of(parsed: ParsedForm, model: type[M]) -> list[M]:
     return lines
 
 
+def numbered_lines(parsed: ParsedForm, model: type[M]) -> list[tuple[M, int, dict[str, Raw]]]:
+    """The lines of ``parsed`` as its form's line model (see ``lines_of``), each with its row number and the
+    sources of its cells: the shape of ``rows_of``."""
+    return list(zip(lines_of(parsed, model), parsed.line_rows, parsed.line_sources))
+
+
 def rows_of(parsed: ParsedForm, key: str, model: type[M]) -> list[tuple[M, int, dict[str, Raw]]]:
     """The rows of the further table ``key`` of ``parsed`` as its model (see ``header_of``)."""
     rows = [(row, number, sources) for row, number, sources in parsed.tables.get(key, []) if isinstance(row, model)]
@@ -142,6 +148,34 @@ def run_checks(checks: tuple[Check, ...], context: Context[Any]) -> list[Finding
         if getattr(check, "once_valid", False) and has_errors(findings):
             continue
         findings += check(context)
+    return findings
+
+
+def table_filled(rows: Sized, table: str, message: str, clause: str, field: str) -> list[Finding]:
+    """A form's table ``table`` has one row at least (``rows``, those that count); otherwise an error on the
+    table, ``message`` saying what to fill in."""
+    if rows:
+        return []
+    return [error(message, clause=clause, field=field, location=f"{table}表格")]
+
+
+def repeated_households(entries: Iterable[tuple[str, int, Raw | None]], clause: str) -> list[Finding]:
+    """Each household once, whatever the list (a 《入住情况表》, a survey's): of (household key, row, its 房号 cell),
+    an error on each later row naming the earlier one."""
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
+    for key, row, room in entries:
+        if key in seen:
+            findings.append(
+                error(
+                    f"第{row}行的住户 {key} 与第{seen[key]}行重复；每户只填一行",
+                    clause=clause,
+                    field="lines.room",
+                    **where(room),
+                )
+            )
+        else:
+            seen[key] = row
     return findings
 
 
@@ -411,6 +445,28 @@ class TrackedItem:
     owner_meaning: str  # who the item must name: 责任人 / 负责的部门或人员
     field: str  # the findings' field prefix: decisions / measures
     since: str  # the day the due date may not precede: 会议日期 / 拟订日期
+
+
+def tracked_before(what: str, key: str, unchanged: bool, corrected: str, clause: str, field: str) -> Finding:
+    """A tracked item sent again (the same form twice): ``what`` (its row and text) is already tracked as ``key``;
+    unchanged, it is not tracked twice; else the new event corrects it (``corrected`` says what)."""
+    return warning(f"{what}已登记为{key}，{'未重复登记' if unchanged else corrected}", clause=clause, field=field)
+
+
+def item_deadline(
+    key: str, label: str, due: str, clause: str, basis: str, actor: str | None, provisional: bool = False
+) -> dict:
+    """The one deadline of a tracked item (``action-<seq>``: a decision of minutes, a measure, a product issue, a
+    re-visit), as ``docgen.actions`` reads it; ``due`` an ISO date."""
+    return {
+        "key": key,
+        "label": label,
+        "due": due,
+        "clause": clause,
+        "provisional": provisional,
+        "basis": basis,
+        "actor": actor,
+    }
 
 
 def assigned(

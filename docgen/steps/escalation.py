@@ -46,14 +46,18 @@ from docgen.steps.base import (
     due_text,
     has_event,
     header_of,
+    item_deadline,
     latest_event,
     lines_of,
     location,
+    numbered_lines,
     once_valid,
     record,
     record_violations,
     registration,
     run_checks,
+    table_filled,
+    tracked_before,
 )
 from docgen.wording import chinese_date
 from docgen.workspace import Workspace
@@ -157,23 +161,10 @@ def measures_form(case: dict, deadline: dict, ws: Workspace, today: date) -> Doc
 # ============================================================ checks
 
 
-def _rows(context: Context[MeasuresHeader]):
-    parsed = context.parsed
-    return zip(lines_of(parsed, MeasureLine), parsed.line_rows, parsed.line_sources)
-
-
 def measures_given(context: Context[MeasuresHeader]) -> list[Finding]:
     """CS-3.4.7: the form brings back the measures drafted; one line at least."""
-    if context.parsed.lines:
-        return []
-    return [
-        error(
-            "“处理措施”中没有填写任何一行；请逐项填写总经理、副总经理拟订的处理措施、责任部门/责任人和完成期限",
-            clause=CLAUSE,
-            field="measures",
-            location="处理措施表格",
-        )
-    ]
+    message = "“处理措施”中没有填写任何一行；请逐项填写总经理、副总经理拟订的处理措施、责任部门/责任人和完成期限"
+    return table_filled(context.parsed.lines, "处理措施", message, CLAUSE, "measures")
 
 
 MEASURE = TrackedItem("处理措施", "措施", "责任部门/责任人", "负责的部门或人员", "measures", "拟订日期")
@@ -184,7 +175,7 @@ def measures_assigned(context: Context[MeasuresHeader]) -> list[Finding]:
     drafted: a warning)."""
     drafted = context.header.drafted_date
     findings: list[Finding] = []
-    for line, row, sources in _rows(context):
+    for line, row, sources in numbered_lines(context.parsed, MeasureLine):
         findings += assigned(MEASURE, row, line.text, line.owner, line.due, drafted, sources, CLAUSE)
     return findings
 
@@ -265,23 +256,16 @@ def handle_measures(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
     for line, row in zip(lines_of(parsed, MeasureLine), parsed.line_rows):
         assert line.owner is not None and line.due is not None  # measures_assigned refuses the form otherwise
         same = earlier.get(line.text)
-        if same is not None and (same.owner, same.due) == (line.owner, line.due):
-            findings.append(
-                warning(
-                    f"处理措施第{row}行“{line.text}”已登记为{same.key}，未重复登记",
-                    clause=CLAUSE,
-                    field="measures.text",
-                )
-            )
-            continue
         if same is not None:
+            unchanged = (same.owner, same.due) == (line.owner, line.due)
+            corrected = "责任部门/责任人或完成期限已按本次更正"
             findings.append(
-                warning(
-                    f"处理措施第{row}行“{line.text}”已登记为{same.key}，责任部门/责任人或完成期限已按本次更正",
-                    clause=CLAUSE,
-                    field="measures.text",
+                tracked_before(
+                    f"处理措施第{row}行“{line.text}”", same.key, unchanged, corrected, CLAUSE, "measures.text"
                 )
             )
+            if unchanged:
+                continue
         key = same.key if same is not None else f"action-{tx.last_seq + 1}"  # the seq of the event about to be appended
         due = line.due.isoformat()
         record(
@@ -296,17 +280,7 @@ def handle_measures(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissi
                 "clause": CLAUSE,
                 "row": row,
                 "file": submission.name,
-                "deadlines": [
-                    {
-                        "key": key,
-                        "label": line.text,
-                        "due": due,
-                        "clause": CLAUSE,
-                        "provisional": False,
-                        "basis": f"《{MEASURES.title}》",
-                        "actor": line.owner,
-                    }
-                ],
+                "deadlines": [item_deadline(key, line.text, due, CLAUSE, f"《{MEASURES.title}》", line.owner)],
             },
             number,
             submission,

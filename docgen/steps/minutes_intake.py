@@ -40,9 +40,11 @@ from docgen.steps.base import (
     TrackedItem,
     assigned,
     header_of,
+    item_deadline,
     lines_of,
     rows_of,
     run_checks,
+    tracked_before,
 )
 from docgen.wording import chinese_date
 from docgen.workspace import Workspace
@@ -230,27 +232,17 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
         # the same meeting with the same text is that decision, corrected if its owner, due date or case
         # changed (a new event with its key: the latest one holds).
         same = earlier.get((header.meeting_type, header.meeting_date, header.project or None, decision.text))
-        if same is not None and (same.owner, same.due, same.case_id) == (
-            decision.owner,
-            decision.due,
-            decision.case_number or None,
-        ):
-            result.findings.append(
-                warning(
-                    f"决定事项第{row}行“{decision.text}”已登记为{same.key}，未重复登记",
-                    clause=clause,
-                    field="decisions.text",
-                )
-            )
-            continue
         if same is not None:
-            result.findings.append(
-                warning(
-                    f"决定事项第{row}行“{decision.text}”已登记为{same.key}，责任人、完成期限或登记编号已按本次纪要更正",
-                    clause=clause,
-                    field="decisions.text",
-                )
+            unchanged = (same.owner, same.due, same.case_id) == (
+                decision.owner,
+                decision.due,
+                decision.case_number or None,
             )
+            corrected = "责任人、完成期限或登记编号已按本次纪要更正"
+            what = f"决定事项第{row}行“{decision.text}”"
+            result.findings.append(tracked_before(what, same.key, unchanged, corrected, clause, "decisions.text"))
+            if unchanged:
+                continue
         key = same.key if same is not None else f"action-{tx.last_seq + 1}"  # the seq of the event about to be appended
         due = _due(decision).isoformat()
         tx.append(
@@ -261,17 +253,7 @@ def handle_minutes(tx: Transaction, ws: Workspace, parsed: ParsedForm, submissio
                 "text": decision.text,
                 "due": due,
                 "row": row,
-                "deadlines": [
-                    {
-                        "key": key,
-                        "label": decision.text,
-                        "due": due,
-                        "clause": clause,
-                        "provisional": False,
-                        "basis": "会议纪要",
-                        "actor": decision.owner,
-                    }
-                ],
+                "deadlines": [item_deadline(key, decision.text, due, clause, "会议纪要", decision.owner)],
             },
             case_id=decision.case_number or None,
             claim=submission.claim,

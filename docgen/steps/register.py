@@ -47,7 +47,7 @@ from docgen.wording import chinese_date, day_of
 from docgen.workspace import Workspace
 
 
-def _case_payload(
+def case_payload(
     line: RegisterLine,
     number: str,
     ws: Workspace,
@@ -344,7 +344,7 @@ def _register_lines(
         deadlines = rules.deadlines(line, settings, ws.calendar, dispatched=submission.today)
         lag = rules.registration_lag(line, settings, ws.calendar, submission.today)
         decision.findings += rules.check_registration_lag(lag, line, source.get("received_date"), row)
-        case = _case_payload(line, number, ws, submission, row, deadlines, header, lag)
+        case = case_payload(line, number, ws, submission, row, deadlines, header, lag)
         tx.append(
             CASE_REGISTERED,
             checked(CASE_REGISTERED, case),
