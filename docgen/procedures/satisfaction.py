@@ -117,17 +117,14 @@ def z_value(confidence: float = CONFIDENCE) -> float:
 
 def wilson(k: float, n: float, confidence: float = CONFIDENCE) -> tuple[float, float]:
     """The Wilson score interval of ``k`` successes in ``n`` (``k``/``n`` may be fractional, for the FPC):
-    (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n)."""
+    (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n), by statsmodels' ``proportion_confint``."""
     if n <= 0:
         raise ValueError("wilson: n must be positive")
-    z = z_value(confidence)
-    p = k / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z / denominator * math.sqrt(max(p * (1 - p) / n + z * z / (4 * n * n), 0.0))
-    low = 0.0 if k <= 0 else max(0.0, centre - half)  # exact ends for 0 % and 100 % (no rounding left)
-    high = 1.0 if k >= n else min(1.0, centre + half)
-    return low, high
+    from statsmodels.stats.proportion import proportion_confint  # about 1 s to import: only when analysing
+
+    low, high = proportion_confint(k, n, alpha=1 - confidence, method="wilson")
+    # Exact ends for 0 % and 100 % (no rounding left).
+    return (0.0 if k <= 0 else max(0.0, float(low))), (1.0 if k >= n else min(1.0, float(high)))
 
 
 def effective_size(n: int, population: int) -> float | None:
@@ -156,16 +153,13 @@ def interval(k: int, n: int, population: int | None = None, confidence: float = 
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
-    """Holm's step-down adjusted p values (``multipletests(method="holm")``): the i-th smallest of m is
-    multiplied by m−i, made non-decreasing, capped at 1."""
-    m = len(p_values)
-    order = sorted(range(m), key=lambda i: p_values[i])
-    adjusted = [0.0] * m
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p_values[i]))
-        adjusted[i] = running
-    return adjusted
+    """Holm's step-down adjusted p values, by statsmodels' ``multipletests(method="holm")``: the i-th smallest
+    of m is multiplied by m−i, made non-decreasing, capped at 1."""
+    if not p_values:
+        return []
+    from statsmodels.stats.multitest import multipletests
+
+    return [float(p) for p in multipletests(list(p_values), method="holm")[1]]
 
 
 # ------------------------------------------------------------------------------------------- figures
@@ -441,19 +435,19 @@ def _two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> tuple[str, float]:
 
         result = fisher_exact([[k1, n1 - k1], [k2, n2 - k2]], alternative="two-sided")
         return FISHER, min(1.0, float(result.pvalue))
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    z = (k1 / n1 - k2 / n2) / se
-    return Z_TEST, min(1.0, 2 * NormalDist().cdf(-abs(z)))
+    from statsmodels.stats.proportion import proportions_ztest  # pooled, two-sided
+
+    _, p = proportions_ztest([k1, k2], [n1, n2])
+    return Z_TEST, min(1.0, float(p))
 
 
 def newcomb(k1: int, n1: int, k2: int, n2: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Newcomb's hybrid score interval of p1 − p2 from the two Wilson intervals
-    (``confint_proportions_2indep(method="newcomb")``)."""
-    p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = wilson(k1, n1, confidence)
-    l2, u2 = wilson(k2, n2, confidence)
-    d = p1 - p2
-    return d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    """Newcomb's hybrid score interval of p1 − p2 from the two Wilson intervals, by statsmodels'
+    ``confint_proportions_2indep(method="newcomb")``."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    low, high = confint_proportions_2indep(k1, n1, k2, n2, method="newcomb", compare="diff", alpha=1 - confidence)
+    return float(low), float(high)
 
 
 def _scores(item: str, answers: Iterable[Answer]) -> list[int]:
