@@ -276,6 +276,7 @@ def _case_detail(case, today: date) -> str:
     from docgen.actions import action_event_detail
     from docgen.events import CASE_ASSISTING, CASE_HANDLER
     from docgen.forms.minutes import SPECIAL
+    from docgen.wording import building_text
 
     registered = case.registered
     received = registered.received_at.isoformat(sep=" ")[:16] if registered.received_at else ""
@@ -283,7 +284,7 @@ def _case_detail(case, today: date) -> str:
         f"登记编号：{case.number}　阶段：{case.stage}{'　【重大投诉】' if case.major else ''}",
         f"客户：{registered.customer}　电话：{registered.phone}　"
         f"项目：{registered.project}"
-        f"{' ' + registered.building + '栋' if registered.building else ''}{registered.room or ''}",
+        f"{' ' + building_text(registered.building) if registered.building else ''}{registered.room or ''}",
         f"类别：{registered.category}　责任部门：{registered.department}　"
         f"服务处：{registered.office}　受理：{received}",
         f"承办人：{case.handler or '责任部门尚未指定（CS-3.4.2.1）'}"

@@ -658,7 +658,7 @@ def receipt_document(
                 line += f"；下一步：{following.label}（{following.actor or '责任部门'}，{following.due.isoformat()}前）"
             lines.append(line)
     if actions:
-        lines += ["", "会议决定事项："]
+        lines += ["", "跟踪事项（会议决定、处理措施、再回访等）："]
         for event in actions:
             p = event.payload
             if event.kind == MINUTES_ACTION:

@@ -23,6 +23,8 @@ from docgen.forms.values import chinese_date
 
 __all__ = [
     "PROVISIONAL_MARK",
+    "address",
+    "building_text",
     "chinese_date",
     "chinese_datetime",
     "clock",
@@ -73,3 +75,18 @@ def money(amount: Decimal | str | int, unit: str = "") -> str:
 def money_in_words(amount: Decimal, unit: str = "") -> str:
     """``1,200.50（壹仟贰佰元伍角）``: the figure, then the amount in 大写 (``to_uppercase``)."""
     return f"{money(amount, unit)}（{to_uppercase(amount)}）"
+
+
+def _with_unit(value: object, units: tuple[str, ...], unit: str) -> str:
+    text = str(value or "").strip()
+    return "" if not text else text if text.endswith(units) else f"{text}{unit}"
+
+
+def building_text(building: object) -> str:
+    """``3`` → ``3栋``; a 楼栋 the clerk wrote with its unit (``3栋``, ``A座``, ``2号楼``) is kept as written."""
+    return _with_unit(building, ("栋", "幢", "座", "楼"), "栋")
+
+
+def address(project: object, building: object = None, room: object = None) -> str:
+    """项目 + 楼栋 + 房号, ``翠苑3栋1502室``, the units never doubled (a clerk may write ``3栋`` or ``1502室``)."""
+    return str(project or "").strip() + building_text(building) + _with_unit(room, ("室",), "室")

@@ -99,3 +99,12 @@ def test_received_at_and_text():
     assert received_text({**case, "time_known": False}) == "2027年1月1日"
     assert received_text({"received_at": "2026-11-25T14:30:00", "time_known": True}) == "2026年11月25日 14:30"
     assert received_text({"received_date": "2026-11-25"}) == "2026年11月25日"
+
+
+def test_an_address_never_doubles_the_unit_a_clerk_wrote():
+    # GIVEN 楼栋 written "1栋" on the 入住情况表 (issue 12 trial: "翠苑1栋栋202室" on the forms and notices)
+    from docgen.wording import address, building_text
+
+    assert address("翠苑", "1栋", "202") == address("翠苑", "1", "202室") == "翠苑1栋202室"
+    assert address("翠苑", "A座", None) == "翠苑A座" and address("翠苑") == "翠苑"
+    assert building_text("2号楼") == "2号楼" and building_text(" 3 ") == "3栋" and building_text(None) == ""

@@ -33,7 +33,7 @@ from docgen.render.docx import find_template, render_docx
 from docgen.render.pdf import render_pdf
 from docgen.reports.early_warnings import early_warnings, flag_rows, rule_lines
 from docgen.reports.statements import bar_chart_svg, period_bounds, period_name
-from docgen.wording import chinese_date
+from docgen.wording import address, chinese_date
 from docgen.workspace import EarlyWarnings
 
 __all__ = ["analysis", "analysis_context", "suggestions", "write_customer_info"]
@@ -188,8 +188,8 @@ def suggestions(a: Analysis) -> list[dict]:
         drafts.append(
             {
                 "department": department,
-                "text": f"{project}{building}栋“{category}”类投诉{n}件，建议{department}{advice}",
-                "basis": f"本期{project}{building}栋受理“{category}”类投诉{n}件",
+                "text": f"{address(project, building)}“{category}”类投诉{n}件，建议{department}{advice}",
+                "basis": f"本期{address(project, building)}受理“{category}”类投诉{n}件",
             }
         )
         covered.add((category, project))
@@ -278,7 +278,7 @@ def analysis_context(a: Analysis, warnings: EarlyWarnings, issued_on: date) -> d
     """The context of ``customer_info.typ`` and ``customer_info_suggestions.docx`` (every value a str, the
     charts SVG text)."""
     buildings = Counter(
-        {f"{project}{'' if b == NO_BUILDING else b + '栋'}": n for (project, b), n in a.by_building.items()}
+        {address(project, None if b == NO_BUILDING else b): n for (project, b), n in a.by_building.items()}
     )
     by_building = _rows(buildings, a.total)[:BUILDINGS_SHOWN]
     by_category, by_project = _rows(a.by_category, a.total), _rows(a.by_project, a.total)

@@ -42,7 +42,7 @@ from docgen.payloads import RegisteredPayload
 from docgen.render.docx import find_template, render_docx
 from docgen.render.pdf import render_pdf
 from docgen.steps import FORMS, STEPS, facts
-from docgen.wording import PROVISIONAL_MARK, chinese_date
+from docgen.wording import PROVISIONAL_MARK, address, chinese_date
 from docgen.workspace import Workspace
 
 __all__ = [
@@ -70,12 +70,7 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def _location(registered: RegisteredPayload) -> str:
-    parts = [
-        registered.get("project") or "",
-        registered.get("building") and f"{registered['building']}栋",
-        registered.get("room") and f"{registered['room']}室",
-    ]
-    return "".join(part for part in parts if part)
+    return address(registered.get("project"), registered.get("building"), registered.get("room"))
 
 
 def _received(registered: RegisteredPayload) -> str:

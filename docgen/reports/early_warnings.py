@@ -27,7 +27,7 @@ from docgen.cases import Case, all_cases
 from docgen.events import CASE_CALLED_BACK, SURVEY_RECORDED
 from docgen.ledger import EventReads, Ledger
 from docgen.procedures.satisfaction import DISSATISFIED
-from docgen.wording import chinese_date
+from docgen.wording import address, chinese_date
 from docgen.workspace import EarlyWarnings
 
 __all__ = ["CLAUSE", "Flag", "early_warnings", "flag_rows", "rule_lines", "survey_clusters"]
@@ -54,7 +54,7 @@ class Flag:
 
     @property
     def where(self) -> str:
-        return f"{self.project}{self.building}栋" if self.building else self.project
+        return address(self.project, self.building)
 
     @property
     def span(self) -> str:

@@ -39,7 +39,7 @@ from docgen.ledger import Ledger
 from docgen.projects import FIRST_YEAR_CLAUSE, delivery, ledger_projects
 from docgen.render.docx import find_template, render_docx
 from docgen.reports.periodic import latest_progress, weekly
-from docgen.wording import PROVISIONAL_MARK, chinese_date, day_of
+from docgen.wording import PROVISIONAL_MARK, address, chinese_date, day_of
 from docgen.workspace import Workspace
 
 __all__ = [
@@ -93,15 +93,7 @@ def _due(deadline: DeadlineState) -> str:
 
 def _location(case: Case) -> str:
     r = case.registered
-    return "".join(
-        part
-        for part in (
-            r.get("project") or "",
-            r.get("building") and f"{r['building']}栋",
-            r.get("room") and f"{r['room']}室",
-        )
-        if part
-    )
+    return address(r.get("project"), r.get("building"), r.get("room"))
 
 
 def _next_deadline(case: Case, meeting_date: date) -> str:

@@ -38,7 +38,7 @@ from docgen.reports.periodic import (
     weekly,
     weekly_meetings,
 )
-from docgen.wording import PROVISIONAL_MARK, chinese_date, day_of
+from docgen.wording import PROVISIONAL_MARK, address, chinese_date, day_of
 from docgen.workspace import Workspace
 
 __all__ = ["warning_context", "weekly_context", "write_daily_warning", "write_weekly_both"]
@@ -78,15 +78,7 @@ def _label(deadline: DeadlineState) -> str:
 
 def _location(case: Case) -> str:
     r = case.registered
-    return "".join(
-        part
-        for part in (
-            r.get("project") or "",
-            r.get("building") and f"{r['building']}栋",
-            r.get("room") and f"{r['room']}室",
-        )
-        if part
-    )
+    return address(r.get("project"), r.get("building"), r.get("room"))
 
 
 def _stage_at(case: Case, until: date) -> str:

@@ -24,7 +24,7 @@ from docgen.forms.base import FormDef, ParsedForm, Raw
 from docgen.ledger import SETTINGS_FIELD, Event, NumbersExhausted, Transaction
 from docgen.payloads import checked
 from docgen.steps.facts import Facts
-from docgen.wording import PROVISIONAL_MARK, chinese_date
+from docgen.wording import PROVISIONAL_MARK, address, chinese_date
 from docgen.wording import money as money  # re-exported for the steps
 from docgen.wording import received_text as received_text
 from docgen.workspace import Workspace
@@ -234,15 +234,7 @@ def provisional_note(deadlines: list[dict]) -> str:
 
 def location(case: dict) -> str:
     """项目 + 楼栋 + 房号 of a registered case."""
-    return "".join(
-        part
-        for part in (
-            case["project"],
-            case.get("building") and f"{case['building']}栋",
-            case.get("room") and f"{case['room']}室",
-        )
-        if part
-    )
+    return address(case["project"], case.get("building"), case.get("room"))
 
 
 def where(raw: Raw | None) -> dict:

@@ -72,7 +72,7 @@ from docgen.steps.base import (
     where,
 )
 from docgen.steps.register import case_payload, dispatch_documents, survey_document
-from docgen.wording import chinese_date
+from docgen.wording import chinese_date, day_of
 from docgen.workspace import Workspace
 
 # ============================================================ the forms (CS-3.7.5.5, CS-3.7.5.9)
@@ -617,7 +617,7 @@ def _record(
     if earlier is not None:
         findings.append(
             warning(
-                f"调查 {number} 已于{chinese_date(date.fromisoformat(earlier.payload['surveyed_on']))}登记；"
+                f"调查 {number} 已于{chinese_date(day_of(earlier.recorded_at))}登记；"
                 "本次作为更正记录，原记录保留在历史中；已登记的意见不重复登记",
                 clause=CLAUSE,
                 field="number",
@@ -715,9 +715,15 @@ def _record(
     findings.append(
         warning(
             f"调查 {number}：回访{len(answered)}户（已入住{known.occupied}户的{_share(len(answered), known.occupied)}）；"
-            f"意见、要求和投诉{len(opinions)}条，已登记为投诉案件{len(new_cases)}件，处理率{_share(handled, total)}"
-            f"（须达100%，{HANDLING_CLAUSE}）；严重不满意{len(revisits)}户列入《{REVISIT.title}》，"
-            f"由{settings.survey.revisit_owner}再回访（{REVISIT_CLAUSE}）",
+            f"意见、要求和投诉{len(opinions)}条，本次新登记为投诉案件{len(new_cases)}件"
+            + ("（其余此前已登记）" if len(new_cases) < len(opinions) else "")
+            + f"，处理率{_share(handled, total)}（须达100%）；"
+            + (
+                f"严重不满意{len(revisits)}户列入《{REVISIT.title}》，由{settings.survey.revisit_owner}再回访"
+                f"（{REVISIT_CLAUSE}）"
+                if revisits
+                else "没有严重不满意的住户"
+            ),
             clause=HANDLING_CLAUSE,
             field="lines.opinion",
         )
