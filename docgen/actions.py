@@ -29,7 +29,7 @@ from datetime import date
 
 from docgen.cases import ACTION_DONE, ACTION_PREFIX, ACTION_REOPENED, action_done
 from docgen.errors import DocgenError
-from docgen.events import CASE_MEASURE, MINUTES_ACTION, PRODUCT_ISSUE, SURVEY_REVISIT
+from docgen.events import CASE_MEASURE, MINUTES_ACTION, NC_ACTION, PRODUCT_ISSUE, SURVEY_REVISIT
 from docgen.ledger import Event, EventReads, Ledger, Transaction
 from docgen.wording import chinese_date, day_of
 
@@ -53,8 +53,9 @@ __all__ = [
 ACTION_EVENT = MINUTES_ACTION
 # The kinds that open a tracked action: a decision of minutes, a measure of a major complaint, a problem of a
 # 《产品使用情况表》 for 工程材料部 (CS-3.7.3, docgen.steps.product_usage), the manager's re-visit of a seriously
-# dissatisfied household of a satisfaction survey (CS-3.7.5.9, docgen.steps.survey).
-ACTION_KINDS = (MINUTES_ACTION, CASE_MEASURE, PRODUCT_ISSUE, SURVEY_REVISIT)
+# dissatisfied household of a satisfaction survey (CS-3.7.5.9, docgen.steps.survey), the corrective action of a
+# 《纠正措施记录》 for its responsible department (NC-5.1, docgen.steps.nonconformity).
+ACTION_KINDS = (MINUTES_ACTION, CASE_MEASURE, PRODUCT_ISSUE, SURVEY_REVISIT, NC_ACTION)
 
 
 class ActionError(DocgenError, ValueError):

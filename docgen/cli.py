@@ -530,6 +530,33 @@ def cmd_report_customer_info(args) -> int:
     return _write_reports(args, lambda ws, ledger: (write_customer_info(ws, ledger, period), {"period": period}))
 
 
+def cmd_report_nonconformity(args) -> int:
+    from docgen.reports.nonconformity_report import write_nonconformity_report
+
+    # issue 13 item 7: the quarter's nonconformity statistics (PDF/A) and a special-study request per repeat
+    period = args.quarter
+    return _write_reports(args, lambda ws, ledger: (write_nonconformity_report(ws, ledger, period), {"period": period}))
+
+
+def cmd_suppliers(args) -> int:
+    from docgen.nonconformities import all_records
+    from docgen.suppliers import supplier_list, write_supplier_documents
+
+    # NC-3.2.2 A: the 《合格供应商名录》 with the struck-off suppliers marked, and their re-evaluation requests
+    def write(ws, ledger):
+        records = all_records(ledger)
+        today = ws.today()
+        entries = supplier_list(ws.settings.suppliers.approved, records, today)
+        data = {
+            "suppliers": [
+                {"name": e.name, "status": e.status, "record": e.cause.number if e.cause else None} for e in entries
+            ]
+        }
+        return write_supplier_documents(ws, records, today), data
+
+    return _write_reports(args, write)
+
+
 def cmd_survey_draft(args) -> int:
     from docgen.pipeline import render
     from docgen.steps.survey import SurveyError, draft_survey
@@ -919,6 +946,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("funds", cmd_funds, "周转金与施工单位工程质量保证金的余额（CS-3.6、CS-3.5.9）")
     p.add_argument("--json", action="store_true")
     p.add_argument("--opinion", metavar="施工单位", help="保修期满时工程尾款的支付意见（CS-3.6.2），写成 Word 文件")
+    p = command(
+        "suppliers", cmd_suppliers, "合格供应商名录（NC-3.2.2 A）：已清除的供应商及其依据记录，供应商重新评审申请单"
+    )
+    p.add_argument("--json", action="store_true")
     report = sub.add_parser("report", help="生成报表", description="生成报表")
     kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
     p = kinds.add_parser(
@@ -944,6 +975,11 @@ def build_parser() -> argparse.ArgumentParser:
             "--office", metavar="服务处", help="只生成该客户服务处的报表（主送客户服务部）；默认：公司汇总及各服务处"
         )
         p.add_argument("--json", action="store_true")
+    text = "季度不合格品/服务统计报告：按类别、责任部门、供应商、施工单位统计，关闭时间，纠正措施有效率，重复发生的问题"
+    p = kinds.add_parser("nonconformity", help=text, description=text)
+    p.set_defaults(func=cmd_report_nonconformity)
+    p.add_argument("--quarter", required=True, help="如 2026Q4")
+    p.add_argument("--json", action="store_true")
     text = "季度客户信息分析报告（CS-3.7.2）：按类别、项目、楼栋、原因统计并附图，合理化建议另成 Word 草稿"
     p = kinds.add_parser("customer-info", help=text, description=text)
     p.set_defaults(func=cmd_report_customer_info)

@@ -121,6 +121,15 @@ SURVEY_RECORDED = EventKind("survey.recorded", label="客户满意度调查", da
 # when it has one.
 SURVEY_REVISIT = EventKind("survey.revisit", label="严重不满意客户再回访", day_field="meeting_date")
 
+# ------------------------------------------------------------------ nonconformities (《不合格品控制程序》 NC-2 … NC-5)
+# A 《纠正措施记录》 (NC-5.1) as each returned copy states it, recorded on no case under its number (BHG-…); the
+# latest states the record (docgen.nonconformities). Its corrective action is a tracked item (``nc.action``, deadline
+# ``action-<seq>``, met like a decision of minutes by ``minutes.action_done``); 总经室's verification (NC-2.3) is
+# ``nc.verified``: 有效 closes the record, 无效 reopens it with a new corrective action and due date.
+NC_RECORDED = EventKind("nc.recorded", label="纠正措施记录", day_field="found_on")
+NC_ACTION = EventKind("nc.action", label="纠正措施", day_field="meeting_date")
+NC_VERIFIED = EventKind("nc.verified", label="纠正措施效果验证", day_field="verified_on")
+
 # ------------------------------------------------------------------ the ledger itself
 LEDGER_REANCHORED = EventKind("ledger.reanchored", label="重新锚定台账")
 
@@ -158,6 +167,9 @@ KINDS: dict[str, EventKind] = {
         SURVEY_DRAFTED,
         SURVEY_RECORDED,
         SURVEY_REVISIT,
+        NC_RECORDED,
+        NC_ACTION,
+        NC_VERIFIED,
         LEDGER_REANCHORED,
     )
 }

@@ -14,7 +14,7 @@ Imports only the catalogue (docgen.events) and pydantic: a lower layer.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -39,6 +39,9 @@ from docgen.events import (
     CASE_SURVEYED,
     CASE_WORK_ORDERED,
     COMMUNITY_OCCUPANCY,
+    NC_ACTION,
+    NC_RECORDED,
+    NC_VERIFIED,
     PRODUCT_ISSUE,
     PRODUCT_USAGE,
     SURVEY_DRAFTED,
@@ -163,16 +166,30 @@ class EscalatedPayload(Payload):
     deadlines: list[Deadline] = []
 
 
-class MeasurePayload(Payload):
-    """``case.measure``: one line of the returned 《重大投诉处理措施单》 (CS-3.4.7, CS-2.1.2), a tracked action
-    (its one deadline ``action-<seq>``, due on its 完成期限, the owner as who must act)."""
+class TrackedItem(Payload):
+    """The fields of a tracked item (``docgen.actions``): what is to be done, by whom, by when, and its one deadline
+    ``action-<seq>``."""
 
     text: str
     owner: str
     due: date
+    deadlines: list[Deadline]
+
+
+class WordedAsDecision(TrackedItem):
+    """A tracked item worded as a decision of minutes is: ``meeting_type``/``meeting_date`` name the form it came
+    from and its day."""
+
+    meeting_type: str
+    meeting_date: date
+
+
+class MeasurePayload(TrackedItem):
+    """``case.measure``: one line of the returned 《重大投诉处理措施单》 (CS-3.4.7, CS-2.1.2), a tracked action
+    (its one deadline ``action-<seq>``, due on its 完成期限, the owner as who must act)."""
+
     drafter: str
     drafted_date: date
-    deadlines: list[Deadline]
 
 
 class HandlerPayload(Payload):
@@ -324,19 +341,13 @@ class ProductUsagePayload(Payload):
     abnormal: int
 
 
-class ProductIssuePayload(Payload):
+class ProductIssuePayload(WordedAsDecision):
     """``product.issue``: one 异常 line of a 《产品使用情况表》, a tracked item (its one deadline ``action-<seq>``)
     for 工程材料部; worded as a decision is (``meeting_type``/``meeting_date``: the form and its 填表日期)."""
 
     project: str
     item: str
-    text: str
-    owner: str
-    due: date
-    meeting_type: str
-    meeting_date: date
     filled_date: date
-    deadlines: list[Deadline]
 
 
 class OccupancyPayload(Payload):
@@ -383,7 +394,7 @@ class SurveyRecordedPayload(Payload):
     revisits: list[str]
 
 
-class SurveyRevisitPayload(Payload):
+class SurveyRevisitPayload(WordedAsDecision):
     """``survey.revisit``: a seriously dissatisfied household for the manager's re-visit (CS-3.7.5.9), a tracked item
     (its one deadline ``action-<seq>``), worded as a decision is (``meeting_type``/``meeting_date``: the survey and
     the interview's day)."""
@@ -391,12 +402,50 @@ class SurveyRevisitPayload(Payload):
     survey: str
     project: str
     household: str
-    text: str
-    owner: str
-    due: date
-    meeting_type: str
-    meeting_date: date
-    deadlines: list[Deadline]
+
+
+class NcRecordedPayload(Payload):
+    """``nc.recorded``: one returned 《纠正措施记录》 (NC-5.1) as it states the record ``number``, with the department
+    docgen routed it to (``expected``, NC-2.1/NC-3.2.x) beside the one it names (``department``)."""
+
+    number: str
+    category: str
+    source: str
+    project: str
+    found_on: date
+    supplier: str | None = None
+    supply: str | None = None
+    contractor: str | None = None
+    defect: str
+    description: str
+    severity: str
+    correction: str
+    department: str
+    expected: str | None = None
+    coordinator: str | None = None
+    due: date | None = None
+    done_on: date | None = None
+    verified_on: date | None = None
+    verification: str | None = None
+    clause: str
+
+
+class NcActionPayload(WordedAsDecision):
+    """``nc.action``: the corrective action of a record, a tracked item (its one deadline ``action-<seq>``) for the
+    responsible department; worded as a decision is (``meeting_type``/``meeting_date``: the record and its day)."""
+
+    number: str
+    project: str
+
+
+class NcVerifiedPayload(Payload):
+    """``nc.verified``: 总经室's verification of a record's corrective action (NC-2.3), 有效 or 无效."""
+
+    number: str
+    result: Literal["有效", "无效"]
+    verified_on: date
+    verifier: str | None = None
+    new_due: date | None = None
 
 
 PAYLOADS: dict[str, type[Payload]] = {
@@ -425,6 +474,9 @@ PAYLOADS: dict[str, type[Payload]] = {
     SURVEY_DRAFTED: SurveyDraftedPayload,
     SURVEY_RECORDED: SurveyRecordedPayload,
     SURVEY_REVISIT: SurveyRevisitPayload,
+    NC_RECORDED: NcRecordedPayload,
+    NC_ACTION: NcActionPayload,
+    NC_VERIFIED: NcVerifiedPayload,
 }
 
 

@@ -909,6 +909,36 @@ def render(ws: Workspace, document: Document) -> None:
         )
         if written.resolve() != target:
             write_bytes(target, written.read_bytes())
+    elif document.kind == "nc_analysis":
+        # A 重大质量事故's analysis report template for 总经室 and 工程部 (NC-3.2.3 A, docgen.steps.nonconformity).
+        from docgen.reports.nc_analysis import write_accident_analysis
+
+        write_accident_analysis(spec, target)
+    elif document.kind == "supplier_documents":
+        # The 《合格供应商名录》 and the re-evaluation requests after a strike-off (NC-3.2.2 A, docgen.suppliers).
+        from docgen.nonconformities import all_records
+        from docgen.suppliers import write_supplier_documents
+
+        ledger = ws.open_ledger()
+        try:
+            write_supplier_documents(ws, all_records(ledger), date.fromisoformat(spec["today"]))
+        finally:
+            ledger.close()
+    elif document.kind == "recurrence_study":
+        # The request for a special study of a repeated problem, its records listed (NC-3.2.3 C).
+        from docgen.nonconformities import all_records
+        from docgen.recurrence import recurrence_of, write_study_request
+
+        settings = ws.settings.nonconformity
+        ledger = ws.open_ledger()
+        try:
+            repeat = recurrence_of(
+                all_records(ledger), spec["numbers"], settings.recurrence_count, settings.recurrence_months
+            )
+        finally:
+            ledger.close()
+        if repeat is not None:
+            write_study_request(target, repeat, date.fromisoformat(spec["issued_on"]))
     elif document.kind == "copy":
         write_bytes(target, (ws.root / spec["source"]).read_bytes())
     elif document.kind == "text":

@@ -73,8 +73,9 @@ class Numbering(Strict):
     work_order_a: str = "PG-A-{year}-{seq:05d}"  # CS-3.5.1 class A: warranty
     work_order_b: str = "PG-B-{year}-{seq:05d}"  # CS-3.5.1 class B: outside warranty, borne by the company
     survey: str = "MY-{year}-{seq:03d}"  # CS-3.7.5.5: a 《客户满意度调查表》 (one per community and survey)
+    nonconformity: str = "BHG-{year}-{seq:04d}"  # NC-5.1: a 《纠正措施记录》
 
-    @field_validator("complaint", "work_order_a", "work_order_b", "survey")
+    @field_validator("complaint", "work_order_a", "work_order_b", "survey", "nonconformity")
     @classmethod
     def _a_pattern(cls, value: str) -> str:
         # Checked at start: a pattern without {seq}, or one that makes a path ("../../{seq}"), breaks later.
@@ -207,6 +208,30 @@ class EarlyWarnings(Strict):
     survey_unsatisfied: int = Field(3, ge=2, strict=True)  # … at least this many within survey_days
 
 
+class Suppliers(Strict):
+    """NC-3.2.2 A: the 《合格供应商名录》 (qualified-supplier list) as approved; a serious 甲供 material
+    nonconformity strikes its supplier off (docgen.suppliers), marked with the record that caused it."""
+
+    approved: tuple[str, ...] = ()
+
+    @field_validator("approved")
+    @classmethod
+    def _names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        names = [" ".join(str(name).split()) for name in value]
+        if any(not name for name in names) or len(set(names)) != len(names):
+            raise ValueError("合格供应商名称不能为空或重复")
+        return tuple(names)
+
+
+class Nonconformity(Strict):
+    """NC-3.2.3 C "频繁出现的带有一定规律性的质量问题": the same category and defect type in one project, or with
+    one supplier or contractor, at least ``recurrence_count`` times within ``recurrence_months`` months asks for
+    a special study (docgen.recurrence)."""
+
+    recurrence_count: int = Field(3, ge=2, strict=True)
+    recurrence_months: int = Field(3, ge=1, le=36, strict=True)
+
+
 class Project(Strict):
     """One community (项目/小区) as the register names it. CS-3.10.1: in the first year after its delivery
     (交付) its service office holds a weekly complaint coordination meeting."""
@@ -289,6 +314,8 @@ class Settings(Strict):
     survey: Survey = Survey()  # CS-3.7.5
     product_usage: ProductUsage = ProductUsage()  # CS-3.7.3
     warnings: EarlyWarnings = EarlyWarnings()  # CS-3.7.4
+    suppliers: Suppliers = Suppliers()  # NC-3.2.2 A
+    nonconformity: Nonconformity = Nonconformity()  # NC-3.2.3 C
     projects: dict[str, Project] = Field(default_factory=dict)  # 项目/小区 → its delivery date (CS-3.10.1)
 
 

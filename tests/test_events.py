@@ -87,6 +87,13 @@ def _chain(ws, ledger) -> str:
     from tests.test_steps_product_usage import drop
 
     assert pipeline.process_file(ws, ledger, drop(ws), date(2026, 11, 27)).status == "accepted_with_findings"
+    # A 《纠正措施记录》 with its corrective action done and verified 有效 (nc.recorded, nc.action, nc.verified; NC-5.1).
+    from tests.test_steps_nonconformity import drop as drop_nc
+
+    done = {"action": "增加专项校核", "due": date(2026, 12, 4), "done_on": date(2026, 11, 26)}
+    verified = {"verified_on": date(2026, 11, 27), "verification": "有效", "verifier": "总经室王"}
+    nc = pipeline.process_file(ws, ledger, drop_nc(ws, {**done, **verified}), date(2026, 11, 27))
+    assert nc.status == "accepted_with_findings", [f.message for f in nc.findings]
     return number
 
 

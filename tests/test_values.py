@@ -384,7 +384,13 @@ def test_which_fields_may_be_in_the_future():
         for spec in form.header_fields + form.line_fields + [s for t in form.tables for s in t.fields]
         if spec.meta.future
     }
-    assert future == {("CS-SURVEY", "agreed_completion"), ("CS-MINUTES", "due"), ("CS-MAJOR", "due")}
+    assert future == {
+        ("CS-SURVEY", "agreed_completion"),
+        ("CS-MINUTES", "due"),
+        ("CS-MAJOR", "due"),
+        ("NC-RECORD", "due"),  # the corrective action's 完成期限
+        ("NC-RECORD", "new_due"),  # 重新整改期限 after an 无效 verification
+    }
 
 
 # ----------------------------------------------------------------------------------- poison values

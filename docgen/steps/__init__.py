@@ -12,6 +12,7 @@ from docgen.steps import (
     escalation,
     final_account,
     minutes_intake,
+    nonconformity,
     occupancy,
     payment,
     product_usage,
@@ -44,6 +45,7 @@ STEPS: dict[str, Step] = {
         occupancy.STEP,
         survey.STEP,
         survey.REVISIT_STEP,
+        nonconformity.STEP,
     )
 }
 

@@ -247,6 +247,11 @@ def at(parsed: ParsedForm, key: str) -> dict:
     return where(parsed.header_sources.get(key))
 
 
+def field_error(parsed: ParsedForm, key: str, message: str, clause: str) -> Finding:
+    """An error citing ``clause`` on the header field ``key`` of ``parsed``, at its cell."""
+    return error(message, clause=clause, field=key, **at(parsed, key))
+
+
 # ============================================================ the case history
 
 

@@ -42,6 +42,7 @@ from docgen.steps.base import (
     FormStep,
     Submission,
     at,
+    field_error,
     header_of,
     item_deadline,
     lines_of,
@@ -140,14 +141,10 @@ def problems_described(context: Context[UsageHeader]) -> list[Finding]:
 def filled_after_start(context: Context[UsageHeader]) -> list[Finding]:
     header = context.header
     if header.filled_date < header.started:
-        return [
-            error(
-                f"填表日期{header.filled_date.isoformat()}早于设备启用日期{header.started.isoformat()}；请核对两个日期",
-                clause=CLAUSE,
-                field="filled_date",
-                **at(context.parsed, "filled_date"),
-            )
-        ]
+        message = (
+            f"填表日期{header.filled_date.isoformat()}早于设备启用日期{header.started.isoformat()}；请核对两个日期"
+        )
+        return [field_error(context.parsed, "filled_date", message, CLAUSE)]
     return []
 
 

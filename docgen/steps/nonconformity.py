@@ -1,0 +1,698 @@
+"""The 《纠正措施记录》 (NC-5.1, 《不合格品控制程序》 NC-2 … NC-5): one nonconformity, its correction (纠正: fix this
+instance) and corrective action (纠正措施: remove the cause), verified by 总经室 (NC-2.3).
+
+An intake form on no case, numbered by docgen (``[numbering] nonconformity``, BHG-2026-0001) when its 编号 is
+blank. Dropped into intake/:
+
+- the record is routed by its category (NC-3.1.1 … 3.1.7) to the department that owns it (NC-2.1, NC-3.2.x):
+  design → 设计研发部; 甲供 material → 工程材料部; 乙供 material → 业主代表 (through 监理); construction and property
+  takeover → 业主代表 with 监理 and the contractor; sales service → 经营销售部; after-sales → 客户服务部; audits and
+  management review → the department named, requested by 总经室 (NC-2.4, NC-3.2.6). A 责任部门 other than the one
+  the procedure names is a violation citing the clause; a record naming 协同部门 is coordinated by 总经室 (NC-2.3).
+  Recorded as ``nc.recorded``; the pre-filled record goes to the department as its 纠正措施要求;
+- its corrective action with a due date is a tracked item (``nc.action``, deadline ``action-<seq>``, read by
+  ``docgen.actions``: ``docgen action list``, the 逾期预警); the record returned with 纠正措施完成日期 marks it done
+  (``minutes.action_done``) and sends the pre-filled record to 总经室 as the 效果验证请求;
+- returned with 总经室's verification: 有效 closes the record (``nc.verified``); 无效 reopens it with a new corrective
+  action due on 重新整改期限, sent to the department again. A record cannot close otherwise (NC-2.3);
+- a 重大质量事故 asks 业主代表 for the 质量事故分析报告 to 总经室 and 工程部 (NC-3.2.3 A): its template is written.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from docgen import recurrence, suppliers
+from docgen.actions import Action, load_actions, record_done
+from docgen.events import NC_ACTION, NC_RECORDED, NC_VERIFIED
+from docgen.findings import Finding, error, has_errors, violation, warning
+from docgen.forms.base import FormDef, Meta, ParsedForm
+from docgen.ledger import NumberFormat, NumbersExhausted, Transaction
+from docgen.nonconformities import INVALID, VALID, NcRecord, load_records, record_of
+from docgen.payloads import checked
+from docgen.steps import facts
+from docgen.steps.base import (
+    Check,
+    Context,
+    Decision,
+    Document,
+    FormStep,
+    Submission,
+    at,
+    field_error,
+    header_of,
+    item_deadline,
+    run_checks,
+)
+from docgen.wording import chinese_date
+from docgen.workspace import Workspace
+
+CLAUSE = "NC-5.1"
+SUPPLIER_CLAUSE = "NC-3.2.2 A"  # a serious 甲供 material nonconformity: the supplier re-evaluated
+VERIFY_CLAUSE = "NC-2.3"
+ACCIDENT_CLAUSE = "NC-3.2.3 A"
+COORDINATOR = "总经室"
+ACCIDENT_RECIPIENTS = ("总经室", "工程部")
+
+# NC-3.1.1 … 3.1.7, in the procedure's words (short enough for an Excel dropdown).
+DESIGN = "不符合设计规范、合同要求的设计"
+MATERIAL = "验收不合格的材料、构配件、设备"
+CONSTRUCTION = "施工不合格工序、质量缺陷、隐患、事故"
+TAKEOVER = "物业公司接楼提出的整改事项"
+SALES = "顾客对销售服务的抱怨和投诉"
+AFTER_SALES = "接楼及售后服务中对设计、施工、物业的投诉"
+AUDIT = "管理评审、内审、外审及物业反馈的不合格"
+CATEGORIES = (DESIGN, MATERIAL, CONSTRUCTION, TAKEOVER, SALES, AFTER_SALES, AUDIT)
+CATEGORY_CLAUSES = {category: f"NC-3.1.{n}" for n, category in enumerate(CATEGORIES, 1)}
+
+SOURCES = (
+    "设计评审",
+    "材料验收",
+    "施工检查",
+    "验收阶段",
+    "物业接管",
+    "销售投诉",
+    "售后投诉",
+    "管理评审",
+    "内部审核",
+    "外部审核",
+)
+OWNER_SUPPLIED, CONTRACTOR_SUPPLIED = "甲供", "乙供"
+GENERAL, SERIOUS, ACCIDENT = "一般", "严重", "重大质量事故"
+CORRECTIONS = ("退货", "现场报废", "降级使用", "整改", "返工", "解释道歉", "其他")
+
+
+def _synonyms() -> dict[str, str]:
+    words = {
+        "设计": DESIGN,
+        "材料": MATERIAL,
+        "材料设备": MATERIAL,
+        "施工": CONSTRUCTION,
+        "施工质量": CONSTRUCTION,
+        "接楼": TAKEOVER,
+        "物业接楼": TAKEOVER,
+        "销售服务": SALES,
+        "销售": SALES,
+        "售后": AFTER_SALES,
+        "售后服务": AFTER_SALES,
+        "审核": AUDIT,
+        "内审": AUDIT,
+        "外审": AUDIT,
+        "管理评审": AUDIT,
+    }
+    for category, clause in CATEGORY_CLAUSES.items():
+        words[clause] = words[clause.removeprefix("NC-")] = category
+    return words
+
+
+class NcHeader(BaseModel):
+    number: Annotated[
+        str | None,
+        Meta(width=20, filled_by_tool=True, label_synonyms=("记录编号",), hint="新记录留空，由 docgen 编号"),
+    ] = Field(None, title="编号")
+    category: Annotated[
+        str,
+        Meta(kind="choice", choices=CATEGORIES, width=40, value_synonyms=_synonyms(), label_synonyms=("类别",)),
+    ] = Field(title="不合格类别")
+    source: Annotated[str, Meta(kind="choice", choices=SOURCES, width=16, label_synonyms=("信息来源",))] = Field(
+        title="来源"
+    )
+    project: Annotated[str, Meta(width=24, label_synonyms=("项目", "小区"), hint="项目/小区名称")] = Field(
+        title="项目/小区"
+    )
+    found_on: Annotated[date, Meta(kind="date", width=16, hint="如 2026-11-25")] = Field(title="发现日期")
+    supplier: Annotated[str | None, Meta(width=24, hint="材料、构配件、设备不合格时必填")] = Field(None, title="供应商")
+    supply: Annotated[
+        str | None,
+        Meta(
+            kind="choice",
+            choices=(OWNER_SUPPLIED, CONTRACTOR_SUPPLIED),
+            width=12,
+            value_synonyms={"甲方供应": OWNER_SUPPLIED, "乙方供应": CONTRACTOR_SUPPLIED},
+            hint="材料不合格时必填：甲供/乙供",
+        ),
+    ] = Field(None, title="甲供/乙供")
+    contractor: Annotated[str | None, Meta(width=24, hint="施工不合格、乙供材料时填写")] = Field(None, title="施工单位")
+    defect: Annotated[str, Meta(width=16, max_length=20, hint="简短的缺陷类型，如 渗漏、裂缝、空鼓")] = Field(
+        title="缺陷类型"
+    )
+    description: Annotated[str, Meta(width=40, lines=3, label_synonyms=("不合格描述",))] = Field(title="不合格情况描述")
+    severity: Annotated[
+        str,
+        Meta(kind="choice", choices=(GENERAL, SERIOUS, ACCIDENT), width=14, value_synonyms={"重大事故": ACCIDENT}),
+    ] = Field(title="严重程度")
+    correction: Annotated[str, Meta(kind="choice", choices=CORRECTIONS, width=12, label_synonyms=("纠正",))] = Field(
+        title="纠正（处置）"
+    )
+    correction_note: Annotated[str | None, Meta(width=40, lines=2)] = Field(None, title="纠正情况说明")
+    department: Annotated[
+        str | None, Meta(width=16, filled_by_tool=True, hint="留空由 docgen 按程序填写；审核发现须写明")
+    ] = Field(None, title="责任部门")
+    partners: Annotated[str | None, Meta(width=24, hint="跨部门时填写，由总经室协调")] = Field(None, title="协同部门")
+    root_cause: Annotated[str | None, Meta(width=40, lines=2, label_synonyms=("原因",))] = Field(None, title="原因分析")
+    action: Annotated[str | None, Meta(width=40, lines=2)] = Field(None, title="纠正措施")
+    due: Annotated[date | None, Meta(kind="date", width=16, future=True)] = Field(None, title="纠正措施完成期限")
+    done_on: Annotated[date | None, Meta(kind="date", width=16)] = Field(None, title="纠正措施完成日期")
+    verified_on: Annotated[date | None, Meta(kind="date", width=16)] = Field(None, title="验证日期")
+    verification: Annotated[
+        str | None,
+        Meta(kind="choice", choices=(VALID, INVALID), width=10, label_synonyms=("验证结论", "验证结果")),
+    ] = Field(None, title="效果验证")
+    verifier: Annotated[str | None, Meta(width=12)] = Field(None, title="验证人")
+    new_due: Annotated[date | None, Meta(kind="date", width=16, future=True, hint="验证无效时必填")] = Field(
+        None, title="重新整改期限"
+    )
+
+
+FORM = FormDef(
+    "NC-RECORD",
+    1,
+    "纠正措施记录",
+    "纠正措施记录",
+    CLAUSE,
+    NcHeader,
+    footer_note="说明：责任部门按《不合格品控制程序》确定（NC-2.1、NC-3.2）；责任部门实施纠正和纠正措施，完成后填写完成日期交回；"
+    "总经室验证效果（NC-2.3），有效方可关闭，无效须写明重新整改期限。",
+)
+
+
+# ============================================================ routing (NC-2.1, NC-3.2.x)
+
+
+def routing(header: NcHeader) -> tuple[str | None, str, str]:
+    """The responsible department (None: the one the record names, for audits), the clause and how it acts."""
+    if header.category == DESIGN:
+        return "设计研发部", "NC-3.2.1", "设计研发部跟踪设计单位修改至关闭"
+    if header.category == MATERIAL:
+        if header.supply == CONTRACTOR_SUPPLIED:
+            return "业主代表", "NC-3.2.2 B", "业主代表要求监理公司督促施工单位纠正并确认"
+        return "工程材料部", "NC-3.2.2 A", "工程材料部根据业主代表和监理公司的验收意见纠正"
+    if header.category == CONSTRUCTION:
+        return "业主代表", "NC-3.2.3 A", "业主代表协同监理公司要求施工单位整改并再验证"
+    if header.category == TAKEOVER:
+        return "业主代表", "NC-3.2.3 B", "业主代表协同监理公司要求施工单位整改并再验收"
+    if header.category == SALES:
+        return "经营销售部", "NC-3.2.4", "经营销售部处理、改进"
+    if header.category == AFTER_SALES:
+        return "客户服务部", "NC-3.2.5 A", "客户服务部要求有关部门整改"
+    return None, "NC-3.2.6", "总经室要求有关部门采取纠正和纠正措施"
+
+
+def _same_department(named: str, expected: str) -> bool:
+    compact = "".join(named.split())
+    return compact == expected or compact.startswith(expected + "（") or compact.startswith(expected + "(")
+
+
+def department_of(header: NcHeader) -> str:
+    expected, _, _ = routing(header)
+    return expected or (header.department or "").strip()
+
+
+def coordinator_of(header: NcHeader) -> str | None:
+    """总经室 coordinates cross-department records (NC-2.3) and requests the audits' corrections (NC-2.4)."""
+    return COORDINATOR if header.category == AUDIT or (header.partners or "").strip() else None
+
+
+# ============================================================ checks
+
+
+def number_known(context: Context[NcHeader]) -> list[Finding]:
+    number = (context.header.number or "").strip()
+    if number and record_of(context.tx, number) is None:
+        message = f"编号“{number}”不是 docgen 编发的纠正措施记录编号；新记录请留空，由 docgen 编号"
+        return [field_error(context.parsed, "number", message, CLAUSE)]
+    return []
+
+
+def material_facts(context: Context[NcHeader]) -> list[Finding]:
+    """NC-3.1.2: a material is 甲供 or 乙供 (NC-3.2.2 A/B route them apart) and names its supplier."""
+    header, findings = context.header, []
+    if header.category != MATERIAL:
+        return []
+    if header.supply is None:
+        message = "材料、构配件、设备不合格须写明甲供或乙供（NC-3.2.2 A/B 分别处理）"
+        findings.append(field_error(context.parsed, "supply", message, "NC-3.1.2"))
+    if not (header.supplier or "").strip():
+        findings.append(field_error(context.parsed, "supplier", "材料、构配件、设备不合格须写明供应商", "NC-3.1.2"))
+    return findings
+
+
+def contractor_named(context: Context[NcHeader]) -> list[Finding]:
+    header = context.header
+    if header.category in (CONSTRUCTION, TAKEOVER) and not (header.contractor or "").strip():
+        _, clause, _ = routing(header)
+        return [
+            warning(
+                "施工方面的不合格由业主代表协同监理公司要求施工单位整改；请写明施工单位",
+                clause=clause,
+                field="contractor",
+                **at(context.parsed, "contractor"),
+            )
+        ]
+    return []
+
+
+def department_routed(context: Context[NcHeader]) -> list[Finding]:
+    """NC-2.1, NC-3.2.x: the department the procedure names owns the record; another one is a violation."""
+    header = context.header
+    expected, clause, how = routing(header)
+    named = (header.department or "").strip()
+    if expected is None:
+        if not named:
+            message = (
+                "管理评审、内审、外审发现的不合格须写明责任部门（NC-3.2.6：由总经室要求有关部门采取纠正和纠正措施）"
+            )
+            return [field_error(context.parsed, "department", message, clause)]
+        return []
+    if named and not _same_department(named, expected):
+        return [
+            violation(
+                f"责任部门写为“{named}”，但按程序{clause}此类不合格的责任部门是{expected}（{how}）",
+                clause=clause,
+                field="department",
+                **at(context.parsed, "department"),
+            )
+        ]
+    return []
+
+
+def action_dated(context: Context[NcHeader]) -> list[Finding]:
+    header, parsed, findings = context.header, context.parsed, []
+    if (header.action or "").strip() and header.due is None:
+        findings.append(field_error(parsed, "due", "写了纠正措施但没有完成期限；请填写纠正措施完成期限", CLAUSE))
+    if header.due is not None and header.due < header.found_on:
+        message = f"纠正措施完成期限{header.due.isoformat()}早于发现日期{header.found_on.isoformat()}"
+        findings.append(field_error(parsed, "due", message, CLAUSE))
+    if header.done_on is not None and not (header.action or "").strip():
+        message = "填写了纠正措施完成日期，但没有纠正措施；请写明采取的纠正措施"
+        findings.append(field_error(parsed, "action", message, CLAUSE))
+    if header.done_on is not None and header.done_on < header.found_on:
+        message = f"纠正措施完成日期{header.done_on.isoformat()}早于发现日期{header.found_on.isoformat()}"
+        findings.append(field_error(parsed, "done_on", message, CLAUSE))
+    return findings
+
+
+def verification_complete(context: Context[NcHeader]) -> list[Finding]:
+    """NC-2.3: 总经室 verifies the effect of a corrective action carried out: date and result; 无效 names the new
+    due date."""
+    header, parsed, findings = context.header, context.parsed, []
+    if (header.verification is None) != (header.verified_on is None):
+        key = "verified_on" if header.verified_on is None else "verification"
+        findings.append(field_error(parsed, key, "效果验证须同时填写验证日期和验证结论（有效/无效）", VERIFY_CLAUSE))
+    if header.verification is not None and header.done_on is None:
+        message = "纠正措施尚未填写完成日期，不能验证其效果；请先由责任部门填写纠正措施完成日期"
+        findings.append(field_error(parsed, "verification", message, VERIFY_CLAUSE))
+    if header.verified_on is not None and header.done_on is not None and header.verified_on < header.done_on:
+        message = f"验证日期{header.verified_on.isoformat()}早于纠正措施完成日期{header.done_on.isoformat()}"
+        findings.append(field_error(parsed, "verified_on", message, VERIFY_CLAUSE))
+    if header.verification == INVALID:
+        if header.new_due is None:
+            findings.append(field_error(parsed, "new_due", "验证结论为无效，须填写重新整改期限", VERIFY_CLAUSE))
+        elif header.verified_on is not None and header.new_due <= header.verified_on:
+            message = f"重新整改期限{header.new_due.isoformat()}应晚于验证日期{header.verified_on.isoformat()}"
+            findings.append(field_error(parsed, "new_due", message, VERIFY_CLAUSE))
+    return findings
+
+
+CHECKS: tuple[Check, ...] = (
+    number_known,
+    material_facts,
+    contractor_named,
+    department_routed,
+    action_dated,
+    verification_complete,
+)
+
+
+# ============================================================ handler
+
+
+def handle_record(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
+    """Record the 《纠正措施记录》, track its corrective action, mark it done, record 总经室's verification."""
+    header = header_of(parsed, NcHeader)
+    findings = run_checks(CHECKS, Context(tx, ws, parsed, header, submission.today))
+    if has_errors(findings):
+        return Decision(findings=findings)
+    before = record_of(tx, header.number.strip()) if header.number else None
+    if before is not None and not before.open:
+        findings.append(
+            warning(
+                f"{before.number}已于{chinese_date(before.closed_on or submission.today)}验证有效并关闭；"
+                "本次作为更正记录，原记录保留在历史中",
+                clause=VERIFY_CLAUSE,
+                field="number",
+            )
+        )
+    if before is None:
+        try:
+            number = tx.next_number(NumberFormat(ws.settings.numbering.nonconformity), header.found_on.year)
+        except NumbersExhausted as exhausted:
+            message = (
+                f"纠正措施记录编号：{exhausted.year} 年的编号已经用完（编号格式“{exhausted.pattern}”），本文件未登记。"
+                f'请系统管理员在 docgen.toml 的 [numbering] 中把 nonconformity 改为 "{exhausted.widened}"，再放入同一文件'
+            )
+            return Decision([*findings, error(message, clause=CLAUSE, field="settings.numbering.nonconformity")])
+    else:
+        number = before.number
+    department = department_of(header)
+    expected, routed_clause, how = routing(header)
+    coordinator = coordinator_of(header)
+    tx.append(
+        NC_RECORDED,
+        checked(
+            NC_RECORDED,
+            {
+                **header.model_dump(mode="json"),
+                "number": number,
+                "department": department,
+                "named_department": (header.department or "").strip() or None,
+                "expected": expected,
+                "routed_clause": routed_clause,
+                "coordinator": coordinator,
+                "category_clause": CATEGORY_CLAUSES[header.category],
+                "violations": [f.message for f in findings if f.severity == "violation"],
+                "clause": CLAUSE,
+                "file": submission.name,
+            },
+        ),
+        claim=submission.claim,
+        sha256=submission.sha256,
+    )
+    documents: list[Document] = []
+    values = {**header.model_dump(mode="json"), "number": number, "department": department}
+    if before is None:
+        findings.append(
+            warning(
+                f"不合格已登记为{number}（{CATEGORY_CLAUSES[header.category]}），责任部门{department}：{how}"
+                + (f"，跨部门由{coordinator}协调（NC-2.3）" if coordinator else ""),
+                clause=routed_clause,
+                field="department",
+            )
+        )
+        documents.append(record_form(ws, number, f"01-纠正措施要求-{department}", values))
+    elif before.department != department:
+        documents.append(record_form(ws, number, f"01-纠正措施要求-{department}-{submission.short}", values))
+    if header.severity == ACCIDENT and (before is None or before.severity != ACCIDENT):
+        documents.append(accident_document(ws, number, header, department, submission))
+        findings.append(
+            warning(
+                f"{number}为重大质量事故：业主代表应要求监理公司提交分析报告，并向{'、'.join(ACCIDENT_RECIPIENTS)}"
+                "提交质量事故分析报告（模板已生成）",
+                clause=ACCIDENT_CLAUSE,
+                field="severity",
+            )
+        )
+    if before is None:
+        documents += supplier_and_recurrence(tx, ws, number, submission, findings)
+    documents += track_action(tx, ws, header, number, department, before, submission, findings, values)
+    return Decision(findings, [], documents)
+
+
+def supplier_and_recurrence(
+    tx: Transaction, ws: Workspace, number: str, submission: Submission, findings: list[Finding]
+) -> list[Document]:
+    """What a new record means beyond itself: a supplier already struck off (flagged), a supplier it strikes off
+    (NC-3.2.2 A: the 《合格供应商名录》 and a re-evaluation request written again), a repeat it completes (NC-3.2.3 C:
+    a request for a special study listing the records)."""
+    records = load_records(tx)
+    new = next(r for r in records if r.number == number)
+    documents: list[Document] = []
+    cause = suppliers.struck_off(records, new.supplier, new.opened_on, number=number)
+    if cause is not None:
+        findings.append(warning(suppliers.flag_text(cause), clause=SUPPLIER_CLAUSE, field="supplier"))
+    if suppliers.needs_reevaluation(new) and cause is None:
+        findings.append(
+            warning(
+                f"{number}为甲供材料{new.severity}不合格：供应商“{new.supplier}”从《{suppliers.LIST_TITLE}》中除名，"
+                "由工程材料部重新评审（名录和重新评审申请单已生成）",
+                clause=SUPPLIER_CLAUSE,
+                field="supplier",
+            )
+        )
+        folder = "/".join((ws.settings.paths.outbox, *suppliers.FOLDER))
+        documents.append(
+            Document(
+                f"{folder}/{suppliers.LIST_TITLE}.xlsx", "supplier_documents", {"today": submission.today.isoformat()}
+            )
+        )
+    settings = ws.settings.nonconformity
+    for repeat in recurrence.recurrences_with(records, number, settings.recurrence_count, settings.recurrence_months):
+        findings.append(warning(repeat.text, clause=recurrence.CLAUSE, field="defect"))
+        documents.append(
+            Document(
+                f"{ws.settings.paths.outbox}/reports/不合格品/{recurrence.study_request_name(repeat)}",
+                "recurrence_study",
+                {"numbers": list(repeat.numbers), "issued_on": submission.today.isoformat()},
+            )
+        )
+    return documents
+
+
+def _current_action(tx: Transaction, number: str) -> tuple[Action | None, dict]:
+    """The record's latest corrective action (a reopened record: the new one) and its latest payload."""
+    payloads = {
+        e.payload["deadlines"][0]["key"]: e.payload for e in tx.events(kind=NC_ACTION) if e.payload["number"] == number
+    }
+    mine = [a for a in load_actions(tx) if a.kind == NC_ACTION and a.key in payloads]
+    return (mine[-1], payloads[mine[-1].key]) if mine else (None, {})
+
+
+def _append_action(
+    tx: Transaction,
+    number: str,
+    project: str,
+    text: str,
+    owner: str,
+    due: date,
+    since: date,
+    key: str | None,
+    submission: Submission,
+    basis: str,
+) -> str:
+    key = key or f"action-{tx.last_seq + 1}"  # the seq of the event about to be appended
+    tx.append(
+        NC_ACTION,
+        checked(
+            NC_ACTION,
+            {
+                "number": number,
+                "project": project,
+                "text": f"{number} {text}",
+                "action": text,
+                "owner": owner,
+                "due": due.isoformat(),
+                "meeting_type": f"《{FORM.title}》{number}",
+                "meeting_date": since.isoformat(),
+                "file": submission.name,
+                "deadlines": [item_deadline(key, text, due.isoformat(), CLAUSE, basis, owner)],
+            },
+        ),
+        claim=submission.claim,
+        sha256=submission.sha256,
+    )
+    return key
+
+
+def track_action(
+    tx: Transaction,
+    ws: Workspace,
+    header: NcHeader,
+    number: str,
+    department: str,
+    before: NcRecord | None,
+    submission: Submission,
+    findings: list[Finding],
+    values: dict,
+) -> list[Document]:
+    """The corrective action as a tracked item; its completion; 总经室's verification (NC-2.3)."""
+    documents: list[Document] = []
+    text = (header.action or "").strip()
+    current, payload = _current_action(tx, number)
+    last_invalid = before.verified == INVALID if before is not None else False
+    if text and header.due is not None:
+        if current is None:
+            current_key = _append_action(
+                tx,
+                number,
+                header.project,
+                text,
+                department,
+                header.due,
+                header.found_on,
+                None,
+                submission,
+                f"《{FORM.title}》",
+            )
+            findings.append(
+                warning(
+                    f"纠正措施已登记为{current_key}，由{department}于{chinese_date(header.due)}前完成",
+                    clause=CLAUSE,
+                    field="action",
+                )
+            )
+        elif current.open and (
+            payload.get("action") != text or current.due != header.due or current.owner != department
+        ):
+            _append_action(
+                tx,
+                number,
+                header.project,
+                text,
+                department,
+                header.due,
+                current.meeting_date,
+                current.key,
+                submission,
+                f"《{FORM.title}》（更正）",
+            )
+    current, _ = _current_action(tx, number)
+    verifications = [e.payload for e in tx.events(kind=NC_VERIFIED) if e.payload["number"] == number]
+    last_verified_on = date.fromisoformat(verifications[-1]["verified_on"]) if verifications else None
+    if header.done_on is not None and current is not None and current.open:
+        stale = last_invalid and last_verified_on is not None and header.done_on <= last_verified_on  # the old round's
+        if not stale and header.done_on >= current.meeting_date:
+            record_done(
+                tx,
+                current,
+                header.done_on,
+                by=department,
+                source="nc_record",
+                claim=submission.claim,
+                sha256=submission.sha256,
+            )
+            if header.verification is None or (last_invalid and header.verified_on == last_verified_on):
+                verify_values = {**values, "verification": None, "verified_on": None, "verifier": None, "new_due": None}
+                documents.append(
+                    record_form(ws, number, f"02-效果验证请求-{COORDINATOR}-{submission.short}", verify_values)
+                )
+                findings.append(
+                    warning(
+                        f"{number}的纠正措施已完成，已请{COORDINATOR}验证其效果（NC-2.3）；验证有效后方可关闭",
+                        clause=VERIFY_CLAUSE,
+                        field="done_on",
+                    )
+                )
+    if header.verification is not None and header.verified_on is not None:
+        latest = verifications[-1] if verifications else None
+        same = (
+            latest is not None
+            and latest["result"] == header.verification
+            and latest["verified_on"] == header.verified_on.isoformat()
+        )
+        if not same:
+            tx.append(
+                NC_VERIFIED,
+                checked(
+                    NC_VERIFIED,
+                    {
+                        "number": number,
+                        "result": header.verification,
+                        "verified_on": header.verified_on.isoformat(),
+                        "verifier": header.verifier,
+                        "new_due": header.new_due.isoformat() if header.new_due else None,
+                        "clause": VERIFY_CLAUSE,
+                        "file": submission.name,
+                    },
+                ),
+                claim=submission.claim,
+                sha256=submission.sha256,
+            )
+            if header.verification == VALID:
+                findings.append(
+                    warning(f"{number}经{COORDINATOR}验证有效，已关闭", clause=VERIFY_CLAUSE, field="verification")
+                )
+                current, _ = _current_action(tx, number)
+                if current is not None and current.open:  # its completion not reported for this round
+                    record_done(
+                        tx,
+                        current,
+                        header.verified_on,
+                        by=COORDINATOR,
+                        source="nc_verified",
+                        claim=submission.claim,
+                        sha256=submission.sha256,
+                    )
+                    findings.append(
+                        warning(
+                            f"{current.key}未填写本轮纠正措施完成日期，按验证日期{chinese_date(header.verified_on)}"
+                            "登记为完成",
+                            clause=VERIFY_CLAUSE,
+                            field="done_on",
+                        )
+                    )
+            elif header.new_due is not None:
+                key = _append_action(
+                    tx,
+                    number,
+                    header.project,
+                    text or header.description,
+                    department,
+                    header.new_due,
+                    header.verified_on,
+                    None,
+                    submission,
+                    "效果验证无效",
+                )
+                findings.append(
+                    warning(
+                        f"{number}经{COORDINATOR}验证无效，已重新打开：重新整改登记为{key}，由{department}于"
+                        f"{chinese_date(header.new_due)}前完成",
+                        clause=VERIFY_CLAUSE,
+                        field="verification",
+                    )
+                )
+                reopened = {
+                    **values,
+                    "due": header.new_due.isoformat(),
+                    "done_on": None,
+                    "verification": None,
+                    "verified_on": None,
+                    "verifier": None,
+                    "new_due": None,
+                }
+                documents.append(record_form(ws, number, f"03-重新整改要求-{department}-{submission.short}", reopened))
+    return documents
+
+
+# ============================================================ documents
+
+
+def record_form(ws: Workspace, number: str, name: str, values: dict) -> Document:
+    """The record pre-filled (itself an intake form: returned, it is this record)."""
+    header = {key: value for key, value in values.items() if value not in (None, "") and key in NcHeader.model_fields}
+    return Document(
+        f"{ws.settings.paths.outbox}/nonconformity/{number}/{name}.xlsx",
+        "form",
+        {"form_id": FORM.form_id, "header": header, "lines": []},
+    )
+
+
+def accident_document(
+    ws: Workspace, number: str, header: NcHeader, department: str, submission: Submission
+) -> Document:
+    """The 质量事故分析报告 template (NC-3.2.3 A), written by ``reports.nc_analysis`` (Word)."""
+    return Document(
+        f"{ws.settings.paths.outbox}/nonconformity/{number}/01-质量事故分析报告-{number}.docx",
+        "nc_analysis",
+        {
+            "number": number,
+            "project": header.project,
+            "found_on": chinese_date(header.found_on),
+            "contractor": header.contractor or "",
+            "description": header.description,
+            "correction": header.correction,
+            "department": department,
+            "recipients": list(ACCIDENT_RECIPIENTS),
+            "clause": ACCIDENT_CLAUSE,
+            "issued_on": chinese_date(submission.today),
+        },
+    )
+
+
+# Recorded on no case, so nothing for a case's dossier to word (``FACTS`` covers ``case.*`` kinds only).
+FACTS: facts.Facts = {}
+
+STEP = FormStep(FORM, CHECKS, handle_record, FACTS, "nonconformity")
