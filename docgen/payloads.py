@@ -428,6 +428,7 @@ class NcRecordedPayload(Payload):
     verified_on: date | None = None
     verification: str | None = None
     clause: str
+    case_number: str | None = None  # the complaint case a record was opened from (NC-3.1.5/3.1.6), on that case
 
 
 class NcActionPayload(WordedAsDecision):

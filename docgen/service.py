@@ -174,6 +174,7 @@ class Runner:
         # New workers that could not be started: how often in a row, when to try next, and why.
         self.start_failures, self.next_start = 0, 0.0
         self.start_failure: Exception | None = None
+        self.worker_pids: set[int] = set()
         if jobs > 1:
             # Start every worker now, before any thread (the watcher's) exists in this process.
             self.pool = self._start_pool(_worker_context())
@@ -188,6 +189,8 @@ class Runner:
             _kill_workers(pool)
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+        # The workers' pids, kept: a broken pool forgets its processes while they are still ending.
+        self.worker_pids = set((getattr(pool, "_processes", None) or {}).keys())
         return pool
 
     def close(self) -> None:
@@ -261,7 +264,7 @@ class Runner:
         writing are removed once they are dead, not left in outbox/ and archive/ until a restart."""
         pool, self.pool = self.pool, None
         if pool is not None:
-            _kill_workers(pool)
+            _kill_workers(pool, self.worker_pids)
             pool.shutdown(wait=False, cancel_futures=True)
         remove_interrupted_writes(self.ws)
 
@@ -302,19 +305,36 @@ class WorkersUnavailable(RuntimeError):
     """No worker processes to give a claim to: they died and new ones could not be started yet."""
 
 
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
+def _kill_workers(pool: ProcessPoolExecutor, known: Iterable[int] = ()) -> None:
     """SIGKILL every worker of ``pool`` and wait until each is dead: only then are its files closed
-    and the locks on its temporary files released (see :func:`docgen.atomic.remove_orphans`)."""
+    and the locks on its temporary files released (see :func:`docgen.atomic.remove_orphans`). ``known``:
+    the pids the pool had when it started; a broken pool drops its processes from its table while they are
+    still ending, and a temporary file of one still alive would be left behind."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
     for process in processes:
         try:
             process.kill()
         except (OSError, ValueError):  # already gone, or its handle closed: nothing left to stop
             pass
+    pids = {process.pid for process in processes} | {pid for pid in known if _our_child(pid)}
+    for pid in pids - {process.pid for process in processes}:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:  # gone meanwhile
+            pass
     deadline = time.monotonic() + 10
-    for process in processes:
-        while not _dead(process.pid) and time.monotonic() < deadline:
+    for pid in pids:
+        while not _dead(pid) and time.monotonic() < deadline:
             time.sleep(0.01)
+
+
+def _our_child(pid: int) -> bool:
+    """Whether ``pid`` is still a child of this process (a pid is never signalled once it may be reused)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as status:
+            return int(status.read().rsplit(b")", 1)[1].split()[1]) == os.getpid()
+    except (OSError, IndexError, ValueError):
+        return False
 
 
 def _dead(pid: int | None) -> bool:

@@ -228,3 +228,69 @@ def test_a_serious_owner_supplied_failure_strikes_the_supplier_and_its_next_deli
     # AND the next record naming that supplier is flagged
     later = process(ws, ledger, drop(ws, {**material, "found_on": date(2026, 11, 25), "defect": "管件裂纹"}))
     assert any(f.clause == "NC-3.2.2 A" and "闽江管业" in f.message for f in later.findings)
+
+
+# ------------------------------------------------------------ complaints in the register (issue 13 item 6)
+
+
+def delivered(ws, project="融侨锦江", day="2026-01-10"):
+    from docgen.workspace import Workspace
+
+    (ws.root / "docgen.toml").write_text(f'[projects."{project}"]\ndelivered = {day}\n', encoding="utf-8")
+    return Workspace.open(ws.root)
+
+
+def register(ws, ledger, **line):
+    from tests.conftest import register_line, write_register
+
+    return process(ws, ledger, write_register(ws.intake, [register_line(**{"received_date": TODAY, **line})]))
+
+
+def test_a_design_complaint_after_handover_shows_up_as_a_linked_nonconformity(ws, ledger):
+    # GIVEN 融侨锦江 handed over on 10 January 2026
+    ws = delivered(ws)
+    # WHEN a 设计 complaint received today is entered in the register
+    outcome = register(ws, ledger, category="设计", content="客厅层高与宣传不符", project="融侨锦江")
+    [case] = outcome.case_ids
+    # THEN a record under NC-3.1.6 (after-sales) is linked to the case, routed to 客户服务部 (NC-3.2.5 A)
+    [record] = all_records(ledger)
+    assert record.number == "BHG-2026-0001" and record.category == nc.AFTER_SALES and record.source == "售后投诉"
+    assert record.department == "客户服务部" and record.project == "融侨锦江" and record.open
+    [event] = ledger.events(kind=NC_RECORDED)
+    assert event.case_id == case and event.payload["case_number"] == case
+    assert event.payload["category_clause"] == "NC-3.1.6" and event.payload["routed_clause"] == "NC-3.2.5 A"
+    assert [e.kind for e in ledger.events(case_id=case)].count(NC_RECORDED) == 1  # in the case's history
+    # AND the pre-filled record goes to the department as its 纠正措施要求 (listed on the receipt); the register
+    # itself is accepted without findings
+    assert outcome.status == "accepted", outcome.findings
+    request = emitted(outcome, "01-纠正措施要求")
+    assert request == "outbox/nonconformity/BHG-2026-0001/01-纠正措施要求-客户服务部.xlsx"
+    # AND returned by the department with its corrective action, it stays on the case and the action is tracked
+    action = {"root_cause": "层高设计未复核", "action": "复核同户型层高并答复业主", "due": date(2026, 12, 4)}
+    process(ws, ledger, fill(ws, request, action))
+    assert [e.case_id for e in ledger.events(kind=NC_RECORDED)] == [case, case]
+    [tracked] = [a for a in all_actions(ledger) if a.kind == NC_ACTION]
+    assert tracked.owner == "客户服务部" and tracked.due == date(2026, 12, 4)
+
+
+def test_a_construction_complaint_before_handover_opens_none_and_an_unknown_delivery_opens_one(ws, ledger):
+    register(ws, ledger, category="施工质量", project="融侨观澜")  # delivery not configured: the safer reading
+    assert [r.category for r in all_records(ledger)] == [nc.AFTER_SALES]
+    ws = delivered(ws, day="2026-12-01")
+    register(ws, ledger, category="施工质量", customer="李四", phone="13900139000")
+    assert len(all_records(ledger)) == 1
+
+
+def test_a_sales_service_complaint_opens_a_record_for_the_sales_department(ws, ledger):
+    outcome = register(delivered(ws), ledger, category="销售服务", content="合同约定的车位未交付")
+    [record] = all_records(ledger)
+    assert record.category == nc.SALES and record.department == "经营销售部" and record.source == "销售投诉"
+    [event] = ledger.events(kind=NC_RECORDED)
+    assert event.payload["category_clause"] == "NC-3.1.5" and event.case_id == outcome.case_ids[0]
+    assert emitted(outcome, "01-纠正措施要求") == "outbox/nonconformity/BHG-2026-0001/01-纠正措施要求-经营销售部.xlsx"
+
+
+def test_a_property_service_complaint_opens_no_record(ws, ledger):
+    outcome = register(delivered(ws), ledger, category="物业服务", content="保安夜间巡逻不到位")
+    assert not all_records(ledger) and not ledger.events(kind=NC_RECORDED)
+    assert not any("纠正措施要求" in o for o in outcome.outputs)

@@ -16,6 +16,9 @@ blank. Dropped into intake/:
 - returned with 总经室's verification: 有效 closes the record (``nc.verified``); 无效 reopens it with a new corrective
   action due on 重新整改期限, sent to the department again. A record cannot close otherwise (NC-2.3);
 - a 重大质量事故 asks 业主代表 for the 质量事故分析报告 to 总经室 and 工程部 (NC-3.2.3 A): its template is written.
+
+A complaint newly registered (``steps/register.py``) opens a record on its case (``open_from_complaint``): 设计 or
+施工质量 after handover under NC-3.1.6 (客户服务部), 销售服务 under NC-3.1.5 (经营销售部).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from docgen import recurrence, suppliers
+from docgen import projects, recurrence, suppliers
 from docgen.actions import Action, load_actions, record_done
 from docgen.events import NC_ACTION, NC_RECORDED, NC_VERIFIED
 from docgen.findings import Finding, error, has_errors, violation, warning
@@ -48,7 +51,7 @@ from docgen.steps.base import (
     run_checks,
 )
 from docgen.wording import chinese_date
-from docgen.workspace import Workspace
+from docgen.workspace import Settings, Workspace
 
 CLAUSE = "NC-5.1"
 SUPPLIER_CLAUSE = "NC-3.2.2 A"  # a serious 甲供 material nonconformity: the supplier re-evaluated
@@ -358,29 +361,9 @@ def handle_record(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission
     else:
         number = before.number
     department = department_of(header)
-    expected, routed_clause, how = routing(header)
+    _, routed_clause, how = routing(header)
     coordinator = coordinator_of(header)
-    tx.append(
-        NC_RECORDED,
-        checked(
-            NC_RECORDED,
-            {
-                **header.model_dump(mode="json"),
-                "number": number,
-                "department": department,
-                "named_department": (header.department or "").strip() or None,
-                "expected": expected,
-                "routed_clause": routed_clause,
-                "coordinator": coordinator,
-                "category_clause": CATEGORY_CLAUSES[header.category],
-                "violations": [f.message for f in findings if f.severity == "violation"],
-                "clause": CLAUSE,
-                "file": submission.name,
-            },
-        ),
-        claim=submission.claim,
-        sha256=submission.sha256,
-    )
+    append_record(tx, header, number, submission, findings, linked_case(before))
     documents: list[Document] = []
     values = {**header.model_dump(mode="json"), "number": number, "department": department}
     if before is None:
@@ -409,6 +392,103 @@ def handle_record(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission
         documents += supplier_and_recurrence(tx, ws, number, submission, findings)
     documents += track_action(tx, ws, header, number, department, before, submission, findings, values)
     return Decision(findings, [], documents)
+
+
+def append_record(
+    tx: Transaction,
+    header: NcHeader,
+    number: str,
+    submission: Submission,
+    findings: list[Finding],
+    case_number: str | None = None,
+) -> None:
+    """``nc.recorded``: the record as ``header`` states it, routed (NC-2.1, NC-3.2.x); a record opened from a
+    complaint (``case_number``) is recorded on that case too, so the case's history shows it."""
+    expected, routed_clause, _ = routing(header)
+    tx.append(
+        NC_RECORDED,
+        checked(
+            NC_RECORDED,
+            {
+                **header.model_dump(mode="json"),
+                "number": number,
+                "department": department_of(header),
+                "named_department": (header.department or "").strip() or None,
+                "expected": expected,
+                "routed_clause": routed_clause,
+                "coordinator": coordinator_of(header),
+                "category_clause": CATEGORY_CLAUSES[header.category],
+                "violations": [f.message for f in findings if f.severity == "violation"],
+                "clause": CLAUSE,
+                "file": submission.name,
+                **({"case_number": case_number} if case_number else {}),
+            },
+        ),
+        case_id=case_number,
+        claim=submission.claim,
+        sha256=submission.sha256,
+    )
+
+
+def linked_case(record: NcRecord | None) -> str | None:
+    """The complaint case a record was opened from (NC-3.1.5/3.1.6, ``open_from_complaint``), or None; the
+    record returned by its department stays on that case."""
+    if record is None:
+        return None
+    return next((e.payload["case_number"] for e in record.events if e.payload.get("case_number")), None)
+
+
+# ============================================================ complaints (NC-3.1.5, NC-3.1.6, issue 13)
+
+# 投诉类别 of the register (CS-3.4.3) that are nonconformities: design and construction complaints after handover
+# are after-sales complaints (NC-3.1.6 → 客户服务部, NC-3.2.5 A); sales-service complaints are NC-3.1.5 (经营销售部,
+# NC-3.2.4) whenever they come.
+COMPLAINT_CATEGORIES = {"设计": AFTER_SALES, "施工质量": AFTER_SALES, "销售服务": SALES}
+COMPLAINT_SOURCES = {AFTER_SALES: "售后投诉", SALES: "销售投诉"}
+
+
+def complaint_category(case: dict, settings: Settings) -> str | None:
+    """The nonconformity category a newly registered complaint opens, or None."""
+    category = COMPLAINT_CATEGORIES.get(case.get("category") or "")
+    if category != AFTER_SALES:
+        return category
+    # A community whose delivery docgen.toml does not give is taken as handed over: a record opened needlessly
+    # is closed by 总经室's verification, a missed after-sales nonconformity is never seen again.
+    received = date.fromisoformat(case["received_date"])
+    delivered = projects.delivery(settings, case["project"], received).delivered
+    return category if delivered is None or delivered <= received else None
+
+
+def open_from_complaint(
+    tx: Transaction, ws: Workspace, case: dict, submission: Submission
+) -> tuple[str, list[Document]] | None:
+    """A 《纠正措施记录》 opened by a newly registered complaint (``case``, a ``case.registered`` payload), linked to
+    its case: ``nc.recorded`` on the case, routed as the step routes it, and the pre-filled record sent to the
+    department as its 纠正措施要求 (its corrective action is tracked once the department returns it with one).
+    Returns its number and documents, or None when the complaint is no nonconformity. No finding: a complaint
+    rightly registered is nothing wrong with the register (which stays 已受理); its receipt lists the record sent,
+    ``nonconformity/<number>/01-纠正措施要求-<department>.xlsx``. NumbersExhausted propagates: the register is then
+    refused whole."""
+    category = complaint_category(case, ws.settings)
+    if category is None:
+        return None
+    received = date.fromisoformat(case["received_date"])
+    number = tx.next_number(NumberFormat(ws.settings.numbering.nonconformity), received.year)
+    header = NcHeader(
+        category=category,
+        source=COMPLAINT_SOURCES[category],
+        project=case["project"],
+        found_on=received,
+        defect=f"{case['category']}投诉",
+        description=f"{case['number']}：{case['content']}",
+        severity=SERIOUS if case.get("major") else GENERAL,
+        correction="其他",
+        correction_note=f"投诉{case['number']}登记时尚未处置，由责任部门处置后填写",
+    )
+    department = department_of(header)
+    append_record(tx, header, number, submission, [], case["number"])
+    values = {**header.model_dump(mode="json"), "number": number, "department": department}
+    return number, [record_form(ws, number, f"01-纠正措施要求-{department}", values)]
 
 
 def supplier_and_recurrence(
@@ -692,7 +772,8 @@ def accident_document(
     )
 
 
-# Recorded on no case, so nothing for a case's dossier to word (``FACTS`` covers ``case.*`` kinds only).
+# Nothing for a case's dossier to word (``FACTS`` covers ``case.*`` kinds only): a record opened from a complaint
+# (``open_from_complaint``) is on its case and shows in its history under its label, 纠正措施记录.
 FACTS: facts.Facts = {}
 
 STEP = FormStep(FORM, CHECKS, handle_record, FACTS, "nonconformity")

@@ -4,7 +4,8 @@ a line already registered records progress (CS-3.4.4) or a late escalation (CS-3
 Emits 01 《现场勘察会签表》 for a repair, 02 重大投诉上报单 and the pre-filled 《重大投诉处理措施单》 for a major
 complaint (``steps/escalation.py``), a 转办单 per (责任部门, 服务处) and per 协办部门 (法律事务中心, CS-2.1.3),
 and the register returned with its numbers. The responsible department's designated handler (承办人,
-CS-3.4.2.1) and a 协办部门 named on a returned register are recorded on the case.
+CS-3.4.2.1) and a 协办部门 named on a returned register are recorded on the case. A new 设计 or 施工质量 complaint
+after handover, or a 销售服务 one, opens a linked 《纠正措施记录》 (``steps.nonconformity.open_from_complaint``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from docgen.forms.site_survey import SITE_SURVEY
 from docgen.ledger import MIN_YEAR, Event, NumberFormat, NumbersExhausted, Transaction, line_fingerprint
 from docgen.payloads import RegisteredPayload, checked
 from docgen.procedures import rules
-from docgen.steps import facts
+from docgen.steps import facts, nonconformity
 from docgen.steps.base import (
     Check,
     Context,
@@ -368,6 +369,19 @@ def _register_lines(
         )
 
     for case in new_cases:
+        try:
+            # NC-3.1.5/3.1.6: a design or construction complaint after handover, or a sales-service one, opens a
+            # linked 《纠正措施记录》 sent to its department.
+            opened = nonconformity.open_from_complaint(tx, ws, case, submission)
+        except NumbersExhausted as exhausted:
+            message = (
+                f"{case['number']}应同时登记不合格品记录，但{exhausted.year} 年的纠正措施记录编号已经用完"
+                f"（编号格式“{exhausted.pattern}”），本文件的内容均未登记。请系统管理员在 docgen.toml 的 [numbering] "
+                f'中把 nonconformity 改为 "{exhausted.widened}"，再放入同一文件'
+            )
+            raise _Refused(error(message, clause="NC-5.1", field="settings.numbering.nonconformity")) from exhausted
+        if opened is not None:
+            decision.documents += opened[1]
         if case["repair"]:
             decision.documents.append(survey_document(case, ws))
         if case["major"]:
