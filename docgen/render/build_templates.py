@@ -655,6 +655,13 @@ def _seal(document, unit: str = "客户服务部（盖章）", *, before: float 
     _runs(date, ("日期：", "{{ issued_on|nobreak }}"))
 
 
+def _closing(document, request: str, receiver: str, *, before: float = 8) -> None:
+    """A notice's last lines: what the receiving department is asked to do, the seal and date, its receipt."""
+    _body(document, (request,), before=before)
+    _seal(document)
+    _receipt(document, receiver)
+
+
 def _receipt(document, who: str, *, before: float = 8) -> None:
     _para(document, f"{who}签收：__________　　签收日期：____年__月__日", before=before)
 
@@ -694,16 +701,12 @@ def build_contractor_repair_notice(path: Path) -> Path:
         ],
     )
     _optional_note(document)
-    _body(
+    _closing(
         document,
-        (
-            "维修完成后，请工程材料部及时将维修结果反馈客户服务部，以便组织验收并回访客户；"
-            "不能按期完成的，请在期限届满前书面说明原因。",
-        ),
-        before=8,
+        "维修完成后，请工程材料部及时将维修结果反馈客户服务部，以便组织验收并回访客户；"
+        "不能按期完成的，请在期限届满前书面说明原因。",
+        "工程材料部",
     )
-    _seal(document)
-    _receipt(document, "工程材料部")
     return _save_reproducibly(document, path)
 
 
@@ -745,16 +748,13 @@ def build_payment_notice(path: Path) -> Path:
     _cell(body.cells[2], "{{ a.name }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     _cell(loop_close.cells[0], "{%tr endfor %}")
 
-    _body(
+    _closing(
         document,
-        (
-            "根据《客户服务管理程序》第3.5.9条，请财务计统部据此向物业公司拨付客户服务维修队维修工程款，"
-            "无须其他部门再行审核。",
-        ),
+        "根据《客户服务管理程序》第3.5.9条，请财务计统部据此向物业公司拨付客户服务维修队维修工程款，"
+        "无须其他部门再行审核。",
+        "财务计统部",
         before=10,
     )
-    _seal(document)
-    _receipt(document, "财务计统部")
     return _save_reproducibly(document, path)
 
 

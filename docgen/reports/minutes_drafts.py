@@ -353,8 +353,7 @@ def draft_path(
 ) -> Path:
     """``outbox/reports/<YYYY-Www>/会议纪要-<kind>-<project or case>-<date>.docx``."""
     subject = project if kind == "coordination" else case_number if kind == "special" else "客户服务部"
-    meeting = {"coordination": "投诉协调例会", "directors": "服务处主任例会", "special": "重大投诉专题会议"}[kind]
-    name = f"会议纪要-{meeting}-{safe_part(subject or '', 80)}-{meeting_date.isoformat()}.docx"
+    name = f"会议纪要-{KINDS[kind]}-{safe_part(subject or '', 80)}-{meeting_date.isoformat()}.docx"
     return ws.root / ws.settings.paths.outbox / "reports" / _week_label(meeting_date) / name
 
 
