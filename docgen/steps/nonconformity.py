@@ -650,7 +650,7 @@ def track_action(
                 )
                 findings.append(
                     warning(
-                        f"{number}的纠正措施已完成，已请{COORDINATOR}验证其效果（NC-2.3）；验证有效后方可关闭",
+                        f"{number}的纠正措施已完成，已请{COORDINATOR}验证其效果；验证有效后方可关闭",
                         clause=VERIFY_CLAUSE,
                         field="done_on",
                     )
