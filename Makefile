@@ -12,13 +12,16 @@ APT_PACKAGES := fonts-noto-cjk fonts-arphic-ukai libharfbuzz-subset0 poppler-uti
 # Caladea, aliased by fontconfig's own 30-metric-aliases.conf); without them Times New Roman falls back to
 # the wider DejaVu Serif. Symbola: monochrome outline symbols and emoji, the end of every PDF font stack.
 APT_PACKAGES += fonts-liberation2 fonts-crosextra-carlito fonts-crosextra-caladea fonts-symbola
+# PostgreSQL (stock Debian 12: 15) for the shared ledger of several offices: the tests start a throwaway
+# server of their own with its initdb and pg_ctl, run as the postgres user (tests/pg.py).
+APT_PACKAGES += postgresql
 # 宋体/仿宋/黑体/楷体 (and SimSun, FangSong, SimHei, KaiTi ...) -> Noto Serif CJK SC, Noto Sans CJK SC,
 # AR PL UKai for every program that asks fontconfig, LibreOffice included (it drew 宋体 in Noto Sans CJK JP).
 FONTCONFIG_CONF := docgen/data/fonts/64-docgen-chinese-faces.conf
 FONTCONFIG_DIR := /etc/fonts/conf.d
 PYTEST_ARGS ?=
 
-.PHONY: run test lint setup system-packages forms bench clean
+.PHONY: run test lint setup system-packages forms bench bench-scale clean
 
 run: setup
 	$(VENV)/bin/docgen forms
@@ -62,6 +65,11 @@ forms: setup
 bench: setup
 	$(PY) bench/bench_pipeline.py
 	$(PY) bench/bench_reports.py
+
+# Issue 15, not a test: a ledger filled to 100,000 cases (cached in bench/.scale/, minutes the first time),
+# intake, status and the reports measured on SQLite and on PostgreSQL (a throwaway cluster), targets beside.
+bench-scale: setup
+	$(PY) bench/bench_scale.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var archive rejected

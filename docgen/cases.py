@@ -1,12 +1,18 @@
-"""Case state, derived from the ledger's events every time it is asked for (never stored twice)."""
+"""Case state, derived from the ledger's events: built from a case's own events when asked for, and kept
+as one row per case (``case_state``, the projection at the end of this module) so that a report finds its
+cases without building every case of the ledger."""
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
+from typing import Iterable, Iterator, cast
 
 from docgen.events import (
     CASE_ASSISTING,
+    CASE_CALLED_BACK,
     CASE_CLOSED,
     CASE_HANDLER,
     CASE_REGISTERED,
@@ -16,7 +22,7 @@ from docgen.events import (
     STAGES,
     met_by,
 )
-from docgen.ledger import Event, Ledger
+from docgen.ledger import CASE_STATE_COLUMNS, OPEN_UNTIL, Event, EventReads, Ledger, Transaction
 from docgen.payloads import RegisteredPayload
 from docgen.wording import day_of
 
@@ -26,6 +32,8 @@ from docgen.wording import day_of
 # ``minutes.action_done`` event naming it (payload ``action``), on its ``done_on``; a later one corrects it,
 # and a later ``minutes.action_reopened`` (a completion recorded by mistake) makes it open again.
 ACTION_PREFIX, ACTION_DONE, ACTION_REOPENED = "action-", MINUTES_ACTION_DONE, MINUTES_ACTION_REOPENED
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -188,13 +196,10 @@ def action_done(key: str, events: list[Event]) -> Event | None:
     return latest if latest is not None and latest.kind == ACTION_DONE else None
 
 
-def all_cases(ledger: Ledger) -> list[Case]:
-    grouped: dict[str, list[Event]] = {}
-    for event in ledger.events():
-        if event.case_id:
-            grouped.setdefault(event.case_id, []).append(event)
-    cases = [build(number, events) for number, events in grouped.items()]
-    return sorted((c for c in cases if c is not None), key=lambda c: c.number)
+def all_cases(ledger: EventReads) -> list[Case]:
+    """Every case of the ledger, in number order. A report of a period reads only its cases
+    (:func:`cases_of` with the numbers ``case_state`` gives)."""
+    return sorted(cases_of(ledger), key=lambda c: c.number)
 
 
 def case_json(case: Case, today: date) -> dict:
@@ -237,3 +242,245 @@ def case_json(case: Case, today: date) -> dict:
         ],
         "events": [{"seq": e.seq, "kind": e.kind, "recorded_at": e.recorded_at} for e in case.events],
     }
+
+
+# ============================================================ the case projection (issue 15)
+#
+# ``case_state`` (docgen.ledger) keeps one row per case so that status and the reports find the cases they
+# need without building every case from every event: a report of a week reads the rows of that week, then
+# builds those cases alone from their own events (``case_event_groups``, by the events' case index). The
+# rows are derived data: written in the transaction of the events (``PROJECTION.refresh`` just before
+# COMMIT), recomputed by ``docgen rebuild``, compared with the events by ``docgen verify``.
+
+DEFAULT_OFFICE = "客户服务部"  # a registration that names no service office is 客户服务部's
+
+
+def case_office(case: Case) -> str:
+    """The service office (客户服务处) of a case, as its registration recorded it; 客户服务部 when none was."""
+    return str(case.registered.get("office") or "").strip() or DEFAULT_OFFICE
+
+
+def latest_callback_day(case: Case) -> str | None:
+    """The 回访日期 of the case's latest callback (``case.called_back``), as written."""
+    callback = next((e for e in reversed(case.events) if e.kind == CASE_CALLED_BACK), None)
+    day = callback.payload.get("callback_date") if callback is not None else None
+    return str(day)[:10] if day else None
+
+
+def state_row(case: Case) -> tuple:
+    """The ``case_state`` row of a case (values in ``CASE_STATE_COLUMNS`` order)."""
+    registered = case.registered
+    closed = case.closed_on
+    nxt = case.next_deadline()
+    dues = [d.due for d in case.deadlines]
+    return (
+        case.number,
+        case_office(case),
+        registered.get("project"),
+        registered.get("category"),
+        registered.get("department"),
+        registered.received.date().isoformat(),
+        closed.isoformat() if closed else None,
+        closed.isoformat() if closed else OPEN_UNTIL,
+        case.stage,
+        nxt.due.isoformat() if nxt else None,
+        min(dues).isoformat() if dues else None,
+        max(dues).isoformat() if dues else None,
+        latest_callback_day(case),
+        1 if registered.major else 0,
+        registered.get("customer"),
+        registered.get("building"),
+        json.dumps(
+            [
+                [
+                    d.key,
+                    d.due.isoformat(),
+                    d.met_on.isoformat() if d.met_on else None,
+                    d.clause,
+                    d.label,
+                    d.provisional,
+                    d.actor,
+                    d.advisory,
+                ]
+                for d in case.deadlines
+            ],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ),
+        case.events[-1].seq,
+    )
+
+
+def _row(number: str, events: list[Event]) -> tuple | None:
+    """The case's row, or None (logged) for events that make no case or one without a 受理日期: a row
+    missing is for verify to name; a refresh that raised would roll back, and so refuse, every later
+    submission."""
+    try:
+        case = build(number, events)
+        return None if case is None else state_row(case)
+    except Exception as failure:
+        log.warning("case %s left out of case_state: its events make no case (%r)", number, failure)
+        return None
+
+
+class CaseStateProjection:
+    """The projector the workspace opens its ledger with (``Ledger.use_projection``)."""
+
+    def refresh(self, tx: Transaction) -> int:
+        """Bring the rows of every case with events after the mark up to date; the number of cases done."""
+        through = tx.case_state_through()
+        if through is not None and through >= tx.last_seq:
+            return 0
+        start = tx.appended[0].seq - 1 if tx.appended else tx.last_seq
+        groups: Iterable[tuple[str, list[Event]]]
+        if through == start:  # the usual case: the rows were up to date when this transaction began
+            touched = sorted({e.case_id for e in tx.appended if e.case_id})
+            groups = ((number, tx.events(case_id=number)) for number in touched)
+        else:  # the first fill, or events appended without the projector since the mark
+            groups = tx.case_event_groups(None if through is None else tx.case_ids_after(through))
+        rows, gone, done = [], [], 0
+        for number, events in groups:
+            row = _row(number, events)
+            if row is None:
+                gone.append(number)
+            else:
+                rows.append(row)
+            done += 1
+            if len(rows) >= 1000:
+                tx.put_case_states(rows)
+                rows = []
+        tx.put_case_states(rows)
+        tx.drop_case_states(gone)
+        tx.mark_case_state(tx.last_seq, first=through is None)
+        return done
+
+    def problems(self, ledger: Ledger) -> list[str]:
+        """The rows against the events (cases missing, extra or different); each problem says what to do."""
+        differ: list[str] = []
+        known: set[str] = set()
+        batch: list[tuple[str, tuple]] = []
+
+        def compare() -> None:
+            stored = {
+                row["case_id"]: tuple(int(row[c]) if c == "last_seq" else row[c] for c in CASE_STATE_COLUMNS)
+                for row in ledger.case_state_of([number for number, _ in batch])
+            }
+            for number, row in batch:
+                if number not in stored:
+                    differ.append(f"{number}（缺少）")
+                elif stored[number] != row:
+                    differ.append(number)
+            batch.clear()
+
+        for number, events in ledger.case_event_groups():
+            row = _row(number, events)
+            if row is not None:
+                known.add(number)
+                batch.append((number, row))
+                if len(batch) >= 500:
+                    compare()
+        compare()
+        differ += [f"{row['case_id']}（多余）" for row in ledger.case_state_rows() if row["case_id"] not in known]
+        if not differ:
+            return []
+        differ.sort()
+        shown = "、".join(differ[:5]) + ("等" if len(differ) > 5 else "")
+        return [
+            f"案件状态表（case_state，由事件推导的派生数据）有 {len(differ)} 件与事件不符：{shown}。"
+            "事件本身未受影响；请运行 docgen rebuild 按事件重新计算"
+        ]
+
+
+PROJECTION = CaseStateProjection()
+
+
+def cases_of(reads: EventReads, numbers: Iterable[str] | None = None) -> Iterator[Case]:
+    """The cases ``numbers`` (None: every case), built from their own events, in number order, one page of
+    events at a time."""
+    for number, events in reads.case_event_groups(numbers):
+        case = build(number, events)
+        if case is not None:
+            yield case
+
+
+def open_cases(ledger: EventReads, office: str | None = None) -> list[Case]:
+    """The cases still open (of one service office), found by ``case_state``."""
+    return list(cases_of(ledger, ledger.open_case_numbers(office)))
+
+
+def find_case(reads: EventReads, number: str) -> Case | None:
+    """One case, from its own events (the events' case index)."""
+    return build(number, reads.events(case_id=number))
+
+
+class RegisteredFacts(dict):
+    """The facts of a registration a ``case_state`` row keeps, read as :class:`RegisteredPayload` is read
+    (``get``, ``received``, ``major``): a plain dict, for the thousands of cases a statement or a list counts."""
+
+    @property
+    def received(self) -> datetime:
+        return datetime.combine(self["received_date"], time())
+
+    @property
+    def major(self) -> bool:
+        return bool(self.get("major"))
+
+
+@dataclass
+class CaseSummary(Case):
+    """A case as its ``case_state`` row gives it, without reading its events (``events`` is empty): the
+    registration's facts (受理日期, 服务处, 项目, 楼栋, 客户, 类别, 责任部门, 重大), its stage, its closing day and
+    every deadline with the day it was met, which is all that ``status``, the overdue warning, the early
+    warnings' building count and the statements read of a case."""
+
+    row_stage: str = ""
+    row_closed_on: date | None = None
+
+    @property
+    def stage(self) -> str:
+        return self.row_stage
+
+    @property
+    def closed_on(self) -> date | None:
+        return self.row_closed_on
+
+    @property
+    def open(self) -> bool:
+        return self.row_closed_on is None
+
+
+def summary_of(row) -> CaseSummary:
+    """A ``case_state`` row (read by column name) as a :class:`CaseSummary`."""
+    facts = RegisteredFacts(
+        received_date=date.fromisoformat(row["received_on"]),
+        office=row["office"],
+        project=row["project"],
+        building=row["building"],
+        customer=row["customer"],
+        category=row["category"],
+        department=row["department"],
+        major=bool(row["major"]),
+    )
+    closed = row["closed_on"]
+    case = CaseSummary(
+        row["case_id"],
+        cast(RegisteredPayload, facts),
+        row_stage=row["stage"],
+        row_closed_on=date.fromisoformat(closed) if closed else None,
+    )
+    for key, due, met_on, clause, label, provisional, actor, advisory in json.loads(row["deadlines"]):
+        state = DeadlineState(key, label, date.fromisoformat(due), clause, provisional, actor=actor, advisory=advisory)
+        state.met_on = date.fromisoformat(met_on) if met_on else None
+        case.deadlines.append(state)
+    return case
+
+
+def case_summaries(ledger: EventReads, numbers: Iterable[str]) -> list[Case]:
+    """The cases ``numbers`` as their ``case_state`` rows give them (:class:`CaseSummary`), in number order."""
+    return sorted((summary_of(row) for row in ledger.case_state_of(numbers)), key=lambda c: c.number)
+
+
+def summaries_received_or_due(ledger: EventReads, first: date, end: date) -> list[Case]:
+    """The cases received in ``[first, end)`` or with a deadline that may fall due in it, as their rows give
+    them, in number order."""
+    return sorted((summary_of(row) for row in ledger.case_states_received_or_due(first, end)), key=lambda c: c.number)

@@ -35,9 +35,8 @@ def _outcome_line(outcome) -> str:
     if outcome.case_ids:
         parts.append(f"  登记编号：{'、'.join(outcome.case_ids)}")
     for finding in outcome.findings:
-        clause = f"（{finding.clause}）" if finding.clause else ""
         where = f"【{finding.location}】" if finding.location else ""
-        parts.append(f"  - {where}{finding.message}{clause}")
+        parts.append(f"  - {where}{finding.cited}")
     for output in outcome.outputs:
         parts.append(f"  → {output}")
     return "\n".join(parts)
@@ -112,6 +111,17 @@ def cmd_process(args) -> int:
     with exclusive(ws):
         # Never resolve a named entry itself: a link is claimed (and refused) as the link, not its target.
         paths = [Path(p).parent.resolve() / Path(p).name for p in args.paths] if args.paths else pending(ws)
+        # Only what was dropped into intake/ is claimed: a claim moves the entry, and a path named from
+        # elsewhere (another folder, /dev/null, a pipe) is not the clerk's drop to move or refuse.
+        outside = [p for p in paths if p.parent != ws.intake.resolve()]
+        if outside:
+            print(
+                "只处理 intake 文件夹中的文件，以下文件不在其中："
+                + "、".join(str(p) for p in outside)
+                + f"。请把文件放入 {ws.intake} 后再处理",
+                file=sys.stderr,
+            )
+            return 2
         missing = [p for p in paths if not os.path.lexists(p) or (p.is_dir() and not p.is_symlink())]
         if missing:
             print("找不到文件：" + "、".join(str(p) for p in missing), file=sys.stderr)
@@ -174,6 +184,8 @@ def _read_ledger(args, read):
 def _unwritten(ws: Workspace) -> dict:
     """Documents of recorded submissions still waiting to be written (outbox/ full or read-only):
     how many, which, why (when a running watcher knows) and whether a watcher is retrying them."""
+    if not ws.spool.is_dir() or not any(ws.spool.glob("*.json")):  # nothing waiting: no need to load the pipeline
+        return {"count": 0, "paths": [], "retrying": False, "reason": None}
     from docgen.pipeline import unwritten
     from docgen.watch import retry_note
 
@@ -196,11 +208,23 @@ def _unwritten_line(waiting: dict) -> str | None:
 
 
 def cmd_status(args) -> int:
-    from docgen.cases import all_cases, case_json
+    from docgen.cases import all_cases, case_json, case_office, case_summaries, find_case, open_cases
 
-    ws, today, cases = _read_ledger(args, all_cases)
+    office = getattr(args, "office", None) or None
+
+    def read(ledger) -> list:
+        # issue 15: one case from its own events; the open ones found by case_state, as its rows give them
+        # for the list (built from their events for --json, which lists their events); every case for --all
+        if args.case:
+            return [case for case in [find_case(ledger, args.case)] if case is not None]
+        if args.all:
+            return all_cases(ledger)
+        return open_cases(ledger, office) if args.json else case_summaries(ledger, ledger.open_case_numbers(office))
+
+    ws, today, cases = _read_ledger(args, read)
+    if office:  # issue 15: one service office's cases (the register's 受理 office)
+        cases = [c for c in cases if case_office(c) == office]
     if args.case:
-        cases = [c for c in cases if c.number == args.case]
         if not cases:
             print(f"没有登记编号为 {args.case} 的案件", file=sys.stderr)
             return 2
@@ -208,11 +232,13 @@ def cmd_status(args) -> int:
         cases = [c for c in cases if c.open]
     if args.overdue:
         cases = [c for c in cases if c.overdue(today)]
-    data = [case_json(c, today) for c in cases]
+    data = [case_json(c, today) for c in cases] if args.json else []  # the list below reads the rows alone
     waiting = _unwritten(ws)
     early = [] if args.case else _early_warnings(ws, today)  # CS-3.7.4, as soon as the pattern appears
+    plan_late = [] if args.case else _plan_overdue(ws, today)  # issue 14: PL-3.3.1, PL-3.3.2
     if args.json:
         report = {"today": today.isoformat(), "cases": data, "unwritten": waiting}
+        report["plan_overdue"] = [item.text for item in plan_late]
         print(json.dumps({**report, "early_warnings": [f.text for f in early]}, ensure_ascii=False))
         return 0
     if not args.case and (line := _unwritten_line(waiting)):
@@ -220,6 +246,9 @@ def cmd_status(args) -> int:
     if early:
         print("预警（CS-3.7.4，可能引发重大投诉）：")
         print("\n".join(f"  {index}. {flag.text}" for index, flag in enumerate(early, start=1)) + "\n")
+    if plan_late:
+        print("计划执行报告逾期（PL-3.3.1 报送、PL-3.3.2 财务审核）：")
+        print("\n".join(f"  {index}. {item.text}" for index, item in enumerate(plan_late, start=1)) + "\n")
     if not cases:
         print("没有未办结的案件" if not args.overdue else "没有逾期的案件")
         return 0
@@ -251,6 +280,17 @@ def cmd_status(args) -> int:
     return 0
 
 
+def _plan_overdue(ws: Workspace, today: date) -> list:
+    """The plan's execution reports and finance reviews overdue on ``today`` (docgen.plans.overdue, issue 14)."""
+    from docgen.plans import overdue
+
+    ledger = ws.open_ledger()
+    try:
+        return overdue(ledger, ws.settings, today)
+    finally:
+        ledger.close()
+
+
 def _early_warnings(ws: Workspace, today: date) -> list:
     """The patterns that may become a major complaint on ``today`` (CS-3.7.4, ``[warnings]``)."""
     from docgen.reports.early_warnings import early_warnings
@@ -274,7 +314,7 @@ def _row(cells, widths) -> str:
 
 def _case_detail(case, today: date) -> str:
     from docgen.actions import action_event_detail
-    from docgen.events import CASE_ASSISTING, CASE_HANDLER
+    from docgen.events import CASE_ASSISTING, CASE_HANDLER, NC_RECORDED
     from docgen.forms.minutes import SPECIAL
     from docgen.wording import building_text
 
@@ -313,6 +353,11 @@ def _case_detail(case, today: date) -> str:
             or event.payload.get("message")
             or (event.kind == CASE_HANDLER and f"承办人：{event.payload.get('handler')}")
             or (event.kind == CASE_ASSISTING and f"协办部门：{event.payload.get('assisting')}")
+            or (
+                event.kind == NC_RECORDED  # the record a complaint opened (NC-3.1.5/3.1.6), by its number
+                and f"{event.payload.get('number')}（{event.payload.get('category_clause')}，"
+                f"责任部门：{event.payload.get('department')}）  {event.payload.get('file') or ''}"
+            )
             or event.payload.get("file")
             or ""
         )
@@ -332,7 +377,7 @@ def cmd_verify(args) -> int:
             '--why 只与 --reanchor 一起使用：docgen verify --reanchor --why "从 2026-11-20 备份恢复"', file=sys.stderr
         )
         return 2
-    if not ws.ledger_path.exists():
+    if not ws.has_ledger():
         if args.reanchor:
             print(
                 f"台账数据库 {ws.ledger_path} 不存在，无法重新锚定；请先从备份恢复该文件，再运行 docgen verify",
@@ -367,6 +412,26 @@ def cmd_verify(args) -> int:
         if not problems
         else "台账校验失败：\n" + "\n".join(problems),
     )
+    return 0 if not problems else 1
+
+
+def cmd_rebuild(args) -> int:
+    """``rebuild``: the case projection (``case_state``) recomputed from the events, in one transaction. The
+    events are not touched; status and the reports read the rows (issue 15)."""
+    ws = _open(args)
+    if not ws.has_ledger():
+        print(f"台账 {ws.ledger_path} 尚不存在，没有可重新计算的内容", file=sys.stderr)
+        return 2
+    ledger = ws.open_ledger()
+    try:
+        count = ledger.rebuild_projection()
+        problems = ledger.projection_problems()
+    finally:
+        ledger.close()
+    text = f"已按台账事件重新计算案件状态表：{count} 件案件"
+    if problems:
+        text += "\n" + "\n".join(problems)
+    _emit({"ok": not problems, "cases": count, "problems": problems}, args.json, text)
     return 0 if not problems else 1
 
 
@@ -411,6 +476,71 @@ def _reanchor(ws: Workspace, args) -> int:
         args.json,
         text,
     )
+    return 0 if not problems else 1
+
+
+def cmd_ledger_copy(args) -> int:
+    """``ledger copy --to URL``: the workspace's ledger copied whole (every event as stored, its counters and line
+    fingerprints; the case projection recomputed) into an empty PostgreSQL database, or back into a new SQLite
+    file, and both sides verified against the chain and the workspace's head files (issue 15). No watcher may run
+    in the workspace meanwhile."""
+    from docgen.ledger import Ledger
+    from docgen.ledger_postgres import masked
+    from docgen.service import exclusive
+
+    ws = _open(args)
+    if not ws.has_ledger():
+        print(f"台账 {ws.ledger_path} 尚不存在，没有可复制的内容", file=sys.stderr)
+        return 2
+    to = args.to.strip()
+    postgresql = to.startswith(("postgresql://", "postgres://"))
+    if not postgresql and Path(to).exists():
+        print(f"目标文件 {to} 已存在；请指定一个新的文件（如 ledger-copy.sqlite3）", file=sys.stderr)
+        return 2
+    if to == (ws.settings.ledger.url or ""):
+        print("目标与本工作区的台账是同一个数据库", file=sys.stderr)
+        return 2
+    numbering = ws.settings.numbering
+    with exclusive(ws):  # no watcher of this workspace appends while the events are copied
+        source = ws.open_ledger()
+        try:
+            problems = source.verify()
+            if problems:
+                print("源台账校验失败，未复制：\n" + "\n".join(problems), file=sys.stderr)
+                return 1
+            target = Ledger(
+                ws.ledger_path if postgresql else Path(to),
+                timezone=ws.settings.workdays.timezone,
+                anchors=ws.head_files,
+                numberings=(numbering.complaint, numbering.work_order_a, numbering.work_order_b),
+                url=to if postgresql else None,
+            )
+            try:
+                copied = source.copy_to(target)
+                from docgen.cases import PROJECTION
+
+                target.use_projection(PROJECTION)  # the case projection, computed from the copied events
+                # the source was verified above and nothing appends to it meanwhile (exclusive)
+                problems = [f"目标：{p}" for p in target.verify()]
+                head = target.head()
+            finally:
+                target.close()
+        finally:
+            source.close()
+    shown = masked(to) if postgresql else to
+    use = (
+        f'在 docgen.toml 中写 [ledger] url = "{shown}"'
+        if postgresql
+        else f"把 {to} 放到 {ws.ledger_path}，并删除 docgen.toml 中的 [ledger] url"
+    )
+    text = (
+        f"已复制 {copied} 条事件到 {shown}；两边校验均通过"
+        + (f"（最新第 {head[0]} 条，哈希 {head[1][:16]}…）" if head else "")
+        + f"。改用该台账：停止本工作区的 docgen watch，{use}，再启动"
+        if not problems
+        else "复制后校验失败：\n" + "\n".join(problems)
+    )
+    _emit({"ok": not problems, "events": copied, "to": shown, "problems": problems}, args.json, text)
     return 0 if not problems else 1
 
 
@@ -495,7 +625,8 @@ def cmd_report_weekly(args) -> int:
             bar = bar or Progress(total, "周报")
             bar.step()
 
-        paths = weekly_docs.write_weekly_both(ws, ledger, week, progress=progress)
+        office = getattr(args, "office", None) or None  # issue 15: one service office's report
+        paths = weekly_docs.write_weekly_both(ws, ledger, week, progress=progress, office=office)
         return paths, {"week": monday.isoformat()}
 
     return _write_reports(args, write)
@@ -531,11 +662,43 @@ def cmd_report_customer_info(args) -> int:
 
 
 def cmd_report_nonconformity(args) -> int:
-    from docgen.reports.nonconformity_report import write_nonconformity_report
+    from docgen.reports.nonconformity_report import report_nonconformity
 
-    # issue 13 item 7: the quarter's nonconformity statistics (PDF/A) and a special-study request per repeat
+    # issue 13 item 7: the quarter's nonconformity statistics (PDF/A) and a special-study request per repeat;
+    # --json adds the figures (counts, time to close, effectiveness rate, recurrences)
     period = args.quarter
-    return _write_reports(args, lambda ws, ledger: (write_nonconformity_report(ws, ledger, period), {"period": period}))
+    return _write_reports(args, lambda ws, ledger: report_nonconformity(ws, ledger, period))
+
+
+def cmd_plan(args) -> int:
+    """``docgen plan report|meeting|assess|balance``: the group's plan documents (《计划管理程序》 PL-3.2.4, 3.3.3, 3.4.3)."""
+    from docgen.reports.plan_execution import group_period
+
+    def write(ws, ledger):
+        period = group_period(getattr(args, "quarter", None), getattr(args, "half", None), getattr(args, "year", None))
+        if args.task == "report":
+            from docgen.reports.plan_execution import write_group_report
+
+            return write_group_report(ws, ledger, period)
+        if args.task == "meeting":
+            from docgen.reports.plan_meetings import write_meeting
+
+            return write_meeting(ws, ledger, period, date.fromisoformat(args.date) if args.date else None)
+        if args.task == "assess":
+            from docgen.reports.plan_assessment import write_assessment
+
+            return write_assessment(ws, ledger, period)
+        from docgen.reports.plan_balance import write_balance
+
+        paths, data = write_balance(ws, ledger, period)
+        if not args.json:
+            found = data["findings"]
+            print(f"{data['year']}年度计划综合平衡检查（PL-3.2.4）：核对项目{data['projects']}个，不一致{len(found)}项")
+            for n, f in enumerate(found, start=1):
+                print(f"{n}. [{f['check']}] {f['subject']}：{f['problem']}（{f['figures']}；{f['clause']}）")
+        return paths, data
+
+    return _write_reports(args, write, (ValueError,))
 
 
 def cmd_suppliers(args) -> int:
@@ -875,6 +1038,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--case", metavar="NUMBER", help="只看一个案件及其全部事件")
     p.add_argument("--overdue", action="store_true", help="只列逾期的案件")
     p.add_argument("--all", action="store_true", help="包括已办结的案件")
+    p.add_argument("--office", metavar="服务处", help="只看该客户服务处的案件（共用台账时各服务处分别查看）")
     p.add_argument("--json", action="store_true")
     p.add_argument("--today", help=argparse.SUPPRESS)
     p = command("verify", cmd_verify, "校验台账的哈希链、台账头文件与数据库完整性")
@@ -884,6 +1048,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="从备份恢复台账后，把台账头文件改为数据库当前的最新位置（原记录与原因记入台账；须同时写 --why）",
     )
     p.add_argument("--why", metavar="REASON", help='重新锚定的原因，如 "从 2026-11-20 备份恢复"')
+    p.add_argument("--json", action="store_true")
+    p = command("rebuild", cmd_rebuild, "按台账事件重新计算案件状态表（派生数据，issue 15）")
+    p.add_argument("--json", action="store_true")
+    ledger_command = sub.add_parser(
+        "ledger", help="台账：复制到 PostgreSQL（多个服务处共用一个台账）", description="台账的维护"
+    )
+    ledger_steps = ledger_command.add_subparsers(dest="step", required=True, metavar="STEP")
+    text = "把本工作区的台账完整复制到一个空的 PostgreSQL 数据库（或新的 SQLite 文件），并校验两边"
+    p = ledger_steps.add_parser("copy", help=text, description=text)
+    p.set_defaults(func=cmd_ledger_copy)
+    p.add_argument(
+        "--to", required=True, metavar="URL", help="postgresql://用户@服务器/数据库，或一个新的 .sqlite3 文件"
+    )
     p.add_argument("--json", action="store_true")
     p = command("calendar", cmd_calendar, "显示工作日历覆盖的年份，并检查 calendar.toml")
     p.add_argument("--json", action="store_true")
@@ -957,6 +1134,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_report_weekly)
     p.add_argument("--week", help="如 2026-W48、该周内的某一天、last（上周）；默认：本周，截至今日")
+    p.add_argument("--office", metavar="服务处", help="只生成该客户服务处的周报（共用台账时各服务处分别生成）")
     p.add_argument("--json", action="store_true")
     p = kinds.add_parser(
         "warning", help="逾期预警（明日到期与已逾期，按责任方）", description="逾期预警（明日到期与已逾期，按责任方）"
@@ -1024,6 +1202,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="年度回访抽样的随机种子（默认：随机生成并记录）")
     p.add_argument("--today", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
+    plan = sub.add_parser(
+        "plan",
+        help="计划管理：集团计划执行报告、计划会议纪要草稿、计划执行考核表、年度计划综合平衡检查",
+        description="计划管理（《计划管理程序》）：集团计划执行报告、计划会议纪要草稿、计划执行考核表、年度计划综合平衡检查",
+    )
+    tasks = plan.add_subparsers(dest="task", required=True, metavar="TASK")
+    for task, text, choices in (
+        ("report", "集团季度/半年/年度计划执行报告（PL-3.3.3）：PDF/A 与 Word 稿，记录报送时间（PL-3.4.3）", "qhy"),
+        ("meeting", "季度计划执行通报会（--quarter）或年度计划总结会（--year）的纪要草稿（PL-3.3.3、3.3.6）", "qy"),
+        ("assess", "各部门和分支机构的季度或年度计划执行考核表 xlsx，供人力资源部（PL-3.4.3）", "qy"),
+        ("balance", "年度计划综合平衡检查：产销、交付期与工程进度、回款与销售（PL-3.2.4）", "y"),
+    ):
+        p = tasks.add_parser(task, help=text, description=text)
+        p.set_defaults(func=cmd_plan)
+        period = p.add_mutually_exclusive_group(required=True)
+        if "q" in choices:
+            period.add_argument("--quarter", help="季度，如 2026Q3")
+        if "h" in choices:
+            period.add_argument("--half", help="上半年，如 2026H1")
+        if "y" in choices:
+            period.add_argument("--year", help="年度，如 2026")
+        if task == "meeting":
+            p.add_argument("--date", help="会议日期，如 2026-10-25（默认：今天）")
+        p.add_argument("--json", action="store_true")
     templates = sub.add_parser("templates", help="Word 与 Typst 模板", description="Word 与 Typst 模板")
     tasks = templates.add_subparsers(dest="task", required=True, metavar="TASK")
     text = "用示例数据生成改过的模板，列出写错或不认识的标签（Word 拆开的标签、拼错的变量、Typst 编译错误及行号）"

@@ -132,7 +132,7 @@ def _folders(ws: Workspace) -> list[Check]:
 def _deliveries(ws: Workspace) -> list[Check]:
     """CS-3.10.1: the weekly coordination meeting is held in a community's first year after delivery;
     a community with complaints but no delivery date in docgen.toml cannot be checked."""
-    if not ws.ledger_path.exists():
+    if not ws.has_ledger():
         return []
     from docgen.projects import FIRST_YEAR_CLAUSE, undated_projects
 
@@ -155,6 +155,25 @@ def _deliveries(ws: Workspace) -> list[Check]:
     ]
 
 
+def _shared_ledger(ws: Workspace) -> list[Check]:
+    """Issue 15: a PostgreSQL ledger shared by several offices answers, and how far it reaches."""
+    if not ws.settings.ledger.url:
+        return []
+    from docgen.errors import DocgenError
+    from docgen.ledger_postgres import masked
+
+    shown = masked(ws.settings.ledger.url)
+    try:
+        ledger = ws.open_ledger()
+    except DocgenError as problem:
+        return [Check("fail", "共用台账", problem.message)]
+    try:
+        count = ledger.count()
+    finally:
+        ledger.close()
+    return [Check("ok", "共用台账", f"PostgreSQL 台账 {shown} 可以连接，共 {count} 条事件")]
+
+
 def _versions() -> Check:
     parts = [f"Python {platform.python_version()}"]
     for package in ("docgen", "openpyxl", "python-docx", "docxtpl", "typst", "pikepdf", "chinesecalendar", "tyme4py"):
@@ -173,4 +192,6 @@ def _tools() -> Check:
 
 
 def diagnose(ws: Workspace) -> list[Check]:
-    return [_fonts(), _word_fonts(), *_calendar(ws), *_folders(ws), *_deliveries(ws), _tools(), _versions()]
+    shared = _shared_ledger(ws)  # a shared ledger out of reach: nothing more is read from it
+    deliveries = [] if any(check.status == "fail" for check in shared) else _deliveries(ws)
+    return [_fonts(), _word_fonts(), *_calendar(ws), *_folders(ws), *shared, *deliveries, _tools(), _versions()]

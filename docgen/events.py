@@ -129,6 +129,26 @@ SURVEY_REVISIT = EventKind("survey.revisit", label="严重不满意客户再回�
 NC_RECORDED = EventKind("nc.recorded", label="纠正措施记录", day_field="found_on")
 NC_ACTION = EventKind("nc.action", label="纠正措施", day_field="meeting_date")
 NC_VERIFIED = EventKind("nc.verified", label="纠正措施效果验证", day_field="verified_on")
+# 经营销售部's 《客户信息征询表》 (NC-5.2, NC-3.2.4 A), recorded on no case: the answers counted per item and each
+# 不满意 customer's 《纠正措施记录》 (docgen.steps.sales_inquiry).
+SALES_INQUIRY = EventKind("sales.inquiry", label="客户信息征询表", day_field="filled_on")
+
+# ------------------------------------------------------------------ plan management (《计划管理程序》 PL-2 … PL-5)
+# Recorded on no case (docgen.plans derives the year's plan from them). ``plan.targets``: the approved annual targets
+# of one year (PL-3.2.3), the latest for a year holding, and ``plan.projects`` its project lines (PL-3.2.4), likewise;
+# ``plan.report``: a department's or branch's 《计划执行报告》
+# for a quarter or the year (PL-3.3.1), the latest per unit and period holding; ``plan.finance_review``: 财务计统部's
+# review of a branch's report (PL-3.3.2); ``plan.warning``: a 《计划预警通知》 issued (PL-3.4.2); ``plan.adjustment``:
+# a 《计划调整方案》 as proposed, then as approved or refused (PL-3.4.2), the latest per number holding.
+PLAN_TARGETS = EventKind("plan.targets", label="年度计划指标", day_field="approved_on")
+PLAN_PROJECTS = EventKind("plan.projects", label="年度项目计划", day_field="approved_on")
+PLAN_REPORT = EventKind("plan.report", label="计划执行报告", day_field="submitted_on")
+PLAN_FINANCE_REVIEW = EventKind("plan.finance_review", label="计划执行报告财务审核", day_field="reviewed_on")
+PLAN_WARNING = EventKind("plan.warning", label="计划预警", day_field="issued_on")
+PLAN_ADJUSTMENT = EventKind("plan.adjustment", label="计划调整方案", day_field="proposed_on")
+# ``plan.group_report``: 企业发展中心 produced the group quarterly/half-year/annual execution report (PL-3.3.3), tracked
+# against its window (PL-3.4.3; docgen.reports.plan_execution).
+PLAN_GROUP_REPORT = EventKind("plan.group_report", label="集团计划执行报告", day_field="produced_on")
 
 # ------------------------------------------------------------------ the ledger itself
 LEDGER_REANCHORED = EventKind("ledger.reanchored", label="重新锚定台账")
@@ -170,6 +190,14 @@ KINDS: dict[str, EventKind] = {
         NC_RECORDED,
         NC_ACTION,
         NC_VERIFIED,
+        SALES_INQUIRY,
+        PLAN_TARGETS,
+        PLAN_PROJECTS,
+        PLAN_REPORT,
+        PLAN_FINANCE_REVIEW,
+        PLAN_WARNING,
+        PLAN_ADJUSTMENT,
+        PLAN_GROUP_REPORT,
         LEDGER_REANCHORED,
     )
 }

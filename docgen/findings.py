@@ -22,6 +22,14 @@ class Finding:
     sheet: str | None = None  # where to annotate an xlsx copy
     cell: str | None = None
 
+    @property
+    def cited(self) -> str:
+        """The message with its clause in brackets, as receipts and the console print it; a message already
+        citing its clause (…请工程材料部核实（NC-3.2.2 A）) is printed as it is, never citing it twice."""
+        if not self.clause or self.clause in self.message:
+            return self.message
+        return f"{self.message}（{self.clause}）"
+
     def as_json(self) -> dict:
         data = asdict(self)
         return {k: data[k] for k in ("severity", "clause", "field", "location", "message")}

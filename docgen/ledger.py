@@ -18,6 +18,13 @@ A chain can be cut short or rewritten and re-hashed consistently from inside the
 is anchored outside it: after each commit the position and hash of the newest event are written to
 head files (``var/`` and ``archive/`` of the workspace), and every receipt prints them. ``verify``
 checks the database against the head files.
+
+The same ledger may live on PostgreSQL instead (``[ledger] url`` in docgen.toml, issue 15), written by
+several offices' watchers at once: the statements here are written once, in SQLite's dialect with ``?``
+placeholders, and ``ledger_postgres.Connection`` translates them in one place. A writing transaction is
+``BEGIN IMMEDIATE`` on SQLite and ``BEGIN`` plus an advisory lock on PostgreSQL (:meth:`Ledger._begin`),
+so on both there is one writer at a time and the chain stays linear; the counter row is read ``FOR
+UPDATE`` there too. Each workspace keeps its own head files of the shared chain.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 from zoneinfo import ZoneInfo
 
 from docgen.errors import DocgenError
@@ -72,6 +79,9 @@ CREATE INDEX IF NOT EXISTS events_case ON events(case_id, seq);
 CREATE INDEX IF NOT EXISTS events_sha ON events(sha256, kind);
 CREATE INDEX IF NOT EXISTS events_claim ON events(claim);
 CREATE INDEX IF NOT EXISTS events_kind ON events(kind, case_id);
+-- a nonconformity record's events by its number, the records found in a window (Ledger.events_matching)
+CREATE INDEX IF NOT EXISTS events_number ON events(kind, json_extract(payload, '$.number'));
+CREATE INDEX IF NOT EXISTS events_found_on ON events(kind, json_extract(payload, '$.found_on'));
 CREATE TRIGGER IF NOT EXISTS events_are_append_only_u BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_are_append_only_d BEFORE DELETE ON events
@@ -258,6 +268,18 @@ class NumberFormat:
         return (int(year) if year else None), int(match["seq"])
 
 
+class CopyRefused(DocgenError, ValueError):
+    """``Ledger.copy_to`` will not write into a ledger that holds events; the message says so."""
+
+
+def database_unavailable(failure: BaseException) -> bool:
+    """The ledger's PostgreSQL server out of reach for a while (down, restarting, the network): a fault of
+    the machine, tried again like a locked SQLite file (``pipeline.system_fault``)."""
+    from docgen.ledger_postgres import unavailable
+
+    return unavailable(failure)
+
+
 class ReanchorRefused(DocgenError, ValueError):
     """``Ledger.reanchor`` will not rewrite the head files; the message says why and what to do."""
 
@@ -341,11 +363,356 @@ def open_transaction_head() -> tuple[int, str] | None:
     return None if tx is None else (tx.last_seq, tx.last_hash)
 
 
-class EventReads:
+# --- case projection (C2) ---------------------------------------------------------------------------
+# ``case_state``: one row per case, its current state as the events give it (docs/design.md §7, issue 15).
+# Derived data, never part of the chain: rewritten for every case a transaction touched, in that same
+# transaction, just before COMMIT (:meth:`CaseProjection._project`, the computing is the projector's:
+# ``docgen.cases.PROJECTION``, since this layer does not know what a case is); ``docgen rebuild``
+# recomputes it from the events and ``docgen verify`` checks that the two agree. ``case_state_mark``
+# holds the last event seq the rows account for: events appended without the projector (an older docgen,
+# a ledger opened bare) are caught up the next time the projector opens the ledger. Dates are ISO text
+# (they sort as dates); "today" never is in a row (overdue is computed when read). Every statement runs
+# on SQLite and on PostgreSQL alike (``?`` placeholders, ``ON CONFLICT … DO UPDATE``).
+
+CASE_STATE_COLUMNS = (
+    "case_id",  # 登记编号
+    "office",  # the service office (客户服务处) of the registration, 客户服务部 when none
+    "project",
+    "category",
+    "department",
+    "received_on",  # 受理日期
+    "closed_on",  # 办结日期, NULL while open
+    "open_until",  # closed_on, or OPEN_UNTIL while open: "open at some time on or after a day" is one range
+    "stage",
+    "next_due",  # the earliest deadline still to be met (NULL: none, or closed)
+    "first_due",  # the earliest and latest due date of all its deadlines, met or not
+    "last_due",
+    "callback_on",  # the 回访日期 of its latest callback
+    "major",  # 1: a major complaint (重大投诉)
+    "customer",
+    "building",
+    "deadlines",  # JSON [[key, due, met_on, clause, label, provisional, actor, advisory], …]
+    "last_seq",  # its newest event
+)
+OPEN_UNTIL = "9999-12-31"
+DERIVED.update(
+    {
+        "case_state": """CREATE TABLE case_state (
+            case_id     TEXT PRIMARY KEY,
+            office      TEXT NOT NULL,
+            project     TEXT,
+            category    TEXT,
+            department  TEXT,
+            received_on TEXT NOT NULL,
+            closed_on   TEXT,
+            open_until  TEXT NOT NULL,
+            stage       TEXT NOT NULL,
+            next_due    TEXT,
+            first_due   TEXT,
+            last_due    TEXT,
+            callback_on TEXT,
+            major       INTEGER NOT NULL,
+            customer    TEXT,
+            building    TEXT,
+            deadlines   TEXT NOT NULL,
+            last_seq    INTEGER NOT NULL
+        )""",
+        "case_state_mark": """CREATE TABLE case_state_mark (
+            name TEXT PRIMARY KEY,  -- 'events'
+            seq  INTEGER NOT NULL   -- the rows account for every event up to this one
+        )""",
+    }
+)
+CASE_STATE_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS case_state_received ON case_state(received_on, office)",
+    "CREATE INDEX IF NOT EXISTS case_state_office ON case_state(office, received_on)",
+    "CREATE INDEX IF NOT EXISTS case_state_open ON case_state(open_until, office)",
+    "CREATE INDEX IF NOT EXISTS case_state_due ON case_state(last_due, first_due)",
+    "CREATE INDEX IF NOT EXISTS case_state_callback ON case_state(callback_on)",
+    # the accepted submissions of one form (the minutes a weekly report looks for), not every submission
+    "CREATE INDEX IF NOT EXISTS events_form ON events(kind, json_extract(payload, '$.form'))",
+)
+_CHUNK = 500  # case numbers per IN (…) list and per page of a streamed read
+
+
+class CaseProjector(Protocol):
+    """What computes the rows (``docgen.cases.PROJECTION``): :meth:`refresh` brings the rows of every case
+    with events after the mark up to date inside ``tx``; :meth:`problems` compares rows and events."""
+
+    def refresh(self, tx: "Transaction") -> int: ...
+
+    def problems(self, ledger: "Ledger") -> list[str]: ...
+
+
+class CaseProjection:
+    """The ``case_state`` reads and writes, on a :class:`Ledger` and inside a :class:`Transaction`."""
+
+    connection: Any
+    projector: CaseProjector | None = None
+
+    # ---------------------------------------------------------------- reads: which cases
+
+    def _office(self, office: str | None) -> tuple[str, list]:
+        return ("", []) if office is None else (" AND office = ?", [office])
+
+    def _numbers(self, query: str, args: Sequence[Any]) -> list[str]:
+        return [row[0] for row in self.connection.execute(query, tuple(args))]
+
+    def open_case_numbers(self, office: str | None = None) -> list[str]:
+        """The cases still open (no closing recorded), by number."""
+        where, args = self._office(office)
+        return self._numbers(
+            f"SELECT case_id FROM case_state WHERE open_until = ?{where} ORDER BY case_id", [OPEN_UNTIL, *args]
+        )
+
+    def case_numbers_in_period(self, first: date, last: date, office: str | None = None) -> list[str]:
+        """The cases received from ``first`` to ``last`` (inclusive), and those received by ``last`` and
+        still open on or after ``first``: what a report of the period can name."""
+        where, args = self._office(office)
+        a, b = first.isoformat(), last.isoformat()
+        return self._numbers(
+            f"SELECT case_id FROM case_state WHERE received_on >= ? AND received_on <= ?{where} UNION "
+            f"SELECT case_id FROM case_state WHERE open_until >= ? AND received_on <= ?{where} ORDER BY case_id",
+            [a, b, *args, a, b, *args],
+        )
+
+    def case_numbers_received(self, first: date, last: date, office: str | None = None) -> list[str]:
+        where, args = self._office(office)
+        return self._numbers(
+            f"SELECT case_id FROM case_state WHERE received_on >= ? AND received_on <= ?{where} ORDER BY case_id",
+            [first.isoformat(), last.isoformat(), *args],
+        )
+
+    def case_numbers_called_back(self, first: date, last: date) -> list[str]:
+        """The cases whose latest callback is dated from ``first`` to ``last``."""
+        return self._numbers(
+            "SELECT case_id FROM case_state WHERE callback_on >= ? AND callback_on <= ? ORDER BY case_id",
+            [first.isoformat(), last.isoformat()],
+        )
+
+    def case_offices(self, received_until: date | None = None) -> list[str]:
+        """The service offices of the cases (received by ``received_until``), by name."""
+        if received_until is None:
+            return self._numbers("SELECT DISTINCT office FROM case_state ORDER BY office", [])
+        return self._numbers(
+            "SELECT office FROM case_state GROUP BY office HAVING MIN(received_on) <= ? ORDER BY office",
+            [received_until.isoformat()],
+        )
+
+    def case_event_groups(self, numbers: Iterable[str] | None = None) -> Iterator[tuple[str, list[Event]]]:
+        """(number, its events in ledger order) of the cases ``numbers`` (None: every case id the events
+        name), in number order, read a page at a time: never the whole ledger in memory."""
+        if numbers is None:
+            after = ""
+            while True:
+                page = self._numbers(
+                    "SELECT DISTINCT case_id FROM events WHERE case_id > ? ORDER BY case_id LIMIT ?", [after, _CHUNK]
+                )
+                if not page:
+                    return
+                yield from self._groups(page)
+                after = page[-1]
+        wanted = sorted(set(numbers))
+        for start in range(0, len(wanted), _CHUNK):
+            yield from self._groups(wanted[start : start + _CHUNK])
+
+    def _groups(self, page: list[str]) -> Iterator[tuple[str, list[Event]]]:
+        rows = self.connection.execute(
+            f"SELECT * FROM events WHERE case_id IN ({', '.join('?' * len(page))}) ORDER BY seq",
+            tuple(page),
+        )
+        grouped: dict[str, list[Event]] = {}
+        for row in rows.fetchall():
+            event = Event.from_row(row)
+            grouped.setdefault(event.case_id or "", []).append(event)
+        # in the page's order, whatever the database's collation (PostgreSQL's may not sort as Python does)
+        yield from ((number, grouped[number]) for number in page if number in grouped)
+
+    def first_recorded(self, kinds: Sequence[str]) -> str | None:
+        """When the first event of any of ``kinds`` was recorded (None: there is none)."""
+        row = self.connection.execute(
+            f"SELECT recorded_at FROM events WHERE kind IN ({', '.join('?' * len(kinds))}) ORDER BY seq LIMIT 1",
+            tuple(kinds),
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def events_of_form(self, kind: str, form_id: str) -> list[Event]:
+        """The submissions of ``kind`` whose payload names the form ``form_id`` (index ``events_form``)."""
+        rows = self.connection.execute(
+            "SELECT * FROM events WHERE kind = ? AND json_extract(payload, '$.form') = ? ORDER BY seq",
+            (kind, form_id),
+        )
+        return [Event.from_row(row) for row in rows.fetchall()]
+
+    def events_matching(
+        self,
+        kinds: Sequence[str],
+        key: str,
+        *,
+        equal_to: Sequence[str] = (),
+        between: tuple[str, str] | None = None,
+        sharing: Mapping[str, str] | None = None,
+    ) -> list[Event]:
+        """The events of ``kinds`` whose payload's top-level ``key`` is one of ``equal_to``, or lies in ``between``
+        (as text: date order for ISO dates), in ledger order; with ``sharing``, only those whose payload holds at
+        least one of its key/value pairs. The database reads the payloads, so finding a few nonconformity records,
+        or those of a date window in one project, builds no Python object for every event of their kind (issue 15:
+        an intake's cost must not follow the ledger's size)."""
+        if not all(name.isidentifier() for name in (key, *(sharing or {}))):
+            raise ValueError(f"not a payload key: {key!r} {list(sharing or {})!r}")
+        field, kinds_in = f"json_extract(payload, '$.{key}')", ", ".join("?" * len(kinds))
+        shared = list((sharing or {}).items())
+        query = f"SELECT * FROM events WHERE kind IN ({kinds_in}) AND "
+        if shared:
+            either = " OR ".join(f"json_extract(payload, '$.{name}') = ?" for name, _ in shared)
+            query += f"({either}) AND "
+        leading = (*kinds, *(value for _, value in shared))  # the values of the placeholders before the condition
+        if between is not None:
+            pages: list[tuple[str, list[str]]] = [(f"{field} BETWEEN ? AND ?", list(between))]
+        else:
+            wanted = sorted(set(equal_to))
+            pages = [
+                (f"{field} IN ({', '.join('?' * len(page))})", page)
+                for page in (wanted[start : start + _CHUNK] for start in range(0, len(wanted), _CHUNK))
+            ]
+        found = [
+            Event.from_row(row)
+            for condition, args in pages
+            for row in self.connection.execute(query + condition, (*leading, *args)).fetchall()
+        ]
+        return sorted(found, key=lambda event: event.seq)
+
+    def case_state_of(self, numbers: Iterable[str]) -> Iterator[Any]:
+        """The stored rows of the cases ``numbers``, in number order (read by column name)."""
+        wanted, columns = sorted(set(numbers)), ", ".join(CASE_STATE_COLUMNS)
+        for start in range(0, len(wanted), _CHUNK):
+            page = wanted[start : start + _CHUNK]
+            yield from self.connection.execute(
+                f"SELECT {columns} FROM case_state WHERE case_id IN ({', '.join('?' * len(page))}) ORDER BY case_id",
+                tuple(page),
+            ).fetchall()
+
+    def case_states_received_or_due(self, first: date, end: date) -> Iterator[Any]:
+        """The rows of the cases received in ``[first, end)`` or with a deadline that may fall due in it, in
+        number order, a page at a time (read by column name)."""
+        columns, after = ", ".join(CASE_STATE_COLUMNS), ""
+        a, b = first.isoformat(), end.isoformat()
+        while True:
+            rows = self.connection.execute(
+                f"SELECT {columns} FROM case_state WHERE case_id > ? AND ((received_on >= ? AND received_on < ?) "
+                f"OR (last_due >= ? AND first_due < ?)) ORDER BY case_id LIMIT ?",
+                (after, a, b, a, b, _CHUNK * 10),
+            ).fetchall()
+            if not rows:
+                return
+            yield from rows
+            after = rows[-1][0]
+
+    def case_state_rows(self) -> Iterator[dict[str, Any]]:
+        """Every stored row, in number order, a page at a time (``verify``)."""
+        after = ""
+        columns = ", ".join(CASE_STATE_COLUMNS)
+        while True:
+            rows = self.connection.execute(
+                f"SELECT {columns} FROM case_state WHERE case_id > ? ORDER BY case_id LIMIT ?", (after, _CHUNK * 10)
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield {name: row[i] for i, name in enumerate(CASE_STATE_COLUMNS)}
+            after = rows[-1][0]
+
+    # ---------------------------------------------------------------- writes, inside a transaction
+
+    def case_state_through(self) -> int | None:
+        """The last event the rows account for; None before the projection was first filled."""
+        row = self.connection.execute("SELECT seq FROM case_state_mark WHERE name = ?", ("events",)).fetchone()
+        return None if row is None else int(row[0])
+
+    def case_ids_after(self, seq: int) -> list[str]:
+        return self._numbers(
+            "SELECT DISTINCT case_id FROM events WHERE seq > ? AND case_id IS NOT NULL ORDER BY case_id", [seq]
+        )
+
+    def put_case_states(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert or replace rows (values in :data:`CASE_STATE_COLUMNS` order)."""
+        if not rows:
+            return
+        updates = ", ".join(f"{name} = excluded.{name}" for name in CASE_STATE_COLUMNS[1:])
+        self.connection.executemany(
+            f"INSERT INTO case_state ({', '.join(CASE_STATE_COLUMNS)}) VALUES "
+            f"({', '.join('?' * len(CASE_STATE_COLUMNS))}) ON CONFLICT (case_id) DO UPDATE SET {updates}",
+            [tuple(row) for row in rows],
+        )
+
+    def drop_case_states(self, numbers: Sequence[str]) -> None:
+        for start in range(0, len(numbers), _CHUNK):
+            page = list(numbers[start : start + _CHUNK])
+            self.connection.execute(f"DELETE FROM case_state WHERE case_id IN ({', '.join('?' * len(page))})", page)
+
+    def mark_case_state(self, seq: int, first: bool = False) -> None:
+        """The rows now account for every event up to ``seq``; ``first``: the projection's first fill
+        (its indexes are made then)."""
+        if first:
+            for statement in CASE_STATE_INDEXES:
+                self.connection.execute(statement)
+        self.connection.execute(
+            "INSERT INTO case_state_mark (name, seq) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq",
+            ("events", seq),
+        )
+
+    def clear_case_state(self) -> None:
+        self.connection.execute("DELETE FROM case_state")
+        self.connection.execute("DELETE FROM case_state_mark")
+
+    def case_state_count(self) -> int:
+        return int(self.connection.execute("SELECT count(*) FROM case_state").fetchone()[0])
+
+    # ---------------------------------------------------------------- the ledger's part
+
+    def use_projection(self, projector: CaseProjector) -> None:
+        """Keep ``case_state`` with every transaction from now on, and catch up at once with events
+        appended without it (a ledger of an older docgen, one written by a bare :class:`Ledger`)."""
+        self.projector = projector
+        columns = self.connection.execute("SELECT * FROM case_state LIMIT 0").description
+        if tuple(column[0] for column in columns) != CASE_STATE_COLUMNS:  # written by another version: made again
+            with self.transaction():  # type: ignore[attr-defined]
+                self.connection.execute("DROP TABLE case_state")
+                self.connection.execute(DERIVED["case_state"])
+                self.connection.execute("DELETE FROM case_state_mark")
+        head = self.connection.execute("SELECT max(seq) FROM events").fetchone()[0]
+        through = self.case_state_through()
+        if head is not None and (through is None or through < head):
+            with self.transaction():  # type: ignore[attr-defined]
+                pass  # the commit brings the rows up to date (_project)
+
+    def _project(self, tx: "Transaction") -> None:
+        """Called just before a transaction commits: the touched cases' rows, in the same transaction."""
+        if self.projector is not None:
+            self.projector.refresh(tx)
+
+    def projection_problems(self) -> list[str]:
+        return [] if self.projector is None else self.projector.problems(self)  # type: ignore[arg-type]
+
+    def rebuild_projection(self) -> int:
+        """``docgen rebuild``: every row recomputed from the events, in one transaction; the number of cases."""
+        if self.projector is None:
+            raise RuntimeError("no case projector: open the ledger with Workspace.open_ledger()")
+        with self.transaction() as tx:  # type: ignore[attr-defined]
+            tx.clear_case_state()
+            self.projector.refresh(tx)
+            return tx.case_state_count()
+
+
+# --- end of case projection (C2) --------------------------------------------------------------------
+
+
+class EventReads(CaseProjection):
     """The reads of the events table its callers need, on a :class:`Ledger` or inside an open
     :class:`Transaction` alike: no module but this one runs SQL (docs/design.md §7)."""
 
-    connection: sqlite3.Connection
+    # A sqlite3.Connection, or a ledger_postgres.Connection that runs the same statements on PostgreSQL.
+    connection: Any
 
     def events(
         self, *, case_id: str | None = None, kind: str | None = None, kinds: Sequence[str] | None = None
@@ -388,8 +755,10 @@ class EventReads:
 
 
 class Transaction(EventReads):
-    def __init__(self, connection: sqlite3.Connection, zone: ZoneInfo = ZoneInfo(OFFICE_TIMEZONE)):
+    def __init__(self, connection: Any, zone: ZoneInfo = ZoneInfo(OFFICE_TIMEZONE)):
         self.connection = connection
+        # PostgreSQL: the counter row is locked for the transaction (the advisory lock serialises already).
+        self._for_update = " FOR UPDATE" if getattr(connection, "dialect", "sqlite") == "postgresql" else ""
         self.zone = zone
         row = connection.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
         self.last_seq: int
@@ -421,7 +790,7 @@ class Transaction(EventReads):
             fingerprint = _payload_fingerprint(event.payload)
             if fingerprint:
                 self.connection.execute(
-                    "INSERT OR IGNORE INTO line_fingerprints (fingerprint, case_id, seq) VALUES (?, ?, ?)",
+                    "INSERT INTO line_fingerprints (fingerprint, case_id, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     (fingerprint, case_id, seq),
                 )
         self.appended.append(event)
@@ -447,7 +816,7 @@ class Transaction(EventReads):
         numbering.check_year(year)
         key = year if numbering.has_year else 0
         row = self.connection.execute(
-            "SELECT last FROM counters WHERE pattern = ? AND year = ?", (numbering.key, key)
+            "SELECT last FROM counters WHERE pattern = ? AND year = ?" + self._for_update, (numbering.key, key)
         ).fetchone()
         if row is None:  # the first number of this pattern and year: start above whatever the events show
             last = highest_issued(self.connection, numbering).get(key, (0, ""))[0]
@@ -502,30 +871,60 @@ class Ledger(EventReads):
         *,
         anchors: Sequence[Path] = (),
         numberings: Sequence[str] = (),
+        url: str | None = None,
     ):
+        """``url``: a PostgreSQL ledger (``postgresql://…``); ``path`` then only places the head files'
+        lock (``<path>.head-lock``) and the database is the server's."""
         self.path = path
+        self.url = url or None
         self.zone = ZoneInfo(timezone)
         self.anchors = [Path(anchor) for anchor in anchors]
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(path, timeout=60, isolation_level=None)
-        self.connection.row_factory = sqlite3.Row
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.execute("PRAGMA synchronous=FULL")
-        self.connection.execute("PRAGMA busy_timeout=60000")
-        self.connection.executescript(SCHEMA)
+        if self.url:
+            from docgen.ledger_postgres import Connection, masked
+
+            self.where: str | Path = masked(self.url)  # what messages name: never the password
+            self.connection = Connection(self.url)
+            self.connection.create_schema()
+        else:
+            self.where = path
+            self.connection = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self.connection.row_factory = sqlite3.Row
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            self.connection.execute("PRAGMA synchronous=FULL")
+            self.connection.execute("PRAGMA busy_timeout=60000")
+            self.connection.executescript(SCHEMA)
         self._add_derived_tables(numberings)
+
+    def _begin(self) -> None:
+        """A writing transaction, one at a time: ``BEGIN IMMEDIATE`` on SQLite; on PostgreSQL ``BEGIN`` and
+        the advisory lock, for every watcher of every office writing to the same ledger."""
+        if self.url:
+            self.connection.begin()
+        else:
+            self.connection.execute("BEGIN IMMEDIATE")
+
+    def _end(self, statement: str) -> None:
+        """``COMMIT`` or ``ROLLBACK`` of :meth:`_begin`'s transaction."""
+        if self.url:
+            self.connection.end(statement)
+        else:
+            self.connection.execute(statement)
+
+    def _tables(self) -> set[str]:
+        if self.url:
+            return self.connection.tables()
+        return {row[0] for row in self.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     def _add_derived_tables(self, numberings: Sequence[str]) -> None:
         """Migrate a ledger written before the counter and fingerprint tables: create them and fill
         them from the events, once (in one transaction, so two processes opening it agree)."""
 
-        def tables() -> set[str]:
-            return {row[0] for row in self.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-
+        tables = self._tables
         if set(DERIVED) <= tables():
             self._rekey_counters()
             return
-        self.connection.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             missing = set(DERIVED) - tables()
             for name in sorted(missing):
@@ -542,13 +941,13 @@ class Ledger(EventReads):
                     fingerprint = row["case_id"] and _payload_fingerprint(json.loads(row["payload"]))
                     if fingerprint:
                         self.connection.execute(
-                            "INSERT OR IGNORE INTO line_fingerprints VALUES (?, ?, ?)",
+                            "INSERT INTO line_fingerprints VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                             (fingerprint, row["case_id"], row["seq"]),
                         )
         except BaseException:
-            self.connection.execute("ROLLBACK")
+            self._end("ROLLBACK")
             raise
-        self.connection.execute("COMMIT")
+        self._end("COMMIT")
         # A ledger from before the head files: its present head is the first anchor it gets.
         if "counters" in missing and not any(anchor.exists() for anchor in self.anchors):
             self.anchor()
@@ -556,7 +955,8 @@ class Ledger(EventReads):
     def _raise_counter(self, key: str, year: int, last: int) -> None:
         self.connection.execute(
             "INSERT INTO counters (pattern, year, last) VALUES (?, ?, ?) ON CONFLICT "
-            "(pattern, year) DO UPDATE SET last = max(last, excluded.last)",
+            "(pattern, year) DO UPDATE SET last = CASE WHEN excluded.last > counters.last THEN excluded.last "
+            "ELSE counters.last END",
             (key, year, last),
         )
 
@@ -577,7 +977,7 @@ class Ledger(EventReads):
 
         if not stale():
             return
-        self.connection.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             for pattern, key in stale():  # again inside the lock: another process may have done it
                 for row in self.connection.execute(
@@ -586,25 +986,26 @@ class Ledger(EventReads):
                     self._raise_counter(key, row["year"], row["last"])
                 self.connection.execute("DELETE FROM counters WHERE pattern = ?", (pattern,))
         except BaseException:
-            self.connection.execute("ROLLBACK")
+            self._end("ROLLBACK")
             raise
-        self.connection.execute("COMMIT")
+        self._end("COMMIT")
 
     def close(self) -> None:
         self.connection.close()
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        self.connection.execute("BEGIN IMMEDIATE")
+        self._begin()
         tx = Transaction(self.connection, self.zone)
         token = _OPEN.set(tx)
         try:
             yield tx
+            self._project(tx)  # case projection (C2): the touched cases' rows, in this transaction
         except BaseException:
-            self.connection.execute("ROLLBACK")
+            self._end("ROLLBACK")
             raise
         else:
-            self.connection.execute("COMMIT")
+            self._end("COMMIT")
             if tx.appended:
                 self.anchor()
         finally:
@@ -648,7 +1049,13 @@ class Ledger(EventReads):
         seq, digest, recorded_at = head
         text = (
             json.dumps(
-                {"ledger": self.path.name, "seq": seq, "hash": digest, "recorded_at": recorded_at}, ensure_ascii=False
+                {
+                    "ledger": self.path.name if self.url is None else str(self.where),
+                    "seq": seq,
+                    "hash": digest,
+                    "recorded_at": recorded_at,
+                },
+                ensure_ascii=False,
             )
             + "\n"
         )
@@ -691,7 +1098,7 @@ class Ledger(EventReads):
             if damaged:
                 raise ReanchorRefused(
                     "台账本身有问题，重新锚定既不能解决、也不应掩盖这些问题；请从备份恢复 "
-                    f"{self.path} 并联系系统管理员：\n" + "\n".join(damaged)
+                    f"{self.where} 并联系系统管理员：\n" + "\n".join(damaged)
                 )
             problems = self.head_problems()
             if not problems:
@@ -706,7 +1113,7 @@ class Ledger(EventReads):
                 except ValueError as broken:
                     state = {"unreadable": str(broken)}
                 before.append({"file": str(anchor), **state})
-            self.connection.execute("BEGIN IMMEDIATE")
+            self._begin()
             try:
                 tx = Transaction(self.connection, self.zone)
                 head = {"seq": tx.last_seq, "hash": tx.last_hash} if tx.last_seq else None
@@ -715,9 +1122,9 @@ class Ledger(EventReads):
                     {"reason": reason, "head_files": before, "database_head": head, "problems": problems},
                 )
             except BaseException:
-                self.connection.execute("ROLLBACK")
+                self._end("ROLLBACK")
                 raise
-            self.connection.execute("COMMIT")
+            self._end("COMMIT")
             self._write_heads(force=True)
         return event
 
@@ -764,13 +1171,19 @@ class Ledger(EventReads):
         """Walk the hash chain, check it against the head files and the counters against the numbers
         issued; every problem as a sentence that ends with what to do (empty list: the ledger is
         intact)."""
-        return self._check_chain() + self.head_problems() + self._check_counters() + self._check_integrity()
+        return (
+            self._check_chain()
+            + self.head_problems()
+            + self._check_counters()
+            + self._check_integrity()
+            + self.projection_problems()  # case projection (C2)
+        )
 
     def _check_chain(self) -> list[str]:
         problems: list[str] = []
-        restore = restore_advice(self.path)
+        restore = restore_advice(self.where)
         previous, expected_seq = GENESIS, None
-        for row in self.connection.execute("SELECT * FROM events ORDER BY seq"):
+        for row in self.rows_in_order():
             if expected_seq is not None and row["seq"] != expected_seq:
                 problems.append(f"事件 {expected_seq} 至 {row['seq'] - 1} 缺失（记录被删除）。{restore}")
             if row["prev_hash"] != previous:
@@ -780,15 +1193,29 @@ class Ledger(EventReads):
             previous, expected_seq = row["hash"], row["seq"] + 1
         return problems
 
+    def rows_in_order(self, page: int = 2000) -> Iterator[Any]:
+        """Every event row in ledger order, read a page at a time (keyset on ``seq``): memory stays the
+        same whatever the size of the ledger, on SQLite and PostgreSQL alike."""
+        rows = self.connection.execute(f"SELECT * FROM events ORDER BY seq LIMIT {int(page)}").fetchall()
+        while rows:
+            yield from rows
+            if len(rows) < page:
+                return
+            rows = self.connection.execute(
+                f"SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT {int(page)}", (rows[-1]["seq"],)
+            ).fetchall()
+
     def _check_integrity(self) -> list[str]:
+        if self.url:  # PostgreSQL checks its own pages (checksums, WAL); there is no integrity_check to run
+            return []
         integrity = self.connection.execute("PRAGMA integrity_check").fetchone()[0]
         if integrity != "ok":
-            return [f"数据库完整性检查失败：{integrity}。{restore_advice(self.path)}"]
+            return [f"数据库完整性检查失败：{integrity}。{restore_advice(self.where)}"]
         return []
 
     def head_problems(self) -> list[str]:
         """The database against the head files (cheap: two reads), each problem saying what to do."""
-        return head_file_problems(self.path, self.anchors, self.head(), self._hash_at)
+        return head_file_problems(self.where, self.anchors, self.head(), self._hash_at)
 
     def _check_counters(self) -> list[str]:
         problems = []
@@ -804,15 +1231,62 @@ class Ledger(EventReads):
                 problems.append(
                     f"编号计数器（{row['pattern']}，{row['year'] or '不分年份'}）为 {row['last']}，"
                     f"低于已发出的编号 {number}：下一个编号可能重复（计数器被改动过）。"
-                    f"{restore_advice(self.path)}"
+                    f"{restore_advice(self.where)}"
                 )
         return problems
 
     def count(self) -> int:
         return self.connection.execute("SELECT count(*) FROM events").fetchone()[0]
 
+    def copy_to(self, target: "Ledger", *, batch: int = 1000) -> int:
+        """Copy every event of this ledger, as stored (positions, stamps, hashes), its counters and line
+        fingerprints into ``target``, an empty ledger (another backend: SQLite → PostgreSQL, or back), in one
+        transaction of the target, so a copy is whole or absent. Returns the number of events copied;
+        :class:`CopyRefused` when the target holds events already. Both sides are verified by the caller."""
+        if target.count():
+            raise CopyRefused(
+                f"目标台账 {target.where} 已有 {target.count()} 条事件；只能复制到空台账（请新建一个空数据库）"
+            )
+        columns = ("seq", "recorded_at", "kind", "case_id", "claim", "sha256", "payload", "prev_hash", "hash")
+        insert = f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        copied = 0
+        target._begin()
+        try:
+            if target.count():  # another process got there between the look and the lock
+                raise CopyRefused(f"目标台账 {target.where} 在复制开始时已有事件；只能复制到空台账")
+            rows: list[tuple] = []
+            for row in self.rows_in_order():
+                rows.append(tuple(row[column] for column in columns))
+                if len(rows) >= batch:
+                    target.connection.executemany(insert, rows)
+                    copied += len(rows)
+                    rows = []
+            if rows:
+                target.connection.executemany(insert, rows)
+                copied += len(rows)
+            # The numbers given (never to be given again) and the registered lines; the case projection is
+            # recomputed from the events by the target's projector (``use_projection``), indexes and all.
+            for name in ("counters", "line_fingerprints"):
+                target._copy_table(name, self.connection.execute(f"SELECT * FROM {name}"))
+        except BaseException:
+            target._end("ROLLBACK")
+            raise
+        target._end("COMMIT")
+        return copied
 
-def restore_advice(ledger_path: Path) -> str:
+    def _copy_table(self, name: str, rows: Iterable[Any]) -> None:
+        """A derived table's rows, as they are, replacing what an empty ledger was given on opening."""
+        self.connection.execute(f"DELETE FROM {name}")
+        cursor = iter(rows)
+        first = next(cursor, None)
+        if first is None:
+            return
+        keys = list(first.keys())
+        insert = f"INSERT INTO {name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})"
+        self.connection.executemany(insert, [tuple(first), *(tuple(row) for row in cursor)])
+
+
+def restore_advice(ledger_path: Path | str) -> str:
     """The next step after a ledger found damaged."""
     return f"请停止受理（停止 docgen watch），从备份恢复 {ledger_path} 并联系系统管理员；在此之前不要继续受理"
 
@@ -821,7 +1295,7 @@ REANCHOR_COMMAND = 'docgen verify --reanchor --why "从 2026-11-20 备份恢复"
 
 
 def head_file_problems(
-    ledger_path: Path,
+    ledger_path: Path | str,
     anchors: Sequence[Path],
     head: tuple[int, str, str] | None,
     hash_at: Callable[[int], str | None] | None,

@@ -9,6 +9,8 @@ from datetime import date
 from docgen.events import NC_ACTION, NC_RECORDED, NC_VERIFIED
 from docgen.ledger import Event, EventReads, Ledger
 
+NC_KINDS = (NC_RECORDED, NC_ACTION, NC_VERIFIED)
+
 VALID, INVALID = "有效", "无效"
 
 
@@ -75,7 +77,7 @@ def build(number: str, events: list[Event]) -> NcRecord | None:
 def load_records(source: EventReads) -> list[NcRecord]:
     """Every record as the ledger (or an open transaction) holds them, in number order."""
     grouped: dict[str, list[Event]] = {}
-    for event in source.events(kinds=(NC_RECORDED, NC_ACTION, NC_VERIFIED)):
+    for event in source.events(kinds=NC_KINDS):
         grouped.setdefault(event.payload["number"], []).append(event)
     records = (build(number, events) for number, events in grouped.items())
     return sorted((r for r in records if r is not None), key=lambda r: r.number)
@@ -87,4 +89,21 @@ def all_records(ledger: Ledger) -> list[NcRecord]:
 
 
 def record_of(source: EventReads, number: str) -> NcRecord | None:
-    return next((r for r in load_records(source) if r.number == number), None)
+    """The record ``number``, read from its own events only."""
+    return build(number, source.events_matching(NC_KINDS, "number", equal_to=(number,)))
+
+
+def records_found_between(
+    source: EventReads, first: date, last: date, sharing: dict[str, str] | None = None
+) -> list[NcRecord]:
+    """The records found (``found_on``) in ``[first, last]``, in number order — with ``sharing``, only those
+    recorded with one of its values (``{"project": …, "contractor": …}``): the only ones a repeat of a record found in
+    that window can involve (NC-3.2.3 C), read without building every record of the ledger."""
+    window = source.events_matching(
+        (NC_RECORDED,), "found_on", between=(first.isoformat(), last.isoformat()), sharing=sharing
+    )
+    grouped: dict[str, list[Event]] = {}
+    for event in source.events_matching(NC_KINDS, "number", equal_to=[e.payload["number"] for e in window]):
+        grouped.setdefault(event.payload["number"], []).append(event)
+    records = (build(number, events) for number, events in grouped.items())
+    return sorted((r for r in records if r is not None), key=lambda r: r.number)

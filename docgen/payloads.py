@@ -42,8 +42,16 @@ from docgen.events import (
     NC_ACTION,
     NC_RECORDED,
     NC_VERIFIED,
+    PLAN_ADJUSTMENT,
+    PLAN_FINANCE_REVIEW,
+    PLAN_GROUP_REPORT,
+    PLAN_PROJECTS,
+    PLAN_REPORT,
+    PLAN_TARGETS,
+    PLAN_WARNING,
     PRODUCT_ISSUE,
     PRODUCT_USAGE,
+    SALES_INQUIRY,
     SURVEY_DRAFTED,
     SURVEY_RECORDED,
     SURVEY_REVISIT,
@@ -449,6 +457,148 @@ class NcVerifiedPayload(Payload):
     new_due: date | None = None
 
 
+class PlanTargetLine(Payload):
+    """One line of the approved annual targets: a unit's indicator, its year and its quarters (decimal strings)."""
+
+    unit: str
+    indicator: str
+    annual: str
+    quarters: dict[str, str]  # "1" … "4" → the quarter's target
+
+
+class PlanProjectLine(Payload):
+    """One project line of the annual plan (PL-3.2.4: the balance of sales, delivery and construction)."""
+
+    project: str
+    start_on: date | None = None
+    completion_on: date | None = None
+    delivery_on: date | None = None
+    saleable_area: str | None = None
+    sales_area: str | None = None
+    sales_amount: str | None = None
+    collection_amount: str | None = None
+
+
+class PlanTargetsPayload(Payload):
+    """``plan.targets``: the year's approved targets (PL-3.2.3), whole; the latest for a year replaces the earlier."""
+
+    year: int
+    approved_on: date
+    lines: list[PlanTargetLine]
+    projects: list[PlanProjectLine] = []
+    file: str | None = None
+
+
+class PlanProjectsPayload(Payload):
+    """``plan.projects``: the year's project lines (PL-3.2.4), whole; the latest for a year replaces the earlier."""
+
+    year: int
+    approved_on: date
+    projects: list[PlanProjectLine]
+    file: str | None = None
+
+
+class PlanReportLinePayload(Payload):
+    """One indicator line of a 《计划执行报告》 as docgen computed it (decimal strings)."""
+
+    indicator: str
+    planned: str
+    actual: str
+    cumulative_planned: str
+    cumulative_actual: str
+    deviation_pct: str | None = None
+    adverse: bool = False
+    warned: bool = False
+    reason: str = ""
+
+
+class PlanReportPayload(Payload):
+    """``plan.report``: a unit's 《计划执行报告》 for a period (PL-3.3.1), with its due dates and lateness."""
+
+    unit: str
+    year: int
+    period: Literal["Q1", "Q2", "Q3", "Q4", "年度"]
+    submitted_on: date
+    due_on: date
+    late: bool
+    lines: list[PlanReportLinePayload]
+    problems: list[str] = []
+    experience: str = ""
+    shortfalls: str = ""
+    reporter: str | None = None
+    finance_due_on: date | None = None  # a branch's report: 财务计统部 reviews it by then (PL-3.3.2)
+    finance_due_provisional: bool = False  # that deadline runs into a year whose holidays are not published
+
+
+class PlanFinanceReviewPayload(Payload):
+    """``plan.finance_review``: 财务计统部's review of a branch's report (PL-3.3.2)."""
+
+    unit: str
+    year: int
+    period: Literal["Q1", "Q2", "Q3", "Q4", "年度"]
+    reviewer: str
+    reviewed_on: date
+    opinion: Literal["通过", "需修改"]
+    note: str = ""
+    due_on: date
+    late: bool
+
+
+class PlanWarningPayload(Payload):
+    """``plan.warning``: a 《计划预警通知》 issued for an adverse deviation (PL-3.3.4, PL-3.4.2)."""
+
+    unit: str
+    year: int
+    period: Literal["Q1", "Q2", "Q3", "Q4", "年度"]
+    indicator: str
+    deviation_pct: str
+    issued_on: date
+
+
+class PlanAdjustmentPayload(Payload):
+    """``plan.adjustment``: a 《计划调整方案》 (PL-3.4.2) as proposed (待审批) or decided (已批准/未批准)."""
+
+    number: str
+    year: int
+    unit: str
+    indicator: str
+    effective_quarter: int
+    old_targets: dict[str, str]
+    new_targets: dict[str, str]
+    reason: str
+    proposer: str | None = None
+    proposed_on: date
+    status: Literal["待审批", "已批准", "未批准"]
+    approver: str | None = None
+    approved_on: date | None = None
+
+
+class PlanGroupReportPayload(Payload):
+    """``plan.group_report``: 企业发展中心 produced the group execution report of a period (PL-3.3.3) on ``produced_on``;
+    its window (PL-3.4.3) as it stood then, and the files written."""
+
+    year: int
+    period: Literal["Q1", "Q2", "Q3", "Q4", "半年", "年度"]
+    produced_on: date
+    window_start: date
+    window_end: date
+    files: list[str] = []
+
+
+class SalesInquiryPayload(Payload):
+    """``sales.inquiry``: a 《客户信息征询表》 (NC-5.2, NC-3.2.4 A), recorded on no case. ``counts``: item → level →
+    customers; ``lines``: one dict per customer (``row``, ``key``, ``customer``, ``room``, ``consultant``,
+    ``answers``, ``unsatisfied``, ``record``: the 《纠正措施记录》 its 不满意 opened, or None)."""
+
+    project: str
+    filled_on: date
+    supervisor: str
+    customers: int
+    items: list[str]
+    counts: dict[str, dict[str, int]]
+    lines: list[dict[str, Any]]
+
+
 PAYLOADS: dict[str, type[Payload]] = {
     CASE_REGISTERED: NewRegistration,
     CASE_ESCALATED: EscalatedPayload,
@@ -478,6 +628,14 @@ PAYLOADS: dict[str, type[Payload]] = {
     NC_RECORDED: NcRecordedPayload,
     NC_ACTION: NcActionPayload,
     NC_VERIFIED: NcVerifiedPayload,
+    SALES_INQUIRY: SalesInquiryPayload,
+    PLAN_TARGETS: PlanTargetsPayload,
+    PLAN_PROJECTS: PlanProjectsPayload,
+    PLAN_REPORT: PlanReportPayload,
+    PLAN_FINANCE_REVIEW: PlanFinanceReviewPayload,
+    PLAN_WARNING: PlanWarningPayload,
+    PLAN_ADJUSTMENT: PlanAdjustmentPayload,
+    PLAN_GROUP_REPORT: PlanGroupReportPayload,
 }
 
 

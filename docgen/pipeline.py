@@ -24,10 +24,12 @@ import sqlite3
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from docgen.atomic import (
@@ -47,14 +49,18 @@ from docgen.events import (
     CASE_REGISTERED,
     MINUTES_ACTION,
     MINUTES_ACTION_DONE,
+    NC_ACTION,
+    NC_RECORDED,
+    NC_VERIFIED,
     SUBMISSION_ACCEPTED,
     SUBMISSION_DUPLICATE,
     SUBMISSION_REJECTED,
 )
 from docgen.findings import Finding, error, has_errors, warning
-from docgen.forms.base import RawForm, validate
-from docgen.ledger import Event, Ledger, open_transaction_head
+from docgen.forms.base import RawForm, partial_parse, validate
+from docgen.ledger import Event, Ledger, database_unavailable, open_transaction_head
 from docgen.office import safety
+from docgen.plans import PLAN_RECEIPT_KINDS, plan_receipt_lines
 from docgen.steps import FORMS, STEPS
 from docgen.steps.base import Decision, Document, Submission
 from docgen.workspace import Workspace
@@ -466,6 +472,8 @@ def system_fault(failure: BaseException) -> bool:
         return True
     if isinstance(failure, OSError):
         return failure.errno in _MACHINE_ERRNOS
+    if database_unavailable(failure):  # a PostgreSQL ledger's server out of reach (issue 15)
+        return True
     if isinstance(failure, sqlite3.Error):
         code = getattr(failure, "sqlite_errorcode", None)
         if isinstance(code, int):
@@ -631,6 +639,9 @@ def receipt_document(
     registered: list[dict],
     actions: Sequence[Event] = (),
     cases: Sequence[Case] = (),
+    nonconformities: Mapping[str, dict] | None = None,
+    nc_events: Sequence[Event] = (),
+    plan_events: Sequence[Event] = (),
 ) -> Document:
     """回执: what became of the file, for the clerk who dropped it and never sees a terminal (with the
     decisions of minutes now tracked and the earlier ones recorded as done)."""
@@ -648,6 +659,11 @@ def receipt_document(
             for deadline in case["deadlines"]:
                 mark = "（暂定）" if deadline["provisional"] else ""
                 lines.append(f"      {deadline['due']}{mark} 前：{deadline['label']}（{deadline['clause']}）")
+            linked = (nonconformities or {}).get(case["number"])  # opened with it (NC-3.1.5/3.1.6, issue 13)
+            if linked is not None:
+                lines.append(
+                    f"      纠正措施记录：{linked['number']}（{linked['category_clause']}，责任部门：{linked['department']}）"
+                )
     if cases:
         # Where each case stands now: closed, or what comes next and who must act (待审批 names the approvers).
         lines += ["", "案件现状："]
@@ -661,20 +677,25 @@ def receipt_document(
         lines += ["", "跟踪事项（会议决定、处理措施、再回访等）："]
         for event in actions:
             p = event.payload
-            if event.kind == MINUTES_ACTION:
+            if event.kind in (MINUTES_ACTION, NC_ACTION):
                 lines.append(
                     f"  新增跟踪：{p['deadlines'][0]['key']}  {p.get('text')}（{p.get('owner')}，{p.get('due')}前）"
                 )
             else:
                 lines.append(f"  登记完成：{p.get('action')}（完成日期 {p.get('done_on')}）")
+    if nc_events:
+        # 《纠正措施记录》 (NC-5.1) recorded, routed, verified by this file: where each now stands
+        lines += ["", "纠正措施记录："] + [f"  {_nc_line(event.payload)}" for event in nc_events]
+    if plan_events:
+        # 《计划管理程序》 reports and finance reviews recorded: facts, not warnings (issue 14 D15)
+        lines += ["", "计划管理："] + [f"  {line}" for line in plan_receipt_lines(plan_events)]
     if documents:
         lines += ["", "已生成的文件："] + [f"  {document.path}" for document in documents]
     if findings:
         lines += ["", "记录与提示："]
         for number, finding in enumerate(findings, start=1):
             where = f"【{finding.location}】" if finding.location else ""
-            clause = f"（{finding.clause}）" if finding.clause else ""
-            lines.append(f"  {number}. {where}{finding.message}{clause}")
+            lines.append(f"  {number}. {where}{finding.cited}")
     lines += ["", f"文件指纹（SHA-256）：{record.sha256}"] + _ledger_position("本回执")
     stem = Path(safe_file_name(record.name)).stem
     suffix = "-重复" if status == "duplicate" else ""
@@ -683,6 +704,25 @@ def receipt_document(
         "text",
         {"content": "\n".join(lines) + "\n"},
     )
+
+
+def _nc_line(payload: dict) -> str:
+    """One line of a receipt's 纠正措施记录 section: a record routed (NC-2.1, NC-3.2.x), or 总经室's verification
+    (NC-2.3)."""
+    number = payload["number"]
+    if "result" in payload:
+        if payload["result"] == "有效":
+            return f"{number}  总经室验证有效，已关闭（{payload.get('clause') or 'NC-2.3'}）"
+        return f"{number}  总经室验证无效，重新整改期限 {payload.get('new_due')}（{payload.get('clause') or 'NC-2.3'}）"
+    line = (
+        f"{number}（{payload.get('category_clause')}）  责任部门：{payload.get('department')}"
+        f"（{payload.get('routed_clause')}）"
+    )
+    if payload.get("coordinator"):
+        line += f"，{payload['coordinator']}协调（NC-2.3）"
+    if payload.get("violations"):
+        line += "；责任部门与程序不符，见下方违规记录"
+    return line
 
 
 def _duplicate_findings(first: Event) -> list[Finding]:
@@ -761,6 +801,21 @@ def _reject_after_crash(ws: Workspace, ledger: Ledger, record: Claim, form) -> E
         )
 
 
+def _partial_findings(tx, ws: Workspace, form, raw: RawForm, submission: Submission) -> list[Finding]:
+    """The rule errors of the rows that parsed, for a step that declares ``partial`` checks (issue 14 D1)."""
+    check = getattr(STEPS.get(form.form_id), "partial", None)
+    parsed = partial_parse(form, raw, today=submission.today) if check is not None else None
+    if check is None or parsed is None:
+        return []
+    try:
+        return [f for f in check(tx, ws, parsed, submission) if f.severity == "error"]
+    except Exception as failure:  # an extra round of errors is a courtesy: never let it hide the type errors
+        if system_fault(failure):
+            raise
+        log.exception("partial checks of %s failed", submission.name)
+        return []
+
+
 def _decide(
     ws: Workspace, ledger: Ledger, record: Claim, today: date, form, raw, parsed, findings: list[Finding]
 ) -> Event:
@@ -790,6 +845,8 @@ def _decide(
                 sha256=record.sha256,
             )
         decision = Decision(findings=list(findings))
+        if parsed is None and form is not None and raw is not None and has_errors(findings):
+            decision = Decision(findings=findings + _partial_findings(tx, ws, form, raw, submission))
         if parsed is not None and not has_errors(findings):
             handled = STEPS[form.form_id](tx, ws, parsed, submission)
             decision = Decision(findings + handled.findings, handled.case_ids, handled.documents)
@@ -812,7 +869,7 @@ def _decide(
             )
         status = "accepted_with_findings" if decision.findings else "accepted"
         registered = [e.payload for e in tx.appended if e.kind == CASE_REGISTERED]
-        actions = [e for e in tx.appended if e.kind in (MINUTES_ACTION, MINUTES_ACTION_DONE)]
+        actions = [e for e in tx.appended if e.kind in (MINUTES_ACTION, MINUTES_ACTION_DONE, NC_ACTION)]
         # The stage of each case a step touched, but new ones (the register lists them with their deadlines).
         new_cases = {case["number"] for case in registered}
         touched = [number for number in decision.case_ids if number not in new_cases][:20]
@@ -829,6 +886,17 @@ def _decide(
                 registered,
                 actions,
                 [case for case in stages if case is not None],
+                {
+                    e.payload["case_number"]: e.payload
+                    for e in tx.appended
+                    if e.kind == NC_RECORDED and e.payload.get("case_number")
+                },
+                [
+                    e
+                    for e in tx.appended
+                    if e.kind == NC_VERIFIED or (e.kind == NC_RECORDED and not e.payload.get("case_number"))
+                ],
+                [e for e in tx.appended if e.kind in PLAN_RECEIPT_KINDS],
             )
         ]
         return tx.append(
@@ -852,99 +920,160 @@ def render(ws: Workspace, document: Document) -> None:
     target = (ws.root / document.path).resolve()
     if not any(target.is_relative_to(folder.resolve()) for folder in (ws.outbox, ws.rejected)):
         raise ValueError(f"refusing to write outside outbox/ and rejected/: {document.path}")
-    spec = document.spec
-    if document.kind == "form":
-        from docgen.office.xlsx_fill import fill_form
-
-        fill_form(FORMS[spec["form_id"]], target, spec["header"], spec["lines"], paper=ws.settings.forms.paper)
-    elif document.kind == "docx":
-        from docgen.render.docx import find_template, render_docx
-
-        render_docx(find_template(spec["template"], ws.templates), spec["context"], target)
-    elif document.kind == "annotated":
-        from docgen.office.xlsx import annotate
-
-        findings = [Finding(**f) for f in spec["findings"]]
-        try:
-            annotate(ws.root / spec["source"], findings, target)
-        except Exception as failure:  # a workbook openpyxl reads but cannot write back: 说明 still explains
-            log.warning("could not annotate %s: %r", spec["source"], failure)
-    elif document.kind == "pdf":
-        from docgen.render.pdf import render_pdf
-
-        attachments = [(ws.root / source, name, description) for source, name, description in spec["attachments"]]
-        render_pdf(spec["template"], spec["context"], target, workspace_templates=ws.templates, attachments=attachments)
-    elif document.kind == "dossier":
-        # The closed case's archive PDF/A-3b with its source forms inside; it reads the events just committed.
-        from docgen.reports.dossier import write_dossier
-
-        ledger = ws.open_ledger()
-        try:
-            write_dossier(ws, ledger, spec["case_number"], issued_on=date.fromisoformat(spec["issued_on"]))
-        finally:
-            ledger.close()
-    elif document.kind == "special_report":
-        # A completed 专题报告 (CS-3.10.6) filed: the case's history as it stood, the sections as written, the
-        # Word original and the source forms inside (docgen.steps.special_report).
-        from docgen.reports.dossier import file_special_report
-
-        ledger = ws.open_ledger()
-        try:
-            file_special_report(ws, ledger, spec, target)
-        finally:
-            ledger.close()
-    elif document.kind == "survey_report":
-        # A recorded satisfaction survey's report (CS-3.7.5.6): its figures, the community's previous survey and
-        # the opinions' handling rate as it stood when recorded (docgen.steps.survey).
-        from docgen.reports.survey_report import write_survey_report
-        from docgen.steps.survey import survey_report_inputs
-
-        ledger = ws.open_ledger()
-        try:
-            data, previous = survey_report_inputs(ledger, spec["survey"])
-        finally:
-            ledger.close()
-        written = write_survey_report(
-            ws, data, previous, date.fromisoformat(spec["issued_on"]), spec["handled"], spec["total_opinions"]
-        )
-        if written.resolve() != target:
-            write_bytes(target, written.read_bytes())
-    elif document.kind == "nc_analysis":
-        # A 重大质量事故's analysis report template for 总经室 and 工程部 (NC-3.2.3 A, docgen.steps.nonconformity).
-        from docgen.reports.nc_analysis import write_accident_analysis
-
-        write_accident_analysis(spec, target)
-    elif document.kind == "supplier_documents":
-        # The 《合格供应商名录》 and the re-evaluation requests after a strike-off (NC-3.2.2 A, docgen.suppliers).
-        from docgen.nonconformities import all_records
-        from docgen.suppliers import write_supplier_documents
-
-        ledger = ws.open_ledger()
-        try:
-            write_supplier_documents(ws, all_records(ledger), date.fromisoformat(spec["today"]))
-        finally:
-            ledger.close()
-    elif document.kind == "recurrence_study":
-        # The request for a special study of a repeated problem, its records listed (NC-3.2.3 C).
-        from docgen.nonconformities import all_records
-        from docgen.recurrence import recurrence_of, write_study_request
-
-        settings = ws.settings.nonconformity
-        ledger = ws.open_ledger()
-        try:
-            repeat = recurrence_of(
-                all_records(ledger), spec["numbers"], settings.recurrence_count, settings.recurrence_months
-            )
-        finally:
-            ledger.close()
-        if repeat is not None:
-            write_study_request(target, repeat, date.fromisoformat(spec["issued_on"]))
-    elif document.kind == "copy":
-        write_bytes(target, (ws.root / spec["source"]).read_bytes())
-    elif document.kind == "text":
-        write_text(target, spec["content"])
-    else:
+    renderer = RENDERERS.get(document.kind)
+    if renderer is None:
         raise AssertionError(f"unknown document kind {document.kind!r}")
+    renderer(ws, document.spec, target)
+
+
+# Each document kind's renderer, ``(ws, spec, target)``. Their modules are imported when first needed, so that a
+# worker process starts without the stack of every report. The kinds below "form … pdf" are rendered after the
+# commit from the ledger as it now stands (a dossier, a filed report, a study listing its records).
+
+
+@contextmanager
+def _ledger(ws: Workspace) -> Iterator[Ledger]:
+    ledger = ws.open_ledger()
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+def _render_form(ws: Workspace, spec: dict, target: Path) -> None:
+    from docgen.office.xlsx_fill import fill_form
+
+    fill_form(FORMS[spec["form_id"]], target, spec["header"], spec["lines"], paper=ws.settings.forms.paper)
+
+
+def _render_docx(ws: Workspace, spec: dict, target: Path) -> None:
+    from docgen.render.docx import find_template, render_docx
+
+    render_docx(find_template(spec["template"], ws.templates), spec["context"], target)
+
+
+def _render_annotated(ws: Workspace, spec: dict, target: Path) -> None:
+    from docgen.office.xlsx import annotate
+
+    findings = [Finding(**f) for f in spec["findings"]]
+    try:
+        annotate(ws.root / spec["source"], findings, target)
+    except Exception as failure:  # a workbook openpyxl reads but cannot write back: 说明 still explains
+        log.warning("could not annotate %s: %r", spec["source"], failure)
+
+
+def _render_pdf(ws: Workspace, spec: dict, target: Path) -> None:
+    from docgen.render.pdf import render_pdf
+
+    attachments = [(ws.root / source, name, description) for source, name, description in spec["attachments"]]
+    render_pdf(spec["template"], spec["context"], target, workspace_templates=ws.templates, attachments=attachments)
+
+
+def _render_dossier(ws: Workspace, spec: dict, target: Path) -> None:
+    """The closed case's archive PDF/A-3b with its source forms inside; it reads the events just committed."""
+    from docgen.reports.dossier import write_dossier
+
+    with _ledger(ws) as ledger:
+        write_dossier(ws, ledger, spec["case_number"], issued_on=date.fromisoformat(spec["issued_on"]))
+
+
+def _render_special_report(ws: Workspace, spec: dict, target: Path) -> None:
+    """A completed 专题报告 (CS-3.10.6) filed: the case's history as it stood, the sections as written, the Word
+    original and the source forms inside (docgen.steps.special_report)."""
+    from docgen.reports.dossier import file_special_report
+
+    with _ledger(ws) as ledger:
+        file_special_report(ws, ledger, spec, target)
+
+
+def _render_plan_group_report(ws: Workspace, spec: dict, target: Path) -> None:
+    """A completed 集团计划执行报告 (PL-3.3.3) filed with 经验/不足 as written (docgen.steps.plan_group_report)."""
+    from docgen.reports.plan_execution import file_group_report
+
+    with _ledger(ws) as ledger:
+        file_group_report(ws, ledger, spec, target)
+
+
+def _render_survey_report(ws: Workspace, spec: dict, target: Path) -> None:
+    """A recorded satisfaction survey's report (CS-3.7.5.6): its figures, the community's previous survey and the
+    opinions' handling rate as it stood when recorded (docgen.steps.survey)."""
+    from docgen.reports.survey_report import write_survey_report
+    from docgen.steps.survey import survey_report_inputs
+
+    with _ledger(ws) as ledger:
+        data, previous = survey_report_inputs(ledger, spec["survey"])
+    written = write_survey_report(
+        ws, data, previous, date.fromisoformat(spec["issued_on"]), spec["handled"], spec["total_opinions"]
+    )
+    if written.resolve() != target:
+        write_bytes(target, written.read_bytes())
+
+
+def _render_nc_analysis(ws: Workspace, spec: dict, target: Path) -> None:
+    """A 重大质量事故's analysis report template for 总经室 and 工程部 (NC-3.2.3 A, docgen.steps.nonconformity)."""
+    from docgen.reports.nc_analysis import write_accident_analysis
+
+    write_accident_analysis(spec, target, ws.templates)
+
+
+def _render_supplier_documents(ws: Workspace, spec: dict, target: Path) -> None:
+    """The 《合格供应商名录》 and the re-evaluation requests after a strike-off (NC-3.2.2 A, docgen.suppliers)."""
+    from docgen.nonconformities import all_records
+    from docgen.suppliers import write_supplier_documents
+
+    with _ledger(ws) as ledger:
+        write_supplier_documents(ws, all_records(ledger), date.fromisoformat(spec["today"]))
+
+
+def _render_supplier_reevaluation(ws: Workspace, spec: dict, target: Path) -> None:
+    """The 《供应商重新评审申请单》 of one strike-off, dated the day docgen issued it (NC-3.2.2 A)."""
+    from docgen.nonconformities import record_of
+    from docgen.suppliers import write_reevaluation_request
+
+    with _ledger(ws) as ledger:
+        cause = record_of(ledger, spec["number"])
+    if cause is None:
+        raise AssertionError(f"no nonconformity record {spec['number']!r} to re-evaluate its supplier for")
+    write_reevaluation_request(target, cause, date.fromisoformat(spec["issued_on"]))
+
+
+def _render_recurrence_study(ws: Workspace, spec: dict, target: Path) -> None:
+    """The request for a special study of a repeated problem, its records listed (NC-3.2.3 C)."""
+    from docgen.nonconformities import all_records
+    from docgen.recurrence import recurrence_of, write_study_request
+
+    settings = ws.settings.nonconformity
+    with _ledger(ws) as ledger:
+        records = all_records(ledger)
+    repeat = recurrence_of(records, spec["numbers"], settings.recurrence_count, settings.recurrence_months)
+    if repeat is not None:
+        write_study_request(target, repeat, date.fromisoformat(spec["issued_on"]))
+
+
+def _render_copy(ws: Workspace, spec: dict, target: Path) -> None:
+    write_bytes(target, (ws.root / spec["source"]).read_bytes())
+
+
+def _render_text(ws: Workspace, spec: dict, target: Path) -> None:
+    write_text(target, spec["content"])
+
+
+RENDERERS: dict[str, Callable[[Workspace, dict, Path], None]] = {
+    "form": _render_form,
+    "docx": _render_docx,
+    "annotated": _render_annotated,
+    "pdf": _render_pdf,
+    "dossier": _render_dossier,
+    "special_report": _render_special_report,
+    "plan_group_report": _render_plan_group_report,
+    "survey_report": _render_survey_report,
+    "nc_analysis": _render_nc_analysis,
+    "supplier_documents": _render_supplier_documents,
+    "supplier_reevaluation": _render_supplier_reevaluation,
+    "recurrence_study": _render_recurrence_study,
+    "copy": _render_copy,
+    "text": _render_text,
+}
 
 
 def outcome_of(event: Event, ws: Workspace) -> Outcome:

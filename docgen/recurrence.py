@@ -1,10 +1,12 @@
 """Recurring nonconformities (NC-3.2.3 C): "对频繁出现的带有一定规律性的质量问题进行深入研究，必要时应采取纠正措施".
 
-A repeat is the same category (NC-3.1.x) and the same defect type (``NcRecord.defect``: 渗漏, 裂缝 …) in the same
-project, or with the same supplier, or with the same contractor, at least ``recurrence_count`` times within
-``recurrence_months`` months (``[nonconformity]`` in docgen.toml; "以内" includes the boundary: records opened on
-1 October and on 1 January are within 3 months). Each such cluster is a :class:`Recurrence`, which asks 总经室 for
-a special study (专题研究申请, :func:`write_study_request`) listing its records.
+A repeat is the same category (NC-3.1.x; construction, takeover and after-sales complaints count as one: a leak is
+a leak) and the same defect type (``NcRecord.defect`` read through :data:`DEFECT_TYPES`: 渗漏, 开裂 …; a generic
+type such as 施工质量投诉 never repeats) in the same project, or with the same supplier, or with the same
+contractor, at least ``recurrence_count`` times within ``recurrence_months`` months (``[nonconformity]`` in
+docgen.toml; "以内" includes the boundary: records opened on 1 October and on 1 January are within 3 months).
+Each such cluster is a :class:`Recurrence`, which asks 总经室 for a special study (专题研究申请,
+:func:`write_study_request`) listing its records.
 
 A function of the records and nothing else (no clock): the step calls :func:`recurrences` after recording a record
 to see whether it completes a repeat (:func:`recurrences_with`), and the quarterly statistics list them.
@@ -24,6 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from docgen.atomic import safe_part, write_with
 from docgen.nonconformities import NcRecord
+from docgen.office.xlsx import print_one_page_wide
 from docgen.wording import chinese_date
 
 __all__ = [
@@ -31,6 +34,9 @@ __all__ = [
     "DIMENSIONS",
     "Recurrence",
     "add_months",
+    "defect_type",
+    "is_generic",
+    "known_defect",
     "recurrence_of",
     "recurrences",
     "recurrences_with",
@@ -57,6 +63,59 @@ def _key(value: str | None) -> str:
     return " ".join(str(value or "").split())
 
 
+# The defect vocabulary (缺陷类型) records are compared by: the type first, then the words that mean it. A
+# record's 缺陷类型 naming one of them (裂缝 → 开裂) and a complaint's content mentioning one (卫生间漏水 → 渗漏)
+# are the same type.
+DEFECT_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("渗漏", ("渗漏", "渗水", "漏水", "漏雨", "渗透", "滴水", "返潮", "水渍")),
+    ("开裂", ("开裂", "裂缝", "裂纹", "龟裂", "裂痕")),
+    ("空鼓", ("空鼓",)),
+    ("脱落", ("脱落", "剥落", "掉落", "起皮")),
+    ("起砂", ("起砂",)),
+    ("沉降", ("沉降", "下沉", "塌陷")),
+    ("堵塞", ("堵塞", "堵了", "不通畅", "反味", "返水")),
+    ("锈蚀", ("锈蚀", "生锈", "锈迹")),
+    ("霉变", ("霉变", "发霉", "长霉")),
+    ("变形", ("变形", "翘曲", "鼓包")),
+    ("异响", ("异响", "噪音", "噪声")),
+)
+# 缺陷类型 that say no more than the category (a complaint whose content names no known defect): never a repeat.
+GENERIC_DEFECTS = frozenset(("其他", "不合格", "质量问题", "质量缺陷", "缺陷", "施工质量", "设计", "销售服务", "投诉"))
+# NC-3.1.3, 3.1.4, 3.1.6: a defect of the building found in construction, at takeover or complained of after
+# handover is the same quality problem (a leak is a leak): these categories are compared together (the words are
+# docgen.steps.nonconformity's CONSTRUCTION, TAKEOVER, AFTER_SALES; tests/test_recurrence.py keeps them equal).
+BUILDING_CATEGORIES = (
+    "施工不合格工序、质量缺陷、隐患、事故",
+    "物业公司接楼提出的整改事项",
+    "接楼及售后服务中对设计、施工、物业的投诉",
+)
+
+
+CATEGORY_JOIN = "／"  # between the categories of one repeat (the categories' own words hold 、)
+
+
+def known_defect(text: str | None) -> str | None:
+    """The vocabulary's type ``text`` names or mentions (the earliest mention wins), or None."""
+    text = _key(text)
+    found = [(text.find(word), kind) for kind, words in DEFECT_TYPES for word in words if word in text]
+    return min(found)[1] if found else None
+
+
+def defect_type(text: str | None) -> str:
+    """``text`` as records are compared: the vocabulary's type when it names one, else itself (spaces collapsed)."""
+    return known_defect(text) or _key(text)
+
+
+def is_generic(defect: str | None) -> bool:
+    """A 缺陷类型 that names no defect (blank, 其他, 施工质量投诉 …): never counted as a repeat."""
+    key = _key(defect)
+    return not key or key in GENERIC_DEFECTS or key.endswith("投诉")
+
+
+def _family(category: str) -> str:
+    return BUILDING_CATEGORIES[0] if category in BUILDING_CATEGORIES else category
+
+
 @dataclass(frozen=True)
 class Recurrence:
     """Records of one category and defect type that repeated within the window, sharing ``where``."""
@@ -81,6 +140,11 @@ class Recurrence:
         return tuple(r.number for r in self.records)
 
     @property
+    def category_text(self) -> str:
+        """The category quoted, each in its own quotes when construction, takeover and after-sales repeat together."""
+        return "".join(f"“{category}”" for category in self.category.split(CATEGORY_JOIN))
+
+    @property
     def where_text(self) -> str:
         return "、".join(f"{label}“{name}”" for label, name in self.where)
 
@@ -92,7 +156,7 @@ class Recurrence:
             else f"{chinese_date(self.first)}至{chinese_date(self.last)}"
         )
         return (
-            f"{self.where_text}“{self.category}”类“{self.defect}”问题{span}出现{len(self.records)}次"
+            f"{self.where_text}{self.category_text}类“{self.defect}”问题{span}出现{len(self.records)}次"
             f"（{self.months}个月内达到{self.count_threshold}次即须专题研究，{CLAUSE}）：{'、'.join(self.numbers)}"
         )
 
@@ -126,8 +190,8 @@ def recurrences(records: Iterable[NcRecord], count: int = 3, months: int = 3) ->
     contractor are one :class:`Recurrence` naming both. Sorted by last record, then category and defect."""
     groups: dict[tuple[str, str, str, str], list[NcRecord]] = defaultdict(list)
     for record in records:
-        category, defect = _key(record.category), _key(record.defect)
-        if not category or not defect:
+        category, defect = _family(_key(record.category)), defect_type(record.defect)
+        if not category or is_generic(defect):
             continue
         for attribute, label in DIMENSIONS:
             name = _key(getattr(record, attribute))
@@ -144,7 +208,7 @@ def recurrences(records: Iterable[NcRecord], count: int = 3, months: int = 3) ->
     order = {label: i for i, (_, label) in enumerate(DIMENSIONS)}
     result = [
         Recurrence(
-            category,
+            CATEGORY_JOIN.join(dict.fromkeys(_key(r.category) for r in members[key])),
             defect,
             tuple(sorted(where, key=lambda w: (order[w[0]], w[1]))),
             tuple(members[key]),
@@ -152,7 +216,7 @@ def recurrences(records: Iterable[NcRecord], count: int = 3, months: int = 3) ->
             months,
         )
         for key, where in found.items()
-        for category, defect, _ in [key]
+        for _, defect, _ in [key]
     ]
     return sorted(result, key=lambda r: (r.last, r.category, r.defect, r.numbers))
 
@@ -210,7 +274,7 @@ def write_study_request(path: Path, recurrence: Recurrence, issued_on: date) -> 
     )
     _merged(ws, 3, f"{STUDY_ADDRESSEE}：", Font(name="仿宋", size=12), 22)
     body = (
-        f"　　{recurrence.where_text}的“{recurrence.category}”类不合格品/服务中，缺陷类型“{recurrence.defect}”自"
+        f"　　{recurrence.where_text}的{recurrence.category_text}类不合格品/服务中，缺陷类型“{recurrence.defect}”自"
         f"{chinese_date(recurrence.first)}至{chinese_date(recurrence.last)}共出现{len(recurrence.records)}次，"
         f"达到{recurrence.months}个月内{recurrence.count_threshold}次的重复发生标准。按《不合格品控制程序》{CLAUSE}，"
         "请组织有关部门对该问题进行深入研究，查明原因，必要时采取纠正措施，以免不合格品/服务再发生。记录如下："
@@ -240,9 +304,5 @@ def write_study_request(path: Path, recurrence: Recurrence, issued_on: date) -> 
     )
     _merged(ws, row + 1, "总经室意见：", Font(name="仿宋", size=12), 60)
     ws.print_title_rows = f"{header}:{header}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = "— &P —"
+    print_one_page_wide(ws)
     return write_with(path, wb.save)

@@ -338,15 +338,25 @@ def _our_child(pid: int) -> bool:
 
 
 def _dead(pid: int | None) -> bool:
-    """A zombie has closed every file it had; a reaped process is gone (the pool reaps its own)."""
+    """Whether every thread of ``pid`` has exited, so that its files are closed and its locks released.
+    A killed process's main thread turns zombie before its other threads have finished exiting, and the
+    files they share close only with the last of them (a worker's temporary file was once still locked
+    after its zombie was seen); a reaped process is gone (the pool reaps its own)."""
     if pid is None:
         return True
     try:
-        with open(f"/proc/{pid}/stat", "rb") as status:
-            state = status.read().rsplit(b")", 1)[1].split()[0]
-    except (OSError, IndexError):
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
         return True
-    return state in (b"Z", b"X")
+    for thread in threads:
+        try:
+            with open(f"/proc/{pid}/task/{thread}/stat", "rb") as status:
+                state = status.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue  # this thread is gone
+        if state not in (b"Z", b"X"):
+            return False
+    return True
 
 
 def _failed(failure: BaseException) -> Future:

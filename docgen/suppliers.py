@@ -23,7 +23,8 @@ from openpyxl.utils import get_column_letter
 
 from docgen.atomic import safe_part, write_with
 from docgen.nonconformities import NcRecord
-from docgen.wording import chinese_date
+from docgen.office.xlsx import print_one_page_wide
+from docgen.wording import chinese_date, day_of
 from docgen.workspace import Workspace
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "SERIOUS",
     "SupplierEntry",
     "flag_text",
+    "issued_on",
     "needs_reevaluation",
     "reevaluation_request_name",
     "same_supplier",
@@ -151,11 +153,7 @@ def _sheet_setup(ws, widths: Sequence[int], header_row: int) -> None:
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = "— &P —"
+    print_one_page_wide(ws)
 
 
 def _merged(ws, row: int, last: int, text: str, font: Font, height: float, align: str = "left") -> None:
@@ -260,18 +258,14 @@ def write_reevaluation_request(path: Path, record: NcRecord, issued_on: date) ->
             cell.alignment = Alignment(horizontal="center" if index == 1 else "left", vertical="center", wrap_text=True)
         ws.row_dimensions[ws.max_row].height = 44 if label in ("重新评审结论", "评审人 / 日期") else 26
     ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 18, 60
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.oddFooter.center.text = "— &P —"
+    print_one_page_wide(ws, landscape=False)
     return write_with(path, wb.save)
 
 
 def write_supplier_documents(ws: Workspace, records: Sequence[NcRecord], today: date | None = None) -> list[Path]:
     """``docgen suppliers`` (and the step, after a strike-off): the list as of ``today`` and one re-evaluation
     request per struck-off supplier into ``outbox/reports/供应商/``; a request is dated the day its record was
-    opened, so writing it again gives the same document."""
+    recorded (:func:`issued_on`), so writing it again gives the same document."""
     folder = ws.outbox.joinpath(*FOLDER)
     day = today or ws.today()
     paths = [
@@ -280,5 +274,11 @@ def write_supplier_documents(ws: Workspace, records: Sequence[NcRecord], today: 
         )
     ]
     for cause in strike_offs(r for r in records if r.opened_on <= day).values():
-        paths.append(write_reevaluation_request(folder / reevaluation_request_name(cause), cause, cause.opened_on))
+        paths.append(write_reevaluation_request(folder / reevaluation_request_name(cause), cause, issued_on(cause)))
     return paths
+
+
+def issued_on(cause: NcRecord) -> date:
+    """The day the re-evaluation request of ``cause`` was issued: the day docgen recorded the record that struck
+    the supplier off (its first event), not the day the nonconformity was found."""
+    return day_of(cause.events[0].recorded_at) if cause.events else cause.opened_on

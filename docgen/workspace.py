@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from docgen.errors import DocgenError
 from docgen.forms.register import CATEGORIES, DEPARTMENTS
+from docgen.plan_catalogue import PlanSettings
 from docgen.procedures.satisfaction import DEFAULT_ITEMS
 from docgen.procedures.workdays import WORKSPACE_FILE_NAME, WorkCalendar
 
@@ -230,6 +231,10 @@ class Nonconformity(Strict):
 
     recurrence_count: int = Field(3, ge=2, strict=True)
     recurrence_months: int = Field(3, ge=1, le=36, strict=True)
+    # A record sent to its department (from the form, a register's complaint, a 《客户信息征询表》) is owed back
+    # with its correction and corrective action within this many working days of the day it is sent (NC-2.3 says
+    # only 及时: 5 is docgen's choice), tracked from that day as an ``action-<seq>``.
+    reply_workdays: int = Field(5, ge=1, le=60, strict=True)
 
 
 class Project(Strict):
@@ -293,6 +298,26 @@ class Limits(Strict):
     max_seconds: float = Field(20, gt=0, strict=True)
 
 
+class LedgerSettings(Strict):
+    """Where the ledger lives (issue 15). Unset: the SQLite file var/ledger.sqlite3 of this workspace. A
+    ``postgresql://`` URL: one PostgreSQL ledger shared by several offices' workspaces, each running its own
+    ``docgen watch`` (README "Several offices"). The password belongs in ~/.pgpass, not in this file."""
+
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _postgresql(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        value = value.strip()
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                f"“{value}”不是 PostgreSQL 地址；应写成 postgresql://用户@服务器/数据库，不设则使用本机 SQLite 台账"
+            )
+        return value
+
+
 class Forms(Strict):
     # Paper the blank forms in forms/ print on, fitted to one page wide (issue 11): "A3" prints the register at
     # full size; on "A4" it is shrunk to about 83 %, no text under 9 pt.
@@ -316,6 +341,8 @@ class Settings(Strict):
     warnings: EarlyWarnings = EarlyWarnings()  # CS-3.7.4
     suppliers: Suppliers = Suppliers()  # NC-3.2.2 A
     nonconformity: Nonconformity = Nonconformity()  # NC-3.2.3 C
+    ledger: LedgerSettings = LedgerSettings()  # issue 15: SQLite by default, or one PostgreSQL ledger for all offices
+    plan: PlanSettings = Field(default_factory=PlanSettings)  # 《计划管理程序》 PL-2.1.3, PL-3.2.3
     projects: dict[str, Project] = Field(default_factory=dict)  # 项目/小区 → its delivery date (CS-3.10.1)
 
 
@@ -429,12 +456,21 @@ class Workspace:
         from docgen.ledger import Ledger
 
         numbering = self.settings.numbering
-        return Ledger(
+        ledger = Ledger(
             self.ledger_path,
             timezone=self.settings.workdays.timezone,
             anchors=self.head_files,
             numberings=(numbering.complaint, numbering.work_order_a, numbering.work_order_b),
+            url=self.settings.ledger.url,
         )
+        from docgen.cases import PROJECTION  # case_state kept with every transaction (issue 15)
+
+        ledger.use_projection(PROJECTION)
+        return ledger
+
+    def has_ledger(self) -> bool:
+        """A PostgreSQL ledger is configured, or the SQLite file exists (``verify`` does not create one)."""
+        return bool(self.settings.ledger.url) or self.ledger_path.exists()
 
     @property
     def head_files(self) -> tuple[Path, Path]:

@@ -12,6 +12,7 @@ from docgen.ledger import Ledger
 from docgen.office.xlsx import build_workbook, save_atomic
 from docgen.steps import FORMS
 from docgen.workspace import Workspace, init_workspace
+from tests.pg import pg_cluster, pg_url  # noqa: F401  (a throwaway PostgreSQL server, issue 15)
 
 TODAY = date(2026, 11, 26)  # a Thursday
 

@@ -23,7 +23,7 @@ def test_only_the_ledger_runs_sql():
     offenders = [
         f"{name}:{node.lineno}"
         for name, tree in _modules()
-        if name != "docgen/ledger.py"
+        if name not in ("docgen/ledger.py", "docgen/ledger_postgres.py")  # the ledger and its PostgreSQL connection
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_CALLS
     ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from datetime import date
 
 import pytest
@@ -549,3 +551,18 @@ def test_an_error_that_is_no_docgen_error_is_not_swallowed_by_the_handler(ws, mo
     monkeypatch.setattr("docgen.cli.cmd_calendar", broken)
     with pytest.raises(KeyError):
         main(["--workspace", str(ws.root), "calendar"])
+
+
+def test_process_refuses_to_take_a_named_path_from_outside_intake(ws, tmp_path, capsys):
+    # A hand trial typed `process /dev/null`: the claim moved the device into a .refused folder beside it.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    pipe, kept = elsewhere / "pipe", elsewhere / "登记表.xlsx"
+    os.mkfifo(pipe)
+    kept.write_bytes(b"not an office file")
+    code = main(["--workspace", str(ws.root), "process", str(pipe), str(kept), "/dev/null"])
+    told = capsys.readouterr().err
+    assert code == 2 and "只处理 intake 文件夹中的文件" in told and str(kept) in told, told
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode) and kept.read_bytes() == b"not an office file"
+    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+    assert not (elsewhere / ".refused").exists() and not list(ws.rejected.iterdir())

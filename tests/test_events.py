@@ -93,7 +93,22 @@ def _chain(ws, ledger) -> str:
     done = {"action": "增加专项校核", "due": date(2026, 12, 4), "done_on": date(2026, 11, 26)}
     verified = {"verified_on": date(2026, 11, 27), "verification": "有效", "verifier": "总经室王"}
     nc = pipeline.process_file(ws, ledger, drop_nc(ws, {**done, **verified}), date(2026, 11, 27))
-    assert nc.status == "accepted_with_findings", [f.message for f in nc.findings]
+    assert nc.status == "accepted", [f.message for f in nc.findings]  # routed as the procedure says: no finding
+    # A 《客户信息征询表》 with a 不满意 customer (sales.inquiry; NC-5.2, NC-3.2.4 A).
+    from tests.test_steps_sales_inquiry import HAPPY, UNHAPPY
+    from tests.test_steps_sales_inquiry import drop as drop_inquiry
+
+    inquiry = pipeline.process_file(ws, ledger, drop_inquiry(ws, [HAPPY, UNHAPPY]), date(2026, 11, 27))
+    assert inquiry.status == "accepted_with_findings", [f.message for f in inquiry.findings]
+    # A year's plan (plan.targets, plan.projects, plan.report, plan.warning, plan.finance_review, plan.adjustment;
+    # 《计划管理程序》 PL-3.2.3 … PL-3.4.2, issue 14).
+    from tests.plan_intake import play_plan
+
+    play_plan(ws, ledger)
+    # The group's report on that quarter, made by 企业发展中心 (plan.group_report; PL-3.3.3, PL-3.4.3).
+    from docgen.reports.plan_execution import group_period, write_group_report
+
+    write_group_report(ws, ledger, group_period(quarter="2026Q1"))
     return number
 
 

@@ -232,8 +232,10 @@ def test_every_parsed_field_of_every_form_is_covered():
     keys = {(form.form_id, spec.key) for form, _, spec in PARSED_FIELDS}
     assert ("CS-REG", "received_date") in keys and ("CS-MINUTES", "done_on") in keys
     # 办结, 拟订, 报告日期 among them; 回访日期, 再回访日期, 统计日期, 交付日期 of the survey forms (issue 12);
-    # 发现日期, 纠正措施完成期限/完成日期, 验证日期, 重新整改期限 of the 《纠正措施记录》 (issue 13)
-    assert len([1 for _, _, spec in PARSED_FIELDS if spec.meta.kind == "date"]) == 27
+    # 发现日期, 纠正措施完成期限/完成日期, 验证日期, 重新整改期限 of the 《纠正措施记录》 (issue 13); + 1: 填表日期 of the
+    # 《客户信息征询表》 (issue 13); + 9: 批准日期 ×2, 计划开工/竣工/交付日期, 报送日期, 审核日期, 提出日期, 审批日期 of the
+    # plan forms (issue 14)
+    assert len([1 for _, _, spec in PARSED_FIELDS if spec.meta.kind == "date"]) == 27 + 1 + 9
 
 
 @pytest.mark.parametrize(

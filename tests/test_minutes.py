@@ -12,8 +12,9 @@ import docx
 import pytest
 
 from docgen import pipeline
-from docgen.actions import all_actions
+from docgen.actions import all_actions as every_action
 from docgen.cases import all_cases
+from docgen.events import NC_ACTION
 from docgen.forms.base import validate
 from docgen.forms.minutes import MINUTES
 from docgen.office.docx import read_tables
@@ -27,6 +28,13 @@ from docgen.steps.base import Submission
 from docgen.steps.minutes_intake import handle_minutes, split_case_numbers
 from tests.conftest import freeze_ledger_clock, register_line, write_register
 from tests.docx_helpers import all_text, visible
+
+
+def all_actions(ledger, until=None):
+    """The decisions and measures, without the 《纠正措施记录》 the 销售服务 complaint opens (tracked from the day
+    it is sent, NC-2.3, and reviewed by 总经室, not at these meetings)."""
+    return [action for action in every_action(ledger, until) if action.kind != NC_ACTION]
+
 
 MEETING = date(2026, 11, 27)  # Friday of week 48
 

@@ -225,3 +225,23 @@ def test_docgen_report_nonconformity(ws, capsys):
     assert main(["--workspace", str(ws.root), "report", "nonconformity", "--quarter", "2026Q3", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["outputs"] == ["outbox/reports/2026Q3/不合格品统计报告-2026Q3.pdf"]
     assert main(["--workspace", str(ws.root), "report", "nonconformity", "--quarter", "2026-4"]) != 0
+
+
+def test_the_sales_service_satisfaction_of_the_quarter_from_the_inquiry_forms(ws, ledger, monkeypatch):
+    """NC-3.2.4 A: the 《客户信息征询表》 of the quarter counted per item; a copy sent again replaces the first."""
+    from tests.test_steps_sales_inquiry import HAPPY, UNHAPPY, drop, process
+
+    process(ws, ledger, drop(ws, [HAPPY, UNHAPPY]))
+    process(ws, ledger, drop(ws, [HAPPY, {**UNHAPPY, "phone": "13900139000"}]))  # corrected copy: counted once
+    process(ws, ledger, drop(ws, [HAPPY], header={"filled_on": date(2026, 9, 30)}))  # the previous quarter
+    monkeypatch.setattr(Workspace, "today", lambda self: date(2027, 1, 4))
+    [path] = write_nonconformity_report(ws, ledger, "2026Q4")
+    inquiries = [e.payload for e in ledger.events(kind="sales.inquiry")]
+    sales = nonconformity_figures([], "2026Q4", inquiries=inquiries)["sales_service"]
+    assert sales["forms"] == 1 and sales["customers"] == 2 and sales["records"] == ["BHG-2026-0001"]
+    assert sales["items"]["专业讲解"] == {"满意": 1, "基本满意": 0, "不满意": 1}
+    context = nonconformity_context(nonconformity_figures([], "2026Q4", inquiries=inquiries), date(2027, 1, 4))
+    assert {"name": "专业讲解", "good": "1", "fair": "0", "bad": "1", "rate": "50.0%"} in context["sales_service"]
+    text = pdftotext(path)
+    for value in ("销售服务客户满意程度", "NC-3.2.4 A", "专业讲解", "50.0%", "征询客户2人", "BHG-2026-0001"):
+        assert printed(text, value), value

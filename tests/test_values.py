@@ -336,10 +336,10 @@ def test_half_hours_and_midnight_in_words():
         ("0001-01-01", "0001-01-01"),
         ("1999-12-31", "1999-12-31"),
         ("19991231", "19991231"),
-        (date(1999, 12, 31), "1999-12-31"),
-        (datetime(1899, 12, 29), "1899-12-29 00:00"),
+        (date(1999, 12, 31), "1999年12月31日"),  # a date cell is quoted as the day it holds, never with a time
+        (datetime(1899, 12, 29), "1899年12月29日"),
         ("2206-11-03", "2206-11-03"),
-        (datetime(2099, 1, 1), "2099-01-01 00:00"),
+        (datetime(2099, 1, 1), "2099年1月1日"),
     ],
 )
 def test_dates_outside_the_plausible_window_are_refused_asking_to_check_the_year(raw, shown):
@@ -390,6 +390,9 @@ def test_which_fields_may_be_in_the_future():
         ("CS-MAJOR", "due"),
         ("NC-RECORD", "due"),  # the corrective action's 完成期限
         ("NC-RECORD", "new_due"),  # 重新整改期限 after an 无效 verification
+        ("PL-PROJECTS", "start_on"),  # the annual plan's 计划开工/竣工/交付日期 (PL-3.2.4)
+        ("PL-PROJECTS", "completion_on"),
+        ("PL-PROJECTS", "delivery_on"),
     }
 
 

@@ -282,10 +282,31 @@ def validate(form: FormDef, raw: RawForm, *, today: date) -> tuple[ParsedForm | 
     return ParsedForm(form, header, lines, list(raw.line_numbers), raw.lines, raw.header, tables), findings
 
 
+def partial_parse(form: FormDef, raw: RawForm, *, today: date) -> ParsedForm | None:
+    """The header and the lines that parsed of a form ``validate`` refused for bad cells (None when the header
+    itself has an error): what a step's ``partial`` checks read so that the rule errors of the other rows come in
+    the same round as the type errors (issue 14 D1). ``line_rows``/``line_sources`` hold the parsed lines only."""
+    if form.header_model is None:
+        return None
+    header, problems = parse_record(form.header_fields, raw.header, form.header_model, today=today, context="")
+    if header is None or problems:
+        return None
+    lines: list[BaseModel] = []
+    rows: list[int] = []
+    sources_of: list[dict[str, Raw]] = []
+    if form.line_model is not None:
+        for row_number, sources in zip(raw.line_numbers, raw.lines):
+            line, _ = parse_record(form.line_fields, sources, form.line_model, today=today, context="", field_prefix="")
+            if line is not None:
+                lines.append(line)
+                rows.append(row_number)
+                sources_of.append(sources)
+    return ParsedForm(form, header, lines, rows, sources_of, raw.header, {})
+
+
 def form_by_title(forms: Iterable[FormDef], text: str) -> FormDef | None:
     """The form whose title appears in a text (a form that lost its metadata)."""
     compact = "".join(text.split()).replace("、", "")
-    for form in forms:
-        if form.title.replace("、", "") in compact:
-            return form
-    return None
+    # The longest title that appears: 《计划执行报告财务审核表》 holds 《计划执行报告》 (issue 14).
+    found = [form for form in forms if form.title.replace("、", "") in compact]
+    return max(found, key=lambda form: len(form.title), default=None)

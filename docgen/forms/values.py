@@ -125,9 +125,11 @@ def _in_window(day: date, raw, today: date, future: bool) -> date:
     first, last = date_window(today, future=future)
     if first <= day <= last:
         return day
+    # what the clerk wrote, but a date cell quoted as the day it holds (2026年12月30日, never "2026-12-30 00:00")
+    quoted = chinese_date(day) if isinstance(raw, date) else shown(raw)
     if not future and today < day <= today + timedelta(days=366):
-        raise Unparsable(f"日期“{shown(raw)}”晚于今天（{chinese_date(today)}）；请填写实际的日期")
-    raise Unparsable(f"日期“{shown(raw)}”不在合理范围（{_window_text(today, future)}）内，请检查年份")
+        raise Unparsable(f"日期“{quoted}”晚于今天（{chinese_date(today)}）；请填写实际的日期")
+    raise Unparsable(f"日期“{quoted}”不在合理范围（{_window_text(today, future)}）内，请检查年份")
 
 
 def _make_date(y: int, m: int, d: int, raw) -> date:
@@ -273,7 +275,19 @@ def parse_choice(raw, choices: tuple[str, ...], synonyms: dict[str, str] | None 
         for written, choice in synonyms.items():
             if squeezed == re.sub(r"\s+", "", normalize_text(written)):
                 return choice
-    raise Unparsable(f"“{shown(raw)}”不是可选项；应为以下之一：{'、'.join(choices)}")
+    raise Unparsable(f"“{shown(raw)}”不是可选项；应为以下之一：{_choices_text(choices, synonyms or {})}")
+
+
+def _choices_text(choices: tuple[str, ...], synonyms: dict[str, str]) -> str:
+    """The choices as a message lists them: joined with 、, or numbered when a choice itself holds a 、 or has a
+    code (a synonym such as NC-3.1.1, shown in brackets and accepted as well)."""
+    codes = {choice: written for written, choice in synonyms.items() if re.fullmatch(r"[A-Z]+-[0-9.]+", written)}
+    if not codes and not any("、" in choice for choice in choices):
+        return "、".join(choices)
+    listed = "；".join(
+        f"{n}. {choice}" + (f"（{codes[choice]}）" if choice in codes else "") for n, choice in enumerate(choices, 1)
+    )
+    return listed + ("。也可只填括号中的编号" if codes else "")
 
 
 def parse_yes_no(raw) -> bool:

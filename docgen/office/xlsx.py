@@ -36,6 +36,7 @@ from docgen.atomic import write_with
 from docgen.findings import Finding, error, warning
 from docgen.forms.base import FieldSpec, FormDef, Raw, RawForm, form_by_title
 from docgen.office import xlsx_package as package
+from docgen.procedures.clauses import procedure_of
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +305,7 @@ def build_workbook(
     ws.cell(1, 1).alignment = CENTER
     ws.row_dimensions[1].height = 32
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-    note = f"表单编号：{form.form_id}　版本：{form.version}　依据：《客户服务管理程序》{form.clause}" + (
+    note = f"表单编号：{form.form_id}　版本：{form.version}　依据：《{procedure_of(form.clause)}》{form.clause}" + (
         f"　{form.footer_note}" if form.footer_note else ""
     )
     # The small print is as small as the printed minimum allows: a form shrunk to fit the paper gets a larger note.
@@ -735,3 +736,12 @@ def _correction_sheet(wb: openpyxl.Workbook, findings: list[Finding]) -> None:
     listing.oddFooter.center.text = "第 &P 页 共 &N 页"
     listing.freeze_panes = "A2"
     wb.active = 0
+
+
+def print_one_page_wide(ws, *, landscape: bool = True) -> None:
+    """A report sheet printed on A4, one page wide and as many long as it needs, its pages numbered 「— N —」."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.oddFooter.center.text = "— &P —"

@@ -29,6 +29,7 @@ from docgen.office.xlsx import _shown, _text_of, build_workbook, line_row_height
 SHEET_PART = "xl/worksheets/sheet1.xml"  # the form's own sheet is the workbook's first
 _EMPTY_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")?(?: t="[a-zA-Z]+")?\s*(?:/>|></c>)')
 _ROW_HEIGHT = re.compile(r'(<row r="([0-9]+)"[^>]*? ht=")([0-9.]+)(")')
+_ROW_NO_HEIGHT = re.compile(r'<row r="([0-9]+)"((?:(?! ht=)[^>/])*)>')
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 
@@ -143,11 +144,18 @@ def fill_form(
         height = heights.get(int(match[2]))
         return f"{match[1]}{height:g}{match[4]}" if height is not None and height > float(match[3]) else match[0]
 
+    def heighten_unset(match: re.Match) -> str:
+        # a row the blank left to the office program's default (one line): LibreOffice does not grow it to fit
+        # wrapped text in a file it opens, so a value that wraps sets the height itself (issue 14 D3)
+        height = heights.get(int(match[1]))
+        return f'<row r="{match[1]}"{match[2]} ht="{height:g}" customHeight="1">' if height else match[0]
+
     def write(out) -> None:
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
             for info, data in blank.members:
                 if info.filename == SHEET_PART:
                     sheet = _ROW_HEIGHT.sub(heighten, data.decode("utf-8")) if heights else data.decode("utf-8")
+                    sheet = _ROW_NO_HEIGHT.sub(heighten_unset, sheet) if heights else sheet
                     data = _EMPTY_CELL.sub(fill, sheet).encode("utf-8")
                 package.writestr(info, data)
         if values:  # a cell the layout promised was not in the sheet: never lose a value silently

@@ -1152,6 +1152,7 @@ def build_overdue_warning(path: Path) -> Path:
         note,
         (
             "注：逾期天数按工作日计算，计至预警日期；编号为“action-”开头的是会议决定事项（未关联案件）的事项编号；"
+            "编号为“BHG-”开头的是《纠正措施记录》（不合格品控制程序）的记录编号；"
             "标注“（暂定）”的期限跨入尚未公布节假日安排的年份，暂按法定节假日和周末推算。",
         ),
         size=SMALL_PT,
@@ -1167,6 +1168,15 @@ REPORT_TEMPLATES = {
 
 
 # ------------------------------------------------------------------------------ meeting minutes
+
+
+def _minutes_close(document, note: str) -> None:
+    """A minutes draft's closing lines: the small-print note on how it is filled and returned, then the chair's
+    and the recorder's signatures kept on one line."""
+    _runs(_para(document, before=3, size=SMALL_PT), (note,), size=SMALL_PT)
+    sign = _para(document, before=20)
+    sign.paragraph_format.keep_together = True
+    _runs(sign, ("主持人签字：__________　　记录人签字：__________",))
 
 
 def build_minutes(path: Path) -> Path:
@@ -1280,19 +1290,11 @@ def build_minutes(path: Path) -> Path:
         _row_flag(row, "w:cantSplit")
         for c in row.cells:
             _cell(c, "", size=SMALL_PT)
-    note = _para(document, before=3, size=SMALL_PT)
-    _runs(
-        note,
-        (
-            "注：每项决定须写明责任人和完成期限；涉及具体投诉的，填写其登记编号。纪要定稿后放入 intake 文件夹，"
-            "决定事项即登记为跟踪事项，按完成期限督办。行数不够可在表中插入行。",
-        ),
-        size=SMALL_PT,
+    _minutes_close(
+        document,
+        "注：每项决定须写明责任人和完成期限；涉及具体投诉的，填写其登记编号。纪要定稿后放入 intake 文件夹，"
+        "决定事项即登记为跟踪事项，按完成期限督办。行数不够可在表中插入行。",
     )
-
-    sign = _para(document, before=20)
-    sign.paragraph_format.keep_together = True
-    _runs(sign, ("主持人签字：__________　　记录人签字：__________",))
     return _save_reproducibly(document, path)
 
 
@@ -1521,6 +1523,305 @@ CUSTOMER_INFO_TEMPLATES = {
     "customer_info_suggestions.docx": build_customer_info_suggestions,
 }
 
+# ------------------------------------------------------------------ nonconformities (NC-2.3, NC-3.2.x, NC-5.1)
+
+
+def build_nc_request_notice(path: Path) -> Path:
+    """《纠正措施要求通知单》 to the responsible department (NC-2.1, NC-2.3, NC-3.2.x), A4 portrait, one page; for
+    a 03 重新整改要求 (``reverify``) it says that 总经室 verified the action 无效, who and when, the remarks and the
+    new due date.
+
+    Context (all str but ``reverify``; docgen.steps.nonconformity.request_notice): number, department, project,
+    contractor, category, category_clause, routed_clause, how, source, found_on, severity, description,
+    correction, action, due, coordinator, return_form, closing, cc, issuer, issued_on; ``reverify`` (None, or
+    verified_on, verifier, remarks, done_on: str).
+    """
+    document = _new_document("纠正措施要求通知单", "NC-2.3、NC-3.2 不合格品/服务的纠正和纠正措施要求")
+    _page(document, landscape=False)
+    _title(document, ("{% if reverify %}重新整改要求通知单{% else %}纠正措施要求通知单{% endif %}",))
+    _number_line(document, "记录编号", "{{ number|nobreak }}")
+    _addressee(document, "{{ department }}：")
+    _para(document, "{%p if reverify %}")
+    _body(
+        document,
+        ("贵部门完成的下列纠正措施经总经室验证无效，请按验证意见重新分析原因、采取纠正措施，在整改期限前完成。",),
+        after=6,
+    )
+    _label_value_table(
+        document,
+        [
+            ("验证日期", "{{ reverify.verified_on|nobreak }}", "验证人", "{{ reverify.verifier }}"),
+            ("验证意见", "{{ reverify.remarks }}", 8),
+        ],
+        widths=(32, 46, 28, 50),
+    )
+    _para(document, size=4)  # keeps the two tables apart
+    _para(document, "{%p else %}")
+    _body(
+        document,
+        (
+            "根据《不合格品控制程序》",
+            "{{ routed_clause|nobreak }}",
+            "（",
+            "{{ how }}",
+            "），下列不合格品/服务由贵部门负责纠正，并分析原因、采取纠正措施，防止再发生。",
+        ),
+        after=6,
+    )
+    _para(document, "{%p endif %}")
+    _label_value_table(
+        document,
+        [
+            ("记录编号", "{{ number|nobreak }}", "发现日期", "{{ found_on|nobreak }}"),
+            ("项目/小区", "{{ project }}", "施工单位", "{{ contractor }}"),
+            ("不合格类别", ("{{ category }}", "（", "{{ category_clause|nobreak }}", "）"), 8),
+            ("信息来源", "{{ source }}", "严重程度", "{{ severity }}"),
+            ("不合格情况", "{{ description }}", 10),
+            ("纠正（处置）", "{{ correction }}", 8),
+            ("{% if reverify %}原纠正措施{% else %}纠正措施{% endif %}", "{{ action }}", 8),
+            (
+                "{% if reverify %}整改期限{% else %}完成期限{% endif %}",
+                "{{ due|nobreak }}",
+                "{% if reverify %}原完成日期{% else %}协调部门{% endif %}",
+                "{% if reverify %}{{ reverify.done_on|nobreak }}{% else %}{{ coordinator }}{% endif %}",
+            ),
+        ],
+        widths=(32, 46, 28, 50),
+    )
+    _body(document, ("{{ closing }}",), before=4)
+    _seal(document, "{{ issuer }}（盖章）", before=4)
+    _receipt(document, "{{ department }}", before=2)
+    _para(document, "{%p if cc %}")
+    _para(document, "抄送：{{ cc }}", before=2, size=PAGE_NUMBER_PT)  # 版记, 四号 (GB/T 9704)
+    _para(document, "{%p endif %}")
+    return _save_reproducibly(document, path)
+
+
+def build_nc_verification_request(path: Path) -> Path:
+    """《纠正措施效果验证请求》 to 总经室 (NC-2.3), A4 portrait, one page.
+
+    Context (all str; docgen.steps.nonconformity.verification_notice): number, department, project, contractor,
+    category, category_clause, description, root_cause, action, due, done_on, return_form, issued_on.
+    """
+    document = _portrait_notice("纠正措施效果验证请求", "NC-2.3 总经室对纠正措施的效果进行验证")
+    _number_line(document, "记录编号", "{{ number|nobreak }}")
+    _addressee(document, "总经室：")
+    _body(
+        document,
+        (
+            "{{ department }}",
+            "已于",
+            "{{ done_on|nobreak }}",
+            "完成下列不合格品/服务的纠正措施。根据《不合格品控制程序》第2.3条（NC-2.3），请总经室验证其效果。",
+        ),
+        after=6,
+    )
+    _label_value_table(
+        document,
+        [
+            ("记录编号", "{{ number|nobreak }}", "责任部门", "{{ department }}"),
+            ("项目/小区", "{{ project }}", "施工单位", "{{ contractor }}"),
+            ("不合格类别", ("{{ category }}", "（", "{{ category_clause|nobreak }}", "）"), 8),
+            ("不合格情况", "{{ description }}", 12),
+            ("原因分析", "{{ root_cause }}", 10),
+            ("纠正措施", "{{ action }}", 10),
+            ("完成期限", "{{ due|nobreak }}", "完成日期", "{{ done_on|nobreak }}"),
+        ],
+        widths=(32, 46, 28, 50),
+    )
+    _body(
+        document,
+        (
+            "请在随附的《纠正措施记录》（",
+            "{{ return_form }}",
+            "）中填写验证日期、效果验证（有效/无效）、验证意见和验证人后放入 intake 文件夹交回："
+            "有效的关闭记录；无效的须写明重新整改期限。",
+        ),
+        before=6,
+    )
+    _seal(document, "{{ department }}（盖章）", before=8)
+    _receipt(document, "总经室", before=6)
+    return _save_reproducibly(document, path)
+
+
+def build_nc_accident_report(path: Path) -> Path:
+    """《质量事故分析报告》 of a 重大质量事故 (NC-3.2.3 A), A4 portrait: what the record states, then the sections
+    业主代表 writes on the basis of 监理公司's analysis report, to 总经室 and 工程部.
+
+    Context (all str but ``sections``; docgen.reports.nc_analysis): number, project, found_on, contractor,
+    department, severity, description, correction, recipients, clause, issued_on; ``sections``: list of
+    {title, hint}.
+    """
+    document = _portrait_notice("质量事故分析报告", "NC-3.2.3 A 重大质量事故的质量事故分析报告")
+    _number_line(document, "记录编号", "{{ number|nobreak }}")
+    _addressee(document, "{{ recipients }}：")
+    _body(
+        document,
+        (
+            "根据《不合格品控制程序》",
+            "{{ clause|nobreak }}",
+            "，业主代表在监理公司分析报告的基础上，就下列重大质量事故提交质量事故分析报告。",
+        ),
+        after=6,
+    )
+    _label_value_table(
+        document,
+        [
+            ("记录编号", "{{ number|nobreak }}", "发现日期", "{{ found_on|nobreak }}"),
+            ("项目/小区", "{{ project }}", "施工单位", "{{ contractor }}"),
+            ("责任部门", "{{ department }}", "严重程度", "{{ severity }}"),
+            ("事故情况", "{{ description }}", 12),
+            ("纠正（处置）", "{{ correction }}", 8),
+        ],
+        widths=(32, 46, 28, 50),
+    )
+    _para(document, "{%p for s in sections %}")
+    _heading(document, "{{ s.title }}")
+    _fill_in(document, "{{ s.label }}", "{{ s.hint }}", height_mm=28)
+    _para(document, "{%p endfor %}")
+    _seal(document, "业主代表（签名）", before=12)
+    return _save_reproducibly(document, path)
+
+
+NONCONFORMITY_TEMPLATES = {
+    "nc_request_notice.docx": build_nc_request_notice,
+    "nc_verification_request.docx": build_nc_verification_request,
+    "nc_accident_report.docx": build_nc_accident_report,
+}
+
+# ------------------------------------------------------------------ plan management (PL-3.3.4, PL-3.4.2, PL-5.1)
+
+
+def build_plan_warning_notice(path: Path) -> Path:
+    """《计划预警通知》 from 企业发展中心 to a department or branch (PL-3.3.4, PL-3.4.2), A4 portrait.
+
+    Context (all str; docgen.steps.plan_report.warning_context): number, unit, coordinator, year, period, indicator,
+    code, measure, direction, planned, actual, cumulative_planned, cumulative_actual, deviation, threshold, summary,
+    reason, issued_on.
+    """
+    document = _portrait_notice("计划预警通知", "PL-3.3.4、PL-3.4.2 计划执行异常情况预警")
+    _number_line(document, "预警编号", "{{ number|nobreak }}")
+    _addressee(document, "{{ unit }}：")
+    _body(
+        document,
+        (
+            "{{ year }}",
+            "年",
+            "{{ period }}",
+            "计划执行报告显示，贵单位“",
+            "{{ indicator }}",
+            "”",
+            "{{ summary }}",
+            "，偏差",
+            "{{ deviation }}",
+            "，已达到预警幅度",
+            "{{ threshold }}",
+            "。根据《计划管理程序》第3.3.4条（PL-3.3.4）、第3.4.2条（PL-3.4.2）的规定，现予预警。",
+        ),
+        after=8,
+    )
+    _label_value_table(
+        document,
+        [
+            ("单位", "{{ unit }}", "报告期", ("{{ year }}", "年", "{{ period }}")),
+            ("指标", ("{{ indicator }}", "（", "{{ code }}", "）"), "计量单位", "{{ measure }}"),
+            ("本期计划", "{{ planned }}", "本期实际", "{{ actual }}"),
+            ("累计计划", "{{ cumulative_planned }}", "累计实际", "{{ cumulative_actual }}"),
+            ("偏差率", "{{ deviation }}", "预警幅度", "{{ threshold }}"),
+            ("指标方向", "{{ direction }}", 8),
+            ("偏差原因", "{{ reason }}", 16),
+        ],
+    )
+    _body(
+        document,
+        (
+            "请贵单位分析偏差原因，提出改进措施，并将预计影响及时反馈",
+            "{{ coordinator }}",
+            "（PL-3.4.1）；如需调整计划，由",
+            "{{ coordinator }}",
+            "提出计划调整方案，经计划委员会专题会议讨论、决策层审批后执行（PL-3.4.2）。",
+        ),
+        before=8,
+    )
+    _seal(document, "{{ coordinator }}（盖章）")
+    _receipt(document, "{{ unit }}")
+    return _save_reproducibly(document, path)
+
+
+def build_plan_minutes(path: Path) -> Path:
+    """A plan meeting's minutes draft (计划专题会议纪要, PL-5.1; PL-3.4.2), A4 portrait.
+
+    Context (str unless said; docgen.steps.plan_adjustment.minutes_document): title; meeting_type; clause; issued_on;
+    meeting_date, chair, recorder (may be ""); attendees; subject; scope (may be ""); measure; targets: [{quarter,
+    old, new, change}] (may be empty); agenda: [{title, detail}] (detail may hold newlines).
+    """
+    document = _new_document("计划专题会议纪要", "PL-3.4.2 计划委员会专题会议；PL-5.1 计划专题会议纪要")
+    _page(document, landscape=False)
+    _title(document, ("{{ title }}",))
+    _meta(document, (("依据条款：", "{{ clause|nobreak }}"), ("拟稿日期：", "{{ issued_on|nobreak }}")))
+    _label_value_table(
+        document,
+        (
+            ("会议类型", "{{ meeting_type }}", "会议日期", "{{ meeting_date|nobreak }}"),
+            ("主持人", "{{ chair }}", "记录人", "{{ recorder }}"),
+            ("议题", "{{ subject }}", 8),
+            ("参会人员", "{{ attendees }}", 12),
+        ),
+    )
+    _para(document, "{%p if scope %}")
+    scope = _para(document, before=3, size=SMALL_PT)
+    _runs(scope, ("{{ scope }}",), size=SMALL_PT)
+    _para(document, "{%p endif %}")
+
+    _heading(document, "一、会议议题")
+    _para(document, "{%p for a in agenda %}")
+    item = _heading(document, level=3, before=4, after=0)
+    _runs(item, ("{{ loop.index }}", "．", "{{ a.title }}"), bold=True)
+    _para(document, "{%p for line in a.detail.splitlines() %}")
+    detail = _para(document, indent_chars=2)
+    _runs(detail, ("{{ line }}",))
+    _para(document, "{%p endfor %}")
+    _para(document, "{%p endfor %}")
+    _para(document, "{%p if targets %}")
+    _heading(document, "二、调整前后的季度目标")
+    _loop_table(
+        document,
+        ("季度", "原目标", "调整后目标", "增减"),
+        (30, 42, 42, WIDTH_PORTRAIT - 114),
+        "t in targets",
+        (("{{ t.quarter }}",), ("{{ t.old }}",), ("{{ t.new }}",), ("{{ t.change }}",)),
+        centred=(0, 1, 2, 3),
+    )
+    unit_note = _para(document, before=3, size=SMALL_PT)
+    _runs(unit_note, ("计量单位：", "{{ measure }}", "。生效季度之前的季度目标不变。"), size=SMALL_PT)
+    _para(document, "{%p endif %}")
+
+    _heading(document, "三、讨论情况")
+    box = document.add_table(rows=1, cols=1)
+    _borders(box)
+    _widths(box, (WIDTH_PORTRAIT,))
+    _row_height(box.rows[0], 60)
+    _cell(box.rows[0].cells[0], "", valign=WD_CELL_VERTICAL_ALIGNMENT.TOP)
+
+    _heading(document, "四、会议意见")
+    opinion = document.add_table(rows=1, cols=1)
+    _borders(opinion)
+    _widths(opinion, (WIDTH_PORTRAIT,))
+    _row_height(opinion.rows[0], 35)
+    _cell(opinion.rows[0].cells[0], "", valign=WD_CELL_VERTICAL_ALIGNMENT.TOP)
+    _minutes_close(
+        document,
+        "注：会议意见报公司决策层审批（PL-3.4.2）；审批结果填入《计划调整方案》的决策层审批栏，放入 intake 文件夹，"
+        "批准的调整自生效季度起执行。",
+    )
+    return _save_reproducibly(document, path)
+
+
+PLAN_TEMPLATES = {
+    "plan_warning_notice.docx": build_plan_warning_notice,
+    "plan_minutes.docx": build_plan_minutes,
+}
+
 
 TEMPLATES = {
     **NOTICE_TEMPLATES,
@@ -1529,6 +1830,8 @@ TEMPLATES = {
     **MINUTES_TEMPLATES,
     **SPECIAL_REPORT_TEMPLATES,
     **CUSTOMER_INFO_TEMPLATES,
+    **NONCONFORMITY_TEMPLATES,
+    **PLAN_TEMPLATES,
 }
 
 

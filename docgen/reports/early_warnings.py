@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from docgen.cases import Case, all_cases
+from docgen.cases import Case, case_summaries, cases_of
 from docgen.events import CASE_CALLED_BACK, SURVEY_RECORDED
 from docgen.ledger import EventReads, Ledger
 from docgen.procedures.satisfaction import DISSATISFIED
@@ -188,12 +188,16 @@ def survey_clusters(source: EventReads, settings: EarlyWarnings, today: date) ->
 def early_warnings(ledger: Ledger, settings: EarlyWarnings, today: date, cases: list[Case] | None = None) -> list[Flag]:
     """Every pattern that stands on ``today`` (CS-3.7.4): repeated complaints from one building, callbacks rated
     不满意 in one project, survey clusters. ``cases``: already built from the ledger."""
-    if cases is None:
-        cases = all_cases(ledger)
-    cases = [case for case in cases if case.registered.received.date() <= today]
+    if cases is None:  # the cases a window can count (case_state), not every case of the ledger (issue 15)
+        received = case_summaries(ledger, ledger.case_numbers_received(_window(today, settings.building_days), today))
+        called_back = list(
+            cases_of(ledger, ledger.case_numbers_called_back(_window(today, settings.callback_days), today))
+        )
+    else:
+        received = called_back = cases
     return [
-        *building_repeats(cases, settings, today),
-        *unsatisfied_callbacks(cases, settings, today),
+        *building_repeats([c for c in received if c.registered.received.date() <= today], settings, today),
+        *unsatisfied_callbacks([c for c in called_back if c.registered.received.date() <= today], settings, today),
         *survey_clusters(ledger, settings, today),
     ]
 

@@ -30,9 +30,9 @@ from pathlib import Path
 
 from docgen.actions import Action, action_event_detail, all_actions
 from docgen.atomic import safe_part
-from docgen.cases import Case, DeadlineState, all_cases
+from docgen.cases import Case, DeadlineState, all_cases, find_case
 from docgen.errors import DocgenError
-from docgen.events import CASE_CLOSED, CASE_MINUTES, CASE_PROGRESS, STAGES, day_field
+from docgen.events import CASE_CLOSED, CASE_MINUTES, CASE_PROGRESS, NC_ACTION, STAGES, day_field
 from docgen.events import label as event_label
 from docgen.forms.minutes import COORDINATION, DIRECTORS, MEETING_CLAUSES, SPECIAL
 from docgen.ledger import Ledger
@@ -223,7 +223,7 @@ def _event_day(event) -> date:
 def _special(ws: Workspace, ledger: Ledger, meeting_date: date, case_number: str | None) -> dict:
     if not case_number:
         raise MinutesError("重大投诉专题会议针对一件投诉（CS-3.10.5）；请指明登记编号")
-    case = next((c for c in all_cases(ledger) if c.number == case_number), None)
+    case = find_case(ledger, case_number)  # from its own events
     if case is None:
         raise MinutesError(f"登记编号“{case_number}”不存在；请核对编号")
     case = _as_of(case, meeting_date)
@@ -289,9 +289,15 @@ def open_actions(
     chosen = []
     case_projects: dict[str, str | None] = {}
     if kind == "coordination":
-        case_projects = {c.number: c.registered.get("project") for c in all_cases(ledger)}
+        actions = all_actions(ledger, until=meeting_date)
+        # the community of each case a decision was taken on (case_state), not every case of the ledger
+        case_projects = {
+            row["case_id"]: row["project"] for row in ledger.case_state_of(a.case_id for a in actions if a.case_id)
+        }
     for action in all_actions(ledger, until=meeting_date):
         if not action.open or action.meeting_date >= meeting_date:
+            continue
+        if action.kind == NC_ACTION:  # a 《纠正措施记录》's item: followed up by 总经室 (NC-2.3), not these meetings
             continue
         if kind == "coordination" and project not in (action.project, case_projects.get(action.case_id or "")):
             continue

@@ -13,7 +13,10 @@ A function of the records (:func:`docgen.nonconformities.all_records`) and the p
   and later 有效 counts twice), the share 有效 (有效 ÷ verified; "—" when none was made);
 - recurring problems (NC-3.2.3 C, :func:`docgen.recurrence.recurrences` with ``[nonconformity]``): every repeat
   with a record opened in the period, with its records;
-- suppliers struck off the 《合格供应商名录》 in the period (NC-3.2.2 A, :func:`docgen.suppliers.strike_offs`).
+- suppliers struck off the 《合格供应商名录》 in the period (NC-3.2.2 A, :func:`docgen.suppliers.strike_offs`);
+- the sales service's satisfaction (NC-3.2.4 A): the answers of the 《客户信息征询表》 dated in the period
+  (``sales.inquiry``; a form sent again replaces the earlier copy of the same project, date and 销售主任), counted
+  per item, and the records their 不满意 answers opened.
 
 ``write_nonconformity_report`` renders ``templates/pdf/nonconformity.typ`` (PDF/A-3b, the house style of
 ``docgen.typ``) into ``outbox/reports/<period>/`` and a special-study request (xlsx) per repeat listed.
@@ -27,7 +30,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
-from docgen.events import NC_VERIFIED
+from docgen.events import NC_VERIFIED, SALES_INQUIRY
 from docgen.ledger import Ledger
 from docgen.nonconformities import NcRecord, all_records
 from docgen.recurrence import Recurrence, recurrences, study_request_name, write_study_request
@@ -37,7 +40,14 @@ from docgen.suppliers import SERIOUS, strike_offs
 from docgen.wording import chinese_date
 from docgen.workspace import Nonconformity
 
-__all__ = ["TITLE", "nonconformity_context", "nonconformity_figures", "write_nonconformity_report"]
+__all__ = [
+    "TITLE",
+    "nonconformity_context",
+    "nonconformity_figures",
+    "nonconformity_json",
+    "report_nonconformity",
+    "write_nonconformity_report",
+]
 
 TITLE = "不合格品/服务统计报告"
 FILE_TITLE = "不合格品统计报告"
@@ -58,6 +68,16 @@ def _rows(counter: Counter, total: int) -> list[dict]:
     ]
 
 
+def _short(category: str) -> str:
+    """A category as the chart labels it, within its 10 characters: the clause and the short name (3.1.3 施工, the
+    chart's title naming NC-3.1); an unknown one as is."""
+    from docgen.steps.nonconformity import CATEGORY_CLAUSES, CATEGORY_SHORT
+
+    if category not in CATEGORY_SHORT:
+        return category
+    return f"{CATEGORY_CLAUSES[category].removeprefix('NC-')} {CATEGORY_SHORT[category]}"
+
+
 def _days(value: float | None) -> str:
     return NONE if value is None else f"{value:.1f}".removesuffix(".0")
 
@@ -76,8 +96,34 @@ def _verifications(record: NcRecord) -> list[tuple[date, str]]:
     return found
 
 
+SALES_LEVELS = ("满意", "基本满意", "不满意")  # the 《客户信息征询表》's scale (docgen.steps.sales_inquiry.SCALE)
+
+
+def sales_service_figures(inquiries: Sequence[dict], first: date, cut: date) -> dict:
+    """The 《客户信息征询表》 (``sales.inquiry`` payloads, ledger order) dated in [first, cut): the latest copy per
+    project, date and 销售主任; per item the customers answering each level; the records opened."""
+    latest: dict[tuple, dict] = {}
+    for p in inquiries:
+        if first <= date.fromisoformat(p["filled_on"]) < cut:
+            latest[(p["project"], p["filled_on"], p["supervisor"])] = p
+    items: dict[str, Counter] = {}
+    for p in latest.values():
+        for item in p["items"]:
+            items.setdefault(item, Counter()).update(p["counts"].get(item, {}))
+    return {
+        "forms": len(latest),
+        "customers": sum(p["customers"] for p in latest.values()),
+        "records": sorted({line["record"] for p in latest.values() for line in p["lines"] if line.get("record")}),
+        "items": {item: {level: counter[level] for level in SALES_LEVELS} for item, counter in items.items()},
+    }
+
+
 def nonconformity_figures(
-    records: Sequence[NcRecord], period: str, settings: Nonconformity | None = None, as_of: date | None = None
+    records: Sequence[NcRecord],
+    period: str,
+    settings: Nonconformity | None = None,
+    as_of: date | None = None,
+    inquiries: Sequence[dict] = (),
 ) -> dict:
     """The statistics of ``period`` ("2026Q4", or a year "2026") from ``records``; ``as_of``: for a period
     still running, the day it is reported as of (records open then, not at the period's end)."""
@@ -124,6 +170,7 @@ def nonconformity_figures(
         "effectiveness": effective / len(verified) if verified else None,
         "recurrences": repeats,
         "struck_off": sorted(struck, key=lambda item: (item[1].opened_on, item[0])),
+        "sales_service": sales_service_figures(inquiries, first, cut),
         "rule": f"同一类别、同一缺陷类型在同一项目或同一供应商、施工单位{settings.recurrence_months}个月内出现"
         f"{settings.recurrence_count}次及以上",
     }
@@ -144,6 +191,28 @@ def _recurrence_row(rep: Recurrence) -> dict:
 
 def _str_rows(rows: list[dict]) -> list[dict]:
     return [{k: str(v) for k, v in row.items()} for row in rows]
+
+
+def _sales_service_context(sales: dict | None) -> dict:
+    """``sales_service``: one row per item (满意, 基本满意, 不满意, 满意率 = 满意 ÷ answers); ``sales_note``."""
+    if not sales or not sales["forms"]:
+        return {"sales_service": [], "sales_note": "本期未收到《客户信息征询表》。"}
+    rows = []
+    for item, levels in sales["items"].items():
+        answers = sum(levels.values())
+        rate = f"{levels['满意'] / answers * 100:.1f}%" if answers else NONE
+        rows.append(
+            {
+                "name": item,
+                **{key: str(levels[level]) for key, level in zip(("good", "fair", "bad"), SALES_LEVELS)},
+                "rate": rate,
+            }
+        )
+    opened = sales["records"]
+    note = f"本期收到《客户信息征询表》{sales['forms']}份，征询客户{sales['customers']}人；" + (
+        f"不满意的客户开立纠正措施记录{len(opened)}件（{'、'.join(opened)}）。" if opened else "无不满意的客户。"
+    )
+    return {"sales_service": rows, "sales_note": note}
 
 
 def nonconformity_context(figures: dict, issued_on: date) -> dict:
@@ -189,21 +258,65 @@ def nonconformity_context(figures: dict, issued_on: date) -> dict:
             }
             for name, cause in figures["struck_off"]
         ],
+        **_sales_service_context(figures.get("sales_service")),
         "category_chart": bar_chart_svg(
-            [(row["name"], row["count"]) for row in figures["by_category"]],
-            f"{figures['period_name']}不合格品/服务分类（件）",
+            [(_short(row["name"]), row["count"]) for row in figures["by_category"]],
+            f"{figures['period_name']}不合格品/服务分类（件，NC-3.1 条款）",
         ),
     }
 
 
-def write_nonconformity_report(
+def nonconformity_json(figures: dict) -> dict:
+    """The quarter's figures as ``report nonconformity --json`` prints them (JSON types only)."""
+
+    def days(value: float | None) -> float | None:
+        return None if value is None else round(float(value), 1)
+
+    return {
+        "period": figures["period"],
+        "as_of": figures["as_of"].isoformat() if figures["as_of"] else None,
+        "total": figures["total"],
+        "serious": figures["serious"],
+        "major_accidents": figures["major_accidents"],
+        "by_category": [{**row, "short": _short(row["name"])} for row in figures["by_category"]],
+        "by_department": figures["by_department"],
+        "by_supplier": figures["by_supplier"],
+        "by_contractor": figures["by_contractor"],
+        "closed": figures["closed"],
+        "closed_on_time": figures["closed_on_time"],
+        "days_to_close": {
+            "average": days(figures["close_average"]),
+            "median": days(figures["close_median"]),
+            "longest": figures["close_longest"],
+        },
+        "open": figures["open"],
+        "overdue": figures["overdue"],
+        "verified": figures["verified"],
+        "effective": figures["effective"],
+        "effectiveness": None if figures["effectiveness"] is None else round(figures["effectiveness"], 4),
+        "recurrences": [
+            {
+                "category": rep.category,
+                "defect": rep.defect,
+                "where": [{"label": label, "name": name} for label, name in rep.where],
+                "numbers": list(rep.numbers),
+                "first": rep.first.isoformat(),
+                "last": rep.last.isoformat(),
+            }
+            for rep in figures["recurrences"]
+        ],
+        "struck_off": [{"supplier": name, "number": cause.number} for name, cause in figures["struck_off"]],
+    }
+
+
+def report_nonconformity(
     ws, ledger: Ledger, period: str, records: Sequence[NcRecord] | None = None
-) -> list[Path]:
-    """``docgen report nonconformity --quarter 2026Q4``: ``outbox/reports/<period>/不合格品统计报告-<period>.pdf``
-    (PDF/A-3b), then one special-study request per repeat it lists into ``outbox/reports/不合格品/``."""
+) -> tuple[list[Path], dict]:
+    """:func:`write_nonconformity_report`, with its figures (:func:`nonconformity_json`) for ``--json``."""
     records = all_records(ledger) if records is None else list(records)
     today = ws.today()
-    figures = nonconformity_figures(records, period, ws.settings.nonconformity, as_of=today)
+    inquiries = [e.payload for e in ledger.events(kind=SALES_INQUIRY)]
+    figures = nonconformity_figures(records, period, ws.settings.nonconformity, as_of=today, inquiries=inquiries)
     label = figures["period"]
     issued_on = figures["as_of"] or ws.calendar.next_workday(figures["end"] - timedelta(days=1))
     out = ws.outbox / "reports" / label / f"{FILE_TITLE}-{label}.pdf"
@@ -215,4 +328,12 @@ def write_nonconformity_report(
     folder = ws.outbox / "reports" / "不合格品"
     for rep in figures["recurrences"]:
         paths.append(write_study_request(folder / study_request_name(rep), rep, rep.last))
-    return paths
+    return paths, nonconformity_json(figures)
+
+
+def write_nonconformity_report(
+    ws, ledger: Ledger, period: str, records: Sequence[NcRecord] | None = None
+) -> list[Path]:
+    """``docgen report nonconformity --quarter 2026Q4``: ``outbox/reports/<period>/不合格品统计报告-<period>.pdf``
+    (PDF/A-3b), then one special-study request per repeat it lists into ``outbox/reports/不合格品/``."""
+    return report_nonconformity(ws, ledger, period, records)[0]

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from docgen.cases import Case, DeadlineState, all_cases
+from docgen.cases import Case, DeadlineState, case_summaries, cases_of
 from docgen.errors import PeriodError  # raised here for a week not written like 2026-W48 or 2026-11-23
 from docgen.events import (
     CASE_MINUTES,
@@ -20,6 +20,7 @@ from docgen.events import (
     CASE_REGISTERED,
     MINUTES_ACTION,
     MINUTES_ACTION_DONE,
+    NC_ACTION,
     SUBMISSION_ACCEPTED,
     SUBMISSION_DUPLICATE,
     SUBMISSION_REJECTED,
@@ -85,21 +86,31 @@ def latest_progress(case: Case, until: date) -> str:
     return (notes[-1] or "") if notes else ""
 
 
-def weekly(ledger: Ledger, calendar: WorkCalendar, week: str, today: date | None = None) -> list[Weekly]:
-    """One weekly report per service office (客户服务处), in office order. A week still running is
-    reported as of ``today``: nothing is counted late that is not late yet."""
+def weekly(
+    ledger: Ledger, calendar: WorkCalendar, week: str, today: date | None = None, office: str | None = None
+) -> list[Weekly]:
+    """One weekly report per service office (客户服务处), in office order, or of ``office`` alone. A week
+    still running is reported as of ``today``: nothing is counted late that is not late yet.
+
+    Only the cases the week can name are built (issue 15): those received in it and those received before
+    and still open in it, found by ``case_state``; every office with a case received by the week's end
+    gets its report, as when every case was read."""
     first, end = week_bounds(week)
     last = end - timedelta(days=1)
     if today is not None and first <= today < last:
         last = today
-    reports: dict[str, Weekly] = {}
-    for case in all_cases(ledger):
+    reports: dict[str, Weekly] = {
+        name: Weekly(name, first, last)
+        for name in ledger.case_offices(received_until=last)
+        if office is None or name == office
+    }
+    for case in cases_of(ledger, ledger.case_numbers_in_period(first, last, office)):
         received = _received(case)
         if received > last:
             continue
-        office = case.registered.get("office") or "客户服务部"
+        name = case.registered.get("office") or "客户服务部"
         closed_on = _closed_on(case)
-        report = reports.setdefault(office, Weekly(office, first, last))
+        report = reports.setdefault(name, Weekly(name, first, last))
         if first <= received <= last:
             report.new.append(case)
             report.by_category[case.registered.get("category", "其他")] += 1
@@ -139,7 +150,7 @@ def _pending_deadlines(ledger: Ledger) -> list[tuple[str, str, str, DeadlineStat
     from docgen.actions import all_actions  # actions import the minutes form; keep this module light
 
     pending, open_cases = [], set()
-    for case in all_cases(ledger):
+    for case in case_summaries(ledger, ledger.open_case_numbers()):  # the open cases' rows (case_state, issue 15)
         if case.open:
             open_cases.add(case.number)
             for deadline in case.pending():
@@ -150,6 +161,11 @@ def _pending_deadlines(ledger: Ledger) -> list[tuple[str, str, str, DeadlineStat
         # still stand until done.
         if action.done_on is None and action.case_id not in open_cases:
             deadline = DeadlineState(action.key, action.text, action.due, action.clause, False, actor=action.owner)
+            if action.kind == NC_ACTION:  # a 《纠正措施记录》's item: its BHG number leads its text (NC-5.1)
+                number, _, text = action.text.partition(" ")
+                deadline = DeadlineState(action.key, text, action.due, action.clause, False, actor=action.owner)
+                pending.append((action.owner, number, f"纠正措施记录 {action.key}", deadline))
+                continue
             pending.append(
                 (action.owner or "客户服务部", action.case_id or action.key, action.meeting() + "决定", deadline)
             )
@@ -235,6 +251,9 @@ def _day(value) -> date | None:
         return date(int(match[1]), int(match[2]), int(match[3])) if match else None
 
 
+MINUTES_KINDS = (CASE_MINUTES, MINUTES_ACTION, MINUTES_ACTION_DONE)
+
+
 def _held(events: list[Event]) -> set[tuple[str, date, str]]:
     """(meeting type, meeting date, community or "") of every meeting whose minutes were accepted.
 
@@ -271,21 +290,14 @@ def weekly_meetings(ledger: Ledger, settings: Settings, first: date, end: date, 
     first year after delivery (the delivery day to :func:`docgen.projects.first_year_last_day`), never a week
     that began before the delivery day. A community without a delivery date cannot be checked (``docgen
     doctor`` names it) and is left out. Minutes count whenever they were dropped back: a meeting held is held."""
-    events = ledger.events(
-        kinds=(
-            SUBMISSION_ACCEPTED,
-            SUBMISSION_REJECTED,
-            SUBMISSION_DUPLICATE,
-            CASE_REGISTERED,
-            CASE_MINUTES,
-            MINUTES_ACTION,
-            MINUTES_ACTION_DONE,
-        )
+    # The ledger's first submission or case, and the minutes alone (issue 15: not every event of the ledger).
+    first_recorded = ledger.first_recorded(
+        (SUBMISSION_ACCEPTED, SUBMISSION_REJECTED, SUBMISSION_DUPLICATE, CASE_REGISTERED, *MINUTES_KINDS)
     )
-    if not events:
+    if first_recorded is None:
         return []
-    started = min(day_of(e.recorded_at) for e in events)
-    held = _held(events)
+    started = day_of(first_recorded)
+    held = _held(ledger.events_of_form(SUBMISSION_ACCEPTED, MINUTES.form_id) + ledger.events(kinds=MINUTES_KINDS))
     communities = sorted(
         (name, project.delivered) for name, project in settings.projects.items() if project.delivered is not None
     )

@@ -42,6 +42,7 @@ from docgen.events import CASE_CALLED_BACK, CASE_COMPLETED, CASE_REGISTERED, CAS
 from docgen.forms.repair import OPINIONS
 from docgen.forms.site_survey import REPAIRERS
 from docgen.ledger import Ledger
+from docgen.office.xlsx import print_one_page_wide
 from docgen.procedures.workdays import WorkCalendar
 from docgen.wording import chinese_date, money, money_in_words
 from docgen.workspace import Ratings
@@ -375,15 +376,10 @@ def _signatures(ws: Worksheet) -> None:
 
 
 def _page(ws: Worksheet, landscape: bool = True) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_one_page_wide(ws, landscape=landscape)
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.6
     ws.page_margins.top, ws.page_margins.bottom = 0.8, 0.7
-    ws.oddFooter.center.text = "— &P —"
     ws.oddFooter.center.font = "宋体"
     ws.oddFooter.center.size = 11
 

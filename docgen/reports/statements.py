@@ -30,7 +30,7 @@ from datetime import date
 from pathlib import Path
 
 from docgen.atomic import safe_part
-from docgen.cases import Case, all_cases
+from docgen.cases import Case, summaries_received_or_due
 from docgen.errors import DocgenError, PeriodError
 from docgen.ledger import Ledger
 from docgen.procedures.workdays import WorkCalendar
@@ -136,6 +136,7 @@ class _Tally:
     due: Counter = field(default_factory=Counter)  # deadline key → deadlines due in the period
     on_time: Counter = field(default_factory=Counter)  # deadline key → of those, met on or before due
     clauses: dict = field(default_factory=dict)
+    clause_case: dict = field(default_factory=dict)  # deadline key → the case its clause was read from
 
 
 def _name(value) -> str:
@@ -163,10 +164,37 @@ def _tally(cases: list[Case], first: date, end: date, as_of: date | None = None)
             settled = as_of is None or deadline.met_on is not None or deadline.due < as_of
             if first <= deadline.due < end and settled:
                 t.due[deadline.key] += 1
-                t.clauses.setdefault(deadline.key, deadline.clause)
+                if deadline.key not in t.clauses:
+                    t.clauses[deadline.key], t.clause_case[deadline.key] = deadline.clause, case.number
                 if deadline.met_on is not None and deadline.met_on <= deadline.due:
                     t.on_time[deadline.key] += 1
     return t
+
+
+def _merged(tallies: list[_Tally]) -> _Tally:
+    """The tally of all the cases of ``tallies`` (the offices' tallies of one period summed, issue 15: the
+    company's statement without counting every case again); a clause from the lowest case number, as a
+    tally of the cases in number order reads it."""
+    t = _Tally()
+    for part in tallies:
+        t.total += part.total
+        t.major += part.major
+        for name in ("by_category", "by_project", "by_department", "by_project_category", "major_by_project"):
+            getattr(t, name).update(getattr(part, name))
+        t.due.update(part.due)
+        t.on_time.update(part.on_time)
+        for key, clause in part.clauses.items():
+            if key not in t.clauses or part.clause_case[key] < t.clause_case[key]:
+                t.clauses[key], t.clause_case[key] = clause, part.clause_case[key]
+    return t
+
+
+def _tallies(cases: list[Case], period: str, as_of: date | None = None) -> tuple[_Tally, _Tally]:
+    """The tallies of ``period`` (as of ``as_of`` while it runs) and of the period before."""
+    label, first, end = period_bounds(period)
+    _, before_first, before_end = period_bounds(previous_period(label))
+    running = as_of is not None and as_of < end
+    return _tally(cases, first, end, as_of if running else None), _tally(cases, before_first, before_end)
 
 
 def _rate(on_time: int, due: int) -> float | None:
@@ -249,14 +277,16 @@ def _warnings(now: _Tally, before: _Tally) -> list[str]:
     return sentences
 
 
-def figures_from_cases(cases: list[Case], period: str, as_of: date | None = None) -> dict:
-    """The statement's figures from already built cases (see :func:`statement_figures`)."""
+def figures_from_cases(
+    cases: list[Case], period: str, as_of: date | None = None, tallies: tuple[_Tally, _Tally] | None = None
+) -> dict:
+    """The statement's figures from already built cases (see :func:`statement_figures`); ``tallies``: those
+    of ``cases`` already counted (:func:`_tallies`)."""
     label, first, end = period_bounds(period)
     before_label = previous_period(label)
     _, before_first, before_end = period_bounds(before_label)
     running = as_of is not None and as_of < end
-    now = _tally(cases, first, end, as_of if running else None)
-    before = _tally(cases, before_first, before_end)
+    now, before = _tallies(cases, period, as_of) if tallies is None else tallies
     on_time = []
     for key, name, clause in DEADLINES:
         r_now, r_before = _rate(now.on_time[key], now.due[key]), _rate(before.on_time[key], before.due[key])
@@ -303,6 +333,14 @@ def figures_from_cases(cases: list[Case], period: str, as_of: date | None = None
     }
 
 
+def period_cases(ledger: Ledger, period: str) -> list[Case]:
+    """The cases a statement of ``period`` counts, found by ``case_state`` (issue 15: not every case of the
+    ledger): received, or with a deadline that may fall due, in the period or in the previous one."""
+    _, first, end = period_bounds(period)
+    _, before_first, _ = period_bounds(previous_period(period))
+    return summaries_received_or_due(ledger, before_first, end)
+
+
 def office_of(case: Case) -> str:
     """The service office of a case, as its registration recorded it (客户服务部 when none was)."""
     return str(case.registered.get("office") or "").strip() or DEPARTMENT
@@ -328,15 +366,16 @@ def statement_figures(
     today: date | None = None,
     office: str | None = None,
     cases: list[Case] | None = None,
+    tallies: tuple[_Tally, _Tally] | None = None,
 ) -> dict:
     """The figures of the statement for ``period`` ("2026Q4" or "2026"), with the previous period's and the
     change: the company's, or with ``office`` those of that service office's cases only (CS-3.10.4).
     ``calendar`` gives the issue date (the first working day after the period); a period still running on
     ``today`` is reported as of today and dated today. ``cases``: already built from ``ledger``."""
-    cases = all_cases(ledger) if cases is None else cases
+    cases = period_cases(ledger, period) if cases is None else cases
     if office is not None:
         cases = [case for case in cases if office_of(case) == office]
-    figures = figures_from_cases(cases, period, today)
+    figures = figures_from_cases(cases, period, today, tallies)
     figures["office"] = office
     figures["issued_on"] = calendar.next_workday(date.fromordinal(figures["end"].toordinal() - 1))
     if figures["as_of"] is not None:
@@ -447,11 +486,18 @@ def statement_context(figures: dict) -> dict:
 
 
 def write_statement(
-    ws, ledger: Ledger, period: str, office: str | None = None, cases: list[Case] | None = None
+    ws,
+    ledger: Ledger,
+    period: str,
+    office: str | None = None,
+    cases: list[Case] | None = None,
+    tallies: tuple[_Tally, _Tally] | None = None,
 ) -> Path:
     """``outbox/reports/<period>/客户服务统计报表-<period>.pdf`` (PDF/A-3b) from ``statement.typ``, the company's;
     with ``office``, that service office's ``客户服务统计报表-<office>-<period>.pdf``."""
-    figures = statement_figures(ledger, ws.calendar, period, today=ws.today(), office=office, cases=cases)
+    figures = statement_figures(
+        ledger, ws.calendar, period, today=ws.today(), office=office, cases=cases, tallies=tallies
+    )
     label = figures["period"]
     name = f"{TITLE}-{safe_part(office, 80)}-{label}.pdf" if office else f"{TITLE}-{label}.pdf"
     out = ws.root / ws.settings.paths.outbox / "reports" / label / name
@@ -463,16 +509,23 @@ def write_statements(ws, ledger: Ledger, period: str, office: str | None = None)
     to report (:func:`statement_offices`); with ``office``, that office's statement alone. An office the
     ledger has no complaint of is refused (:class:`StatementOfficeError`) naming those it has."""
     label = period_bounds(period)[0]
-    cases = all_cases(ledger)
+    cases = period_cases(ledger, label)
     if office is not None:
         office = office.strip()
-        known = sorted({office_of(case) for case in cases})
+        known = sorted(ledger.case_offices())  # every office the ledger has a complaint of (case_state)
         if office not in known:
             raise StatementOfficeError(
                 f"台账中没有“{office}”的投诉，无法生成该服务处的统计报表；已有投诉的服务处："
                 + ("、".join(known) or "（无）")
             )
-        return [write_statement(ws, ledger, label, office, cases)]
-    return [write_statement(ws, ledger, label, None, cases)] + [
-        write_statement(ws, ledger, label, name, cases) for name in statement_offices(cases, label)
+        return [write_statement(ws, ledger, label, office, [case for case in cases if office_of(case) == office])]
+    by_office: dict[str, list[Case]] = {}
+    for case in cases:  # each office's statement counts its own cases; the company's sums the offices' counts
+        by_office.setdefault(office_of(case), []).append(case)
+    today = ws.today()
+    tallies = {name: _tallies(part, label, today) for name, part in by_office.items()}
+    company = (_merged([t[0] for t in tallies.values()]), _merged([t[1] for t in tallies.values()]))
+    return [write_statement(ws, ledger, label, None, cases, company)] + [
+        write_statement(ws, ledger, label, name, by_office[name], tallies[name])
+        for name in statement_offices(cases, label)
     ]

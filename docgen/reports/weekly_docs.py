@@ -214,7 +214,11 @@ def _reports_folder(ws: Workspace) -> Path:
 
 
 def write_weekly_both(
-    ws: Workspace, ledger: Ledger, week: str, progress: Callable[[int, int], None] | None = None
+    ws: Workspace,
+    ledger: Ledger,
+    week: str,
+    progress: Callable[[int, int], None] | None = None,
+    office: str | None = None,
 ) -> list[Path]:
     """``docgen report weekly``: ``outbox/reports/<week>/周报-<office>-<week>.docx`` for every service office
     with cases that week (``<week>`` written like 2026-W48 whichever way the week was given), each followed
@@ -222,8 +226,8 @@ def write_weekly_both(
     ``progress(done, total)`` after each office (the command line draws a bar when there are many offices).
 
     The issue date is the first working day after the week (when the report is due), never the clock, so
-    the same ledger gives the same documents again."""
-    contexts = _weekly_contexts(ws, ledger, week)
+    the same ledger gives the same documents again. ``office``: that service office's report alone."""
+    contexts = _weekly_contexts(ws, ledger, week, office)
     written: list[Path] = []
     for done, (stem, context) in enumerate(contexts, start=1):
         written.append(render_docx(find_template("weekly_report.docx", ws.templates), context, _with(stem, ".docx")))
@@ -233,7 +237,7 @@ def write_weekly_both(
     return written
 
 
-def _weekly_contexts(ws: Workspace, ledger: Ledger, week: str) -> list[tuple[Path, dict]]:
+def _weekly_contexts(ws: Workspace, ledger: Ledger, week: str, office: str | None = None) -> list[tuple[Path, dict]]:
     """``(path without suffix, context)`` of each office's weekly report: the one definition of what the
     .docx and the .pdf say and where they go.
 
@@ -244,11 +248,12 @@ def _weekly_contexts(ws: Workspace, ledger: Ledger, week: str) -> list[tuple[Pat
     year, number, _ = monday.isocalendar()
     label = f"{year}-W{number:02d}"  # "2026-11-26" and "2026-w48" name the same folder as "2026-W48"
     today = ws.today()
-    reports = weekly(ledger, ws.calendar, label, today=today)
+    reports = weekly(ledger, ws.calendar, label, today=today, office=office)
     meetings = weekly_meetings(ledger, ws.settings, monday, end, today) if end <= today else None
     offices = {report.office for report in reports}
-    for office in sorted({m.held_by for m in meetings or [] if m.project} - offices):
-        reports.append(Weekly(office, monday, end - timedelta(days=1)))
+    for name in sorted({m.held_by for m in meetings or [] if m.project} - offices):
+        if office is None or name == office:
+            reports.append(Weekly(name, monday, end - timedelta(days=1)))
     return [
         (
             _reports_folder(ws) / label / f"周报-{safe_part(report.office, 80)}-{label}",
@@ -337,6 +342,22 @@ def warning_context(
     }
 
 
+def with_plan_overdue(warnings: list[Warning], ledger: Ledger, ws: Workspace, today: date) -> list[Warning]:
+    """``warnings`` and, under who must act, the plan's execution reports missing after their due date (PL-3.3.1)
+    and the branch reports' finance reviews overdue (PL-3.3.2) (``docgen.plans.overdue``, issue 14)."""
+    from docgen.plans import overdue
+    from docgen.reports.periodic import Pending
+
+    by_name = {warning.department: warning for warning in warnings}
+    for item in overdue(ledger, ws.settings, today):
+        # the plan's lines name their own procedure and who follows them up (issue 14 D15): not 客户服务部's
+        label = f"{item.label}（《计划管理程序》{item.clause}，由企业发展中心督办）"
+        deadline = DeadlineState("plan", label, item.due, item.clause, False, actor=item.who)
+        late = ws.calendar.workdays_late(item.due, today)
+        by_name.setdefault(item.who, Warning(item.who)).late.append(Pending(item.number, item.subject, deadline, late))
+    return [by_name[name] for name in sorted(by_name)]
+
+
 def write_daily_warning(ws: Workspace, ledger: Ledger, today: date) -> list[Path]:
     """The day's 逾期预警, from one reading of the ledger: ``outbox/reports/逾期预警/逾期预警-<YYYY-MM-DD>.docx``
     (written even when nothing is late), then its PDF/A-3b twin ``….pdf`` (``templates/pdf/overdue_warning.typ``),
@@ -344,6 +365,10 @@ def write_daily_warning(ws: Workspace, ledger: Ledger, today: date) -> list[Path
     :data:`MISSED_WEEKS_SHOWN` finished weeks (CS-3.10.1, CS-3.10.2) and the early warnings of the day
     (CS-3.7.4, ``[warnings]``)."""
     warnings = overdue_warning(ledger, ws.calendar, today)
+    warnings = with_plan_overdue(warnings, ledger, ws, today)  # issue 14: PL-3.3.1, PL-3.3.2
+    from docgen.reports.plan_execution import with_group_report_warnings  # the group reports' window, PL-3.4.3
+
+    warnings = with_group_report_warnings(warnings, ledger, ws.calendar, today)
     monday = today - timedelta(days=today.weekday())
     missed = missed_meetings(ledger, ws.settings, monday - timedelta(weeks=MISSED_WEEKS_SHOWN), monday, today)
     flags = flag_rows(early_warnings(ledger, ws.settings.warnings, today))

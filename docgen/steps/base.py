@@ -213,6 +213,9 @@ class FormStep:
     handle: Handler
     facts: Facts = field(default_factory=dict)
     slug: str = ""
+    # Optional: the checks alone (no event, no document) on the rows that parsed of a form refused for bad cells,
+    # so that their rule errors come with the type errors in one round (issue 14 D1, ``forms.base.partial_parse``).
+    partial: Callable[[Transaction, Workspace, ParsedForm, Submission], list[Finding]] | None = None
 
     def __call__(self, tx: Transaction, ws: Workspace, parsed: ParsedForm, submission: Submission) -> Decision:
         return self.handle(tx, ws, parsed, submission)

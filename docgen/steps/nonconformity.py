@@ -23,7 +23,8 @@ A complaint newly registered (``steps/register.py``) opens a record on its case 
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -34,7 +35,7 @@ from docgen.events import NC_ACTION, NC_RECORDED, NC_VERIFIED
 from docgen.findings import Finding, error, has_errors, violation, warning
 from docgen.forms.base import FormDef, Meta, ParsedForm
 from docgen.ledger import NumberFormat, NumbersExhausted, Transaction
-from docgen.nonconformities import INVALID, VALID, NcRecord, load_records, record_of
+from docgen.nonconformities import INVALID, VALID, NcRecord, load_records, record_of, records_found_between
 from docgen.payloads import checked
 from docgen.steps import facts
 from docgen.steps.base import (
@@ -70,6 +71,8 @@ AFTER_SALES = "接楼及售后服务中对设计、施工、物业的投诉"
 AUDIT = "管理评审、内审、外审及物业反馈的不合格"
 CATEGORIES = (DESIGN, MATERIAL, CONSTRUCTION, TAKEOVER, SALES, AFTER_SALES, AUDIT)
 CATEGORY_CLAUSES = {category: f"NC-3.1.{n}" for n, category in enumerate(CATEGORIES, 1)}
+# Short names where a category's words do not fit (the quarterly report's chart labels).
+CATEGORY_SHORT = dict(zip(CATEGORIES, ("设计", "材料", "施工", "接楼", "销售服务", "售后", "审核"), strict=True))
 
 SOURCES = (
     "设计评审",
@@ -82,10 +85,15 @@ SOURCES = (
     "管理评审",
     "内部审核",
     "外部审核",
+    "客户信息征询",  # a 不满意 answer on the 《客户信息征询表》 (NC-3.2.4 A, NC-5.2; steps/sales_inquiry.py)
 )
 OWNER_SUPPLIED, CONTRACTOR_SUPPLIED = "甲供", "乙供"
 GENERAL, SERIOUS, ACCIDENT = "一般", "严重", "重大质量事故"
 CORRECTIONS = ("退货", "现场报废", "降级使用", "整改", "返工", "解释道歉", "其他")
+# A record sent to its department is tracked at once: the department owes it back with its correction and
+# corrective action (NC-2.3: 总经室 requests them) within ``[nonconformity] reply_workdays`` working days.
+REPLY_STAGE = "reply"
+REPLY_TEXT = "交回纠正措施记录（纠正、原因分析、纠正措施及期限）"
 
 
 def _synonyms() -> dict[str, str]:
@@ -165,6 +173,9 @@ class NcHeader(BaseModel):
         Meta(kind="choice", choices=(VALID, INVALID), width=10, label_synonyms=("验证结论", "验证结果")),
     ] = Field(None, title="效果验证")
     verifier: Annotated[str | None, Meta(width=12)] = Field(None, title="验证人")
+    verification_note: Annotated[
+        str | None, Meta(width=40, lines=2, label_synonyms=("验证说明",), hint="验证无效时写明原因")
+    ] = Field(None, title="验证意见")
     new_due: Annotated[date | None, Meta(kind="date", width=16, future=True, hint="验证无效时必填")] = Field(
         None, title="重新整改期限"
     )
@@ -241,6 +252,27 @@ def material_facts(context: Context[NcHeader]) -> list[Finding]:
     if not (header.supplier or "").strip():
         findings.append(field_error(context.parsed, "supplier", "材料、构配件、设备不合格须写明供应商", "NC-3.1.2"))
     return findings
+
+
+def supplier_qualified(context: Context[NcHeader]) -> list[Finding]:
+    """NC-3.2.2 A: 甲供 materials come from the 《合格供应商名录》 (``[suppliers] approved``; not checked while the
+    list is not configured): a 甲供 supplier not on it is a violation."""
+    header = context.header
+    approved = context.ws.settings.suppliers.approved
+    supplier = " ".join((header.supplier or "").split())
+    if header.category != MATERIAL or header.supply != OWNER_SUPPLIED or not approved or not supplier:
+        return []
+    if any(suppliers.same_supplier(supplier, name) for name in approved):
+        return []
+    return [
+        violation(
+            f"甲供材料的供应商“{supplier}”不在《{suppliers.LIST_TITLE}》中；甲供材料应向名录内的合格供应商采购，"
+            "请工程材料部核实采购来源",
+            clause=SUPPLIER_CLAUSE,
+            field="supplier",
+            **at(context.parsed, "supplier"),
+        )
+    ]
 
 
 def contractor_named(context: Context[NcHeader]) -> list[Finding]:
@@ -323,6 +355,7 @@ def verification_complete(context: Context[NcHeader]) -> list[Finding]:
 CHECKS: tuple[Check, ...] = (
     number_known,
     material_facts,
+    supplier_qualified,
     contractor_named,
     department_routed,
     action_dated,
@@ -361,35 +394,31 @@ def handle_record(tx: Transaction, ws: Workspace, parsed: ParsedForm, submission
     else:
         number = before.number
     department = department_of(header)
-    _, routed_clause, how = routing(header)
-    coordinator = coordinator_of(header)
     append_record(tx, header, number, submission, findings, linked_case(before))
     documents: list[Document] = []
     values = {**header.model_dump(mode="json"), "number": number, "department": department}
-    if before is None:
-        findings.append(
-            warning(
-                f"不合格已登记为{number}（{CATEGORY_CLAUSES[header.category]}），责任部门{department}：{how}"
-                + (f"，跨部门由{coordinator}协调（NC-2.3）" if coordinator else ""),
-                clause=routed_clause,
-                field="department",
-            )
-        )
+    if before is None:  # routed as the procedure says: the receipt names the department, nothing to warn of
         documents.append(record_form(ws, number, f"01-纠正措施要求-{department}", values))
+        documents.append(request_notice(ws, number, "01-纠正措施要求", values, submission.today))
     elif before.department != department:
         documents.append(record_form(ws, number, f"01-纠正措施要求-{department}-{submission.short}", values))
+        documents.append(
+            request_notice(ws, number, "01-纠正措施要求", values, submission.today, f"-{submission.short}")
+        )
     if header.severity == ACCIDENT and (before is None or before.severity != ACCIDENT):
         documents.append(accident_document(ws, number, header, department, submission))
         findings.append(
             warning(
                 f"{number}为重大质量事故：业主代表应要求监理公司提交分析报告，并向{'、'.join(ACCIDENT_RECIPIENTS)}"
-                "提交质量事故分析报告（模板已生成）",
+                "提交质量事故分析报告；报告模板已生成",
                 clause=ACCIDENT_CLAUSE,
                 field="severity",
             )
         )
     if before is None:
         documents += supplier_and_recurrence(tx, ws, number, submission, findings)
+        if not ((header.action or "").strip() and header.due is not None):
+            track_reply(tx, ws, number, header.project, department, submission)
     documents += track_action(tx, ws, header, number, department, before, submission, findings, values)
     return Decision(findings, [], documents)
 
@@ -401,6 +430,7 @@ def append_record(
     submission: Submission,
     findings: list[Finding],
     case_number: str | None = None,
+    origin: dict | None = None,
 ) -> None:
     """``nc.recorded``: the record as ``header`` states it, routed (NC-2.1, NC-3.2.x); a record opened from a
     complaint (``case_number``) is recorded on that case too, so the case's history shows it."""
@@ -422,6 +452,7 @@ def append_record(
                 "clause": CLAUSE,
                 "file": submission.name,
                 **({"case_number": case_number} if case_number else {}),
+                **({"origin": origin} if origin else {}),
             },
         ),
         case_id=case_number,
@@ -460,7 +491,7 @@ def complaint_category(case: dict, settings: Settings) -> str | None:
 
 
 def open_from_complaint(
-    tx: Transaction, ws: Workspace, case: dict, submission: Submission
+    tx: Transaction, ws: Workspace, case: dict, submission: Submission, findings: list[Finding] | None = None
 ) -> tuple[str, list[Document]] | None:
     """A 《纠正措施记录》 opened by a newly registered complaint (``case``, a ``case.registered`` payload), linked to
     its case: ``nc.recorded`` on the case, routed as the step routes it, and the pre-filled record sent to the
@@ -479,7 +510,8 @@ def open_from_complaint(
         source=COMPLAINT_SOURCES[category],
         project=case["project"],
         found_on=received,
-        defect=f"{case['category']}投诉",
+        # the vocabulary's type the complaint mentions (卫生间漏水 → 渗漏), else a generic type that never repeats
+        defect=recurrence.known_defect(case.get("content")) or f"{case['category']}投诉",
         description=f"{case['number']}：{case['content']}",
         severity=SERIOUS if case.get("major") else GENERAL,
         correction="其他",
@@ -487,8 +519,40 @@ def open_from_complaint(
     )
     department = department_of(header)
     append_record(tx, header, number, submission, [], case["number"])
+    track_reply(tx, ws, number, header.project, department, submission)
     values = {**header.model_dump(mode="json"), "number": number, "department": department}
-    return number, [record_form(ws, number, f"01-纠正措施要求-{department}", values)]
+    repeats: list[Finding] = []
+    documents = recurrence_documents(tx, ws, number, submission, repeats)
+    if findings is not None:
+        findings += repeats
+    return number, [
+        record_form(ws, number, f"01-纠正措施要求-{department}", values),
+        request_notice(ws, number, "01-纠正措施要求", values, submission.today),
+        *documents,
+    ]
+
+
+def open_record(
+    tx: Transaction, ws: Workspace, header: NcHeader, submission: Submission, origin: dict | None = None
+) -> tuple[str, list[Document]]:
+    """A new 《纠正措施记录》 opened by another form (the 《客户信息征询表》's 不满意 line, NC-3.2.4 A): numbered,
+    recorded (``nc.recorded``, ``origin`` kept in its payload: which form and row opened it), routed as the step
+    routes it, its corrective action tracked when ``header`` gives one with a due date, the pre-filled record and
+    the 《纠正措施要求通知单》 sent to the department. Returns its number and documents. NumbersExhausted propagates
+    (the caller refuses the whole form)."""
+    number = tx.next_number(NumberFormat(ws.settings.numbering.nonconformity), header.found_on.year)
+    department = department_of(header)
+    append_record(tx, header, number, submission, [], None, origin)
+    text = (header.action or "").strip()
+    if text and header.due is not None:
+        _track_form_action(tx, number, header, text, department, submission)
+    else:
+        track_reply(tx, ws, number, header.project, department, submission)
+    values = {**header.model_dump(mode="json"), "number": number, "department": department}
+    return number, [
+        record_form(ws, number, f"01-纠正措施要求-{department}", values),
+        request_notice(ws, number, "01-纠正措施要求", values, submission.today),
+    ]
 
 
 def supplier_and_recurrence(
@@ -507,7 +571,7 @@ def supplier_and_recurrence(
         findings.append(
             warning(
                 f"{number}为甲供材料{new.severity}不合格：供应商“{new.supplier}”从《{suppliers.LIST_TITLE}》中除名，"
-                "由工程材料部重新评审（名录和重新评审申请单已生成）",
+                "由工程材料部重新评审；名录和重新评审申请单已生成",
                 clause=SUPPLIER_CLAUSE,
                 field="supplier",
             )
@@ -518,8 +582,27 @@ def supplier_and_recurrence(
                 f"{folder}/{suppliers.LIST_TITLE}.xlsx", "supplier_documents", {"today": submission.today.isoformat()}
             )
         )
+        documents.append(
+            Document(
+                f"{folder}/{suppliers.reevaluation_request_name(new)}",
+                "supplier_reevaluation",
+                {"number": number, "issued_on": submission.today.isoformat()},
+            )
+        )
+    return documents + recurrence_documents(tx, ws, number, submission, findings)
+
+
+def recurrence_documents(
+    tx: Transaction, ws: Workspace, number: str, submission: Submission, findings: list[Finding]
+) -> list[Document]:
+    """A repeat the new record ``number`` completes (NC-3.2.3 C): a finding and the request for a special study
+    listing the records (as the record is opened, from the form or from a register's complaint)."""
     settings = ws.settings.nonconformity
-    for repeat in recurrence.recurrences_with(records, number, settings.recurrence_count, settings.recurrence_months):
+    documents: list[Document] = []
+    record = record_of(tx, number)
+    if record is None or recurrence.is_generic(recurrence.defect_type(record.defect)):
+        return documents  # a generic defect never repeats
+    for repeat in _repeats_with(tx, record, settings.recurrence_count, settings.recurrence_months):
         findings.append(warning(repeat.text, clause=recurrence.CLAUSE, field="defect"))
         documents.append(
             Document(
@@ -531,6 +614,26 @@ def supplier_and_recurrence(
     return documents
 
 
+def _repeats_with(tx: Transaction, record: NcRecord, count: int, months: int) -> list[recurrence.Recurrence]:
+    """The repeats ``record`` belongs to, reading only the records found near it in its project, with its supplier
+    or its contractor, rather than every record of the ledger (issue 15): a repeat is a chain of windows of
+    ``months`` months among records sharing one of those, so the records read reach ``months`` beyond the earliest
+    and the latest record of what was found, widened until nothing found comes that close to the edge — the same
+    repeats as :func:`recurrence.recurrences_with` over every record."""
+    reach = timedelta(days=31 * months + 1)
+    first, last = record.opened_on - reach, record.opened_on + reach
+    # A repeat's records share its project, supplier or contractor (recurrence.DIMENSIONS) with this one, as the
+    # forms recorded them (two spellings of one contractor differing inside by spaces alone are not matched here).
+    sharing = {attribute: value for attribute, _ in recurrence.DIMENSIONS if (value := getattr(record, attribute))}
+    while True:
+        records = records_found_between(tx, first, last, sharing)
+        repeats = recurrence.recurrences_with(records, record.number, count, months)
+        days = [member.opened_on for repeat in repeats for member in repeat.records]
+        if not days or (min(days) - reach >= first and max(days) + reach <= last):
+            return repeats
+        first, last = min(first, min(days) - reach), max(last, max(days) + reach)
+
+
 def _current_action(tx: Transaction, number: str) -> tuple[Action | None, dict]:
     """The record's latest corrective action (a reopened record: the new one) and its latest payload."""
     payloads = {
@@ -538,6 +641,74 @@ def _current_action(tx: Transaction, number: str) -> tuple[Action | None, dict]:
     }
     mine = [a for a in load_actions(tx) if a.kind == NC_ACTION and a.key in payloads]
     return (mine[-1], payloads[mine[-1].key]) if mine else (None, {})
+
+
+def _earlier_round(tx: Transaction, number: str, header: NcHeader, current: Action, verified_on: date | None) -> bool:
+    """Whether a form returned after an 无效 verification is a copy of the round before it (the order of events
+    decides, not the dates alone): the 无效 verification itself dropped again, or a form carrying an earlier
+    round's due date and completion date (the 03 form carries the new round's due date)."""
+    if header.verification == INVALID and header.verified_on == verified_on:
+        return True
+    if header.verification is not None or header.due is None or header.due == current.due:
+        return False
+    keys = {e.payload["deadlines"][0]["key"] for e in tx.events(kind=NC_ACTION) if e.payload["number"] == number}
+    earlier = [a for a in load_actions(tx) if a.key in keys and a.key != current.key]
+    return any(a.due == header.due and header.done_on in (None, a.done_on) for a in earlier)
+
+
+def track_reply(
+    tx: Transaction, ws: Workspace, number: str, project: str, department: str, submission: Submission
+) -> tuple[str, date]:
+    """The record just sent to ``department`` as a tracked item (``nc.action`` of stage ``reply``): due back with
+    its correction and corrective action within ``[nonconformity] reply_workdays`` working days of the day sent
+    (NC-2.3 asks only 及时: the number of days is the workspace's choice). Done when the record comes back with a
+    corrective action and its due date. Returns its key and due date."""
+    days = ws.settings.nonconformity.reply_workdays
+    deadline = ws.calendar.add_workdays(submission.today, days)
+    key = f"action-{tx.last_seq + 1}"
+    basis = f"《{FORM.title}》{number}发出，{deadline.basis}交回"
+    tx.append(
+        NC_ACTION,
+        checked(
+            NC_ACTION,
+            {
+                "number": number,
+                "project": project,
+                "text": f"{number} {REPLY_TEXT}",
+                "action": REPLY_TEXT,
+                "stage": REPLY_STAGE,
+                "owner": department,
+                "due": deadline.due.isoformat(),
+                "meeting_type": f"《{FORM.title}》{number}发出",
+                "meeting_date": submission.today.isoformat(),
+                "file": submission.name,
+                "deadlines": [
+                    item_deadline(
+                        key,
+                        REPLY_TEXT,
+                        deadline.due.isoformat(),
+                        VERIFY_CLAUSE,
+                        basis,
+                        department,
+                        deadline.provisional,
+                    )
+                ],
+            },
+        ),
+        claim=submission.claim,
+        sha256=submission.sha256,
+    )
+    return key, deadline.due
+
+
+def _track_form_action(
+    tx: Transaction, number: str, header: NcHeader, text: str, department: str, submission: Submission
+) -> str:
+    """The corrective action the record's form gives (纠正措施 with its 完成期限), tracked from its 发现日期."""
+    assert header.due is not None
+    return _append_action(
+        tx, number, header.project, text, department, header.due, header.found_on, None, submission, f"《{FORM.title}》"
+    )
 
 
 def _append_action(
@@ -592,27 +763,31 @@ def track_action(
     text = (header.action or "").strip()
     current, payload = _current_action(tx, number)
     last_invalid = before.verified == INVALID if before is not None else False
-    if text and header.due is not None:
-        if current is None:
-            current_key = _append_action(
-                tx,
-                number,
-                header.project,
-                text,
-                department,
-                header.due,
-                header.found_on,
-                None,
-                submission,
-                f"《{FORM.title}》",
+    verifications = [e.payload for e in tx.events(kind=NC_VERIFIED) if e.payload["number"] == number]
+    last_verified_on = date.fromisoformat(verifications[-1]["verified_on"]) if verifications else None
+    old_form = last_invalid and current is not None and _earlier_round(tx, number, header, current, last_verified_on)
+    if old_form and current is not None:
+        findings.append(
+            warning(
+                f"本表是{number}验证无效前一轮的记录，本轮纠正措施以{chinese_date(current.due)}前的重新整改要求为准，"
+                "未据本表变更",
+                clause=VERIFY_CLAUSE,
+                field="done_on",
             )
-            findings.append(
-                warning(
-                    f"纠正措施已登记为{current_key}，由{department}于{chinese_date(header.due)}前完成",
-                    clause=CLAUSE,
-                    field="action",
+        )
+    if text and header.due is not None and not old_form:
+        if current is None or payload.get("stage") == REPLY_STAGE:
+            if current is not None and current.open:  # the record is back with its corrective action
+                record_done(
+                    tx,
+                    current,
+                    max(submission.today, current.meeting_date),
+                    by=department,
+                    source="nc_reply",
+                    claim=submission.claim,
+                    sha256=submission.sha256,
                 )
-            )
+            _track_form_action(tx, number, header, text, department, submission)
         elif current.open and (
             payload.get("action") != text or current.due != header.due or current.owner != department
         ):
@@ -628,12 +803,12 @@ def track_action(
                 submission,
                 f"《{FORM.title}》（更正）",
             )
-    current, _ = _current_action(tx, number)
-    verifications = [e.payload for e in tx.events(kind=NC_VERIFIED) if e.payload["number"] == number]
-    last_verified_on = date.fromisoformat(verifications[-1]["verified_on"]) if verifications else None
-    if header.done_on is not None and current is not None and current.open:
-        stale = last_invalid and last_verified_on is not None and header.done_on <= last_verified_on  # the old round's
-        if not stale and header.done_on >= current.meeting_date:
+    current, payload = _current_action(tx, number)
+    corrective = current is not None and payload.get("stage") != REPLY_STAGE
+    if header.done_on is not None and corrective and current is not None and current.open and not old_form:
+        # After an 无效 verification the open action is the new round's, opened on the verification day: a
+        # completion dated that day or later is the new round's (the 无效 form itself is ``old_form``).
+        if header.done_on >= current.meeting_date:
             record_done(
                 tx,
                 current,
@@ -643,18 +818,19 @@ def track_action(
                 claim=submission.claim,
                 sha256=submission.sha256,
             )
-            if header.verification is None or (last_invalid and header.verified_on == last_verified_on):
-                verify_values = {**values, "verification": None, "verified_on": None, "verifier": None, "new_due": None}
+            if header.verification is None:
+                verify_values = {
+                    **values,
+                    "verification": None,
+                    "verified_on": None,
+                    "verifier": None,
+                    "verification_note": None,
+                    "new_due": None,
+                }
                 documents.append(
                     record_form(ws, number, f"02-效果验证请求-{COORDINATOR}-{submission.short}", verify_values)
                 )
-                findings.append(
-                    warning(
-                        f"{number}的纠正措施已完成，已请{COORDINATOR}验证其效果；验证有效后方可关闭",
-                        clause=VERIFY_CLAUSE,
-                        field="done_on",
-                    )
-                )
+                documents.append(verification_notice(ws, number, verify_values, submission))
     if header.verification is not None and header.verified_on is not None:
         latest = verifications[-1] if verifications else None
         same = (
@@ -673,6 +849,7 @@ def track_action(
                         "verified_on": header.verified_on.isoformat(),
                         "verifier": header.verifier,
                         "new_due": header.new_due.isoformat() if header.new_due else None,
+                        "note": (header.verification_note or "").strip() or None,
                         "clause": VERIFY_CLAUSE,
                         "file": submission.name,
                     },
@@ -681,9 +858,6 @@ def track_action(
                 sha256=submission.sha256,
             )
             if header.verification == VALID:
-                findings.append(
-                    warning(f"{number}经{COORDINATOR}验证有效，已关闭", clause=VERIFY_CLAUSE, field="verification")
-                )
                 current, _ = _current_action(tx, number)
                 if current is not None and current.open:  # its completion not reported for this round
                     record_done(
@@ -704,7 +878,7 @@ def track_action(
                         )
                     )
             elif header.new_due is not None:
-                key = _append_action(
+                _append_action(
                     tx,
                     number,
                     header.project,
@@ -716,14 +890,6 @@ def track_action(
                     submission,
                     "效果验证无效",
                 )
-                findings.append(
-                    warning(
-                        f"{number}经{COORDINATOR}验证无效，已重新打开：重新整改登记为{key}，由{department}于"
-                        f"{chinese_date(header.new_due)}前完成",
-                        clause=VERIFY_CLAUSE,
-                        field="verification",
-                    )
-                )
                 reopened = {
                     **values,
                     "due": header.new_due.isoformat(),
@@ -731,9 +897,21 @@ def track_action(
                     "verification": None,
                     "verified_on": None,
                     "verifier": None,
+                    "verification_note": None,
                     "new_due": None,
                 }
                 documents.append(record_form(ws, number, f"03-重新整改要求-{department}-{submission.short}", reopened))
+                reverify = {
+                    "verified_on": chinese_date(header.verified_on),
+                    "verifier": (header.verifier or "").strip() or "未填写",
+                    "remarks": (header.verification_note or "").strip() or "未填写",
+                    "done_on": chinese_date(header.done_on) if header.done_on else "—",
+                }
+                documents.append(
+                    request_notice(
+                        ws, number, "03-重新整改要求", reopened, submission.today, f"-{submission.short}", reverify
+                    )
+                )
     return documents
 
 
@@ -747,6 +925,115 @@ def record_form(ws: Workspace, number: str, name: str, values: dict) -> Document
         f"{ws.settings.paths.outbox}/nonconformity/{number}/{name}.xlsx",
         "form",
         {"form_id": FORM.form_id, "header": header, "lines": []},
+    )
+
+
+def _notice_values(values: dict) -> dict:
+    """The record's values as the notices print them: every field a str, dates in words, blanks as a dash."""
+
+    def text(key: str, blank: str = "—") -> str:
+        value = values.get(key)
+        if value in (None, ""):
+            return blank
+        if key in ("found_on", "due", "done_on"):
+            return chinese_date(date.fromisoformat(str(value)))
+        return str(value)
+
+    header = NcHeader.model_validate({k: v for k, v in values.items() if k in NcHeader.model_fields})
+    _, routed_clause, how = routing(header)
+    return {
+        "number": str(values["number"]),
+        "department": text("department"),
+        "project": text("project"),
+        "contractor": text("contractor"),
+        "category": text("category"),
+        "category_clause": CATEGORY_CLAUSES.get(str(values.get("category")), ""),
+        "routed_clause": routed_clause,
+        "how": how,
+        "source": text("source"),
+        "found_on": text("found_on"),
+        "severity": text("severity"),
+        "description": text("description"),
+        "correction": text("correction") + (f"：{values['correction_note']}" if values.get("correction_note") else ""),
+        "root_cause": text("root_cause", "（未填写）"),
+        "action": text("action", "由责任部门分析原因后制定并填写"),
+        "due": text("due", "由责任部门确定后填写"),
+        "done_on": text("done_on"),
+        "coordinator": coordinator_of(header) or "—",
+    }
+
+
+def copied_to(values: dict) -> str:
+    """Who gets a copy (抄送) of the 《纠正措施要求通知单》: the 协同部门 named on the record (coordinated by 总经室,
+    NC-2.3) and, for construction, takeover and 乙供 material, the 监理公司 through which 业主代表 has the
+    contractor correct (NC-3.2.2 B, NC-3.2.3 A/B)."""
+    names = [name for name in re.split(r"[、，,；;/\s]+", str(values.get("partners") or "")) if name]
+    supervised = values.get("category") in (CONSTRUCTION, TAKEOVER) or (
+        values.get("category") == MATERIAL and values.get("supply") == CONTRACTOR_SUPPLIED
+    )
+    if supervised:
+        names.append("监理公司")
+    return "、".join(dict.fromkeys(name for name in names if name != values.get("department")))
+
+
+def request_notice(
+    ws: Workspace,
+    number: str,
+    name: str,
+    values: dict,
+    today: date,
+    suffix: str = "",
+    reverify: dict | None = None,
+) -> Document:
+    """The 《纠正措施要求通知单》 (Word) to the responsible department, beside the pre-filled record it returns
+    (``<name>-<department><suffix>.xlsx``); issued by 总经室, who coordinates and verifies (NC-2.3, NC-2.4),
+    copied to the 协同部门 and 监理 (:func:`copied_to`). ``reverify``: the 无效 verification a 03 重新整改要求
+    answers (verified_on, verifier, remarks, done_on, words)."""
+    context = _notice_values(values)
+    department = context["department"]
+    return_form = f"{name}-{department}{suffix}.xlsx"
+    if reverify is None:
+        closing = (
+            f"请在随附的《纠正措施记录》（{return_form}）中填写原因分析、纠正措施和完成期限后交回 intake 文件夹；"
+            "完成后填写完成日期再交回，经总经室验证有效（NC-2.3）方可关闭。"
+        )
+    else:
+        closing = (
+            f"请在随附的《纠正措施记录》（{return_form}）中填写新的原因分析和纠正措施，完成后填写完成日期交回，"
+            "由总经室再次验证（NC-2.3）。"
+        )
+    return Document(
+        f"{ws.settings.paths.outbox}/nonconformity/{number}/{name}通知单-{department}{suffix}.docx",
+        "docx",
+        {
+            "template": "nc_request_notice.docx",
+            "context": {
+                **context,
+                "return_form": return_form,
+                "closing": closing,
+                "cc": copied_to(values),
+                "reverify": reverify,
+                "issuer": COORDINATOR,
+                "issued_on": chinese_date(today),
+            },
+        },
+    )
+
+
+def verification_notice(ws: Workspace, number: str, values: dict, submission: Submission) -> Document:
+    """The 《纠正措施效果验证请求》 (Word) to 总经室 (NC-2.3), beside the pre-filled record it returns."""
+    context = _notice_values(values)
+    return Document(
+        f"{ws.settings.paths.outbox}/nonconformity/{number}/02-效果验证请求通知-{COORDINATOR}-{submission.short}.docx",
+        "docx",
+        {
+            "template": "nc_verification_request.docx",
+            "context": {
+                **context,
+                "return_form": f"02-效果验证请求-{COORDINATOR}-{submission.short}.xlsx",
+                "issued_on": chinese_date(submission.today),
+            },
+        },
     )
 
 
@@ -764,6 +1051,7 @@ def accident_document(
             "contractor": header.contractor or "",
             "description": header.description,
             "correction": header.correction,
+            "severity": header.severity,
             "department": department,
             "recipients": list(ACCIDENT_RECIPIENTS),
             "clause": ACCIDENT_CLAUSE,

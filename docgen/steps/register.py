@@ -372,7 +372,7 @@ def _register_lines(
         try:
             # NC-3.1.5/3.1.6: a design or construction complaint after handover, or a sales-service one, opens a
             # linked 《纠正措施记录》 sent to its department.
-            opened = nonconformity.open_from_complaint(tx, ws, case, submission)
+            opened = nonconformity.open_from_complaint(tx, ws, case, submission, decision.findings)
         except NumbersExhausted as exhausted:
             message = (
                 f"{case['number']}应同时登记不合格品记录，但{exhausted.year} 年的纠正措施记录编号已经用完"
