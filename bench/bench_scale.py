@@ -344,12 +344,15 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--measure":
         measure_main(sys.argv[2:])
         return 0
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", type=int, default=100_000)
-    ap.add_argument("--dir", type=Path, default=ROOT / "bench" / ".scale")
-    ap.add_argument("--backends", default="sqlite,postgresql")
+    ap = argparse.ArgumentParser(
+        description="Scale benchmark (not a test, issue 15): intake, status and reports on a ledger of many cases, "
+        "SQLite and PostgreSQL side by side, with the issue's targets printed beside the figures."
+    )
+    ap.add_argument("--cases", type=int, default=100_000, help="cases in the filled ledger (default 100000)")
+    ap.add_argument("--dir", type=Path, default=ROOT / "bench" / ".scale", help="where the filled ledger is cached")
+    ap.add_argument("--backends", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     ap.add_argument("--registers", type=int, default=8, help="registers of 40 lines for each intake measurement")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3, help="fresh processes per measurement (the median is printed)")
     ap.add_argument("--refill", action="store_true", help="fill again even if a ledger of that size is cached")
     args = ap.parse_args()
     from docgen.workspace import Workspace

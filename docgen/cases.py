@@ -355,7 +355,14 @@ class CaseStateProjection:
         return done
 
     def problems(self, ledger: Ledger) -> list[str]:
-        """The rows against the events (cases missing, extra or different); each problem says what to do."""
+        """The rows against the events (cases missing, extra or different); each problem says what to do.
+
+        Other watchers may record meanwhile (a shared ledger): the comparison holds for the events up to the
+        newest one when it starts, and a case with a later event, or a row written for one, is left to the next
+        check — events and rows are read at different moments, and a case recorded between the two reads is no
+        difference (a hand trial's ``verify`` once named ten such cases 多余)."""
+        head = ledger.head()
+        limit = head[0] if head else 0
         differ: list[str] = []
         known: set[str] = set()
         batch: list[tuple[str, tuple]] = []
@@ -368,11 +375,14 @@ class CaseStateProjection:
             for number, row in batch:
                 if number not in stored:
                     differ.append(f"{number}（缺少）")
-                elif stored[number] != row:
+                elif stored[number] != row and int(stored[number][-1]) <= limit:
                     differ.append(number)
             batch.clear()
 
         for number, events in ledger.case_event_groups():
+            if any(event.seq > limit for event in events):
+                known.add(number)  # recorded since the check began
+                continue
             row = _row(number, events)
             if row is not None:
                 known.add(number)
@@ -380,7 +390,11 @@ class CaseStateProjection:
                 if len(batch) >= 500:
                     compare()
         compare()
-        differ += [f"{row['case_id']}（多余）" for row in ledger.case_state_rows() if row["case_id"] not in known]
+        differ += [
+            f"{row['case_id']}（多余）"
+            for row in ledger.case_state_rows()
+            if row["case_id"] not in known and int(row["last_seq"]) <= limit
+        ]
         if not differ:
             return []
         differ.sort()

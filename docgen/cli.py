@@ -215,6 +215,9 @@ def cmd_status(args) -> int:
     def read(ledger) -> list:
         # issue 15: one case from its own events; the open ones found by case_state, as its rows give them
         # for the list (built from their events for --json, which lists their events); every case for --all
+        if office and office not in (known := ledger.case_offices()):
+            # a misspelt office would otherwise read as one with nothing open
+            raise DocgenError(f"台账中没有服务处“{office}”的案件；台账中的服务处：{'、'.join(known) or '（尚无案件）'}")
         if args.case:
             return [case for case in [find_case(ledger, args.case)] if case is not None]
         if args.all:

@@ -82,6 +82,12 @@ CREATE INDEX IF NOT EXISTS events_kind ON events(kind, case_id);
 -- a nonconformity record's events by its number, the records found in a window (Ledger.events_matching)
 CREATE INDEX IF NOT EXISTS events_number ON events(kind, json_extract(payload, '$.number'));
 CREATE INDEX IF NOT EXISTS events_found_on ON events(kind, json_extract(payload, '$.found_on'));
+CREATE INDEX IF NOT EXISTS events_project_found
+    ON events(kind, json_extract(payload, '$.project'), json_extract(payload, '$.found_on'));
+CREATE INDEX IF NOT EXISTS events_supplier_found
+    ON events(kind, json_extract(payload, '$.supplier'), json_extract(payload, '$.found_on'));
+CREATE INDEX IF NOT EXISTS events_contractor_found
+    ON events(kind, json_extract(payload, '$.contractor'), json_extract(payload, '$.found_on'));
 CREATE TRIGGER IF NOT EXISTS events_are_append_only_u BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_are_append_only_d BEFORE DELETE ON events
@@ -555,32 +561,30 @@ class CaseProjection:
     ) -> list[Event]:
         """The events of ``kinds`` whose payload's top-level ``key`` is one of ``equal_to``, or lies in ``between``
         (as text: date order for ISO dates), in ledger order; with ``sharing``, only those whose payload holds at
-        least one of its key/value pairs. The database reads the payloads, so finding a few nonconformity records,
-        or those of a date window in one project, builds no Python object for every event of their kind (issue 15:
-        an intake's cost must not follow the ledger's size)."""
+        least one of its key/value pairs. The database reads the payloads, through the expression indexes of
+        ``SCHEMA`` (a record's number; a project, supplier or contractor with the day found), so finding a few
+        nonconformity records, or those of a date window in one project, builds no Python object for every event
+        of their kind (issue 15: an intake's cost must not follow the ledger's size)."""
         if not all(name.isidentifier() for name in (key, *(sharing or {}))):
             raise ValueError(f"not a payload key: {key!r} {list(sharing or {})!r}")
         field, kinds_in = f"json_extract(payload, '$.{key}')", ", ".join("?" * len(kinds))
-        shared = list((sharing or {}).items())
-        query = f"SELECT * FROM events WHERE kind IN ({kinds_in}) AND "
-        if shared:
-            either = " OR ".join(f"json_extract(payload, '$.{name}') = ?" for name, _ in shared)
-            query += f"({either}) AND "
-        leading = (*kinds, *(value for _, value in shared))  # the values of the placeholders before the condition
         if between is not None:
-            pages: list[tuple[str, list[str]]] = [(f"{field} BETWEEN ? AND ?", list(between))]
+            conditions: list[tuple[str, list[str]]] = [(f"{field} BETWEEN ? AND ?", list(between))]
         else:
             wanted = sorted(set(equal_to))
-            pages = [
+            conditions = [
                 (f"{field} IN ({', '.join('?' * len(page))})", page)
                 for page in (wanted[start : start + _CHUNK] for start in range(0, len(wanted), _CHUNK))
             ]
-        found = [
-            Event.from_row(row)
-            for condition, args in pages
-            for row in self.connection.execute(query + condition, (*leading, *args)).fetchall()
-        ]
-        return sorted(found, key=lambda event: event.seq)
+        # one query per shared value (each on its own index) rather than one OR the index cannot serve
+        shared = [(f"json_extract(payload, '$.{name}') = ? AND ", [value]) for name, value in (sharing or {}).items()]
+        found: dict[int, Event] = {}
+        for prefix, values in shared or [("", [])]:
+            for condition, args in conditions:
+                query = f"SELECT * FROM events WHERE kind IN ({kinds_in}) AND {prefix}{condition}"
+                for row in self.connection.execute(query, (*kinds, *values, *args)).fetchall():
+                    found.setdefault(row["seq"], Event.from_row(row))
+        return [found[seq] for seq in sorted(found)]
 
     def case_state_of(self, numbers: Iterable[str]) -> Iterator[Any]:
         """The stored rows of the cases ``numbers``, in number order (read by column name)."""

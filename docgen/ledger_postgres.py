@@ -66,6 +66,12 @@ SCHEMA = (
     # a nonconformity record's events by its number, the records found in a window (Ledger.events_matching)
     "CREATE INDEX IF NOT EXISTS events_number ON events(kind, json_extract(payload, '$.number'))",
     "CREATE INDEX IF NOT EXISTS events_found_on ON events(kind, json_extract(payload, '$.found_on'))",
+    "CREATE INDEX IF NOT EXISTS events_project_found ON events(kind, json_extract(payload, '$.project'), "
+    "json_extract(payload, '$.found_on'))",
+    "CREATE INDEX IF NOT EXISTS events_supplier_found ON events(kind, json_extract(payload, '$.supplier'), "
+    "json_extract(payload, '$.found_on'))",
+    "CREATE INDEX IF NOT EXISTS events_contractor_found ON events(kind, json_extract(payload, '$.contractor'), "
+    "json_extract(payload, '$.found_on'))",
     """CREATE OR REPLACE FUNCTION docgen_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'events are append-only'; END $$""",
     "CREATE OR REPLACE TRIGGER events_are_append_only_u BEFORE UPDATE ON events"

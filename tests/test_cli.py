@@ -566,3 +566,14 @@ def test_process_refuses_to_take_a_named_path_from_outside_intake(ws, tmp_path, 
     assert stat.S_ISFIFO(os.lstat(pipe).st_mode) and kept.read_bytes() == b"not an office file"
     assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
     assert not (elsewhere / ".refused").exists() and not list(ws.rejected.iterdir())
+
+
+def test_status_of_an_office_the_ledger_does_not_know_names_the_offices_it_does(ws, capsys):
+    # A hand trial typed `status --office 不存在处` and was told 没有未办结的案件, as if that office had nothing open.
+    write_register(ws.intake, [register_line(project="融侨锦江")])
+    run(capsys, "--workspace", str(ws.root), "process", "--today", "2026-11-26")
+    code = main(["--workspace", str(ws.root), "status", "--office", "不存在处", "--today", "2026-11-26"])
+    told = capsys.readouterr().err
+    assert code == 2 and "台账中没有服务处“不存在处”的案件" in told and "融侨锦江客户服务处" in told, told
+    assert main(["--workspace", str(ws.root), "status", "--office", "融侨锦江客户服务处", "--today", "2026-11-26"]) == 0
+    assert "KF-2026-00001" in capsys.readouterr().out

@@ -126,6 +126,31 @@ def test_verify_names_a_row_that_differs_and_rebuild_mends_it(ws, busy, capsys):
     assert cli.main(["--workspace", str(ws.root), "verify"]) == 0
 
 
+def test_a_case_another_watcher_records_while_verify_reads_is_no_difference(ws, busy, monkeypatch):
+    # GIVEN verify reading the events while another office's watcher records a case, whose row it then reads
+    head = busy.head()
+    _drop(ws, busy, [register_line(customer="新登记", project="融侨外滩")], date(2026, 11, 27))
+    newest = busy.head()[0]
+    read_events = busy.case_event_groups
+
+    def before_the_new_case(numbers=None):
+        for number, events in read_events(numbers):
+            if all(event.seq <= head[0] for event in events):
+                yield number, events
+
+    monkeypatch.setattr(busy, "head", lambda: head)  # the newest event when the check began
+    monkeypatch.setattr(busy, "case_event_groups", before_the_new_case)
+    # WHEN the projection is checked
+    # THEN the new case's row, written after the check began, is not named 多余
+    assert newest > head[0]
+    assert PROJECTION.problems(busy) == []
+    # AND a row that really differs is still named
+    [first] = sorted(_stored(busy))[:1]
+    busy.connection.execute("UPDATE case_state SET stage = '被改动' WHERE case_id = ?", (first,))
+    [problem] = PROJECTION.problems(busy)
+    assert first in problem
+
+
 def test_events_recorded_without_the_projection_are_caught_up_when_the_workspace_opens_the_ledger(ws, busy):
     # GIVEN a ledger of an older docgen: no case_state at all, and a register recorded by a bare Ledger
     expected = _expected(busy)
