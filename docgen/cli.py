@@ -238,6 +238,8 @@ def cmd_status(args) -> int:
     data = [case_json(c, today) for c in cases] if args.json else []  # the list below reads the rows alone
     waiting = _unwritten(ws)
     early = [] if args.case else _early_warnings(ws, today)  # CS-3.7.4, as soon as the pattern appears
+    if office:  # a pattern is its project's: that project's office, as routed now
+        early = [flag for flag in early if ws.settings.routing.office_for(flag.project) == office]
     plan_late = [] if args.case else _plan_overdue(ws, today)  # issue 14: PL-3.3.1, PL-3.3.2
     if args.json:
         report = {"today": today.isoformat(), "cases": data, "unwritten": waiting}

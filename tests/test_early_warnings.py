@@ -78,6 +78,16 @@ def test_the_daily_warning_and_status_print_the_flags_with_the_thresholds(ws, le
     assert "预警（CS-3.7.4，可能引发重大投诉）" in out and "融侨锦江3栋" in out
 
 
+def test_status_of_one_office_prints_only_the_flags_of_its_projects(ws, ledger, capsys):
+    # A hand trial saw `status --office 东区…` print the early warnings of the other office's projects.
+    three_from_building_3(ws, ledger)  # 融侨锦江, routed by default to 融侨锦江客户服务处
+    register(ws, ledger, [register_line(project="翠苑", customer="翠苑客户")], date(2026, 11, 23))
+    assert main(["--workspace", str(ws.root), "status", "--today", "2026-11-23", "--office", "翠苑客户服务处"]) == 0
+    assert "融侨锦江3栋" not in capsys.readouterr().out
+    assert main(["--workspace", str(ws.root), "status", "--today", "2026-11-23", "--office", "融侨锦江客户服务处"]) == 0
+    assert "融侨锦江3栋" in capsys.readouterr().out
+
+
 def test_a_survey_returned_through_intake_with_one_building_unhappy_is_a_survey_cluster(ws, ledger):
     # GIVEN a first survey of 20 households dropped into intake/, three households of one building 不满意
     # (the survey step's own payload, not an assumed shape: issue 12 item 6 reads what issue 12 item 2 writes)
