@@ -17,6 +17,7 @@ the month after a quarter (中旬 11–20, 下旬 21–end), and between 21 and 
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -79,6 +80,20 @@ def period_quarter(period: str) -> int:
     if period == HALF_YEAR:
         return 2
     return int(period.removeprefix("Q"))
+
+
+def parse_group_period(text: str | None) -> tuple[int, str, int] | None:
+    """A group report's period as written (``2026Q3``, ``2026H1``, ``2026``; spaces and case ignored) as
+    ``(year, kind, last quarter covered)`` with kind ``quarter``, ``half`` or ``annual``; None when it is none of
+    them. ``plan report`` reads its option with it and the filed Word draft its 报告期间 (PL-3.3.3)."""
+    compact = re.sub(r"\s+", "", str(text or "")).upper()
+    match = re.fullmatch(r"(\d{4})(?:Q([1-4])|(H1))?", compact)
+    if not match or not 2000 <= int(match[1]) <= 2100:
+        return None
+    year = int(match[1])
+    if match[2]:
+        return year, "quarter", int(match[2])
+    return (year, "half", 2) if match[3] else (year, "annual", 4)
 
 
 def report_due(year: int, period: str) -> date:

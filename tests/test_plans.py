@@ -249,3 +249,13 @@ def test_targets_reports_review_warning_adjustment(ws, ledger):
     q2 = table_rows(ws.root / output(approved, "计划执行报告-2026-Q2-福州分公司-调整后"))
     assert (q2[0]["本期计划"], q2[0]["累计计划"], q2[0]["上期累计实际"]) == (25000, 55000, 21000)
     assert (q2[0]["一季度计划"], q2[0]["三季度计划"]) == (30000, 35000)
+
+
+def test_a_group_report_period_is_read_one_way_for_the_command_and_the_filed_draft():
+    from docgen.plans import parse_group_period
+
+    assert parse_group_period(" 2026 q3 ") == (2026, "quarter", 3)
+    assert parse_group_period("2026H1") == (2026, "half", 2)
+    assert parse_group_period("2026") == (2026, "annual", 4)
+    for wrong in ("2026Q5", "2026H2", "1999", "2026-Q3", "", None):
+        assert parse_group_period(wrong) is None

@@ -30,7 +30,6 @@ writes the 经验 and 不足. The Word documents of the plan reports are built w
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -56,6 +55,7 @@ from docgen.plans import (
     ReportLine,
     group_report_window,
     load_plan_year,
+    parse_group_period,
     period_label,
     plain,
     plan_years,
@@ -160,16 +160,11 @@ def group_period(quarter: str | None = None, half: str | None = None, year: str 
     if len(given) != 1:
         raise PeriodError("请指定一个报告期间：--quarter 2026Q3、--half 2026H1 或 --year 2026")
     kind, text = given[0]
-    compact = re.sub(r"\s+", "", str(text)).upper()
-    patterns = {"quarter": r"(\d{4})Q([1-4])", "half": r"(\d{4})H1", "annual": r"(\d{4})"}
     examples = {"quarter": "2026Q3", "half": "2026H1（上半年）", "annual": "2026"}
-    match = re.fullmatch(patterns[kind], compact)
-    if not match or not 2000 <= int(match.group(1)) <= 2100:
+    parsed = parse_group_period(text)
+    if parsed is None or parsed[1] != kind:
         raise PeriodError(f"报告期间“{text}”格式不对；应写作 {examples[kind]}")
-    year_value = int(match.group(1))
-    if kind == "quarter":
-        return GroupPeriod(year_value, kind, int(match.group(2)))
-    return GroupPeriod(year_value, kind, 2 if kind == "half" else 4)
+    return GroupPeriod(*parsed)
 
 
 def plan_year_of(ledger: EventReads, settings, year: int) -> PlanYear:

@@ -13,7 +13,6 @@ the period submitted that day, against its PL-3.4.3 window).
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePosixPath
 
 from docgen import plans
@@ -35,13 +34,14 @@ SECTION_HINTS = {"experience": "本期计划执行的经验", "shortfalls": "本
 
 def period_of(text: str) -> tuple[int, str, str] | None:
     """``2026Q3`` → (2026, "Q3", "2026Q3"); ``2026H1`` → (2026, 半年, …); ``2026`` → (2026, 年度, …)."""
-    compact = re.sub(r"\s+", "", text or "").upper()
-    match = re.fullmatch(r"(\d{4})(Q[1-4]|H1)?", compact)
-    if not match or not 2000 <= int(match.group(1)) <= 2100:
+    parsed = plans.parse_group_period(text)
+    if parsed is None:
         return None
-    year, part = int(match.group(1)), match.group(2)
-    period = ANNUAL if part is None else HALF_YEAR if part == "H1" else part
-    return year, period, compact
+    year, kind, quarter = parsed
+    period, label = {"quarter": (f"Q{quarter}", f"{year}Q{quarter}"), "half": (HALF_YEAR, f"{year}H1")}.get(
+        kind, (ANNUAL, str(year))
+    )
+    return year, period, label
 
 
 def period_known(context: Context[GroupReportHeader]) -> list[Finding]:
