@@ -33,6 +33,9 @@ def test_the_default_catalogue_follows_the_clauses():
     assert plan.indicator("XS04").clause == "PL-3.2.3.2" and plan.indicator("XS04").direction == "lower"
     assert plan.indicator("RL01").direction == "lower" and plan.indicator("CW02").clause == "PL-3.2.3.6"
     assert plan.indicator("KF02").aggregate == "level" and plan.indicator("KF02").unit == "%"
+    # PL-3.2.3.3: 审计核算部 plans the projects' investment schedule, and its indicators cite that clause
+    audit = next(unit for unit in plan.units if unit.name == "审计核算部")
+    assert {plan.indicator(code).clause for code in audit.indicators} == {"PL-3.2.3.3"}
     # a warned line always needs a reason: the warning threshold is never below the reason threshold
     assert all(i.warn_pct >= i.reason_pct for i in plan.indicators)
     assert plan.assessment.timeliness + plan.assessment.completeness + plan.assessment.achievement == 100

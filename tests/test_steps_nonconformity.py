@@ -254,6 +254,17 @@ def test_a_repeat_chained_beyond_the_window_is_found_whole_from_the_records_near
     assert (ws.root / path).is_file()
 
 
+def test_nc_3_1_3_a_construction_defect_is_recorded_under_its_clause_and_routed_to_the_owners_representative(
+    ws, ledger
+):
+    leak = {"category": nc.CONSTRUCTION, "source": "施工检查", "contractor": "中建七局", "defect": "渗漏"}
+    outcome = process(ws, ledger, drop(ws, leak))
+    text = receipt(ws, outcome)
+    assert "（NC-3.1.3）" in text and "责任部门：业主代表（NC-3.2.3 A）" in text
+    [record] = all_records(ledger)
+    assert nc.CATEGORY_CLAUSES[record.category] == "NC-3.1.3" and record.department == "业主代表"
+
+
 def test_a_serious_owner_supplied_failure_strikes_the_supplier_and_its_next_delivery_is_flagged(ws, ledger):
     # GIVEN a 严重 甲供 material nonconformity of 闽江管业 (NC-3.2.2 A)
     material = {"category": nc.MATERIAL, "source": "材料验收", "supplier": "闽江管业", "supply": "甲供"}

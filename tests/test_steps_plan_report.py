@@ -186,6 +186,9 @@ def test_problems_are_lines_and_left_out_indicators_a_warning(ws, ledger, sheets
     assert [line.indicator for line in stored.lines] == ["XS02"]
     assert any("报告缺少以下指标的执行情况：广告宣传费用" in m for m in messages(outcome, "warning"))
     assert "非常规问题2项列入集团计划执行报告（PL-2.2.3）" in receipt(ws, outcome)
+    # PL-2.2.1: every unit reports the indicators it was given; the one left out is cited by that clause
+    [left_out] = [f for f in outcome.findings if "报告缺少以下指标" in f.message]
+    assert left_out.clause == "PL-2.2.1"
 
 
 def test_a_line_that_is_not_the_units_is_an_error_on_its_cell(ws, ledger, sheets):
